@@ -1,0 +1,252 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { emulatedEngines } from './engines/index.ts';
+import { FAULT_MODES, type FaultInput, FaultTable } from './faults.ts';
+import { sendJson, sendText } from './http.ts';
+import type { EmulatedEngine, EmulatorSettings, OriginState } from './types.ts';
+
+export interface OriginSpec {
+  engine: string;
+  id: string;
+  /** 0 (default): any free port. */
+  port?: number;
+}
+
+export interface EmulatorOptions {
+  host?: string;
+  controlPort: number;
+  origins: OriginSpec[];
+  settings?: Partial<EmulatorSettings>;
+}
+
+export interface RunningEmulator {
+  controlUrl: string;
+  origins: OriginState[];
+  faults: FaultTable;
+  settings: EmulatorSettings;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 8 * 1024 * 1024;
+
+/** Every engine protocol the emulator speaks, one origin each, vLLM with a replica. */
+export function defaultOrigins(): OriginSpec[] {
+  const specs: OriginSpec[] = [];
+  for (const engine of emulatedEngines) {
+    specs.push({ engine: engine.protocol, id: `${engine.protocol}-1` });
+    if (engine.protocol === 'vllm') specs.push({ engine: 'vllm', id: 'vllm-2' });
+  }
+  return specs;
+}
+
+export async function startEmulator(options: EmulatorOptions): Promise<RunningEmulator> {
+  const host = options.host ?? '127.0.0.1';
+  const settings: EmulatorSettings = {
+    tokensPerSecond: 50,
+    ttftMs: 20,
+    defaultMaxTokens: 64,
+    ...options.settings,
+  };
+  const faults = new FaultTable();
+  const servers: Server[] = [];
+  const origins: OriginState[] = [];
+
+  for (const spec of options.origins) {
+    const engine = emulatedEngines.find((e) => e.protocol === spec.engine);
+    if (!engine) throw new Error(`unknown engine '${spec.engine}'`);
+    const state: OriginState = {
+      id: spec.id,
+      engine: spec.engine,
+      port: 0,
+      url: '',
+      inFlight: 0,
+      served: 0,
+      models: new Set(),
+    };
+    const server = createServer((req, res) => void serveOrigin(engine, state, settings, faults, req, res));
+    server.on('connection', (socket) => {
+      const refuse = faults
+        .list()
+        .find((f) => f.mode === 'refuse' && f.engine === spec.engine && (!f.origin || f.origin === spec.id));
+      if (refuse) {
+        faults.takeForRequest(spec.engine, spec.id);
+        socket.destroy();
+      }
+    });
+    await listen(server, spec.port ?? 0, host);
+    state.port = (server.address() as AddressInfo).port;
+    state.url = `http://${host}:${state.port}`;
+    servers.push(server);
+    origins.push(state);
+  }
+
+  const control = createServer((req, res) => void serveControl(req, res, origins, faults, settings));
+  await listen(control, options.controlPort, host);
+  servers.push(control);
+  const controlPort = (control.address() as AddressInfo).port;
+
+  return {
+    controlUrl: `http://${host}:${controlPort}`,
+    origins,
+    faults,
+    settings,
+    close: () =>
+      Promise.all(
+        servers.map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              s.closeAllConnections();
+              s.close(() => resolve());
+            }),
+        ),
+      ).then(() => undefined),
+  };
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        resolve(undefined);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+async function serveOrigin(
+  engine: EmulatedEngine,
+  origin: OriginState,
+  settings: EmulatorSettings,
+  faults: FaultTable,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://emulator');
+  const rawBody = await readBody(req);
+  if (rawBody === undefined) return sendText(res, 413, 'body too large');
+  let body: unknown;
+  try {
+    body = rawBody.length > 0 ? JSON.parse(rawBody) : undefined;
+  } catch {
+    body = undefined;
+  }
+  const probe = engine.probePaths.includes(url.pathname);
+  const fault = probe
+    ? faults.peekHealth(engine.protocol, origin.id)
+    : faults.takeForRequest(engine.protocol, origin.id);
+  if (!probe) {
+    origin.inFlight++;
+    origin.served++;
+    res.once('close', () => {
+      origin.inFlight--;
+    });
+  }
+  try {
+    const handled = await engine.handle({
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      req,
+      res,
+      body,
+      rawBody,
+      origin,
+      settings,
+      fault,
+    });
+    if (!handled && !res.headersSent) sendText(res, 404, 'Not Found');
+  } catch (err) {
+    if (!res.headersSent) sendJson(res, 500, { error: String(err) });
+    else res.destroy();
+  }
+}
+
+async function serveControl(
+  req: IncomingMessage,
+  res: ServerResponse,
+  origins: OriginState[],
+  faults: FaultTable,
+  settings: EmulatorSettings,
+): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://control');
+  const raw = (await readBody(req)) ?? '';
+  let body: Record<string, unknown> = {};
+  try {
+    body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+  } catch {
+    return sendJson(res, 400, { error: 'body is not JSON' });
+  }
+  const route = `${req.method} ${url.pathname}`;
+  switch (route) {
+    case 'GET /health':
+      return sendJson(res, 200, { status: 'ok' });
+    case 'GET /_control/origins':
+      return sendJson(res, 200, {
+        origins: origins.map(({ id, engine, port, url }) => ({ id, engine, port, url })),
+      });
+    case 'GET /_control/stats':
+      return sendJson(res, 200, {
+        origins: origins.map(({ id, engine, inFlight, served }) => ({ id, engine, inFlight, served })),
+      });
+    case 'GET /_control/faults':
+      return sendJson(res, 200, { faults: faults.list() });
+    case 'DELETE /_control/faults':
+      faults.clear();
+      return sendJson(res, 200, { faults: [] });
+    case 'POST /_control/faults': {
+      const problem = invalidFault(body, origins);
+      if (problem) return sendJson(res, 400, { error: problem });
+      return sendJson(res, 201, faults.add(body as unknown as FaultInput));
+    }
+    case 'GET /_control/settings':
+      return sendJson(res, 200, settings);
+    case 'POST /_control/settings': {
+      for (const key of ['tokensPerSecond', 'ttftMs', 'defaultMaxTokens'] as const) {
+        const value = body[key];
+        if (value === undefined) continue;
+        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+          return sendJson(res, 400, { error: `${key} must be a non-negative number` });
+        }
+        settings[key] = value;
+      }
+      return sendJson(res, 200, settings);
+    }
+    default:
+      return sendJson(res, 404, { error: `no control route ${route}` });
+  }
+}
+
+function invalidFault(body: Record<string, unknown>, origins: OriginState[]): string | undefined {
+  if (typeof body.engine !== 'string' || !origins.some((o) => o.engine === body.engine)) {
+    return `engine must be one of ${[...new Set(origins.map((o) => o.engine))].join(', ')}`;
+  }
+  if (body.origin !== undefined && !origins.some((o) => o.id === body.origin && o.engine === body.engine)) {
+    return `no origin '${String(body.origin)}' for engine '${body.engine}'`;
+  }
+  if (!FAULT_MODES.includes(body.mode as never)) return `mode must be one of ${FAULT_MODES.join(', ')}`;
+  for (const key of ['count', 'status', 'retryAfter', 'delayMs', 'afterTokens']) {
+    const value = body[key];
+    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
+      return `${key} must be a non-negative integer`;
+    }
+  }
+  return undefined;
+}

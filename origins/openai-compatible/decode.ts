@@ -1,0 +1,58 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
+import type { CallContext } from '../types.ts';
+import { readUsage } from './scan.ts';
+
+const FINISH_REASONS = new Set(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+
+/**
+ * Read an OpenAI-shaped non-stream chat answer into exactly the public shape: the client's model id,
+ * one choice, known fields only. A body that is not a completion is an origin fault, never a 200.
+ */
+export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext): ChatCompletion {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not JSON`);
+  }
+  const choices = Array.isArray(parsed?.choices) ? (parsed.choices as Record<string, unknown>[]) : undefined;
+  const first = choices?.[0];
+  const message = first?.message as Record<string, unknown> | undefined;
+  if (!first || !message || typeof message !== 'object') {
+    throw new EcoError(502, 'origin_malformed_response', `${engine}: the response has no choices[0].message`);
+  }
+  const content = typeof message.content === 'string' ? message.content : null;
+  const rawFinish = typeof first.finish_reason === 'string' ? first.finish_reason : null;
+  const finish: FinishReason | null =
+    rawFinish && FINISH_REASONS.has(rawFinish) ? (rawFinish as FinishReason) : null;
+  if (rawFinish === 'abort' || rawFinish === 'error') {
+    throw new EcoError(502, 'origin_error', `${engine}: generation ended with '${rawFinish}'`);
+  }
+  const out: ChatCompletion = {
+    id: typeof parsed.id === 'string' ? parsed.id : `chatcmpl-${ctx.requestId}`,
+    object: 'chat.completion',
+    created: typeof parsed.created === 'number' ? parsed.created : ctx.created,
+    model: ctx.clientModel,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content,
+          ...(Array.isArray(message.tool_calls) && message.tool_calls.length > 0
+            ? { tool_calls: message.tool_calls }
+            : {}),
+          ...(typeof message.reasoning_content === 'string' && message.reasoning_content.length > 0
+            ? { reasoning_content: message.reasoning_content }
+            : {}),
+        },
+        logprobs: first.logprobs ?? null,
+        finish_reason: finish,
+      },
+    ],
+  };
+  const usage = readUsage(parsed.usage);
+  if (usage) out.usage = usage;
+  return out;
+}

@@ -1,0 +1,64 @@
+import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
+import type { CallContext, OriginRequest } from '../types.ts';
+
+/** Fields of the chat request that OpenAI-compatible engines understand, in the order they are sent. */
+const FORWARDED = [
+  'messages',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'n',
+  'frequency_penalty',
+  'presence_penalty',
+  'logit_bias',
+  'logprobs',
+  'top_logprobs',
+  'tools',
+  'tool_choice',
+  'parallel_tool_calls',
+  'response_format',
+  'user',
+] as const satisfies readonly (keyof ChatCompletionRequest)[];
+
+export interface OpenAiRequestOptions {
+  path?: string;
+  /** Restrict to the fields this engine accepts (trtllm-serve rejects unknown ones). */
+  accepts?: ReadonlySet<string>;
+  /** Translate `max_completion_tokens` to `max_tokens` for engines that only know the older name. */
+  legacyMaxTokens?: boolean;
+}
+
+export function buildOpenAiChat(
+  req: ChatCompletionRequest,
+  ctx: CallContext,
+  options: OpenAiRequestOptions = {},
+): OriginRequest {
+  const body: Record<string, unknown> = { model: ctx.engineModel };
+  for (const field of FORWARDED) {
+    const value = req[field];
+    if (value === undefined || value === null) continue;
+    if (options.accepts && !options.accepts.has(field)) continue;
+    body[field] = value;
+  }
+  if (options.legacyMaxTokens && body.max_completion_tokens !== undefined) {
+    body.max_tokens ??= body.max_completion_tokens;
+    delete body.max_completion_tokens;
+  }
+  if (ctx.stream) {
+    body.stream = true;
+    // Always ask for usage: the gateway records it even when the client did not ask to see it.
+    body.stream_options = { include_usage: true };
+  }
+  return {
+    method: 'POST',
+    path: options.path ?? '/v1/chat/completions',
+    headers: {
+      'content-type': 'application/json',
+      accept: ctx.stream ? 'text/event-stream' : 'application/json',
+    },
+    body: JSON.stringify(body),
+  };
+}

@@ -1,0 +1,98 @@
+import { z } from '@hono/zod-openapi';
+
+/** Engine wire protocols. An engine with two APIs has a variant per API. */
+export const EngineProtocol = z.enum([
+  'vllm',
+  'tgi',
+  'tgi-messages',
+  'ollama',
+  'sglang',
+  'sglang-openai',
+  'trtllm-serve',
+  'triton-trtllm',
+  'deepspeed-mii',
+  'deepspeed-mii-openai',
+  'lmdeploy',
+  'lmdeploy-openai',
+]);
+export type EngineProtocol = z.infer<typeof EngineProtocol>;
+
+export const PriorityClass = z.enum(['critical', 'high', 'normal', 'low']);
+export type PriorityClass = z.infer<typeof PriorityClass>;
+
+export const OriginAuth = z
+  .object({
+    header: z.string().min(1),
+    /** Name of the Worker secret that holds the header value; the value itself is never stored in D1. */
+    secret: z.string().min(1),
+    /** Written before the secret, e.g. `Bearer `. */
+    prefix: z.string().optional(),
+  })
+  .openapi('OriginAuth');
+export type OriginAuth = z.infer<typeof OriginAuth>;
+
+export const OriginConfig = z
+  .object({
+    id: z.string().min(1).max(64),
+    url: z.string().url(),
+    /** Concurrent requests this origin takes before the pool queues. */
+    capacity: z.number().int().min(1).max(100_000).default(32),
+    weight: z.number().min(0).max(1000).default(1),
+  })
+  .openapi('OriginConfig');
+export type OriginConfig = z.infer<typeof OriginConfig>;
+
+export const PoolTimeouts = z.object({
+  headersMs: z.number().int().min(100).default(30_000),
+  firstTokenMs: z.number().int().min(100).default(60_000),
+  idleMs: z.number().int().min(100).default(30_000),
+  totalMs: z.number().int().min(1000).default(600_000),
+});
+export type PoolTimeouts = z.infer<typeof PoolTimeouts>;
+
+export const RetryPolicy = z.object({
+  attempts: z.number().int().min(1).max(10).default(3),
+  baseDelayMs: z.number().int().min(0).max(60_000).default(100),
+  maxDelayMs: z.number().int().min(0).max(120_000).default(2_000),
+});
+export type RetryPolicy = z.infer<typeof RetryPolicy>;
+
+export const PoolConfig = z
+  .object({
+    name: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[a-z0-9][a-z0-9-]*$/),
+    protocol: EngineProtocol,
+    origins: z.array(OriginConfig).min(1).max(64),
+    auth: OriginAuth.optional(),
+    timeouts: PoolTimeouts.default(PoolTimeouts.parse({})),
+    retry: RetryPolicy.default(RetryPolicy.parse({})),
+    /** Engine-specific settings (a Triton model name, an MII deployment, …). */
+    options: z.record(z.string(), z.unknown()).default({}),
+  })
+  .openapi('PoolConfig');
+export type PoolConfig = z.infer<typeof PoolConfig>;
+
+export const ModelRoute = z.object({
+  pool: z.string(),
+  /** The engine-side model name in that pool. */
+  engineModel: z.string(),
+});
+export type ModelRoute = z.infer<typeof ModelRoute>;
+
+export const ModelConfig = z
+  .object({
+    id: z.string().min(1).max(256),
+    aliases: z.array(z.string()).default([]),
+    ownedBy: z.string().default('eco'),
+    /** Ordered: the first pool is preferred, the rest are the fallback chain. */
+    routes: z.array(ModelRoute).min(1),
+    capabilities: z.array(z.string()).default(['chat']),
+    contextLength: z.number().int().positive().default(8192),
+    source: z.string().optional(),
+    createdAt: z.number().int().default(0),
+  })
+  .openapi('ModelConfig');
+export type ModelConfig = z.infer<typeof ModelConfig>;

@@ -1,0 +1,122 @@
+import { z } from '@hono/zod-openapi';
+import { ChatMessage } from './messages.ts';
+
+/** POST /v1/chat/completions request body. Unknown top-level fields are ignored, never forwarded. */
+export const ChatCompletionRequest = z
+  .object({
+    model: z.string().min(1).max(256),
+    messages: z.array(ChatMessage).min(1).max(4096),
+    temperature: z.number().min(0).max(2).nullable().optional(),
+    top_p: z.number().min(0).max(1).nullable().optional(),
+    max_tokens: z.number().int().min(1).max(1_048_576).nullable().optional(),
+    max_completion_tokens: z.number().int().min(1).max(1_048_576).nullable().optional(),
+    stop: z
+      .union([z.string(), z.array(z.string()).max(4)])
+      .nullable()
+      .optional(),
+    seed: z.number().int().nullable().optional(),
+    n: z
+      .literal(1)
+      .nullable()
+      .optional()
+      .openapi({ description: 'Only one choice per request is supported.' }),
+    stream: z.boolean().nullable().optional(),
+    stream_options: z
+      .object({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
+      .nullable()
+      .optional(),
+    frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
+    presence_penalty: z.number().min(-2).max(2).nullable().optional(),
+    logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
+    logprobs: z.boolean().nullable().optional(),
+    top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
+    tools: z
+      .array(
+        z.object({
+          type: z.literal('function'),
+          function: z.object({
+            name: z.string().min(1).max(64),
+            description: z.string().optional(),
+            parameters: z.record(z.string(), z.unknown()).optional(),
+            strict: z.boolean().nullable().optional(),
+          }),
+        }),
+      )
+      .max(128)
+      .optional(),
+    tool_choice: z
+      .union([
+        z.enum(['none', 'auto', 'required']),
+        z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+      ])
+      .optional(),
+    parallel_tool_calls: z.boolean().optional(),
+    response_format: z
+      .union([
+        z.object({ type: z.literal('text') }),
+        z.object({ type: z.literal('json_object') }),
+        z.object({
+          type: z.literal('json_schema'),
+          json_schema: z.object({
+            name: z.string(),
+            description: z.string().optional(),
+            schema: z.record(z.string(), z.unknown()).optional(),
+            strict: z.boolean().nullable().optional(),
+          }),
+        }),
+      ])
+      .optional(),
+    user: z.string().max(256).optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+  })
+  .openapi('ChatCompletionRequest');
+export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
+
+export const FinishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+export type FinishReason = z.infer<typeof FinishReason>;
+
+export const Usage = z
+  .object({
+    prompt_tokens: z.number().int(),
+    completion_tokens: z.number().int(),
+    total_tokens: z.number().int(),
+    eco_estimated: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'True when the engine reported no usage and the gateway estimated it.' }),
+  })
+  .openapi('Usage');
+export type Usage = z.infer<typeof Usage>;
+
+export const ChatCompletion = z
+  .object({
+    id: z.string(),
+    object: z.literal('chat.completion'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        message: z.object({
+          role: z.literal('assistant'),
+          content: z.string().nullable(),
+          tool_calls: z.array(z.unknown()).optional(),
+          reasoning_content: z.string().optional(),
+        }),
+        logprobs: z.unknown().nullable(),
+        finish_reason: FinishReason.nullable(),
+      }),
+    ),
+    usage: Usage.optional(),
+    system_fingerprint: z.string().nullable().optional(),
+  })
+  .openapi('ChatCompletion');
+export type ChatCompletion = z.infer<typeof ChatCompletion>;
+
+/** The completion budget a request asks for, whichever of the two fields it used. */
+export function requestedMaxTokens(req: {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+}) {
+  return req.max_completion_tokens ?? req.max_tokens ?? undefined;
+}

@@ -1,0 +1,77 @@
+import { z } from '@hono/zod-openapi';
+
+/** Message shapes of the OpenAI Chat Completions API: every role, text and multi-part content. */
+
+const TextPart = z.object({ type: z.literal('text'), text: z.string() });
+const ImagePart = z.object({
+  type: z.literal('image_url'),
+  image_url: z.object({ url: z.string(), detail: z.enum(['auto', 'low', 'high']).optional() }),
+});
+const AudioPart = z.object({
+  type: z.literal('input_audio'),
+  input_audio: z.object({ data: z.string(), format: z.string() }),
+});
+const FilePart = z.object({
+  type: z.literal('file'),
+  file: z.object({
+    file_id: z.string().optional(),
+    file_data: z.string().optional(),
+    filename: z.string().optional(),
+  }),
+});
+const RefusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
+
+export const ContentPart = z.discriminatedUnion('type', [
+  TextPart,
+  ImagePart,
+  AudioPart,
+  FilePart,
+  RefusalPart,
+]);
+export type ContentPart = z.infer<typeof ContentPart>;
+
+const UserContent = z.union([z.string(), z.array(ContentPart).min(1)]);
+
+export const ToolCall = z.object({
+  id: z.string(),
+  type: z.literal('function'),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
+
+const SystemMessage = z.object({
+  role: z.enum(['system', 'developer']),
+  content: UserContent,
+  name: z.string().optional(),
+});
+const UserMessage = z.object({ role: z.literal('user'), content: UserContent, name: z.string().optional() });
+const AssistantMessage = z.object({
+  role: z.literal('assistant'),
+  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+  name: z.string().optional(),
+  refusal: z.string().nullable().optional(),
+  tool_calls: z.array(ToolCall).optional(),
+});
+const ToolMessage = z.object({ role: z.literal('tool'), content: UserContent, tool_call_id: z.string() });
+const FunctionMessage = z.object({
+  role: z.literal('function'),
+  content: z.string().nullable(),
+  name: z.string(),
+});
+
+export const ChatMessage = z
+  .discriminatedUnion('role', [SystemMessage, UserMessage, AssistantMessage, ToolMessage, FunctionMessage])
+  .openapi('ChatMessage');
+export type ChatMessage = z.infer<typeof ChatMessage>;
+
+/** The plain text of a message, for token estimates and for engines that take only text. */
+export function messageText(message: ChatMessage): string {
+  const content = message.content;
+  if (content == null) return '';
+  if (typeof content === 'string') return content;
+  let text = '';
+  for (const part of content) {
+    if (part.type === 'text') text += part.text;
+    else if (part.type === 'refusal') text += part.refusal;
+  }
+  return text;
+}

@@ -1,0 +1,110 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BIN = `${ROOT}node_modules/.bin`;
+
+/** Environment for child processes: the project's Node 22 and tools first on PATH, wrangler quiet and offline. */
+export function childEnv(extra = {}) {
+  return {
+    ...process.env,
+    PATH: `${BIN}:${process.env.PATH ?? ''}`,
+    CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+    WRANGLER_SEND_METRICS: 'false',
+    WRANGLER_LOG_SANITIZE: 'false',
+    NO_D1_WARNING: 'true',
+    ...extra,
+  };
+}
+
+/** Run a command to completion; reject with its output when it fails. */
+export function run(cmd, args, options = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, {
+      cwd: ROOT,
+      env: childEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    child.on('error', reject);
+    child.on('exit', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out}`)),
+    );
+  });
+}
+
+/** Start a long-running child in its own process group, so stopping it stops everything it started. */
+export function start(cmd, args, options = {}) {
+  return spawn(cmd, args, {
+    cwd: ROOT,
+    env: childEnv(options.env),
+    stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+}
+
+export function stopGroup(child, signal = 'SIGTERM') {
+  if (!child || child.exitCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** The first stdout line of a child, parsed as JSON (the emulator announces itself that way). */
+export function firstJsonLine(child, timeoutMs = 15_000) {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error('timed out waiting for the first line')), timeoutMs);
+    const onData = (d) => {
+      buffer += d;
+      const nl = buffer.indexOf('\n');
+      if (nl === -1) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      try {
+        resolve(JSON.parse(buffer.slice(0, nl)));
+      } catch (err) {
+        reject(err);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`exited ${code} before announcing itself`)));
+  });
+}
+
+/** Poll a URL until it answers below 500, within a bounded time. */
+export async function waitForHttp(url, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms: ${last}`);
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,148 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface Stack {
+  gateway: string;
+  emulator: string;
+  apiKey: string;
+  persistDir: string;
+}
+
+export interface RunningStack extends Stack {
+  /** Stop every process of the stack (keeps the persist dir unless `removeState`). */
+  stop(options?: { removeState?: boolean }): Promise<void>;
+  /** What the stack printed, for failure messages. */
+  output(): string;
+}
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface StackOptions {
+  persistDir?: string;
+  gatewayPort?: number;
+  emulatorPort?: number;
+  apiKey?: string;
+  /** Extra `--var NAME:VALUE` settings for wrangler dev. */
+  vars?: Record<string, string>;
+  env?: Record<string, string>;
+}
+
+/** Start `npm run dev`'s script on free ports with its own state dir, and wait until it is ready. */
+export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), 'eco-e2e-'));
+  const gatewayPort = options.gatewayPort ?? (await freePort());
+  const emulatorPort = options.emulatorPort ?? (await freePort());
+  const apiKey = options.apiKey ?? `eco_sk_e2e_${crypto.randomUUID().replaceAll('-', '')}`;
+  const vars = Object.entries(options.vars ?? {})
+    .map(([k, v]) => `${k}:${v}`)
+    .join(' ');
+  const child: ChildProcess = spawn(process.execPath, ['scripts/dev.mjs'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      PATH: `${ROOT}node_modules/.bin:${process.env.PATH ?? ''}`,
+      ECO_GATEWAY_PORT: String(gatewayPort),
+      ECO_EMULATOR_PORT: String(emulatorPort),
+      ECO_PERSIST_DIR: persistDir,
+      ECO_DEV_API_KEY: apiKey,
+      ECO_DEV_VARS: vars,
+      ...options.env,
+    },
+  });
+  let output = '';
+  const ready = new Promise<Stack>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`stack not ready in 120 s:\n${output}`)), 120_000);
+    const onData = (data: Buffer) => {
+      output += data.toString();
+      const match = /^READY (.*)$/m.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        const info = JSON.parse(match[1]!) as { gateway: string; emulator: string; apiKey: string };
+        resolve({ ...info, persistDir });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (d: Buffer) => {
+      output += d.toString();
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+  let info: Stack;
+  try {
+    info = await ready;
+  } catch (err) {
+    kill(child, 'SIGKILL');
+    throw err;
+  }
+  return {
+    ...info,
+    output: () => output,
+    async stop(stopOptions = {}) {
+      await new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const timer = setTimeout(() => {
+          kill(child, 'SIGKILL');
+          resolve();
+        }, 8000);
+        child.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        kill(child, 'SIGTERM');
+      });
+      if (stopOptions.removeState) rmSync(persistDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function kill(child: ChildProcess, signal: NodeJS.Signals) {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+/** Emulator control API helpers. */
+export async function setFault(stack: Stack, fault: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${stack.emulator}/_control/faults`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(fault),
+  });
+  if (res.status !== 201) throw new Error(`fault rejected: ${res.status} ${await res.text()}`);
+}
+
+export async function clearFaults(stack: Stack): Promise<void> {
+  await fetch(`${stack.emulator}/_control/faults`, { method: 'DELETE' });
+}
+
+export async function setEmulatorSettings(stack: Stack, settings: Record<string, number>): Promise<void> {
+  await fetch(`${stack.emulator}/_control/settings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(settings),
+  });
+}

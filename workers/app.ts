@@ -1,0 +1,47 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import { asEcoError, EcoError } from '../schemas/errors.ts';
+import type { AppEnv } from './app-env.ts';
+import { errorResponse } from './http/error-response.ts';
+import { validationError } from './http/validation.ts';
+import { authenticate } from './middleware/auth.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { registerChatRoutes } from './routes/chat.ts';
+import { registerDocsRoutes } from './routes/docs.ts';
+import { registerHealthRoutes } from './routes/health.ts';
+import { registerModelRoutes } from './routes/models.ts';
+
+/** The gateway's HTTP surface. Every error, wherever thrown, leaves through `onError` in OpenAI's shape. */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw validationError(result.error);
+    },
+  });
+
+  app.use('*', requestContext);
+  app.use('/v1/*', authenticate);
+  app.use('/admin/*', authenticate);
+
+  registerHealthRoutes(app);
+  registerDocsRoutes(app);
+  registerModelRoutes(app);
+  registerChatRoutes(app);
+
+  app.notFound(() => {
+    throw new EcoError(404, 'not_found', 'No such route.');
+  });
+  app.onError((err, c) => {
+    const error =
+      err instanceof HTTPException && !(err instanceof EcoError)
+        ? new EcoError(err.status, err.status === 413 ? 'body_too_large' : 'invalid_request', err.message)
+        : asEcoError(err);
+    if (error.status >= 500 && error.code === 'internal_error') console.error('internal error', err);
+    const response = errorResponse(error);
+    response.headers.set('x-request-id', c.get('requestId') ?? '');
+    const timing = c.get('timing');
+    if (timing) response.headers.set('server-timing', timing.header());
+    return response;
+  });
+  return app;
+}

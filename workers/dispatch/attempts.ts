@@ -1,0 +1,150 @@
+import type { LeaseOutcome } from '../../durable-objects/engine-pool/types.ts';
+import type { CallContext, OriginRequest } from '../../origins/types.ts';
+import type { PriorityClass } from '../../schemas/config.ts';
+import { asEcoError, EcoError } from '../../schemas/errors.ts';
+import type { Env } from '../env.ts';
+import type { ServerTiming } from '../http/server-timing.ts';
+import { type Admitted, admit } from './admission.ts';
+import { fetchOrigin } from './origin-fetch.ts';
+import { backoffMs, isRetryable, outcomeKind } from './retry-policy.ts';
+import type { RouteTarget } from './route-plan.ts';
+import { readAllText, TimedReader } from './timed-reader.ts';
+
+const MAX_ERROR_BODY = 64 * 1024;
+
+export interface AttemptContext {
+  env: Env;
+  requestId: string;
+  tenant: string;
+  priority: PriorityClass;
+  traceparent?: string;
+  clientSignal: AbortSignal;
+  timing: ServerTiming;
+  /** Settles before the first origin request starts (per-key limits run in parallel with admission). */
+  gate?: Promise<void>;
+  waitUntil: (promise: Promise<unknown>) => void;
+}
+
+/** A live exchange with one origin whose response headers said 2xx. */
+export interface OpenExchange {
+  target: RouteTarget;
+  admitted: Admitted;
+  reader: TimedReader;
+  response: Response;
+  call: CallContext;
+  startedAt: number;
+}
+
+/**
+ * Runs `body` against the route plan: each pool gets up to its retry budget, with backoff and full
+ * jitter between tries, then the next pool of the chain. Errors the client caused end it at once.
+ * `body` returns a value to finish, or throws: an error thrown after output started must not be
+ * retried, so `body` marks it with `committed`.
+ */
+export async function withFailover<T>(
+  plan: RouteTarget[],
+  ctx: AttemptContext,
+  build: (target: RouteTarget) => { request: OriginRequest; call: CallContext },
+  body: (exchange: OpenExchange) => Promise<T>,
+): Promise<T> {
+  let last: EcoError | undefined;
+  const failedOrigins: string[] = [];
+  for (const target of plan) {
+    const policy = target.pool.retry;
+    for (let attempt = 0; attempt < policy.attempts; attempt++) {
+      if (ctx.clientSignal.aborted)
+        throw new EcoError(499, 'client_closed', 'The client closed the request.');
+      let admitted: Admitted;
+      try {
+        admitted = await admit(ctx.env, target.pool, {
+          requestId: ctx.requestId,
+          tenant: ctx.tenant,
+          priority: ctx.priority,
+          avoid: failedOrigins,
+        });
+      } catch (err) {
+        last = asEcoError(err);
+        break; // this pool cannot take the request now: next pool
+      }
+      const started = Date.now();
+      try {
+        if (ctx.gate) await ctx.gate;
+        const { request, call } = build(target);
+        const exchange = await open(target, admitted, request, call, ctx, started);
+        const result = await body(exchange);
+        return result;
+      } catch (err) {
+        const error = ctx.clientSignal.aborted
+          ? new EcoError(499, 'client_closed', 'The client closed the request.')
+          : asEcoError(err);
+        const committed = (err as { committed?: boolean })?.committed === true;
+        ctx.waitUntil(settle(admitted, error, started));
+        if (committed || !isRetryable(error)) throw error;
+        last = error;
+        failedOrigins.push(admitted.lease.originId);
+        if (attempt + 1 < policy.attempts)
+          await sleep(backoffMs(policy, attempt, error.retryAfterMs), ctx.clientSignal);
+      }
+    }
+  }
+  throw last ?? new EcoError(503, 'origin_unavailable', 'No origin could serve the request.');
+}
+
+async function open(
+  target: RouteTarget,
+  admitted: Admitted,
+  request: OriginRequest,
+  call: CallContext,
+  ctx: AttemptContext,
+  startedAt: number,
+): Promise<OpenExchange> {
+  const timeouts = target.pool.timeouts;
+  ctx.timing.originStarted();
+  const response = await fetchOrigin({
+    baseUrl: admitted.lease.url,
+    request,
+    pool: target.pool,
+    env: ctx.env,
+    requestId: ctx.requestId,
+    signal: ctx.clientSignal,
+    headersTimeoutMs: timeouts.headersMs,
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+  }).finally(() => ctx.timing.originResponded());
+  const reader = new TimedReader(
+    response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+    timeouts.totalMs,
+  );
+  if (!response.ok) {
+    const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
+    throw target.adapter.mapError(response.status, text, response.headers);
+  }
+  return { target, admitted, reader, response, call, startedAt };
+}
+
+function settle(admitted: Admitted, error: EcoError, started: number): Promise<void> {
+  const outcome: LeaseOutcome = {
+    kind: outcomeKind(error),
+    status: error.status,
+    latencyMs: Date.now() - started,
+  };
+  if (error.retryAfterMs !== undefined) outcome.retryAfterMs = error.retryAfterMs;
+  return admitted.release(outcome).catch(() => {});
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Mark an error raised after output reached the client: it must not be retried. */
+export function committedError(err: unknown): EcoError & { committed: true } {
+  const error = asEcoError(err) as EcoError & { committed: true };
+  error.committed = true;
+  return error;
+}

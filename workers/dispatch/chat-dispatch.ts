@@ -1,0 +1,220 @@
+import type { CallContext } from '../../origins/types.ts';
+import { asEcoError, EcoError, fromErrorInfo } from '../../schemas/errors.ts';
+import type { ChatCompletion, ChatCompletionRequest, Usage } from '../../schemas/openai/chat.ts';
+import type { StreamEvent } from '../../schemas/stream-events.ts';
+import { type AttemptContext, committedError, type OpenExchange, withFailover } from './attempts.ts';
+import { ChunkEncoder } from './chunk-encoder.ts';
+import type { RouteTarget } from './route-plan.ts';
+import { StreamSession } from './stream-session.ts';
+import { readAllText } from './timed-reader.ts';
+
+const MAX_COMPLETION_BODY = 32 * 1024 * 1024;
+
+export interface ChatDispatch extends AttemptContext {
+  body: ChatCompletionRequest;
+  clientModel: string;
+  plan: RouteTarget[];
+  holdMs: number;
+  promptEstimate: number;
+  /** Headers every response of this request carries (request id, rate limits, …). */
+  headers: () => Record<string, string>;
+  /** Called once when the request is over, with what it cost. */
+  onFinish: (record: FinishRecord) => void;
+}
+
+export interface FinishRecord {
+  status: number;
+  usage?: Usage;
+  pool?: string;
+  origin?: string;
+  ttftMs?: number;
+  latencyMs: number;
+  streamed: boolean;
+}
+
+function callContext(d: ChatDispatch, target: RouteTarget, stream: boolean): CallContext {
+  return {
+    engineModel: target.engineModel,
+    clientModel: d.clientModel,
+    stream,
+    includeUsage: d.body.stream_options?.include_usage === true,
+    pool: target.pool,
+    requestId: d.requestId,
+    created: Math.floor(Date.now() / 1000),
+  };
+}
+
+function build(d: ChatDispatch, stream: boolean) {
+  return (target: RouteTarget) => {
+    const call = callContext(d, target, stream);
+    return { call, request: target.adapter.buildChat(d.body, call) };
+  };
+}
+
+/** Non-stream chat: the whole answer is read within the pool's timeouts, decoded and returned as JSON. */
+export async function dispatchChatJson(d: ChatDispatch): Promise<Response> {
+  const started = Date.now();
+  try {
+    const { completion, exchange } = await withFailover(d.plan, d, build(d, false), async (ex) => {
+      const t = ex.target.pool.timeouts;
+      const text = await readAllText(ex.reader, t.firstTokenMs, t.idleMs, MAX_COMPLETION_BODY);
+      const completion: ChatCompletion = ex.target.adapter.decodeChat(text, ex.call);
+      return { completion, exchange: ex };
+    });
+    completion.usage ??= estimate(d.promptEstimate, completion.choices[0]?.message.content ?? '');
+    release(d, exchange, 'success', 200, started);
+    d.onFinish({
+      ...where(exchange),
+      status: 200,
+      usage: completion.usage,
+      latencyMs: Date.now() - started,
+      streamed: false,
+    });
+    const headers = new Headers(d.headers());
+    headers.set('content-type', 'application/json');
+    headers.set('server-timing', d.timing.header());
+    return new Response(JSON.stringify(completion), { status: 200, headers });
+  } catch (err) {
+    const error = asEcoError(err);
+    d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: false });
+    throw error;
+  }
+}
+
+/** Streamed chat: relayed chunk by chunk; see StreamSession for what the client sees when. */
+export function dispatchChatStream(d: ChatDispatch): Promise<Response> {
+  const started = Date.now();
+  return new Promise<Response>((resolve) => {
+    const headers = () => {
+      const h = new Headers(d.headers());
+      h.set('content-type', 'text/event-stream; charset=utf-8');
+      h.set('cache-control', 'no-cache');
+      h.set('x-accel-buffering', 'no');
+      h.set('server-timing', d.timing.header());
+      return h;
+    };
+    const session = new StreamSession(headers, d.holdMs, resolve);
+    const run = withFailover(d.plan, d, build(d, true), (ex) => relay(d, ex, session, started));
+    d.waitUntil(
+      run.catch(async (err) => {
+        const error = asEcoError(err);
+        await session.fail(error);
+        d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: true });
+      }),
+    );
+  });
+}
+
+async function relay(
+  d: ChatDispatch,
+  ex: OpenExchange,
+  session: StreamSession,
+  started: number,
+): Promise<void> {
+  const t = ex.target.pool.timeouts;
+  const decoder = ex.target.adapter.chatStream(ex.call);
+  const encoder = new ChunkEncoder({
+    id: `chatcmpl-${d.requestId}`,
+    model: d.clientModel,
+    created: ex.call.created,
+    includeUsage: ex.call.includeUsage,
+    promptEstimate: d.promptEstimate,
+  });
+  let held = '';
+  let output = false;
+  let ttftMs: number | undefined;
+  for (;;) {
+    let chunk: Uint8Array | undefined;
+    let events: StreamEvent[];
+    try {
+      chunk = await ex.reader.read(
+        output ? t.idleMs : t.firstTokenMs,
+        output ? 'its idle limit' : 'its time to first token',
+      );
+      events = chunk ? decoder.push(chunk) : decoder.end();
+    } catch (err) {
+      throw output ? committedError(err) : err;
+    }
+    let text = '';
+    let ended = false;
+    for (const event of events) {
+      if (event.kind === 'error') {
+        ex.reader.cancel('error');
+        const error = fromErrorInfo(event.error);
+        throw output ? committedError(error) : error;
+      }
+      if (event.kind === 'end') {
+        ended = true;
+        break;
+      }
+      if (!output && isOutput(event)) {
+        output = true;
+        ttftMs = Date.now() - started;
+      }
+      text += encoder.encode(event);
+    }
+    if (ended) text += encoder.finish();
+    if (!output && !ended) {
+      held += text;
+      continue;
+    }
+    try {
+      await session.write(held + text);
+    } catch {
+      ex.reader.cancel('client closed');
+      throw committedError(new EcoError(499, 'client_closed', 'The client closed the stream.'));
+    }
+    held = '';
+    if (ended) {
+      await session.close();
+      ex.reader.cancel('done');
+      const usage = encoder.usage();
+      release(d, ex, 'success', 200, started, ttftMs);
+      d.onFinish({
+        ...where(ex),
+        status: 200,
+        usage,
+        latencyMs: Date.now() - started,
+        streamed: true,
+        ...(ttftMs === undefined ? {} : { ttftMs }),
+      });
+      return;
+    }
+    if (!chunk) return; // unreachable: decoder.end() always yields `end` or `error`
+  }
+}
+
+function isOutput(event: StreamEvent): boolean {
+  if (event.kind === 'chunk') return event.hasOutput;
+  if (event.kind === 'delta') return Boolean(event.content || event.reasoning || event.toolCalls?.length);
+  return event.kind === 'finish';
+}
+
+function where(ex: OpenExchange) {
+  return { pool: ex.target.pool.name, origin: ex.admitted.lease.originId };
+}
+
+function release(
+  d: ChatDispatch,
+  ex: OpenExchange,
+  kind: 'success',
+  status: number,
+  started: number,
+  ttftMs?: number,
+) {
+  d.waitUntil(
+    ex.admitted
+      .release({ kind, status, latencyMs: Date.now() - started, ...(ttftMs === undefined ? {} : { ttftMs }) })
+      .catch(() => {}),
+  );
+}
+
+function estimate(prompt: number, content: string): Usage {
+  const completion = Math.ceil(content.length / 4);
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+    eco_estimated: true,
+  };
+}

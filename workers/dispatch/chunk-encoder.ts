@@ -1,0 +1,116 @@
+import { replaceModel } from '../../origins/openai-compatible/scan.ts';
+import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
+import type { StreamEvent } from '../../schemas/stream-events.ts';
+
+export interface EncoderOptions {
+  id: string;
+  model: string;
+  created: number;
+  includeUsage: boolean;
+  /** Prompt tokens estimated by the gateway, used when the engine reports no usage. */
+  promptEstimate: number;
+}
+
+/**
+ * Turns decoder events into OpenAI `chat.completion.chunk` SSE text. Engine chunks that are already
+ * OpenAI-shaped pass through with only their `model` replaced; native events are encoded here. It also
+ * keeps the running usage, and estimates it (and says so) when the engine gives none.
+ */
+export class ChunkEncoder {
+  readonly #o: EncoderOptions;
+  readonly #prefix: string;
+  #roleSent = false;
+  #usage: Usage | undefined;
+  #outputEvents = 0;
+  #outputChars = 0;
+  #finish: FinishReason | undefined;
+  /** The engine's own usage chunk already went to the client. */
+  #usageRelayed = false;
+
+  constructor(options: EncoderOptions) {
+    this.#o = options;
+    this.#prefix = `{"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"choices":`;
+  }
+
+  get finishReason(): FinishReason | undefined {
+    return this.#finish;
+  }
+
+  /** SSE text for one event ('' when the event produces nothing on the wire). */
+  encode(event: StreamEvent): string {
+    switch (event.kind) {
+      case 'chunk': {
+        if (event.usage) {
+          this.#usage = event.usage;
+          if (!this.#o.includeUsage) return '';
+          this.#usageRelayed = true;
+          return `data: ${replaceModel(event.json, this.#o.model)}\n\n`;
+        }
+        if (event.hasOutput) this.#outputEvents++;
+        if (event.finish) this.#finish = event.finish;
+        this.#roleSent = true;
+        return `data: ${replaceModel(event.json, this.#o.model)}\n\n`;
+      }
+      case 'delta':
+        return this.#delta(event);
+      case 'finish':
+        this.#finish = event.reason;
+        return this.#choice('{}', JSON.stringify(event.reason));
+      case 'usage':
+        this.#usage = event.usage;
+        return '';
+      default:
+        return '';
+    }
+  }
+
+  /** The closing text after the engine's terminal marker: the usage chunk when asked for, then [DONE]. */
+  finish(): string {
+    let out = '';
+    if (this.#o.includeUsage && !this.#usageRelayed) {
+      out += `data: ${this.#prefix}[],"usage":${JSON.stringify(this.usage())}}\n\n`;
+    }
+    return `${out}data: [DONE]\n\n`;
+  }
+
+  /** Real usage when the engine reported it; otherwise an estimate flagged `eco_estimated`. */
+  usage(): Usage {
+    if (this.#usage) return this.#usage;
+    // Estimate: ~4 characters per token for decoded text, else one token per streamed output event.
+    const completion = this.#outputChars > 0 ? Math.ceil(this.#outputChars / 4) : this.#outputEvents;
+    const prompt = this.#o.promptEstimate;
+    return {
+      prompt_tokens: prompt,
+      completion_tokens: completion,
+      total_tokens: prompt + completion,
+      eco_estimated: true,
+    };
+  }
+
+  #delta(event: Extract<StreamEvent, { kind: 'delta' }>): string {
+    let delta = '';
+    if (!this.#roleSent) {
+      delta += '"role":"assistant",';
+      this.#roleSent = true;
+    }
+    const hasContent = event.content !== undefined && event.content.length > 0;
+    if (hasContent) {
+      delta += `"content":${JSON.stringify(event.content)},`;
+      this.#outputChars += event.content!.length;
+    }
+    if (event.reasoning) {
+      delta += `"reasoning_content":${JSON.stringify(event.reasoning)},`;
+      this.#outputChars += event.reasoning.length;
+    }
+    if (event.toolCalls && event.toolCalls.length > 0)
+      delta += `"tool_calls":${JSON.stringify(event.toolCalls)},`;
+    if (delta.length === 0) return '';
+    if (!hasContent && !event.toolCalls && !event.reasoning) delta += '"content":"",';
+    this.#outputEvents++;
+    return this.#choice(`{${delta.slice(0, -1)}}`, 'null');
+  }
+
+  #choice(delta: string, finish: string): string {
+    return `data: ${this.#prefix}[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
+  }
+}

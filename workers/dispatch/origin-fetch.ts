@@ -1,0 +1,66 @@
+import type { OriginRequest } from '../../origins/types.ts';
+import type { PoolConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import type { Env } from '../env.ts';
+
+export interface OriginCall {
+  baseUrl: string;
+  request: OriginRequest;
+  pool: PoolConfig;
+  env: Env;
+  requestId: string;
+  traceparent?: string;
+  /** Aborts the origin request: the client went away, or a timeout fired. */
+  signal: AbortSignal;
+  headersTimeoutMs: number;
+}
+
+/** Origin auth header from a named Worker secret; a missing secret is a configuration error (502). */
+export function originAuthHeaders(pool: PoolConfig, env: Env): Record<string, string> {
+  if (!pool.auth) return {};
+  const secret = env[pool.auth.secret];
+  if (typeof secret !== 'string' || secret.length === 0) {
+    throw new EcoError(502, 'origin_misconfigured', `Pool '${pool.name}' names a secret that is not set.`);
+  }
+  return { [pool.auth.header]: `${pool.auth.prefix ?? ''}${secret}` };
+}
+
+/**
+ * One HTTP exchange with an origin, up to its response headers. Workers' fetch has no separate
+ * connect phase, so the headers timeout covers connect + queueing + prefill of a non-stream call.
+ */
+export async function fetchOrigin(call: OriginCall): Promise<Response> {
+  const url = call.baseUrl.replace(/\/+$/, '') + call.request.path;
+  const headers = new Headers(call.request.headers);
+  headers.set('x-request-id', call.requestId);
+  if (call.traceparent) headers.set('traceparent', call.traceparent);
+  for (const [name, value] of Object.entries(originAuthHeaders(call.pool, call.env)))
+    headers.set(name, value);
+
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), call.headersTimeoutMs);
+  try {
+    return await fetch(url, {
+      method: call.request.method,
+      headers,
+      ...(call.request.body === undefined ? {} : { body: call.request.body }),
+      signal: AbortSignal.any([call.signal, timeout.signal]),
+    });
+  } catch (err) {
+    if (call.signal.aborted) throw new EcoError(499, 'client_closed', 'The client closed the request.');
+    if (timeout.signal.aborted) {
+      throw new EcoError(
+        504,
+        'origin_timeout',
+        `No response headers from the origin within ${call.headersTimeoutMs} ms.`,
+      );
+    }
+    throw new EcoError(
+      502,
+      'origin_unreachable',
+      `The origin could not be reached: ${String(err).slice(0, 200)}`,
+    );
+  } finally {
+    clearTimeout(timer);
+  }
+}

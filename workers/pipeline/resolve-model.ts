@@ -1,0 +1,50 @@
+import type { ModelConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { registry } from '../data/registry.ts';
+import { type RouteTarget, routePlan } from '../dispatch/route-plan.ts';
+import type { Env } from '../env.ts';
+import { hasScope, type Principal } from '../principal.ts';
+
+export interface ResolvedModel {
+  model: ModelConfig;
+  plan: RouteTarget[];
+}
+
+/** Model id (or alias) → registry entry → the pools that will serve it, checked against the key. */
+export async function resolveModel(
+  env: Env,
+  principal: Principal,
+  modelId: string,
+  pinnedPool: string | undefined,
+  capability: string,
+): Promise<ResolvedModel> {
+  const snapshot = await registry(env.DB);
+  const model = snapshot.byName.get(modelId);
+  if (!model) {
+    throw new EcoError(404, 'model_not_found', `The model '${modelId}' does not exist.`, { param: 'model' });
+  }
+  if (principal.allowedModels && !principal.allowedModels.includes(model.id)) {
+    throw new EcoError(403, 'model_not_allowed', `This key may not use the model '${model.id}'.`, {
+      param: 'model',
+    });
+  }
+  if (
+    !model.capabilities.includes(capability) &&
+    !(capability === 'chat' && model.capabilities.length === 0)
+  ) {
+    throw new EcoError(
+      400,
+      'unsupported_capability',
+      `The model '${model.id}' does not support ${capability}.`,
+      {
+        param: 'model',
+      },
+    );
+  }
+  if (pinnedPool !== undefined && !hasScope(principal, 'admin')) {
+    throw new EcoError(403, 'insufficient_scope', 'Pinning a pool with x-eco-pool needs the admin scope.', {
+      param: 'x-eco-pool',
+    });
+  }
+  return { model, plan: routePlan(model, snapshot.pools, pinnedPool) };
+}

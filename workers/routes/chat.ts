@@ -1,0 +1,39 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ChatCompletion, ChatCompletionRequest } from '../../schemas/openai/chat.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
+import type { AppEnv } from '../app-env.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { runChat } from '../pipeline/chat-pipeline.ts';
+
+export function registerChatRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/chat/completions',
+    summary: 'Create a chat completion (OpenAI-compatible; SSE when `stream` is true)',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: ChatCompletionRequest } }, required: true } },
+    responses: {
+      200: {
+        description:
+          'A completion, or an SSE stream of `chat.completion.chunk` events ending in `data: [DONE]`',
+        content: {
+          'application/json': { schema: ChatCompletion },
+          'text/event-stream': { schema: { type: 'string' } },
+        },
+      },
+      400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
+      401: {
+        description: 'Missing or invalid credential',
+        content: { 'application/json': { schema: ErrorResponse } },
+      },
+      404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
+      429: {
+        description: 'Rate limited or pool saturated',
+        content: { 'application/json': { schema: ErrorResponse } },
+      },
+      503: { description: 'No origin available', content: { 'application/json': { schema: ErrorResponse } } },
+    },
+  });
+
+  app.post('/v1/chat/completions', requireScope('inference'), runChat);
+}

@@ -1,0 +1,26 @@
+import { swaggerUI } from '@hono/swagger-ui';
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../app-env.ts';
+
+/** The OpenAPI 3.1 document generated from the routes' zod schemas, and an interactive page over it. */
+export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key (`eco_sk_…`) or a JWT.',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'IndestructibleEco Edge API',
+      version: '0.1.0',
+      description:
+        'OpenAI-compatible inference at the edge, with admin, jobs, IM webhook and governance APIs.',
+    },
+  });
+  const page = swaggerUI<AppEnv>({ url: '/openapi.json', title: 'IndestructibleEco Edge API' });
+  app.get('/docs', async (c, next) => {
+    if (c.env.ECO_DOCS_ENABLED === 'false') return c.notFound();
+    return page(c, next);
+  });
+}

@@ -1,0 +1,86 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { ModelConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
+import type { AppEnv } from '../app-env.ts';
+import { registry } from '../data/registry.ts';
+import type { Principal } from '../principal.ts';
+
+const ModelObject = z
+  .object({
+    id: z.string(),
+    object: z.literal('model'),
+    created: z.number().int(),
+    owned_by: z.string(),
+    aliases: z.array(z.string()),
+    capabilities: z.array(z.string()),
+    context_length: z.number().int(),
+    pools: z.array(z.string()).openapi({ description: 'The fallback chain of engine pools, in order.' }),
+    source: z.string().nullable(),
+  })
+  .openapi('Model');
+
+const ModelList = z.object({ object: z.literal('list'), data: z.array(ModelObject) }).openapi('ModelList');
+
+function toModelObject(model: ModelConfig): z.infer<typeof ModelObject> {
+  return {
+    id: model.id,
+    object: 'model',
+    created: model.createdAt,
+    owned_by: model.ownedBy,
+    aliases: model.aliases,
+    capabilities: model.capabilities,
+    context_length: model.contextLength,
+    pools: model.routes.map((r) => r.pool),
+    source: model.source ?? null,
+  };
+}
+
+function visible(principal: Principal, model: ModelConfig): boolean {
+  return principal.allowedModels === null || principal.allowedModels.includes(model.id);
+}
+
+const listRoute = createRoute({
+  method: 'get',
+  path: '/v1/models',
+  summary: 'List the models this key may use',
+  security: [{ bearer: [] }],
+  responses: {
+    200: { description: 'The model registry', content: { 'application/json': { schema: ModelList } } },
+    401: {
+      description: 'Missing or invalid credential',
+      content: { 'application/json': { schema: ErrorResponse } },
+    },
+  },
+});
+
+const getRoute = createRoute({
+  method: 'get',
+  path: '/v1/models/{model}',
+  summary: 'Get one model',
+  security: [{ bearer: [] }],
+  request: { params: z.object({ model: z.string().min(1) }) },
+  responses: {
+    200: { description: 'The model', content: { 'application/json': { schema: ModelObject } } },
+    404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
+  },
+});
+
+export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(listRoute, async (c) => {
+    const snapshot = await registry(c.env.DB);
+    const principal = c.get('principal');
+    const data = snapshot.models.filter((m) => visible(principal, m)).map(toModelObject);
+    return c.json({ object: 'list' as const, data }, 200);
+  });
+
+  app.openapi(getRoute, async (c) => {
+    const { model: id } = c.req.valid('param');
+    const snapshot = await registry(c.env.DB);
+    const model = snapshot.byName.get(id);
+    if (!model || !visible(c.get('principal'), model)) {
+      throw new EcoError(404, 'model_not_found', `The model '${id}' does not exist.`, { param: 'model' });
+    }
+    return c.json(toModelObject(model), 200);
+  });
+}
