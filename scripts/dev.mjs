@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstJsonLine, ROOT, run, start, stopGroup, waitForHttp } from './lib/procs.mjs';
 import { seedSql } from './lib/seed-sql.mjs';
+import { loadSeeds } from './lib/seeds.mjs';
 
 const gatewayPort = Number(process.env.ECO_GATEWAY_PORT ?? 8787);
 const emulatorPort = Number(process.env.ECO_EMULATOR_PORT ?? 8790);
@@ -63,7 +64,15 @@ try {
   log(`seeding ${announced.origins.length} emulated origins and the local admin key`);
   const dir = mkdtempSync(join(tmpdir(), 'eco-seed-'));
   const seedFile = join(dir, 'seed.sql');
-  writeFileSync(seedFile, seedSql({ origins: announced.origins, apiKey }));
+  const seeds = await loadSeeds();
+  const seedContext = { origins: announced.origins, apiKey, gatewayPort, emulatorPort, env: process.env };
+  const seedVars = {};
+  let sql = seedSql({ origins: announced.origins, apiKey });
+  for (const seed of seeds) {
+    if (seed.seedSql) sql += await seed.seedSql(seedContext);
+    if (seed.vars) Object.assign(seedVars, await seed.vars(seedContext));
+  }
+  writeFileSync(seedFile, sql);
   await run('wrangler', [
     'd1',
     'execute',
@@ -78,7 +87,13 @@ try {
   rmSync(dir, { recursive: true, force: true });
 
   log(`starting the gateway on 127.0.0.1:${gatewayPort}`);
-  const varArgs = extraVars.flatMap((v) => ['--var', v]);
+  const internalSecret = process.env.ECO_INTERNAL_SECRET ?? randomBytes(32).toString('base64url');
+  const vars = [
+    `ECO_INTERNAL_SECRET:${internalSecret}`,
+    ...Object.entries(seedVars).map(([k, v]) => `${k}:${v}`),
+    ...extraVars,
+  ];
+  const varArgs = vars.flatMap((v) => ['--var', v]);
   const gateway = start(
     'wrangler',
     [

@@ -5,11 +5,21 @@ import type { AppEnv } from './app-env.ts';
 import { errorResponse } from './http/error-response.ts';
 import { validationError } from './http/validation.ts';
 import { authenticate } from './middleware/auth.ts';
+import { cors } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { registerAdminKeyRoutes } from './routes/admin-keys.ts';
+import { registerAdminPoolRoutes } from './routes/admin-pools.ts';
+import { registerAuthTokenRoutes } from './routes/auth-token.ts';
 import { registerChatRoutes } from './routes/chat.ts';
+import { registerCompletionRoutes } from './routes/completions.ts';
 import { registerDocsRoutes } from './routes/docs.ts';
+import { registerGovernanceRoutes } from './routes/governance.ts';
 import { registerHealthRoutes } from './routes/health.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
+import { registerMetricsRoutes } from './routes/metrics.ts';
 import { registerModelRoutes } from './routes/models.ts';
+import { registerUsageRoutes } from './routes/usage.ts';
+import { registerWebhookRoutes } from './routes/webhooks.ts';
 
 /** The gateway's HTTP surface. Every error, wherever thrown, leaves through `onError` in OpenAI's shape. */
 export function createApp(): OpenAPIHono<AppEnv> {
@@ -20,6 +30,10 @@ export function createApp(): OpenAPIHono<AppEnv> {
   });
 
   app.use('*', requestContext);
+  app.use('*', cors);
+  // Webhooks verify platform signatures and /metrics its own token; everything else is bearer-authenticated.
+  registerWebhookRoutes(app);
+  registerMetricsRoutes(app);
   app.use('/v1/*', authenticate);
   app.use('/admin/*', authenticate);
 
@@ -27,6 +41,13 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerDocsRoutes(app);
   registerModelRoutes(app);
   registerChatRoutes(app);
+  registerCompletionRoutes(app);
+  registerAuthTokenRoutes(app);
+  registerUsageRoutes(app);
+  registerAdminKeyRoutes(app);
+  registerAdminPoolRoutes(app);
+  registerJobRoutes(app);
+  registerGovernanceRoutes(app);
 
   app.notFound(() => {
     throw new EcoError(404, 'not_found', 'No such route.');

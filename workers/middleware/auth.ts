@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts';
 import { authenticateApiKey } from '../data/api-keys.ts';
 import type { Env } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
@@ -23,7 +24,9 @@ export function bearerToken(header: string | undefined): string {
 export type Authenticator = (env: Env, token: string) => Promise<Principal>;
 
 /** Strategies tried by credential shape; API keys are the default. JWT plugs in here. */
-const authenticators: { matches: (token: string) => boolean; authenticate: Authenticator }[] = [];
+const authenticators: { matches: (token: string) => boolean; authenticate: Authenticator }[] = [
+  { matches: isInternalToken, authenticate: authenticateInternal },
+];
 
 export function registerAuthenticator(
   matches: (token: string) => boolean,

@@ -1,0 +1,4 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { AppEnv } from '../app-env.ts';
+
+export function registerAdminKeyRoutes(_app: OpenAPIHono<AppEnv>): void {}
