@@ -1,0 +1,47 @@
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { globBase, globToRegExp, isGlob } from './glob.ts';
+
+const SKIPPED_DIRS = new Set(['node_modules', '.git']);
+const EXTENSION = '.qyaml';
+
+/** Expands files, directories (recursing to *.qyaml) and globs into a sorted, de-duplicated list. */
+export async function collectFiles(inputs: readonly string[]): Promise<string[]> {
+  const found = new Set<string>();
+  for (const input of inputs) {
+    const info = await stat(input).catch(() => undefined);
+    if (info?.isDirectory()) {
+      for (const file of await walk(input)) if (file.endsWith(EXTENSION)) found.add(file);
+    } else if (info) {
+      found.add(input);
+    } else if (isGlob(input)) {
+      const pattern = globToRegExp(input.replace(/^\.\//, ''));
+      const base = globBase(input);
+      const matches = (await walk(base).catch(() => [])).filter((file) =>
+        pattern.test(file.replace(/^\.\//, '')),
+      );
+      if (matches.length === 0) throw new Error(`no files match ${input}`);
+      for (const file of matches) found.add(file);
+    } else {
+      throw new Error(`no such file or directory: ${input}`);
+    }
+  }
+  return [...found].sort();
+}
+
+async function walk(dir: string): Promise<string[]> {
+  const files: string[] = [];
+  const pending = [dir];
+  while (pending.length > 0) {
+    const current = pending.pop()!;
+    for (const entry of await readdir(current, { withFileTypes: true })) {
+      const path = current === '.' ? entry.name : join(current, entry.name);
+      if (entry.isDirectory()) {
+        if (!SKIPPED_DIRS.has(entry.name)) pending.push(path);
+      } else if (entry.isFile()) {
+        files.push(path);
+      }
+    }
+  }
+  return files;
+}

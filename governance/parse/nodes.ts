@@ -1,0 +1,84 @@
+import {
+  type Alias,
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Node,
+  type Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+
+/** Resolves aliases through the targets found while walking the document. */
+export type Deref = (node: unknown) => Node | null;
+
+export function makeDeref(aliasTargets: Map<Alias, Node>): Deref {
+  return (node) => {
+    if (isAlias(node)) return aliasTargets.get(node) ?? null;
+    return node && typeof node === 'object' ? (node as Node) : null;
+  };
+}
+
+export interface Entry {
+  key: Scalar;
+  value: Node | null;
+}
+
+/** Iterates a mapping's entries whose keys are plain scalars. */
+export function* entries(map: YAMLMap, deref: Deref): Generator<Entry> {
+  for (const pair of map.items) {
+    if (!isScalar(pair.key)) continue;
+    yield { key: pair.key, value: deref(pair.value) };
+  }
+}
+
+export function getEntry(map: YAMLMap, key: string, deref: Deref): Entry | undefined {
+  for (const pair of map.items) {
+    if (isScalar(pair.key) && pair.key.value === key) return { key: pair.key, value: deref(pair.value) };
+  }
+  return undefined;
+}
+
+export function getMap(map: YAMLMap, key: string, deref: Deref): YAMLMap | undefined {
+  const value = getEntry(map, key, deref)?.value;
+  return isMap(value) ? value : undefined;
+}
+
+export function getString(map: YAMLMap, key: string, deref: Deref): string | undefined {
+  return stringValue(getEntry(map, key, deref)?.value ?? null);
+}
+
+export function stringValue(node: Node | null): string | undefined {
+  return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/** A value the author left out or wrote as `~`/empty counts as absent. */
+export function isBlank(node: Node | null): boolean {
+  if (!node) return true;
+  if (!isScalar(node)) return false;
+  return node.value === null || (typeof node.value === 'string' && node.value.trim() === '');
+}
+
+export function seqItems(node: Node | null, deref: Deref): Node[] | undefined {
+  if (!isSeq(node)) return undefined;
+  return (node as YAMLSeq).items.map((item) => deref(item)).filter((item): item is Node => item !== null);
+}
+
+export function offsetOf(node: { range?: [number, number, number] | null } | null | undefined): number {
+  return node?.range?.[0] ?? 0;
+}
+
+/** Human rendering of a scalar for messages, bounded so huge values never flood a report. */
+export function describe(node: Node | null): string {
+  if (!node) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const value = node.value;
+    if (typeof value === 'string')
+      return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
+    return String(value);
+  }
+  return 'a value';
+}

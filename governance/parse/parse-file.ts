@@ -1,0 +1,84 @@
+import { type Alias, type Document, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import type { LintLimits } from '../policy/default-policy.ts';
+import { prescan } from './prescan.ts';
+import { walkDocument } from './walk.ts';
+
+export interface ParsedDocument {
+  doc: Document.Parsed;
+  index: number;
+  /** True when the document parsed without errors and within limits: only these are linted. */
+  ok: boolean;
+  aliasTargets: Map<Alias, Node>;
+}
+
+export interface ParseProblem {
+  kind: 'syntax' | 'hostile';
+  message: string;
+  offset: number;
+}
+
+export interface ParsedFile {
+  path: string;
+  source: string;
+  lineCounter: LineCounter;
+  documents: ParsedDocument[];
+  problems: ParseProblem[];
+}
+
+const RESOURCE_ERRORS = new Set(['RESOURCE_EXHAUSTION']);
+
+/** Parses every document of a file, keeping positions; a broken document never hides the others. */
+export function parseFile(path: string, source: string, limits: LintLimits): ParsedFile {
+  const lineCounter = new LineCounter();
+  const file: ParsedFile = { path, source, lineCounter, documents: [], problems: [] };
+  const early = prescan(source, limits);
+  if (early) {
+    lineCounter.addNewLine(0);
+    file.problems.push({ kind: 'hostile', ...early });
+    return file;
+  }
+  let docs: Document.Parsed[];
+  try {
+    const parsed = parseAllDocuments(source, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+    docs = Array.isArray(parsed) ? parsed : [];
+  } catch (error) {
+    // The parser reports problems as values; a throw here means the input defeated it.
+    file.problems.push({ kind: 'hostile', message: `parser failed: ${(error as Error).message}`, offset: 0 });
+    return file;
+  }
+  if (docs.length > limits.maxDocuments) {
+    const message = `file holds ${docs.length} documents, over the limit of ${limits.maxDocuments}`;
+    file.problems.push({ kind: 'hostile', message, offset: 0 });
+    return file;
+  }
+  docs.forEach((doc, index) => {
+    file.documents.push(checkDocument(doc, index, file, limits));
+  });
+  return file;
+}
+
+function checkDocument(
+  doc: Document.Parsed,
+  index: number,
+  file: ParsedFile,
+  limits: LintLimits,
+): ParsedDocument {
+  if (doc.errors.length > 0) {
+    // Later errors in the same document are almost always echoes of the first one.
+    const error = doc.errors.find((e) => RESOURCE_ERRORS.has(e.code)) ?? doc.errors[0]!;
+    const kind = RESOURCE_ERRORS.has(error.code) ? 'hostile' : 'syntax';
+    file.problems.push({ kind, message: firstLine(error.message), offset: error.pos[0] });
+    return { doc, index, ok: false, aliasTargets: new Map() };
+  }
+  const walked = walkDocument(doc.contents as Node | null, limits);
+  if (walked.problem) {
+    file.problems.push(walked.problem);
+    return { doc, index, ok: false, aliasTargets: walked.aliasTargets };
+  }
+  return { doc, index, ok: true, aliasTargets: walked.aliasTargets };
+}
+
+function firstLine(message: string): string {
+  const line = message.split('\n')[0] ?? message;
+  return line.replace(/:$/, '');
+}

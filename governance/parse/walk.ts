@@ -1,0 +1,111 @@
+import { type Alias, isAlias, isCollection, isPair, isScalar, type Node } from 'yaml';
+import type { LintLimits } from '../policy/default-policy.ts';
+
+export interface WalkProblem {
+  kind: 'hostile' | 'syntax';
+  message: string;
+  offset: number;
+}
+
+export interface WalkResult {
+  aliasTargets: Map<Alias, Node>;
+  problem?: WalkProblem;
+}
+
+/**
+ * One iterative pass over a document's nodes: enforces depth and scalar-size limits and resolves
+ * every alias to its anchor (the most recent one before it, in document order). Alias expansion is
+ * measured only when aliases exist, so plain manifests pay for a single walk.
+ */
+export function walkDocument(root: Node | null, limits: LintLimits): WalkResult {
+  const aliasTargets = new Map<Alias, Node>();
+  if (!root) return { aliasTargets };
+  const anchors = new Map<string, Node>();
+  const stack: Array<{ node: Node; depth: number }> = [{ node: root, depth: 1 }];
+  while (stack.length > 0) {
+    const { node, depth } = stack.pop()!;
+    if (isAlias(node)) {
+      const target = anchors.get(node.source);
+      if (!target) {
+        return { aliasTargets, problem: syntax(`alias *${node.source} has no anchor`, node) };
+      }
+      aliasTargets.set(node, target);
+      continue;
+    }
+    if (node.anchor) anchors.set(node.anchor, node);
+    if (isScalar(node)) {
+      if (typeof node.value === 'string' && node.value.length > limits.maxScalarLength) {
+        const message = `scalar of ${node.value.length} characters, over the limit of ${limits.maxScalarLength}`;
+        return { aliasTargets, problem: hostile(message, node) };
+      }
+      continue;
+    }
+    if (!isCollection(node)) continue;
+    if (depth > limits.maxDepth) {
+      return {
+        aliasTargets,
+        problem: hostile(`collections nest deeper than ${limits.maxDepth} levels`, node),
+      };
+    }
+    pushChildren(node, depth + 1, stack);
+  }
+  if (aliasTargets.size === 0) return { aliasTargets };
+  const problem = measureExpansion(root, aliasTargets, limits.maxAliasExpansion);
+  return problem ? { aliasTargets, problem } : { aliasTargets };
+}
+
+function pushChildren(node: Node, depth: number, stack: Array<{ node: Node; depth: number }>): void {
+  const items = (node as { items: unknown[] }).items;
+  for (let i = items.length - 1; i >= 0; i--) {
+    const item = items[i];
+    if (isPair(item)) {
+      if (item.value && typeof item.value === 'object') stack.push({ node: item.value as Node, depth });
+      if (item.key && typeof item.key === 'object') stack.push({ node: item.key as Node, depth });
+    } else if (item && typeof item === 'object') {
+      stack.push({ node: item as Node, depth });
+    }
+  }
+}
+
+/** Counts the nodes that expanding every alias would produce; circular aliases count as hostile. */
+function measureExpansion(root: Node, targets: Map<Alias, Node>, max: number): WalkProblem | undefined {
+  const sizes = new Map<Node, number>();
+  const stack: Array<{ node: Node; exit: boolean }> = [{ node: root, exit: false }];
+  let expansion = 0;
+  while (stack.length > 0) {
+    const frame = stack.pop()!;
+    const { node } = frame;
+    if (isAlias(node)) {
+      const target = targets.get(node);
+      const size = target ? sizes.get(target) : 1;
+      if (size === undefined) return hostile(`alias *${node.source} refers to its own ancestor`, node);
+      expansion += size;
+      if (expansion > max) {
+        return hostile(`aliases expand to more than ${max} nodes (alias bomb)`, node);
+      }
+      sizes.set(node, size);
+    } else if (!isCollection(node)) {
+      sizes.set(node, 1);
+    } else if (!frame.exit) {
+      stack.push({ node, exit: true });
+      const children: Array<{ node: Node; depth: number }> = [];
+      pushChildren(node, 0, children);
+      for (const child of children) stack.push({ node: child.node, exit: false });
+    } else {
+      const children: Array<{ node: Node; depth: number }> = [];
+      pushChildren(node, 0, children);
+      let size = 1;
+      for (const child of children) size += sizes.get(child.node) ?? 1;
+      sizes.set(node, size);
+    }
+  }
+  return undefined;
+}
+
+function hostile(message: string, node: Node): WalkProblem {
+  return { kind: 'hostile', message, offset: node.range?.[0] ?? 0 };
+}
+
+function syntax(message: string, node: Node): WalkProblem {
+  return { kind: 'syntax', message, offset: node.range?.[0] ?? 0 };
+}

@@ -1,0 +1,49 @@
+import { parse } from 'yaml';
+import { DEFAULT_POLICY, type Policy } from './default-policy.ts';
+import { type PolicyOverride, policyOverrideSchema } from './policy-schema.ts';
+
+export type PolicyResult = { ok: true; policy: Policy } | { ok: false; error: string };
+
+/** Validates an already-parsed policy object (e.g. from a JSON request body) and merges it over the defaults. */
+export function resolvePolicy(input: unknown): PolicyResult {
+  if (input === undefined || input === null) return { ok: true, policy: DEFAULT_POLICY };
+  const parsed = policyOverrideSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    return { ok: false, error: `invalid policy: ${where}${issue?.message ?? 'unknown error'}` };
+  }
+  const policy = mergePolicy(parsed.data);
+  try {
+    new RegExp(policy.schemaVersionPattern);
+  } catch {
+    return { ok: false, error: 'invalid policy: schemaVersionPattern is not a valid regular expression' };
+  }
+  return { ok: true, policy };
+}
+
+/** Parses a policy file; JSON is valid YAML, so one parser reads both. */
+export function parsePolicyText(text: string): PolicyResult {
+  let data: unknown;
+  try {
+    data = parse(text, { maxAliasCount: 100 });
+  } catch (error) {
+    return { ok: false, error: `policy file does not parse: ${(error as Error).message.split('\n')[0]}` };
+  }
+  return resolvePolicy(data ?? {});
+}
+
+function mergePolicy(override: PolicyOverride): Policy {
+  const { limits, generate, rules, ...lists } = override;
+  return {
+    ...DEFAULT_POLICY,
+    ...stripUndefined(lists),
+    rules: { ...DEFAULT_POLICY.rules, ...rules },
+    limits: { ...DEFAULT_POLICY.limits, ...stripUndefined(limits ?? {}) },
+    generate: { ...DEFAULT_POLICY.generate, ...stripUndefined(generate ?? {}) },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,24 @@
+import { at, field, type Rule } from '../lint/context.ts';
+import { stringValue } from '../parse/nodes.ts';
+
+export const namespaceMismatch: Rule = {
+  code: 'QY070',
+  name: 'namespace-mismatch',
+  severity: 'warning',
+  rationale:
+    "k8s_namespace should be where the file's resources actually live, or discovery points elsewhere.",
+  checkFile(ctx, report) {
+    const ref = field(ctx, 'registry_binding', 'k8s_namespace');
+    const expected = ref ? stringValue(ref.entry.value) : undefined;
+    if (!ref || expected === undefined) return;
+    const reported = new Set<string>();
+    for (const manifest of ctx.manifests) {
+      const actual = manifest.namespace;
+      if (actual === undefined || actual === expected || reported.has(actual)) continue;
+      reported.add(actual);
+      const object = `${manifest.kind}${manifest.name ? `/${manifest.name}` : ''}`;
+      const message = `k8s_namespace "${expected}" disagrees with metadata.namespace "${actual}" of ${object}`;
+      report(at(ref.entry.value, ref.path, message));
+    }
+  },
+};

@@ -1,0 +1,17 @@
+import { at, field, type Rule } from '../lint/context.ts';
+import { describe, stringValue } from '../parse/nodes.ts';
+
+export const schemaVersion: Rule = {
+  code: 'QY023',
+  name: 'schema-version',
+  severity: 'error',
+  rationale: 'schema_version (v + digits) tells readers which revision of the governance schema applies.',
+  checkFile(ctx, report) {
+    const ref = field(ctx, 'document_metadata', 'schema_version');
+    if (!ref) return;
+    const value = stringValue(ref.entry.value);
+    if (value !== undefined && new RegExp(ctx.policy.schemaVersionPattern).test(value)) return;
+    const message = `schema_version ${describe(ref.entry.value)} does not match ${ctx.policy.schemaVersionPattern}`;
+    report(at(ref.entry.value, ref.path, message));
+  },
+};

@@ -1,0 +1,37 @@
+import { at, field, type Rule } from '../lint/context.ts';
+import { describe, stringValue } from '../parse/nodes.ts';
+
+const WITH_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
+/** Resources that expose no endpoint (namespaces, policies) say so explicitly. */
+export const NOT_APPLICABLE = 'n/a';
+
+export const serviceEndpoint: Rule = {
+  code: 'QY040',
+  name: 'service-endpoint',
+  severity: 'error',
+  rationale: 'service_endpoint is a URL with a scheme (or n/a) so discovery knows the protocol to speak.',
+  checkFile(ctx, report) {
+    const ref = field(ctx, 'registry_binding', 'service_endpoint');
+    if (!ref) return;
+    const value = stringValue(ref.entry.value);
+    const problem = endpointProblem(value, ctx.policy.endpointSchemes);
+    if (problem)
+      report(at(ref.entry.value, ref.path, `service_endpoint ${describe(ref.entry.value)} ${problem}`));
+  },
+};
+
+export function endpointProblem(value: string | undefined, schemes: string[]): string | undefined {
+  if (value === undefined) return `must be a URL or ${NOT_APPLICABLE}`;
+  if (value === NOT_APPLICABLE) return undefined;
+  const match = WITH_SCHEME.exec(value);
+  if (!match) return `has no scheme; write e.g. http://${value}`;
+  const scheme = match[1]!.toLowerCase();
+  if (!schemes.includes(scheme)) return `uses scheme ${scheme}, not one of ${schemes.join(', ')}`;
+  let host = '';
+  try {
+    host = new URL(value).host;
+  } catch {
+    return 'is not a valid URL';
+  }
+  return host === '' ? 'has no host' : undefined;
+}

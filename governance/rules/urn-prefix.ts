@@ -1,0 +1,20 @@
+import { at, field, type Rule } from '../lint/context.ts';
+import { describe, stringValue } from '../parse/nodes.ts';
+
+export const urnPrefix: Rule = {
+  code: 'QY022',
+  name: 'urn-prefix',
+  severity: 'error',
+  rationale: 'urn names the resource in the platform namespace (urn:eco-base:…) independent of its location.',
+  checkFile(ctx, report) {
+    const ref = field(ctx, 'document_metadata', 'urn');
+    if (!ref) return;
+    const value = stringValue(ref.entry.value) ?? '';
+    const ok = ctx.policy.namespaces.some(
+      (ns) => value.startsWith(`urn:${ns}:`) && value.length > ns.length + 5,
+    );
+    if (ok) return;
+    const expected = ctx.policy.namespaces.map((ns) => `urn:${ns}:`).join(' or ');
+    report(at(ref.entry.value, ref.path, `urn ${describe(ref.entry.value)} must start with ${expected}`));
+  },
+};

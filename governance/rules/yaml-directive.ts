@@ -1,0 +1,18 @@
+import type { Rule } from '../lint/context.ts';
+
+const DIRECTIVE = /^%YAML\b/gm;
+
+export const yamlDirective: Rule = {
+  code: 'QY003',
+  name: 'yaml-directive',
+  severity: 'error',
+  rationale:
+    'The specification forbids %YAML: a directive makes parsers read the file as another YAML version.',
+  checkFile(ctx, report) {
+    const source = ctx.file.source;
+    if (!source.includes('%YAML')) return;
+    for (const match of source.matchAll(DIRECTIVE)) {
+      report({ message: '%YAML directive is not allowed', path: '', offset: match.index });
+    }
+  },
+};

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_POLICY, parsePolicyText, resolvePolicy } from '../../../governance/index.ts';
+import { lint, VALID, withLine } from './fixtures.ts';
+
+describe('policy files', () => {
+  it('reads YAML and merges over the defaults', () => {
+    const result = parsePolicyText('namespaces: [acme]\nlimits:\n  maxDepth: 10\nrules:\n  QY031: error\n');
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.policy.namespaces).toEqual(['acme']);
+    expect(result.policy.limits).toEqual({ ...DEFAULT_POLICY.limits, maxDepth: 10 });
+    expect(result.policy.lifecyclePolicies).toEqual(DEFAULT_POLICY.lifecyclePolicies);
+    expect(result.policy.rules).toEqual({ QY031: 'error' });
+  });
+  it('reads JSON', () => {
+    const result = parsePolicyText('{"endpointSchemes": ["https"]}');
+    expect(result.ok && result.policy.endpointSchemes).toEqual(['https']);
+  });
+  it('rejects unknown keys and bad values with a message', () => {
+    expect(parsePolicyText('namespace: [x]\n')).toMatchObject({ ok: false });
+    expect(resolvePolicy({ rules: { QY031: 'loud' } })).toMatchObject({ ok: false });
+    expect(resolvePolicy({ schemaVersionPattern: '(' })).toEqual({
+      ok: false,
+      error: 'invalid policy: schemaVersionPattern is not a valid regular expression',
+    });
+    expect(parsePolicyText('a: [\n')).toMatchObject({ ok: false });
+  });
+  it('changes what the rules accept', () => {
+    const result = resolvePolicy({ namespaces: ['acme'] });
+    if (!result.ok) throw new Error(result.error);
+    expect(lint(VALID, result.policy).map((d) => d.rule)).toEqual(['QY021', 'QY022']);
+    const text = withLine('  schema_version: v8', '  schema_version: "1.0"');
+    const relaxed = resolvePolicy({ schemaVersionPattern: '^\\d+\\.\\d+$' });
+    if (!relaxed.ok) throw new Error(relaxed.error);
+    expect(lint(text, relaxed.policy)).toEqual([]);
+  });
+});

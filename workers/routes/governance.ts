@@ -1,0 +1,162 @@
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
+import { lintRun, type Policy, resolvePolicy, type SourceFile } from '../../governance/index.ts';
+import { governanceAudit } from '../../schemas/db/governance-audit.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
+import type { AppEnv } from '../app-env.ts';
+import { db } from '../data/db.ts';
+import { readTextBody } from '../http/json-body.ts';
+import { requireScope } from '../middleware/auth.ts';
+
+/** Whole request body; each file is further bounded by the policy's own limits. */
+export const GOVERNANCE_MAX_BODY_BYTES = 5 * 1024 * 1024;
+const MAX_FILES = 500;
+/** The path a raw YAML body is reported under. */
+export const RAW_FILE_PATH = 'input.qyaml';
+
+const JsonRequest = z.object({
+  files: z
+    .array(z.object({ path: z.string().min(1).max(1024), content: z.string() }))
+    .min(1)
+    .max(MAX_FILES),
+  policy: z.unknown().optional(),
+});
+
+const Diagnostic = z.object({
+  rule: z.string().openapi({ example: 'QY020' }),
+  severity: z.enum(['error', 'warning', 'info']),
+  message: z.string(),
+  path: z.string().openapi({ example: 'document_metadata.unique_id' }),
+  line: z.number().int(),
+  column: z.number().int(),
+});
+
+const GovernanceReport = z
+  .object({
+    files: z.array(z.object({ path: z.string(), diagnostics: z.array(Diagnostic) })),
+    summary: z.object({ files: z.number().int(), errors: z.number().int(), warnings: z.number().int() }),
+  })
+  .openapi('GovernanceReport');
+
+// Request bodies are documented with plain OpenAPI schemas on purpose: a zod schema would make the
+// framework parse the body before the size limit is enforced, and a YAML body is not JSON at all.
+const validateRoute = createRoute({
+  method: 'post',
+  path: '/v1/governance/validate',
+  summary: 'Lint .qyaml governance manifests',
+  description:
+    'JSON `{files:[{path,content}], policy?}` or one raw YAML file (any YAML or text content type). ' +
+    'Answers 200 with the report whatever the findings.',
+  security: [{ bearer: [] }],
+  middleware: [requireScope('governance')] as const,
+  request: {
+    body: {
+      required: true,
+      content: {
+        'application/json': {
+          schema: {
+            type: 'object',
+            required: ['files'],
+            properties: {
+              files: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['path', 'content'],
+                  properties: { path: { type: 'string' }, content: { type: 'string' } },
+                },
+              },
+              policy: {
+                type: 'object',
+                description: 'Overrides of the default policy (see docs/governance.md).',
+              },
+            },
+          },
+        },
+        'application/yaml': { schema: { type: 'string', description: 'One .qyaml file.' } },
+      },
+    },
+  },
+  responses: {
+    200: { description: 'The lint report', content: { 'application/json': { schema: GovernanceReport } } },
+    400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorResponse } } },
+    403: {
+      description: "The key lacks the 'governance' scope",
+      content: { 'application/json': { schema: ErrorResponse } },
+    },
+    413: { description: 'Body over 5 MiB', content: { 'application/json': { schema: ErrorResponse } } },
+  },
+});
+
+export function registerGovernanceRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openapi(validateRoute, async (c) => {
+    const contentType = (c.req.header('content-type') ?? '').toLowerCase();
+    const body = await readTextBody(c.req.raw, GOVERNANCE_MAX_BODY_BYTES);
+    const { files, policy } = parseRequest(contentType, body);
+    const { report, documentIds } = lintRun(files, policy);
+    const principal = c.get('principal');
+    const auditId = crypto.randomUUID();
+    await db(c.env.DB).insert(governanceAudit).values({
+      id: auditId,
+      keyId: principal.keyId,
+      tenant: principal.tenant,
+      createdAt: Date.now(),
+      files: report.summary.files,
+      documentIds,
+      errors: report.summary.errors,
+      warnings: report.summary.warnings,
+    });
+    c.header('x-eco-audit-id', auditId);
+    return c.json(report, 200);
+  });
+}
+
+function parseRequest(contentType: string, body: string): { files: SourceFile[]; policy: Policy } {
+  if (isJson(contentType)) return parseJsonRequest(body);
+  if (isYamlOrText(contentType))
+    return { files: [{ path: RAW_FILE_PATH, content: body }], policy: resolved(undefined) };
+  throw new EcoError(
+    400,
+    'invalid_request',
+    'Send application/json ({"files":[{"path","content"}]}) or a YAML body.',
+    {
+      param: 'content-type',
+    },
+  );
+}
+
+function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy } {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch (err) {
+    throw new EcoError(
+      400,
+      'invalid_request',
+      `The request body is not valid JSON: ${(err as Error).message}`,
+    );
+  }
+  const parsed = JsonRequest.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const param = issue?.path.join('.') || null;
+    throw new EcoError(400, 'invalid_request', `Invalid request: ${param ?? 'body'}: ${issue?.message}`, {
+      param,
+    });
+  }
+  return { files: parsed.data.files, policy: resolved(parsed.data.policy) };
+}
+
+function resolved(input: unknown): Policy {
+  const result = resolvePolicy(input);
+  if (!result.ok) throw new EcoError(400, 'invalid_request', result.error, { param: 'policy' });
+  return result.policy;
+}
+
+function isJson(contentType: string): boolean {
+  return /^application\/(?:[\w.+-]+\+)?json\b/.test(contentType);
+}
+
+function isYamlOrText(contentType: string): boolean {
+  return /^text\//.test(contentType) || /^application\/(?:x-)?(?:[\w.+-]+\+)?yaml\b/.test(contentType);
+}
