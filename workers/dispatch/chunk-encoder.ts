@@ -3,6 +3,8 @@ import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
 
 export interface EncoderOptions {
+  /** `text_completion` chunks carry `text` instead of a `delta`. */
+  object?: 'chat.completion.chunk' | 'text_completion';
   id: string;
   model: string;
   created: number;
@@ -19,6 +21,7 @@ export interface EncoderOptions {
 export class ChunkEncoder {
   readonly #o: EncoderOptions;
   readonly #prefix: string;
+  readonly #text: boolean;
   #roleSent = false;
   #usage: Usage | undefined;
   #outputEvents = 0;
@@ -29,7 +32,9 @@ export class ChunkEncoder {
 
   constructor(options: EncoderOptions) {
     this.#o = options;
-    this.#prefix = `{"id":${JSON.stringify(options.id)},"object":"chat.completion.chunk","created":${options.created},"model":${JSON.stringify(options.model)},"choices":`;
+    const object = options.object ?? 'chat.completion.chunk';
+    this.#text = object === 'text_completion';
+    this.#prefix = `{"id":${JSON.stringify(options.id)},"object":"${object}","created":${options.created},"model":${JSON.stringify(options.model)},"choices":`;
   }
 
   get finishReason(): FinishReason | undefined {
@@ -55,7 +60,9 @@ export class ChunkEncoder {
         return this.#delta(event);
       case 'finish':
         this.#finish = event.reason;
-        return this.#choice('{}', JSON.stringify(event.reason));
+        return this.#text
+          ? this.#textChoice('', JSON.stringify(event.reason))
+          : this.#choice('{}', JSON.stringify(event.reason));
       case 'usage':
         this.#usage = event.usage;
         return '';
@@ -88,6 +95,12 @@ export class ChunkEncoder {
   }
 
   #delta(event: Extract<StreamEvent, { kind: 'delta' }>): string {
+    if (this.#text) {
+      if (!event.content) return '';
+      this.#outputChars += event.content.length;
+      this.#outputEvents++;
+      return this.#textChoice(event.content, 'null');
+    }
     let delta = '';
     if (!this.#roleSent) {
       delta += '"role":"assistant",';
@@ -108,6 +121,10 @@ export class ChunkEncoder {
     if (!hasContent && !event.toolCalls && !event.reasoning) delta += '"content":"",';
     this.#outputEvents++;
     return this.#choice(`{${delta.slice(0, -1)}}`, 'null');
+  }
+
+  #textChoice(text: string, finish: string): string {
+    return `data: ${this.#prefix}[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
   }
 
   #choice(delta: string, finish: string): string {

@@ -3,7 +3,7 @@ import { ChatCompletion, ChatCompletionRequest } from '../../schemas/openai/chat
 import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireScope } from '../middleware/auth.ts';
-import { runChat } from '../pipeline/chat-pipeline.ts';
+import { runChat } from '../pipeline/chat.ts';
 
 export function registerChatRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath({

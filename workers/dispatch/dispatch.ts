@@ -1,17 +1,20 @@
 import type { CallContext } from '../../origins/types.ts';
 import { asEcoError, EcoError, fromErrorInfo } from '../../schemas/errors.ts';
-import type { ChatCompletion, ChatCompletionRequest, Usage } from '../../schemas/openai/chat.ts';
+import type { Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
 import { type AttemptContext, committedError, type OpenExchange, withFailover } from './attempts.ts';
 import { ChunkEncoder } from './chunk-encoder.ts';
+import type { Endpoint } from './endpoint.ts';
 import type { RouteTarget } from './route-plan.ts';
 import { StreamSession } from './stream-session.ts';
 import { readAllText } from './timed-reader.ts';
 
 const MAX_COMPLETION_BODY = 32 * 1024 * 1024;
 
-export interface ChatDispatch extends AttemptContext {
-  body: ChatCompletionRequest;
+export interface Dispatch extends AttemptContext {
+  endpoint: Endpoint;
+  /** The client asked for a usage chunk at the end of the stream. */
+  includeUsage: boolean;
   clientModel: string;
   plan: RouteTarget[];
   holdMs: number;
@@ -32,36 +35,36 @@ export interface FinishRecord {
   streamed: boolean;
 }
 
-function callContext(d: ChatDispatch, target: RouteTarget, stream: boolean): CallContext {
+function callContext(d: Dispatch, target: RouteTarget, stream: boolean): CallContext {
   return {
     engineModel: target.engineModel,
     clientModel: d.clientModel,
     stream,
-    includeUsage: d.body.stream_options?.include_usage === true,
+    includeUsage: d.includeUsage,
     pool: target.pool,
     requestId: d.requestId,
     created: Math.floor(Date.now() / 1000),
   };
 }
 
-function build(d: ChatDispatch, stream: boolean) {
+function build(d: Dispatch, stream: boolean) {
   return (target: RouteTarget) => {
     const call = callContext(d, target, stream);
-    return { call, request: target.adapter.buildChat(d.body, call) };
+    return { call, request: d.endpoint.build(target, call) };
   };
 }
 
-/** Non-stream chat: the whole answer is read within the pool's timeouts, decoded and returned as JSON. */
-export async function dispatchChatJson(d: ChatDispatch): Promise<Response> {
+/** Non-stream: the whole answer is read within the pool's timeouts, decoded and returned as JSON. */
+export async function dispatchJson(d: Dispatch): Promise<Response> {
   const started = Date.now();
   try {
     const { completion, exchange } = await withFailover(d.plan, d, build(d, false), async (ex) => {
       const t = ex.target.pool.timeouts;
       const text = await readAllText(ex.reader, t.firstTokenMs, t.idleMs, MAX_COMPLETION_BODY);
-      const completion: ChatCompletion = ex.target.adapter.decodeChat(text, ex.call);
+      const completion = d.endpoint.decode(ex.target, text, ex.call);
       return { completion, exchange: ex };
     });
-    completion.usage ??= estimate(d.promptEstimate, completion.choices[0]?.message.content ?? '');
+    completion.usage ??= estimate(d.promptEstimate, d.endpoint.outputText(completion));
     release(d, exchange, 'success', 200, started);
     d.onFinish({
       ...where(exchange),
@@ -81,8 +84,8 @@ export async function dispatchChatJson(d: ChatDispatch): Promise<Response> {
   }
 }
 
-/** Streamed chat: relayed chunk by chunk; see StreamSession for what the client sees when. */
-export function dispatchChatStream(d: ChatDispatch): Promise<Response> {
+/** Streamed: relayed chunk by chunk; see StreamSession for what the client sees when. */
+export function dispatchStream(d: Dispatch): Promise<Response> {
   const started = Date.now();
   return new Promise<Response>((resolve) => {
     const headers = () => {
@@ -105,16 +108,12 @@ export function dispatchChatStream(d: ChatDispatch): Promise<Response> {
   });
 }
 
-async function relay(
-  d: ChatDispatch,
-  ex: OpenExchange,
-  session: StreamSession,
-  started: number,
-): Promise<void> {
+async function relay(d: Dispatch, ex: OpenExchange, session: StreamSession, started: number): Promise<void> {
   const t = ex.target.pool.timeouts;
-  const decoder = ex.target.adapter.chatStream(ex.call);
+  const decoder = d.endpoint.stream(ex.target, ex.call);
   const encoder = new ChunkEncoder({
-    id: `chatcmpl-${d.requestId}`,
+    object: d.endpoint.chunkObject,
+    id: `${d.endpoint.idPrefix}${d.requestId}`,
     model: d.clientModel,
     created: ex.call.created,
     includeUsage: ex.call.includeUsage,
@@ -195,7 +194,7 @@ function where(ex: OpenExchange) {
 }
 
 function release(
-  d: ChatDispatch,
+  d: Dispatch,
   ex: OpenExchange,
   kind: 'success',
   status: number,

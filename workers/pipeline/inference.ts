@@ -1,43 +1,60 @@
 import type { Context } from 'hono';
-import { ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { AppEnv } from '../app-env.ts';
-import {
-  type ChatDispatch,
-  dispatchChatJson,
-  dispatchChatStream,
-  type FinishRecord,
-} from '../dispatch/chat-dispatch.ts';
+import { type Dispatch, dispatchJson, dispatchStream, type FinishRecord } from '../dispatch/dispatch.ts';
+import { type Endpoint, unsupported } from '../dispatch/endpoint.ts';
 import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
-import { validationError } from '../http/validation.ts';
 import { type LimitTicket, reserveLimits } from '../limits/limits.ts';
 import { recordUsage } from '../usage/record-usage.ts';
 import { resolvePriority } from './priority.ts';
 import { resolveModel } from './resolve-model.ts';
-import { estimatePromptTokens } from './token-estimate.ts';
 
 /** Completion budget reserved against token limits when the request sets no max_tokens. */
 const DEFAULT_COMPLETION_BUDGET = 1024;
 
-/** POST /v1/chat/completions, from parsed body to response: one path for API, jobs and IM callers. */
-export async function runChat(c: Context<AppEnv>): Promise<Response> {
+/** What an inference route extracts from its validated body. */
+export interface InferenceRequest {
+  model: string;
+  /** Registry capability the model must have (`chat`, `completion`, `embedding`). */
+  capability: string;
+  stream: boolean;
+  includeUsage: boolean;
+  promptEstimate: number;
+  maxTokens: number | undefined;
+  endpoint: Endpoint;
+}
+
+/**
+ * From a validated body to the response: model resolution, per-key limits in parallel with pool
+ * admission, dispatch, and usage accounting. One path for API, jobs and IM callers.
+ */
+export async function runInference(
+  c: Context<AppEnv>,
+  parse: (raw: unknown) => InferenceRequest,
+): Promise<Response> {
   const raw = await readJsonBody(c.req.raw, numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576));
-  const parsed = ChatCompletionRequest.safeParse(raw);
-  if (!parsed.success) throw validationError(parsed.error);
-  const body = parsed.data;
+  const req = parse(raw);
   const principal = c.get('principal');
   const requestId = c.get('requestId');
 
-  const { model, plan } = await resolveModel(
+  const resolved = await resolveModel(
     c.env,
     principal,
-    body.model,
+    req.model,
     c.req.header('x-eco-pool'),
-    'chat',
+    req.capability,
   );
+  const { model } = resolved;
+  const plan = req.endpoint.supportedBy
+    ? resolved.plan.filter((t) => req.endpoint.supportedBy!(t))
+    : resolved.plan;
+  if (plan.length === 0) {
+    const engines = [...new Set(resolved.plan.map((t) => t.adapter.engine))].join(', ');
+    throw unsupported(`the ${req.capability} endpoint`, engines);
+  }
   const priority = resolvePriority(principal, c.req.header('x-eco-priority'));
-  const promptEstimate = estimatePromptTokens(body.messages);
-  const reserveTokens = promptEstimate + (requestedMaxTokens(body) ?? DEFAULT_COMPLETION_BUDGET);
+  const reserveTokens =
+    req.promptEstimate + (req.capability === 'embedding' ? 0 : (req.maxTokens ?? DEFAULT_COMPLETION_BUDGET));
 
   // Per-key limits run in parallel with the pool admission; the origin request waits for both.
   let ticket: LimitTicket | undefined;
@@ -70,7 +87,7 @@ export async function runChat(c: Context<AppEnv>): Promise<Response> {
   };
 
   const traceparent = c.req.header('traceparent');
-  const dispatch: ChatDispatch = {
+  const dispatch: Dispatch = {
     env: c.env,
     requestId,
     tenant: principal.tenant,
@@ -79,14 +96,15 @@ export async function runChat(c: Context<AppEnv>): Promise<Response> {
     timing: c.get('timing'),
     gate: limits,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
-    body,
-    clientModel: body.model,
+    endpoint: req.endpoint,
+    includeUsage: req.includeUsage,
+    clientModel: req.model,
     plan,
     holdMs: numberVar(c.env.ECO_STREAM_HOLD_MS, 5000),
-    promptEstimate,
+    promptEstimate: req.promptEstimate,
     headers: () => ({ 'x-request-id': requestId, ...(ticket?.headers ?? {}) }),
     onFinish: finish,
     ...(traceparent ? { traceparent } : {}),
   };
-  return body.stream === true ? dispatchChatStream(dispatch) : dispatchChatJson(dispatch);
+  return req.stream ? dispatchStream(dispatch) : dispatchJson(dispatch);
 }

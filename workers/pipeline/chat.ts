@@ -1,0 +1,25 @@
+import type { Context } from 'hono';
+import { ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import type { AppEnv } from '../app-env.ts';
+import { chatEndpoint } from '../dispatch/endpoint.ts';
+import { validationError } from '../http/validation.ts';
+import { runInference } from './inference.ts';
+import { estimatePromptTokens } from './token-estimate.ts';
+
+/** POST /v1/chat/completions. */
+export function runChat(c: Context<AppEnv>): Promise<Response> {
+  return runInference(c, (raw) => {
+    const parsed = ChatCompletionRequest.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error);
+    const body = parsed.data;
+    return {
+      model: body.model,
+      capability: 'chat',
+      stream: body.stream === true,
+      includeUsage: body.stream_options?.include_usage === true,
+      promptEstimate: estimatePromptTokens(body.messages),
+      maxTokens: requestedMaxTokens(body),
+      endpoint: chatEndpoint(body),
+    };
+  });
+}

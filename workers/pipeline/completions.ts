@@ -1,0 +1,57 @@
+import type { Context } from 'hono';
+import { CompletionRequest, EmbeddingRequest } from '../../schemas/openai/completions.ts';
+import type { AppEnv } from '../app-env.ts';
+import { exchangeEndpoint } from '../dispatch/endpoint.ts';
+import { validationError } from '../http/validation.ts';
+import { runInference } from './inference.ts';
+
+function estimateText(input: unknown): number {
+  if (typeof input === 'string') return Math.ceil(input.length / 4) + 1;
+  if (Array.isArray(input)) return input.reduce<number>((sum, item) => sum + estimateText(item), 0);
+  if (typeof input === 'number') return 1;
+  return 0;
+}
+
+/** POST /v1/completions. */
+export function runCompletion(c: Context<AppEnv>): Promise<Response> {
+  return runInference(c, (raw) => {
+    const parsed = CompletionRequest.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error);
+    const body = parsed.data;
+    return {
+      model: body.model,
+      capability: 'completion',
+      stream: body.stream === true,
+      includeUsage: body.stream_options?.include_usage === true,
+      promptEstimate: estimateText(body.prompt),
+      maxTokens: body.max_tokens ?? undefined,
+      endpoint: exchangeEndpoint('completion', stripNulls(body)),
+    };
+  });
+}
+
+/** POST /v1/embeddings. */
+export function runEmbedding(c: Context<AppEnv>): Promise<Response> {
+  return runInference(c, (raw) => {
+    const parsed = EmbeddingRequest.safeParse(raw);
+    if (!parsed.success) throw validationError(parsed.error);
+    const body = parsed.data;
+    return {
+      model: body.model,
+      capability: 'embedding',
+      stream: false,
+      includeUsage: false,
+      promptEstimate: estimateText(body.input),
+      maxTokens: undefined,
+      endpoint: exchangeEndpoint('embedding', stripNulls(body)),
+    };
+  });
+}
+
+/** Only fields the client set are forwarded (engines differ in how they treat explicit nulls). */
+function stripNulls(body: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(body))
+    if (value !== null && value !== undefined) out[key] = value;
+  return out;
+}
