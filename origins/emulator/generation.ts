@@ -40,8 +40,8 @@ export interface Generation {
 }
 
 /**
- * What to generate for a prompt: deterministic tokens, at most `maxTokens`. A natural answer is 24
- * tokens; a smaller budget cuts it with `length`.
+ * What to generate for a prompt: deterministic tokens, at most `maxTokens`. A natural answer is
+ * `answerTokens` long (24 by default); a smaller budget cuts it with `length`.
  */
 export function plan(
   r: EngineRequest,
@@ -49,7 +49,7 @@ export function plan(
   maxTokens: number | undefined,
   seed?: number,
 ): Generation {
-  const natural = 24;
+  const natural = r.settings.answerTokens;
   const budget = maxTokens ?? r.settings.defaultMaxTokens;
   const count = Math.max(0, Math.min(natural, budget));
   return {

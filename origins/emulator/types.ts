@@ -8,6 +8,8 @@ export interface EmulatorSettings {
   ttftMs: number;
   /** Completion length when the request sets none. */
   defaultMaxTokens: number;
+  /** Length of a natural answer (ending in `stop`); a smaller max_tokens cuts it with `length`. */
+  answerTokens: number;
 }
 
 export interface OriginState {

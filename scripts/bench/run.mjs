@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the gateway measured the way production runs it (one workerd process, via
+ * Miniflare's API) beside, in the same run, the emulated origin direct and a passthrough Worker in the
+ * same kind of process (the floor). Prints ratios to the floor, then the subsystem benchmarks.
+ * Loopback only; every loop is bounded by time and count. BENCH_SECONDS sets the seconds per cell.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstJsonLine, freePort, ROOT, run, start, stopGroup } from '../lib/procs.mjs';
+import { closedLoop, firstContentTimes } from './lib/load.mjs';
+import { groupStats, selfCpuMs } from './lib/proc-stats.mjs';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 200);
+const EMULATOR_TTFT_MS = 20;
+const KEY = 'eco_sk_bench_0123456789abcdef0123456789abcdef';
+const out = (line = '') => process.stdout.write(`${line}\n`);
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+const children = [];
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'eco-bench-'));
+  try {
+    log('building the gateway bundle (wrangler deploy --dry-run)');
+    await run('wrangler', ['deploy', '--dry-run', '--outdir', join(dir, 'bundle')]);
+
+    const emulatorPort = await freePort();
+    const emulator = start('node', ['origins/emulator/main.ts'], {
+      env: { ECO_EMULATOR_PORT: String(emulatorPort), ECO_EMULATOR_ORIGINS: 'vllm:1' },
+    });
+    children.push(emulator);
+    const announced = await firstJsonLine(emulator);
+    emulator.stdout.resume();
+    const origin = announced.origins[0].url;
+    const control = announced.controlUrl;
+
+    const floor = await serve({ target: 'floor', origin });
+    const gateway = await serve({ target: 'gateway', origin, bundle: join(dir, 'bundle'), key: KEY });
+    const targets = [
+      { name: 'emulator direct', url: `${origin}/v1/chat/completions`, group: null, model: 'bench-engine' },
+      {
+        name: 'floor (passthrough Worker)',
+        url: `${floor.url}/v1/chat/completions`,
+        group: floor.pgid,
+        model: 'bench-engine',
+      },
+      {
+        name: 'gateway (auth, limits, admission, usage)',
+        url: `${gateway.url}/v1/chat/completions`,
+        group: gateway.pgid,
+        model: 'bench-model',
+      },
+    ];
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
+    const body = (t, extra = {}) =>
+      JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'benchmark prompt' }], ...extra });
+    const settings = (s) =>
+      fetch(`${control}/_control/settings`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(s),
+      });
+
+    await settings({ tokensPerSecond: 0, ttftMs: 0, answerTokens: 20 });
+    for (const t of targets) await sanity(t, headers, body);
+
+    const cpu = (t) => (t.group ? groupStats(t.group).cpuMs : 0);
+    const emulatorCpu = () => groupStats(emulator.pid).cpuMs;
+    const results = {};
+
+    // 1. Non-stream JSON at concurrency 1 and 64.
+    for (const c of [1, 64]) {
+      for (const t of targets) {
+        await closedLoop({ url: t.url, body: body(t), headers, concurrency: c, durationMs: 500 });
+        const [c0, e0, l0] = [cpu(t), emulatorCpu(), selfCpuMs()];
+        const r = await closedLoop({
+          url: t.url,
+          body: body(t),
+          headers,
+          concurrency: c,
+          durationMs: SECONDS * 1000,
+        });
+        r.cpuMsPerReq = (cpu(t) - c0) / r.ok;
+        r.emulatorCpuMsPerReq = (emulatorCpu() - e0) / r.ok;
+        r.loadgenCpuMsPerReq = (selfCpuMs() - l0) / r.ok;
+        results[`json c${c} ${t.name}`] = r;
+        log(`json c=${c} ${t.name}: ${r.rps.toFixed(0)} req/s`);
+      }
+    }
+    // 2. Streaming at concurrency 64 (20 content events per stream).
+    for (const t of targets) {
+      const b = body(t, { stream: true, stream_options: { include_usage: true } });
+      const [c0] = [cpu(t)];
+      const r = await closedLoop({
+        url: t.url,
+        body: b,
+        headers,
+        concurrency: 64,
+        durationMs: SECONDS * 1000,
+      });
+      r.cpuMsPerReq = (cpu(t) - c0) / r.ok;
+      results[`sse c64 ${t.name}`] = r;
+      log(`sse c=64 ${t.name}: ${r.rps.toFixed(0)} req/s`);
+    }
+    // 3. Time to the first content line, emulator TTFT fixed.
+    await settings({ tokensPerSecond: 0, ttftMs: EMULATOR_TTFT_MS, answerTokens: 20 });
+    for (const c of [1, 64]) {
+      for (const t of targets) {
+        const b = body(t, { stream: true });
+        const r = await firstContentTimes({
+          url: t.url,
+          body: b,
+          headers,
+          concurrency: c,
+          count: c === 1 ? TTFB_COUNT : TTFB_COUNT * 4,
+        });
+        results[`ttfb c${c} ${t.name}`] = r;
+        log(`ttfb c=${c} ${t.name}: p50 ${r.p50.toFixed(2)} ms`);
+      }
+    }
+    // 4. Per-event cost: CPU per stream at 10 and 1,000 events, gateway minus floor.
+    const perEvent = {};
+    for (const events of [10, 1000]) {
+      await settings({ tokensPerSecond: 0, ttftMs: 0, answerTokens: events });
+      for (const t of targets.slice(1)) {
+        const b = body(t, { stream: true, max_tokens: events });
+        const c0 = cpu(t);
+        const r = await closedLoop({
+          url: t.url,
+          body: b,
+          headers,
+          concurrency: 16,
+          durationMs: SECONDS * 1000,
+        });
+        perEvent[`${events} ${t.name}`] = (cpu(t) - c0) / r.ok;
+      }
+    }
+    report(targets, results, perEvent);
+  } finally {
+    for (const child of children) stopGroup(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+  await subsystemBenches();
+}
+
+async function serve(options) {
+  const port = await freePort();
+  const args = Object.entries({ ...options, port }).map(([k, v]) => `--${k}=${v}`);
+  const child = start('node', ['scripts/bench/serve.mjs', ...args]);
+  children.push(child);
+  let output = '';
+  child.stderr.on('data', (d) => {
+    output += d;
+  });
+  const ready = await new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`${options.target} not ready:\n${output}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      buffer += d;
+      const m = /READY (.*)\n/.exec(buffer);
+      if (m) {
+        clearTimeout(timer);
+        resolve(JSON.parse(m[1]));
+      }
+    });
+    child.on('exit', (code) => reject(new Error(`${options.target} exited ${code}:\n${output}`)));
+  });
+  return { url: ready.url, pgid: child.pid };
+}
+
+async function sanity(t, headers, body) {
+  const json = await fetch(t.url, { method: 'POST', headers, body: body(t) });
+  const text = await json.text();
+  if (json.status !== 200 || !text.includes('"usage"'))
+    throw new Error(`${t.name}: JSON sanity failed: ${json.status} ${text}`);
+  const sse = await fetch(t.url, {
+    method: 'POST',
+    headers,
+    body: body(t, { stream: true, stream_options: { include_usage: true } }),
+  });
+  const stream = await sse.text();
+  if (sse.status !== 200 || !stream.includes('[DONE]'))
+    throw new Error(`${t.name}: SSE sanity failed: ${sse.status} ${stream}`);
+}
+
+const f = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '—');
+
+function report(targets, r, perEvent) {
+  const [direct, floor, gw] = targets.map((t) => t.name);
+  out('## Gateway vs floor (one workerd process each, same run)');
+  out();
+  out(
+    '| target | JSON req/s c=1 | p50 / p99 ms c=1 | JSON req/s c=64 | p50 / p99 ms c=64 | CPU ms/req c=64 | SSE req/s c=64 | CPU ms/SSE req c=64 |',
+  );
+  out('|---|---:|---:|---:|---:|---:|---:|---:|');
+  for (const name of [direct, floor, gw]) {
+    const a = r[`json c1 ${name}`];
+    const b = r[`json c64 ${name}`];
+    const s = r[`sse c64 ${name}`];
+    const cpuCell = (x) => (name === direct ? '(emulator)' : f(x.cpuMsPerReq, 3));
+    out(
+      `| ${name} | ${f(a.rps, 0)} | ${f(a.p50)} / ${f(a.p99)} | ${f(b.rps, 0)} | ${f(b.p50)} / ${f(b.p99)} | ${cpuCell(b)} | ${f(s.rps, 0)} | ${cpuCell(s)} |`,
+    );
+  }
+  out();
+  out('| first content `data:` line (emulator TTFT 20 ms) | p50 c=1 | p99 c=1 | p50 c=64 | p99 c=64 |');
+  out('|---|---:|---:|---:|---:|');
+  for (const name of [direct, floor, gw]) {
+    const a = r[`ttfb c1 ${name}`];
+    const b = r[`ttfb c64 ${name}`];
+    out(`| ${name} | ${f(a.p50)} | ${f(a.p99)} | ${f(b.p50)} | ${f(b.p99)} |`);
+  }
+  const slope =
+    ((perEvent[`1000 ${gw}`] - perEvent[`1000 ${floor}`] - (perEvent[`10 ${gw}`] - perEvent[`10 ${floor}`])) /
+      990) *
+    1000;
+  out();
+  out('## Ratios to the floor (targets in parentheses)');
+  out();
+  out(
+    `- CPU per non-stream request, c=64: ${f(r[`json c64 ${gw}`].cpuMsPerReq / r[`json c64 ${floor}`].cpuMsPerReq)}× (≤ 2.0×)`,
+  );
+  out(`- Streaming requests/s, c=64: ${f(r[`sse c64 ${gw}`].rps / r[`sse c64 ${floor}`].rps)}× (≥ 0.65×)`);
+  for (const c of [1, 64]) {
+    const g = r[`ttfb c${c} ${gw}`];
+    const fl = r[`ttfb c${c} ${floor}`];
+    out(
+      `- First content line c=${c}: p50 +${f(g.p50 - fl.p50)} ms, p99 +${f(g.p99 - fl.p99)} ms over the floor (≤ +2 ms)`,
+    );
+  }
+  out(
+    `- Per-event cost (slope of gateway − floor CPU, 10 → 1,000 events): ${f(slope, 1)} µs/event (≤ 10 µs)`,
+  );
+  out(
+    `- CPU per stream: floor ${f(perEvent[`10 ${floor}`], 3)} / ${f(perEvent[`1000 ${floor}`], 3)} ms, gateway ${f(perEvent[`10 ${gw}`], 3)} / ${f(perEvent[`1000 ${gw}`], 3)} ms (10 / 1,000 events)`,
+  );
+  const j = r[`json c64 ${gw}`];
+  out(
+    `- Where the CPU goes at c=64 (ms per gateway request): gateway ${f(j.cpuMsPerReq, 3)}, emulator ${f(j.emulatorCpuMsPerReq, 3)}, load generator ${f(j.loadgenCpuMsPerReq, 3)} (2 cores shared)`,
+  );
+  out();
+}
+
+/** Benchmarks of the subsystems, each in its own module; a module that is absent is skipped. */
+async function subsystemBenches() {
+  const benches = [
+    ['Engine stream decoders', 'decoders-openai.mjs', 'benchDecoders'],
+    ['Engine stream decoders (TGI, Ollama, SGLang)', 'decoders-a.mjs', 'benchDecoders'],
+    ['Engine stream decoders (TensorRT-LLM, DeepSpeed-MII, LMDeploy)', 'decoders-b.mjs', 'benchDecoders'],
+    ['Engine pool admission', 'pool-admission.mjs', 'benchPoolAdmission'],
+    ['Async jobs', 'jobs.mjs', 'benchJobs'],
+    ['Governance linter', 'governance.mjs', 'runGovernanceBench'],
+  ];
+  for (const [title, file, fn] of benches) {
+    const path = join(ROOT, 'scripts/bench', file);
+    if (!existsSync(path)) continue;
+    out(`## ${title}`);
+    out();
+    try {
+      const mod = await import(path);
+      const figures = await mod[fn]({ log: (line) => out(line) });
+      if (figures !== undefined && process.env.BENCH_JSON)
+        out(`\`\`\`json\n${JSON.stringify(figures, null, 2)}\n\`\`\``);
+    } catch (err) {
+      out(`(failed: ${String(err?.message ?? err)})`);
+    }
+    out();
+  }
+}
+
+process.on('SIGINT', () => {
+  for (const child of children) stopGroup(child, 'SIGKILL');
+  process.exit(130);
+});
+main().catch((err) => {
+  for (const child of children) stopGroup(child, 'SIGKILL');
+  log(String(err?.stack ?? err));
+  process.exit(1);
+});

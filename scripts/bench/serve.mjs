@@ -1,0 +1,132 @@
+#!/usr/bin/env node
+/**
+ * Serves one benchmark target in ONE workerd process through Miniflare's API, the way production runs
+ * a Worker (no `wrangler dev` proxy):
+ *   --target=floor   a passthrough Worker: fetch() to the origin, return its Response untouched
+ *   --target=gateway the built gateway bundle with D1, Durable Objects and its self binding, migrated
+ *                    and seeded with an engine pool for the given origin and a key with limits on
+ * Prints `READY <json>` on stdout when it serves.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convertV4MiniflareOptions, Miniflare } from 'miniflare';
+import { ROOT } from '../lib/procs.mjs';
+import { sha256Hex } from '../lib/seed-sql.mjs';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).map((a) => {
+    const [k, ...v] = a.replace(/^--/, '').split('=');
+    return [k, v.join('=')];
+  }),
+);
+const port = Number(args.port);
+const origin = args.origin;
+const wrangler = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
+const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wrangler)[1];
+const compatibilityFlags = JSON.parse(/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(wrangler)[1]);
+
+const FLOOR = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/health') return new Response('ok');
+    return fetch(new Request(env.ORIGIN_URL + url.pathname + url.search, request));
+  },
+};`;
+
+let mf;
+if (args.target === 'floor') {
+  mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: 'floor',
+      modules: true,
+      script: FLOOR,
+      compatibilityDate,
+      compatibilityFlags,
+      bindings: { ORIGIN_URL: origin },
+      host: '127.0.0.1',
+      port,
+    }),
+  );
+  await mf.ready;
+} else {
+  mf = new Miniflare(
+    convertV4MiniflareOptions({
+      name: 'eco-gateway',
+      modules: true,
+      scriptPath: join(args.bundle, 'index.js'),
+      modulesRoot: args.bundle,
+      compatibilityDate,
+      compatibilityFlags,
+      d1Databases: { DB: 'bench-db' },
+      durableObjects: {
+        ENGINE_POOL: { className: 'EnginePool', useSQLite: true },
+        RATE_LIMITER: { className: 'RateLimiter', useSQLite: true },
+        JOB_QUEUE: { className: 'JobQueue', useSQLite: true },
+        CONVERSATION: { className: 'Conversation', useSQLite: true },
+      },
+      serviceBindings: { SELF: 'eco-gateway' },
+      bindings: {
+        ECO_ENVIRONMENT: 'development',
+        ECO_KEY_CACHE_TTL_MS: '5000',
+        ECO_STREAM_HOLD_MS: '5000',
+        ECO_INTERNAL_SECRET: 'bench-internal-secret-0123456789',
+      },
+      host: '127.0.0.1',
+      port,
+    }),
+  );
+  await mf.ready;
+  const db = await mf.getD1Database('DB');
+  for (const file of readdirSync(join(ROOT, 'migrations'))
+    .filter((f) => f.endsWith('.sql'))
+    .sort()) {
+    const sql = readFileSync(join(ROOT, 'migrations', file), 'utf8');
+    for (const statement of splitSql(sql)) await db.prepare(statement).run();
+  }
+  const pool = {
+    name: 'bench',
+    protocol: 'vllm',
+    origins: [{ id: 'bench-1', url: origin, capacity: 100000, weight: 1 }],
+    timeouts: { headersMs: 30000, firstTokenMs: 30000, idleMs: 30000, totalMs: 120000 },
+    retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 },
+    options: {},
+  };
+  await db
+    .prepare('INSERT INTO pools (name, protocol, config, updated_at) VALUES (?, ?, ?, ?)')
+    .bind('bench', 'vllm', JSON.stringify(pool), Date.now())
+    .run();
+  await db
+    .prepare(
+      `INSERT INTO models (id, aliases, owned_by, routes, capabilities, context_length, created_at) VALUES ('bench-model', '[]', 'bench', ?, '["chat"]', 8192, 0)`,
+    )
+    .bind(JSON.stringify([{ pool: 'bench', engineModel: 'bench-engine' }]))
+    .run();
+  // Limits on (high enough never to reject), so every request pays for the limiter like production.
+  const limits = {
+    requestsPerMinute: 100_000_000,
+    tokensPerMinute: 1_000_000_000_000,
+    maxConcurrent: 100_000,
+  };
+  await db
+    .prepare(
+      `INSERT INTO api_keys (id, name, tenant, prefix, key_hash, scopes, limits, default_priority, max_priority, created_at) VALUES ('key_bench', 'bench', 'bench', 'eco_sk_bench', ?, '["inference"]', ?, 'normal', 'high', ?)`,
+    )
+    .bind(sha256Hex(args.key), JSON.stringify(limits), Date.now())
+    .run();
+}
+
+process.stdout.write(`READY ${JSON.stringify({ url: `http://127.0.0.1:${port}` })}\n`);
+const stop = () => mf.dispose().finally(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+
+/** Statements of a migration file (no statement in our migrations contains a semicolon in a string). */
+function splitSql(sql) {
+  return sql
+    .split('\n')
+    .filter((line) => !line.trim().startsWith('--'))
+    .join('\n')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
