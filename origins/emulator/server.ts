@@ -45,6 +45,7 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     tokensPerSecond: 50,
     ttftMs: 20,
     defaultMaxTokens: 64,
+    answerTokens: 24,
     ...options.settings,
   };
   const faults = new FaultTable();
@@ -219,7 +220,7 @@ async function serveControl(
     case 'GET /_control/settings':
       return sendJson(res, 200, settings);
     case 'POST /_control/settings': {
-      for (const key of ['tokensPerSecond', 'ttftMs', 'defaultMaxTokens'] as const) {
+      for (const key of ['tokensPerSecond', 'ttftMs', 'defaultMaxTokens', 'answerTokens'] as const) {
         const value = body[key];
         if (value === undefined) continue;
         if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
