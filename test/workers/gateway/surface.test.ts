@@ -1,0 +1,182 @@
+import { exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mockOrigin } from '../helpers/origin-mock.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
+
+let key: string;
+
+beforeAll(async () => {
+  key = await seedKey();
+  await seedPool(
+    {
+      name: 'surface-pool',
+      protocol: 'vllm',
+      origins: [{ id: 's1', url: 'http://surface-origin.test', capacity: 8, weight: 1 }],
+    },
+    'surface-model',
+  );
+});
+
+const completion = {
+  id: 'chatcmpl-x',
+  object: 'chat.completion',
+  created: 1,
+  model: 'engine',
+  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+};
+
+function chat(body: string, headers: Record<string, string> = {}) {
+  return exports.default.fetch('http://gw/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers },
+    body,
+  });
+}
+
+describe('gateway surface', () => {
+  it('answers liveness without auth', async () => {
+    const res = await exports.default.fetch('http://gw/health');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('reports readiness from D1 and the configured pools', async () => {
+    const res = await exports.default.fetch('http://gw/ready');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { status: string; checks: Record<string, { ok: boolean }> };
+    expect(body.status).toBe('ready');
+    expect(body.checks.d1?.ok).toBe(true);
+  });
+
+  it('serves an OpenAPI 3.1 document that lists the inference routes', async () => {
+    const res = await exports.default.fetch('http://gw/openapi.json');
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toBe('3.1.0');
+    for (const path of ['/v1/chat/completions', '/v1/models', '/v1/completions', '/v1/embeddings']) {
+      expect(doc.paths).toHaveProperty([path]);
+    }
+    const docs = await exports.default.fetch('http://gw/docs');
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('openapi.json');
+  });
+
+  it('answers 404 in the error shape for unknown routes', async () => {
+    const res = await exports.default.fetch('http://gw/nope');
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('not_found');
+  });
+
+  it('rejects malformed JSON with 400 invalid_json', async () => {
+    const res = await chat('{"model": ');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+  });
+
+  it('rejects an oversized body with 413 before reading it all', async () => {
+    const res = await chat(
+      JSON.stringify({
+        model: 'surface-model',
+        messages: [{ role: 'user', content: 'x'.repeat(1_100_000) }],
+      }),
+    );
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: 'body_too_large',
+      type: 'invalid_request_error',
+    });
+  });
+
+  it('rejects n > 1 and unknown roles with the dotted param', async () => {
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', n: 2, messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { param: string } }).error.param).toBe('n');
+  });
+
+  it('keeps the caller request id, adds server-timing and propagates traceparent', async () => {
+    let seen: Headers | undefined;
+    mockOrigin('surface-origin.test', (req) => {
+      seen = req.headers;
+      return Response.json(completion);
+    });
+    const traceparent = '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01';
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }] }),
+      {
+        'x-request-id': 'caller-id-1',
+        traceparent,
+      },
+    );
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-request-id')).toBe('caller-id-1');
+    expect(res.headers.get('server-timing')).toMatch(/gateway;dur=[\d.]+, origin;dur=[\d.]+/);
+    expect(seen?.get('traceparent')).toBe(traceparent);
+    expect(seen?.get('x-request-id')).toBe('caller-id-1');
+  });
+
+  it('fails fast on a client error from the origin (no retry)', async () => {
+    let calls = 0;
+    mockOrigin('surface-origin.test', () => {
+      calls++;
+      return Response.json(
+        {
+          error: {
+            message: "This model's maximum context length is 8192 tokens",
+            type: 'BadRequestError',
+            param: null,
+            code: 400,
+          },
+        },
+        { status: 400 },
+      );
+    });
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('context_length_exceeded');
+    expect(calls).toBe(1);
+  });
+
+  it('retries a 5xx and answers 502 when every try fails, never a 200', async () => {
+    let calls = 0;
+    mockOrigin('surface-origin.test', () => {
+      calls++;
+      return new Response('upstream exploded', { status: 500 });
+    });
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { type: string } }).error.type).toBe('server_error');
+    expect(calls).toBe(2);
+  });
+
+  it('treats a non-JSON 200 from the origin as a 502', async () => {
+    mockOrigin('surface-origin.test', () => new Response('<html>proxy error</html>', { status: 200 }));
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(res.status).toBe(502);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('origin_malformed_response');
+  });
+
+  it('answers 503 with retry-after when the origin is overloaded on every try', async () => {
+    mockOrigin(
+      'surface-origin.test',
+      () =>
+        new Response(JSON.stringify({ error: 'Model is overloaded', error_type: 'overloaded' }), {
+          status: 503,
+          headers: { 'retry-after': '2' },
+        }),
+    );
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }] }),
+    );
+    expect(res.status).toBe(503);
+    expect(res.headers.get('retry-after')).toBe('2');
+    expect(res.headers.get('retry-after-ms')).toBe('2000');
+  });
+});
