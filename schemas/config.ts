@@ -57,6 +57,51 @@ export const RetryPolicy = z.object({
 });
 export type RetryPolicy = z.infer<typeof RetryPolicy>;
 
+/** When an origin's circuit opens and how it comes back. */
+export const BreakerConfig = z.object({
+  /** Consecutive failures that open the circuit. */
+  consecutiveFailures: z.number().int().min(1).max(1000).default(5),
+  /** Failure ratio over the window that opens the circuit, once `minRequests` were seen. */
+  failureRate: z.number().min(0.01).max(1).default(0.5),
+  windowMs: z.number().int().min(1000).max(600_000).default(30_000),
+  minRequests: z.number().int().min(1).max(100_000).default(20),
+  /** First cooldown before half-open; doubled on each trip in a row, up to `maxCooldownMs`. */
+  cooldownMs: z.number().int().min(100).max(600_000).default(5_000),
+  maxCooldownMs: z.number().int().min(100).max(3_600_000).default(120_000),
+  /** Trial requests admitted at once while half-open. */
+  halfOpenProbes: z.number().int().min(1).max(100).default(2),
+  /** Successful trials that close the circuit again. */
+  successesToClose: z.number().int().min(1).max(100).default(2),
+});
+export type BreakerConfig = z.infer<typeof BreakerConfig>;
+
+export const PoolSlo = z.object({
+  /** A stream whose first token took longer than this counts as a failure of its origin. */
+  ttftMs: z.number().int().min(1).optional(),
+});
+export type PoolSlo = z.infer<typeof PoolSlo>;
+
+export const PoolQueue = z.object({
+  /** Waiters beyond this are shed, lowest priority first. */
+  maxDepth: z.number().int().min(0).max(100_000).default(2_000),
+  /** Longest a request waits for a slot before it is answered 429. */
+  maxWaitMs: z.number().int().min(0).max(600_000).default(30_000),
+});
+export type PoolQueue = z.infer<typeof PoolQueue>;
+
+export const PoolHealth = z.object({
+  enabled: z.boolean().default(true),
+  intervalMs: z.number().int().min(1000).max(3_600_000).default(10_000),
+  timeoutMs: z.number().int().min(100).max(60_000).default(2_000),
+});
+export type PoolHealth = z.infer<typeof PoolHealth>;
+
+export const PoolAffinity = z.object({
+  /** Bounded load: an origin takes affinity traffic only up to this factor of the average load. */
+  loadFactor: z.number().min(1).max(10).default(1.25),
+});
+export type PoolAffinity = z.infer<typeof PoolAffinity>;
+
 export const PoolConfig = z
   .object({
     name: z
@@ -69,6 +114,11 @@ export const PoolConfig = z
     auth: OriginAuth.optional(),
     timeouts: PoolTimeouts.default(PoolTimeouts.parse({})),
     retry: RetryPolicy.default(RetryPolicy.parse({})),
+    breaker: BreakerConfig.default(BreakerConfig.parse({})),
+    slo: PoolSlo.default({}),
+    queue: PoolQueue.default(PoolQueue.parse({})),
+    health: PoolHealth.default(PoolHealth.parse({})),
+    affinity: PoolAffinity.default(PoolAffinity.parse({})),
     /** Engine-specific settings (a Triton model name, an MII deployment, …). */
     options: z.record(z.string(), z.unknown()).default({}),
   })

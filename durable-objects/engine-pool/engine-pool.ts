@@ -1,21 +1,211 @@
 import { DurableObject } from 'cloudflare:workers';
-import { LeaseTable } from './lease-table.ts';
-import type { AcquireRequest, AcquireResult, LeaseOutcome } from './types.ts';
+import { adapterFor } from '../../origins/registry.ts';
+import { PoolConfig } from '../../schemas/config.ts';
+import type { BreakerSnapshot } from './breaker.ts';
+import { probeAuthHeaders, probePool } from './health-probes.ts';
+import { liveState } from './live-state.ts';
+import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
+import { PoolCore } from './pool-core.ts';
+import type { AcquireRequest, AcquireResult, LeaseOutcome, OriginAction, PoolLiveState } from './types.ts';
 
-/** One per engine pool: the single source of truth for its origins' in-flight leases. */
-export class EnginePool extends DurableObject {
-  readonly #leases = new LeaseTable();
+/** How often unreleased leases are looked for while any are held. */
+const SWEEP_EVERY_MS = 30_000;
+/** A pool nobody used for this long stops probing (and may hibernate) while all is well. */
+const IDLE_AFTER_MS = 10 * 60_000;
 
+type PoolEnv = Record<string, unknown>;
+
+/**
+ * One per engine pool: the single source of truth for its origins' breakers, in-flight leases, wait
+ * queue and health. A thin shell over `PoolCore`: it persists breakers and the config in SQLite, turns
+ * queue waits into pending RPC calls with deadline timers, and runs the alarm (breaker cooldowns,
+ * lease expiry, health probes), re-armed on start so work resumes after a restart.
+ */
+export class EnginePool extends DurableObject<PoolEnv> {
+  readonly #core = new PoolCore();
+  readonly #saved = new Map<string, BreakerSnapshot>();
+  readonly #cancels = new Map<string, () => void>();
+  #alarmAt: number | undefined;
+  #nextProbeAt = 0;
+  #probing: Promise<void> | undefined;
+
+  constructor(ctx: DurableObjectState, env: PoolEnv) {
+    super(ctx, env);
+    ctx.blockConcurrencyWhile(async () => {
+      const sql = ctx.storage.sql;
+      sql.exec(
+        'CREATE TABLE IF NOT EXISTS pool_config (id INTEGER PRIMARY KEY, key TEXT NOT NULL, config TEXT NOT NULL)',
+      );
+      sql.exec('CREATE TABLE IF NOT EXISTS breakers (origin_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)');
+      for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers'))
+        this.#saved.set(row.origin_id, JSON.parse(row.snapshot) as BreakerSnapshot);
+      const stored = sql
+        .exec<{ key: string; config: string }>('SELECT key, config FROM pool_config')
+        .toArray()[0];
+      if (stored) {
+        const parsed = PoolConfig.safeParse(JSON.parse(stored.config));
+        if (parsed.success) this.#core.configure(parsed.data, stored.key, this.#saved);
+      }
+      const alarm = await ctx.storage.getAlarm();
+      this.#alarmAt = alarm ?? undefined;
+      if (alarm === null || alarm < Date.now()) this.#schedule(true);
+    });
+  }
+
+  /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
-    return this.#leases.acquire(req);
+    this.#apply(req.config, req.configKey);
+    const result = await new Promise<AcquireResult>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const done = (r: AcquireResult) => {
+        if (timer !== undefined) clearTimeout(timer);
+        this.#cancels.delete(req.requestId);
+        resolve(r);
+      };
+      const waiter = this.#core.acquire(req, done);
+      if (!waiter) return;
+      timer = setTimeout(() => this.#core.expire(waiter, 'timeout'), waiter.deadline - waiter.enqueuedAt);
+      this.#cancels.set(req.requestId, () => this.#core.expire(waiter, 'cancelled'));
+    });
+    this.#afterChange();
+    return result;
   }
 
+  /** Finish a lease: free its slot, feed the outcome to the breaker, serve the queue. Idempotent. */
   async release(leaseId: string, outcome: LeaseOutcome): Promise<void> {
-    this.#leases.release(leaseId, outcome);
+    this.#core.release(leaseId, outcome);
+    this.#afterChange();
   }
 
-  async inFlight(): Promise<Record<string, number>> {
-    this.#leases.sweep();
-    return this.#leases.snapshot();
+  /** The caller stopped waiting (its client went away). */
+  async cancel(requestId: string): Promise<void> {
+    this.#cancels.get(requestId)?.();
+  }
+
+  /** Config pushed by an admin write, so probes and limits follow it before the next request. */
+  async configure(config: PoolConfig, configKey: string): Promise<void> {
+    this.#apply(config, configKey);
+    this.#afterChange();
+  }
+
+  async state(): Promise<PoolLiveState> {
+    return liveState(this.#core, this.#core.config?.name ?? '');
+  }
+
+  async control(originId: string, action: OriginAction): Promise<{ ok: boolean }> {
+    const slot = this.#core.slots.get(originId);
+    if (!slot) return { ok: false };
+    if (action === 'isolate') slot.breaker.isolate(Date.now());
+    else {
+      slot.breaker.reset();
+      delete slot.probe;
+    }
+    this.#core.drainQueue();
+    this.#afterChange();
+    return { ok: true };
+  }
+
+  /** The pool was deleted: refuse waiters and drop everything stored. */
+  async forget(): Promise<void> {
+    for (const cancel of [...this.#cancels.values()]) cancel();
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#alarmAt = undefined;
+  }
+
+  override async alarm(): Promise<void> {
+    this.#alarmAt = undefined;
+    this.#core.tick();
+    const now = Date.now();
+    if (this.#probeDue(now)) {
+      this.#nextProbeAt = now + (this.#core.config?.health.intervalMs ?? 10_000);
+      this.#probing ??= this.#probe().finally(() => {
+        this.#probing = undefined;
+      });
+      await this.#probing;
+    }
+    this.#afterChange(true);
+  }
+
+  #apply(config: PoolConfig, key: string): void {
+    if (key === this.#core.configKey) return;
+    this.#core.configure(config, key, this.#saved);
+    this.ctx.storage.sql.exec(
+      'INSERT INTO pool_config (id, key, config) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET key = excluded.key, config = excluded.config',
+      key,
+      JSON.stringify(config),
+    );
+    // First probe one interval after the config arrives: the first requests tell as much, sooner.
+    this.#nextProbeAt = Date.now() + config.health.intervalMs;
+  }
+
+  async #probe(): Promise<void> {
+    const config = this.#core.config;
+    const adapter = config ? adapterFor(config.protocol) : undefined;
+    if (!config || !adapter) return;
+    const results = await probePool(config, adapter, {
+      fetch: (input, init) => fetch(input, init),
+      now: Date.now,
+      authHeaders: probeAuthHeaders(config, this.env),
+    });
+    for (const [id, result] of results) this.#core.recordProbe(id, result);
+  }
+
+  #probeDue(now: number): boolean {
+    const config = this.#core.config;
+    if (!config?.health.enabled || now < this.#nextProbeAt) return false;
+    if (now - this.#core.lastUsedAt < IDLE_AFTER_MS) return true;
+    // Idle, but something is wrong: keep watching until it is well again.
+    for (const slot of this.#core.slots.values())
+      if (slot.breaker.state !== 'closed' || (slot.probe && slot.probe.state !== 'ready')) return true;
+    return false;
+  }
+
+  /** Persist changed breakers, then make sure the alarm fires when the next thing is due. */
+  #afterChange(force = false): void {
+    for (const slot of this.#core.slots.values()) {
+      if (slot.breaker.version === slot.persistedVersion) continue;
+      slot.persistedVersion = slot.breaker.version;
+      const snapshot = slot.breaker.snapshot();
+      this.#saved.set(slot.id, snapshot);
+      this.ctx.storage.sql.exec(
+        'INSERT INTO breakers (origin_id, snapshot) VALUES (?, ?) ON CONFLICT(origin_id) DO UPDATE SET snapshot = excluded.snapshot',
+        slot.id,
+        JSON.stringify(snapshot),
+      );
+    }
+    this.#schedule(force);
+  }
+
+  #schedule(force: boolean): void {
+    const now = Date.now();
+    let next = this.#core.nextDeadline() ?? Number.POSITIVE_INFINITY;
+    if (this.#core.leases.size > 0) next = Math.min(next, now + SWEEP_EVERY_MS);
+    const config = this.#core.config;
+    if (config?.health.enabled) {
+      const probeAt = Math.max(now, this.#nextProbeAt);
+      if (this.#probeDue(probeAt)) next = Math.min(next, probeAt);
+    }
+    if (!Number.isFinite(next)) return;
+    if (!force && this.#alarmAt !== undefined && this.#alarmAt <= next && this.#alarmAt > now) return;
+    this.#alarmAt = next;
+    this.ctx.storage.setAlarm(next).catch(() => {
+      this.#alarmAt = undefined;
+    });
+  }
+
+  // Model pulls (Ollama pull-on-demand): single flight per origin and model, see model-pulls.ts.
+  readonly #modelPulls = new ModelPulls();
+
+  async beginModelPull(originId: string, model: string, ttlMs: number, requestId = ''): Promise<BeginResult> {
+    return this.#modelPulls.begin(originId, model, requestId, ttlMs, Date.now());
+  }
+
+  async modelPullStatus(originId: string, model: string): Promise<PullState> {
+    return this.#modelPulls.status(originId, model, Date.now());
+  }
+
+  async endModelPull(originId: string, model: string, ok: boolean, error?: string): Promise<void> {
+    this.#modelPulls.finish(originId, model, ok, error, Date.now());
   }
 }

@@ -1,4 +1,6 @@
-import type { PriorityClass } from '../../schemas/config.ts';
+import type { HealthState, LoadMetrics } from '../../origins/types.ts';
+import type { PoolConfig, PriorityClass } from '../../schemas/config.ts';
+import type { BreakerSnapshot, BreakerState } from './breaker.ts';
 
 /** RPC shapes of the EnginePool object. Plain data only: classes do not survive the RPC boundary. */
 
@@ -10,12 +12,19 @@ export interface PoolOrigin {
 
 export interface AcquireRequest {
   pool: string;
-  origins: PoolOrigin[];
+  /** The pool's configuration as the caller's registry sees it; the object keeps the newest. */
+  config: PoolConfig;
+  /** Changes whenever the config does (so the object re-applies it only then). */
+  configKey: string;
   requestId: string;
   tenant: string;
   priority: PriorityClass;
   /** Origins this request already failed on; picked only when nothing else is left. */
   avoid?: string[];
+  /** Conversation or prefix key: the same key keeps its origin while that origin is not overloaded. */
+  affinityKey?: string;
+  /** Longest the caller will wait in the queue (capped by the pool's own limit). */
+  maxWaitMs?: number;
 }
 
 export interface Lease {
@@ -23,11 +32,15 @@ export interface Lease {
   originId: string;
   url: string;
   expiresAt: number;
+  /** A half-open trial request. */
+  probe?: boolean;
 }
 
+export type RefusalReason = 'no_origins' | 'full' | 'open' | 'shed' | 'timeout' | 'cancelled';
+
 export type AcquireResult =
-  | { ok: true; lease: Lease }
-  | { ok: false; reason: 'no_origins' | 'full' | 'open'; retryAfterMs: number; message: string };
+  | { ok: true; lease: Lease; queuedMs?: number }
+  | { ok: false; reason: RefusalReason; retryAfterMs: number; message: string };
 
 export type OutcomeKind = 'success' | 'failure' | 'client_error' | 'backoff' | 'aborted';
 
@@ -38,4 +51,65 @@ export interface LeaseOutcome {
   ttftMs?: number;
   /** For `backoff`: how long the origin asked to be left alone. */
   retryAfterMs?: number;
+  /** Short machine reason (error code) for visibility. */
+  code?: string;
 }
+
+export interface ProbeResult {
+  state: HealthState;
+  checkedAt: number;
+  latencyMs: number;
+  metrics?: LoadMetrics;
+  error?: string;
+}
+
+export interface Percentiles {
+  count: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+}
+
+/** Fixed histogram bucket upper bounds in ms (Prometheus `le`), shared by latency and TTFT. */
+export const HISTOGRAM_BOUNDS_MS = [
+  5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 30_000, 60_000,
+] as const;
+
+export interface Histogram {
+  /** Cumulative counts per bound, then +Inf last. */
+  buckets: number[];
+  sum: number;
+  count: number;
+}
+
+export interface OriginLiveState {
+  id: string;
+  url: string;
+  capacity: number;
+  inFlight: number;
+  breaker: BreakerSnapshot & { window: { requests: number; failures: number } };
+  available: boolean;
+  probe?: ProbeResult;
+  outcomes: Record<string, number>;
+  latency: Percentiles;
+  ttft: Percentiles;
+  latencyHistogram: Histogram;
+  ttftHistogram: Histogram;
+}
+
+export interface PoolLiveState {
+  pool: string;
+  /** `degraded`: no origin can take traffic; `partial`: some cannot. */
+  status: 'ok' | 'partial' | 'degraded' | 'idle';
+  configKnown: boolean;
+  inFlight: number;
+  leases: number;
+  queue: { depth: number; byClass: Record<PriorityClass, number>; maxDepth: number };
+  admissions: Record<string, number>;
+  drainPerSecond: number;
+  origins: OriginLiveState[];
+}
+
+export type OriginAction = 'isolate' | 'reset';
+
+export type { BreakerState };

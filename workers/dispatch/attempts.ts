@@ -5,6 +5,7 @@ import { asEcoError, EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
 import type { ServerTiming } from '../http/server-timing.ts';
 import { type Admitted, admit } from './admission.ts';
+import { pullMissingModel } from './model-pull.ts';
 import { fetchOrigin } from './origin-fetch.ts';
 import { backoffMs, isRetryable, outcomeKind } from './retry-policy.ts';
 import type { RouteTarget } from './route-plan.ts';
@@ -23,6 +24,8 @@ export interface AttemptContext {
   /** Settles before the first origin request starts (per-key limits run in parallel with admission). */
   gate?: Promise<void>;
   waitUntil: (promise: Promise<unknown>) => void;
+  /** Conversation/prefix key for origin affinity (`x-eco-affinity` or the request's `user`). */
+  affinityKey?: string;
 }
 
 /** A live exchange with one origin whose response headers said 2xx. */
@@ -61,6 +64,8 @@ export async function withFailover<T>(
           tenant: ctx.tenant,
           priority: ctx.priority,
           avoid: failedOrigins,
+          signal: ctx.clientSignal,
+          ...(ctx.affinityKey === undefined ? {} : { affinityKey: ctx.affinityKey }),
         });
       } catch (err) {
         last = asEcoError(err);
@@ -68,7 +73,7 @@ export async function withFailover<T>(
       }
       const started = Date.now();
       try {
-        if (ctx.gate) await ctx.gate;
+        if (ctx.gate) await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
         const { request, call } = build(target);
         const exchange = await open(target, admitted, request, call, ctx, started);
         const result = await body(exchange);
@@ -78,7 +83,11 @@ export async function withFailover<T>(
           ? new EcoError(499, 'client_closed', 'The client closed the request.')
           : asEcoError(err);
         const committed = (err as { committed?: boolean })?.committed === true;
-        ctx.waitUntil(settle(admitted, error, started));
+        const settled = settle(admitted, error, started);
+        ctx.waitUntil(settled);
+        // An origin failure reaches its breaker before the client or the next attempt moves on, so
+        // sequential callers cannot outrun it (one pool round trip, on the failure path only).
+        if (!committed && outcomeKind(error) !== 'client_error') await settled;
         if (committed || !isRetryable(error)) throw error;
         last = error;
         failedOrigins.push(admitted.lease.originId);
@@ -97,6 +106,7 @@ async function open(
   call: CallContext,
   ctx: AttemptContext,
   startedAt: number,
+  pulled = false,
 ): Promise<OpenExchange> {
   const timeouts = target.pool.timeouts;
   ctx.timing.originStarted();
@@ -116,6 +126,9 @@ async function open(
   );
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
+    // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.
+    if (!pulled && (await pullMissingModel(target, admitted, call, ctx, response.status, text)))
+      return open(target, admitted, request, call, ctx, startedAt, true);
     throw target.adapter.mapError(response.status, text, response.headers);
   }
   return { target, admitted, reader, response, call, startedAt };
@@ -126,6 +139,7 @@ function settle(admitted: Admitted, error: EcoError, started: number): Promise<v
     kind: outcomeKind(error),
     status: error.status,
     latencyMs: Date.now() - started,
+    code: error.code,
   };
   if (error.retryAfterMs !== undefined) outcome.retryAfterMs = error.retryAfterMs;
   return admitted.release(outcome).catch(() => {});
@@ -147,4 +161,10 @@ export function committedError(err: unknown): EcoError & { committed: true } {
   const error = asEcoError(err) as EcoError & { committed: true };
   error.committed = true;
   return error;
+}
+
+/** Per-key limits refused the request: the unused lease goes back as neutral, and nothing is retried. */
+async function gateRefused(admitted: Admitted, err: unknown): Promise<never> {
+  await admitted.release({ kind: 'aborted', status: 499, latencyMs: 0 }).catch(() => {});
+  throw committedError(err);
 }

@@ -1,4 +1,203 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { PoolConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
+import { deletePool, getPool, listPools, poolExists, savePool } from '../admin/config-store.ts';
+import { mergePatch, secretInAuth } from '../admin/merge-patch.ts';
+import { registerAdminModelRoutes } from '../admin/model-routes.ts';
+import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
 import type { AppEnv } from '../app-env.ts';
+import { auditInsert } from '../auth/audit.ts';
+import { readJsonBody } from '../http/json-body.ts';
+import { validationError } from '../http/validation.ts';
+import { requireScope } from '../middleware/auth.ts';
 
-export function registerAdminPoolRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const ADMIN_BODY_BYTES = 256 * 1024;
+const errors = {
+  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
+  401: {
+    description: 'Missing or invalid credential',
+    content: { 'application/json': { schema: ErrorResponse } },
+  },
+  403: {
+    description: "The key lacks the 'admin' scope",
+    content: { 'application/json': { schema: ErrorResponse } },
+  },
+  404: { description: 'Unknown pool or origin', content: { 'application/json': { schema: ErrorResponse } } },
+};
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+/** Live state comes from the pool object; its shape is documented in docs/pools.md. */
+const PoolView = z
+  .object({ name: z.string(), config: PoolConfig, state: z.record(z.string(), z.unknown()).nullable() })
+  .openapi('PoolView');
+const NameParam = z.object({ name: z.string() });
+const OriginParam = z.object({ name: z.string(), id: z.string(), action: z.enum(['isolate', 'reset']) });
+
+export async function readAdminBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const raw = await readJsonBody(c.req.raw, ADMIN_BODY_BYTES);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new EcoError(400, 'invalid_request', 'The body must be a JSON object.');
+  return raw as Record<string, unknown>;
+}
+
+function parsePool(raw: Record<string, unknown>): PoolConfig {
+  if (secretInAuth(raw))
+    throw new EcoError(
+      400,
+      'secret_in_config',
+      'Origin auth takes `header`, `secret` (the NAME of a Worker secret) and `prefix`; never the secret value.',
+      { param: 'auth' },
+    );
+  const parsed = PoolConfig.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+const actor = (c: Context<AppEnv>) => c.get('principal').keyId;
+
+/** The pools admin API (config plus live state from each pool's Durable Object) and the models API. */
+export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
+  const registry = app.openAPIRegistry;
+  const base = { security: [{ bearer: [] }], tags: ['admin: pools'] };
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/pools',
+    summary: 'List engine pools with live state',
+    responses: {
+      200: json(z.object({ object: z.literal('list'), data: z.array(PoolView) }), 'Pools'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/pools/{name}',
+    summary: 'One pool: config, breakers, in-flight, queue, latency/TTFT percentiles, probes',
+    request: { params: NameParam },
+    responses: { 200: json(PoolView, 'The pool'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/pools',
+    summary: 'Create or replace a pool',
+    request: { body: { content: { 'application/json': { schema: PoolConfig } } } },
+    responses: { 200: json(PoolView, 'Replaced'), 201: json(PoolView, 'Created'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'patch',
+    path: '/admin/pools/{name}',
+    summary: 'Change some fields of a pool (nested objects merge, arrays replace)',
+    request: {
+      params: NameParam,
+      body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    },
+    responses: { 200: json(PoolView, 'Updated'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'delete',
+    path: '/admin/pools/{name}',
+    summary: 'Delete a pool no model routes to',
+    request: { params: NameParam },
+    responses: { 200: json(z.object({ name: z.string(), deleted: z.literal(true) }), 'Deleted'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/pools/{name}/origins/{id}/{action}',
+    summary: 'Isolate an origin (held open until reset) or reset its breaker',
+    request: { params: OriginParam },
+    responses: { 200: json(PoolView, 'The pool after the change'), ...errors },
+  });
+
+  const admin = requireScope('admin');
+  const view = async (c: Context<AppEnv>, config: PoolConfig) => ({
+    name: config.name,
+    config,
+    state: (await poolLiveState(c.env, config)) ?? null,
+  });
+
+  app.get('/admin/pools', admin, async (c) => {
+    const configs = await listPools(c.env.DB);
+    return c.json({ object: 'list', data: await Promise.all(configs.map((p) => view(c, p))) });
+  });
+  app.get('/admin/pools/:name', admin, async (c) =>
+    c.json(await view(c, await getPool(c.env.DB, c.req.param('name')))),
+  );
+
+  app.post('/admin/pools', admin, async (c) => {
+    const config = parsePool(await readAdminBody(c));
+    const existed = await poolExists(c.env.DB, config.name);
+    await savePool(c.env.DB, config, {
+      actorKeyId: actor(c),
+      action: existed ? 'pool.replace' : 'pool.create',
+      target: config.name,
+      detail: { config },
+    });
+    await pushPoolConfig(c.env, config);
+    return c.json(await view(c, config), existed ? 200 : 201);
+  });
+
+  app.patch('/admin/pools/:name', admin, async (c) => {
+    const current = await getPool(c.env.DB, c.req.param('name'));
+    const patch = await readAdminBody(c);
+    if ('name' in patch && patch.name !== current.name)
+      throw new EcoError(400, 'invalid_request', 'A pool cannot be renamed; create a new one.', {
+        param: 'name',
+      });
+    const config = parsePool(mergePatch(current as unknown as Record<string, unknown>, patch));
+    await savePool(c.env.DB, config, {
+      actorKeyId: actor(c),
+      action: 'pool.update',
+      target: config.name,
+      detail: { patch },
+    });
+    await pushPoolConfig(c.env, config);
+    return c.json(await view(c, config));
+  });
+
+  app.delete('/admin/pools/:name', admin, async (c) => {
+    const name = c.req.param('name');
+    await getPool(c.env.DB, name);
+    await deletePool(c.env.DB, name, { actorKeyId: actor(c), action: 'pool.delete', target: name });
+    await c.env.ENGINE_POOL.getByName(name)
+      .forget()
+      .catch(() => {});
+    return c.json({ name, deleted: true as const });
+  });
+
+  app.post('/admin/pools/:name/origins/:id/:action{isolate|reset}', admin, async (c) => {
+    const { name, id } = c.req.param();
+    const action = c.req.param('action') as 'isolate' | 'reset';
+    const config = await getPool(c.env.DB, name);
+    if (!config.origins.some((o) => o.id === id))
+      throw new EcoError(404, 'origin_not_found', `Pool '${name}' has no origin '${id}'.`);
+    await pushPoolConfig(c.env, config);
+    const result = await c.env.ENGINE_POOL.getByName(name).control(id, action);
+    if (!result.ok) throw new EcoError(503, 'pool_unavailable', `Pool '${name}' did not apply the change.`);
+    await savePoolAudit(c, name, id, action);
+    return c.json(await view(c, config));
+  });
+
+  registerAdminModelRoutes(app);
+}
+
+async function savePoolAudit(
+  c: Context<AppEnv>,
+  pool: string,
+  origin: string,
+  action: string,
+): Promise<void> {
+  await auditInsert(c.env.DB, {
+    actorKeyId: actor(c),
+    action: `pool.origin.${action}`,
+    target: `${pool}/${origin}`,
+  });
+}

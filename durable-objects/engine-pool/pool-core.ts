@@ -1,0 +1,285 @@
+import type { PoolConfig } from '../../schemas/config.ts';
+import { HashRing } from './bounded-load-hash.ts';
+import { Breaker, type BreakerSignal, type BreakerSnapshot } from './breaker.ts';
+import { LeaseTable } from './lease-table.ts';
+import { isAlive, type OriginSlot, pickOrigin } from './origin-picker.ts';
+import { DrainRate, OriginStats } from './origin-stats.ts';
+import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
+import type { AcquireRequest, AcquireResult, Lease, LeaseOutcome, ProbeResult } from './types.ts';
+
+/** Margin over the pool's total timeout before an unreleased lease is reclaimed. */
+export const LEASE_MARGIN_MS = 30_000;
+const MIN_RETRY_MS = 1000;
+const MAX_RETRY_MS = 60_000;
+
+export interface Waiter extends QueueEntry {
+  req: AcquireRequest;
+  enqueuedAt: number;
+  deadline: number;
+  resolve(result: AcquireResult): void;
+}
+
+type Refusal = Extract<AcquireResult, { ok: false }>;
+
+/**
+ * Everything one pool object knows, without I/O: origins with their breakers and probe results, the
+ * lease table, the wait queue and the counters. The Durable Object shell persists breakers and config,
+ * runs timers and probes, and calls in here. Every method takes the time from the injected clock.
+ */
+export class PoolCore {
+  config: PoolConfig | undefined;
+  configKey = '';
+  readonly slots = new Map<string, OriginSlot>();
+  readonly leases = new LeaseTable();
+  readonly queue = new PriorityQueue<Waiter>(0);
+  readonly admissions: Record<string, number> = {};
+  readonly drain = new DrainRate();
+  #ring: HashRing | undefined;
+  lastUsedAt = 0;
+  readonly now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.now = now;
+  }
+
+  /** Apply a (new) configuration: breakers of origins that stay keep their state. */
+  configure(config: PoolConfig, key: string, saved: Map<string, BreakerSnapshot> = new Map()): void {
+    this.config = config;
+    this.configKey = key;
+    const next = new Map<string, OriginSlot>();
+    for (const o of config.origins) {
+      const old = this.slots.get(o.id);
+      if (old) {
+        old.breaker.configure(config.breaker);
+        next.set(o.id, { ...old, url: o.url, capacity: o.capacity, weight: o.weight });
+      } else {
+        const breaker = new Breaker(config.breaker, saved.get(o.id));
+        const slot: OriginSlot = {
+          id: o.id,
+          url: o.url,
+          capacity: o.capacity,
+          weight: o.weight,
+          breaker,
+          stats: new OriginStats(),
+          persistedVersion: breaker.version,
+        };
+        next.set(o.id, slot);
+      }
+    }
+    this.slots.clear();
+    for (const [id, slot] of next) this.slots.set(id, slot);
+    this.#ring = new HashRing([...this.slots.keys()]);
+    this.queue.maxDepth = config.queue.maxDepth;
+  }
+
+  #count(key: string): void {
+    this.admissions[key] = (this.admissions[key] ?? 0) + 1;
+  }
+
+  /** Try to grant at once. Undefined: every usable origin is busy, so the caller may queue. */
+  tryGrant(req: AcquireRequest): AcquireResult | undefined {
+    const now = this.now();
+    this.lastUsedAt = now;
+    const config = this.config!;
+    if (this.slots.size === 0) return this.#refuse('no_origins', 5000, `Pool '${req.pool}' has no origins.`);
+    const pick = pickOrigin(
+      [...this.slots.values()],
+      (id) => this.leases.inFlight(id),
+      req,
+      this.#ring,
+      config.affinity.loadFactor,
+      now,
+    );
+    if (!pick.slot) {
+      if (pick.reason === 'full') return undefined;
+      return this.#refuse(
+        'open',
+        this.#reopenIn(now),
+        `Every origin of pool '${req.pool}' is unavailable (circuit open, backing off or unhealthy).`,
+      );
+    }
+    if (pick.probe) pick.slot.breaker.startProbe();
+    const ttl = config.timeouts.totalMs + LEASE_MARGIN_MS;
+    const lease = this.leases.grant(pick.slot.id, pick.slot.url, req.requestId, now + ttl, pick.probe);
+    this.#count('granted');
+    return { ok: true, lease };
+  }
+
+  /** Admit, queue or refuse. `resolve` is called exactly once (perhaps synchronously). */
+  acquire(req: AcquireRequest, resolve: (r: AcquireResult) => void): Waiter | undefined {
+    const now = this.now();
+    // Waiters of the same or a higher class are served first: no overtaking within the queue.
+    if (this.queue.ahead(req.priority) === 0) {
+      const granted = this.tryGrant(req);
+      if (granted) return void resolve(granted);
+    } else {
+      this.lastUsedAt = now;
+      if (!this.#anyAlive(now)) return void resolve(this.tryGrant(req) ?? this.#full(req, 'full'));
+    }
+    const config = this.config!;
+    const maxWait = Math.min(req.maxWaitMs ?? config.queue.maxWaitMs, config.queue.maxWaitMs);
+    if (maxWait <= 0) return void resolve(this.#full(req, 'full'));
+    const waiter: Waiter = {
+      tenant: req.tenant,
+      priority: req.priority,
+      req,
+      enqueuedAt: now,
+      deadline: now + maxWait,
+      resolve,
+    };
+    const offered = this.queue.offer(waiter);
+    if (!offered.ok) return void resolve(this.#full(req, 'full'));
+    if (offered.shed) offered.shed.resolve(this.#full(offered.shed.req, 'shed'));
+    this.#count('queued');
+    this.drainQueue();
+    return waiter.queueState === 'waiting' ? waiter : undefined;
+  }
+
+  /**
+   * Grant slots to waiters in queue order while some origin has room. When no origin is alive any
+   * more, waiters are refused at once (503) so they fail over instead of waiting out their deadline.
+   */
+  drainQueue(): void {
+    const now = this.now();
+    while (this.queue.size > 0) {
+      if (!this.#anyAlive(now)) {
+        for (let w = this.queue.take(); w; w = this.queue.take())
+          w.resolve(this.tryGrant(w.req) ?? this.#full(w.req, 'full'));
+        return;
+      }
+      const room = pickOrigin(
+        [...this.slots.values()],
+        (id) => this.leases.inFlight(id),
+        {},
+        undefined,
+        1,
+        now,
+      );
+      if (!room.slot) return;
+      const head = this.queue.take();
+      if (!head) return;
+      // Room was checked with the same rules, so this grants (or refuses outright).
+      const result = this.tryGrant(head.req) ?? this.#full(head.req, 'full');
+      if (result.ok) result.queuedMs = now - head.enqueuedAt;
+      head.resolve(result);
+    }
+  }
+
+  #anyAlive(now: number): boolean {
+    for (const slot of this.slots.values()) if (isAlive(slot, now)) return true;
+    return false;
+  }
+
+  /** The waiter's deadline passed or its caller went away. */
+  expire(waiter: Waiter, reason: 'timeout' | 'cancelled'): void {
+    if (!this.queue.cancel(waiter)) return;
+    waiter.resolve(this.#full(waiter.req, reason));
+  }
+
+  /** Finish a lease and feed the outcome to the origin's breaker. True when a breaker changed state. */
+  release(leaseId: string, outcome: LeaseOutcome): boolean {
+    const lease = this.leases.release(leaseId);
+    if (!lease) return false;
+    const now = this.now();
+    this.drain.add(now);
+    const slot = this.slots.get(lease.originId);
+    let changed = false;
+    if (slot) changed = this.#learn(slot, lease, outcome, now);
+    this.drainQueue();
+    return changed;
+  }
+
+  #learn(slot: OriginSlot, lease: Lease, outcome: LeaseOutcome, now: number): boolean {
+    const slo = this.config?.slo.ttftMs;
+    const slow =
+      outcome.kind === 'success' && slo !== undefined && outcome.ttftMs !== undefined && outcome.ttftMs > slo;
+    slot.stats.count(slow ? 'slow' : outcome.kind);
+    if (outcome.latencyMs !== undefined) slot.stats.latency.add(outcome.latencyMs);
+    if (outcome.ttftMs !== undefined) slot.stats.ttft.add(outcome.ttftMs);
+    if (outcome.kind === 'backoff') slot.breaker.backoff(outcome.retryAfterMs ?? 1000, now);
+    const signal: BreakerSignal =
+      outcome.kind === 'failure' || slow ? 'failure' : outcome.kind === 'success' ? 'success' : 'neutral';
+    const reason = slow
+      ? `time to first token ${outcome.ttftMs} ms over the ${slo} ms objective`
+      : outcome.kind === 'failure'
+        ? `${outcome.code ?? 'failure'}${outcome.status ? ` (${outcome.status})` : ''}`
+        : '';
+    return slot.breaker.record(signal, now, lease.probe === true, reason);
+  }
+
+  /** Alarm work: half-open due breakers, reclaim expired leases, serve the queue. */
+  tick(): { changed: boolean; expired: number } {
+    const now = this.now();
+    let changed = false;
+    for (const slot of this.slots.values()) changed = slot.breaker.tick(now) || changed;
+    const expired = this.leases.sweep(now);
+    for (const lease of expired) {
+      const slot = this.slots.get(lease.originId);
+      slot?.stats.count('expired');
+      if (lease.probe) slot?.breaker.record('neutral', now, true);
+    }
+    this.drainQueue();
+    return { changed, expired: expired.length };
+  }
+
+  recordProbe(originId: string, result: ProbeResult): void {
+    const slot = this.slots.get(originId);
+    if (!slot) return;
+    slot.probe = result;
+    if (result.state === 'ready') this.drainQueue();
+  }
+
+  /** Earliest time anything changes by itself: breaker deadlines and lease expiry. */
+  nextDeadline(): number | undefined {
+    const now = this.now();
+    let next: number | undefined;
+    for (const slot of this.slots.values()) {
+      const d = slot.breaker.nextDeadline(now);
+      if (d !== undefined && (next === undefined || d < next)) next = d;
+    }
+    return next;
+  }
+
+  #reopenIn(now: number): number {
+    let soonest = Number.POSITIVE_INFINITY;
+    for (const slot of this.slots.values()) {
+      if (isAlive(slot, now)) return MIN_RETRY_MS;
+      const at = slot.breaker.state === 'isolated' ? Number.POSITIVE_INFINITY : slot.breaker.availableAt(now);
+      // Unhealthy by probe: the next probe may clear it.
+      const probeAt =
+        slot.probe && slot.probe.state !== 'ready'
+          ? slot.probe.checkedAt + (this.config?.health.intervalMs ?? 10_000)
+          : at;
+      soonest = Math.min(soonest, Math.max(at, probeAt));
+    }
+    // Whole seconds, rounded up: Retry-After speaks seconds, and early retries would only bounce.
+    const wait = Number.isFinite(soonest) ? Math.ceil((soonest - now) / 1000) * 1000 : MAX_RETRY_MS;
+    return clamp(wait);
+  }
+
+  /** Retry-After for a full pool: the waiters ahead divided by how fast slots free up. */
+  #full(req: AcquireRequest, reason: 'full' | 'shed' | 'timeout' | 'cancelled'): Refusal {
+    const now = this.now();
+    const rate = this.drain.perSecond(now);
+    const ahead = this.queue.ahead(req.priority) + 1;
+    const retryAfterMs = clamp(rate > 0 ? (ahead / rate) * 1000 : 5000);
+    const message =
+      reason === 'shed'
+        ? `Pool '${req.pool}' is overloaded; this request was shed for higher-priority traffic.`
+        : reason === 'timeout'
+          ? `Pool '${req.pool}' had no free slot within the queue wait limit.`
+          : reason === 'cancelled'
+            ? 'The request was cancelled while it waited.'
+            : `Pool '${req.pool}' is at capacity and its queue is full.`;
+    return this.#refuse(reason, retryAfterMs, message);
+  }
+
+  #refuse(reason: Refusal['reason'], retryAfterMs: number, message: string): Refusal {
+    this.#count(`rejected_${reason}`);
+    return { ok: false, reason, retryAfterMs: Math.round(retryAfterMs), message };
+  }
+}
+
+function clamp(ms: number): number {
+  return Math.min(MAX_RETRY_MS, Math.max(MIN_RETRY_MS, ms));
+}

@@ -1,0 +1,211 @@
+import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
+import { EcoError } from '../../../schemas/errors.ts';
+import { admit } from '../../../workers/dispatch/admission.ts';
+import { mockOrigin } from '../helpers/origin-mock.ts';
+
+let n = 0;
+function pool(name: string, overrides: Record<string, unknown> = {}) {
+  const config = PoolConfig.parse({
+    name,
+    protocol: 'vllm',
+    origins: [
+      { id: 'o1', url: `http://${name}-o1.test`, capacity: 1 },
+      { id: 'o2', url: `http://${name}-o2.test`, capacity: 1 },
+    ],
+    breaker: { consecutiveFailures: 2, cooldownMs: 100, halfOpenProbes: 1, successesToClose: 1 },
+    health: { enabled: false },
+    ...overrides,
+  });
+  const stub = env.ENGINE_POOL.getByName(name);
+  const req = (priority: PriorityClass = 'normal', extra: Partial<AcquireRequest> = {}): AcquireRequest => ({
+    pool: name,
+    config,
+    configKey: `${name}-v1`,
+    requestId: `req-${n++}`,
+    tenant: 't',
+    priority,
+    ...extra,
+  });
+  return { stub, req, config };
+}
+
+const leaseOf = (r: AcquireResult) => {
+  if (!r.ok) throw new Error(`refused: ${r.reason}`);
+  return r.lease;
+};
+
+describe('EnginePool Durable Object', () => {
+  it('keeps an open breaker across eviction (state lives in SQLite) and refuses with 503-style reasons', async () => {
+    const { stub, req } = pool('do-restart');
+    for (let i = 0; i < 2; i++) {
+      const lease = leaseOf(await stub.acquire(req('normal', { avoid: ['o2'] })));
+      expect(lease.originId).toBe('o1');
+      await stub.release(lease.id, { kind: 'failure', status: 502, code: 'origin_unreachable' });
+    }
+    expect((await stub.state()).origins.find((o) => o.id === 'o1')?.breaker.state).toBe('open');
+    await evictDurableObject(stub);
+    const after = await stub.state();
+    expect(after.configKnown).toBe(true);
+    const o1 = after.origins.find((o) => o.id === 'o1')!;
+    expect(o1.breaker.state).toBe('open');
+    expect(o1.breaker.lastReason).toContain('origin_unreachable');
+    // The open origin is skipped even when the request would rather avoid the other one.
+    const lease = leaseOf(await stub.acquire(req('normal', { avoid: ['o2'] })));
+    expect(lease.originId).toBe('o2');
+    await stub.release(lease.id, { kind: 'success' });
+  });
+
+  it('the alarm half-opens an open breaker after its cooldown; a trial success closes it', async () => {
+    const { stub, req } = pool('do-alarm');
+    for (let i = 0; i < 2; i++) {
+      const lease = leaseOf(await stub.acquire(req('normal', { avoid: ['o2'] })));
+      await stub.release(lease.id, { kind: 'failure', status: 500 });
+    }
+    await vi.waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        const state = await stub.state();
+        expect(state.origins.find((o) => o.id === 'o1')?.breaker.state).toBe('half_open');
+      },
+      { timeout: 3000, interval: 50 },
+    );
+    const trial = leaseOf(await stub.acquire(req()));
+    expect(trial).toMatchObject({ originId: 'o1', probe: true });
+    await stub.release(trial.id, { kind: 'success', latencyMs: 3, ttftMs: 2 });
+    const o1 = (await stub.state()).origins.find((o) => o.id === 'o1')!;
+    expect(o1.breaker.state).toBe('closed');
+    expect(o1.latency.count).toBe(1);
+  });
+
+  it('queues over RPC: a waiter is granted on release, in priority order, and a cancelled one is refused', async () => {
+    const { stub, req } = pool('do-queue', {
+      origins: [{ id: 'o1', url: 'http://do-queue-o1.test', capacity: 1 }],
+    });
+    const first = leaseOf(await stub.acquire(req()));
+    const lowReq = req('low');
+    const low = stub.acquire(lowReq);
+    const high = stub.acquire(req('high'));
+    const gone = req('normal');
+    const cancelled = stub.acquire(gone);
+    await vi.waitFor(async () => expect((await stub.state()).queue.depth).toBe(3));
+    expect((await stub.state()).queue.byClass).toMatchObject({ high: 1, normal: 1, low: 1 });
+    await stub.cancel(gone.requestId);
+    expect(await cancelled).toMatchObject({ ok: false, reason: 'cancelled' });
+    await stub.release(first.id, { kind: 'success' });
+    const h = leaseOf(await high);
+    await stub.release(h.id, { kind: 'success' });
+    const l = leaseOf(await low);
+    await stub.release(l.id, { kind: 'success' });
+    const state = await stub.state();
+    expect(state.inFlight).toBe(0);
+    expect(state.queue.depth).toBe(0);
+  });
+
+  it('holds an alarm while leases are out (the TTL sweep) and forgets everything when deleted', async () => {
+    const { stub, req } = pool('do-lease');
+    const lease = leaseOf(await stub.acquire(req()));
+    expect(lease.expiresAt).toBeGreaterThan(Date.now());
+    const alarm = await runDurableObjectAlarm(stub);
+    expect(alarm).toBe(true);
+    await stub.release(lease.id, { kind: 'success' });
+    await stub.release(lease.id, { kind: 'success' }); // idempotent
+    expect((await stub.state()).inFlight).toBe(0);
+    await stub.forget();
+    expect((await stub.state()).configKnown).toBe(true); // in memory until eviction
+    await evictDurableObject(stub);
+    expect((await stub.state()).configKnown).toBe(false);
+  });
+
+  it('probes origins through the engine health and metrics endpoints; a loading origin gets no traffic', async () => {
+    const { stub, req } = pool('do-probe', { health: { enabled: true, intervalMs: 1000, timeoutMs: 500 } });
+    mockOrigin('do-probe-o1.test', (r) =>
+      new URL(r.url).pathname === '/health'
+        ? new Response('loading', { status: 503 })
+        : new Response('', { status: 404 }),
+    );
+    mockOrigin('do-probe-o2.test', (r) =>
+      new URL(r.url).pathname === '/metrics'
+        ? new Response('vllm:num_requests_running 3\nvllm:num_requests_waiting 1\n')
+        : new Response('ok'),
+    );
+    const warm = leaseOf(await stub.acquire(req()));
+    await stub.release(warm.id, { kind: 'success' });
+    await vi.waitFor(
+      async () => {
+        await runDurableObjectAlarm(stub);
+        const o2 = (await stub.state()).origins.find((o) => o.id === 'o2')!;
+        expect(o2.probe?.metrics).toEqual({ running: 3, waiting: 1 });
+      },
+      { timeout: 5000, interval: 100 },
+    );
+    const state = await stub.state();
+    expect(state.origins.find((o) => o.id === 'o1')?.probe?.state).toBe('down');
+    expect(state.status).toBe('partial');
+    for (let i = 0; i < 3; i++) {
+      const lease = leaseOf(await stub.acquire(req()));
+      expect(lease.originId).toBe('o2');
+      await stub.release(lease.id, { kind: 'success' });
+    }
+  });
+});
+
+describe('admission from the dispatch side', () => {
+  it('a caller that goes away while queued is withdrawn at once, and its slot is never taken', async () => {
+    const config = PoolConfig.parse({
+      name: 'do-admit',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://do-admit.test', capacity: 1 }],
+      health: { enabled: false },
+      queue: { maxWaitMs: 60_000 },
+    });
+    const stub = env.ENGINE_POOL.getByName('do-admit');
+    const base = { tenant: 't', priority: 'normal' as const, avoid: [] };
+    const holder = await admit(env, config, { ...base, requestId: 'holder' });
+    const client = new AbortController();
+    const started = Date.now();
+    const waiting = admit(env, config, { ...base, requestId: 'leaver', signal: client.signal }).catch(
+      (e: unknown) => e,
+    );
+    await vi.waitFor(async () => expect((await stub.state()).queue.depth).toBe(1));
+    client.abort();
+    const err = (await waiting) as EcoError;
+    expect(err).toBeInstanceOf(EcoError);
+    expect(err.status).toBe(499);
+    // Withdrawn long before the 60 s queue deadline.
+    expect(Date.now() - started).toBeLessThan(6000);
+    expect((await stub.state()).queue.depth).toBe(0);
+    await holder.release({ kind: 'success', latencyMs: 1 });
+    await holder.release({ kind: 'failure' }); // only the first report counts
+    const state = await stub.state();
+    expect(state.inFlight).toBe(0);
+    expect(state.origins[0]!.outcomes).toEqual({ success: 1 });
+  });
+
+  it('maps refusals to 429 (full, shed, queue timeout) and 503 (open) with Retry-After', async () => {
+    const config = PoolConfig.parse({
+      name: 'do-refuse',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://do-refuse.test', capacity: 1 }],
+      health: { enabled: false },
+      queue: { maxDepth: 0 },
+      breaker: { consecutiveFailures: 1 },
+    });
+    const base = { tenant: 't', priority: 'normal' as const, avoid: [] };
+    const holder = await admit(env, config, { ...base, requestId: 'r1' });
+    const full = (await admit(env, config, { ...base, requestId: 'r2' }).catch(
+      (e: unknown) => e,
+    )) as EcoError;
+    expect([full.status, full.code]).toEqual([429, 'pool_saturated']);
+    expect(full.retryAfterMs).toBeGreaterThanOrEqual(1000);
+    await holder.release({ kind: 'failure', status: 502 });
+    const open = (await admit(env, config, { ...base, requestId: 'r3' }).catch(
+      (e: unknown) => e,
+    )) as EcoError;
+    expect([open.status, open.code]).toEqual([503, 'origin_unavailable']);
+    expect(open.retryAfterMs).toBeGreaterThanOrEqual(1000);
+  });
+});

@@ -1,0 +1,241 @@
+import { describe, expect, it } from 'vitest';
+import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
+import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
+
+function setup(
+  overrides: Record<string, unknown> = {},
+  origins = [
+    { id: 'o1', capacity: 1 },
+    { id: 'o2', capacity: 1 },
+  ],
+) {
+  let now = 1_000_000;
+  const config = PoolConfig.parse({
+    name: 'p',
+    protocol: 'vllm',
+    origins: origins.map((o) => ({ ...o, url: `http://${o.id}.test` })),
+    breaker: { consecutiveFailures: 2, cooldownMs: 1000, halfOpenProbes: 1, successesToClose: 1 },
+    queue: { maxDepth: 3, maxWaitMs: 5000 },
+    timeouts: { totalMs: 10_000 },
+    ...overrides,
+  });
+  const core = new PoolCore(() => now);
+  core.configure(config, 'k1');
+  let n = 0;
+  const req = (
+    priority: PriorityClass = 'normal',
+    tenant = 't',
+    extra: Partial<AcquireRequest> = {},
+  ): AcquireRequest => ({
+    pool: 'p',
+    config,
+    configKey: 'k1',
+    requestId: `r${n++}`,
+    tenant,
+    priority,
+    ...extra,
+  });
+  const acquire = (r: AcquireRequest) => {
+    const box: { result?: AcquireResult } = {};
+    const waiter = core.acquire(r, (x) => {
+      if (box.result) throw new Error('resolved twice');
+      box.result = x;
+    });
+    return { box, waiter, r };
+  };
+  return { core, req, acquire, advance: (ms: number) => (now += ms), now: () => now };
+}
+
+const lease = (r?: AcquireResult) => (r?.ok ? r.lease : undefined);
+
+describe('pool core: admission and queue', () => {
+  it('grants the least loaded origin, then queues when full, and serves the queue on release', () => {
+    const { core, req, acquire } = setup();
+    const a = acquire(req());
+    const b = acquire(req());
+    expect(new Set([lease(a.box.result)?.originId, lease(b.box.result)?.originId])).toEqual(
+      new Set(['o1', 'o2']),
+    );
+    const c = acquire(req());
+    expect(c.box.result).toBeUndefined();
+    expect(core.queue.size).toBe(1);
+    core.release(lease(a.box.result)!.id, { kind: 'success', latencyMs: 10 });
+    expect(lease(c.box.result)?.originId).toBe(lease(a.box.result)?.originId);
+    expect(core.queue.size).toBe(0);
+  });
+
+  it('serves waiters by priority, and a newcomer does not overtake waiters of its class', () => {
+    const { core, req, acquire } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    const first = acquire(req());
+    const low = acquire(req('low'));
+    const normal = acquire(req('normal'));
+    const high = acquire(req('high'));
+    const order: string[] = [];
+    for (const [name, w] of [
+      ['low', low],
+      ['normal', normal],
+      ['high', high],
+    ] as const)
+      expect(w.box.result, name).toBeUndefined();
+    let current = lease(first.box.result)!;
+    for (let i = 0; i < 3; i++) {
+      core.release(current.id, { kind: 'success' });
+      const next = [low, normal, high].find((w) => w.box.result && !order.includes(w.r.priority));
+      order.push(next!.r.priority);
+      current = lease(next!.box.result)!;
+    }
+    expect(order).toEqual(['high', 'normal', 'low']);
+  });
+
+  it('sheds the lowest class first when the queue is full, with an honest Retry-After', () => {
+    const { core, req, acquire } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    acquire(req());
+    const lows = [acquire(req('low')), acquire(req('low')), acquire(req('low'))];
+    const high = acquire(req('high'));
+    expect(high.box.result).toBeUndefined(); // queued
+    const shed = lows.filter((w) => w.box.result);
+    expect(shed).toHaveLength(1);
+    expect(shed[0]!.box.result).toMatchObject({ ok: false, reason: 'shed' });
+    expect((shed[0]!.box.result as { retryAfterMs: number }).retryAfterMs).toBeGreaterThanOrEqual(1000);
+    // Nothing below `low` to shed: a low newcomer is refused outright.
+    expect(acquire(req('low')).box.result).toMatchObject({ ok: false, reason: 'full' });
+    expect(core.admissions.rejected_shed).toBe(1);
+  });
+
+  it('Retry-After follows the drain rate', () => {
+    const { core, req, acquire, advance } = setup({ queue: { maxDepth: 0, maxWaitMs: 5000 } }, [
+      { id: 'o1', capacity: 1 },
+    ]);
+    // 20 releases over ~2 s: 2 per second in the 10 s window.
+    for (let i = 0; i < 20; i++) {
+      const w = acquire(req());
+      core.release(lease(w.box.result)!.id, { kind: 'success' });
+      advance(100);
+    }
+    acquire(req());
+    const refused = acquire(req()).box.result as { retryAfterMs: number };
+    expect(refused.retryAfterMs).toBe(1000); // (0 ahead + 1) / 2 per s = 500 ms, clamped to 1 s
+  });
+
+  it('expires a waiter at its deadline and cancels one whose caller left', () => {
+    const { core, req, acquire } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    acquire(req());
+    const w1 = acquire(req());
+    const w2 = acquire(req());
+    core.expire(w1.waiter!, 'timeout');
+    core.expire(w2.waiter!, 'cancelled');
+    expect(w1.box.result).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(w2.box.result).toMatchObject({ ok: false, reason: 'cancelled' });
+    expect(core.queue.size).toBe(0);
+    core.expire(w1.waiter!, 'timeout'); // idempotent: no second resolve
+  });
+
+  it('a dead origin is skipped: failures open its breaker and traffic moves to the other', () => {
+    const { core, req, acquire } = setup();
+    for (let i = 0; i < 2; i++) {
+      const w = acquire(req('normal', 't', { avoid: ['o2'] }));
+      expect(lease(w.box.result)?.originId).toBe('o1');
+      core.release(lease(w.box.result)!.id, { kind: 'failure', status: 502 });
+    }
+    expect(core.slots.get('o1')!.breaker.state).toBe('open');
+    for (let i = 0; i < 3; i++) {
+      const w = acquire(req());
+      expect(lease(w.box.result)?.originId).toBe('o2');
+      core.release(lease(w.box.result)!.id, { kind: 'success' });
+    }
+  });
+
+  it('all origins open: queued waiters and newcomers get 503-style refusals with the cooldown as Retry-After', () => {
+    const { core, req, acquire } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    const a = acquire(req());
+    const queued = acquire(req());
+    core.release(lease(a.box.result)!.id, { kind: 'failure' });
+    // The queued one got the slot; fail it too: the breaker opens and nobody is left waiting.
+    const b = lease(queued.box.result)!;
+    const third = acquire(req());
+    core.release(b.id, { kind: 'failure' });
+    expect(third.box.result).toMatchObject({ ok: false, reason: 'open' });
+    expect((third.box.result as { retryAfterMs: number }).retryAfterMs).toBe(1000);
+    expect(acquire(req()).box.result).toMatchObject({ ok: false, reason: 'open' });
+  });
+
+  it('half-open: the recovering origin gets the trial request first, and a success closes it', () => {
+    const { core, req, acquire, advance } = setup();
+    for (let i = 0; i < 2; i++) {
+      const w = acquire(req('normal', 't', { avoid: ['o2'] }));
+      core.release(lease(w.box.result)!.id, { kind: 'failure' });
+    }
+    advance(1000);
+    core.tick();
+    expect(core.slots.get('o1')!.breaker.state).toBe('half_open');
+    const trial = acquire(req());
+    expect(lease(trial.box.result)).toMatchObject({ originId: 'o1', probe: true });
+    core.release(lease(trial.box.result)!.id, { kind: 'success', latencyMs: 5 });
+    expect(core.slots.get('o1')!.breaker.state).toBe('closed');
+  });
+
+  it('a 429 with Retry-After backs the origin off without opening it', () => {
+    const { core, req, acquire, advance } = setup();
+    const w = acquire(req('normal', 't', { avoid: ['o2'] }));
+    core.release(lease(w.box.result)!.id, { kind: 'backoff', status: 429, retryAfterMs: 2000 });
+    const slot = core.slots.get('o1')!;
+    expect(slot.breaker.state).toBe('closed');
+    for (let i = 0; i < 3; i++) {
+      const x = acquire(req());
+      expect(lease(x.box.result)?.originId).toBe('o2');
+      core.release(lease(x.box.result)!.id, { kind: 'success' });
+    }
+    advance(2000);
+    expect(lease(acquire(req('normal', 't', { avoid: ['o2'] })).box.result)?.originId).toBe('o1');
+  });
+
+  it('a slow first token over the SLO counts as a failure; client errors never trip', () => {
+    const { core, req, acquire } = setup({ slo: { ttftMs: 100 } }, [{ id: 'o1', capacity: 5 }]);
+    for (let i = 0; i < 10; i++) {
+      const w = acquire(req());
+      core.release(lease(w.box.result)!.id, { kind: 'client_error', status: 400 });
+    }
+    expect(core.slots.get('o1')!.breaker.state).toBe('closed');
+    for (let i = 0; i < 2; i++) {
+      const w = acquire(req());
+      core.release(lease(w.box.result)!.id, { kind: 'success', ttftMs: 500 });
+    }
+    expect(core.slots.get('o1')!.breaker.state).toBe('open');
+    expect(core.slots.get('o1')!.stats.outcomes.slow).toBe(2);
+  });
+
+  it('a loading origin (by probe) is not routed to', () => {
+    const { core, req, acquire, now } = setup();
+    core.recordProbe('o1', { state: 'loading', checkedAt: now(), latencyMs: 1 });
+    for (let i = 0; i < 3; i++) {
+      const w = acquire(req());
+      expect(lease(w.box.result)?.originId).toBe('o2');
+      core.release(lease(w.box.result)!.id, { kind: 'success' });
+    }
+  });
+
+  it('sweeps leases past their TTL so a vanished caller never keeps a slot', () => {
+    const { core, req, acquire, advance } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    acquire(req());
+    const waiting = acquire(req());
+    advance(10_000 + 30_000);
+    expect(core.tick().expired).toBe(1);
+    expect(lease(waiting.box.result)?.originId).toBe('o1');
+  });
+
+  it('affinity keeps a conversation on one origin while loads are even', () => {
+    const { core, req, acquire } = setup({}, [
+      { id: 'o1', capacity: 10 },
+      { id: 'o2', capacity: 10 },
+      { id: 'o3', capacity: 10 },
+    ]);
+    const seen = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const w = acquire(req('normal', 't', { affinityKey: 'chat-7' }));
+      seen.add(lease(w.box.result)!.originId);
+      core.release(lease(w.box.result)!.id, { kind: 'success' });
+    }
+    expect(seen.size).toBe(1);
+  });
+});

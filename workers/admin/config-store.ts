@@ -1,0 +1,148 @@
+import { eq } from 'drizzle-orm';
+import { ModelConfig, PoolConfig } from '../../schemas/config.ts';
+import { type ModelRow, models } from '../../schemas/db/models.ts';
+import { pools } from '../../schemas/db/pools.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { type AuditEntry, auditInsert } from '../auth/audit.ts';
+import { db } from '../data/db.ts';
+import { invalidateRegistry } from '../data/registry.ts';
+
+/**
+ * Pools and models in D1, read fresh (admin reads must see their own writes, not the isolate cache).
+ * Every write commits together with its audit row in one D1 batch, then drops this isolate's
+ * registry cache (other isolates follow within the registry TTL).
+ */
+
+export async function listPools(database: D1Database): Promise<PoolConfig[]> {
+  const rows = await db(database).select().from(pools).orderBy(pools.name);
+  return rows.flatMap((row) => {
+    const parsed = PoolConfig.safeParse(safeJson(row.config));
+    return parsed.success ? [parsed.data] : [];
+  });
+}
+
+export async function getPool(database: D1Database, name: string): Promise<PoolConfig> {
+  const row = (await db(database).select().from(pools).where(eq(pools.name, name)).limit(1))[0];
+  const parsed = row ? PoolConfig.safeParse(safeJson(row.config)) : undefined;
+  if (!parsed?.success) throw new EcoError(404, 'pool_not_found', `No engine pool named '${name}'.`);
+  return parsed.data;
+}
+
+export async function poolExists(database: D1Database, name: string): Promise<boolean> {
+  const rows = await db(database)
+    .select({ name: pools.name })
+    .from(pools)
+    .where(eq(pools.name, name))
+    .limit(1);
+  return rows.length > 0;
+}
+
+export async function savePool(database: D1Database, config: PoolConfig, audit: AuditEntry): Promise<void> {
+  const handle = db(database);
+  const now = Date.now();
+  const json = JSON.stringify(config);
+  await handle.batch([
+    handle
+      .insert(pools)
+      .values({ name: config.name, protocol: config.protocol, config: json, updatedAt: now })
+      .onConflictDoUpdate({
+        target: pools.name,
+        set: { protocol: config.protocol, config: json, updatedAt: now },
+      }),
+    auditInsert(database, audit, now),
+  ]);
+  invalidateRegistry();
+}
+
+export async function deletePool(database: D1Database, name: string, audit: AuditEntry): Promise<void> {
+  const users = (await listModels(database)).filter((m) => m.routes.some((r) => r.pool === name));
+  if (users.length > 0) {
+    throw new EcoError(
+      409,
+      'pool_in_use',
+      `Pool '${name}' is in the route chain of ${users.map((m) => `'${m.id}'`).join(', ')}; change those models first.`,
+    );
+  }
+  const handle = db(database);
+  await handle.batch([handle.delete(pools).where(eq(pools.name, name)), auditInsert(database, audit)]);
+  invalidateRegistry();
+}
+
+function toModel(row: ModelRow): ModelConfig | undefined {
+  const parsed = ModelConfig.safeParse({ ...row, source: row.source ?? undefined });
+  return parsed.success ? parsed.data : undefined;
+}
+
+export async function listModels(database: D1Database): Promise<ModelConfig[]> {
+  const rows = await db(database).select().from(models).orderBy(models.id);
+  return rows.flatMap((row) => toModel(row) ?? []);
+}
+
+export async function getModel(database: D1Database, id: string): Promise<ModelConfig> {
+  const row = (await db(database).select().from(models).where(eq(models.id, id)).limit(1))[0];
+  const model = row ? toModel(row) : undefined;
+  if (!model) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+  return model;
+}
+
+/** Ids and aliases share one namespace; every pool in the chain must exist. */
+export async function checkModel(database: D1Database, model: ModelConfig): Promise<void> {
+  const others = (await listModels(database)).filter((m) => m.id !== model.id);
+  const taken = new Map<string, string>();
+  for (const m of others) for (const name of [m.id, ...m.aliases]) taken.set(name, m.id);
+  for (const name of [model.id, ...model.aliases]) {
+    const owner = taken.get(name);
+    if (owner)
+      throw new EcoError(
+        409,
+        'model_name_taken',
+        `'${name}' is already the id or an alias of model '${owner}'.`,
+        {
+          param: name === model.id ? 'id' : 'aliases',
+        },
+      );
+  }
+  const known = new Set((await listPools(database)).map((p) => p.name));
+  model.routes.forEach((route, i) => {
+    if (!known.has(route.pool))
+      throw new EcoError(400, 'pool_not_found', `No engine pool named '${route.pool}'.`, {
+        param: `routes.${i}.pool`,
+      });
+  });
+}
+
+export async function saveModel(database: D1Database, model: ModelConfig, audit: AuditEntry): Promise<void> {
+  const handle = db(database);
+  const now = Date.now();
+  const values = {
+    id: model.id,
+    aliases: model.aliases,
+    ownedBy: model.ownedBy,
+    routes: model.routes,
+    capabilities: model.capabilities,
+    contextLength: model.contextLength,
+    source: model.source ?? null,
+    createdAt: model.createdAt || Math.floor(now / 1000),
+  };
+  const { id: _id, ...set } = values;
+  await handle.batch([
+    handle.insert(models).values(values).onConflictDoUpdate({ target: models.id, set }),
+    auditInsert(database, audit, now),
+  ]);
+  invalidateRegistry();
+}
+
+export async function deleteModel(database: D1Database, id: string, audit: AuditEntry): Promise<void> {
+  await getModel(database, id);
+  const handle = db(database);
+  await handle.batch([handle.delete(models).where(eq(models.id, id)), auditInsert(database, audit)]);
+  invalidateRegistry();
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

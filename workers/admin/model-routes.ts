@@ -1,0 +1,143 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ModelConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
+import type { AppEnv } from '../app-env.ts';
+import { readJsonBody } from '../http/json-body.ts';
+import { validationError } from '../http/validation.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { checkModel, deleteModel, getModel, listModels, saveModel } from './config-store.ts';
+import { mergePatch } from './merge-patch.ts';
+
+const errors = {
+  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
+  403: {
+    description: "The key lacks the 'admin' scope",
+    content: { 'application/json': { schema: ErrorResponse } },
+  },
+  404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
+  409: {
+    description: 'Id or alias already taken',
+    content: { 'application/json': { schema: ErrorResponse } },
+  },
+};
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const IdParam = z.object({ id: z.string() });
+
+async function body(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  const raw = await readJsonBody(c.req.raw, 64 * 1024);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new EcoError(400, 'invalid_request', 'The body must be a JSON object.');
+  return raw as Record<string, unknown>;
+}
+
+function parseModel(raw: unknown): ModelConfig {
+  const parsed = ModelConfig.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+/** /admin/models: the registry's models, their aliases, ordered pool chains, capabilities, context length. */
+export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
+  const registry = app.openAPIRegistry;
+  const base = { security: [{ bearer: [] }], tags: ['admin: models'] };
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/models',
+    summary: 'List models',
+    responses: {
+      200: json(z.object({ object: z.literal('list'), data: z.array(ModelConfig) }), 'Models'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/models/{id}',
+    summary: 'One model',
+    request: { params: IdParam },
+    responses: { 200: json(ModelConfig, 'The model'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/models',
+    summary: 'Create a model (409 when the id or an alias is taken)',
+    request: { body: { content: { 'application/json': { schema: ModelConfig } } } },
+    responses: { 201: json(ModelConfig, 'Created'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'patch',
+    path: '/admin/models/{id}',
+    summary: 'Change a model (arrays such as routes and aliases replace whole)',
+    request: {
+      params: IdParam,
+      body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    },
+    responses: { 200: json(ModelConfig, 'Updated'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'delete',
+    path: '/admin/models/{id}',
+    summary: 'Delete a model',
+    request: { params: IdParam },
+    responses: { 200: json(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'), ...errors },
+  });
+
+  const admin = requireScope('admin');
+  const actor = (c: Context<AppEnv>) => c.get('principal').keyId;
+  // Model ids may contain slashes (`org/model`), so the id takes the rest of the path.
+  app.get('/admin/models', admin, async (c) => c.json({ object: 'list', data: await listModels(c.env.DB) }));
+  app.get('/admin/models/:id{.+}', admin, async (c) => c.json(await getModel(c.env.DB, c.req.param('id'))));
+
+  app.post('/admin/models', admin, async (c) => {
+    const model = parseModel(await body(c));
+    const exists = await getModel(c.env.DB, model.id).then(
+      () => true,
+      () => false,
+    );
+    if (exists)
+      throw new EcoError(409, 'model_exists', `Model '${model.id}' exists; PATCH it instead.`, {
+        param: 'id',
+      });
+    await checkModel(c.env.DB, model);
+    await saveModel(c.env.DB, model, {
+      actorKeyId: actor(c),
+      action: 'model.create',
+      target: model.id,
+      detail: { model },
+    });
+    return c.json(await getModel(c.env.DB, model.id), 201);
+  });
+
+  app.patch('/admin/models/:id{.+}', admin, async (c) => {
+    const current = await getModel(c.env.DB, c.req.param('id'));
+    const patch = await body(c);
+    if ('id' in patch && patch.id !== current.id)
+      throw new EcoError(400, 'invalid_request', 'A model id cannot change; create a new model.', {
+        param: 'id',
+      });
+    const model = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
+    await checkModel(c.env.DB, model);
+    await saveModel(c.env.DB, model, {
+      actorKeyId: actor(c),
+      action: 'model.update',
+      target: model.id,
+      detail: { patch },
+    });
+    return c.json(await getModel(c.env.DB, model.id));
+  });
+
+  app.delete('/admin/models/:id{.+}', admin, async (c) => {
+    const id = c.req.param('id');
+    await deleteModel(c.env.DB, id, { actorKeyId: actor(c), action: 'model.delete', target: id });
+    return c.json({ id, deleted: true as const });
+  });
+}
