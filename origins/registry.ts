@@ -1,10 +1,27 @@
 import type { EngineProtocol } from '../schemas/config.ts';
+import { miiOpenAiAdapter, miiRestAdapter } from './deepspeed-mii/index.ts';
+import { lmdeployAdapter, lmdeployOpenAiAdapter } from './lmdeploy/index.ts';
+import { ollamaAdapter } from './ollama/index.ts';
+import { sglangAdapter, sglangOpenAiAdapter } from './sglang/index.ts';
+import { tgiAdapter, tgiMessagesAdapter } from './tgi/index.ts';
+import { tritonAdapter, trtllmServeAdapter } from './trtllm/index.ts';
 import type { EngineAdapter } from './types.ts';
 import { vllmAdapter } from './vllm/index.ts';
 
 /** Protocol name → adapter. Each engine registers here once. */
 const adapters: Partial<Record<EngineProtocol, EngineAdapter>> = {
   vllm: vllmAdapter,
+  'trtllm-serve': trtllmServeAdapter,
+  'triton-trtllm': tritonAdapter,
+  'deepspeed-mii': miiRestAdapter,
+  'deepspeed-mii-openai': miiOpenAiAdapter,
+  lmdeploy: lmdeployAdapter,
+  'lmdeploy-openai': lmdeployOpenAiAdapter,
+  tgi: tgiAdapter,
+  'tgi-messages': tgiMessagesAdapter,
+  ollama: ollamaAdapter,
+  sglang: sglangAdapter,
+  'sglang-openai': sglangOpenAiAdapter,
 };
 
 export function adapterFor(protocol: EngineProtocol): EngineAdapter | undefined {

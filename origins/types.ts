@@ -57,6 +57,22 @@ export interface Exchange<Req, Res> {
   stream?(ctx: CallContext): StreamDecoder;
 }
 
+/** One line of a model pull's progress, read into plain fields. `status: 'success'` ends a pull that worked. */
+export interface PullProgress {
+  status?: string;
+  digest?: string;
+  completed?: number;
+  total?: number;
+  /** The pull failed (possibly after its 200 response started). */
+  error?: string;
+}
+
+/** Fetching a model the engine does not have yet (Ollama's `/api/pull`). */
+export interface ModelPull {
+  build(model: string, pool: PoolConfig): OriginRequest;
+  progress(): { push(bytes: Uint8Array): PullProgress[]; end(): PullProgress[] };
+}
+
 export interface EngineAdapter {
   readonly protocol: PoolConfig['protocol'];
   /** Human name of the engine, used in error messages. */
@@ -77,4 +93,7 @@ export interface EngineAdapter {
   readonly metrics?: MetricsProbe;
   readonly completions?: Exchange<Record<string, unknown>, Record<string, unknown>>;
   readonly embeddings?: Exchange<Record<string, unknown>, Record<string, unknown>>;
+  /** The origin's error says the model is not present there (it can be pulled with `pull`). */
+  readonly missingModel?: (status: number, body: string) => boolean;
+  readonly pull?: ModelPull;
 }

@@ -153,6 +153,11 @@ async function serveOrigin(
   const fault = probe
     ? faults.peekHealth(engine.protocol, origin.id)
     : faults.takeForRequest(engine.protocol, origin.id);
+  // A kept-alive connection never reconnects, so a refusal also drops requests on open sockets.
+  if (fault?.mode === 'refuse') {
+    req.socket.destroy();
+    return;
+  }
   if (!probe) {
     origin.inFlight++;
     origin.served++;
@@ -205,7 +210,13 @@ async function serveControl(
       });
     case 'GET /_control/stats':
       return sendJson(res, 200, {
-        origins: origins.map(({ id, engine, inFlight, served }) => ({ id, engine, inFlight, served })),
+        origins: origins.map(({ id, engine, inFlight, served, pulls }) => ({
+          id,
+          engine,
+          inFlight,
+          served,
+          pulls: pulls ?? 0,
+        })),
       });
     case 'GET /_control/faults':
       return sendJson(res, 200, { faults: faults.list() });

@@ -21,6 +21,8 @@ export interface OriginState {
   served: number;
   /** Models present on the origin (Ollama pulls add to it). Empty: every model is present. */
   models: Set<string>;
+  /** Model pulls this origin served (Ollama `/api/pull`). */
+  pulls?: number;
 }
 
 export interface EngineRequest {

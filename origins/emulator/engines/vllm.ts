@@ -19,7 +19,10 @@ export const vllmEngine: EmulatedEngine = {
       const fault = r.fault;
       if (fault?.mode === 'slow-health') await sleep(fault.delayMs ?? 5000);
       // vLLM refuses connections while loading; the emulator answers 503 so the origin stays observable.
-      if (fault?.mode === 'loading') return (sendText(r.res, 503, ''), true);
+      if (fault?.mode === 'loading') {
+        sendText(r.res, 503, '');
+        return true;
+      }
       sendText(r.res, 200, '');
       return true;
     }

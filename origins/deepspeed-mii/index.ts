@@ -1,0 +1,2 @@
+export { miiOpenAiAdapter } from './openai.ts';
+export { miiRestAdapter } from './rest.ts';

@@ -1,0 +1,58 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { ChatCompletion } from '../../schemas/openai/chat.ts';
+import { estimatedUsage, promptCall } from '../templates/prompt-call.ts';
+import type { CallContext } from '../types.ts';
+import { type OllamaFinal, ollamaFinish, ollamaUsage, openAiToolCalls } from './answer.ts';
+import { OLLAMA } from './request.ts';
+
+interface Answer extends OllamaFinal {
+  message?: { content?: unknown; thinking?: unknown; tool_calls?: unknown };
+  response?: unknown;
+  thinking?: unknown;
+}
+
+/** One `stream: false` answer: the same object as a stream's final line, with the whole text. */
+export function readOllamaAnswer(body: string): Answer {
+  let parsed: Answer & { error?: unknown };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not JSON`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || parsed.done !== true) {
+    throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not a finished answer`);
+  }
+  return parsed;
+}
+
+export function decodeOllamaChat(body: string, ctx: CallContext): ChatCompletion {
+  const answer = readOllamaAnswer(body);
+  const message = answer.message;
+  if (!message || typeof message !== 'object' || typeof message.content !== 'string') {
+    throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no message.content`);
+  }
+  const calls = openAiToolCalls(message.tool_calls, ctx, 0, false);
+  const content = message.content;
+  return {
+    id: `chatcmpl-${ctx.requestId}`,
+    object: 'chat.completion',
+    created: ctx.created,
+    model: ctx.clientModel,
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: 'assistant',
+          content: content.length === 0 && calls.length > 0 ? null : content,
+          ...(calls.length > 0 ? { tool_calls: calls } : {}),
+          ...(typeof message.thinking === 'string' && message.thinking.length > 0
+            ? { reasoning_content: message.thinking }
+            : {}),
+        },
+        logprobs: null,
+        finish_reason: ollamaFinish(answer, ctx, calls.length > 0),
+      },
+    ],
+    usage: ollamaUsage(answer, ctx) ?? estimatedUsage(promptCall(ctx)?.prompt ?? '', content),
+  };
+}

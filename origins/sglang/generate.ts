@@ -1,0 +1,51 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { ChatCompletion, FinishReason, Usage } from '../../schemas/openai/chat.ts';
+import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import { estimatedUsage, promptCall, rememberPrompt, textCompletion } from '../templates/prompt-call.ts';
+import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
+import type { CallContext, Exchange } from '../types.ts';
+import { sglangGenerateStreamDecoder } from './generate-stream.ts';
+import { type MetaInfo, sglangFinish, sglangUsage } from './meta.ts';
+import { generateRequest, SGLANG, type SglangSampling, samplingParams } from './request.ts';
+
+/** The non-stream `/generate` answer: `{text, output_ids, meta_info:{finish_reason, prompt_tokens, …}}`. */
+function readGenerate(body: string, ctx: CallContext): { text: string; finish: FinishReason; usage: Usage } {
+  let parsed: { text?: unknown; meta_info?: MetaInfo };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the response is not JSON`);
+  }
+  if (!parsed || typeof parsed.text !== 'string') {
+    throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the response has no text`);
+  }
+  const finish = sglangFinish(parsed.meta_info);
+  if (!finish) throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the answer is not finished`);
+  const usage = sglangUsage(parsed.meta_info) ?? estimatedUsage(promptCall(ctx)?.prompt ?? '', parsed.text);
+  return { text: parsed.text, finish, usage };
+}
+
+export function decodeSglangChat(body: string, ctx: CallContext): ChatCompletion {
+  const answer = readGenerate(body, ctx);
+  return textCompletion(ctx, answer.text, answer.finish, answer.usage);
+}
+
+export function incrementalOption(ctx: CallContext): boolean {
+  return ctx.pool.options.incremental === true;
+}
+
+/** `/v1/completions` through `/generate`: the prompt is sent as is, without a chat template. */
+export const sglangCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
+  build(req, ctx) {
+    const prompt = completionPrompt(req, SGLANG);
+    const sampling = req as SglangSampling;
+    const maxTokens = requestedMaxTokens(sampling);
+    rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+    return generateRequest(prompt, samplingParams(sampling), ctx.stream);
+  },
+  decode(body, ctx) {
+    const answer = readGenerate(body, ctx);
+    return textCompletionObject(ctx, answer.text, answer.finish, answer.usage);
+  },
+  stream: (ctx) => sglangGenerateStreamDecoder(ctx, incrementalOption(ctx)),
+};

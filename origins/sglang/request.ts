@@ -1,0 +1,68 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
+import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
+import { rememberPrompt } from '../templates/prompt-call.ts';
+import type { CallContext, OriginRequest } from '../types.ts';
+
+export const SGLANG = 'SGLang';
+
+export interface SglangSampling {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  stop?: string | string[] | null;
+  frequency_penalty?: number | null;
+  presence_penalty?: number | null;
+  response_format?: ChatCompletionRequest['response_format'];
+}
+
+/** OpenAI fields → SGLang `sampling_params` (its default budget is only 128 tokens: send ours). */
+export function samplingParams(req: SglangSampling): Record<string, unknown> {
+  const p: Record<string, unknown> = {};
+  const max = requestedMaxTokens(req);
+  if (max !== undefined) p.max_new_tokens = max;
+  if (typeof req.temperature === 'number') p.temperature = req.temperature;
+  if (typeof req.top_p === 'number') p.top_p = req.top_p;
+  if (req.stop != null) p.stop = req.stop;
+  if (typeof req.frequency_penalty === 'number') p.frequency_penalty = req.frequency_penalty;
+  if (typeof req.presence_penalty === 'number') p.presence_penalty = req.presence_penalty;
+  const format = req.response_format;
+  if (format?.type === 'json_schema')
+    p.json_schema = JSON.stringify(format.json_schema.schema ?? { type: 'object' });
+  else if (format?.type === 'json_object') p.json_schema = JSON.stringify({ type: 'object' });
+  return p;
+}
+
+export function generateRequest(
+  text: string,
+  sampling: Record<string, unknown>,
+  stream: boolean,
+): OriginRequest {
+  return {
+    method: 'POST',
+    path: '/generate',
+    headers: {
+      'content-type': 'application/json',
+      accept: stream ? 'text/event-stream' : 'application/json',
+    },
+    body: JSON.stringify({ text, sampling_params: sampling, stream }),
+  };
+}
+
+/** Chat on the native API: the conversation rendered with the pool's chat template. */
+export function buildSglangChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
+  if (req.tools && req.tools.length > 0) {
+    throw new EcoError(
+      400,
+      'unsupported_parameter',
+      `${SGLANG}: the native /generate API has no tool calling; use a pool with the sglang-openai protocol`,
+      { param: 'tools' },
+    );
+  }
+  const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), SGLANG);
+  const maxTokens = requestedMaxTokens(req);
+  rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+  return generateRequest(prompt, samplingParams(req), ctx.stream);
+}

@@ -1,0 +1,108 @@
+import type { PoolConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import type {
+  ChatCompletion,
+  ChatCompletionRequest,
+  FinishReason,
+  Usage,
+} from '../../schemas/openai/chat.ts';
+import type { CallContext } from '../types.ts';
+
+/**
+ * What a prompt-only engine's decoder needs to know about the request it answers: the rendered prompt
+ * (to strip an echo and to estimate prompt tokens) and the completion budget (to derive a finish reason
+ * the engine does not report). `buildChat` records it against the call context that the gateway then
+ * hands to `decodeChat`/`chatStream` for the same exchange.
+ */
+export interface PromptCall {
+  prompt: string;
+  maxTokens?: number;
+}
+
+const calls = new WeakMap<CallContext, PromptCall>();
+
+export function rememberPrompt(ctx: CallContext, call: PromptCall): void {
+  calls.set(ctx, call);
+}
+
+export function promptCall(ctx: CallContext): PromptCall | undefined {
+  return calls.get(ctx);
+}
+
+/**
+ * Native endpoints need an explicit completion budget (Triton requires one, LMDeploy's default is 128).
+ * Used when the client sets none: the pool option `options.maxTokens`, else this.
+ */
+export const DEFAULT_MAX_TOKENS = 1024;
+
+export function poolMaxTokens(pool: PoolConfig): number {
+  const n = pool.options.maxTokens;
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 ? n : DEFAULT_MAX_TOKENS;
+}
+
+/** The documented estimate used wherever an engine reports no token counts: ~4 characters per token. */
+export function estimateTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * A finish reason derived, not reported: `length` when the completion used its whole budget, else
+ * `stop`. Engines that say why they stopped never go through this.
+ */
+export function derivedFinish(completionTokens: number, maxTokens: number | undefined): FinishReason {
+  return maxTokens !== undefined && completionTokens >= maxTokens ? 'length' : 'stop';
+}
+
+export function estimatedUsage(prompt: string, completion: string, completionTokens?: number): Usage {
+  const promptTokens = estimateTokens(prompt);
+  const out = completionTokens ?? estimateTokens(completion);
+  return {
+    prompt_tokens: promptTokens,
+    completion_tokens: out,
+    total_tokens: promptTokens + out,
+    eco_estimated: true,
+  };
+}
+
+export function reportedUsage(prompt: number, completion: number): Usage {
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+}
+
+/** The public non-stream answer for an engine that returned plain text. */
+export function textCompletion(
+  ctx: CallContext,
+  content: string,
+  finish: FinishReason,
+  usage: Usage,
+): ChatCompletion {
+  return {
+    id: `chatcmpl-${ctx.requestId}`,
+    object: 'chat.completion',
+    created: ctx.created,
+    model: ctx.clientModel,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content },
+        logprobs: null,
+        finish_reason: finish,
+      },
+    ],
+    usage,
+  };
+}
+
+/** Features a bare prompt endpoint has no input for: refused with a clear 400, never silently dropped. */
+export function refuseUnsupported(req: ChatCompletionRequest, engine: string): void {
+  if (req.tools && req.tools.length > 0) {
+    throw new EcoError(400, 'unsupported_parameter', `${engine} does not support tools`, { param: 'tools' });
+  }
+  if (req.response_format && req.response_format.type !== 'text') {
+    throw new EcoError(
+      400,
+      'unsupported_parameter',
+      `${engine} does not support response_format '${req.response_format.type}'`,
+      { param: 'response_format' },
+    );
+  }
+}

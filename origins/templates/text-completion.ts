@@ -1,0 +1,32 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
+import type { CallContext } from '../types.ts';
+
+/**
+ * `/v1/completions` on engines whose native endpoint takes a bare prompt: the prompt as one string,
+ * and the answer in OpenAI's `text_completion` shape with the client's model id.
+ */
+export function completionPrompt(req: Record<string, unknown>, engine: string): string {
+  const prompt = req.prompt;
+  if (typeof prompt === 'string') return prompt;
+  if (Array.isArray(prompt) && prompt.length === 1 && typeof prompt[0] === 'string') return prompt[0];
+  throw new EcoError(400, 'unsupported_parameter', `${engine} takes exactly one prompt string`, {
+    param: 'prompt',
+  });
+}
+
+export function textCompletionObject(
+  ctx: CallContext,
+  text: string,
+  finish: FinishReason,
+  usage: Usage,
+): Record<string, unknown> {
+  return {
+    id: `cmpl-${ctx.requestId}`,
+    object: 'text_completion',
+    created: ctx.created,
+    model: ctx.clientModel,
+    choices: [{ index: 0, text, logprobs: null, finish_reason: finish }],
+    usage,
+  };
+}

@@ -1,0 +1,75 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
+import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import {
+  derivedFinish,
+  estimatedUsage,
+  promptCall,
+  rememberPrompt,
+  textCompletion,
+} from '../templates/prompt-call.ts';
+import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
+import type { CallContext, Exchange } from '../types.ts';
+import { tgiFinish } from './errors.ts';
+import { tgiGenerateStreamDecoder } from './generate-stream.ts';
+import { generateRequest, type Sampling, TGI, tgiParameters } from './request.ts';
+
+interface GenerateAnswer {
+  text: string;
+  finish: FinishReason;
+  completionTokens: number | undefined;
+}
+
+/**
+ * TGI `/generate` non-stream answer: `{generated_text, details:{finish_reason, generated_tokens,…}}`.
+ * Prompt tokens come only in the `x-prompt-tokens` response header, which adapters do not see, so the
+ * prompt count is estimated from the rendered prompt and the usage is flagged `eco_estimated`.
+ */
+function readGenerate(body: string, ctx: CallContext): GenerateAnswer {
+  let parsed: { generated_text?: unknown; details?: { finish_reason?: unknown; generated_tokens?: unknown } };
+  try {
+    parsed = JSON.parse(body) as typeof parsed;
+  } catch {
+    throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response is not JSON`);
+  }
+  if (!parsed || typeof parsed.generated_text !== 'string') {
+    throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response has no generated_text`);
+  }
+  const generated = Number(parsed.details?.generated_tokens);
+  const completionTokens = Number.isFinite(generated) ? generated : undefined;
+  const finish =
+    tgiFinish(parsed.details?.finish_reason) ??
+    derivedFinish(
+      completionTokens ?? Math.ceil(parsed.generated_text.length / 4),
+      promptCall(ctx)?.maxTokens,
+    );
+  return { text: parsed.generated_text, finish, completionTokens };
+}
+
+export function decodeTgiChat(body: string, ctx: CallContext): ChatCompletion {
+  const answer = readGenerate(body, ctx);
+  const prompt = promptCall(ctx)?.prompt ?? '';
+  return textCompletion(
+    ctx,
+    answer.text,
+    answer.finish,
+    estimatedUsage(prompt, answer.text, answer.completionTokens),
+  );
+}
+
+/** `/v1/completions` through `/generate`: the prompt is sent as is, without a chat template. */
+export const tgiCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
+  build(req, ctx) {
+    const prompt = completionPrompt(req, TGI);
+    const sampling = req as Sampling;
+    const maxTokens = requestedMaxTokens(sampling);
+    rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+    return generateRequest(prompt, tgiParameters(sampling), ctx.stream);
+  },
+  decode(body, ctx) {
+    const answer = readGenerate(body, ctx);
+    const usage = estimatedUsage(promptCall(ctx)?.prompt ?? '', answer.text, answer.completionTokens);
+    return textCompletionObject(ctx, answer.text, answer.finish, usage);
+  },
+  stream: (ctx) => tgiGenerateStreamDecoder(TGI, ctx),
+};

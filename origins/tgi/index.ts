@@ -1,0 +1,131 @@
+import { EcoError } from '../../schemas/errors.ts';
+import type { ChatCompletion } from '../../schemas/openai/chat.ts';
+import { mapOriginError } from '../errors.ts';
+import { readGauges } from '../metrics/prometheus.ts';
+import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
+import { openAiExchange } from '../openai-compatible/exchanges.ts';
+import { buildOpenAiChat } from '../openai-compatible/request.ts';
+import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
+import { TOO_LONG, tgiFinish } from './errors.ts';
+import { decodeTgiChat, tgiCompletions } from './generate.ts';
+import { tgiGenerateStreamDecoder } from './generate-stream.ts';
+import { tgiMessagesStreamDecoder } from './messages-stream.ts';
+import { buildTgiChat, jsonGrammar, TGI } from './request.ts';
+
+const QUEUE = 'tgi_queue_size';
+const BATCH = 'tgi_batch_current_size';
+
+/** `/health`: 200 (empty) when ready; 503 `{"error":"unhealthy",…}` otherwise. */
+const health: HealthProbe = {
+  request: () => ({ method: 'GET', path: '/health', headers: {} }),
+  interpret(status, body) {
+    if (status === 200) return 'ready';
+    return status === 503 && /loading|warm/i.test(body) ? 'loading' : 'down';
+  },
+};
+
+/** Router-level Prometheus gauges: queued requests and the running batch. TGI exposes no KV usage. */
+const metrics: MetricsProbe = {
+  request: () => ({ method: 'GET', path: '/metrics', headers: {} }),
+  parse(body) {
+    const g = readGauges(body, [QUEUE, BATCH]);
+    return {
+      ...(g.has(BATCH) ? { running: g.get(BATCH) } : {}),
+      ...(g.has(QUEUE) ? { waiting: g.get(QUEUE) } : {}),
+    };
+  },
+};
+
+function mapError(status: number, body: string, headers: Headers): EcoError {
+  const error = mapOriginError(TGI, status, body, headers);
+  if (error.status !== 400 || !TOO_LONG.test(body)) return error;
+  return new EcoError(400, 'context_length_exceeded', error.message);
+}
+
+/** TGI's native API: `/generate` and `/generate_stream`, chat rendered through the pool's template. */
+export const tgiAdapter: EngineAdapter = {
+  protocol: 'tgi',
+  engine: TGI,
+  streamFraming: 'native',
+  reportsStreamUsage: true,
+  buildChat: buildTgiChat,
+  decodeChat: decodeTgiChat,
+  chatStream: (ctx) => tgiGenerateStreamDecoder(TGI, ctx),
+  mapError,
+  health,
+  metrics,
+  completions: tgiCompletions,
+};
+
+/** What TGI's ChatRequest reads; `n` and `logit_bias` are documented as unused and not sent. */
+const MESSAGES_ACCEPTS = new Set([
+  'messages',
+  'temperature',
+  'top_p',
+  'max_tokens',
+  // Renamed to max_tokens before sending (legacyMaxTokens).
+  'max_completion_tokens',
+  'stop',
+  'seed',
+  'frequency_penalty',
+  'presence_penalty',
+  'logprobs',
+  'top_logprobs',
+  'tools',
+  'tool_choice',
+]);
+
+const FINISH_FIELD = /"finish_reason":\s*"(eos_token|stop_sequence)"/;
+
+function decodeMessagesChat(body: string, ctx: CallContext): ChatCompletion {
+  const out = decodeOpenAiChat(TGI, body, ctx);
+  if (out.id === '') out.id = `chatcmpl-${ctx.requestId}`;
+  const choice = out.choices[0];
+  if (choice && choice.finish_reason === null) {
+    const raw = FINISH_FIELD.exec(body);
+    if (raw) choice.finish_reason = tgiFinish(raw[1]) ?? null;
+  }
+  return out;
+}
+
+/** TGI's Messages API (`/v1/chat/completions`): OpenAI-like, normalized where TGI differs. */
+export const tgiMessagesAdapter: EngineAdapter = {
+  protocol: 'tgi-messages',
+  engine: TGI,
+  streamFraming: 'native',
+  reportsStreamUsage: true,
+  buildChat(req, ctx) {
+    const request = buildOpenAiChat(req, ctx, { accepts: MESSAGES_ACCEPTS, legacyMaxTokens: true });
+    const grammar = jsonGrammar(req.response_format);
+    if (!grammar) return request;
+    // TGI's response_format is its grammar type, not OpenAI's json_schema object.
+    const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
+    body.response_format = grammar;
+    return { ...request, body: JSON.stringify(body) };
+  },
+  decodeChat: decodeMessagesChat,
+  chatStream: () => tgiMessagesStreamDecoder(TGI),
+  mapError,
+  health,
+  metrics,
+  completions: normalizedCompletions(),
+};
+
+/** `/v1/completions` passes TGI's raw finish names (`eos_token`, `stop_sequence`): map them. */
+function normalizedCompletions() {
+  const base = openAiExchange(TGI, '/v1/completions', false);
+  return {
+    build: base.build,
+    decode(body: string, ctx: CallContext) {
+      const out = base.decode(body, ctx);
+      const choices = out.choices;
+      if (!Array.isArray(choices)) throw new EcoError(502, 'origin_malformed_response', `${TGI}: no choices`);
+      for (const c of choices as { finish_reason?: unknown }[]) {
+        if (c && typeof c === 'object' && c.finish_reason != null)
+          c.finish_reason = tgiFinish(c.finish_reason) ?? c.finish_reason;
+      }
+      if (out.id === '') out.id = `cmpl-${ctx.requestId}`;
+      return out;
+    },
+  };
+}

@@ -1,0 +1,2 @@
+export { trtllmServeAdapter } from './serve.ts';
+export { tritonAdapter } from './triton.ts';

@@ -1,0 +1,41 @@
+import type { PoolConfig } from '../../schemas/config.ts';
+import { type ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
+import { poolMaxTokens, refuseUnsupported, rememberPrompt } from '../templates/prompt-call.ts';
+import type { CallContext, OriginRequest } from '../types.ts';
+
+export const TRITON_ENGINE = 'Triton (TensorRT-LLM)';
+
+export function tritonModel(pool: PoolConfig): string {
+  const name = pool.options.tritonModel;
+  return typeof name === 'string' && name.length > 0 ? name : 'ensemble';
+}
+
+export function stripsEcho(pool: PoolConfig): boolean {
+  return pool.options.stripPromptEcho !== false;
+}
+
+/** `POST /v2/models/<m>/generate[_stream]` with the ensemble's input names. */
+export function buildTritonGenerate(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
+  refuseUnsupported(req, TRITON_ENGINE);
+  const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), TRITON_ENGINE);
+  const maxTokens = requestedMaxTokens(req) ?? poolMaxTokens(ctx.pool);
+  rememberPrompt(ctx, { prompt, maxTokens });
+  const body: Record<string, unknown> = { text_input: prompt, max_tokens: maxTokens, stream: ctx.stream };
+  if (req.temperature != null) body.temperature = req.temperature;
+  if (req.top_p != null) body.top_p = req.top_p;
+  if (req.seed != null) body.random_seed = req.seed;
+  if (req.presence_penalty != null) body.presence_penalty = req.presence_penalty;
+  if (req.frequency_penalty != null) body.frequency_penalty = req.frequency_penalty;
+  if (req.stop != null) body.stop_words = typeof req.stop === 'string' ? [req.stop] : req.stop;
+  const model = encodeURIComponent(tritonModel(ctx.pool));
+  return {
+    method: 'POST',
+    path: `/v2/models/${model}/${ctx.stream ? 'generate_stream' : 'generate'}`,
+    headers: {
+      'content-type': 'application/json',
+      accept: ctx.stream ? 'text/event-stream' : 'application/json',
+    },
+    body: JSON.stringify(body),
+  };
+}

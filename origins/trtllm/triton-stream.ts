@@ -1,0 +1,99 @@
+import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import { SseParser } from '../streams/sse.ts';
+import { derivedFinish, estimatedUsage, promptCall } from '../templates/prompt-call.ts';
+import type { CallContext } from '../types.ts';
+import { tritonErrorStatus } from './triton-errors.ts';
+import { stripsEcho, TRITON_ENGINE } from './triton-request.ts';
+import { EchoStripper, stripEndMarker } from './triton-text.ts';
+
+/**
+ * Triton `generate_stream`: SSE `data: {…text_output…}` per decoding step, with no terminator, no
+ * finish reason and no usage. The end of the body ends the stream: the HTTP layer reports a cut
+ * connection as a read error, so a clean end of body after at least one response is a finished
+ * generation. A partial frame at the end, or no response at all, is a truncation. The finish reason is
+ * derived (end-of-turn marker seen or budget not used up → `stop`; budget used up → `length`) and
+ * usage is estimated and flagged.
+ */
+export function tritonStreamDecoder(ctx: CallContext): StreamDecoder {
+  const sse = new SseParser();
+  const call = promptCall(ctx);
+  const echo = new EchoStripper(stripsEcho(ctx.pool) ? call?.prompt : undefined);
+  let steps = 0;
+  let text = '';
+  let sawEndMarker = false;
+  let ended = false;
+
+  const fail = (out: StreamEvent[], err: EcoError) => {
+    ended = true;
+    out.push({ kind: 'error', error: toErrorInfo(err) });
+  };
+
+  const emit = (out: StreamEvent[], piece: string) => {
+    if (piece.length === 0) return;
+    text += piece;
+    out.push({ kind: 'delta', content: piece });
+  };
+
+  const convert = (data: string, out: StreamEvent[]) => {
+    if (ended) return;
+    let parsed: { text_output?: unknown; error?: unknown };
+    try {
+      parsed = JSON.parse(data) as typeof parsed;
+    } catch {
+      return fail(out, malformed(data));
+    }
+    if (parsed === null || typeof parsed !== 'object') return fail(out, malformed(data));
+    if (parsed.error !== undefined) {
+      const message = typeof parsed.error === 'string' ? parsed.error : JSON.stringify(parsed.error);
+      const status = tritonErrorStatus(message, 502);
+      const code = status === 429 ? 'origin_overloaded' : 'origin_error';
+      return fail(out, new EcoError(status, code, `${TRITON_ENGINE}: ${message.slice(0, 500)}`));
+    }
+    if (typeof parsed.text_output !== 'string') return fail(out, malformed(data));
+    steps++;
+    if (sawEndMarker) return; // nothing after the end of the turn is part of the answer
+    const cut = stripEndMarker(parsed.text_output);
+    if (cut.ended) sawEndMarker = true;
+    emit(out, echo.push(cut.text));
+  };
+
+  return {
+    push(bytes) {
+      const out: StreamEvent[] = [];
+      for (const m of sse.push(bytes)) convert(m.data, out);
+      return out;
+    },
+    end() {
+      const out: StreamEvent[] = [];
+      for (const m of sse.end()) convert(m.data, out);
+      if (ended) return out;
+      if (steps === 0) {
+        fail(
+          out,
+          new EcoError(
+            502,
+            'origin_stream_truncated',
+            `${TRITON_ENGINE}: the stream ended before any response`,
+          ),
+        );
+        return out;
+      }
+      emit(out, echo.flush());
+      ended = true;
+      const finish = sawEndMarker ? 'stop' : derivedFinish(steps, call?.maxTokens);
+      out.push({ kind: 'finish', reason: finish });
+      out.push({ kind: 'usage', usage: estimatedUsage(call?.prompt ?? '', text, steps) });
+      out.push({ kind: 'end' });
+      return out;
+    },
+  };
+}
+
+function malformed(data: string): EcoError {
+  return new EcoError(
+    502,
+    'origin_malformed_stream',
+    `${TRITON_ENGINE}: malformed stream event: ${data.slice(0, 120)}`,
+  );
+}

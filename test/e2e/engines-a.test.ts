@@ -1,0 +1,169 @@
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { clearFaults, setEmulatorSettings, setFault } from './helpers/stack.ts';
+
+/**
+ * TGI (native and Messages API), Ollama and SGLang (native and OpenAI) through the dev stack, each
+ * pool pinned with x-eco-pool, against the emulator speaking the engine's own protocol; then Ollama's
+ * pull on demand. Stall faults are covered in the workers project with short pool timeouts.
+ */
+const stack = inject('stack');
+const POOLS = ['tgi', 'tgi-messages', 'ollama', 'sglang', 'sglang-openai'] as const;
+type Pool = (typeof POOLS)[number];
+
+const clientFor = (pool?: Pool) =>
+  new OpenAI({
+    baseURL: `${stack.gateway}/v1`,
+    apiKey: stack.apiKey,
+    maxRetries: 0,
+    ...(pool ? { defaultHeaders: { 'x-eco-pool': pool } } : {}),
+  });
+
+const messages = [
+  { role: 'system' as const, content: 'You are terse.' },
+  { role: 'user' as const, content: 'Say something deterministic.' },
+];
+
+beforeAll(() => setEmulatorSettings(stack, { tokensPerSecond: 0, ttftMs: 0 }));
+afterAll(() => setEmulatorSettings(stack, { tokensPerSecond: 50, ttftMs: 20 }));
+afterEach(() => clearFaults(stack));
+
+/** Clear faults and the pool's memory of them (breaker, Retry-After backoff), so each case starts clean. */
+async function recover(pool: Pool) {
+  await clearFaults(stack);
+  const res = await fetch(`${stack.gateway}/admin/pools/${pool}/origins/${pool}-1/reset`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.apiKey}` },
+  });
+  if (!res.ok) throw new Error(`reset ${pool}: ${res.status} ${await res.text()}`);
+}
+
+async function streamed(pool: Pool | undefined, model: string, maxTokens = 6) {
+  let text = '';
+  let finish: string | null | undefined;
+  let usage: (OpenAI.CompletionUsage & { eco_estimated?: boolean }) | undefined;
+  try {
+    const stream = await clientFor(pool).chat.completions.create({
+      model,
+      max_tokens: maxTokens,
+      messages,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+  } catch (error) {
+    return { text, finish, usage, error };
+  }
+  return { text, finish, usage, error: undefined };
+}
+
+function plain(pool: Pool | undefined, model: string, maxTokens = 6) {
+  return clientFor(pool).chat.completions.create({ model, max_tokens: maxTokens, messages });
+}
+
+const status = (err: unknown) => (err as InstanceType<typeof OpenAI.APIError>).status;
+
+describe.each(POOLS)('%s through the gateway', (pool) => {
+  const model = `dev-${pool}`;
+  afterEach(() => recover(pool));
+
+  it('answers non-stream and stream with the same text, finish and usage', async () => {
+    const answer = await plain(pool, model);
+    expect(answer.model).toBe(model);
+    const content = answer.choices[0]?.message.content ?? '';
+    expect(content.length).toBeGreaterThan(0);
+    expect(answer.choices[0]?.finish_reason).toBe('length');
+    expect(answer.usage?.completion_tokens).toBe(6);
+    const s = await streamed(pool, model);
+    expect(s.error).toBeUndefined();
+    expect(s.text).toBe(content);
+    expect(s.finish).toBe('length');
+    // Every one of these engines reports its stream usage: nothing is estimated.
+    expect(s.usage?.completion_tokens).toBe(6);
+    expect(s.usage?.eco_estimated).toBeUndefined();
+  });
+
+  it('ends with stop when the answer is shorter than the budget', async () => {
+    const s = await streamed(pool, model, 200);
+    expect(s.error).toBeUndefined();
+    expect(s.finish).toBe('stop');
+    expect(s.text).toMatch(/\.$/);
+  });
+
+  it('maps injected 500 to 502 and 429 (Retry-After) to 429', async () => {
+    await setFault(stack, { engine: pool, mode: 'status', status: 500 });
+    expect(status(await plain(pool, model).catch((e: unknown) => e))).toBe(502);
+    await recover(pool);
+    await setFault(stack, { engine: pool, mode: 'status', status: 429, retryAfter: 1 });
+    const err = await plain(pool, model).catch((e: unknown) => e);
+    expect(status(err)).toBe(429);
+    expect((err as InstanceType<typeof OpenAI.APIError>).headers?.get('retry-after')).toBeTruthy();
+    await recover(pool);
+    expect((await plain(pool, model)).choices[0]?.message.content?.length).toBeGreaterThan(0);
+  });
+
+  it('answers 502 when the origin refuses connections', async () => {
+    await setFault(stack, { engine: pool, mode: 'refuse' });
+    expect(status(await plain(pool, model).catch((e: unknown) => e))).toBe(502);
+  });
+
+  it('fails a stream cut mid-way or sent a malformed frame, never completing it', async () => {
+    for (const mode of ['cut-mid', 'malformed'] as const) {
+      await setFault(stack, { engine: pool, mode, afterTokens: 2 });
+      const s = await streamed(pool, model, 12);
+      expect(s.error, mode).toBeInstanceOf(OpenAI.APIError);
+      expect(status(s.error) ?? 502, mode).toBe(502);
+      expect(s.finish, mode).toBeUndefined();
+      await recover(pool);
+    }
+    expect((await streamed(pool, model)).error).toBeUndefined();
+  });
+
+  it('answers 503 while the engine is loading', async () => {
+    await setFault(stack, { engine: pool, mode: 'loading' });
+    expect(status(await plain(pool, model).catch((e: unknown) => e))).toBe(503);
+  });
+});
+
+describe('ollama pull on demand', () => {
+  async function pulls(): Promise<number> {
+    const stats = (await (await fetch(`${stack.emulator}/_control/stats`)).json()) as {
+      origins: { id: string; pulls: number }[];
+    };
+    return stats.origins.find((o) => o.id === 'ollama-1')?.pulls ?? 0;
+  }
+
+  afterEach(() => recover('ollama'));
+
+  it('pulls a model the origin lacks, then answers; the next request needs no pull', async () => {
+    const before = await pulls();
+    const answer = await plain(undefined, 'dev-ollama-pull');
+    expect(answer.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(await pulls()).toBe(before + 1);
+    const s = await streamed(undefined, 'dev-ollama-pull');
+    expect(s.error).toBeUndefined();
+    expect(await pulls()).toBe(before + 1);
+  });
+
+  it('concurrent first requests cause exactly one pull', async () => {
+    const before = await pulls();
+    const results = await Promise.all([
+      plain(undefined, 'dev-ollama-pull-burst'),
+      streamed(undefined, 'dev-ollama-pull-burst'),
+      plain(undefined, 'dev-ollama-pull-burst'),
+      streamed(undefined, 'dev-ollama-pull-burst'),
+    ]);
+    for (const r of results) expect('error' in r ? r.error : undefined).toBeUndefined();
+    expect(await pulls()).toBe(before + 1);
+  });
+
+  it('a pull that fails after its 200 fails the request with the engine’s reason', async () => {
+    const err = await plain(undefined, 'dev-ollama-pull-missing').catch((e: unknown) => e);
+    expect(status(err)).toBe(502);
+    expect((err as Error).message).toContain('file does not exist');
+  });
+});

@@ -1,0 +1,145 @@
+import { readErrorBody } from '../../origins/errors.ts';
+import type { CallContext, EngineAdapter } from '../../origins/types.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import type { Admitted } from './admission.ts';
+import type { AttemptContext } from './attempts.ts';
+import { fetchOrigin } from './origin-fetch.ts';
+import type { RouteTarget } from './route-plan.ts';
+import { TimedReader } from './timed-reader.ts';
+
+/** Longest a pull may take (pool option `pullTimeoutMs`): real pulls of large models take minutes. */
+const DEFAULT_PULL_MS = 10 * 60_000;
+/** Longest silence between progress lines (pool option `pullIdleMs`); digest checks can be slow. */
+const DEFAULT_IDLE_MS = 120_000;
+/** How often a request waiting on another's pull asks how it went. */
+const POLL_MS = 250;
+
+const MISSING_MANIFEST = /manifest.*(does not exist|not found)|file does not exist/i;
+
+/**
+ * Pull-on-demand. When an origin says the requested model is not there and the engine can fetch it,
+ * one request per origin and model (single flight through the pool's Durable Object) pulls it while
+ * the others wait; then the caller asks the origin again, once. The time spent here is loading: the
+ * time-to-first-token limit only starts with the re-issued request. Returns false when the failure is
+ * not a missing model (the caller maps it as usual); throws when the pull fails.
+ */
+export async function pullMissingModel(
+  target: RouteTarget,
+  admitted: Admitted,
+  call: CallContext,
+  ctx: AttemptContext,
+  status: number,
+  body: string,
+): Promise<boolean> {
+  const adapter = target.adapter;
+  if (!adapter.pull || !adapter.missingModel?.(status, body)) return false;
+  const options = target.pool.options;
+  if (options.pullOnDemand === false) return false;
+  const ttlMs = typeof options.pullTimeoutMs === 'number' ? options.pullTimeoutMs : DEFAULT_PULL_MS;
+  const originId = admitted.lease.originId;
+  const model = call.engineModel;
+  const stub = ctx.env.ENGINE_POOL.getByName(target.pool.name);
+  const deadline = Date.now() + ttlMs;
+  while (Date.now() < deadline) {
+    const begin = await stub.beginModelPull(originId, model, ttlMs, ctx.requestId);
+    if (begin.leader) {
+      try {
+        await runPull(target, admitted, model, ctx, ttlMs);
+      } catch (err) {
+        const error = err instanceof EcoError ? err : pullFailed(adapter, model, String(err));
+        // A leader whose client left gives the pull up without an error, so a waiter takes over.
+        const aborted = ctx.clientSignal.aborted;
+        await stub.endModelPull(originId, model, false, aborted ? undefined : error.message).catch(() => {});
+        throw error;
+      }
+      await stub.endModelPull(originId, model, true);
+      return true;
+    }
+    for (;;) {
+      await sleep(POLL_MS, ctx.clientSignal);
+      if (ctx.clientSignal.aborted)
+        throw new EcoError(499, 'client_closed', 'The client closed the request.');
+      const state = await stub.modelPullStatus(originId, model);
+      if (state.state === 'done') return true;
+      if (state.state === 'failed') throw pullFailed(adapter, model, state.error);
+      if (state.state === 'none') break; // the leader vanished: try to lead
+      if (Date.now() >= deadline) break;
+    }
+  }
+  throw new EcoError(
+    504,
+    'origin_timeout',
+    `${adapter.engine}: pulling '${model}' took longer than ${ttlMs} ms`,
+  );
+}
+
+async function runPull(
+  target: RouteTarget,
+  admitted: Admitted,
+  model: string,
+  ctx: AttemptContext,
+  ttlMs: number,
+): Promise<void> {
+  const adapter = target.adapter;
+  const pull = adapter.pull!;
+  const pool = target.pool;
+  const idleMs = typeof pool.options.pullIdleMs === 'number' ? pool.options.pullIdleMs : DEFAULT_IDLE_MS;
+  const response = await fetchOrigin({
+    baseUrl: admitted.lease.url,
+    request: pull.build(model, pool),
+    pool,
+    env: ctx.env,
+    requestId: ctx.requestId,
+    signal: ctx.clientSignal,
+    headersTimeoutMs: pool.timeouts.headersMs,
+    ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+  });
+  const reader = new TimedReader(response.body ?? new ReadableStream({ start: (c) => c.close() }), ttlMs);
+  const progress = pull.progress();
+  let succeeded = false;
+  let text = '';
+  const decoder = new TextDecoder();
+  for (;;) {
+    const chunk = await reader.read(idleMs, 'its pull progress idle limit');
+    if (!response.ok) {
+      if (chunk) text += decoder.decode(chunk, { stream: true });
+      if (!chunk || text.length > 64 * 1024) break;
+      continue;
+    }
+    for (const line of chunk ? progress.push(chunk) : progress.end()) {
+      if (line.error !== undefined) {
+        reader.cancel('pull failed');
+        throw pullFailed(adapter, model, line.error);
+      }
+      if (line.status === 'success') succeeded = true;
+    }
+    if (!chunk) break;
+  }
+  if (!response.ok) {
+    throw pullFailed(adapter, model, `${readErrorBody(text).message} (HTTP ${response.status})`);
+  }
+  if (!succeeded) throw pullFailed(adapter, model, 'the progress stream ended before success');
+}
+
+/** An unknown model name cannot be fixed by retrying; anything else may be transient. */
+function pullFailed(adapter: EngineAdapter, model: string, detail: string): EcoError {
+  const message = `${adapter.engine}: pulling '${model}' failed: ${detail.slice(0, 300)}`;
+  return MISSING_MANIFEST.test(detail)
+    ? new EcoError(502, 'origin_misconfigured', message)
+    : new EcoError(502, 'model_pull_failed', message);
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const onAbort = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
