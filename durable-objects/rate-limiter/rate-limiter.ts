@@ -1,3 +1,87 @@
 import { DurableObject } from 'cloudflare:workers';
+import {
+  emptyState,
+  type LimiterState,
+  type Reservation,
+  reserve,
+  settle,
+  snapshot,
+  sweepExpired,
+} from './limiter-core.ts';
+import type { LimiterLimits, LimiterSnapshot, ReserveRequest, ReserveResult } from './types.ts';
 
-export class RateLimiter extends DurableObject {}
+/**
+ * One per API key, JWT subject or IM chat (named by that id). Requests and tokens per minute,
+ * concurrency and daily/monthly budgets, decided atomically here; the logic is in limiter-core.ts,
+ * this shell keeps it in memory and in SQLite so it survives eviction.
+ */
+export class RateLimiter extends DurableObject {
+  readonly #sql: SqlStorage;
+  readonly #state: LimiterState;
+
+  constructor(ctx: DurableObjectState, env: unknown) {
+    super(ctx, env as never);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS limiter_state (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, tokens INTEGER NOT NULL,
+        bucket_charge INTEGER NOT NULL, expires_at INTEGER NOT NULL);`);
+    this.#state = emptyState();
+    const row = this.#sql.exec<{ body: string }>('SELECT body FROM limiter_state WHERE id = 1').toArray()[0];
+    if (row) Object.assign(this.#state, JSON.parse(row.body), { reservations: this.#state.reservations });
+    for (const r of this.#sql
+      .exec<{ id: string; tokens: number; bucket_charge: number; expires_at: number }>(
+        'SELECT * FROM reservations',
+      )
+      .toArray()) {
+      this.#state.reservations.set(r.id, {
+        id: r.id,
+        tokens: r.tokens,
+        bucketCharge: r.bucket_charge,
+        expiresAt: r.expires_at,
+      });
+    }
+  }
+
+  #persist(removed: string[], added?: Reservation): void {
+    const { reservations: _r, ...rest } = this.#state;
+    this.#sql.exec(
+      'INSERT INTO limiter_state (id, body) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body',
+      JSON.stringify(rest),
+    );
+    for (const id of removed) this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
+    if (added) {
+      this.#sql.exec(
+        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at) VALUES (?, ?, ?, ?)',
+        added.id,
+        added.tokens,
+        added.bucketCharge,
+        added.expiresAt,
+      );
+    }
+  }
+
+  reserve(req: ReserveRequest): ReserveResult {
+    const now = Date.now();
+    const removed = sweepExpired(this.#state, now);
+    const result = reserve(this.#state, req, now);
+    this.#persist(removed, result.ok ? this.#state.reservations.get(req.reservationId) : undefined);
+    return result;
+  }
+
+  settle(reservationId: string, usedTokens: number | null, limits: LimiterLimits): LimiterSnapshot {
+    const now = Date.now();
+    const removed = sweepExpired(this.#state, now);
+    if (settle(this.#state, reservationId, usedTokens, limits, now)) removed.push(reservationId);
+    this.#persist(removed);
+    return snapshot(this.#state, limits);
+  }
+
+  /** In-flight reservations and budget usage, for tests and admin views. */
+  inspect(): { inFlight: number; dayUsed: number; monthUsed: number } {
+    return {
+      inFlight: this.#state.reservations.size,
+      dayUsed: this.#state.day?.used ?? 0,
+      monthUsed: this.#state.month?.used ?? 0,
+    };
+  }
+}

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { PriorityClass } from '../../schemas/config.ts';
+import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { numberVar } from '../env.ts';
@@ -11,7 +12,10 @@ import { TtlCache } from './ttl-cache.ts';
 
 let cache: TtlCache<ApiKeyRow | null> | undefined;
 
-/** The isolate's key cache; its TTL (ECO_KEY_CACHE_TTL_MS, default 5 s) bounds revocation lag. */
+/**
+ * The isolate's key cache, keyed by secret hash and by `id:<key id>`; its TTL (ECO_KEY_CACHE_TTL_MS,
+ * default 5 s) bounds how long another isolate's change (revocation, expiry, rotation) can go unseen.
+ */
 function keyCache(ttlVar: unknown): TtlCache<ApiKeyRow | null> {
   cache ??= new TtlCache<ApiKeyRow | null>(numberVar(ttlVar, 5000));
   return cache;
@@ -23,6 +27,10 @@ export function invalidateKeyCache(hash?: string): void {
   else cache?.delete(hash);
 }
 
+/**
+ * The key a secret belongs to. A rotated key's previous secret resolves to the key with
+ * `graceUntil` set to when that secret stops working.
+ */
 export async function findKeyByHash(
   database: D1Database,
   hash: string,
@@ -31,10 +39,51 @@ export async function findKeyByHash(
   const keys = keyCache(ttlVar);
   const cached = keys.get(hash);
   if (cached !== undefined) return cached;
-  const rows = await db(database).select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
-  const row = rows[0] ?? null;
+  const handle = db(database);
+  const rows = await handle.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
+  let row: ApiKeyRow | null = rows[0] ?? null;
+  if (!row) {
+    const retired = await handle
+      .select({ key: apiKeys, graceUntil: apiKeyRetiredHashes.graceUntil })
+      .from(apiKeyRetiredHashes)
+      .innerJoin(apiKeys, eq(apiKeys.id, apiKeyRetiredHashes.keyId))
+      .where(eq(apiKeyRetiredHashes.keyHash, hash))
+      .limit(1);
+    const hit = retired[0];
+    row = hit ? { ...hit.key, graceUntil: hit.graceUntil } : null;
+  }
   keys.set(hash, row);
   return row;
+}
+
+/** The key with this id, through the same cache and TTL (JWTs exchanged from a key, internal calls). */
+export async function findKeyById(
+  database: D1Database,
+  id: string,
+  ttlVar: unknown,
+): Promise<ApiKeyRow | null> {
+  const keys = keyCache(ttlVar);
+  const cacheKey = `id:${id}`;
+  const cached = keys.get(cacheKey);
+  if (cached !== undefined) return cached;
+  const rows = await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+  const row = rows[0] ?? null;
+  keys.set(cacheKey, row);
+  return row;
+}
+
+/** Why a key row may not be used now, or null when it may. */
+export function keyRefusal(row: ApiKeyRow, now: number): EcoError | null {
+  if (row.revokedAt !== null && row.revokedAt <= now) {
+    return new EcoError(401, 'api_key_revoked', 'The API key has been revoked.');
+  }
+  if (row.expiresAt !== null && row.expiresAt <= now) {
+    return new EcoError(401, 'api_key_expired', 'The API key has expired.');
+  }
+  if (row.graceUntil !== null && row.graceUntil <= now) {
+    return new EcoError(401, 'api_key_rotated', 'The API key was rotated and its grace period has ended.');
+  }
+  return null;
 }
 
 /** Resolve a presented API key to its principal, or explain precisely why it is refused (401). */
@@ -46,15 +95,8 @@ export async function authenticateApiKey(
 ): Promise<Principal> {
   const row = await findKeyByHash(database, await sha256Hex(key), ttlVar);
   if (!row) throw new EcoError(401, 'invalid_api_key', 'The API key is not valid.');
-  if (row.revokedAt !== null && row.revokedAt <= now) {
-    throw new EcoError(401, 'api_key_revoked', 'The API key has been revoked.');
-  }
-  if (row.expiresAt !== null && row.expiresAt <= now) {
-    throw new EcoError(401, 'api_key_expired', 'The API key has expired.');
-  }
-  if (row.graceUntil !== null && row.graceUntil <= now) {
-    throw new EcoError(401, 'api_key_rotated', 'The API key was rotated and its grace period has ended.');
-  }
+  const refusal = keyRefusal(row, now);
+  if (refusal) throw refusal;
   return principalFromRow(row);
 }
 

@@ -1,6 +1,7 @@
 import type { Usage } from '../../schemas/openai/chat.ts';
 import type { Env } from '../env.ts';
 import type { Principal } from '../principal.ts';
+import { reserveForId } from './limit-id.ts';
 
 /** What admission through the per-key limits returns: response headers, and how to settle the reservation. */
 export interface LimitTicket {
@@ -20,6 +21,21 @@ export interface LimitRequest {
  * Per-key admission. Rejections throw a 429 EcoError with the rate-limit headers. Keys without limits
  * configured pass without a Durable Object round trip.
  */
-export async function reserveLimits(_env: Env, _req: LimitRequest): Promise<LimitTicket> {
-  return { headers: {}, settle: async () => {} };
+export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitTicket> {
+  const ticket = await reserveForId(
+    env,
+    req.principal.keyId,
+    req.principal.limits,
+    req.requestId,
+    req.reserveTokens,
+  );
+  return {
+    headers: ticket.headers,
+    settle: (usage) =>
+      ticket
+        .settle(
+          usage ? (usage.total_tokens ?? usage.prompt_tokens + (usage.completion_tokens ?? 0)) : undefined,
+        )
+        .catch((err: unknown) => console.warn('limit settle failed', err)),
+  };
 }

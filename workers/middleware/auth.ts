@@ -1,8 +1,13 @@
 import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { ensureBootstrapKey } from '../auth/bootstrap.ts';
 import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts';
+import { authenticateJwt } from '../auth/jwt-auth.ts';
+import { looksLikeJwt } from '../auth/jwt-verify.ts';
+import { touchLastUsed } from '../auth/last-used.ts';
 import { authenticateApiKey } from '../data/api-keys.ts';
+import { sha256Hex } from '../data/key-hash.ts';
 import type { Env } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
 
@@ -16,16 +21,20 @@ export function bearerToken(header: string | undefined): string {
   if (!match)
     throw new EcoError(401, 'invalid_authorization', 'The Authorization header must be `Bearer <key>`.');
   const token = match[1]!;
-  if (token.length > MAX_TOKEN_LENGTH)
+  if (token.length > MAX_TOKEN_LENGTH) {
+    if (looksLikeJwt(token))
+      throw new EcoError(401, 'jwt_too_large', `The JWT is larger than ${MAX_TOKEN_LENGTH} bytes.`);
     throw new EcoError(401, 'invalid_api_key', 'The credential is too long.');
+  }
   return token;
 }
 
 export type Authenticator = (env: Env, token: string) => Promise<Principal>;
 
-/** Strategies tried by credential shape; API keys are the default. JWT plugs in here. */
+/** Strategies tried by credential shape; anything else is an API key. */
 const authenticators: { matches: (token: string) => boolean; authenticate: Authenticator }[] = [
   { matches: isInternalToken, authenticate: authenticateInternal },
+  { matches: looksLikeJwt, authenticate: authenticateJwt },
 ];
 
 export function registerAuthenticator(
@@ -35,13 +44,26 @@ export function registerAuthenticator(
   authenticators.push({ matches, authenticate });
 }
 
+/** An API key; an unknown key may be the configured bootstrap secret, inserted on its first use. */
+async function authenticateKey(env: Env, token: string): Promise<Principal> {
+  try {
+    return await authenticateApiKey(env.DB, token, env.ECO_KEY_CACHE_TTL_MS);
+  } catch (err) {
+    if (!(err instanceof EcoError) || err.code !== 'invalid_api_key' || !env.ECO_BOOTSTRAP_ADMIN_KEY)
+      throw err;
+    await ensureBootstrapKey(env, token, await sha256Hex(token));
+    return authenticateApiKey(env.DB, token, env.ECO_KEY_CACHE_TTL_MS);
+  }
+}
+
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header('authorization'));
   const custom = authenticators.find((a) => a.matches(token));
-  const principal = custom
-    ? await custom.authenticate(c.env, token)
-    : await authenticateApiKey(c.env.DB, token, c.env.ECO_KEY_CACHE_TTL_MS);
+  const principal = custom ? await custom.authenticate(c.env, token) : await authenticateKey(c.env, token);
   c.set('principal', principal);
+  if (principal.kind === 'api_key' && !custom) {
+    touchLastUsed(c.env.DB, principal.keyId, (p) => c.executionCtx.waitUntil(p));
+  }
   await next();
 });
 

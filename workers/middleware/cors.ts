@@ -1,7 +1,88 @@
 import { createMiddleware } from 'hono/factory';
+import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { numberVar } from '../env.ts';
 
-/** CORS for browser callers (configured by ECO_CORS_ORIGINS). */
-export const cors = createMiddleware<AppEnv>(async (_c, next) => {
+const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
+const ALLOW_HEADERS =
+  'authorization, content-type, idempotency-key, traceparent, x-request-id, x-eco-priority, x-eco-pool, x-eco-affinity';
+const EXPOSE_HEADERS = [
+  'x-request-id',
+  'retry-after',
+  'retry-after-ms',
+  'server-timing',
+  ...['requests', 'tokens'].flatMap((k) => [
+    `x-ratelimit-limit-${k}`,
+    `x-ratelimit-remaining-${k}`,
+    `x-ratelimit-reset-${k}`,
+  ]),
+].join(', ');
+
+interface CorsPolicy {
+  any: boolean;
+  origins: Set<string>;
+  credentials: boolean;
+}
+
+const policies = new Map<string, CorsPolicy>();
+
+function policy(originsVar: unknown, credentialsVar: unknown): CorsPolicy {
+  const cacheKey = `${String(originsVar)}|${String(credentialsVar)}`;
+  let p = policies.get(cacheKey);
+  if (!p) {
+    const list =
+      typeof originsVar === 'string' ? originsVar.split(',').map((o) => o.trim().replace(/\/$/, '')) : [];
+    p = {
+      any: list.includes('*'),
+      origins: new Set(list.filter((o) => o !== '' && o !== '*').map((o) => o.toLowerCase())),
+      credentials: credentialsVar === 'true',
+    };
+    policies.set(cacheKey, p);
+  }
+  return p;
+}
+
+/**
+ * CORS for browser callers. ECO_CORS_ORIGINS is a comma list of exact origins (or `*`); preflights are
+ * answered here, before authentication. Credentials (ECO_CORS_CREDENTIALS=true) are only ever allowed
+ * for an explicitly listed origin, never with the wildcard.
+ */
+export const cors = createMiddleware<AppEnv>(async (c, next) => {
+  const origin = c.req.header('origin');
+  if (!origin) return next();
+  const p = policy(c.env.ECO_CORS_ORIGINS, c.env.ECO_CORS_CREDENTIALS);
+  const listed = p.origins.has(origin.toLowerCase());
+  const allowed = listed || p.any;
+  const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
+
+  const apply = (headers: Headers) => {
+    headers.append('vary', 'Origin');
+    if (!allowed) return;
+    headers.set('access-control-allow-origin', listed ? origin : '*');
+    if (listed && p.credentials) headers.set('access-control-allow-credentials', 'true');
+  };
+
+  if (preflight) {
+    if (!allowed) {
+      throw new EcoError(403, 'cors_origin_not_allowed', `The origin '${origin}' may not call this API.`);
+    }
+    const headers = new Headers();
+    apply(headers);
+    headers.set('access-control-allow-methods', ALLOW_METHODS);
+    headers.set('access-control-allow-headers', ALLOW_HEADERS);
+    headers.set('access-control-max-age', String(numberVar(c.env.ECO_CORS_MAX_AGE_S, 600)));
+    headers.append('vary', 'Access-Control-Request-Method, Access-Control-Request-Headers');
+    return new Response(null, { status: 204, headers });
+  }
+
   await next();
+  try {
+    apply(c.res.headers);
+    if (allowed) c.res.headers.set('access-control-expose-headers', EXPOSE_HEADERS);
+  } catch {
+    // Immutable headers (a proxied response): copy it once so CORS still applies.
+    c.res = new Response(c.res.body, c.res);
+    apply(c.res.headers);
+    if (allowed) c.res.headers.set('access-control-expose-headers', EXPOSE_HEADERS);
+  }
 });

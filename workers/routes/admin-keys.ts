@@ -1,4 +1,158 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
+import {
+  ApiKeyList,
+  ApiKeyObject,
+  ApiKeyWithSecret,
+  CreateKeyBody,
+  ListKeysQuery,
+  RotateKeyBody,
+  UpdateKeyBody,
+} from '../auth/key-api.ts';
+import {
+  createKey,
+  deleteKey,
+  getKey,
+  type KeyStore,
+  listKeys,
+  revokeKey,
+  rotateKey,
+  updateKey,
+} from '../auth/key-store.ts';
+import { parseBody } from '../auth/parse-body.ts';
+import { validationError } from '../http/validation.ts';
+import { requireScope } from '../middleware/auth.ts';
 
-export function registerAdminKeyRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const errors = {
+  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
+  401: {
+    description: 'Missing or invalid credential',
+    content: { 'application/json': { schema: ErrorResponse } },
+  },
+  403: {
+    description: "The key lacks the 'admin' scope",
+    content: { 'application/json': { schema: ErrorResponse } },
+  },
+  404: { description: 'Unknown key', content: { 'application/json': { schema: ErrorResponse } } },
+};
+const json = (schema: z.ZodType, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+const IdParam = z.object({ id: z.string().min(1) });
+
+function store(c: Context<AppEnv>): KeyStore {
+  return { database: c.env.DB, actorKeyId: c.get('principal').keyId };
+}
+
+/** The admin key API: create, list, get, update, rotate, revoke, delete. Every change is audited. */
+export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
+  const registry = app.openAPIRegistry;
+  const base = { security: [{ bearer: [] }], tags: ['admin: keys'] };
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/keys',
+    summary: 'Create an API key (the secret is returned once)',
+    request: { body: { content: { 'application/json': { schema: CreateKeyBody } } } },
+    responses: { 201: json(ApiKeyWithSecret, 'The key and its secret'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/keys',
+    summary: 'List API keys (never their secrets)',
+    request: { query: ListKeysQuery },
+    responses: { 200: json(ApiKeyList, 'A page of keys, ordered by id'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/keys/{id}',
+    summary: 'Get an API key',
+    request: { params: IdParam },
+    responses: { 200: json(ApiKeyObject, 'The key'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'patch',
+    path: '/admin/keys/{id}',
+    summary: 'Update name, scopes, limits, allowed models, priorities or expiry',
+    request: { params: IdParam, body: { content: { 'application/json': { schema: UpdateKeyBody } } } },
+    responses: { 200: json(ApiKeyObject, 'The updated key'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/keys/{id}/rotate',
+    summary: 'Issue a new secret; the previous one works for the grace period',
+    request: { params: IdParam, body: { content: { 'application/json': { schema: RotateKeyBody } } } },
+    responses: { 200: json(ApiKeyWithSecret, 'The key and its new secret'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/keys/{id}/revoke',
+    summary: 'Revoke a key (kept for the record)',
+    request: { params: IdParam },
+    responses: { 200: json(ApiKeyObject, 'The revoked key'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'delete',
+    path: '/admin/keys/{id}',
+    summary: 'Delete a key',
+    request: { params: IdParam },
+    responses: {
+      200: json(
+        z.object({ id: z.string(), object: z.literal('api_key'), deleted: z.literal(true) }),
+        'Deleted',
+      ),
+      ...errors,
+    },
+  });
+
+  const admin = requireScope('admin');
+  app.post('/admin/keys', admin, async (c) => {
+    const body = await parseBody(c.req.raw, CreateKeyBody);
+    const { key, secret } = await createKey(store(c), body);
+    return c.json({ ...key, key: secret }, 201);
+  });
+  app.get('/admin/keys', admin, async (c) => {
+    const parsed = ListKeysQuery.safeParse(c.req.query());
+    if (!parsed.success) throw validationError(parsed.error);
+    const q = parsed.data;
+    const page = await listKeys(store(c), {
+      ...(q.tenant ? { tenant: q.tenant } : {}),
+      ...(q.cursor ? { cursor: q.cursor } : {}),
+      includeRevoked: q.include_revoked === 'true',
+      limit: q.limit,
+    });
+    return c.json({
+      object: 'list',
+      data: page.data,
+      has_more: page.nextCursor !== null,
+      next_cursor: page.nextCursor,
+    });
+  });
+  app.get('/admin/keys/:id', admin, async (c) => c.json(await getKey(store(c), c.req.param('id'))));
+  app.patch('/admin/keys/:id', admin, async (c) => {
+    const body = await parseBody(c.req.raw, UpdateKeyBody);
+    return c.json(await updateKey(store(c), c.req.param('id'), body));
+  });
+  app.post('/admin/keys/:id/rotate', admin, async (c) => {
+    const body = await parseBody(c.req.raw, RotateKeyBody);
+    const { key, secret } = await rotateKey(store(c), c.req.param('id'), body.grace_period_seconds * 1000);
+    return c.json({ ...key, key: secret });
+  });
+  app.post('/admin/keys/:id/revoke', admin, async (c) =>
+    c.json(await revokeKey(store(c), c.req.param('id'))),
+  );
+  app.delete('/admin/keys/:id', admin, async (c) => {
+    const id = c.req.param('id');
+    await deleteKey(store(c), id);
+    return c.json({ id, object: 'api_key', deleted: true });
+  });
+}

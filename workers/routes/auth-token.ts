@@ -1,4 +1,77 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { EcoError } from '../../schemas/errors.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
+import { mintAccessToken, tokenTtlS } from '../auth/access-token.ts';
+import { parseBody } from '../auth/parse-body.ts';
+import { hasScope, SCOPES } from '../principal.ts';
 
-export function registerAuthTokenRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const TokenRequest = z
+  .object({
+    /** Narrow the token to these scopes (each must be held by the key); default: the key's scopes. */
+    scopes: z.array(z.enum(SCOPES)).min(1).optional(),
+    /** Shorter than the configured TTL if given; never longer. */
+    ttl_seconds: z.number().int().min(30).optional(),
+  })
+  .strict()
+  .openapi('AccessTokenRequest');
+
+const TokenResponse = z
+  .object({
+    access_token: z.string(),
+    token_type: z.literal('Bearer'),
+    expires_in: z.number().int(),
+    expires_at: z.string(),
+    scope: z.string(),
+  })
+  .openapi('AccessToken');
+
+/** POST /v1/auth/token: an API key buys a short-lived JWT for browsers and bridges. */
+export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/auth/token',
+    summary: 'Exchange an API key for a short-lived JWT',
+    description:
+      'The token acts as the key (its limits, usage and allowed models apply) and stops working within ' +
+      'ECO_KEY_CACHE_TTL_MS of the key being revoked. Only an API key can be exchanged, not a token.',
+    security: [{ bearer: [] }],
+    request: { body: { content: { 'application/json': { schema: TokenRequest } } } },
+    responses: {
+      200: { description: 'The token', content: { 'application/json': { schema: TokenResponse } } },
+      401: { description: 'Invalid credential', content: { 'application/json': { schema: ErrorResponse } } },
+      403: {
+        description: 'Not an API key, or scopes not held',
+        content: { 'application/json': { schema: ErrorResponse } },
+      },
+    },
+  });
+  app.post('/v1/auth/token', async (c) => {
+    const principal = c.get('principal');
+    if (principal.kind !== 'api_key') {
+      throw new EcoError(403, 'token_not_exchangeable', 'Only an API key can be exchanged for a token.');
+    }
+    const body = await parseBody(c.req.raw, TokenRequest);
+    const scopes = body.scopes ?? principal.scopes;
+    const missing = scopes.filter((s) => !hasScope(principal, s));
+    if (missing.length > 0) {
+      throw new EcoError(403, 'insufficient_scope', `This key lacks the scopes: ${missing.join(', ')}.`, {
+        param: 'scopes',
+      });
+    }
+    const ttlS = Math.min(tokenTtlS(c.env), body.ttl_seconds ?? Number.POSITIVE_INFINITY);
+    const { token, expiresAt } = await mintAccessToken(c.env, {
+      keyId: principal.keyId,
+      tenant: principal.tenant,
+      scopes,
+      ttlS,
+    });
+    return c.json({
+      access_token: token,
+      token_type: 'Bearer' as const,
+      expires_in: ttlS,
+      expires_at: new Date(expiresAt).toISOString(),
+      scope: scopes.join(' '),
+    });
+  });
+}

@@ -1,4 +1,129 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { EcoError } from '../../schemas/errors.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { dateRange, GROUP_COLUMNS, type GroupBy, usageGroups, usageTotals } from '../usage/usage-query.ts';
 
-export function registerUsageRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const Totals = z
+  .object({
+    requests: z.number(),
+    errors: z.number(),
+    streamed_requests: z.number(),
+    prompt_tokens: z.number(),
+    completion_tokens: z.number(),
+    total_tokens: z.number(),
+  })
+  .openapi('UsageTotals');
+
+const OwnUsage = z
+  .object({
+    object: z.literal('usage'),
+    key_id: z.string(),
+    start: z.string(),
+    end: z.string(),
+    totals: Totals,
+    data: z.array(Totals.extend({ day: z.string(), model: z.string() })),
+  })
+  .openapi('Usage');
+
+const Range = z.object({
+  start: z.string().optional().openapi({ description: 'First UTC day (YYYY-MM-DD); default 30 days back.' }),
+  end: z.string().optional().openapi({ description: 'Last UTC day, inclusive; default today.' }),
+});
+
+const err = (description: string) => ({
+  description,
+  content: { 'application/json': { schema: ErrorResponse } },
+});
+
+function parseGroupBy(value: string | undefined): GroupBy[] {
+  const parts = (value ?? 'day,tenant,model')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const known = Object.keys(GROUP_COLUMNS);
+  const bad = parts.find((p) => !known.includes(p));
+  if (bad) {
+    throw new EcoError(400, 'invalid_request', `group_by may contain ${known.join(', ')}; got '${bad}'.`, {
+      param: 'group_by',
+    });
+  }
+  return [...new Set(parts)] as GroupBy[];
+}
+
+/** GET /v1/usage (the caller's own key) and GET /admin/usage (any tenant/key/model, admin scope). */
+export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/usage',
+    summary: "The calling key's usage: totals and per model and UTC day",
+    security: [{ bearer: [] }],
+    request: { query: Range },
+    responses: {
+      200: { description: 'Usage', content: { 'application/json': { schema: OwnUsage } } },
+      400: err('Bad date range'),
+      401: err('Invalid credential'),
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/admin/usage',
+    summary: 'Usage by tenant, key, model and day',
+    security: [{ bearer: [] }],
+    request: {
+      query: Range.extend({
+        tenant: z.string().optional(),
+        key_id: z.string().optional(),
+        model: z.string().optional(),
+        group_by: z.string().optional().openapi({ description: 'Comma list of day, tenant, key, model.' }),
+      }),
+    },
+    responses: {
+      200: {
+        description: 'Grouped usage',
+        content: {
+          'application/json': {
+            schema: z.object({ object: z.literal('list'), data: z.array(z.record(z.string(), z.unknown())) }),
+          },
+        },
+      },
+      400: err('Bad query'),
+      403: err("The key lacks the 'admin' scope"),
+    },
+  });
+
+  app.get('/v1/usage', async (c) => {
+    const principal = c.get('principal');
+    const range = dateRange(c.req.query('start'), c.req.query('end'));
+    const filter = { range, keyId: principal.keyId };
+    const [totals, data] = await Promise.all([
+      usageTotals(c.env.DB, filter),
+      usageGroups(c.env.DB, filter, ['day', 'model']),
+    ]);
+    return c.json({
+      object: 'usage',
+      key_id: principal.keyId,
+      start: range.start,
+      end: range.end,
+      totals,
+      data,
+    });
+  });
+
+  app.get('/admin/usage', requireScope('admin'), async (c) => {
+    const q = c.req.query();
+    const range = dateRange(q.start, q.end);
+    const filter = {
+      range,
+      ...(q.tenant ? { tenant: q.tenant } : {}),
+      ...(q.key_id ? { keyId: q.key_id } : {}),
+      ...(q.model ? { model: q.model } : {}),
+    };
+    const [totals, data] = await Promise.all([
+      usageTotals(c.env.DB, filter),
+      usageGroups(c.env.DB, filter, parseGroupBy(q.group_by)),
+    ]);
+    return c.json({ object: 'list', start: range.start, end: range.end, totals, data });
+  });
+}

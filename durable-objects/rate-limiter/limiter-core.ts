@@ -1,0 +1,191 @@
+import { type BudgetPeriod, type BudgetWindow, currentWindow, periodEnd } from './budget-window.ts';
+import { formatDuration } from './duration.ts';
+import { type Bucket, refill, untilFull, waitFor } from './token-bucket.ts';
+import type { LimiterLimits, LimiterSnapshot, RefusalCode, ReserveRequest, ReserveResult } from './types.ts';
+
+export interface Reservation {
+  id: string;
+  /** Counted against the day/month budgets until settled. */
+  tokens: number;
+  /** Taken from the tokens-per-minute bucket (the reservation, capped at the bucket size). */
+  bucketCharge: number;
+  expiresAt: number;
+}
+
+/** Everything one limiter holds; the Durable Object persists it, this module only computes. */
+export interface LimiterState {
+  requests: Bucket | null;
+  tokens: Bucket | null;
+  day: BudgetWindow | null;
+  month: BudgetWindow | null;
+  reservations: Map<string, Reservation>;
+}
+
+export function emptyState(): LimiterState {
+  return { requests: null, tokens: null, day: null, month: null, reservations: new Map() };
+}
+
+/** When a concurrency slot frees up is unknowable; this is the retry hint given. */
+export const CONCURRENCY_RETRY_MS = 1000;
+
+function outstanding(state: LimiterState): number {
+  let sum = 0;
+  for (const r of state.reservations.values()) sum += r.tokens;
+  return sum;
+}
+
+/** Reservations whose holder never settled (a crashed isolate): charged in full and released. */
+export function sweepExpired(state: LimiterState, now: number): string[] {
+  const expired: string[] = [];
+  for (const r of state.reservations.values()) {
+    if (r.expiresAt > now) continue;
+    expired.push(r.id);
+    state.reservations.delete(r.id);
+    if (state.day) state.day.used += r.tokens;
+    if (state.month) state.month.used += r.tokens;
+  }
+  return expired;
+}
+
+function advance(state: LimiterState, limits: LimiterLimits, now: number): void {
+  state.requests = limits.requestsPerMinute ? refill(state.requests, limits.requestsPerMinute, now) : null;
+  state.tokens = limits.tokensPerMinute ? refill(state.tokens, limits.tokensPerMinute, now) : null;
+  state.day = currentWindow(state.day, 'day', now);
+  state.month = currentWindow(state.month, 'month', now);
+}
+
+export function snapshot(state: LimiterState, limits: LimiterLimits): LimiterSnapshot {
+  const view = (bucket: Bucket | null, capacity: number | undefined) =>
+    bucket && capacity
+      ? {
+          limit: capacity,
+          remaining: Math.max(0, Math.floor(bucket.level)),
+          resetMs: untilFull(bucket, capacity),
+        }
+      : null;
+  return {
+    requests: view(state.requests, limits.requestsPerMinute),
+    tokens: view(state.tokens, limits.tokensPerMinute),
+  };
+}
+
+interface Refusal {
+  code: RefusalCode;
+  message: string;
+  retryAfterMs: number;
+}
+
+function budgetRefusal(
+  period: BudgetPeriod,
+  window: BudgetWindow,
+  budget: number | undefined,
+  inFlight: number,
+  tokens: number,
+  now: number,
+): Refusal | null {
+  if (!budget || window.used + inFlight + tokens <= budget) return null;
+  const remaining = Math.max(0, budget - window.used);
+  if (window.used + tokens <= budget) {
+    return {
+      code: 'budget_exceeded',
+      message: `The ${period}ly token budget (${budget}) is held by requests in flight; retry shortly.`,
+      retryAfterMs: CONCURRENCY_RETRY_MS,
+    };
+  }
+  return {
+    code: 'budget_exceeded',
+    message:
+      `The ${period}ly token budget (${budget}) is spent (${remaining} left, this request reserves ${tokens}); ` +
+      `it resets in ${formatDuration(periodEnd(period, now) - now)} (UTC ${period} boundary).`,
+    retryAfterMs: periodEnd(period, now) - now,
+  };
+}
+
+/**
+ * Admit or refuse one request atomically (the caller is single-threaded: a Durable Object). A
+ * refused request changes nothing; an admitted one takes a request, reserves its tokens and holds
+ * a concurrency slot until `settle`.
+ */
+export function reserve(state: LimiterState, req: ReserveRequest, now: number): ReserveResult {
+  const { limits } = req;
+  const tokens = Math.max(0, Math.ceil(req.tokens));
+  advance(state, limits, now);
+  const inFlight = outstanding(state);
+  const bucketCharge = limits.tokensPerMinute ? Math.min(tokens, limits.tokensPerMinute) : 0;
+
+  const refusals: Refusal[] = [];
+  const day = budgetRefusal('day', state.day!, limits.tokensPerDay, inFlight, tokens, now);
+  const month = budgetRefusal('month', state.month!, limits.tokensPerMonth, inFlight, tokens, now);
+  if (month) refusals.push(month);
+  if (day) refusals.push(day);
+  if (!req.instant && limits.maxConcurrent && state.reservations.size >= limits.maxConcurrent) {
+    refusals.push({
+      code: 'concurrency_limit_exceeded',
+      message: `Too many concurrent requests for this key (limit ${limits.maxConcurrent}).`,
+      retryAfterMs: CONCURRENCY_RETRY_MS,
+    });
+  }
+  if (state.requests && limits.requestsPerMinute) {
+    const wait = waitFor(state.requests, limits.requestsPerMinute, 1);
+    if (wait > 0)
+      refusals.push({
+        code: 'rate_limit_exceeded',
+        message: `Rate limit reached for requests per minute (limit ${limits.requestsPerMinute}); retry in ${formatDuration(wait)}.`,
+        retryAfterMs: wait,
+      });
+  }
+  if (state.tokens && limits.tokensPerMinute) {
+    const wait = waitFor(state.tokens, limits.tokensPerMinute, bucketCharge);
+    if (wait > 0)
+      refusals.push({
+        code: 'rate_limit_exceeded',
+        message: `Rate limit reached for tokens per minute (limit ${limits.tokensPerMinute}, this request reserves ${bucketCharge}); retry in ${formatDuration(wait)}.`,
+        retryAfterMs: wait,
+      });
+  }
+  if (refusals.length > 0) {
+    // The first refusal names the cause; the wait is the longest, so retrying then can succeed.
+    const retryAfterMs = Math.max(...refusals.map((r) => r.retryAfterMs));
+    return { ok: false, ...refusals[0]!, retryAfterMs, snapshot: snapshot(state, limits) };
+  }
+
+  if (state.requests) state.requests.level -= 1;
+  if (state.tokens) state.tokens.level -= bucketCharge;
+  if (req.instant) {
+    state.day!.used += tokens;
+    state.month!.used += tokens;
+  } else {
+    state.reservations.set(req.reservationId, {
+      id: req.reservationId,
+      tokens,
+      bucketCharge,
+      expiresAt: now + req.ttlMs,
+    });
+  }
+  return { ok: true, snapshot: snapshot(state, limits) };
+}
+
+/**
+ * Replace a reservation by what the request really used: the minute bucket gets the difference back
+ * (or pays the excess), the budgets count the real tokens, the concurrency slot is freed. Unknown
+ * ids (already settled, or swept) change nothing.
+ */
+export function settle(
+  state: LimiterState,
+  reservationId: string,
+  usedTokens: number | null,
+  limits: LimiterLimits,
+  now: number,
+): boolean {
+  advance(state, limits, now);
+  const r = state.reservations.get(reservationId);
+  if (!r) return false;
+  state.reservations.delete(reservationId);
+  const used = Math.max(0, Math.ceil(usedTokens ?? 0));
+  if (state.tokens && limits.tokensPerMinute) {
+    state.tokens.level = Math.min(limits.tokensPerMinute, state.tokens.level + r.bucketCharge - used);
+  }
+  state.day!.used += used;
+  state.month!.used += used;
+  return true;
+}

@@ -1,0 +1,38 @@
+/** Wire types of the RateLimiter Durable Object (plain data: they cross RPC). */
+export interface LimiterLimits {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+  maxConcurrent?: number;
+  tokensPerDay?: number;
+  tokensPerMonth?: number;
+}
+
+export interface ReserveRequest {
+  /** Unique per request; settling uses it. */
+  reservationId: string;
+  /** Tokens held until settle: prompt estimate plus completion budget. */
+  tokens: number;
+  limits: LimiterLimits;
+  /** A reservation never settled (crashed isolate) is released after this long. */
+  ttlMs: number;
+  /** Charge and settle at once (no concurrency slot): for callers that only count events. */
+  instant?: boolean;
+}
+
+export interface BucketSnapshot {
+  limit: number;
+  remaining: number;
+  /** Milliseconds until the bucket is full again. */
+  resetMs: number;
+}
+
+export interface LimiterSnapshot {
+  requests: BucketSnapshot | null;
+  tokens: BucketSnapshot | null;
+}
+
+export type RefusalCode = 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'budget_exceeded';
+
+export type ReserveResult =
+  | { ok: true; snapshot: LimiterSnapshot }
+  | { ok: false; code: RefusalCode; message: string; retryAfterMs: number; snapshot: LimiterSnapshot };

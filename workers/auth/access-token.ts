@@ -1,0 +1,73 @@
+import { SignJWT } from 'jose';
+import { EcoError } from '../../schemas/errors.ts';
+import type { Env } from '../env.ts';
+import { numberVar } from '../env.ts';
+
+/**
+ * Short-lived JWTs the gateway issues in exchange for an API key (POST /v1/auth/token). HS256 with
+ * ECO_JWT_SIGNING_SECRET, or a key derived from ECO_INTERNAL_SECRET. They name the key by id, so a
+ * revoked key's tokens stop within the key cache TTL.
+ */
+export const GATEWAY_ISSUER = 'urn:eco:gateway';
+export const GATEWAY_AUDIENCE = 'urn:eco:gateway';
+export const KEY_ID_CLAIM = 'eco_key_id';
+
+const encoder = new TextEncoder();
+const derived = new Map<string, Uint8Array>();
+
+export async function signingKey(env: Env): Promise<Uint8Array | null> {
+  const explicit = env.ECO_JWT_SIGNING_SECRET;
+  if (typeof explicit === 'string' && explicit.length >= 32) return encoder.encode(explicit);
+  const internal = env.ECO_INTERNAL_SECRET;
+  if (typeof internal !== 'string' || internal.length < 16) return null;
+  let key = derived.get(internal);
+  if (!key) {
+    const hmac = await crypto.subtle.importKey(
+      'raw',
+      encoder.encode(internal),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    key = new Uint8Array(
+      await crypto.subtle.sign('HMAC', hmac, encoder.encode('eco access token signing key v1')),
+    );
+    derived.set(internal, key);
+  }
+  return key;
+}
+
+export function tokenTtlS(env: Env): number {
+  return Math.max(30, numberVar(env.ECO_JWT_TOKEN_TTL_S, 900));
+}
+
+export async function mintAccessToken(
+  env: Env,
+  input: { keyId: string; tenant: string; scopes: string[]; ttlS: number },
+  now = Date.now(),
+): Promise<{ token: string; expiresAt: number }> {
+  const key = await signingKey(env);
+  if (!key) {
+    throw new EcoError(
+      500,
+      'token_signing_unconfigured',
+      'Set ECO_JWT_SIGNING_SECRET (32+ characters) or ECO_INTERNAL_SECRET to issue tokens.',
+    );
+  }
+  const iat = Math.floor(now / 1000);
+  const exp = iat + Math.round(input.ttlS);
+  const token = await new SignJWT({
+    [KEY_ID_CLAIM]: input.keyId,
+    eco_tenant: input.tenant,
+    scope: input.scopes.join(' '),
+  })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(GATEWAY_ISSUER)
+    .setAudience(GATEWAY_AUDIENCE)
+    .setSubject(input.keyId)
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(crypto.randomUUID())
+    .sign(key);
+  return { token, expiresAt: exp * 1000 };
+}

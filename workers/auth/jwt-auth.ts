@@ -1,0 +1,50 @@
+import { findKeyById, keyRefusal, principalFromRow } from '../data/api-keys.ts';
+import type { Env } from '../env.ts';
+import type { Principal } from '../principal.ts';
+import { GATEWAY_AUDIENCE, GATEWAY_ISSUER, KEY_ID_CLAIM, signingKey } from './access-token.ts';
+import { principalFromClaims, scopesFromClaims } from './jwt-claims.ts';
+import { jwtConfig } from './jwt-config.ts';
+import { jwtErrors } from './jwt-errors.ts';
+import { peekJwt, verifyProviderJwt, verifyWith } from './jwt-verify.ts';
+
+/**
+ * Bearer JWTs: the gateway's own access tokens (issuer `urn:eco:gateway`, acting as the API key they
+ * name, looked up through the key cache) or an identity provider's tokens (ECO_JWT_*).
+ */
+export async function authenticateJwt(env: Env, token: string, now = Date.now()): Promise<Principal> {
+  const config = jwtConfig(env);
+  const { alg, payload } = peekJwt(token, config.maxBytes);
+  if (payload.iss === GATEWAY_ISSUER) return authenticateAccessToken(env, token, alg, config.clockSkewS, now);
+  const verified = await verifyProviderJwt(token, alg, config);
+  return principalFromClaims(verified, config.defaultTenant);
+}
+
+async function authenticateAccessToken(
+  env: Env,
+  token: string,
+  alg: string,
+  clockSkewS: number,
+  now: number,
+): Promise<Principal> {
+  const key = await signingKey(env);
+  if (!key) throw jwtErrors.badSignature();
+  if (alg !== 'HS256') throw jwtErrors.algNotAllowed(alg);
+  const payload = await verifyWith(token, key, ['HS256'], {
+    issuer: GATEWAY_ISSUER,
+    audience: [GATEWAY_AUDIENCE],
+    clockSkewS,
+  });
+  const keyId = payload[KEY_ID_CLAIM];
+  if (typeof keyId !== 'string') throw jwtErrors.claims(`'${KEY_ID_CLAIM}' is required`);
+  const row = await findKeyById(env.DB, keyId, env.ECO_KEY_CACHE_TTL_MS);
+  if (!row) throw jwtErrors.claims('the key it was issued for no longer exists');
+  const refusal = keyRefusal({ ...row, graceUntil: null }, now);
+  if (refusal) throw refusal;
+  const principal = principalFromRow(row);
+  // A token never carries more than its key has now (scopes may have been narrowed since).
+  const granted = new Set(scopesFromClaims(payload));
+  const scopes = principal.scopes.includes('admin')
+    ? [...granted]
+    : principal.scopes.filter((s) => granted.has(s));
+  return { ...principal, kind: 'jwt', scopes };
+}

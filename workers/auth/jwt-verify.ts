@@ -1,0 +1,100 @@
+import {
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
+import type { JwtConfig } from './jwt-config.ts';
+import { fromJoseError, jwtErrors } from './jwt-errors.ts';
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/** Three base64url segments and not one of the gateway's own `eco_` credentials. */
+export function looksLikeJwt(token: string): boolean {
+  return !token.startsWith('eco_') && JWT_SHAPE.test(token);
+}
+
+const jwksByUrl = new Map<string, JWTVerifyGetKey>();
+
+/** One cached key set per URL per isolate: jose refetches after 10 min, or on an unknown kid (30 s cooldown). */
+function remoteKeys(url: string): JWTVerifyGetKey {
+  let keys = jwksByUrl.get(url);
+  if (!keys) {
+    const remote = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000 });
+    keys = async (header, token) => {
+      try {
+        return await remote(header, token);
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw err;
+        if (code === 'ERR_JOSE_NOT_SUPPORTED') throw jwtErrors.algNotAllowed(header.alg ?? '?');
+        throw jwtErrors.jwksUnavailable();
+      }
+    };
+    jwksByUrl.set(url, keys);
+  }
+  return keys;
+}
+
+/** Header and payload read without verification, to pick the verification path. Malformed: 401. */
+export function peekJwt(token: string, maxBytes: number): { alg: string; payload: JWTPayload } {
+  if (token.length > maxBytes) throw jwtErrors.tooLarge(maxBytes);
+  if (!JWT_SHAPE.test(token)) throw jwtErrors.malformed();
+  let alg: unknown;
+  let payload: JWTPayload;
+  try {
+    alg = decodeProtectedHeader(token).alg;
+    payload = decodeJwt(token);
+  } catch {
+    throw jwtErrors.malformed();
+  }
+  if (typeof alg !== 'string' || alg === '') throw jwtErrors.malformed();
+  if (alg.toLowerCase() === 'none') throw jwtErrors.unsigned();
+  return { alg, payload };
+}
+
+export interface VerifyOptions {
+  issuer: string | null;
+  audience: string[] | null;
+  clockSkewS: number;
+}
+
+/** Verify a token against one key (or key set) with an explicit algorithm allow-list. */
+export async function verifyWith(
+  token: string,
+  key: Uint8Array | JWTVerifyGetKey,
+  algorithms: string[],
+  options: VerifyOptions,
+): Promise<JWTPayload> {
+  try {
+    const verifyOptions = {
+      algorithms,
+      clockTolerance: options.clockSkewS,
+      requiredClaims: ['exp'],
+      ...(options.issuer ? { issuer: options.issuer } : {}),
+      ...(options.audience ? { audience: options.audience } : {}),
+    };
+    const { payload } =
+      key instanceof Uint8Array
+        ? await jwtVerify(token, key, verifyOptions)
+        : await jwtVerify(token, key, verifyOptions);
+    return payload;
+  } catch (err) {
+    throw fromJoseError(err);
+  }
+}
+
+/** An identity provider's token: HS* only with ECO_JWT_SECRET, asymmetric only from ECO_JWT_JWKS_URL. */
+export async function verifyProviderJwt(token: string, alg: string, config: JwtConfig): Promise<JWTPayload> {
+  if (!config.secret && !config.jwksUrl) throw jwtErrors.notAccepted();
+  const options = { issuer: config.issuer, audience: config.audience, clockSkewS: config.clockSkewS };
+  if (config.symmetricAlgs.includes(alg) && config.secret) {
+    return verifyWith(token, config.secret, config.symmetricAlgs, options);
+  }
+  if (config.asymmetricAlgs.includes(alg) && config.jwksUrl) {
+    return verifyWith(token, remoteKeys(config.jwksUrl), config.asymmetricAlgs, options);
+  }
+  throw jwtErrors.algNotAllowed(alg);
+}

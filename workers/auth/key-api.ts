@@ -1,0 +1,115 @@
+import { z } from '@hono/zod-openapi';
+import { PriorityClass } from '../../schemas/config.ts';
+import { SCOPES } from '../principal.ts';
+
+/** Wire shapes of the admin key API. JSON is snake_case; timestamps are ISO 8601 strings. */
+
+const count = z.number().int().positive().max(1_000_000_000_000);
+
+export const KeyLimitsInput = z
+  .object({
+    requests_per_minute: count.optional(),
+    tokens_per_minute: count.optional(),
+    max_concurrent: count.optional(),
+    tokens_per_day: count.optional(),
+    tokens_per_month: count.optional(),
+  })
+  .strict()
+  .openapi('ApiKeyLimits');
+
+const Scopes = z.array(z.enum(SCOPES)).min(1).max(SCOPES.length);
+const Models = z.array(z.string().min(1).max(200)).max(1000).nullable();
+const IsoTime = z.iso.datetime({ offset: true });
+
+export const CreateKeyBody = z
+  .object({
+    name: z.string().min(1).max(200),
+    tenant: z
+      .string()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+    scopes: Scopes.default(['inference']),
+    limits: KeyLimitsInput.default({}),
+    allowed_models: Models.default(null),
+    default_priority: PriorityClass.default('normal'),
+    max_priority: PriorityClass.default('high'),
+    expires_at: IsoTime.nullable().optional(),
+    expires_in_seconds: z
+      .number()
+      .positive()
+      .max(10 * 365 * 86400)
+      .optional(),
+  })
+  .strict()
+  .openapi('CreateApiKey');
+export type CreateKeyBody = z.infer<typeof CreateKeyBody>;
+
+export const UpdateKeyBody = z
+  .object({
+    name: z.string().min(1).max(200).optional(),
+    scopes: Scopes.optional(),
+    /** Replaces the whole limits object; `{}` removes every limit. */
+    limits: KeyLimitsInput.optional(),
+    allowed_models: Models.optional(),
+    default_priority: PriorityClass.optional(),
+    max_priority: PriorityClass.optional(),
+    expires_at: IsoTime.nullable().optional(),
+  })
+  .strict()
+  .openapi('UpdateApiKey');
+export type UpdateKeyBody = z.infer<typeof UpdateKeyBody>;
+
+export const RotateKeyBody = z
+  .object({
+    /** How long the previous secret keeps working; 0 ends it at once. */
+    grace_period_seconds: z
+      .number()
+      .min(0)
+      .max(30 * 86400)
+      .default(3600),
+  })
+  .strict()
+  .openapi('RotateApiKey');
+
+export const ApiKeyObject = z
+  .object({
+    object: z.literal('api_key'),
+    id: z.string(),
+    name: z.string(),
+    tenant: z.string(),
+    prefix: z.string().openapi({ description: 'The first characters of the secret, for recognition.' }),
+    scopes: z.array(z.string()),
+    limits: KeyLimitsInput,
+    allowed_models: z.array(z.string()).nullable(),
+    default_priority: z.string(),
+    max_priority: z.string(),
+    created_at: z.string(),
+    expires_at: z.string().nullable(),
+    last_used_at: z.string().nullable(),
+    revoked_at: z.string().nullable(),
+    status: z.enum(['active', 'expired', 'revoked']),
+    previous_secrets: z.array(z.object({ prefix: z.string(), valid_until: z.string() })),
+  })
+  .openapi('ApiKey');
+export type ApiKeyObject = z.infer<typeof ApiKeyObject>;
+
+export const ApiKeyWithSecret = ApiKeyObject.extend({
+  key: z.string().openapi({ description: 'The secret. Shown only in this response.' }),
+}).openapi('ApiKeyWithSecret');
+
+export const ApiKeyList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(ApiKeyObject),
+    has_more: z.boolean(),
+    next_cursor: z.string().nullable(),
+  })
+  .openapi('ApiKeyList');
+
+export const ListKeysQuery = z.object({
+  tenant: z.string().optional(),
+  include_revoked: z.enum(['true', 'false']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.string().optional(),
+});

@@ -1,0 +1,274 @@
+import { and, asc, eq, gt, inArray, isNull } from 'drizzle-orm';
+import type { PriorityClass } from '../../schemas/config.ts';
+import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
+import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { invalidateKeyCache } from '../data/api-keys.ts';
+import { db } from '../data/db.ts';
+import { displayPrefix, generateApiKey, sha256Hex } from '../data/key-hash.ts';
+import type { KeyLimits } from '../principal.ts';
+import { auditInsert } from './audit.ts';
+import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './key-api.ts';
+import { limitsFromWire, limitsToWire } from './key-limits.ts';
+
+const RANK: Record<PriorityClass, number> = { critical: 0, high: 1, normal: 2, low: 3 };
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+function newKeyId(): string {
+  return `key_${crypto.randomUUID().replaceAll('-', '').slice(0, 24)}`;
+}
+
+function checkPriorities(defaultPriority: PriorityClass, maxPriority: PriorityClass): void {
+  if (RANK[defaultPriority] < RANK[maxPriority]) {
+    throw new EcoError(400, 'invalid_request', 'default_priority may not be above max_priority.', {
+      param: 'default_priority',
+    });
+  }
+}
+
+export function toKeyObject(
+  row: ApiKeyRow,
+  previous: { prefix: string; graceUntil: number }[],
+  now = Date.now(),
+): ApiKeyObject {
+  const revoked = row.revokedAt !== null && row.revokedAt <= now;
+  const expired = row.expiresAt !== null && row.expiresAt <= now;
+  return {
+    object: 'api_key',
+    id: row.id,
+    name: row.name,
+    tenant: row.tenant,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    limits: limitsToWire(row.limits as KeyLimits),
+    allowed_models: row.allowedModels ?? null,
+    default_priority: row.defaultPriority,
+    max_priority: row.maxPriority,
+    created_at: iso(row.createdAt)!,
+    expires_at: iso(row.expiresAt),
+    last_used_at: iso(row.lastUsedAt),
+    revoked_at: iso(row.revokedAt),
+    status: revoked ? 'revoked' : expired ? 'expired' : 'active',
+    previous_secrets: previous
+      .filter((p) => p.graceUntil > now)
+      .map((p) => ({ prefix: p.prefix, valid_until: iso(p.graceUntil)! })),
+  };
+}
+
+export interface KeyStore {
+  database: D1Database;
+  actorKeyId: string | null;
+  now?: () => number;
+}
+
+async function previousSecrets(database: D1Database, ids: string[]) {
+  if (ids.length === 0) return new Map<string, { prefix: string; graceUntil: number }[]>();
+  const rows = await db(database)
+    .select()
+    .from(apiKeyRetiredHashes)
+    .where(inArray(apiKeyRetiredHashes.keyId, ids));
+  const byKey = new Map<string, { prefix: string; graceUntil: number }[]>();
+  for (const r of rows) {
+    const list = byKey.get(r.keyId) ?? [];
+    list.push({ prefix: r.prefix, graceUntil: r.graceUntil });
+    byKey.set(r.keyId, list);
+  }
+  return byKey;
+}
+
+async function loadRow(database: D1Database, id: string): Promise<ApiKeyRow> {
+  const rows = await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
+  const row = rows[0];
+  if (!row) throw new EcoError(404, 'api_key_not_found', `No API key '${id}'.`);
+  return row;
+}
+
+export async function getKey(store: KeyStore, id: string): Promise<ApiKeyObject> {
+  const row = await loadRow(store.database, id);
+  const previous = await previousSecrets(store.database, [id]);
+  return toKeyObject(row, previous.get(id) ?? [], store.now?.());
+}
+
+export async function listKeys(
+  store: KeyStore,
+  query: { tenant?: string; includeRevoked: boolean; limit: number; cursor?: string },
+): Promise<{ data: ApiKeyObject[]; nextCursor: string | null }> {
+  const conditions = [];
+  if (query.tenant) conditions.push(eq(apiKeys.tenant, query.tenant));
+  if (!query.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
+  if (query.cursor) conditions.push(gt(apiKeys.id, query.cursor));
+  const rows = await db(store.database)
+    .select()
+    .from(apiKeys)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(asc(apiKeys.id))
+    .limit(query.limit + 1);
+  const page = rows.slice(0, query.limit);
+  const previous = await previousSecrets(
+    store.database,
+    page.map((r) => r.id),
+  );
+  return {
+    data: page.map((r) => toKeyObject(r, previous.get(r.id) ?? [], store.now?.())),
+    nextCursor: rows.length > query.limit ? page.at(-1)!.id : null,
+  };
+}
+
+export async function createKey(
+  store: KeyStore,
+  body: CreateKeyBody,
+): Promise<{ key: ApiKeyObject; secret: string }> {
+  checkPriorities(body.default_priority, body.max_priority);
+  if (body.expires_at != null && body.expires_in_seconds !== undefined) {
+    throw new EcoError(400, 'invalid_request', 'Give expires_at or expires_in_seconds, not both.', {
+      param: 'expires_in_seconds',
+    });
+  }
+  const now = store.now?.() ?? Date.now();
+  const expiresAt =
+    body.expires_in_seconds !== undefined
+      ? now + Math.round(body.expires_in_seconds * 1000)
+      : body.expires_at
+        ? Date.parse(body.expires_at)
+        : null;
+  const secret = generateApiKey();
+  const row: ApiKeyRow = {
+    id: newKeyId(),
+    name: body.name,
+    tenant: body.tenant,
+    prefix: displayPrefix(secret),
+    keyHash: await sha256Hex(secret),
+    scopes: body.scopes,
+    limits: limitsFromWire(body.limits) as Record<string, number>,
+    allowedModels: body.allowed_models,
+    defaultPriority: body.default_priority,
+    maxPriority: body.max_priority,
+    createdAt: now,
+    expiresAt,
+    lastUsedAt: null,
+    revokedAt: null,
+    graceUntil: null,
+    replacedBy: null,
+  };
+  const handle = db(store.database);
+  const { keyHash: _hash, ...audited } = row;
+  await handle.batch([
+    handle.insert(apiKeys).values(row),
+    auditInsert(
+      store.database,
+      { actorKeyId: store.actorKeyId, action: 'api_key.create', target: row.id, detail: audited },
+      now,
+    ),
+  ]);
+  return { key: toKeyObject(row, [], now), secret };
+}
+
+export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody): Promise<ApiKeyObject> {
+  const row = await loadRow(store.database, id);
+  const now = store.now?.() ?? Date.now();
+  const changes: Partial<ApiKeyRow> = {};
+  if (body.name !== undefined) changes.name = body.name;
+  if (body.scopes !== undefined) changes.scopes = body.scopes;
+  if (body.limits !== undefined) changes.limits = limitsFromWire(body.limits) as Record<string, number>;
+  if (body.allowed_models !== undefined) changes.allowedModels = body.allowed_models;
+  if (body.default_priority !== undefined) changes.defaultPriority = body.default_priority;
+  if (body.max_priority !== undefined) changes.maxPriority = body.max_priority;
+  if (body.expires_at !== undefined)
+    changes.expiresAt = body.expires_at === null ? null : Date.parse(body.expires_at);
+  checkPriorities(
+    (changes.defaultPriority ?? row.defaultPriority) as PriorityClass,
+    (changes.maxPriority ?? row.maxPriority) as PriorityClass,
+  );
+  if (Object.keys(changes).length === 0) return getKey(store, id);
+  const handle = db(store.database);
+  await handle.batch([
+    handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id)),
+    auditInsert(
+      store.database,
+      { actorKeyId: store.actorKeyId, action: 'api_key.update', target: id, detail: { changes } },
+      now,
+    ),
+  ]);
+  invalidateKeyCache();
+  return getKey(store, id);
+}
+
+/** New secret for the same key id; the old secret works until `now + graceMs`. */
+export async function rotateKey(
+  store: KeyStore,
+  id: string,
+  graceMs: number,
+): Promise<{ key: ApiKeyObject; secret: string }> {
+  const row = await loadRow(store.database, id);
+  const now = store.now?.() ?? Date.now();
+  if (row.revokedAt !== null && row.revokedAt <= now) {
+    throw new EcoError(409, 'api_key_revoked', 'A revoked key cannot be rotated.');
+  }
+  const secret = generateApiKey();
+  const graceUntil = now + Math.max(0, Math.round(graceMs));
+  const handle = db(store.database);
+  await handle.batch([
+    handle.insert(apiKeyRetiredHashes).values({
+      keyHash: row.keyHash,
+      keyId: id,
+      prefix: row.prefix,
+      graceUntil,
+      retiredAt: now,
+    }),
+    handle
+      .update(apiKeys)
+      .set({ keyHash: await sha256Hex(secret), prefix: displayPrefix(secret) })
+      .where(and(eq(apiKeys.id, id), eq(apiKeys.keyHash, row.keyHash))),
+    auditInsert(
+      store.database,
+      {
+        actorKeyId: store.actorKeyId,
+        action: 'api_key.rotate',
+        target: id,
+        detail: { previousPrefix: row.prefix, newPrefix: displayPrefix(secret), graceUntil },
+      },
+      now,
+    ),
+  ]);
+  invalidateKeyCache();
+  return { key: await getKey(store, id), secret };
+}
+
+export async function revokeKey(store: KeyStore, id: string): Promise<ApiKeyObject> {
+  const row = await loadRow(store.database, id);
+  const now = store.now?.() ?? Date.now();
+  if (row.revokedAt === null) {
+    const handle = db(store.database);
+    await handle.batch([
+      handle.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)),
+      auditInsert(
+        store.database,
+        { actorKeyId: store.actorKeyId, action: 'api_key.revoke', target: id },
+        now,
+      ),
+    ]);
+    invalidateKeyCache();
+  }
+  return getKey(store, id);
+}
+
+export async function deleteKey(store: KeyStore, id: string): Promise<void> {
+  const row = await loadRow(store.database, id);
+  const now = store.now?.() ?? Date.now();
+  const handle = db(store.database);
+  await handle.batch([
+    handle.delete(apiKeyRetiredHashes).where(eq(apiKeyRetiredHashes.keyId, id)),
+    handle.delete(apiKeys).where(eq(apiKeys.id, id)),
+    auditInsert(
+      store.database,
+      {
+        actorKeyId: store.actorKeyId,
+        action: 'api_key.delete',
+        target: id,
+        detail: { name: row.name, tenant: row.tenant, prefix: row.prefix },
+      },
+      now,
+    ),
+  ]);
+  invalidateKeyCache();
+}
