@@ -1,3 +1,56 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { Env } from '../../workers/env.ts';
+import { CounterBatch } from '../../workers/im/counters.ts';
+import type { BotConfig, ImEvent } from '../../workers/im/types.ts';
+import { conversationConfig } from './config.ts';
+import { ConversationCore, type EnqueueResult } from './core.ts';
+import { gatewayPorts } from './gateway-ports.ts';
+import type { ConversationPorts } from './ports.ts';
+import { ConversationStore } from './store.ts';
 
-export class Conversation extends DurableObject {}
+/**
+ * One chat (`<platform>:<botId>:<chatId>`). Webhooks hand events over with `enqueue`, which is durable
+ * once it returns; the alarm drains the inbox in order. The constructor re-arms a missing alarm, so
+ * queued work resumes after an eviction or a restart.
+ */
+export class Conversation extends DurableObject<Env> {
+  readonly #store: ConversationStore;
+  readonly #counters = new CounterBatch();
+  readonly #ports: ConversationPorts;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new ConversationStore(ctx.storage.sql);
+    this.#ports = gatewayPorts(env, conversationConfig(env));
+    ctx.blockConcurrencyWhile(async () => {
+      if (this.#store.backlog() > 0 && (await ctx.storage.getAlarm()) === null) {
+        await ctx.storage.setAlarm(Date.now());
+      }
+    });
+  }
+
+  async enqueue(chatKey: string, bot: BotConfig, events: ImEvent[]): Promise<EnqueueResult> {
+    const result = this.#core().enqueue(chatKey, bot, events);
+    if (result.queued > 0) {
+      const alarm = await this.ctx.storage.getAlarm();
+      if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+    }
+    return result;
+  }
+
+  override async alarm(): Promise<void> {
+    const next = await this.#core().drain();
+    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+    await this.#counters.flush(this.env.DB).catch((err) => console.error('im counters flush failed', err));
+  }
+
+  #core(): ConversationCore {
+    return new ConversationCore({
+      store: this.#store,
+      ports: this.#ports,
+      config: conversationConfig(this.env),
+      counters: this.#counters,
+      now: Date.now,
+    });
+  }
+}

@@ -1,4 +1,171 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Conversation } from '../../durable-objects/conversation/conversation.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { numberVar } from '../env.ts';
+import { findBot, secretValue } from '../im/bots.ts';
+import { imMetricsText } from '../im/metrics.ts';
+import { parsers } from '../im/parse/index.ts';
+import { readRawBody } from '../im/raw-body.ts';
+import { countWebhook } from '../im/route-counters.ts';
+import { type BotConfig, type ImEvent, isPlatform } from '../im/types.ts';
+import { verifyWebhook } from '../im/verify/index.ts';
+import { metaHandshake } from '../im/verify/meta.ts';
+import { metricsSources } from '../metrics/registry.ts';
 
-export function registerWebhookRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const PATH = '/webhooks/{platform}/{botId}';
+const params = [
+  {
+    name: 'platform',
+    in: 'path' as const,
+    required: true,
+    schema: { type: 'string' as const, enum: ['telegram', 'whatsapp', 'line', 'messenger'] },
+  },
+  { name: 'botId', in: 'path' as const, required: true, schema: { type: 'string' as const } },
+];
+
+/**
+ * IM webhooks. Registered before bearer auth: each request is verified with the bot's own platform
+ * secret over the exact body bytes, every event of the batch is parsed, and text messages are handed
+ * durably to their chat's Conversation before the platform gets its 200.
+ */
+export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
+  // IM counters (D1, aggregated across chats and isolates) on GET /metrics.
+  if (!metricsSources.includes(imMetricsText)) metricsSources.push(imMetricsText);
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: PATH,
+    summary: 'Receive a platform webhook (Telegram, WhatsApp, LINE, Messenger)',
+    description:
+      'Verified with the platform signature of the bot; answers 200 once every event is durably queued.',
+    parameters: params,
+    responses: {
+      200: { description: 'Accepted (including events that are acknowledged and ignored)' },
+      401: { description: 'Missing or invalid platform signature, or the bot secret is not configured' },
+      404: { description: 'Unknown platform or bot' },
+      413: { description: 'Body too large' },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: PATH,
+    summary: 'Meta subscription handshake (WhatsApp, Messenger)',
+    parameters: params,
+    responses: {
+      200: { description: 'The hub.challenge, echoed' },
+      403: { description: 'Wrong verify token or mode' },
+    },
+  });
+
+  app.get('/webhooks/:platform/:botId', async (c) => {
+    const bot = await resolveBot(c);
+    if (bot.platform !== 'whatsapp' && bot.platform !== 'messenger') {
+      throw new EcoError(405, 'method_not_allowed', `${bot.platform} webhooks are POST only.`);
+    }
+    const result = await metaHandshake(
+      new URL(c.req.url).searchParams,
+      secretValue(c.env, bot.verifyTokenName),
+    );
+    if (!result.ok) {
+      if (result.reason === 'missing_secret')
+        console.error('im verify token not configured', `${bot.platform}:${bot.id}`);
+      throw new EcoError(403, 'verification_failed', 'The subscription handshake was refused.');
+    }
+    return c.text(result.challenge, 200);
+  });
+
+  app.post('/webhooks/:platform/:botId', async (c) => {
+    const bot = await resolveBot(c);
+    const count = (result: string) =>
+      countWebhook(
+        c.env.DB,
+        (p) => c.executionCtx.waitUntil(p),
+        (batch) => batch.add('im_webhook_requests_total', { platform: bot.platform, bot: bot.id, result }),
+      );
+    let raw: ArrayBuffer;
+    try {
+      raw = await readRawBody(c.req.raw, numberVar(c.env.ECO_IM_MAX_BODY_BYTES, 1_048_576));
+    } catch (err) {
+      count('too_large');
+      throw err;
+    }
+    const verified = await verifyWebhook(c.env, bot, c.req.raw.headers, raw);
+    if (!verified.ok) {
+      count(verified.reason);
+      if (verified.reason === 'missing_secret') {
+        // Never accept unsigned traffic because an operator forgot a secret; say so loudly.
+        console.error('im webhook secret not configured', `${bot.platform}:${bot.id}`, bot.secretName);
+      }
+      throw new EcoError(401, 'invalid_signature', 'The webhook signature is missing or invalid.');
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(new TextDecoder().decode(raw));
+    } catch {
+      count('bad_json');
+      throw new EcoError(400, 'invalid_json', 'The webhook body is not valid JSON.');
+    }
+    const events = parsers[bot.platform](body);
+    const { queued, duplicates } = await handOver(
+      c.env.CONVERSATION as unknown as DurableObjectNamespace<Conversation>,
+      bot,
+      events,
+    );
+    const ignored = events.filter((e) => e.kind === 'ignored').length;
+    countWebhook(
+      c.env.DB,
+      (p) => c.executionCtx.waitUntil(p),
+      (batch) => {
+        const labels = { platform: bot.platform, bot: bot.id };
+        batch.add('im_webhook_requests_total', { ...labels, result: 'accepted' });
+        batch.add('im_events_total', { ...labels, kind: 'queued' }, queued);
+        batch.add('im_events_total', { ...labels, kind: 'duplicate' }, duplicates);
+        batch.add('im_events_total', { ...labels, kind: 'ignored' }, ignored);
+      },
+    );
+    return c.json({ ok: true, queued, duplicates, ignored }, 200);
+  });
+}
+
+async function resolveBot(c: Context<AppEnv>): Promise<BotConfig> {
+  const platform = c.req.param('platform') ?? '';
+  const botId = c.req.param('botId') ?? '';
+  const bot = isPlatform(platform) ? await findBot(c.env, platform, botId) : null;
+  if (!bot) throw new EcoError(404, 'bot_not_found', `No ${platform} bot '${botId}'.`);
+  return bot;
+}
+
+/** One RPC per chat, in parallel; if any fails the platform gets a 5xx and redelivers (dedup makes that safe). */
+async function handOver(
+  namespace: DurableObjectNamespace<Conversation>,
+  bot: BotConfig,
+  events: ImEvent[],
+): Promise<{ queued: number; duplicates: number }> {
+  const byChat = new Map<string, ImEvent[]>();
+  for (const event of events) {
+    if (event.kind !== 'text') continue;
+    const list = byChat.get(event.chatId) ?? [];
+    list.push(event);
+    byChat.set(event.chatId, list);
+  }
+  let results: { queued: number; duplicates: number }[];
+  try {
+    results = await Promise.all(
+      [...byChat].map(([chatId, chatEvents]) => {
+        const chatKey = `${bot.platform}:${bot.id}:${chatId}`;
+        return namespace.getByName(chatKey).enqueue(chatKey, bot, chatEvents);
+      }),
+    );
+  } catch (err) {
+    console.error('im hand-over failed', err);
+    throw new EcoError(503, 'handover_failed', 'The events could not be queued; redeliver later.');
+  }
+  return results.reduce(
+    (a, r) => ({ queued: a.queued + r.queued, duplicates: a.duplicates + r.duplicates }),
+    {
+      queued: 0,
+      duplicates: 0,
+    },
+  );
+}

@@ -1,0 +1,98 @@
+import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
+import type { BotConfig } from '../../workers/im/types.ts';
+import type { ConversationConfig } from './config.ts';
+import type { CallResult, ConversationPorts } from './ports.ts';
+import type { ConversationStore, HistoryMessage, InboxRow } from './store.ts';
+import { type BucketState, takeToken } from './token-bucket.ts';
+
+/** What a message turns into before anything is sent. */
+export type Answer =
+  | {
+      kind: 'reply';
+      text: string;
+      outcome: 'answered' | 'command' | 'rate_limited';
+      turns?: HistoryMessage[];
+    }
+  | { kind: 'drop'; outcome: 'rate_limited' }
+  | { kind: 'failed'; failure: Extract<CallResult<object>, { ok: false }>; modelGone?: string };
+
+export interface AnswerContext {
+  bot: BotConfig;
+  chatKey: string;
+  store: ConversationStore;
+  ports: ConversationPorts;
+  config: ConversationConfig;
+  now: number;
+}
+
+export function currentModel(ctx: Pick<AnswerContext, 'bot' | 'store'>): string {
+  return ctx.store.get<string>('model') ?? ctx.bot.defaultModel;
+}
+
+/** Commands answer locally; other text goes through the per-chat rate limit to the model. */
+export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<Answer> {
+  const command = parseCommand(row.text);
+  if (command) return runCommand(command, ctx);
+
+  // A rate of 0 turns the per-chat limit off; a retry of the same message is not charged again.
+  if (ctx.config.ratePerMinute > 0 && row.attempts === 0) {
+    const bucket = takeToken(
+      ctx.store.get<BucketState>('bucket'),
+      { perMinute: ctx.config.ratePerMinute, burst: ctx.config.rateBurst },
+      ctx.now,
+    );
+    ctx.store.set('bucket', bucket.state);
+    if (!bucket.allowed) {
+      // Tell the user at most once a minute, not once per message of a flood.
+      const notifiedAt = ctx.store.get<number>('rate_notified_at') ?? Number.NEGATIVE_INFINITY;
+      if (ctx.now - notifiedAt < 60_000) return { kind: 'drop', outcome: 'rate_limited' };
+      ctx.store.set('rate_notified_at', ctx.now);
+      return { kind: 'reply', text: MESSAGES.rateLimited, outcome: 'rate_limited' };
+    }
+  }
+
+  const model = currentModel(ctx);
+  const system = ctx.bot.settings.systemPrompt;
+  const user: HistoryMessage = { role: 'user', content: row.text };
+  const result = await ctx.ports.complete({
+    bot: ctx.bot,
+    chatKey: ctx.chatKey,
+    model,
+    messages: [
+      ...(system ? [{ role: 'system' as const, content: system }] : []),
+      ...ctx.store.history(),
+      user,
+    ],
+  });
+  if (!result.ok) {
+    const gone = result.code === 'model_not_found' || result.code === 'model_not_allowed';
+    return { kind: 'failed', failure: result, ...(gone ? { modelGone: model } : {}) };
+  }
+  const text = result.content.trim() === '' ? MESSAGES.empty : result.content;
+  return { kind: 'reply', text, outcome: 'answered', turns: [user, { role: 'assistant', content: text }] };
+}
+
+async function runCommand(
+  command: NonNullable<ReturnType<typeof parseCommand>>,
+  ctx: AnswerContext,
+): Promise<Answer> {
+  const reply = (text: string): Answer => ({ kind: 'reply', text, outcome: 'command' });
+  switch (command.name) {
+    case 'help':
+      return reply(helpText(currentModel(ctx)));
+    case 'reset':
+      ctx.store.clearHistory();
+      return reply(MESSAGES.reset);
+    case 'unknown':
+      return reply(MESSAGES.unknownCommand(command.command));
+    case 'model': {
+      const listed = await ctx.ports.listModels(ctx.bot, ctx.chatKey);
+      if (!listed.ok) return { kind: 'failed', failure: listed };
+      if (command.model === undefined) return reply(MESSAGES.modelList(currentModel(ctx), listed.models));
+      if (!listed.models.includes(command.model))
+        return reply(MESSAGES.modelUnknown(command.model, listed.models));
+      ctx.store.set('model', command.model);
+      return reply(MESSAGES.modelSet(command.model));
+    }
+  }
+}

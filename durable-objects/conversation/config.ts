@@ -1,0 +1,32 @@
+import { numberVar } from '../../workers/env.ts';
+
+/** Conversation tuning, from `ECO_IM_*` vars (documented in docs/im.md). */
+export interface ConversationConfig {
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  historyMessages: number;
+  historyRetentionMs: number;
+  dedupRetentionMs: number;
+  ratePerMinute: number;
+  rateBurst: number;
+  modelTimeoutMs: number;
+  sendTimeoutMs: number;
+}
+
+const HOUR = 3_600_000;
+
+export function conversationConfig(env: Record<string, unknown>): ConversationConfig {
+  return {
+    maxAttempts: Math.max(1, numberVar(env.ECO_IM_MAX_ATTEMPTS, 5)),
+    retryBaseMs: Math.max(1, numberVar(env.ECO_IM_RETRY_BASE_MS, 2000)),
+    retryMaxMs: Math.max(1, numberVar(env.ECO_IM_RETRY_MAX_MS, 60_000)),
+    historyMessages: Math.max(0, numberVar(env.ECO_IM_HISTORY_MESSAGES, 20)),
+    historyRetentionMs: Math.max(1, numberVar(env.ECO_IM_HISTORY_RETENTION_HOURS, 168)) * HOUR,
+    dedupRetentionMs: Math.max(1, numberVar(env.ECO_IM_DEDUP_RETENTION_HOURS, 168)) * HOUR,
+    ratePerMinute: Math.max(0, numberVar(env.ECO_IM_CHAT_RATE_PER_MIN, 20)),
+    rateBurst: Math.max(1, numberVar(env.ECO_IM_CHAT_BURST, 5)),
+    modelTimeoutMs: Math.max(1000, numberVar(env.ECO_IM_MODEL_TIMEOUT_MS, 120_000)),
+    sendTimeoutMs: Math.max(500, numberVar(env.ECO_IM_SEND_TIMEOUT_MS, 10_000)),
+  };
+}

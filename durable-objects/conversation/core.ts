@@ -1,0 +1,191 @@
+import { MESSAGES } from '../../workers/im/commands.ts';
+import type { CounterBatch } from '../../workers/im/counters.ts';
+import { TEXT_LIMIT } from '../../workers/im/send/types.ts';
+import { splitMessage } from '../../workers/im/split-message.ts';
+import type { BotConfig, ImEvent } from '../../workers/im/types.ts';
+import { prepareAnswer } from './answer.ts';
+import { retryDelay } from './backoff.ts';
+import type { ConversationConfig } from './config.ts';
+import { deliver } from './delivery.ts';
+import type { ConversationPorts } from './ports.ts';
+import type { ConversationStore, InboxRow } from './store.ts';
+
+export interface CoreDeps {
+  store: ConversationStore;
+  ports: ConversationPorts;
+  config: ConversationConfig;
+  counters: CounterBatch;
+  now: () => number;
+  random?: () => number;
+  /** Bound on messages handled per drain pass, so one alarm never runs unbounded. */
+  maxPerPass?: number;
+}
+
+export interface EnqueueResult {
+  queued: number;
+  duplicates: number;
+}
+
+/**
+ * One chat's conversation: admits events (dedup by event id), then answers them strictly in arrival
+ * order. A failing head message holds the ones behind it until it is answered or apologized for.
+ */
+export class ConversationCore {
+  readonly #d: CoreDeps;
+
+  constructor(deps: CoreDeps) {
+    this.#d = deps;
+  }
+
+  enqueue(chatKey: string, bot: BotConfig, events: ImEvent[]): EnqueueResult {
+    const now = this.#d.now();
+    this.#d.store.set('bot', bot);
+    this.#d.store.set('chat_key', chatKey);
+    let queued = 0;
+    for (const event of events) {
+      if (event.kind !== 'text' || event.text === undefined) continue;
+      const target = {
+        eventId: event.eventId,
+        chatId: event.chatId,
+        ...(event.address ? { address: event.address } : {}),
+        ...(event.messageId ? { messageId: event.messageId } : {}),
+        ...(event.channelId ? { channelId: event.channelId } : {}),
+        ...(event.replyToken ? { replyToken: event.replyToken } : {}),
+      };
+      if (
+        this.#d.store.admit(
+          { eventId: event.eventId, text: event.text, target, eventAt: event.timestampMs },
+          now,
+        )
+      ) {
+        queued++;
+      }
+    }
+    return { queued, duplicates: events.filter((e) => e.kind === 'text').length - queued };
+  }
+
+  /** Handle every due message in order; returns when the next alarm should fire (undefined: never). */
+  async drain(): Promise<number | undefined> {
+    const { store, config } = this.#d;
+    const bot = store.get<BotConfig>('bot');
+    const chatKey = store.get<string>('chat_key') ?? '';
+    const max = this.#d.maxPerPass ?? 50;
+    for (let handled = 0; bot && handled < max; handled++) {
+      const row = store.head();
+      if (!row) break;
+      if (row.dueAt > this.#d.now()) return row.dueAt;
+      await this.#handle(row, bot, chatKey);
+    }
+    const head = store.head();
+    if (head) return Math.max(head.dueAt, this.#d.now());
+    return store.purge(this.#d.now(), config.historyRetentionMs, config.dedupRetentionMs);
+  }
+
+  async #handle(row: InboxRow, bot: BotConfig, chatKey: string): Promise<void> {
+    const { store, counters, config } = this.#d;
+    const labels = { platform: bot.platform, bot: bot.id };
+    let current = row;
+    if (current.answer === null) {
+      const answer = await prepareAnswer(current, {
+        bot,
+        chatKey,
+        store,
+        ports: this.#d.ports,
+        config,
+        now: this.#d.now(),
+      });
+      if (answer.kind === 'drop') {
+        counters.add('im_replies_total', { ...labels, outcome: answer.outcome });
+        store.remove(current.seq);
+        return;
+      }
+      if (answer.kind === 'failed') {
+        counters.add('im_reply_failures_total', { ...labels, stage: 'model' });
+        const text = answer.modelGone ? MESSAGES.modelUnavailable(answer.modelGone) : undefined;
+        if (answer.failure.retryable && !answer.modelGone) {
+          this.#retryOrApologize(
+            current,
+            bot,
+            `model ${answer.failure.status} ${answer.failure.code}`,
+            answer.failure.retryAfterMs,
+          );
+        } else {
+          this.#apologize(current, bot, `model ${answer.failure.status} ${answer.failure.code}`, text);
+        }
+        return;
+      }
+      if (answer.turns) store.appendHistory(answer.turns, config.historyMessages, this.#d.now());
+      const parts = splitMessage(answer.text, this.#limit(bot));
+      store.update(current.seq, { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 });
+      current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
+    }
+    const result = await deliver(current, bot, store, this.#d.ports, this.#d.now());
+    if (result.kind === 'done') {
+      const outcome = current.phase === 'apology' ? 'apology' : (current.outcome ?? 'answered');
+      counters.add('im_replies_total', { ...labels, outcome });
+      this.#finish(current);
+      return;
+    }
+    counters.add('im_reply_failures_total', { ...labels, stage: 'send' });
+    const fresh = store.head() ?? current;
+    if (result.kind === 'retry') {
+      this.#retryOrApologize(fresh, bot, `send ${result.status} ${result.detail}`, result.retryAfterMs);
+    } else {
+      // The platform refused for good (blocked bot, bad token): an apology would be refused too.
+      console.error('im reply undeliverable', {
+        bot: `${bot.platform}:${bot.id}`,
+        status: result.status,
+        detail: result.detail,
+      });
+      counters.add('im_replies_total', { ...labels, outcome: 'undeliverable' });
+      this.#finish(current);
+    }
+  }
+
+  #retryOrApologize(row: InboxRow, bot: BotConfig, error: string, retryAfterMs?: number): void {
+    const attempts = row.attempts + 1;
+    if (attempts < this.#d.config.maxAttempts) {
+      const delay = retryDelay(
+        attempts,
+        { baseMs: this.#d.config.retryBaseMs, maxMs: this.#d.config.retryMaxMs },
+        retryAfterMs,
+        this.#d.random,
+      );
+      this.#d.store.update(row.seq, { attempts, dueAt: this.#d.now() + delay, lastError: error });
+      return;
+    }
+    if (row.phase === 'apology') {
+      console.error('im apology undeliverable', { bot: `${bot.platform}:${bot.id}`, error });
+      this.#d.counters.add('im_replies_total', {
+        platform: bot.platform,
+        bot: bot.id,
+        outcome: 'undeliverable',
+      });
+      this.#finish(row);
+      return;
+    }
+    this.#apologize(row, bot, error);
+  }
+
+  /** Switch the row to a short apology, sent right away with its own bounded retries. */
+  #apologize(row: InboxRow, bot: BotConfig, error: string, text: string = MESSAGES.apology): void {
+    this.#d.store.update(row.seq, {
+      phase: 'apology',
+      answer: splitMessage(text, this.#limit(bot)),
+      partsSent: 0,
+      attempts: 0,
+      dueAt: this.#d.now(),
+      lastError: error,
+    });
+  }
+
+  #finish(row: InboxRow): void {
+    this.#d.store.remove(row.seq);
+  }
+
+  #limit(bot: BotConfig): number {
+    const own = bot.settings.maxMessageChars;
+    const platform = TEXT_LIMIT[bot.platform];
+    return typeof own === 'number' && own > 0 ? Math.min(own, platform) : platform;
+  }
+}

@@ -1,0 +1,100 @@
+import {
+  LINE_REPLY_TOKEN_MAX_AGE_MS,
+  linePushRequest,
+  lineReplyRequest,
+  lineRetryKey,
+} from '../../workers/im/send/line.ts';
+import { messengerRequest } from '../../workers/im/send/messenger.ts';
+import { classifySend, type SendOutcome } from '../../workers/im/send/outcome.ts';
+import { telegramRequest } from '../../workers/im/send/telegram.ts';
+import type { OutboundRequest, SendInput } from '../../workers/im/send/types.ts';
+import { whatsappRequest } from '../../workers/im/send/whatsapp.ts';
+import type { BotConfig } from '../../workers/im/types.ts';
+import type { ConversationPorts } from './ports.ts';
+import type { ConversationStore, InboxRow } from './store.ts';
+
+export type DeliveryResult =
+  | { kind: 'done' }
+  | { kind: 'retry'; status: number; retryAfterMs?: number; detail: string }
+  | { kind: 'permanent'; status: number; detail: string };
+
+/**
+ * Send the row's remaining parts in order, recording progress after each call so a retry (or a
+ * restart) resumes with the first undelivered part instead of repeating delivered ones.
+ */
+export async function deliver(
+  row: InboxRow,
+  bot: BotConfig,
+  store: ConversationStore,
+  ports: ConversationPorts,
+  now: number,
+): Promise<DeliveryResult> {
+  const parts = row.answer ?? [];
+  const token = ports.secret(bot.accessTokenName);
+  if (!token) {
+    return {
+      kind: 'permanent',
+      status: 0,
+      detail: `the access token secret '${bot.accessTokenName}' is not set`,
+    };
+  }
+  let sent = row.partsSent;
+  let tokenUsed = row.replyTokenUsed;
+  while (sent < parts.length) {
+    const input: SendInput = {
+      apiBase: ports.apiBase(bot),
+      token,
+      target: row.target,
+      parts: parts.slice(sent),
+      offset: sent,
+    };
+    const lineReply =
+      bot.platform === 'line' &&
+      !tokenUsed &&
+      row.target.replyToken !== undefined &&
+      now - (row.eventAt || row.receivedAt) < LINE_REPLY_TOKEN_MAX_AGE_MS;
+    const request = await buildRequest(bot, input, lineReply);
+    const response = await ports.send(request);
+    const outcome: SendOutcome =
+      response.status === 0
+        ? { kind: 'retry', status: 0 }
+        : classifySend(response.status, response.body, response.headers, {
+            lineReply,
+            linePush: bot.platform === 'line' && !lineReply,
+          });
+    if (lineReply) {
+      // A reply token is single use: whatever happened, later parts (and retries) push.
+      tokenUsed = true;
+      store.update(row.seq, { replyTokenUsed: true });
+    }
+    if (outcome.kind === 'reply_token_invalid') continue;
+    if (outcome.kind === 'retry') {
+      return {
+        kind: 'retry',
+        status: outcome.status,
+        ...(outcome.retryAfterMs ? { retryAfterMs: outcome.retryAfterMs } : {}),
+        detail: response.body.slice(0, 200),
+      };
+    }
+    if (outcome.kind === 'permanent')
+      return { kind: 'permanent', status: outcome.status, detail: outcome.detail };
+    sent += request.parts;
+    store.update(row.seq, { partsSent: sent });
+  }
+  return { kind: 'done' };
+}
+
+async function buildRequest(bot: BotConfig, input: SendInput, lineReply: boolean): Promise<OutboundRequest> {
+  switch (bot.platform) {
+    case 'telegram':
+      return telegramRequest(input);
+    case 'whatsapp':
+      return whatsappRequest(input);
+    case 'messenger':
+      return messengerRequest(input);
+    case 'line':
+      return lineReply
+        ? lineReplyRequest(input)
+        : linePushRequest(input, await lineRetryKey(input.target.eventId, input.offset));
+  }
+}

@@ -1,0 +1,115 @@
+import { mintInternalToken } from '../../workers/auth/internal-token.ts';
+import type { Env } from '../../workers/env.ts';
+import { apiBase, secretValue } from '../../workers/im/bots.ts';
+import type { OutboundRequest } from '../../workers/im/send/types.ts';
+import type { BotConfig } from '../../workers/im/types.ts';
+import type { ConversationConfig } from './config.ts';
+import type { CallResult, CompletionCall, ConversationPorts, SendResponse } from './ports.ts';
+
+/**
+ * The production ports: the model is called through the gateway's own pipeline (SELF, acting as the
+ * bot's API key at priority `high`), so IM traffic gets the same auth, limits, admission and dispatch
+ * as any API client; replies go straight to the platform's send API.
+ */
+export function gatewayPorts(env: Env, config: ConversationConfig): ConversationPorts {
+  async function callSelf(
+    bot: BotConfig,
+    chatKey: string,
+    path: string,
+    init: RequestInit,
+    timeoutMs: number,
+  ) {
+    const token = await mintInternalToken(env, bot.keyId, `im:${chatKey}`);
+    return env.SELF.fetch(`https://gateway${path}`, {
+      ...init,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'x-eco-priority': 'high',
+      },
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  }
+
+  return {
+    async complete(call: CompletionCall) {
+      const body = {
+        model: call.model,
+        messages: call.messages,
+        stream: false,
+        user: `im:${call.chatKey}`.slice(0, 256),
+        ...(call.bot.settings.maxTokens ? { max_tokens: call.bot.settings.maxTokens } : {}),
+      };
+      return guarded(async () => {
+        const res = await callSelf(
+          call.bot,
+          call.chatKey,
+          '/v1/chat/completions',
+          { method: 'POST', body: JSON.stringify(body) },
+          config.modelTimeoutMs,
+        );
+        if (!res.ok) return failure(res);
+        const json = (await res.json()) as { choices?: { message?: { content?: unknown } }[] };
+        const content = json.choices?.[0]?.message?.content;
+        return { ok: true as const, content: typeof content === 'string' ? content : '' };
+      });
+    },
+
+    async listModels(bot: BotConfig, chatKey: string) {
+      return guarded(async () => {
+        const res = await callSelf(bot, chatKey, '/v1/models', { method: 'GET' }, config.sendTimeoutMs);
+        if (!res.ok) return failure(res);
+        const json = (await res.json()) as { data?: { id?: unknown; aliases?: unknown }[] };
+        const models = (json.data ?? []).flatMap((m) => [
+          ...(typeof m.id === 'string' ? [m.id] : []),
+          ...(Array.isArray(m.aliases) ? m.aliases.filter((a): a is string => typeof a === 'string') : []),
+        ]);
+        return { ok: true as const, models };
+      });
+    },
+
+    async send(request: OutboundRequest): Promise<SendResponse> {
+      try {
+        const res = await fetch(request.url, {
+          method: 'POST',
+          headers: request.headers,
+          body: request.body,
+          signal: AbortSignal.timeout(config.sendTimeoutMs),
+        });
+        return { status: res.status, body: await res.text(), headers: res.headers };
+      } catch {
+        return { status: 0, body: 'network error or timeout', headers: new Headers() };
+      }
+    },
+
+    secret: (name) => secretValue(env, name),
+    apiBase: (bot) => apiBase(env, bot),
+  };
+}
+
+async function guarded<T>(run: () => Promise<CallResult<T>>): Promise<CallResult<T>> {
+  try {
+    return await run();
+  } catch (err) {
+    const code = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network_error';
+    return { ok: false, retryable: true, status: 0, code };
+  }
+}
+
+async function failure(
+  res: Response,
+): Promise<{ ok: false; retryable: boolean; status: number; code: string; retryAfterMs?: number }> {
+  let code = `http_${res.status}`;
+  try {
+    const json = (await res.json()) as { error?: { code?: unknown } };
+    if (typeof json.error?.code === 'string') code = json.error.code;
+  } catch {
+    // not the gateway's error shape
+  }
+  const ms = Number(res.headers.get('retry-after-ms'));
+  const seconds = Number(res.headers.get('retry-after'));
+  const retryAfterMs =
+    Number.isFinite(ms) && ms > 0 ? ms : Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+  const retryable = res.status === 429 || res.status === 408 || res.status >= 500;
+  return { ok: false, retryable, status: res.status, code, ...(retryAfterMs ? { retryAfterMs } : {}) };
+}

@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** One call the gateway made to a platform send API. */
+export interface FakeCall {
+  platform: string;
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown>;
+}
+
+export interface ImFake {
+  url: string;
+  calls: FakeCall[];
+  /** Answer the next `count` calls of a platform with this status. */
+  failNext(platform: string, count: number, status?: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * A local stand-in for the four platforms' send APIs (`/<platform>/...` on 127.0.0.1): it records every
+ * call and answers like the platform does on success, or with injected failures.
+ */
+export async function startImFake(): Promise<ImFake> {
+  const calls: FakeCall[] = [];
+  const failures = new Map<string, { count: number; status: number }>();
+  const server: Server = createServer((req, res) => void handle(req, res));
+
+  async function handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const platform = url.pathname.split('/')[1] ?? '';
+    let body: Record<string, unknown> = {};
+    try {
+      body = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+    } catch {
+      body = { raw: text };
+    }
+    calls.push({
+      platform,
+      method: req.method ?? '',
+      path: `${url.pathname}${url.search}`,
+      headers: req.headers,
+      body,
+    });
+    const failure = failures.get(platform);
+    if (failure && failure.count > 0) {
+      failure.count--;
+      res.writeHead(failure.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok: false, error: 'injected failure' }));
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(
+      JSON.stringify(
+        platform === 'telegram' ? { ok: true, result: { message_id: calls.length } } : { ok: true },
+      ),
+    );
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    calls,
+    failNext(platform, count, status = 500) {
+      failures.set(platform, { count, status });
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,300 @@
+import { createHmac } from 'node:crypto';
+import OpenAI from 'openai';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type ImFake, startImFake } from './helpers/im-fake.ts';
+import { clearFaults, type RunningStack, setFault, startStack } from './helpers/stack.ts';
+
+// The dev seed's bots (`dev` on each platform) and their fixed local secrets (scripts/lib/seeds/im-bots.mjs).
+const SECRET = (platform: string) => `dev-${platform}-webhook-secret`;
+const MAX_CHARS = 60;
+
+let fake: ImFake;
+let stack: RunningStack;
+let client: OpenAI;
+
+beforeAll(async () => {
+  fake = await startImFake();
+  stack = await startStack({
+    env: { ECO_IM_FAKE_URL: fake.url, ECO_IM_DEV_MAX_MESSAGE_CHARS: String(MAX_CHARS) },
+    vars: { ECO_IM_RETRY_BASE_MS: '100', ECO_IM_RETRY_MAX_MS: '400', ECO_IM_CHAT_BURST: '20' },
+  });
+  client = new OpenAI({ baseURL: `${stack.gateway}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
+}, 180_000);
+
+afterAll(async () => {
+  await stack?.stop({ removeState: true });
+  await fake?.close();
+});
+
+async function post(platform: string, body: unknown, signed = true) {
+  const raw = JSON.stringify(body);
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (signed && platform === 'telegram') headers['x-telegram-bot-api-secret-token'] = SECRET(platform);
+  if (signed && platform === 'line') {
+    headers['x-line-signature'] = createHmac('sha256', SECRET(platform)).update(raw).digest('base64');
+  }
+  if (signed && (platform === 'whatsapp' || platform === 'messenger')) {
+    headers['x-hub-signature-256'] =
+      `sha256=${createHmac('sha256', SECRET(platform)).update(raw).digest('hex')}`;
+  }
+  return fetch(`${stack.gateway}/webhooks/${platform}/dev`, { method: 'POST', headers, body: raw });
+}
+
+const telegram = (updateId: number, chatId: number, text: string) => ({
+  update_id: updateId,
+  message: {
+    message_id: updateId,
+    from: { id: chatId, is_bot: false },
+    chat: { id: chatId, type: 'private' },
+    date: Math.floor(Date.now() / 1000),
+    text,
+  },
+});
+
+const telegramCalls = (chatId: number) =>
+  fake.calls.filter((c) => c.platform === 'telegram' && c.body.chat_id === chatId);
+const squash = (text: string) => text.replace(/\s+/g, '');
+
+/** What the emulated model answers to a fresh chat's first message (deterministic). */
+async function expectedAnswer(text: string): Promise<string> {
+  const completion = await client.chat.completions.create({
+    model: 'dev-vllm',
+    messages: [{ role: 'user', content: text }],
+  });
+  return completion.choices[0]?.message.content ?? '';
+}
+
+describe('IM webhooks end to end (local platform fake + emulator)', () => {
+  it('answers a Telegram message exactly once although the webhook is delivered four times, split at the limit', async () => {
+    const update = telegram(1001, 501, 'Tell me about edge gateways');
+    for (let i = 0; i < 4; i++) expect((await post('telegram', update)).status).toBe(200);
+    // A later message in the same chat is answered after the first: once it is in, any duplicate would be too.
+    expect((await post('telegram', telegram(1002, 501, 'And then?'))).status).toBe(200);
+    await vi.waitFor(
+      () =>
+        expect(
+          telegramCalls(501).some(
+            (c) =>
+              c.body.reply_parameters !== undefined &&
+              (c.body.reply_parameters as { message_id: number }).message_id === 1002,
+          ),
+        ).toBe(true),
+      {
+        timeout: 30_000,
+        interval: 100,
+      },
+    );
+    await vi.waitFor(async () => {
+      const calls = telegramCalls(501);
+      const quoted = calls.map(
+        (c) => (c.body.reply_parameters as { message_id?: number } | undefined)?.message_id,
+      );
+      expect(quoted.filter((q) => q !== undefined)).toEqual([1001, 1002]);
+    });
+    const calls = telegramCalls(501);
+    const secondStart = calls.findIndex(
+      (c) => (c.body.reply_parameters as { message_id?: number } | undefined)?.message_id === 1002,
+    );
+    const first = calls.slice(0, secondStart).map((c) => c.body.text as string);
+    expect(first.length).toBeGreaterThan(1);
+    for (const part of first) expect(part.length).toBeLessThanOrEqual(MAX_CHARS);
+    expect(squash(first.join(''))).toBe(squash(await expectedAnswer('Tell me about edge gateways')));
+    expect(calls[0]!.path).toBe('/telegram/botdev-telegram-access-token/sendMessage');
+  });
+
+  it('answers several messages of one chat in arrival order', async () => {
+    for (let i = 0; i < 4; i++)
+      expect((await post('telegram', telegram(2000 + i, 502, `question ${i}`))).status).toBe(200);
+    await vi.waitFor(
+      () => {
+        const quoted = telegramCalls(502)
+          .map((c) => (c.body.reply_parameters as { message_id?: number } | undefined)?.message_id)
+          .filter((q) => q !== undefined);
+        expect(quoted).toEqual([2000, 2001, 2002, 2003]);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+  });
+
+  it('answers every message of a WhatsApp batch and ignores its status receipts', async () => {
+    const message = (id: string, from: string, body: string) => ({
+      from,
+      id,
+      timestamp: String(Math.floor(Date.now() / 1000)),
+      type: 'text',
+      text: { body },
+    });
+    const batch = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'WABA',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550000000', phone_number_id: 'PNID' },
+                messages: [
+                  message('wamid.E1', '4911', 'hallo'),
+                  message('wamid.E2', '4922', 'hej'),
+                  message('wamid.E3', '4911', 'noch was'),
+                ],
+                statuses: [{ id: 'wamid.OLD', status: 'read', timestamp: '1', recipient_id: '4911' }],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const res = await post('whatsapp', batch);
+    expect(await res.json()).toMatchObject({ queued: 3, ignored: 1 });
+    await vi.waitFor(
+      () => {
+        const quoted = fake.calls
+          .filter((c) => c.platform === 'whatsapp')
+          .map((c) => (c.body.context as { message_id?: string } | undefined)?.message_id)
+          .filter(Boolean);
+        expect(new Set(quoted)).toEqual(new Set(['wamid.E1', 'wamid.E2', 'wamid.E3']));
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    const wa = fake.calls.filter((c) => c.platform === 'whatsapp');
+    expect(wa[0]!.path).toBe('/whatsapp/v23.0/PNID/messages');
+    expect(wa[0]!.headers.authorization).toBe('Bearer dev-whatsapp-access-token');
+    const to4911 = wa
+      .filter((c) => c.body.to === '4911')
+      .map((c) => (c.body.context as { message_id?: string } | undefined)?.message_id)
+      .filter(Boolean);
+    expect(to4911).toEqual(['wamid.E1', 'wamid.E3']);
+  });
+
+  it('answers LINE with the reply API and Messenger with the Send API', async () => {
+    const line = {
+      destination: 'Ubot',
+      events: [
+        {
+          type: 'message',
+          mode: 'active',
+          timestamp: Date.now(),
+          source: { type: 'user', userId: 'Ue2e' },
+          webhookEventId: '01E2ELINE',
+          deliveryContext: { isRedelivery: false },
+          replyToken: 'e2e-reply-token',
+          message: { id: '1', type: 'text', text: 'konnichiwa' },
+        },
+      ],
+    };
+    const messenger = {
+      object: 'page',
+      entry: [
+        {
+          id: 'PAGE',
+          time: Date.now(),
+          messaging: [
+            {
+              sender: { id: 'PSIDE2E' },
+              recipient: { id: 'PAGE' },
+              timestamp: Date.now(),
+              message: { mid: 'm.e2e', text: 'hello page' },
+            },
+          ],
+        },
+      ],
+    };
+    expect((await post('line', line)).status).toBe(200);
+    expect((await post('messenger', messenger)).status).toBe(200);
+    await vi.waitFor(
+      () => {
+        expect(
+          fake.calls.some(
+            (c) => c.path === '/line/v2/bot/message/reply' && c.body.replyToken === 'e2e-reply-token',
+          ),
+        ).toBe(true);
+        expect(
+          fake.calls.some(
+            (c) => c.platform === 'messenger' && (c.body.recipient as { id: string }).id === 'PSIDE2E',
+          ),
+        ).toBe(true);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    const fb = fake.calls.find((c) => c.platform === 'messenger')!;
+    expect(fb.path).toBe('/messenger/v23.0/PAGE/messages?access_token=dev-messenger-access-token');
+    expect(fb.body.messaging_type).toBe('RESPONSE');
+  });
+
+  it('rejects unsigned and forged webhooks and unknown bots', async () => {
+    expect((await post('telegram', telegram(3000, 503, 'x'), false)).status).toBe(401);
+    const forged = await fetch(`${stack.gateway}/webhooks/line/dev`, {
+      method: 'POST',
+      headers: { 'x-line-signature': createHmac('sha256', 'wrong').update('{}').digest('base64') },
+      body: '{}',
+    });
+    expect(forged.status).toBe(401);
+    expect(
+      (await fetch(`${stack.gateway}/webhooks/telegram/nobody`, { method: 'POST', body: '{}' })).status,
+    ).toBe(404);
+    const handshake = await fetch(
+      `${stack.gateway}/webhooks/whatsapp/dev?hub.mode=subscribe&hub.verify_token=dev-whatsapp-verify-token&hub.challenge=42`,
+    );
+    expect(await handshake.text()).toBe('42');
+  });
+
+  it('retries a platform outage and still delivers once', async () => {
+    fake.failNext('telegram', 2, 502);
+    expect((await post('telegram', telegram(4000, 504, 'flaky platform'))).status).toBe(200);
+    await vi.waitFor(
+      () => {
+        const ok = telegramCalls(504);
+        expect(ok.length).toBeGreaterThanOrEqual(3);
+        expect((ok.at(-1)!.body.text as string).length).toBeGreaterThan(0);
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    const texts = telegramCalls(504).map((c) => c.body.text as string);
+    // The first two attempts of part one failed; every part then went out exactly once.
+    expect(texts[0]).toBe(texts[1]);
+    expect(texts[1]).toBe(texts[2]);
+    expect(new Set(texts.slice(2)).size).toBe(texts.length - 2);
+  });
+
+  it('shows the IM counters on /metrics', async () => {
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${stack.gateway}/metrics`, {
+          headers: { authorization: `Bearer ${stack.apiKey}` },
+        });
+        const text = await res.text();
+        expect(text).toMatch(/im_replies_total\{bot="dev",outcome="answered",platform="telegram"\} \d+/);
+        expect(text).toMatch(/im_events_total\{bot="dev",kind="duplicate",platform="telegram"\} 3/);
+        expect(text).toMatch(
+          /im_webhook_requests_total\{bot="dev",platform="telegram",result="missing_signature"\} 1/,
+        );
+        expect(text).toMatch(/im_reply_failures_total\{bot="dev",platform="telegram",stage="send"\} 2/);
+      },
+      { timeout: 10_000, interval: 250 },
+    );
+  });
+
+  it('answers with an apology when the model stays down', async () => {
+    await setFault(stack, { engine: 'vllm', mode: 'status', status: 500 });
+    try {
+      expect((await post('telegram', telegram(5000, 505, 'is anyone there?'))).status).toBe(200);
+      await vi.waitFor(
+        // The apology is split at the bot's limit like any answer.
+        () =>
+          expect(telegramCalls(505).map((c) => c.body.text)).toEqual([
+            'Sorry, I could not answer that message right now.',
+            'Please try again in a little while.',
+          ]),
+        {
+          timeout: 45_000,
+          interval: 200,
+        },
+      );
+    } finally {
+      await clearFaults(stack);
+    }
+  });
+});

@@ -1,0 +1,89 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import { mockOrigin } from '../helpers/origin-mock.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
+
+export function completion(content: string) {
+  return Response.json({
+    id: 'chatcmpl-im',
+    object: 'chat.completion',
+    created: 1,
+    model: 'engine',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop', logprobs: null }],
+    usage: { prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 },
+  });
+}
+
+/** An API key, an engine pool on a mocked origin, and a model routed to it. */
+export async function seedModelBackend(keyId: string, host: string, model: string, allowedModels?: string[]) {
+  await seedKey({ id: keyId, ...(allowedModels ? { allowedModels } : {}) });
+  await seedPool(
+    {
+      name: `${model}-pool`,
+      protocol: 'vllm',
+      origins: [{ id: 'o1', url: `http://${host}`, capacity: 8, weight: 1 }],
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 2 },
+      // Outage tests need every failure to reach the Conversation, not an open circuit.
+      breaker: { consecutiveFailures: 1000, failureRate: 1, minRequests: 100_000 },
+      health: { enabled: false },
+    } as Parameters<typeof seedPool>[0],
+    model,
+  );
+}
+
+export interface ModelCall {
+  messages: { role: string; content: string }[];
+  model: string;
+}
+
+/** The mocked engine: records prompts and answers with `answer(call)`. */
+export function mockModel(host: string, answer: (call: ModelCall) => Response | Promise<Response>) {
+  const calls: ModelCall[] = [];
+  mockOrigin(host, async (req) => {
+    if (req.method !== 'POST') return Response.json({});
+    const call = (await req.json()) as ModelCall;
+    calls.push(call);
+    return answer(call);
+  });
+  return calls;
+}
+
+export interface SentCall {
+  url: string;
+  headers: Headers;
+  body: Record<string, unknown>;
+}
+
+/** A mocked platform send API that records every call. */
+export function mockSendApi(
+  host: string,
+  answer: (call: SentCall) => Response = () => Response.json({ ok: true }),
+) {
+  const sent: SentCall[] = [];
+  mockOrigin(host, async (req) => {
+    const call = { url: req.url, headers: req.headers, body: (await req.json()) as Record<string, unknown> };
+    sent.push(call);
+    return answer(call);
+  });
+  return sent;
+}
+
+export const lastUser = (call: ModelCall) => call.messages.at(-1)?.content;
+
+export function conversation(chatKey: string) {
+  return env.CONVERSATION.getByName(chatKey);
+}
+
+/** Messages still waiting in a chat's inbox. */
+export function backlog(chatKey: string): Promise<number> {
+  return runInDurableObject(conversation(chatKey), (_instance, state) =>
+    Number(state.storage.sql.exec('SELECT COUNT(*) AS n FROM inbox').one().n),
+  );
+}
+
+export async function counter(metric: string, labels: string): Promise<number> {
+  const row = await env.DB.prepare('SELECT value FROM im_counters WHERE metric = ? AND labels = ?')
+    .bind(metric, labels)
+    .first<{ value: number }>();
+  return row?.value ?? 0;
+}

@@ -1,0 +1,42 @@
+/** Chat commands. Telegram appends `@botname` in groups (`/model@eco_bot x`); that suffix is dropped. */
+export type ChatCommand =
+  | { name: 'help' }
+  | { name: 'reset' }
+  | { name: 'model'; model: string | undefined }
+  | { name: 'unknown'; command: string };
+
+export function parseCommand(text: string): ChatCommand | undefined {
+  const match = /^\/([A-Za-z_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) return undefined;
+  const name = match[1]!.toLowerCase();
+  const arg = match[2]?.trim() || undefined;
+  if (name === 'help' || name === 'start') return { name: 'help' };
+  if (name === 'reset') return { name: 'reset' };
+  if (name === 'model') return { name: 'model', model: arg?.split(/\s+/)[0] };
+  return { name: 'unknown', command: name };
+}
+
+export function helpText(model: string): string {
+  return [
+    'Send a message and I answer with an AI model.',
+    '/reset clears the conversation history.',
+    '/model shows the current model and the ones you can choose; /model <id> switches.',
+    '/help shows this message.',
+    `Current model: ${model}.`,
+  ].join('\n');
+}
+
+export const MESSAGES = {
+  reset: 'Conversation cleared. Start again whenever you like.',
+  apology: 'Sorry, I could not answer that message right now. Please try again in a little while.',
+  rateLimited: 'You are sending messages faster than I can answer. Please wait a moment and try again.',
+  empty: 'I have no answer to that.',
+  unknownCommand: (command: string) => `Unknown command /${command}. Send /help for the list.`,
+  modelSet: (model: string) => `Model set to ${model}.`,
+  modelList: (current: string, models: string[]) =>
+    `Current model: ${current}.\nAvailable: ${models.length > 0 ? models.join(', ') : '(none)'}.\nSend /model <id> to switch.`,
+  modelUnknown: (model: string, models: string[]) =>
+    `The model ${model} is not available here. Choose one of: ${models.length > 0 ? models.join(', ') : '(none)'}.`,
+  modelUnavailable: (model: string) =>
+    `The model ${model} is not available for this chat any more. Send /model to choose another.`,
+} as const;

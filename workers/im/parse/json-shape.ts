@@ -1,0 +1,21 @@
+/** Tolerant readers for webhook JSON: a field of the wrong type reads as absent, never throws. */
+export type Json = Record<string, unknown>;
+
+export function obj(value: unknown): Json | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Json) : undefined;
+}
+
+export function arr(value: unknown): unknown[] {
+  return Array.isArray(value) ? value : [];
+}
+
+export function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** Ids arrive as numbers (Telegram) or strings (everyone else); both become strings. */
+export function id(value: unknown): string | undefined {
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}

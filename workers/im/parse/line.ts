@@ -1,0 +1,53 @@
+import type { ImEvent } from '../types.ts';
+import { arr, id, obj, str } from './json-shape.ts';
+
+/** Reply tokens of the console's old Verify call: replying to them always fails. */
+const DUMMY_REPLY_TOKENS = new Set(['00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff']);
+
+/**
+ * LINE webhooks carry `events[]` (empty for the console's Verify call). Text messages in active mode
+ * are answered; follows, joins, postbacks, standby-mode events and the rest are acknowledged.
+ */
+export function parseLine(body: unknown): ImEvent[] {
+  const root = obj(body);
+  const destination = str(root?.destination);
+  const events: ImEvent[] = [];
+  for (const item of arr(root?.events)) {
+    const event = obj(item);
+    if (!event) continue;
+    const source = obj(event.source);
+    const message = obj(event.message);
+    const chatId = id(source?.groupId) ?? id(source?.roomId) ?? id(source?.userId) ?? '';
+    const eventId = str(event.webhookEventId) ?? id(message?.id);
+    if (!eventId) continue;
+    const replyToken = str(event.replyToken);
+    const base = {
+      eventId,
+      chatId,
+      userId: id(source?.userId) ?? chatId,
+      timestampMs: typeof event.timestamp === 'number' ? event.timestamp : 0,
+      ...(destination ? { channelId: destination } : {}),
+    };
+    const type = str(event.type) ?? 'unknown';
+    const text = type === 'message' && message?.type === 'text' ? str(message.text) : undefined;
+    let reason: string | undefined;
+    if (event.mode === 'standby') reason = 'standby';
+    else if (type !== 'message') reason = type;
+    else if (text === undefined || text.trim() === '') reason = `message:${str(message?.type) ?? 'unknown'}`;
+    else if (replyToken && DUMMY_REPLY_TOKENS.has(replyToken)) reason = 'verify';
+    else if (!chatId) reason = 'no_source';
+    if (reason !== undefined || text === undefined) {
+      events.push({ ...base, kind: 'ignored', reason: reason ?? 'unknown' });
+      continue;
+    }
+    const messageId = id(message?.id);
+    events.push({
+      ...base,
+      kind: 'text',
+      text,
+      ...(replyToken ? { replyToken } : {}),
+      ...(messageId ? { messageId } : {}),
+    });
+  }
+  return events;
+}

@@ -1,0 +1,45 @@
+import type { ImEvent } from '../types.ts';
+import { arr, id, obj, str } from './json-shape.ts';
+
+/**
+ * Messenger webhooks batch `entry[] × messaging[]`; every item is read. Echoes of the page's own
+ * messages, deliveries, reads, edits, reactions, postbacks and attachments are acknowledged only.
+ */
+export function parseMessenger(body: unknown): ImEvent[] {
+  const events: ImEvent[] = [];
+  for (const entry of arr(obj(body)?.entry)) {
+    for (const item of arr(obj(entry)?.messaging)) {
+      const messaging = obj(item);
+      if (!messaging) continue;
+      const chatId = id(obj(messaging.sender)?.id) ?? '';
+      const channelId = id(obj(messaging.recipient)?.id);
+      const timestampMs = typeof messaging.timestamp === 'number' ? messaging.timestamp : 0;
+      const message = obj(messaging.message);
+      const mid = str(message?.mid);
+      const base = { chatId, userId: chatId, timestampMs, ...(channelId ? { channelId } : {}) };
+      if (!message || !mid) {
+        const kind = ['delivery', 'read', 'postback', 'reaction', 'message_edit', 'optin', 'referral'].find(
+          (k) => k in messaging,
+        );
+        events.push({
+          ...base,
+          eventId: `${kind ?? 'other'}:${chatId}:${timestampMs}`,
+          kind: 'ignored',
+          reason: kind ?? 'other',
+        });
+        continue;
+      }
+      const text = str(message.text);
+      let reason: string | undefined;
+      if (message.is_echo === true) reason = 'echo';
+      else if (text === undefined || text.trim() === '') reason = 'attachment';
+      else if (!chatId) reason = 'no_sender';
+      if (reason !== undefined || text === undefined) {
+        events.push({ ...base, eventId: mid, kind: 'ignored', reason: reason ?? 'unknown' });
+        continue;
+      }
+      events.push({ ...base, eventId: mid, kind: 'text', text, messageId: mid });
+    }
+  }
+  return events;
+}

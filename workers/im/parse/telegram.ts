@@ -1,0 +1,45 @@
+import type { ImEvent } from '../types.ts';
+import { id, obj, str } from './json-shape.ts';
+
+/** Update kinds other than `message` that Telegram may send; acknowledged, never answered. */
+const OTHER_KINDS = [
+  'edited_message',
+  'channel_post',
+  'edited_channel_post',
+  'business_message',
+  'callback_query',
+  'my_chat_member',
+  'chat_member',
+  'message_reaction',
+  'poll',
+];
+
+/** A Telegram Update carries `update_id` and at most one payload. */
+export function parseTelegram(body: unknown): ImEvent[] {
+  const update = obj(body);
+  const eventId = id(update?.update_id);
+  if (!update || !eventId) return [];
+  const message = obj(update.message);
+  if (!message) {
+    const kind = OTHER_KINDS.find((k) => k in update) ?? 'other';
+    return [{ eventId, kind: 'ignored', chatId: '', userId: '', timestampMs: 0, reason: kind }];
+  }
+  const chat = obj(message.chat);
+  const from = obj(message.from);
+  const chatId = id(chat?.id) ?? '';
+  const base = {
+    eventId,
+    chatId,
+    userId: id(from?.id) ?? chatId,
+    timestampMs: (typeof message.date === 'number' ? message.date : 0) * 1000,
+  };
+  const text = str(message.text);
+  if (!chatId || text === undefined || text.trim() === '') {
+    // Service messages (joins, leaves), media without text.
+    const reason = 'new_chat_members' in message || 'left_chat_member' in message ? 'join' : 'non_text';
+    return [{ ...base, kind: 'ignored', reason }];
+  }
+  if (from?.is_bot === true) return [{ ...base, kind: 'ignored', reason: 'from_bot' }];
+  const messageId = id(message.message_id);
+  return [{ ...base, kind: 'text', text, ...(messageId ? { messageId } : {}) }];
+}

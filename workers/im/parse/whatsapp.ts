@@ -1,0 +1,52 @@
+import type { ImEvent } from '../types.ts';
+import { arr, id, obj, str } from './json-shape.ts';
+
+/**
+ * WhatsApp Cloud API notifications batch `entry[] × changes[] × messages[]`; every item is read.
+ * Status receipts, errors and non-text messages are acknowledged and ignored.
+ */
+export function parseWhatsApp(body: unknown): ImEvent[] {
+  const events: ImEvent[] = [];
+  for (const entry of arr(obj(body)?.entry)) {
+    for (const change of arr(obj(entry)?.changes)) {
+      const value = obj(obj(change)?.value);
+      if (!value) continue;
+      const channelId = str(obj(value.metadata)?.phone_number_id);
+      for (const status of arr(value.statuses)) {
+        const s = obj(status);
+        events.push({
+          eventId: `status:${str(s?.id) ?? ''}:${str(s?.status) ?? ''}`,
+          kind: 'ignored',
+          chatId: str(s?.recipient_id) ?? '',
+          userId: '',
+          timestampMs: Number(s?.timestamp ?? 0) * 1000 || 0,
+          reason: 'status',
+        });
+      }
+      for (const item of arr(value.messages)) {
+        const message = obj(item);
+        const eventId = str(message?.id);
+        if (!message || !eventId) continue;
+        const phone = id(message.from);
+        // Business-scoped user ids key the conversation when present; the phone number addresses replies.
+        const chatId = id(message.from_user_id) ?? phone ?? '';
+        const base = {
+          eventId,
+          chatId,
+          userId: chatId,
+          address: phone ?? chatId,
+          messageId: eventId,
+          timestampMs: Number(message.timestamp ?? 0) * 1000 || 0,
+          ...(channelId ? { channelId } : {}),
+        };
+        const text = message.type === 'text' ? str(obj(message.text)?.body) : undefined;
+        if (!chatId || text === undefined || text.trim() === '') {
+          events.push({ ...base, kind: 'ignored', reason: `type:${str(message.type) ?? 'unknown'}` });
+        } else {
+          events.push({ ...base, kind: 'text', text });
+        }
+      }
+    }
+  }
+  return events;
+}
