@@ -1,3 +1,154 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { Job } from '../../schemas/jobs.ts';
+import type { Env } from '../../workers/env.ts';
+import { callbackSender } from './callback-sender.ts';
+import { jobSettings } from './config.ts';
+import { type CallbackSender, type EngineConfig, type Executor, JobEngine } from './job-engine.ts';
+import { type Idempotency, type JobRow, JobStore, type NewJob, type StoredStatus } from './job-store.ts';
+import { jobView } from './job-view.ts';
+import { selfExecutor } from './self-executor.ts';
+import { migrate } from './sql.ts';
 
-export class JobQueue extends DurableObject {}
+export type SubmitInput = Omit<NewJob, 'id'> & { idempotency?: Idempotency };
+export type SubmitResult =
+  | { ok: true; job: Job; replayed: boolean }
+  | { ok: false; reason: 'idempotency_conflict'; jobId: string };
+export type CancelResult =
+  | { ok: true; job: Job; previous: StoredStatus }
+  | { ok: false; reason: 'not_found' }
+  | { ok: false; reason: 'not_cancellable'; job: Job };
+export type ReplayResult = { ok: true; job: Job } | { ok: false; reason: 'not_found' | 'not_failed' };
+
+export interface ListInput {
+  /** null: every tenant (admin). */
+  tenant: string | null;
+  statuses: StoredStatus[] | null;
+  limit: number;
+  before: { createdAt: number; id: string } | null;
+}
+
+/** Test seams: swap how attempts run and callbacks are sent, or the engine settings. */
+export interface JobQueueHooks {
+  execute?: Executor;
+  sendCallback?: CallbackSender;
+  config?: Partial<EngineConfig>;
+}
+
+/** A long drain stops claiming after this long; alarms have a 15-minute wall-clock limit. */
+const DRAIN_BUDGET_MS = 10 * 60_000;
+
+/**
+ * One shard of one tenant's jobs (`jobs:<tenant>:<shard>`), in SQLite. A thin shell: `JobStore` keeps
+ * the bookkeeping, `JobEngine` schedules; this class wires storage, alarms and RPC. On start it puts
+ * jobs that were running back in the queue and re-arms the alarm, so work resumes after a restart.
+ */
+export class JobQueue extends DurableObject<Env> {
+  readonly #store: JobStore;
+  #engine: JobEngine;
+  #hooks: JobQueueHooks = {};
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#store = new JobStore(ctx.storage.sql, Date.now);
+    this.#engine = this.#buildEngine();
+    ctx.blockConcurrencyWhile(async () => {
+      migrate(ctx.storage.sql);
+      this.#store.recoverInterrupted();
+      // Re-arm when no alarm is set, or when work (jobs put back in the queue just now) is due sooner.
+      const alarm = await ctx.storage.getAlarm();
+      const next = this.#store.nextWake(this.#config().retentionMs, { readyCounts: true });
+      if (next !== null && (alarm === null || next < alarm)) await ctx.storage.setAlarm(next);
+    });
+  }
+
+  #config(): EngineConfig {
+    const s = jobSettings(this.env);
+    return {
+      concurrency: s.concurrency,
+      retry: { baseMs: s.retryBaseMs, maxMs: s.retryMaxMs },
+      callbackConcurrency: 2,
+      callbackMaxAttempts: s.callbackMaxAttempts,
+      callbackBackoff: { baseMs: s.callbackRetryBaseMs, maxMs: 600_000 },
+      callbackTimeoutMs: s.callbackTimeoutMs,
+      retentionMs: s.retentionMs,
+      budgetMs: DRAIN_BUDGET_MS,
+      ...this.#hooks.config,
+    };
+  }
+
+  #buildEngine(): JobEngine {
+    const secret = () => {
+      const value = this.env.ECO_JOB_CALLBACK_SECRET;
+      return typeof value === 'string' && value.length > 0 ? value : undefined;
+    };
+    return new JobEngine({
+      store: this.#store,
+      execute: this.#hooks.execute ?? selfExecutor(this.env),
+      sendCallback: this.#hooks.sendCallback ?? callbackSender(secret),
+      config: this.#config(),
+      now: Date.now,
+      random: Math.random,
+    });
+  }
+
+  /** Wake the scheduler: the running drain if there is one, else an alarm now. */
+  async #kick(): Promise<void> {
+    if (this.#engine.active) this.#engine.kick();
+    else await this.ctx.storage.setAlarm(Date.now());
+  }
+
+  #owned(row: JobRow | undefined, tenant: string | null): row is JobRow {
+    return row !== undefined && (tenant === null || row.tenant === tenant);
+  }
+
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const { idempotency, ...job } = input;
+    const id = `job_${this.ctx.id.toString()}_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
+    const result = this.#store.enqueue({ ...job, id }, idempotency);
+    if (result.kind === 'conflict') return { ok: false, reason: 'idempotency_conflict', jobId: result.jobId };
+    if (result.kind === 'created') await this.#kick();
+    return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };
+  }
+
+  async get(id: string, tenant: string | null): Promise<Job | null> {
+    const row = this.#store.get(id);
+    return this.#owned(row, tenant) ? jobView(row) : null;
+  }
+
+  async list(input: ListInput): Promise<Job[]> {
+    return this.#store.list(input).map(jobView);
+  }
+
+  async cancel(id: string, tenant: string | null): Promise<CancelResult> {
+    if (!this.#owned(this.#store.get(id), tenant)) return { ok: false, reason: 'not_found' };
+    const previous = this.#engine.cancel(id);
+    const row = this.#store.get(id)!;
+    if (previous === undefined) return { ok: false, reason: 'not_cancellable', job: jobView(row) };
+    // The callback (if any) is due now.
+    if (row.callback_status === 'pending') await this.#kick();
+    return { ok: true, job: jobView(row), previous };
+  }
+
+  async replay(id: string): Promise<ReplayResult> {
+    if (!this.#store.get(id)) return { ok: false, reason: 'not_found' };
+    if (!this.#store.replay(id)) return { ok: false, reason: 'not_failed' };
+    await this.#kick();
+    return { ok: true, job: jobView(this.#store.get(id)!) };
+  }
+
+  override async alarm(): Promise<void> {
+    const next = await this.#engine.drain();
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+
+  /** Test seam (not routed anywhere): replace the executor, the callback sender or settings. */
+  setHooks(hooks: JobQueueHooks): void {
+    this.#hooks = hooks;
+    this.#engine = this.#buildEngine();
+  }
+
+  /** Test seam: ids of attempts in flight in this instance. */
+  inFlight(): string[] {
+    return this.#engine.inFlight();
+  }
+}

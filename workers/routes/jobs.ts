@@ -1,4 +1,270 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { jobSettings } from '../../durable-objects/job-queue/config.ts';
+import type { StoredStatus } from '../../durable-objects/job-queue/job-store.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { CreateJobRequest, Job, JobList, JobStatus } from '../../schemas/jobs.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
+import { numberVar } from '../env.ts';
+import { readJsonBody } from '../http/json-body.ts';
+import { bodyHash } from '../jobs/canonical-hash.ts';
+import { decodeCursor, encodeCursor, type JobCursor } from '../jobs/cursor.ts';
+import { validateJob } from '../jobs/job-request.ts';
+import {
+  type JobQueueStub,
+  knownShards,
+  pickShard,
+  registerShard,
+  shardStub,
+  stubForJob,
+  tenantShards,
+} from '../jobs/shards.ts';
+import { requireScope } from '../middleware/auth.ts';
 
-export function registerJobRoutes(_app: OpenAPIHono<AppEnv>): void {}
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
+const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+const errors = {
+  400: { description: 'Invalid request', content: json(ErrorResponse) },
+  401: { description: 'Missing or invalid credential', content: json(ErrorResponse) },
+  403: { description: 'Missing the `jobs` scope', content: json(ErrorResponse) },
+};
+const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
+
+function statusesFor(status: string | undefined): StoredStatus[] | null {
+  if (status === undefined || status === '') return null;
+  const parsed = JobStatus.safeParse(status);
+  if (!parsed.success) {
+    throw new EcoError(400, 'invalid_status', `status must be one of ${JobStatus.options.join(', ')}.`, {
+      param: 'status',
+    });
+  }
+  // A job waiting out a retry backoff is still `queued`.
+  return parsed.data === 'queued' ? ['queued', 'waiting'] : [parsed.data];
+}
+
+function listLimit(value: string | undefined): number {
+  if (value === undefined || value === '') return 20;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new EcoError(400, 'invalid_limit', 'limit must be an integer from 1 to 100.', { param: 'limit' });
+  }
+  return n;
+}
+
+/** Newest first across shards: each shard answers its newest `limit + 1`, merged and cut. */
+async function listAcross(
+  stubs: JobQueueStub[],
+  tenant: string | null,
+  statuses: StoredStatus[] | null,
+  limit: number,
+  before: JobCursor | null,
+) {
+  const pages = await Promise.all(stubs.map((s) => s.list({ tenant, statuses, limit: limit + 1, before })));
+  const merged = pages
+    .flat()
+    .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+  const data = merged.slice(0, limit);
+  const last = data.at(-1);
+  const hasMore = merged.length > limit;
+  return {
+    object: 'list' as const,
+    data,
+    has_more: hasMore,
+    next_cursor: hasMore && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
+  };
+}
+
+function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
+  const principal = c.get('principal');
+  const stub = stubForJob(c.env, id, { tenant: principal.tenant, shards: jobSettings(c.env).shards });
+  if (!stub) throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+  return stub;
+}
+
+async function createJob(c: Context<AppEnv>): Promise<Response> {
+  const principal = c.get('principal');
+  const settings = jobSettings(c.env);
+  const raw = await readJsonBody(c.req.raw, numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576));
+  const job = await validateJob(c.env, principal, raw);
+  const key = c.req.header('idempotency-key');
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new EcoError(
+      400,
+      'invalid_idempotency_key',
+      'Idempotency-Key must be 1-255 visible ASCII characters.',
+      {
+        param: 'Idempotency-Key',
+      },
+    );
+  }
+  const scope = key === undefined ? undefined : `${principal.tenant}\n${principal.keyId}\n${key}`;
+  const shard = await pickShard(settings.shards, scope);
+  await registerShard(c.env, principal.tenant, shard);
+  const result = await shardStub(c.env, principal.tenant, shard).submit({
+    tenant: principal.tenant,
+    keyId: principal.keyId,
+    type: job.type,
+    priority: job.priority,
+    model: job.model,
+    request: job.request,
+    metadata: job.metadata,
+    callbackUrl: job.callbackUrl,
+    baseUrl: new URL(c.req.url).origin,
+    timeoutMs: (job.timeoutSeconds ?? settings.defaultTimeoutS) * 1000,
+    maxAttempts: settings.maxAttempts,
+    ...(scope === undefined ? {} : { idempotency: { scope, bodyHash: await bodyHash(raw) } }),
+  });
+  if (!result.ok) {
+    throw new EcoError(
+      409,
+      'idempotency_key_reused',
+      `This Idempotency-Key was already used with a different body (job '${result.jobId}').`,
+      { param: 'Idempotency-Key' },
+    );
+  }
+  const headers: Record<string, string> = { location: result.job.url };
+  if (result.replayed) headers['idempotent-replayed'] = 'true';
+  return c.json(result.job, 202, headers);
+}
+
+export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
+  const security = [{ bearer: [] }];
+  const idParam = z.object({ id: z.string() });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/v1/jobs',
+    summary: 'Submit an async chat or completion job',
+    security,
+    request: {
+      headers: z.object({ 'idempotency-key': z.string().optional() }),
+      body: { content: json(CreateJobRequest), required: true },
+    },
+    responses: {
+      202: {
+        description: 'Queued (or the same job again for a repeated Idempotency-Key)',
+        content: json(Job),
+      },
+      ...errors,
+      404: { description: 'Unknown model', content: json(ErrorResponse) },
+      409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
+    },
+  });
+  app.post('/v1/jobs', requireScope('jobs'), createJob);
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/jobs',
+    summary: "List the tenant's jobs, newest first",
+    security,
+    request: {
+      query: z.object({
+        status: JobStatus.optional(),
+        limit: z.string().optional(),
+        cursor: z.string().optional(),
+      }),
+    },
+    responses: { 200: { description: 'A page of jobs', content: json(JobList) }, ...errors },
+  });
+  app.get('/v1/jobs', requireScope('jobs'), async (c) => {
+    const principal = c.get('principal');
+    const cursor = c.req.query('cursor');
+    const page = await listAcross(
+      tenantShards(c.env, principal.tenant, jobSettings(c.env).shards),
+      principal.tenant,
+      statusesFor(c.req.query('status')),
+      listLimit(c.req.query('limit')),
+      cursor ? decodeCursor(cursor) : null,
+    );
+    return c.json(page, 200);
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/v1/jobs/{id}',
+    summary: 'Get a job: status, result, usage, error, transitions and attempts',
+    security,
+    request: { params: idParam },
+    responses: { 200: { description: 'The job', content: json(Job) }, ...errors, ...notFound },
+  });
+  app.get('/v1/jobs/:id', requireScope('jobs'), async (c) => {
+    const id = c.req.param('id');
+    const job = await jobStub(c, id).get(id, c.get('principal').tenant);
+    if (!job) throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    return c.json(job, 200);
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'delete',
+    path: '/v1/jobs/{id}',
+    summary: 'Cancel a queued or running job (a running one has its origin request aborted)',
+    security,
+    request: { params: idParam },
+    responses: {
+      200: { description: 'The cancelled job', content: json(Job) },
+      ...errors,
+      ...notFound,
+      409: { description: 'The job already finished', content: json(ErrorResponse) },
+    },
+  });
+  app.delete('/v1/jobs/:id', requireScope('jobs'), async (c) => {
+    const id = c.req.param('id');
+    const result = await jobStub(c, id).cancel(id, c.get('principal').tenant);
+    if (result.ok) return c.json(result.job, 200);
+    if (result.reason === 'not_found')
+      throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    throw new EcoError(409, 'job_not_cancellable', `The job already finished (${result.job.status}).`, {
+      param: 'id',
+    });
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/admin/jobs/dead-letter',
+    summary: 'Failed jobs across tenants, newest first (admin)',
+    security,
+    request: {
+      query: z.object({
+        tenant: z.string().optional(),
+        limit: z.string().optional(),
+        cursor: z.string().optional(),
+      }),
+    },
+    responses: { 200: { description: 'A page of failed jobs', content: json(JobList) }, ...errors },
+  });
+  app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
+    const cursor = c.req.query('cursor');
+    const stubs = await knownShards(c.env, c.req.query('tenant') || undefined, 256);
+    const page = await listAcross(
+      stubs,
+      null,
+      ['failed'],
+      listLimit(c.req.query('limit')),
+      cursor ? decodeCursor(cursor) : null,
+    );
+    return c.json(page, 200);
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/admin/jobs/{id}/replay',
+    summary: 'Queue a failed job again with fresh attempts (admin)',
+    security,
+    request: { params: idParam },
+    responses: {
+      202: { description: 'Queued again', content: json(Job) },
+      ...errors,
+      ...notFound,
+      409: { description: 'The job is not failed', content: json(ErrorResponse) },
+    },
+  });
+  app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
+    const id = c.req.param('id');
+    const stub = stubForJob(c.env, id, null);
+    const result = stub ? await stub.replay(id) : ({ ok: false, reason: 'not_found' } as const);
+    if (result.ok) return c.json(result.job, 202);
+    if (result.reason === 'not_found')
+      throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    throw new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });
+  });
+}

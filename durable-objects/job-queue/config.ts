@@ -1,0 +1,37 @@
+/**
+ * Job settings from Worker vars (all optional; defaults in docs/jobs.md). Read by the route (shards,
+ * attempts, timeouts) and by the JobQueue object (concurrency, backoff, retention).
+ */
+export interface JobSettings {
+  shards: number;
+  concurrency: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  defaultTimeoutS: number;
+  retentionMs: number;
+  callbackMaxAttempts: number;
+  callbackRetryBaseMs: number;
+  callbackTimeoutMs: number;
+}
+
+function num(value: unknown, fallback: number, min: number, max: number): number {
+  if (typeof value !== 'string' || value.trim() === '') return fallback;
+  const n = Number(value);
+  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+}
+
+export function jobSettings(env: Record<string, unknown>): JobSettings {
+  return {
+    shards: Math.floor(num(env.ECO_JOB_SHARDS, 4, 1, 256)),
+    concurrency: Math.floor(num(env.ECO_JOB_CONCURRENCY, 4, 1, 6)),
+    maxAttempts: Math.floor(num(env.ECO_JOB_MAX_ATTEMPTS, 4, 1, 20)),
+    retryBaseMs: num(env.ECO_JOB_RETRY_BASE_MS, 2000, 0, 600_000),
+    retryMaxMs: 300_000,
+    defaultTimeoutS: Math.floor(num(env.ECO_JOB_DEFAULT_TIMEOUT_S, 3600, 1, 86_400)),
+    retentionMs: num(env.ECO_JOB_RETENTION_HOURS, 168, 0.001, 24 * 365) * 3_600_000,
+    callbackMaxAttempts: Math.floor(num(env.ECO_JOB_CALLBACK_MAX_ATTEMPTS, 10, 1, 30)),
+    callbackRetryBaseMs: num(env.ECO_JOB_CALLBACK_RETRY_BASE_MS, 2000, 0, 600_000),
+    callbackTimeoutMs: 10_000,
+  };
+}

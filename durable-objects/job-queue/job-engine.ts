@@ -1,0 +1,224 @@
+import type { Job, JobError } from '../../schemas/jobs.ts';
+import { type JobRow, type JobStore, jobError, type StoredStatus } from './job-store.ts';
+import { jobView } from './job-view.ts';
+import { type BackoffPolicy, backoffMs } from './ordering.ts';
+
+/** What one attempt of a job came to. `retryable`: 429, 5xx, network; everything else is final. */
+export type ExecOutcome =
+  | { kind: 'succeeded'; result: unknown; usage: unknown }
+  | { kind: 'failed'; error: JobError; retryable: boolean; retryAfterMs?: number };
+
+/** Runs one attempt of a job through the gateway's pipeline; must settle soon after `signal` aborts. */
+export type Executor = (job: JobRow, signal: AbortSignal) => Promise<ExecOutcome>;
+
+/** POSTs the final job to its callback URL. */
+export type CallbackSender = (
+  job: Job,
+  signal: AbortSignal,
+) => Promise<{ ok: true } | { ok: false; error: string }>;
+
+export interface EngineConfig {
+  /** Jobs running at once in this object. */
+  concurrency: number;
+  retry: BackoffPolicy;
+  callbackConcurrency: number;
+  callbackMaxAttempts: number;
+  callbackBackoff: BackoffPolicy;
+  callbackTimeoutMs: number;
+  retentionMs: number;
+  /** A drain stops claiming after this long (alarms have a wall-clock limit) and asks to be re-run. */
+  budgetMs: number;
+}
+
+export interface EngineDeps {
+  store: JobStore;
+  execute: Executor;
+  sendCallback: CallbackSender;
+  config: EngineConfig;
+  now: () => number;
+  random: () => number;
+}
+
+interface InFlight {
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+/**
+ * The queue's scheduler: claims ready jobs in priority order up to the concurrency limit, runs them,
+ * records each outcome with a guarded transition, retries with backoff, expires, and delivers
+ * callbacks. Abort controllers live only in memory: after a restart nothing is in flight.
+ */
+export class JobEngine {
+  private readonly jobs = new Map<string, InFlight>();
+  private readonly callbacks = new Map<string, Promise<void>>();
+  private wake: (() => void) | null = null;
+  private draining = false;
+
+  private readonly deps: EngineDeps;
+
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
+  }
+
+  get active(): boolean {
+    return this.draining;
+  }
+
+  inFlight(): string[] {
+    return [...this.jobs.keys()];
+  }
+
+  /** Something changed (a submit, a cancel): let a running drain look again now. */
+  kick(): void {
+    this.wake?.();
+  }
+
+  /** Cancel a job; a running one has its origin request aborted. Answers the status it had. */
+  cancel(id: string): StoredStatus | undefined {
+    const previous = this.deps.store.cancel(id);
+    if (previous === 'running') this.jobs.get(id)?.controller.abort('cancelled');
+    return previous;
+  }
+
+  /** Work until nothing is in flight; answers when the object next has something to do. */
+  async drain(): Promise<number | null> {
+    const { store, config, now } = this.deps;
+    if (this.draining) {
+      this.kick();
+      return null;
+    }
+    this.draining = true;
+    const started = now();
+    let budgetLeft = true;
+    try {
+      for (;;) {
+        // Everything due up to `swept` is handled below or cannot act yet (say, a purge that waits for
+        // a pending callback), so wake-up times only count moments after it.
+        const swept = now();
+        this.housekeeping();
+        budgetLeft = swept - started < config.budgetMs;
+        if (budgetLeft) {
+          this.startJobs();
+          this.startCallbacks();
+        }
+        const pending = [...[...this.jobs.values()].map((j) => j.done), ...this.callbacks.values()];
+        if (pending.length === 0) {
+          if (!budgetLeft) return now();
+          return store.nextWake(config.retentionMs, { readyCounts: true, after: swept });
+        }
+        // Sleep until something finishes, a submit/cancel kicks us, or a timed event comes due.
+        const next = store.nextWake(config.retentionMs, { readyCounts: false, after: swept });
+        await new Promise<void>((resolve) => {
+          const timer = next === null ? undefined : setTimeout(resolve, Math.max(1, next - now()));
+          const done = () => {
+            if (timer !== undefined) clearTimeout(timer);
+            resolve();
+          };
+          this.wake = done;
+          for (const p of pending) p.then(done, done);
+        });
+        this.wake = null;
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private housekeeping(): void {
+    const { store, config } = this.deps;
+    store.promoteDue();
+    store.expireDue();
+    store.purge(config.retentionMs);
+  }
+
+  private startJobs(): void {
+    const free = this.deps.config.concurrency - this.jobs.size;
+    for (const row of this.deps.store.claim(free)) this.startJob(row);
+  }
+
+  private startJob(row: JobRow): void {
+    const { now } = this.deps;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort('deadline'), Math.max(1, row.deadline_at - now()));
+    const done = this.deps
+      .execute(row, controller.signal)
+      .catch(
+        (err): ExecOutcome => ({
+          kind: 'failed',
+          retryable: true,
+          error: jobError(500, 'job_executor_error', `The job could not be run: ${String(err)}`),
+        }),
+      )
+      .then((outcome) => this.record(row, controller, outcome))
+      .finally(() => {
+        clearTimeout(timer);
+        this.jobs.delete(row.id);
+      });
+    this.jobs.set(row.id, { controller, done });
+  }
+
+  private record(row: JobRow, controller: AbortController, outcome: ExecOutcome): void {
+    const { store, config, now, random } = this.deps;
+    const attempt = row.attempts;
+    // A cancelled job was already written as cancelled; whatever the attempt produced is dropped.
+    if (controller.signal.aborted && controller.signal.reason === 'cancelled') return;
+    if (outcome.kind === 'succeeded') {
+      store.succeed(row.id, attempt, outcome.result, outcome.usage);
+      return;
+    }
+    if (controller.signal.reason === 'deadline' || now() >= row.deadline_at) {
+      store.finishWithError(
+        row.id,
+        attempt,
+        'expired',
+        jobError(408, 'job_expired', 'The job did not finish before its deadline.'),
+        'deadline',
+      );
+      return;
+    }
+    if (outcome.retryable && attempt < row.max_attempts) {
+      const delay = backoffMs(attempt, config.retry, random, outcome.retryAfterMs);
+      store.retryLater(row.id, attempt, outcome.error, delay);
+      return;
+    }
+    store.finishWithError(
+      row.id,
+      attempt,
+      'failed',
+      outcome.error,
+      outcome.retryable ? 'retryable_error' : 'error',
+    );
+  }
+
+  private startCallbacks(): void {
+    const { store, config } = this.deps;
+    const free = config.callbackConcurrency - this.callbacks.size;
+    if (free <= 0) return;
+    const due = store.dueCallbacks(free + this.callbacks.size).filter((r) => !this.callbacks.has(r.id));
+    for (const row of due.slice(0, free)) {
+      const done = this.deliver(row).finally(() => this.callbacks.delete(row.id));
+      this.callbacks.set(row.id, done);
+    }
+  }
+
+  private async deliver(row: JobRow): Promise<void> {
+    const { store, config, now, random, sendCallback } = this.deps;
+    const attempt = row.callback_attempts + 1;
+    let outcome: { ok: true } | { ok: false; error: string };
+    try {
+      outcome = await sendCallback(jobView(row), AbortSignal.timeout(config.callbackTimeoutMs));
+    } catch (err) {
+      outcome = { ok: false, error: String(err) };
+    }
+    if (outcome.ok) {
+      store.callbackDelivered(row.id, attempt);
+      return;
+    }
+    const nextAt =
+      attempt >= config.callbackMaxAttempts
+        ? null
+        : now() + backoffMs(attempt, config.callbackBackoff, random);
+    store.callbackFailed(row.id, attempt, outcome.error.slice(0, 500), nextAt);
+  }
+}

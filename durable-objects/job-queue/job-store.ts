@@ -1,0 +1,486 @@
+import type { PriorityClass } from '../../schemas/config.ts';
+import type { JobError, JobType } from '../../schemas/jobs.ts';
+import { PRIORITY_RANK } from './ordering.ts';
+import type { Sql } from './sql.ts';
+
+/**
+ * Stored status. `waiting` is a queued job sitting out a retry backoff (shown as `queued`); it has its
+ * own value so the claim index only ever holds rows that may run now.
+ */
+export type StoredStatus =
+  | 'queued'
+  | 'waiting'
+  | 'running'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'expired';
+
+export interface JobRow {
+  [column: string]: string | number | null;
+  seq: number;
+  id: string;
+  tenant: string;
+  key_id: string;
+  type: JobType;
+  status: StoredStatus;
+  priority: PriorityClass;
+  priority_rank: number;
+  model: string;
+  request: string;
+  metadata: string | null;
+  callback_url: string | null;
+  base_url: string;
+  created_at: number;
+  deadline_at: number;
+  next_run_at: number;
+  attempts: number;
+  max_attempts: number;
+  started_at: number | null;
+  finished_at: number | null;
+  result: string | null;
+  usage: string | null;
+  error: string | null;
+  transitions: string;
+  attempt_log: string;
+  callback_status: 'pending' | 'delivered' | 'failed' | null;
+  callback_attempts: number;
+  callback_next_at: number | null;
+  callback_delivered_at: number | null;
+  callback_error: string | null;
+}
+
+export interface NewJob {
+  id: string;
+  tenant: string;
+  keyId: string;
+  type: JobType;
+  priority: PriorityClass;
+  model: string;
+  request: unknown;
+  metadata?: Record<string, string> | undefined;
+  callbackUrl?: string | undefined;
+  baseUrl: string;
+  timeoutMs: number;
+  maxAttempts: number;
+}
+
+export interface Idempotency {
+  scope: string;
+  bodyHash: string;
+}
+
+export type EnqueueResult =
+  | { kind: 'created'; row: JobRow }
+  | { kind: 'replayed'; row: JobRow }
+  | { kind: 'conflict'; jobId: string };
+
+export interface ListQuery {
+  tenant: string | null;
+  statuses: StoredStatus[] | null;
+  limit: number;
+  before: { createdAt: number; id: string } | null;
+}
+
+/** Idempotency keys answer with the same job for this long. */
+export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
+
+const transition = (status: string, at: number, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ status, at, ...extra });
+
+const PUSH_TRANSITION = `transitions = json_insert(transitions, '$[#]', json(?))`;
+// Every terminal transition schedules the callback (when there is one) in the same write.
+const TERMINAL_CALLBACK = `callback_status = CASE WHEN callback_url IS NULL THEN NULL ELSE 'pending' END,
+  callback_attempts = 0, callback_next_at = CASE WHEN callback_url IS NULL THEN NULL ELSE ? END`;
+const END_ATTEMPT = `attempt_log = json_set(attempt_log, '$[#-1].ended_at', ?, '$[#-1].outcome', ?, '$[#-1].error', json(?))`;
+
+/**
+ * The queue's bookkeeping in one object's SQLite. Every transition names the state it expects
+ * (and, for running jobs, the attempt number), so a stale or repeated writer changes nothing: a
+ * finished job can never be claimed or finished again.
+ */
+export class JobStore {
+  private readonly sql: Sql;
+  private readonly now: () => number;
+
+  constructor(sql: Sql, now: () => number) {
+    this.sql = sql;
+    this.now = now;
+  }
+
+  enqueue(job: NewJob, idempotency?: Idempotency): EnqueueResult {
+    const now = this.now();
+    if (idempotency) {
+      const existing = this.sql
+        .exec<{ body_hash: string; job_id: string; created_at: number }>(
+          'SELECT body_hash, job_id, created_at FROM idempotency WHERE scope = ?',
+          idempotency.scope,
+        )
+        .toArray()[0];
+      if (existing && existing.created_at > now - IDEMPOTENCY_TTL_MS) {
+        if (existing.body_hash !== idempotency.bodyHash) return { kind: 'conflict', jobId: existing.job_id };
+        const row = this.get(existing.job_id);
+        if (row) return { kind: 'replayed', row };
+      }
+    }
+    const row = this.sql
+      .exec<JobRow>(
+        `INSERT INTO jobs (id, tenant, key_id, type, status, priority, priority_rank, model, request, metadata,
+           callback_url, base_url, created_at, deadline_at, next_run_at, max_attempts, transitions)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)))
+         RETURNING *`,
+        job.id,
+        job.tenant,
+        job.keyId,
+        job.type,
+        job.priority,
+        PRIORITY_RANK[job.priority],
+        job.model,
+        JSON.stringify(job.request),
+        job.metadata ? JSON.stringify(job.metadata) : null,
+        job.callbackUrl ?? null,
+        job.baseUrl,
+        now,
+        now + job.timeoutMs,
+        now,
+        job.maxAttempts,
+        transition('queued', now),
+      )
+      .one();
+    if (idempotency) {
+      this.sql.exec(
+        `INSERT INTO idempotency (scope, body_hash, job_id, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT(scope) DO UPDATE SET body_hash = excluded.body_hash, job_id = excluded.job_id, created_at = excluded.created_at`,
+        idempotency.scope,
+        idempotency.bodyHash,
+        job.id,
+        now,
+      );
+    }
+    return { kind: 'created', row };
+  }
+
+  get(id: string): JobRow | undefined {
+    return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
+  }
+
+  list(query: ListQuery): JobRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (query.tenant !== null) {
+      where.push('tenant = ?');
+      args.push(query.tenant);
+    }
+    if (query.statuses) {
+      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
+      args.push(...query.statuses);
+    }
+    if (query.before) {
+      where.push('(created_at, id) < (?, ?)');
+      args.push(query.before.createdAt, query.before.id);
+    }
+    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
+    return this.sql
+      .exec<JobRow>(
+        `SELECT * FROM jobs ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        ...args,
+        query.limit,
+      )
+      .toArray();
+  }
+
+  /** Retries whose backoff has elapsed become claimable. */
+  promoteDue(): number {
+    // rowsWritten counts index entries too; RETURNING counts rows.
+    return this.sql
+      .exec(
+        `UPDATE jobs SET status = 'queued' WHERE status = 'waiting' AND next_run_at <= ? RETURNING id`,
+        this.now(),
+      )
+      .toArray().length;
+  }
+
+  /** Jobs still waiting at their deadline expire without another attempt. */
+  expireDue(): string[] {
+    const now = this.now();
+    const error = JSON.stringify(jobError(408, 'job_expired', 'The job did not finish before its deadline.'));
+    return this.sql
+      .exec<{ id: string }>(
+        `UPDATE jobs SET status = 'expired', finished_at = ?, error = ?, ${PUSH_TRANSITION}, ${TERMINAL_CALLBACK}
+         WHERE status IN ('queued', 'waiting') AND deadline_at <= ? RETURNING id`,
+        now,
+        error,
+        transition('expired', now),
+        now,
+        now,
+      )
+      .toArray()
+      .map((r) => r.id);
+  }
+
+  /** Take up to `count` ready jobs, best class first and FIFO within it, and mark them running. */
+  claim(count: number): JobRow[] {
+    if (count <= 0) return [];
+    const now = this.now();
+    const ids = this.sql
+      .exec<{ id: string }>(
+        `SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority_rank, seq LIMIT ?`,
+        count,
+      )
+      .toArray();
+    const claimed: JobRow[] = [];
+    for (const { id } of ids) {
+      const row = this.sql
+        .exec<JobRow>(
+          `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?),
+             next_run_at = ?,
+             transitions = json_insert(transitions, '$[#]', json_object('status', 'running', 'at', ?, 'attempt', attempts + 1)),
+             attempt_log = json_insert(attempt_log, '$[#]', json_object('attempt', attempts + 1, 'started_at', ?,
+               'ended_at', NULL, 'outcome', 'running', 'error', NULL))
+           WHERE id = ? AND status = 'queued' RETURNING *`,
+          now,
+          now,
+          now,
+          now,
+          id,
+        )
+        .toArray()[0];
+      if (row) claimed.push(row);
+    }
+    return claimed;
+  }
+
+  succeed(id: string, attempt: number, result: unknown, usage: unknown): boolean {
+    const now = this.now();
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET status = 'succeeded', finished_at = ?, result = ?, usage = ?, error = NULL,
+           ${PUSH_TRANSITION}, ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
+         WHERE id = ? AND status = 'running' AND attempts = ?`,
+        now,
+        JSON.stringify(result),
+        usage === undefined || usage === null ? null : JSON.stringify(usage),
+        transition('succeeded', now, { attempt }),
+        now,
+        'succeeded',
+        'null',
+        now,
+        id,
+        attempt,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** A retryable failure with attempts left: back to the queue after `delayMs`. */
+  retryLater(id: string, attempt: number, error: JobError, delayMs: number): boolean {
+    const now = this.now();
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET status = 'waiting', next_run_at = ?, error = ?,
+           ${PUSH_TRANSITION}, ${END_ATTEMPT}
+         WHERE id = ? AND status = 'running' AND attempts = ?`,
+        now + delayMs,
+        JSON.stringify(error),
+        transition('queued', now, { attempt, note: `retry in ${delayMs} ms` }),
+        now,
+        'retryable_error',
+        JSON.stringify(error),
+        id,
+        attempt,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Terminal failure (out of attempts, or not retryable) or expiry of a running attempt. */
+  finishWithError(
+    id: string,
+    attempt: number,
+    status: 'failed' | 'expired',
+    error: JobError,
+    outcome: string,
+  ): boolean {
+    const now = this.now();
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET status = ?, finished_at = ?, error = ?, ${PUSH_TRANSITION}, ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
+         WHERE id = ? AND status = 'running' AND attempts = ?`,
+        status,
+        now,
+        JSON.stringify(error),
+        transition(status, now, { attempt }),
+        now,
+        outcome,
+        JSON.stringify(error),
+        now,
+        id,
+        attempt,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Cancel an unfinished job; answers the status it had, or undefined when it was already finished. */
+  cancel(id: string): StoredStatus | undefined {
+    const row = this.get(id);
+    if (!row || !['queued', 'waiting', 'running'].includes(row.status)) return undefined;
+    const now = this.now();
+    const endAttempt = row.status === 'running' ? `, ${END_ATTEMPT}` : '';
+    const attemptArgs = row.status === 'running' ? [now, 'cancelled', 'null'] : [];
+    const changed = this.sql.exec(
+      `UPDATE jobs SET status = 'cancelled', finished_at = ?, ${PUSH_TRANSITION}${endAttempt}, ${TERMINAL_CALLBACK}
+       WHERE id = ? AND status = ?`,
+      now,
+      transition('cancelled', now),
+      ...attemptArgs,
+      now,
+      id,
+      row.status,
+    ).rowsWritten;
+    return changed > 0 ? row.status : undefined;
+  }
+
+  /** A failed job goes back to the queue with fresh attempts and a fresh deadline of the same length. */
+  replay(id: string): boolean {
+    const now = this.now();
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, finished_at = NULL, next_run_at = ?,
+           deadline_at = ? + (deadline_at - created_at), callback_status = NULL, callback_attempts = 0,
+           callback_next_at = NULL, callback_delivered_at = NULL, callback_error = NULL, ${PUSH_TRANSITION}
+         WHERE id = ? AND status = 'failed'`,
+        now,
+        now,
+        transition('queued', now, { note: 'replayed' }),
+        id,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** After a restart nothing is in flight: running jobs go back to the queue (at-least-once). */
+  recoverInterrupted(): number {
+    const now = this.now();
+    return this.sql
+      .exec(
+        `UPDATE jobs SET status = 'queued', next_run_at = ?,
+         transitions = json_insert(transitions, '$[#]', json_object('status', 'queued', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
+         ${END_ATTEMPT}
+       WHERE status = 'running' RETURNING id`,
+        now,
+        now,
+        now,
+        'interrupted',
+        'null',
+      )
+      .toArray().length;
+  }
+
+  dueCallbacks(count: number): JobRow[] {
+    return this.sql
+      .exec<JobRow>(
+        `SELECT * FROM jobs WHERE callback_status = 'pending' AND callback_next_at <= ?
+         ORDER BY callback_next_at LIMIT ?`,
+        this.now(),
+        count,
+      )
+      .toArray();
+  }
+
+  callbackDelivered(id: string, attempt: number): boolean {
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET callback_status = 'delivered', callback_attempts = ?, callback_delivered_at = ?,
+           callback_next_at = NULL, callback_error = NULL
+         WHERE id = ? AND callback_status = 'pending' AND callback_attempts = ?`,
+        attempt,
+        this.now(),
+        id,
+        attempt - 1,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** A failed delivery: retried at `nextAt`, or given up (null); the job and its result stay. */
+  callbackFailed(id: string, attempt: number, error: string, nextAt: number | null): boolean {
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET callback_status = ?, callback_attempts = ?, callback_next_at = ?, callback_error = ?
+         WHERE id = ? AND callback_status = 'pending' AND callback_attempts = ?`,
+        nextAt === null ? 'failed' : 'pending',
+        attempt,
+        nextAt,
+        error,
+        id,
+        attempt - 1,
+      ).rowsWritten > 0
+    );
+  }
+
+  /** Delete finished jobs older than the retention period (in bounded batches) and old idempotency keys. */
+  purge(retentionMs: number, batch = 500): number {
+    const now = this.now();
+    const deleted = this.sql
+      .exec(
+        `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?
+         AND (callback_status IS NULL OR callback_status != 'pending') ORDER BY finished_at LIMIT ?) RETURNING id`,
+        now - retentionMs,
+        batch,
+      )
+      .toArray().length;
+    this.sql.exec('DELETE FROM idempotency WHERE created_at <= ?', now - IDEMPOTENCY_TTL_MS);
+    return deleted;
+  }
+
+  /**
+   * When the object next has something to do (null: nothing), from indexed minimums only.
+   * `readyCounts: false` ignores claimable jobs (the caller is at capacity); `after` ignores
+   * moments not later than it (work already due is in flight or waiting for a free slot).
+   */
+  nextWake(retentionMs: number, options: { readyCounts: boolean; after?: number }): number | null {
+    const now = this.now();
+    if (options.readyCounts) {
+      const ready = this.sql.exec(`SELECT 1 AS x FROM jobs WHERE status = 'queued' LIMIT 1`).toArray();
+      if (ready.length > 0) return now;
+    }
+    const after = options.after ?? Number.MIN_SAFE_INTEGER;
+    const retention = Math.floor(retentionMs);
+    const candidates: [string, number][] = [
+      [`SELECT MIN(next_run_at) AS t FROM jobs WHERE status = 'waiting' AND next_run_at > ?`, after],
+      [`SELECT MIN(deadline_at) AS t FROM jobs WHERE status = 'queued' AND deadline_at > ?`, after],
+      [`SELECT MIN(deadline_at) AS t FROM jobs WHERE status = 'waiting' AND deadline_at > ?`, after],
+      [
+        `SELECT MIN(callback_next_at) AS t FROM jobs WHERE callback_status = 'pending' AND callback_next_at > ?`,
+        after,
+      ],
+      [
+        `SELECT MIN(finished_at) + ${retention} AS t FROM jobs WHERE finished_at IS NOT NULL AND finished_at > ?`,
+        after - retention,
+      ],
+      [
+        `SELECT MIN(created_at) + ${IDEMPOTENCY_TTL_MS} AS t FROM idempotency WHERE created_at > ?`,
+        after - IDEMPOTENCY_TTL_MS,
+      ],
+    ];
+    let next: number | null = null;
+    for (const [query, bound] of candidates) {
+      const t = this.sql.exec<{ t: number | null }>(query, bound).one().t;
+      if (t !== null && (next === null || t < next)) next = t;
+    }
+    return next === null ? null : Math.max(next, now);
+  }
+
+  runningCount(): number {
+    return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'running'`).one().n;
+  }
+}
+
+export function jobError(status: number | null, code: string, message: string, type?: string): JobError {
+  const inferred =
+    type ??
+    (status === 429
+      ? 'rate_limit_error'
+      : status !== null && status >= 500
+        ? 'server_error'
+        : status === 408
+          ? 'timeout_error'
+          : 'invalid_request_error');
+  return { message, type: inferred, code, status };
+}

@@ -1,0 +1,78 @@
+import type { JobError } from '../../schemas/jobs.ts';
+import { mintInternalToken } from '../../workers/auth/internal-token.ts';
+import type { Env } from '../../workers/env.ts';
+import type { ExecOutcome, Executor } from './job-engine.ts';
+import { jobError } from './job-store.ts';
+import { dispatchPriority } from './ordering.ts';
+
+const PATHS = { chat: '/v1/chat/completions', completion: '/v1/completions' } as const;
+
+/**
+ * Runs an attempt through the gateway's own public pipeline (the SELF service binding), acting as the
+ * key that submitted the job: the same admission, limits, dispatch, failover and usage as a sync call.
+ */
+export function selfExecutor(env: Env, fetcher: () => Fetcher = () => env.SELF): Executor {
+  return async (job, signal) => {
+    let response: Response;
+    try {
+      const token = await mintInternalToken(env, job.key_id, `job:${job.id}`);
+      response = await fetcher().fetch(`https://gateway${PATHS[job.type]}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'x-eco-priority': dispatchPriority(job.priority),
+          'x-request-id': `${job.id}.${job.attempts}`,
+        },
+        body: job.request,
+        signal,
+      });
+    } catch (err) {
+      return {
+        kind: 'failed',
+        retryable: true,
+        error: jobError(null, signal.aborted ? 'job_aborted' : 'network_error', String(err), 'api_error'),
+      };
+    }
+    let body: unknown;
+    try {
+      body = await response.json();
+    } catch (err) {
+      return {
+        kind: 'failed',
+        retryable: true,
+        error: jobError(response.status, 'invalid_response', `The gateway answered unreadable JSON: ${err}`),
+      };
+    }
+    if (response.ok) {
+      const usage = (body as { usage?: unknown }).usage ?? null;
+      return { kind: 'succeeded', result: body, usage };
+    }
+    return failure(response, body);
+  };
+}
+
+function failure(response: Response, body: unknown): ExecOutcome {
+  const status = response.status;
+  const detail = (body as { error?: Partial<JobError> } | null)?.error;
+  const error = jobError(
+    status,
+    typeof detail?.code === 'string' ? detail.code : `http_${status}`,
+    typeof detail?.message === 'string' ? detail.message : `The gateway answered ${status}.`,
+    typeof detail?.type === 'string' ? detail.type : undefined,
+  );
+  const retryAfterMs = retryAfter(response.headers);
+  return {
+    kind: 'failed',
+    retryable: status === 429 || status >= 500,
+    error,
+    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+  };
+}
+
+function retryAfter(headers: Headers): number | undefined {
+  const ms = Number(headers.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms > 0) return ms;
+  const seconds = Number(headers.get('retry-after'));
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
+}

@@ -1,0 +1,76 @@
+/**
+ * The slice of a Durable Object's `ctx.storage.sql` the job store uses. Kept this small so the same
+ * store runs on Node's SQLite in the benchmark and in the object itself.
+ */
+export type SqlValue = string | number | null | ArrayBuffer;
+
+export interface SqlCursor<T> {
+  toArray(): T[];
+  one(): T;
+  readonly rowsWritten: number;
+}
+
+export interface Sql {
+  exec<T extends Record<string, SqlValue>>(query: string, ...bindings: unknown[]): SqlCursor<T>;
+}
+
+/**
+ * One table of jobs and one of idempotency keys. Every hot query has an index so enqueue, claim and
+ * complete cost O(log n) whatever the queue depth:
+ *   claim:    (status, priority_rank, seq) — the first ready row of the best class, FIFO within it
+ *   promote:  (status, next_run_at)        — retries whose backoff has elapsed
+ *   expire:   (status, deadline_at)        — unfinished jobs past their deadline
+ *   list:     (created_at, id) and (status, created_at, id) — newest first with a cursor
+ */
+export const JOB_SCHEMA = [
+  `CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    tenant TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority TEXT NOT NULL,
+    priority_rank INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    request TEXT NOT NULL,
+    metadata TEXT,
+    callback_url TEXT,
+    base_url TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    deadline_at INTEGER NOT NULL,
+    next_run_at INTEGER NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    max_attempts INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER,
+    result TEXT,
+    usage TEXT,
+    error TEXT,
+    transitions TEXT NOT NULL,
+    attempt_log TEXT NOT NULL DEFAULT '[]',
+    callback_status TEXT,
+    callback_attempts INTEGER NOT NULL DEFAULT 0,
+    callback_next_at INTEGER,
+    callback_delivered_at INTEGER,
+    callback_error TEXT
+  )`,
+  'CREATE INDEX IF NOT EXISTS jobs_claim ON jobs (status, priority_rank, seq)',
+  'CREATE INDEX IF NOT EXISTS jobs_next_run ON jobs (status, next_run_at)',
+  'CREATE INDEX IF NOT EXISTS jobs_deadline ON jobs (status, deadline_at)',
+  'CREATE INDEX IF NOT EXISTS jobs_created ON jobs (created_at, id)',
+  'CREATE INDEX IF NOT EXISTS jobs_status_created ON jobs (status, created_at, id)',
+  'CREATE INDEX IF NOT EXISTS jobs_callback ON jobs (callback_status, callback_next_at)',
+  'CREATE INDEX IF NOT EXISTS jobs_finished ON jobs (finished_at) WHERE finished_at IS NOT NULL',
+  `CREATE TABLE IF NOT EXISTS idempotency (
+    scope TEXT PRIMARY KEY,
+    body_hash TEXT NOT NULL,
+    job_id TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  )`,
+  'CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)',
+];
+
+export function migrate(sql: Sql): void {
+  for (const statement of JOB_SCHEMA) sql.exec(statement);
+}

@@ -1,0 +1,44 @@
+import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
+import type { JobQueue } from '../../../durable-objects/job-queue/job-queue.ts';
+import { JobStore, type NewJob } from '../../../durable-objects/job-queue/job-store.ts';
+import type { Sql } from '../../../durable-objects/job-queue/sql.ts';
+
+/** A settable clock for the pure modules. */
+export function manualClock(start = 1_000_000) {
+  let t = start;
+  return { now: () => t, advance: (ms: number) => (t += ms), set: (ms: number) => (t = ms) };
+}
+
+let objects = 0;
+
+/** A fresh JobQueue object (unique name: storage is shared across tests) and its stub. */
+export function freshQueue(label = 'q') {
+  const ns = env.JOB_QUEUE as unknown as DurableObjectNamespace<JobQueue>;
+  return ns.get(ns.idFromName(`test:${label}:${++objects}:${crypto.randomUUID()}`));
+}
+
+/** Run `fn` with the real SQLite of a fresh object (the pure store under test, not the object's engine). */
+export async function withSql<T>(fn: (sql: Sql) => T | Promise<T>): Promise<T> {
+  return runInDurableObject(freshQueue('sql'), (_instance, state) => fn(state.storage.sql as unknown as Sql));
+}
+
+export function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    id,
+    tenant: 't1',
+    keyId: 'k1',
+    type: 'chat',
+    priority: 'normal',
+    model: 'm',
+    request: { model: 'm', messages: [{ role: 'user', content: id }] },
+    baseUrl: 'https://gw.test',
+    timeoutMs: 60_000,
+    maxAttempts: 3,
+    ...overrides,
+  };
+}
+
+export function storeWith(sql: Sql, clock = manualClock()) {
+  return { store: new JobStore(sql, clock.now), clock };
+}

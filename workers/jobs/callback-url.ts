@@ -1,0 +1,108 @@
+/**
+ * Where a job callback may go: https to a public host. Plain http only to loopback, and only in
+ * development. Literal addresses in private, loopback, link-local, shared, multicast or reserved ranges
+ * (IPv4, IPv6 and IPv4-mapped IPv6) and local-only names are refused. The WHATWG parser already turns
+ * `2130706433` or `0x7f.1` into `127.0.0.1`, so those forms are caught too. A public name that
+ * resolves to a private address cannot be seen from here (the edge has no DNS lookup); the edge's own
+ * network cannot reach private ranges either.
+ */
+export type CallbackUrlCheck = { ok: true; url: string } | { ok: false; reason: string };
+
+export interface CallbackUrlPolicy {
+  /** Development only: allow http (and https) to loopback addresses and `localhost`. */
+  allowLoopback: boolean;
+}
+
+const LOCAL_SUFFIXES = ['.localhost', '.local', '.internal', '.intranet', '.lan', '.home.arpa', '.corp'];
+
+export function validateCallbackUrl(raw: string, policy: CallbackUrlPolicy): CallbackUrlCheck {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { ok: false, reason: 'is not an absolute URL' };
+  }
+  if (url.username !== '' || url.password !== '') return { ok: false, reason: 'must not carry credentials' };
+  const host = url.hostname.toLowerCase();
+  const loopback = isLoopbackHost(host);
+  if (url.protocol === 'http:') {
+    if (!(policy.allowLoopback && loopback)) {
+      return { ok: false, reason: 'must use https (http is allowed only to loopback in development)' };
+    }
+  } else if (url.protocol !== 'https:') {
+    return { ok: false, reason: 'must use https' };
+  }
+  if (loopback) {
+    return policy.allowLoopback ? { ok: true, url: url.href } : { ok: false, reason: 'targets loopback' };
+  }
+  const blocked = blockedHost(host);
+  return blocked ? { ok: false, reason: blocked } : { ok: true, url: url.href };
+}
+
+function isLoopbackHost(host: string): boolean {
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  const v4 = parseIPv4(host) ?? mappedIPv4(host);
+  if (v4) return v4[0] === 127;
+  return host === '[::1]';
+}
+
+function blockedHost(host: string): string | undefined {
+  const v4 = parseIPv4(host) ?? mappedIPv4(host);
+  if (v4) return privateIPv4(v4) ? 'targets a private or reserved address' : undefined;
+  if (host.startsWith('['))
+    return privateIPv6(host.slice(1, -1)) ? 'targets a private or reserved address' : undefined;
+  if (!host.includes('.')) return 'is not a public host name';
+  if (LOCAL_SUFFIXES.some((s) => host.endsWith(s))) return 'targets a local-only name';
+  return undefined;
+}
+
+function parseIPv4(host: string): number[] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
+  if (!m) return undefined;
+  const parts = m.slice(1).map(Number);
+  return parts.every((p) => p <= 255) ? parts : undefined;
+}
+
+/** `[::ffff:a.b.c.d]` (the URL parser writes it as `[::ffff:xxxx:xxxx]`) and NAT64 `64:ff9b::/96`. */
+function mappedIPv4(host: string): number[] | undefined {
+  const m = /^\[(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(host);
+  if (!m) return undefined;
+  const hi = Number.parseInt(m[1]!, 16);
+  const lo = Number.parseInt(m[2]!, 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255];
+}
+
+function privateIPv4([a, b, c]: number[]): boolean {
+  if (a === undefined || b === undefined || c === undefined) return true;
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b >= 64 && b <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 0 && c === 0) ||
+    (a === 192 && b === 0 && c === 2) ||
+    (a === 192 && b === 168) ||
+    (a === 198 && (b === 18 || b === 19)) ||
+    (a === 198 && b === 51 && c === 100) ||
+    (a === 203 && b === 0 && c === 113) ||
+    a >= 224
+  );
+}
+
+function privateIPv6(address: string): boolean {
+  const first = address.split(':')[0] ?? '';
+  const head = first === '' ? 0 : Number.parseInt(first, 16);
+  return (
+    address === '::' ||
+    address === '::1' ||
+    address.startsWith('::') || // IPv4-compatible and other ::/96 forms
+    (head & 0xfe00) === 0xfc00 || // unique local fc00::/7
+    (head & 0xffc0) === 0xfe80 || // link-local fe80::/10
+    (head & 0xffc0) === 0xfec0 || // site-local (deprecated)
+    (head & 0xff00) === 0xff00 || // multicast
+    address.startsWith('2001:db8:') || // documentation
+    address.startsWith('100::') // discard-only
+  );
+}

@@ -1,0 +1,75 @@
+import { capPriority } from '../../durable-objects/job-queue/ordering.ts';
+import type { PriorityClass } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { CreateJobRequest, type JobType } from '../../schemas/jobs.ts';
+import { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
+import { CompletionRequest } from '../../schemas/openai/completions.ts';
+import type { Env } from '../env.ts';
+import { validationError } from '../http/validation.ts';
+import { resolveModel } from '../pipeline/resolve-model.ts';
+import type { Principal } from '../principal.ts';
+import { validateCallbackUrl } from './callback-url.ts';
+
+export interface ValidJob {
+  type: JobType;
+  /** The sync request as it will be sent: validated, `stream` forced off. */
+  request: Record<string, unknown>;
+  model: string;
+  priority: PriorityClass;
+  timeoutSeconds: number | undefined;
+  callbackUrl: string | undefined;
+  metadata: Record<string, string> | undefined;
+}
+
+const CAPABILITY: Record<JobType, string> = { chat: 'chat', completion: 'completion' };
+
+/** A job body checked exactly as the sync API would check its request, before anything is stored. */
+export async function validateJob(env: Env, principal: Principal, raw: unknown): Promise<ValidJob> {
+  const parsed = CreateJobRequest.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error);
+  const body = parsed.data;
+  const schema = body.type === 'chat' ? ChatCompletionRequest : CompletionRequest;
+  const inner = schema.safeParse(body.request);
+  if (!inner.success) {
+    const err = validationError(inner.error);
+    const param = err.param === null ? 'request' : `request.${err.param}`;
+    throw new EcoError(400, err.code, err.message.replace(`'${err.param}'`, `'${param}'`), { param });
+  }
+  // Jobs answer with one JSON result: streaming makes no sense here, so it is switched off.
+  const { stream: _stream, stream_options: _options, ...request } = body.request;
+  const model = inner.data.model;
+  await resolveModel(env, principal, model, undefined, CAPABILITY[body.type]);
+
+  let callbackUrl: string | undefined;
+  if (body.callback_url !== undefined) {
+    const secret = env.ECO_JOB_CALLBACK_SECRET;
+    if (typeof secret !== 'string' || secret.length === 0) {
+      throw new EcoError(
+        400,
+        'callbacks_unavailable',
+        'Callbacks need ECO_JOB_CALLBACK_SECRET to be configured.',
+        {
+          param: 'callback_url',
+        },
+      );
+    }
+    const check = validateCallbackUrl(body.callback_url, {
+      allowLoopback: env.ECO_ENVIRONMENT === 'development',
+    });
+    if (!check.ok) {
+      throw new EcoError(400, 'invalid_callback_url', `callback_url ${check.reason}.`, {
+        param: 'callback_url',
+      });
+    }
+    callbackUrl = check.url;
+  }
+  return {
+    type: body.type,
+    request: { ...request, stream: false },
+    model,
+    priority: capPriority(body.priority, principal.maxPriority),
+    timeoutSeconds: body.timeout_seconds,
+    callbackUrl,
+    metadata: body.metadata,
+  };
+}

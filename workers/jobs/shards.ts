@@ -1,0 +1,85 @@
+import { eq } from 'drizzle-orm';
+import type { JobQueue } from '../../durable-objects/job-queue/job-queue.ts';
+import { jobShards } from '../../schemas/db/job-shards.ts';
+import { db } from '../data/db.ts';
+import type { Env } from '../env.ts';
+
+/**
+ * Jobs live in `jobs:<tenant>:<shard>` objects so one tenant's flood never blocks another's queue.
+ * A job id names its object (`job_<object id hex>_<random>`), so GET and DELETE go straight to it.
+ * Raising ECO_JOB_SHARDS is safe; lowering it hides the higher shards from listings (their ids work).
+ */
+// The RPC types of a stub turn `unknown` fields (a job's result) into `never`; the methods' own
+// signatures are the truth, as every value crossing is plain JSON-shaped data.
+export type JobQueueStub = Pick<JobQueue, 'submit' | 'get' | 'list' | 'cancel' | 'replay'>;
+
+const JOB_ID = /^job_([0-9a-f]{64})_([0-9a-f]{20})$/;
+
+const namespace = (env: Env) => env.JOB_QUEUE as unknown as DurableObjectNamespace<JobQueue>;
+const stub = (env: Env, id: DurableObjectId) => namespace(env).get(id) as unknown as JobQueueStub;
+
+export const shardName = (tenant: string, shard: number) => `jobs:${tenant}:${shard}`;
+
+export function shardStub(env: Env, tenant: string, shard: number): JobQueueStub {
+  return stub(env, namespace(env).idFromName(shardName(tenant, shard)));
+}
+
+export function tenantShards(env: Env, tenant: string, shards: number): JobQueueStub[] {
+  return Array.from({ length: shards }, (_, i) => shardStub(env, tenant, i));
+}
+
+/** The object holding a job, if the id is well formed and (when a tenant is given) one of its shards. */
+export function stubForJob(
+  env: Env,
+  jobId: string,
+  scope: { tenant: string; shards: number } | null,
+): JobQueueStub | undefined {
+  const match = JOB_ID.exec(jobId);
+  if (!match) return undefined;
+  const hex = match[1]!;
+  if (scope) {
+    for (let i = 0; i < scope.shards; i++) {
+      const id = namespace(env).idFromName(shardName(scope.tenant, i));
+      if (id.toString() === hex) return stub(env, id);
+    }
+    return undefined;
+  }
+  try {
+    return stub(env, namespace(env).idFromString(hex));
+  } catch {
+    return undefined;
+  }
+}
+
+/** With an idempotency scope the shard is a hash of it (the key is checked in one place); else random. */
+export async function pickShard(shards: number, scope: string | undefined): Promise<number> {
+  if (shards <= 1) return 0;
+  if (scope === undefined) return Math.floor(Math.random() * shards);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(scope)));
+  return (((digest[0]! << 24) | (digest[1]! << 16) | (digest[2]! << 8) | digest[3]!) >>> 0) % shards;
+}
+
+const registered = new Set<string>();
+
+/** Note a shard in D1 once per isolate, so admin listings can find it. */
+export async function registerShard(env: Env, tenant: string, shard: number): Promise<void> {
+  const name = shardName(tenant, shard);
+  if (registered.has(name)) return;
+  await db(env.DB)
+    .insert(jobShards)
+    .values({ name, tenant, shard, createdAt: Date.now() })
+    .onConflictDoNothing()
+    .run();
+  registered.add(name);
+}
+
+/** Every shard that has held jobs (optionally of one tenant), at most `limit`. */
+export async function knownShards(
+  env: Env,
+  tenant: string | undefined,
+  limit: number,
+): Promise<JobQueueStub[]> {
+  const query = db(env.DB).select().from(jobShards);
+  const rows = await (tenant === undefined ? query : query.where(eq(jobShards.tenant, tenant))).limit(limit);
+  return rows.map((r) => stub(env, namespace(env).idFromName(r.name)));
+}
