@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { asEcoError, EcoError } from '../schemas/errors.ts';
 import type { AppEnv } from './app-env.ts';
@@ -49,20 +50,22 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerJobRoutes(app);
   registerGovernanceRoutes(app);
 
-  app.notFound(() => {
-    throw new EcoError(404, 'not_found', 'No such route.');
-  });
+  app.notFound((c) => respondWithError(c, new EcoError(404, 'not_found', 'No such route.')));
   app.onError((err, c) => {
     const error =
       err instanceof HTTPException && !(err instanceof EcoError)
         ? new EcoError(err.status, err.status === 413 ? 'body_too_large' : 'invalid_request', err.message)
         : asEcoError(err);
     if (error.status >= 500 && error.code === 'internal_error') console.error('internal error', err);
-    const response = errorResponse(error);
-    response.headers.set('x-request-id', c.get('requestId') ?? '');
-    const timing = c.get('timing');
-    if (timing) response.headers.set('server-timing', timing.header());
-    return response;
+    return respondWithError(c, error);
   });
   return app;
+}
+
+function respondWithError(c: Context<AppEnv>, error: EcoError): Response {
+  const response = errorResponse(error);
+  response.headers.set('x-request-id', c.get('requestId') ?? '');
+  const timing = c.get('timing');
+  if (timing) response.headers.set('server-timing', timing.header());
+  return response;
 }

@@ -66,7 +66,11 @@ export async function runInference(
   const finish = (record: FinishRecord) => {
     c.executionCtx.waitUntil(
       Promise.allSettled([
-        ticket?.settle(record.status < 400 ? record.usage : undefined),
+        // The limiter may answer after the request already failed: settle once it has.
+        limits.then(
+          () => ticket?.settle(record.status < 400 ? record.usage : undefined),
+          () => {},
+        ),
         recordUsage(c.env.DB, {
           requestId,
           keyId: principal.keyId,
@@ -87,6 +91,7 @@ export async function runInference(
   };
 
   const traceparent = c.req.header('traceparent');
+  const affinityKey = c.req.header('x-eco-affinity') ?? userField(raw);
   const dispatch: Dispatch = {
     env: c.env,
     requestId,
@@ -105,6 +110,13 @@ export async function runInference(
     headers: () => ({ 'x-request-id': requestId, ...(ticket?.headers ?? {}) }),
     onFinish: finish,
     ...(traceparent ? { traceparent } : {}),
+    ...(affinityKey ? { affinityKey } : {}),
   };
   return req.stream ? dispatchStream(dispatch) : dispatchJson(dispatch);
+}
+
+/** The OpenAI `user` field doubles as the affinity key when no `x-eco-affinity` header is sent. */
+function userField(raw: unknown): string | undefined {
+  const user = (raw as { user?: unknown } | null)?.user;
+  return typeof user === 'string' && user.length > 0 ? user : undefined;
 }

@@ -1,12 +1,8 @@
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../../workers/app.ts';
-import { GOVERNANCE_MAX_BODY_BYTES, registerGovernanceRoutes } from '../../../workers/routes/governance.ts';
+import { GOVERNANCE_MAX_BODY_BYTES } from '../../../workers/routes/governance.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { VALID, withLine } from './fixtures.ts';
-
-const app = createApp();
-registerGovernanceRoutes(app);
 
 let key: string;
 let inferenceOnly: string;
@@ -17,11 +13,11 @@ beforeAll(async () => {
 });
 
 function post(body: BodyInit, contentType: string, credential = key) {
-  return app.request(
-    '/v1/governance/validate',
-    { method: 'POST', headers: { authorization: `Bearer ${credential}`, 'content-type': contentType }, body },
-    env,
-  );
+  return exports.default.fetch('http://gw/v1/governance/validate', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credential}`, 'content-type': contentType },
+    body,
+  });
 }
 
 const BAD = withLine('  unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"', '  unique_id: nope');
@@ -107,7 +103,7 @@ describe('POST /v1/governance/validate', () => {
   });
 
   it('is described in /openapi.json', async () => {
-    const doc = (await (await app.request('/openapi.json', {}, env)).json()) as {
+    const doc = (await (await exports.default.fetch('http://gw/openapi.json')).json()) as {
       paths: Record<string, unknown>;
     };
     expect(doc.paths['/v1/governance/validate']).toHaveProperty('post');
