@@ -2,10 +2,11 @@ import { DurableObject } from 'cloudflare:workers';
 import { adapterFor } from '../../origins/registry.ts';
 import { PoolConfig } from '../../schemas/config.ts';
 import type { BreakerSnapshot } from './breaker.ts';
+import { DeadlineHeap } from './deadline-heap.ts';
 import { probeAuthHeaders, probePool } from './health-probes.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
-import { PoolCore } from './pool-core.ts';
+import { PoolCore, type Waiter } from './pool-core.ts';
 import type { AcquireRequest, AcquireResult, LeaseOutcome, OriginAction, PoolLiveState } from './types.ts';
 
 /** How often unreleased leases are looked for while any are held. */
@@ -25,6 +26,10 @@ export class EnginePool extends DurableObject<PoolEnv> {
   readonly #core = new PoolCore();
   readonly #saved = new Map<string, BreakerSnapshot>();
   readonly #cancels = new Map<string, () => void>();
+  /** Queued waiters by deadline, served by one timer (see deadline-heap.ts). */
+  readonly #deadlines = new DeadlineHeap<Waiter>();
+  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
+  #deadlineAt = Number.POSITIVE_INFINITY;
   #alarmAt: number | undefined;
   #nextProbeAt = 0;
   #probing: Promise<void> | undefined;
@@ -56,19 +61,44 @@ export class EnginePool extends DurableObject<PoolEnv> {
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
     this.#apply(req.config, req.configKey);
     const result = await new Promise<AcquireResult>((resolve) => {
-      let timer: ReturnType<typeof setTimeout> | undefined;
       const done = (r: AcquireResult) => {
-        if (timer !== undefined) clearTimeout(timer);
         this.#cancels.delete(req.requestId);
         resolve(r);
       };
       const waiter = this.#core.acquire(req, done);
       if (!waiter) return;
-      timer = setTimeout(() => this.#core.expire(waiter, 'timeout'), waiter.deadline - waiter.enqueuedAt);
+      this.#deadlines.push(waiter);
+      this.#armDeadlineTimer();
       this.#cancels.set(req.requestId, () => this.#core.expire(waiter, 'cancelled'));
     });
     this.#afterChange();
     return result;
+  }
+
+  #armDeadlineTimer(): void {
+    // Waiters already served or withdrawn leave the heap lazily, when they reach its top.
+    while (this.#deadlines.peek() && this.#deadlines.peek()!.queueState !== 'waiting') this.#deadlines.pop();
+    const next = this.#deadlines.peek();
+    if (!next || next.deadline >= this.#deadlineAt) return;
+    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
+    this.#deadlineAt = next.deadline;
+    this.#deadlineTimer = setTimeout(() => this.#expireDue(), Math.max(1, next.deadline - Date.now()));
+  }
+
+  #expireDue(): void {
+    this.#deadlineTimer = undefined;
+    this.#deadlineAt = Number.POSITIVE_INFINITY;
+    const now = Date.now();
+    for (
+      let w = this.#deadlines.peek();
+      w && (w.deadline <= now || w.queueState !== 'waiting');
+      w = this.#deadlines.peek()
+    ) {
+      this.#deadlines.pop();
+      if (w.queueState === 'waiting') this.#core.expire(w, 'timeout');
+    }
+    this.#armDeadlineTimer();
+    this.#afterChange();
   }
 
   /** Finish a lease: free its slot, feed the outcome to the breaker, serve the queue. Idempotent. */
