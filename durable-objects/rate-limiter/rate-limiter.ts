@@ -10,6 +10,8 @@ import {
 } from './limiter-core.ts';
 import type { LimiterLimits, LimiterSnapshot, ReserveRequest, ReserveResult } from './types.ts';
 
+const FLUSH_MS = 200;
+
 /**
  * One per API key, JWT subject or IM chat (named by that id). Requests and tokens per minute,
  * concurrency and daily/monthly budgets, decided atomically here; the logic is in limiter-core.ts,
@@ -18,6 +20,10 @@ import type { LimiterLimits, LimiterSnapshot, ReserveRequest, ReserveResult } fr
 export class RateLimiter extends DurableObject {
   readonly #sql: SqlStorage;
   readonly #state: LimiterState;
+  #dirty = false;
+  readonly #removed = new Set<string>();
+  readonly #added = new Map<string, Reservation>();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env as never);
@@ -42,22 +48,40 @@ export class RateLimiter extends DurableObject {
     }
   }
 
+  /**
+   * Write-behind: changes are collected and written at most every FLUSH_MS, not per request. A crash
+   * loses at most that window: reservations that would expire anyway, and a sliver of budget usage.
+   */
   #persist(removed: string[], added?: Reservation): void {
+    for (const id of removed) {
+      if (!this.#added.delete(id)) this.#removed.add(id);
+    }
+    if (added) this.#added.set(added.id, added);
+    this.#dirty = true;
+    this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
+  }
+
+  #flush(): void {
+    this.#flushTimer = undefined;
+    if (!this.#dirty) return;
+    this.#dirty = false;
     const { reservations: _r, ...rest } = this.#state;
     this.#sql.exec(
       'INSERT INTO limiter_state (id, body) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body',
       JSON.stringify(rest),
     );
-    for (const id of removed) this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
-    if (added) {
+    for (const id of this.#removed) this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
+    for (const r of this.#added.values()) {
       this.#sql.exec(
         'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at) VALUES (?, ?, ?, ?)',
-        added.id,
-        added.tokens,
-        added.bucketCharge,
-        added.expiresAt,
+        r.id,
+        r.tokens,
+        r.bucketCharge,
+        r.expiresAt,
       );
     }
+    this.#removed.clear();
+    this.#added.clear();
   }
 
   reserve(req: ReserveRequest): ReserveResult {
@@ -78,6 +102,7 @@ export class RateLimiter extends DurableObject {
 
   /** In-flight reservations and budget usage, for tests and admin views. */
   inspect(): { inFlight: number; dayUsed: number; monthUsed: number } {
+    this.#flush();
     return {
       inFlight: this.#state.reservations.size,
       dayUsed: this.#state.day?.used ?? 0,

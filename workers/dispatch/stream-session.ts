@@ -4,35 +4,47 @@ import { errorResponse, sseErrorEvent } from '../http/error-response.ts';
 const encoder = new TextEncoder();
 const KEEPALIVE = encoder.encode(': keepalive\n\n');
 const KEEPALIVE_EVERY_MS = 10_000;
+/** Chunks buffered for a slow client before the relay waits for it (backpressure reaches the origin). */
+const BUFFERED_CHUNKS = 8;
 
 /**
  * The client side of one streamed request. Response headers are held back until the first output
  * (or until the hold time passes), so a failure before that can still be a real 4xx/5xx; after the
  * commit, waiting is filled with SSE keep-alive comments and a failure becomes a terminal error event.
+ *
+ * The body is a ReadableStream fed with `enqueue`: a chunk costs no promise unless the client is slow.
  */
 export class StreamSession {
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
   readonly #readable: ReadableStream<Uint8Array>;
+  #controller!: ReadableStreamDefaultController<Uint8Array>;
   readonly #headers: () => Headers;
   readonly #resolve: (response: Response) => void;
   #committed = false;
   #closed = false;
+  #clientGone = false;
   #outputStarted = false;
+  #demand: (() => void) | undefined;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   #keepalive: ReturnType<typeof setInterval> | undefined;
-  /** Fires when the client goes away (its read side was cancelled). */
-  readonly clientGone: Promise<void>;
 
   constructor(headers: () => Headers, holdMs: number, resolve: (response: Response) => void) {
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    this.#readable = readable;
-    this.#writer = writable.getWriter();
+    this.#readable = new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+        },
+        pull: () => this.#wakeWriter(),
+        cancel: () => {
+          this.#clientGone = true;
+          this.#closed = true;
+          this.#stopKeepalive();
+          this.#wakeWriter();
+        },
+      },
+      { highWaterMark: BUFFERED_CHUNKS },
+    );
     this.#headers = headers;
     this.#resolve = resolve;
-    this.clientGone = this.#writer.closed.then(
-      () => new Promise<void>(() => {}),
-      () => undefined,
-    );
     this.#holdTimer = setTimeout(() => this.#commitWaiting(), holdMs);
   }
 
@@ -40,13 +52,29 @@ export class StreamSession {
     return this.#committed;
   }
 
-  /** Write output; the first call commits the response (status 200) if it was not yet. */
+  /** Write output; the first call commits the response (status 200). Throws once the client is gone. */
   async write(text: string): Promise<void> {
+    if (this.#clientGone) throw new Error('client gone');
     if (text.length === 0 || this.#closed) return;
     this.#outputStarted = true;
     this.#stopKeepalive();
     this.#commit();
-    await this.#writer.write(encoder.encode(text));
+    this.#controller.enqueue(encoder.encode(text));
+    if ((this.#controller.desiredSize ?? 1) <= 0) {
+      await new Promise<void>((resolve) => {
+        this.#demand = resolve;
+      });
+      if (this.#clientGone) throw new Error('client gone');
+    }
+  }
+
+  async writeBytes(bytes: Uint8Array): Promise<void> {
+    this.#controller.enqueue(bytes);
+    if ((this.#controller.desiredSize ?? 1) <= 0) {
+      await new Promise<void>((resolve) => {
+        this.#demand = resolve;
+      });
+    }
   }
 
   async close(): Promise<void> {
@@ -54,7 +82,7 @@ export class StreamSession {
     this.#closed = true;
     this.#stopKeepalive();
     this.#commit();
-    await this.#writer.close().catch(() => {});
+    this.#controller.close();
   }
 
   /** Before the commit: a real error response. After: one error event, then the stream ends. */
@@ -65,11 +93,16 @@ export class StreamSession {
       this.#committed = true;
       if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
       this.#resolve(errorResponse(err));
-      this.#writer.abort().catch(() => {});
       return;
     }
-    await this.#writer.write(encoder.encode(sseErrorEvent(err))).catch(() => {});
+    this.#controller.enqueue(encoder.encode(sseErrorEvent(err)));
     await this.close();
+  }
+
+  #wakeWriter(): void {
+    const wake = this.#demand;
+    this.#demand = undefined;
+    wake?.();
   }
 
   #commit(): void {
@@ -84,7 +117,7 @@ export class StreamSession {
     this.#commit();
     const ping = () => {
       if (this.#outputStarted || this.#closed) return this.#stopKeepalive();
-      this.#writer.write(KEEPALIVE).catch(() => {});
+      this.#controller.enqueue(KEEPALIVE);
     };
     ping();
     this.#keepalive = setInterval(ping, KEEPALIVE_EVERY_MS);

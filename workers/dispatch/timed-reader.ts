@@ -1,14 +1,22 @@
 import { EcoError } from '../../schemas/errors.ts';
 
-const TIMED_OUT = Symbol('timed-out');
-
 /**
  * Reads an origin body chunk by chunk with a deadline per read (time to first token, then idle time
  * between chunks) and an overall deadline. A stall becomes an `origin_timeout`, never a hang.
+ *
+ * One watchdog timer serves every read: a read only moves the deadline forward, and the timer re-arms
+ * itself when it wakes early. Streams of thousands of small chunks thus cost no timer per chunk.
  */
 export class TimedReader {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #totalDeadline: number;
+  #deadline = 0;
+  #limitMs = 0;
+  #what = '';
+  #reading = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timedOut: EcoError | undefined;
+  #finished = false;
 
   constructor(body: ReadableStream<Uint8Array>, totalMs: number) {
     this.#reader = body.getReader();
@@ -16,36 +24,72 @@ export class TimedReader {
   }
 
   async read(timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
-    const budget = Math.min(timeoutMs, this.#totalDeadline - Date.now());
-    if (budget <= 0) throw this.#timeout('the total time limit', timeoutMs);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expiry = new Promise<typeof TIMED_OUT>((resolve) => {
-      timer = setTimeout(() => resolve(TIMED_OUT), budget);
-    });
+    if (this.#timedOut) throw this.#timedOut;
+    const now = Date.now();
+    const total = this.#totalDeadline - now <= timeoutMs;
+    this.#limitMs = total ? this.#totalDeadline - now : timeoutMs;
+    this.#what = total ? 'the total time limit' : what;
+    if (this.#limitMs <= 0) throw this.#expire();
+    this.#deadline = now + this.#limitMs;
+    if (this.#timer === undefined) this.#arm(this.#limitMs);
+    this.#reading = true;
+    let result: ReadableStreamReadResult<Uint8Array>;
     try {
-      const result = await Promise.race([this.#reader.read(), expiry]);
-      if (result === TIMED_OUT) throw this.#timeout(what, budget);
-      return result.done ? undefined : result.value;
+      result = await this.#reader.read();
     } catch (err) {
-      if (err instanceof EcoError) throw err;
+      this.#stop();
+      if (this.#timedOut) throw this.#timedOut;
       throw new EcoError(
         502,
         'origin_stream_broken',
         `The origin's stream broke: ${String(err).slice(0, 200)}`,
       );
     } finally {
-      if (timer !== undefined) clearTimeout(timer);
+      this.#reading = false;
     }
+    if (this.#timedOut) throw this.#timedOut;
+    if (result.done) {
+      this.#stop();
+      return undefined;
+    }
+    return result.value;
   }
 
   /** Stop reading and tell the origin (aborting its generation where the engine supports it). */
   cancel(reason?: unknown): void {
+    this.#stop();
     this.#reader.cancel(reason).catch(() => {});
   }
 
-  #timeout(what: string, ms: number): EcoError {
+  #arm(ms: number): void {
+    this.#timer = setTimeout(() => this.#wake(), Math.max(1, ms));
+  }
+
+  #wake(): void {
+    this.#timer = undefined;
+    if (this.#finished) return;
+    const left = this.#deadline - Date.now();
+    if (this.#reading && left <= 0) {
+      this.#expire();
+      return;
+    }
+    this.#arm(left > 0 ? left : this.#limitMs);
+  }
+
+  #expire(): EcoError {
+    this.#timedOut = new EcoError(
+      504,
+      'origin_timeout',
+      `The origin exceeded ${this.#what} (${this.#limitMs} ms).`,
+    );
     this.cancel('timeout');
-    return new EcoError(504, 'origin_timeout', `The origin exceeded ${what} (${ms} ms).`);
+    return this.#timedOut;
+  }
+
+  #stop(): void {
+    this.#finished = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
   }
 }
 
