@@ -13,6 +13,8 @@ import { closedLoop, firstContentTimes } from './lib/load.mjs';
 import { groupStats, selfCpuMs } from './lib/proc-stats.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+/** BENCH_ONLY=json,sse,ttfb,slope,subsystems runs a subset (for quick comparisons while tuning). */
+const ONLY = new Set((process.env.BENCH_ONLY ?? 'json,sse,ttfb,slope,subsystems').split(','));
 const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 200);
 const EMULATOR_TTFT_MS = 20;
 const KEY = 'eco_sk_bench_0123456789abcdef0123456789abcdef';
@@ -71,7 +73,7 @@ async function main() {
     const results = {};
 
     // 1. Non-stream JSON at concurrency 1 and 64.
-    for (const c of [1, 64]) {
+    for (const c of ONLY.has('json') ? [1, 64] : []) {
       for (const t of targets) {
         await closedLoop({ url: t.url, body: body(t), headers, concurrency: c, durationMs: 500 });
         const [c0, e0, l0] = [cpu(t), emulatorCpu(), selfCpuMs()];
@@ -90,9 +92,9 @@ async function main() {
       }
     }
     // 2. Streaming at concurrency 64 (20 content events per stream).
-    for (const t of targets) {
+    for (const t of ONLY.has('sse') ? targets : []) {
       const b = body(t, { stream: true, stream_options: { include_usage: true } });
-      const [c0] = [cpu(t)];
+      const c0 = cpu(t);
       const r = await closedLoop({
         url: t.url,
         body: b,
@@ -106,7 +108,7 @@ async function main() {
     }
     // 3. Time to the first content line, emulator TTFT fixed.
     await settings({ tokensPerSecond: 0, ttftMs: EMULATOR_TTFT_MS, answerTokens: 20 });
-    for (const c of [1, 64]) {
+    for (const c of ONLY.has('ttfb') ? [1, 64] : []) {
       for (const t of targets) {
         const b = body(t, { stream: true });
         const r = await firstContentTimes({
@@ -122,7 +124,7 @@ async function main() {
     }
     // 4. Per-event cost: CPU per stream at 10 and 1,000 events, gateway minus floor.
     const perEvent = {};
-    for (const events of [10, 1000]) {
+    for (const events of ONLY.has('slope') ? [10, 1000] : []) {
       await settings({ tokensPerSecond: 0, ttftMs: 0, answerTokens: events });
       for (const t of targets.slice(1)) {
         const b = body(t, { stream: true, max_tokens: events });
@@ -142,7 +144,7 @@ async function main() {
     for (const child of children) stopGroup(child);
     rmSync(dir, { recursive: true, force: true });
   }
-  await subsystemBenches();
+  if (ONLY.has('subsystems')) await subsystemBenches();
 }
 
 async function serve(options) {
@@ -189,6 +191,8 @@ const f = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
 function report(targets, r, perEvent) {
   const [direct, floor, gw] = targets.map((t) => t.name);
+  const get = (key) => r[key] ?? {};
+  const ev = (key) => perEvent[key] ?? Number.NaN;
   out('## Gateway vs floor (one workerd process each, same run)');
   out();
   out(
@@ -196,9 +200,9 @@ function report(targets, r, perEvent) {
   );
   out('|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const name of [direct, floor, gw]) {
-    const a = r[`json c1 ${name}`];
-    const b = r[`json c64 ${name}`];
-    const s = r[`sse c64 ${name}`];
+    const a = get(`json c1 ${name}`);
+    const b = get(`json c64 ${name}`);
+    const s = get(`sse c64 ${name}`);
     const cpuCell = (x) => (name === direct ? '(emulator)' : f(x.cpuMsPerReq, 3));
     out(
       `| ${name} | ${f(a.rps, 0)} | ${f(a.p50)} / ${f(a.p99)} | ${f(b.rps, 0)} | ${f(b.p50)} / ${f(b.p99)} | ${cpuCell(b)} | ${f(s.rps, 0)} | ${cpuCell(s)} |`,
@@ -208,24 +212,24 @@ function report(targets, r, perEvent) {
   out('| first content `data:` line (emulator TTFT 20 ms) | p50 c=1 | p99 c=1 | p50 c=64 | p99 c=64 |');
   out('|---|---:|---:|---:|---:|');
   for (const name of [direct, floor, gw]) {
-    const a = r[`ttfb c1 ${name}`];
-    const b = r[`ttfb c64 ${name}`];
+    const a = get(`ttfb c1 ${name}`);
+    const b = get(`ttfb c64 ${name}`);
     out(`| ${name} | ${f(a.p50)} | ${f(a.p99)} | ${f(b.p50)} | ${f(b.p99)} |`);
   }
   const slope =
-    ((perEvent[`1000 ${gw}`] - perEvent[`1000 ${floor}`] - (perEvent[`10 ${gw}`] - perEvent[`10 ${floor}`])) /
-      990) *
-    1000;
+    ((ev(`1000 ${gw}`) - ev(`1000 ${floor}`) - (ev(`10 ${gw}`) - ev(`10 ${floor}`))) / 990) * 1000;
   out();
   out('## Ratios to the floor (targets in parentheses)');
   out();
   out(
-    `- CPU per non-stream request, c=64: ${f(r[`json c64 ${gw}`].cpuMsPerReq / r[`json c64 ${floor}`].cpuMsPerReq)}× (≤ 2.0×)`,
+    `- CPU per non-stream request, c=64: ${f(get(`json c64 ${gw}`).cpuMsPerReq / get(`json c64 ${floor}`).cpuMsPerReq)}× (≤ 2.0×)`,
   );
-  out(`- Streaming requests/s, c=64: ${f(r[`sse c64 ${gw}`].rps / r[`sse c64 ${floor}`].rps)}× (≥ 0.65×)`);
+  out(
+    `- Streaming requests/s, c=64: ${f(get(`sse c64 ${gw}`).rps / get(`sse c64 ${floor}`).rps)}× (≥ 0.65×)`,
+  );
   for (const c of [1, 64]) {
-    const g = r[`ttfb c${c} ${gw}`];
-    const fl = r[`ttfb c${c} ${floor}`];
+    const g = get(`ttfb c${c} ${gw}`);
+    const fl = get(`ttfb c${c} ${floor}`);
     out(
       `- First content line c=${c}: p50 +${f(g.p50 - fl.p50)} ms, p99 +${f(g.p99 - fl.p99)} ms over the floor (≤ +2 ms)`,
     );
@@ -234,37 +238,42 @@ function report(targets, r, perEvent) {
     `- Per-event cost (slope of gateway − floor CPU, 10 → 1,000 events): ${f(slope, 1)} µs/event (≤ 10 µs)`,
   );
   out(
-    `- CPU per stream: floor ${f(perEvent[`10 ${floor}`], 3)} / ${f(perEvent[`1000 ${floor}`], 3)} ms, gateway ${f(perEvent[`10 ${gw}`], 3)} / ${f(perEvent[`1000 ${gw}`], 3)} ms (10 / 1,000 events)`,
+    `- CPU per stream: floor ${f(ev(`10 ${floor}`), 3)} / ${f(ev(`1000 ${floor}`), 3)} ms, gateway ${f(ev(`10 ${gw}`), 3)} / ${f(ev(`1000 ${gw}`), 3)} ms (10 / 1,000 events)`,
   );
-  const j = r[`json c64 ${gw}`];
+  const j = get(`json c64 ${gw}`);
   out(
     `- Where the CPU goes at c=64 (ms per gateway request): gateway ${f(j.cpuMsPerReq, 3)}, emulator ${f(j.emulatorCpuMsPerReq, 3)}, load generator ${f(j.loadgenCpuMsPerReq, 3)} (2 cores shared)`,
   );
   out();
 }
 
-/** Benchmarks of the subsystems, each in its own module; a module that is absent is skipped. */
+/**
+ * Benchmarks of the subsystems, each a script of its own run in a child process with a time limit, so
+ * one that fails is reported and the others still run.
+ */
 async function subsystemBenches() {
   const benches = [
-    ['Engine stream decoders', 'decoders-openai.mjs', 'benchDecoders'],
-    ['Engine stream decoders (TGI, Ollama, SGLang)', 'decoders-a.mjs', 'benchDecoders'],
-    ['Engine stream decoders (TensorRT-LLM, DeepSpeed-MII, LMDeploy)', 'decoders-b.mjs', 'benchDecoders'],
-    ['Engine pool admission', 'pool-admission.mjs', 'benchPoolAdmission'],
-    ['Async jobs', 'jobs.mjs', 'benchJobs'],
-    ['Governance linter', 'governance.mjs', 'runGovernanceBench'],
+    ['Engine stream decoders: OpenAI framing (vLLM)', 'decoders-openai.mjs'],
+    ['Engine stream decoders: TGI, Ollama, SGLang', 'decoders-a.mjs'],
+    ['Engine stream decoders: TensorRT-LLM, DeepSpeed-MII, LMDeploy', 'decoders-b.mjs'],
+    ['Engine pool admission (one pool object)', 'pool-admission.mjs'],
+    ['Async jobs', 'jobs.mjs'],
+    ['Governance linter', 'governance.mjs'],
   ];
-  for (const [title, file, fn] of benches) {
-    const path = join(ROOT, 'scripts/bench', file);
-    if (!existsSync(path)) continue;
+  for (const [title, file] of benches) {
+    if (!existsSync(join(ROOT, 'scripts/bench', file))) continue;
     out(`## ${title}`);
     out();
+    log(`subsystem bench ${file}`);
     try {
-      const mod = await import(path);
-      const figures = await mod[fn]({ log: (line) => out(line) });
-      if (figures !== undefined && process.env.BENCH_JSON)
-        out(`\`\`\`json\n${JSON.stringify(figures, null, 2)}\n\`\`\``);
+      out((await run('node', [`scripts/bench/${file}`], { timeoutMs: 300_000, stdoutOnly: true })).trim());
     } catch (err) {
-      out(`(failed: ${String(err?.message ?? err)})`);
+      out(
+        `(failed: ${String(err?.message ?? err)
+          .split('\n')
+          .slice(0, 3)
+          .join(' ')})`,
+      );
     }
     out();
   }

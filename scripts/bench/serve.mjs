@@ -65,6 +65,9 @@ if (args.target === 'floor') {
         CONVERSATION: { className: 'Conversation', useSQLite: true },
       },
       serviceBindings: { SELF: 'eco-gateway' },
+      ...(process.env.BENCH_INSPECTOR_PORT
+        ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) }
+        : {}),
       bindings: {
         ECO_ENVIRONMENT: 'development',
         ECO_KEY_CACHE_TTL_MS: '5000',

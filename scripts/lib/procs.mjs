@@ -18,25 +18,34 @@ export function childEnv(extra = {}) {
   };
 }
 
-/** Run a command to completion; reject with its output when it fails. */
+/**
+ * Run a command to completion; reject with its output when it fails. `timeoutMs` kills it (and its
+ * process group) when it runs too long; `stdoutOnly` resolves with stdout alone.
+ */
 export function run(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       cwd: ROOT,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: options.timeoutMs !== undefined,
     });
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => {
       out += d;
     });
     child.stderr.on('data', (d) => {
-      out += d;
+      err += d;
     });
+    const timer =
+      options.timeoutMs === undefined ? undefined : setTimeout(() => stopGroup(child, 'SIGKILL'), options.timeoutMs);
     child.on('error', reject);
-    child.on('exit', (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out}`)),
-    );
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(options.stdoutOnly ? out : out + err);
+      else reject(new Error(`${cmd} ${args.join(' ')} exited ${code}\n${out}${err}`));
+    });
   });
 }
 
