@@ -2,37 +2,24 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
-import { readJsonBody } from '../http/json-body.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { checkModel, deleteModel, getModel, listModels, saveModel } from './config-store.ts';
+import { readJsonObjectBody } from './json-object-body.ts';
 import { mergePatch } from './merge-patch.ts';
+import { errorDoc, jsonDoc } from './route-docs.ts';
 
 const errors = {
-  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
-  403: {
-    description: "The key lacks the 'admin' scope",
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
-  409: {
-    description: 'Id or alias already taken',
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
+  400: errorDoc('Invalid request'),
+  403: errorDoc("The key lacks the 'admin' scope"),
+  404: errorDoc('Unknown model'),
+  409: errorDoc('Id or alias already taken'),
 };
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 const IdParam = z.object({ id: z.string() });
 
-async function body(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  const raw = await readJsonBody(c.req.raw, 64 * 1024);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new EcoError(400, 'invalid_request', 'The body must be a JSON object.');
-  return raw as Record<string, unknown>;
+function body(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  return readJsonObjectBody(c.req.raw, 64 * 1024);
 }
 
 function parseModel(raw: unknown): ModelConfig {
@@ -51,7 +38,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models',
     summary: 'List models',
     responses: {
-      200: json(z.object({ object: z.literal('list'), data: z.array(ModelConfig) }), 'Models'),
+      200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(ModelConfig) }), 'Models'),
       ...errors,
     },
   });
@@ -61,7 +48,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models/{id}',
     summary: 'One model',
     request: { params: IdParam },
-    responses: { 200: json(ModelConfig, 'The model'), ...errors },
+    responses: { 200: jsonDoc(ModelConfig, 'The model'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -69,7 +56,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models',
     summary: 'Create a model (409 when the id or an alias is taken)',
     request: { body: { content: { 'application/json': { schema: ModelConfig } } } },
-    responses: { 201: json(ModelConfig, 'Created'), ...errors },
+    responses: { 201: jsonDoc(ModelConfig, 'Created'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -80,7 +67,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       params: IdParam,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
-    responses: { 200: json(ModelConfig, 'Updated'), ...errors },
+    responses: { 200: jsonDoc(ModelConfig, 'Updated'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -88,7 +75,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models/{id}',
     summary: 'Delete a model',
     request: { params: IdParam },
-    responses: { 200: json(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'), ...errors },
+    responses: { 200: jsonDoc(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'), ...errors },
   });
 
   const admin = requireScope('admin');

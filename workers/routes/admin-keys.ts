@@ -1,6 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
+import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import {
   ApiKeyList,
@@ -25,22 +25,7 @@ import { parseBody } from '../auth/parse-body.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
-const errors = {
-  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
-  401: {
-    description: 'Missing or invalid credential',
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  403: {
-    description: "The key lacks the 'admin' scope",
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  404: { description: 'Unknown key', content: { 'application/json': { schema: ErrorResponse } } },
-};
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+const errors = adminErrors('Unknown key');
 const IdParam = z.object({ id: z.string().min(1) });
 
 function store(c: Context<AppEnv>): KeyStore {
@@ -57,7 +42,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys',
     summary: 'Create an API key (the secret is returned once)',
     request: { body: { content: { 'application/json': { schema: CreateKeyBody } } } },
-    responses: { 201: json(ApiKeyWithSecret, 'The key and its secret'), ...errors },
+    responses: { 201: jsonDoc(ApiKeyWithSecret, 'The key and its secret'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -65,7 +50,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys',
     summary: 'List API keys (never their secrets)',
     request: { query: ListKeysQuery },
-    responses: { 200: json(ApiKeyList, 'A page of keys, ordered by id'), ...errors },
+    responses: { 200: jsonDoc(ApiKeyList, 'A page of keys, ordered by id'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -73,7 +58,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}',
     summary: 'Get an API key',
     request: { params: IdParam },
-    responses: { 200: json(ApiKeyObject, 'The key'), ...errors },
+    responses: { 200: jsonDoc(ApiKeyObject, 'The key'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -81,7 +66,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}',
     summary: 'Update name, scopes, limits, allowed models, priorities or expiry',
     request: { params: IdParam, body: { content: { 'application/json': { schema: UpdateKeyBody } } } },
-    responses: { 200: json(ApiKeyObject, 'The updated key'), ...errors },
+    responses: { 200: jsonDoc(ApiKeyObject, 'The updated key'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -89,7 +74,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}/rotate',
     summary: 'Issue a new secret; the previous one works for the grace period',
     request: { params: IdParam, body: { content: { 'application/json': { schema: RotateKeyBody } } } },
-    responses: { 200: json(ApiKeyWithSecret, 'The key and its new secret'), ...errors },
+    responses: { 200: jsonDoc(ApiKeyWithSecret, 'The key and its new secret'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -97,7 +82,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}/revoke',
     summary: 'Revoke a key (kept for the record)',
     request: { params: IdParam },
-    responses: { 200: json(ApiKeyObject, 'The revoked key'), ...errors },
+    responses: { 200: jsonDoc(ApiKeyObject, 'The revoked key'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -106,7 +91,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Delete a key',
     request: { params: IdParam },
     responses: {
-      200: json(
+      200: jsonDoc(
         z.object({ id: z.string(), object: z.literal('api_key'), deleted: z.literal(true) }),
         'Deleted',
       ),

@@ -2,34 +2,19 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { PoolConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import { deletePool, getPool, listPools, poolExists, savePool } from '../admin/config-store.ts';
+import { readJsonObjectBody } from '../admin/json-object-body.ts';
 import { mergePatch, secretInAuth } from '../admin/merge-patch.ts';
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
+import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import { auditInsert } from '../auth/audit.ts';
-import { readJsonBody } from '../http/json-body.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 const ADMIN_BODY_BYTES = 256 * 1024;
-const errors = {
-  400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
-  401: {
-    description: 'Missing or invalid credential',
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  403: {
-    description: "The key lacks the 'admin' scope",
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  404: { description: 'Unknown pool or origin', content: { 'application/json': { schema: ErrorResponse } } },
-};
-const json = (schema: z.ZodType, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
+const errors = adminErrors('Unknown pool or origin');
 /** Live state comes from the pool object; its shape is documented in docs/pools.md. */
 const PoolView = z
   .object({ name: z.string(), config: PoolConfig, state: z.record(z.string(), z.unknown()).nullable() })
@@ -37,11 +22,8 @@ const PoolView = z
 const NameParam = z.object({ name: z.string() });
 const OriginParam = z.object({ name: z.string(), id: z.string(), action: z.enum(['isolate', 'reset']) });
 
-export async function readAdminBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
-  const raw = await readJsonBody(c.req.raw, ADMIN_BODY_BYTES);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
-    throw new EcoError(400, 'invalid_request', 'The body must be a JSON object.');
-  return raw as Record<string, unknown>;
+export function readAdminBody(c: Context<AppEnv>): Promise<Record<string, unknown>> {
+  return readJsonObjectBody(c.req.raw, ADMIN_BODY_BYTES);
 }
 
 function parsePool(raw: Record<string, unknown>): PoolConfig {
@@ -69,7 +51,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools',
     summary: 'List engine pools with live state',
     responses: {
-      200: json(z.object({ object: z.literal('list'), data: z.array(PoolView) }), 'Pools'),
+      200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(PoolView) }), 'Pools'),
       ...errors,
     },
   });
@@ -79,7 +61,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools/{name}',
     summary: 'One pool: config, breakers, in-flight, queue, latency/TTFT percentiles, probes',
     request: { params: NameParam },
-    responses: { 200: json(PoolView, 'The pool'), ...errors },
+    responses: { 200: jsonDoc(PoolView, 'The pool'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -87,7 +69,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools',
     summary: 'Create or replace a pool',
     request: { body: { content: { 'application/json': { schema: PoolConfig } } } },
-    responses: { 200: json(PoolView, 'Replaced'), 201: json(PoolView, 'Created'), ...errors },
+    responses: { 200: jsonDoc(PoolView, 'Replaced'), 201: jsonDoc(PoolView, 'Created'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -98,7 +80,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       params: NameParam,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
-    responses: { 200: json(PoolView, 'Updated'), ...errors },
+    responses: { 200: jsonDoc(PoolView, 'Updated'), ...errors },
   });
   registry.registerPath({
     ...base,
@@ -106,7 +88,10 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools/{name}',
     summary: 'Delete a pool no model routes to',
     request: { params: NameParam },
-    responses: { 200: json(z.object({ name: z.string(), deleted: z.literal(true) }), 'Deleted'), ...errors },
+    responses: {
+      200: jsonDoc(z.object({ name: z.string(), deleted: z.literal(true) }), 'Deleted'),
+      ...errors,
+    },
   });
   registry.registerPath({
     ...base,
@@ -114,7 +99,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools/{name}/origins/{id}/{action}',
     summary: 'Isolate an origin (held open until reset) or reset its breaker',
     request: { params: OriginParam },
-    responses: { 200: json(PoolView, 'The pool after the change'), ...errors },
+    responses: { 200: jsonDoc(PoolView, 'The pool after the change'), ...errors },
   });
 
   const admin = requireScope('admin');

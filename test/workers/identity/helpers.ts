@@ -1,5 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import { sseResponse } from '../helpers/origin-mock.ts';
+import { seedPool } from '../helpers/seed.ts';
 
 export function call(
   path: string,
@@ -34,4 +36,53 @@ export async function waitFor(
     if (Date.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, stepMs));
   }
+}
+
+/** A vLLM pool of one origin at `http://<host>` (answered by `mockOrigin`), serving `model`. */
+export function seedVllmPool(pool: string, originId: string, host: string, model: string, capacity = 64) {
+  return seedPool(
+    { name: pool, protocol: 'vllm', origins: [{ id: originId, url: `http://${host}`, capacity, weight: 1 }] },
+    model,
+  );
+}
+
+/** A one-message chat through the gateway as `key`; `extra` adds body fields (`stream`, `max_tokens`…). */
+export function chatAs(key: string, model: string, content = 'hello', extra: Record<string, unknown> = {}) {
+  return call('/v1/chat/completions', key, {
+    method: 'POST',
+    body: { model, messages: [{ role: 'user', content }], ...extra },
+  });
+}
+
+/** A vLLM non-stream chat answer. */
+export function chatAnswer(content: string, usage: Usage, model = 'm'): Response {
+  return Response.json({
+    id: 'x',
+    object: 'chat.completion',
+    created: 1,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage,
+  });
+}
+
+type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+
+const streamChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+  JSON.stringify({
+    id: 'c',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+
+/** A vLLM chat stream: the content, a stop chunk, the usage chunk and `[DONE]`. */
+export function chatStreamAnswer(content: string, usage: Usage): Response {
+  return sseResponse([
+    streamChunk({ role: 'assistant', content }),
+    streamChunk({}, 'stop'),
+    JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage }),
+    '[DONE]',
+  ]);
 }

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mockOrigin } from '../helpers/origin-mock.ts';
-import { seedKey, seedPool } from '../helpers/seed.ts';
-import { call, expectError, waitFor } from './helpers.ts';
+import { seedKey } from '../helpers/seed.ts';
+import { call, chatAnswer, chatAs, expectError, seedVllmPool, waitFor } from './helpers.ts';
 
 let admin: string;
 
@@ -19,32 +19,13 @@ interface KeyBody {
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
-  await seedPool(
-    {
-      name: 'keys-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'k1', url: 'http://keys-origin.test', capacity: 8, weight: 1 }],
-    },
-    'keys-model',
-  );
+  await seedVllmPool('keys-pool', 'k1', 'keys-origin.test', 'keys-model', 8);
 });
 
-function answer() {
-  return Response.json({
-    id: 'x',
-    object: 'chat.completion',
-    created: 1,
-    model: 'keys-model-engine',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 },
-  });
-}
+const answer = () =>
+  chatAnswer('hi', { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 }, 'keys-model-engine');
 
-const chat = (key: string) =>
-  call('/v1/chat/completions', key, {
-    method: 'POST',
-    body: { model: 'keys-model', messages: [{ role: 'user', content: 'hello' }] },
-  });
+const chat = (key: string) => chatAs(key, 'keys-model');
 
 async function create(body: Record<string, unknown>): Promise<KeyBody> {
   const res = await call('/admin/keys', admin, { method: 'POST', body });

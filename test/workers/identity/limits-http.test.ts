@@ -1,38 +1,19 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
-import { mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
-import { seedKey, seedPool } from '../helpers/seed.ts';
-import { call, waitFor } from './helpers.ts';
+import { mockOrigin } from '../helpers/origin-mock.ts';
+import { seedKey } from '../helpers/seed.ts';
+import { chatAnswer, chatAs, chatStreamAnswer, seedVllmPool, waitFor } from './helpers.ts';
 
 const HOST = 'limits-origin.test';
 
-beforeAll(async () => {
-  await seedPool(
-    {
-      name: 'limits-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'l1', url: `http://${HOST}`, capacity: 64, weight: 1 }],
-    },
-    'limits-model',
-  );
-});
+beforeAll(() => seedVllmPool('limits-pool', 'l1', HOST, 'limits-model'));
 
 const completion = (usage = { prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 }) =>
-  Response.json({
-    id: 'x',
-    object: 'chat.completion',
-    created: 1,
-    model: 'm',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-    usage,
-  });
+  chatAnswer('ok', usage);
 
 const chat = (key: string, extra: Record<string, unknown> = {}) =>
-  call('/v1/chat/completions', key, {
-    method: 'POST',
-    body: { model: 'limits-model', messages: [{ role: 'user', content: 'hello there' }], ...extra },
-  });
+  chatAs(key, 'limits-model', 'hello there', extra);
 
 const limiter = (id: string) =>
   (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id);
@@ -74,27 +55,7 @@ describe('per-key limits over HTTP', () => {
     mockOrigin(HOST, async (req) => {
       const body = (await req.json()) as { stream?: boolean };
       if (!body.stream) return completion({ prompt_tokens: 7, completion_tokens: 3, total_tokens: 10 });
-      const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-        JSON.stringify({
-          id: 'c',
-          object: 'chat.completion.chunk',
-          created: 1,
-          model: 'm',
-          choices: [{ index: 0, delta, finish_reason: finish }],
-        });
-      return sseResponse([
-        chunk({ role: 'assistant', content: 'a' }),
-        chunk({}, 'stop'),
-        JSON.stringify({
-          id: 'c',
-          object: 'chat.completion.chunk',
-          created: 1,
-          model: 'm',
-          choices: [],
-          usage: { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 },
-        }),
-        '[DONE]',
-      ]);
+      return chatStreamAnswer('a', { prompt_tokens: 7, completion_tokens: 5, total_tokens: 12 });
     });
     const key = await seedKey({
       id: 'key_tpm',

@@ -8,66 +8,25 @@ import { cors } from '../../../workers/middleware/cors.ts';
 import { recordUsage, type UsageRecord } from '../../../workers/usage/record-usage.ts';
 import { purgeExpiredUsage } from '../../../workers/usage/retention.ts';
 import { UsageBuffer } from '../../../workers/usage/usage-buffer.ts';
-import { mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
-import { seedKey, seedPool } from '../helpers/seed.ts';
-import { call, expectError, waitFor } from './helpers.ts';
+import { mockOrigin } from '../helpers/origin-mock.ts';
+import { seedKey } from '../helpers/seed.ts';
+import { call, chatAnswer, chatAs, chatStreamAnswer, expectError, seedVllmPool, waitFor } from './helpers.ts';
 
 const HOST = 'usage-origin.test';
 
-beforeAll(async () => {
-  await seedPool(
-    {
-      name: 'usage-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'u1', url: `http://${HOST}`, capacity: 64, weight: 1 }],
-    },
-    'usage-model',
-  );
-});
-
-const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
-  JSON.stringify({
-    id: 'c',
-    object: 'chat.completion.chunk',
-    created: 1,
-    model: 'm',
-    choices: [{ index: 0, delta, finish_reason: finish }],
-  });
+beforeAll(() => seedVllmPool('usage-pool', 'u1', HOST, 'usage-model'));
 
 function origin() {
   mockOrigin(HOST, async (req) => {
     const body = (await req.json()) as { stream?: boolean };
     if (body.stream) {
-      return sseResponse([
-        chunk({ role: 'assistant', content: 'hi' }),
-        chunk({}, 'stop'),
-        JSON.stringify({
-          id: 'c',
-          object: 'chat.completion.chunk',
-          created: 1,
-          model: 'm',
-          choices: [],
-          usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-        }),
-        '[DONE]',
-      ]);
+      return chatStreamAnswer('hi', { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
     }
-    return Response.json({
-      id: 'x',
-      object: 'chat.completion',
-      created: 1,
-      model: 'm',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'hi' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
-    });
+    return chatAnswer('hi', { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 });
   });
 }
 
-const chat = (key: string, stream: boolean) =>
-  call('/v1/chat/completions', key, {
-    method: 'POST',
-    body: { model: 'usage-model', stream, messages: [{ role: 'user', content: 'hello' }] },
-  });
+const chat = (key: string, stream: boolean) => chatAs(key, 'usage-model', 'hello', { stream });
 
 interface OwnUsage {
   key_id: string;
