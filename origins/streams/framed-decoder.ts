@@ -1,0 +1,96 @@
+import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import { NdjsonParser } from './ndjson.ts';
+import { SseParser } from './sse.ts';
+
+/**
+ * Reads one framed message (an SSE event's data, an NDJSON line) and pushes its events. Returns true
+ * once the stream is over — terminal marker seen or error pushed — after which no message is read.
+ */
+export type MessageHandler = (data: string, out: StreamEvent[]) => boolean | undefined;
+
+/** What the end of the body means when the handler has not ended the stream. */
+export type EndOfBody =
+  /** The engine's terminal marker never came: the stream was cut short (`origin_stream_truncated`). */
+  | { truncated: string }
+  /** The engine has no terminal marker: this closes the stream (and may still find it truncated). */
+  | { close(out: StreamEvent[]): void };
+
+export interface FramedDecoderSpec {
+  framing: 'sse' | 'ndjson';
+  onMessage: MessageHandler;
+  endOfBody: EndOfBody;
+}
+
+/** The one stream decoder skeleton: framing, per-message handling, and the end-of-body policy. */
+export function framedDecoder(spec: FramedDecoderSpec): StreamDecoder {
+  const { onMessage, endOfBody } = spec;
+  let ended = false;
+
+  const step = (data: string, out: StreamEvent[]) => {
+    if (!ended && onMessage(data, out) === true) ended = true;
+  };
+
+  const close = (out: StreamEvent[]) => {
+    if (ended) return;
+    ended = true;
+    if ('truncated' in endOfBody) {
+      pushError(out, new EcoError(502, 'origin_stream_truncated', endOfBody.truncated));
+    } else {
+      endOfBody.close(out);
+    }
+  };
+
+  if (spec.framing === 'ndjson') {
+    const ndjson = new NdjsonParser();
+    return {
+      push(bytes) {
+        const out: StreamEvent[] = [];
+        for (const line of ndjson.push(bytes)) step(line, out);
+        return out;
+      },
+      end() {
+        const out: StreamEvent[] = [];
+        for (const line of ndjson.end()) step(line, out);
+        close(out);
+        return out;
+      },
+    };
+  }
+
+  const sse = new SseParser();
+  return {
+    push(bytes) {
+      const out: StreamEvent[] = [];
+      for (const message of sse.push(bytes)) step(message.data, out);
+      return out;
+    },
+    end() {
+      const out: StreamEvent[] = [];
+      for (const message of sse.end()) step(message.data, out);
+      close(out);
+      return out;
+    },
+  };
+}
+
+/** Pushes the stream's error event; true, so that a handler can `return pushError(out, err)`. */
+export function pushError(out: StreamEvent[], err: EcoError): true {
+  out.push({ kind: 'error', error: toErrorInfo(err) });
+  return true;
+}
+
+/** Pushes the stream's end event; true, so that a handler can `return pushEnd(out)`. */
+export function pushEnd(out: StreamEvent[]): true {
+  out.push({ kind: 'end' });
+  return true;
+}
+
+/** A framed message that is not what the engine sends: an SSE `event` or an NDJSON `line`. */
+export function malformedStream(engine: string, text: string, unit: 'event' | 'line' = 'event'): EcoError {
+  return new EcoError(
+    502,
+    'origin_malformed_stream',
+    `${engine}: malformed stream ${unit}: ${text.slice(0, 120)}`,
+  );
+}
