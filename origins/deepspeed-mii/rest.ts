@@ -1,17 +1,22 @@
 import { asEcoError, EcoError, toErrorInfo } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
-import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
   derivedFinish,
   promptCall,
   refuseUnsupported,
-  rememberPrompt,
+  rememberRequestedPrompt,
   reportedUsage,
   textCompletion,
 } from '../templates/prompt-call.ts';
-import type { CallContext, EngineAdapter, OriginRequest } from '../types.ts';
+import {
+  completionPrompt,
+  refuseCompletionExtras,
+  textCompletionObject,
+} from '../templates/text-completion.ts';
+import { tokenCount } from '../token-count.ts';
+import type { CallContext, EngineAdapter, Exchange, OriginRequest } from '../types.ts';
 import { mapMiiError } from './errors.ts';
 
 const ENGINE = 'DeepSpeed-MII (REST)';
@@ -21,15 +26,26 @@ function deployment(ctx: CallContext): string {
   return typeof name === 'string' && name.length > 0 ? name : ctx.engineModel;
 }
 
+/** Sampling fields common to chat and completion requests, in OpenAI's names. */
+interface MiiSampling {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  stop?: string | string[] | null;
+}
+
 /**
  * `POST /mii/<deployment>` takes `client.generate()` keyword arguments. It cannot stream, so a stream
  * request is sent as a plain one and its answer replayed as a single delta.
  */
 export function buildMiiRest(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, ENGINE);
-  const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), ENGINE);
-  const maxTokens = requestedMaxTokens(req);
-  rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+  return miiRequest(renderChatPrompt(req.messages, templateFor(ctx.pool), ENGINE), req, ctx);
+}
+
+function miiRequest(prompt: string, req: MiiSampling, ctx: CallContext): OriginRequest {
+  const maxTokens = rememberRequestedPrompt(ctx, prompt, req);
   const body: Record<string, unknown> = { prompts: [prompt] };
   if (maxTokens !== undefined) body.max_new_tokens = maxTokens;
   if (req.temperature != null) {
@@ -70,9 +86,9 @@ function readResponse(body: string): MiiResponse {
 
 /** The answer's text, finish (MII's own; derived when it says `none`) and reported usage. */
 function interpret(r: MiiResponse, ctx: CallContext) {
-  const completion = Number(r.generated_length);
-  const prompt = Number(r.prompt_length);
-  if (!Number.isFinite(completion) || !Number.isFinite(prompt)) {
+  const completion = tokenCount(r.generated_length);
+  const prompt = tokenCount(r.prompt_length);
+  if (completion === undefined || prompt === undefined) {
     throw new EcoError(502, 'origin_malformed_response', `${ENGINE}: the response has no token counts`);
   }
   const finish =
@@ -115,6 +131,22 @@ export function miiRestStream(ctx: CallContext): StreamDecoder {
   };
 }
 
+/**
+ * `/v1/completions` through the same endpoint: the prompt is sent as is, without a chat template. A
+ * streamed completion is answered like a streamed chat: the whole answer replayed as one chunk.
+ */
+export const miiRestCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
+  build(req, ctx) {
+    refuseCompletionExtras(req, ENGINE);
+    return miiRequest(completionPrompt(req, ENGINE), req as MiiSampling, ctx);
+  },
+  decode(body, ctx) {
+    const a = interpret(readResponse(body), ctx);
+    return textCompletionObject(ctx, a.text, a.finish, a.usage);
+  },
+  stream: miiRestStream,
+};
+
 /** DeepSpeed-MII's RESTful gateway (`enable_restful_api`). */
 export const miiRestAdapter: EngineAdapter = {
   protocol: 'deepspeed-mii',
@@ -129,4 +161,5 @@ export const miiRestAdapter: EngineAdapter = {
     request: () => ({ method: 'GET', path: '/healthz', headers: {} }),
     interpret: (status) => (status === 200 ? 'ready' : 'down'),
   },
+  completions: miiRestCompletions,
 };

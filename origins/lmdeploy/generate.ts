@@ -1,9 +1,9 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
-import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import type { StreamDecoder } from '../../schemas/stream-events.ts';
 import { readErrorBody } from '../errors.ts';
-import { SseParser } from '../streams/sse.ts';
+import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
   derivedFinish,
@@ -14,15 +14,34 @@ import {
   reportedUsage,
   textCompletion,
 } from '../templates/prompt-call.ts';
-import type { CallContext, OriginRequest } from '../types.ts';
+import {
+  completionPrompt,
+  refuseCompletionExtras,
+  textCompletionObject,
+} from '../templates/text-completion.ts';
+import { tokenCount } from '../token-count.ts';
+import type { CallContext, Exchange, OriginRequest } from '../types.ts';
 import { lmdeployFinish } from './finish.ts';
 
 export const LMDEPLOY_NATIVE = 'LMDeploy (/generate)';
+
+/** Sampling fields common to chat and completion requests, in OpenAI's names. */
+interface LmdeploySampling {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  stop?: string | string[] | null;
+}
 
 /** `POST /generate` (v0.10.2+): the prompt is sent as is (`do_preprocess` off), so it is templated here. */
 export function buildLmdeployGenerate(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, LMDEPLOY_NATIVE);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), LMDEPLOY_NATIVE);
+  return generateRequest(prompt, req, ctx);
+}
+
+function generateRequest(prompt: string, req: LmdeploySampling, ctx: CallContext): OriginRequest {
   const maxTokens = requestedMaxTokens(req) ?? poolMaxTokens(ctx.pool);
   rememberPrompt(ctx, { prompt, maxTokens });
   const body: Record<string, unknown> = { prompt, max_tokens: maxTokens, stream: ctx.stream };
@@ -52,12 +71,12 @@ function finishType(meta: GenerateBody['meta_info']): unknown {
 }
 
 function counts(meta: GenerateBody['meta_info']) {
-  const prompt = Number(meta?.prompt_tokens);
-  const completion = Number(meta?.completion_tokens);
-  return Number.isFinite(prompt) && Number.isFinite(completion) ? { prompt, completion } : undefined;
+  const prompt = tokenCount(meta?.prompt_tokens);
+  const completion = tokenCount(meta?.completion_tokens);
+  return prompt !== undefined && completion !== undefined ? { prompt, completion } : undefined;
 }
 
-export function decodeLmdeployGenerate(body: string, ctx: CallContext) {
+function readGenerate(body: string, ctx: CallContext) {
   let parsed: GenerateBody;
   try {
     parsed = JSON.parse(body) as GenerateBody;
@@ -71,87 +90,73 @@ export function decodeLmdeployGenerate(body: string, ctx: CallContext) {
   const reported = lmdeployFinish(LMDEPLOY_NATIVE, finishType(parsed.meta_info));
   if (reported instanceof EcoError) throw reported;
   const finish = reported ?? derivedFinish(tokens.completion, promptCall(ctx)?.maxTokens);
-  return textCompletion(ctx, parsed.text, finish, reportedUsage(tokens.prompt, tokens.completion));
+  return { text: parsed.text, finish, usage: reportedUsage(tokens.prompt, tokens.completion) } as const;
 }
+
+export function decodeLmdeployGenerate(body: string, ctx: CallContext) {
+  const answer = readGenerate(body, ctx);
+  return textCompletion(ctx, answer.text, answer.finish, answer.usage);
+}
+
+/** `/v1/completions` through `/generate`: the prompt is sent as is, without a chat template. */
+export const lmdeployCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
+  build(req, ctx) {
+    refuseCompletionExtras(req, LMDEPLOY_NATIVE);
+    return generateRequest(completionPrompt(req, LMDEPLOY_NATIVE), req as LmdeploySampling, ctx);
+  },
+  decode(body, ctx) {
+    const answer = readGenerate(body, ctx);
+    return textCompletionObject(ctx, answer.text, answer.finish, answer.usage);
+  },
+  stream: (ctx) => lmdeployGenerateStream(ctx),
+};
 
 /**
  * The `/generate` stream: SSE events with delta `text`, cumulative `meta_info` counts, the finish reason
  * on the last data event, then `data: [DONE]`. A mid-stream error is `data: {"error": {…}}`.
  */
 export function lmdeployGenerateStream(ctx: CallContext): StreamDecoder {
-  const sse = new SseParser();
-  let ended = false;
   let finished = false;
   let last: { prompt: number; completion: number } | undefined;
 
-  const fail = (out: StreamEvent[], err: EcoError) => {
-    ended = true;
-    out.push({ kind: 'error', error: toErrorInfo(err) });
-  };
-
-  const convert = (data: string, out: StreamEvent[]) => {
-    if (ended) return;
-    if (data === '[DONE]') {
-      ended = true;
-      if (!finished) {
-        // A terminator without a finish reason: derived from the budget, never assumed.
-        out.push({
-          kind: 'finish',
-          reason: derivedFinish(last?.completion ?? 0, promptCall(ctx)?.maxTokens),
-        });
+  return framedDecoder({
+    framing: 'sse',
+    onMessage: (data, out) => {
+      if (data === '[DONE]') {
+        if (!finished) {
+          // A terminator without a finish reason: derived from the budget, never assumed.
+          out.push({
+            kind: 'finish',
+            reason: derivedFinish(last?.completion ?? 0, promptCall(ctx)?.maxTokens),
+          });
+        }
+        if (last) out.push({ kind: 'usage', usage: reportedUsage(last.prompt, last.completion) });
+        return pushEnd(out);
       }
-      if (last) out.push({ kind: 'usage', usage: reportedUsage(last.prompt, last.completion) });
-      out.push({ kind: 'end' });
-      return;
-    }
-    let event: GenerateBody;
-    try {
-      event = JSON.parse(data) as GenerateBody;
-    } catch {
-      return fail(out, malformed(data));
-    }
-    if (event === null || typeof event !== 'object') return fail(out, malformed(data));
-    if (event.error !== undefined) {
-      return fail(
-        out,
-        new EcoError(502, 'origin_error', `${LMDEPLOY_NATIVE}: ${readErrorBody(data).message}`),
-      );
-    }
-    if (typeof event.text !== 'string') return fail(out, malformed(data));
-    last = counts(event.meta_info) ?? last;
-    if (event.text.length > 0 && !finished) out.push({ kind: 'delta', content: event.text });
-    const reported = lmdeployFinish(LMDEPLOY_NATIVE, finishType(event.meta_info));
-    if (reported instanceof EcoError) return fail(out, reported);
-    if (reported && !finished) {
-      finished = true;
-      out.push({ kind: 'finish', reason: reported });
-    }
-  };
-
-  return {
-    push(bytes) {
-      const out: StreamEvent[] = [];
-      for (const m of sse.push(bytes)) convert(m.data, out);
-      return out;
-    },
-    end() {
-      const out: StreamEvent[] = [];
-      for (const m of sse.end()) convert(m.data, out);
-      if (!ended) {
-        fail(
+      let event: GenerateBody;
+      try {
+        event = JSON.parse(data) as GenerateBody;
+      } catch {
+        return pushError(out, malformedStream(LMDEPLOY_NATIVE, data));
+      }
+      if (event === null || typeof event !== 'object')
+        return pushError(out, malformedStream(LMDEPLOY_NATIVE, data));
+      if (event.error !== undefined) {
+        return pushError(
           out,
-          new EcoError(502, 'origin_stream_truncated', `${LMDEPLOY_NATIVE}: the stream ended without [DONE]`),
+          new EcoError(502, 'origin_error', `${LMDEPLOY_NATIVE}: ${readErrorBody(data).message}`),
         );
       }
-      return out;
+      if (typeof event.text !== 'string') return pushError(out, malformedStream(LMDEPLOY_NATIVE, data));
+      last = counts(event.meta_info) ?? last;
+      if (event.text.length > 0 && !finished) out.push({ kind: 'delta', content: event.text });
+      const reported = lmdeployFinish(LMDEPLOY_NATIVE, finishType(event.meta_info));
+      if (reported instanceof EcoError) return pushError(out, reported);
+      if (reported && !finished) {
+        finished = true;
+        out.push({ kind: 'finish', reason: reported });
+      }
     },
-  };
-}
-
-function malformed(data: string): EcoError {
-  return new EcoError(
-    502,
-    'origin_malformed_stream',
-    `${LMDEPLOY_NATIVE}: malformed stream event: ${data.slice(0, 120)}`,
-  );
+    endOfBody: { truncated: `${LMDEPLOY_NATIVE}: the stream ended without [DONE]` },
+  });
 }

@@ -9,6 +9,7 @@ import {
   buildLmdeployGenerate,
   decodeLmdeployGenerate,
   LMDEPLOY_NATIVE,
+  lmdeployCompletions,
   lmdeployGenerateStream,
 } from './generate.ts';
 import { lmdeployOpenAiStream } from './openai-stream.ts';
@@ -66,6 +67,7 @@ export const lmdeployAdapter: EngineAdapter = {
   mapError: (status, body, headers) => mapOriginError(LMDEPLOY_NATIVE, status, body, headers),
   health,
   metrics,
+  completions: lmdeployCompletions,
 };
 
 /**

@@ -1,7 +1,8 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
-import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
-import { NdjsonParser } from '../streams/ndjson.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import type { StreamDecoder } from '../../schemas/stream-events.ts';
+import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { reportedUsage } from '../templates/prompt-call.ts';
+import { tokenCount } from '../token-count.ts';
 import { lmdeployFinish } from './finish.ts';
 
 const ENGINE = 'LMDeploy (/v1/chat/interactive)';
@@ -19,63 +20,30 @@ interface InteractiveLine {
  * non-null `finish_reason` on the last line, which is the stream's terminal marker.
  */
 export function lmdeployInteractiveStream(): StreamDecoder {
-  const ndjson = new NdjsonParser();
-  let ended = false;
-
-  const fail = (out: StreamEvent[], err: EcoError) => {
-    ended = true;
-    out.push({ kind: 'error', error: toErrorInfo(err) });
-  };
-
-  const convert = (line: string, out: StreamEvent[]) => {
-    if (ended) return;
-    let parsed: InteractiveLine;
-    try {
-      parsed = JSON.parse(line) as InteractiveLine;
-    } catch {
-      return fail(out, malformed(line));
-    }
-    if (parsed === null || typeof parsed !== 'object' || typeof parsed.text !== 'string') {
-      return fail(out, malformed(line));
-    }
-    if (parsed.text.length > 0) out.push({ kind: 'delta', content: parsed.text });
-    const finish = lmdeployFinish(ENGINE, parsed.finish_reason);
-    if (finish instanceof EcoError) return fail(out, finish);
-    if (!finish) return;
-    ended = true;
-    out.push({ kind: 'finish', reason: finish });
-    const prompt = Number(parsed.input_tokens);
-    const completion = Number(parsed.tokens);
-    if (Number.isFinite(prompt) && Number.isFinite(completion)) {
-      out.push({ kind: 'usage', usage: reportedUsage(prompt, completion) });
-    }
-    out.push({ kind: 'end' });
-  };
-
-  return {
-    push(bytes) {
-      const out: StreamEvent[] = [];
-      for (const line of ndjson.push(bytes)) convert(line, out);
-      return out;
-    },
-    end() {
-      const out: StreamEvent[] = [];
-      for (const line of ndjson.end()) convert(line, out);
-      if (!ended) {
-        fail(
-          out,
-          new EcoError(502, 'origin_stream_truncated', `${ENGINE}: the stream ended without a finish reason`),
-        );
+  return framedDecoder({
+    framing: 'ndjson',
+    onMessage: (line, out) => {
+      let parsed: InteractiveLine;
+      try {
+        parsed = JSON.parse(line) as InteractiveLine;
+      } catch {
+        return pushError(out, malformedStream(ENGINE, line, 'line'));
       }
-      return out;
+      if (parsed === null || typeof parsed !== 'object' || typeof parsed.text !== 'string') {
+        return pushError(out, malformedStream(ENGINE, line, 'line'));
+      }
+      if (parsed.text.length > 0) out.push({ kind: 'delta', content: parsed.text });
+      const finish = lmdeployFinish(ENGINE, parsed.finish_reason);
+      if (finish instanceof EcoError) return pushError(out, finish);
+      if (!finish) return;
+      out.push({ kind: 'finish', reason: finish });
+      const prompt = tokenCount(parsed.input_tokens);
+      const completion = tokenCount(parsed.tokens);
+      if (prompt !== undefined && completion !== undefined) {
+        out.push({ kind: 'usage', usage: reportedUsage(prompt, completion) });
+      }
+      return pushEnd(out);
     },
-  };
-}
-
-function malformed(line: string): EcoError {
-  return new EcoError(
-    502,
-    'origin_malformed_stream',
-    `${ENGINE}: malformed stream line: ${line.slice(0, 120)}`,
-  );
+    endOfBody: { truncated: `${ENGINE}: the stream ended without a finish reason` },
+  });
 }

@@ -1,6 +1,7 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
-import { openAiStreamDecoder } from '../openai-compatible/stream.ts';
+import { openAiChunkHandler, openAiEndOfBody } from '../openai-compatible/stream.ts';
+import { framedDecoder, pushError } from '../streams/framed-decoder.ts';
 
 // The light scan reads any lowercase word as a finish reason; these are LMDeploy's failure values.
 const FAILED = new Set(['error', 'abort', 'parse_error']);
@@ -10,22 +11,21 @@ const FAILED = new Set(['error', 'abort', 'parse_error']);
  * so they are relayed; a chunk whose finish reason says the generation failed ends the stream in error.
  */
 export function lmdeployOpenAiStream(engine: string): StreamDecoder {
-  const inner = openAiStreamDecoder({ engine, terminator: true });
-  let failed = false;
-  const check = (events: ReturnType<StreamDecoder['push']>) => {
-    if (failed) return [];
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      if (e.kind === 'chunk' && e.finish !== undefined && FAILED.has(e.finish)) {
-        failed = true;
-        const err = new EcoError(502, 'origin_error', `${engine}: generation ended with '${e.finish}'`);
-        return [...events.slice(0, i), { kind: 'error' as const, error: toErrorInfo(err) }];
+  const relay = openAiChunkHandler(engine);
+  return framedDecoder({
+    framing: 'sse',
+    onMessage: (data, out) => {
+      const from = out.length;
+      if (relay(data, out) === true) return true;
+      const e = out[from];
+      if (e?.kind === 'chunk' && e.finish !== undefined && FAILED.has(e.finish)) {
+        out.length = from;
+        return pushError(
+          out,
+          new EcoError(502, 'origin_error', `${engine}: generation ended with '${e.finish}'`),
+        );
       }
-    }
-    return events;
-  };
-  return {
-    push: (bytes) => check(inner.push(bytes)),
-    end: () => check(inner.end()),
-  };
+    },
+    endOfBody: openAiEndOfBody({ engine, terminator: true }),
+  });
 }

@@ -1,6 +1,7 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import { derivedFinish, estimateTokens, promptCall, reportedUsage } from '../templates/prompt-call.ts';
+import { tokenCount } from '../token-count.ts';
 import type { CallContext } from '../types.ts';
 import { OLLAMA } from './request.ts';
 
@@ -29,8 +30,7 @@ export function ollamaFinish(final: OllamaFinal, ctx: CallContext, toolCalls: bo
   if (reason === 'length') return 'length';
   if (toolCalls) return 'tool_calls';
   if (reason === 'stop') return 'stop';
-  const count = Number(final.eval_count);
-  return derivedFinish(Number.isFinite(count) ? count : 0, promptCall(ctx)?.maxTokens);
+  return derivedFinish(tokenCount(final.eval_count) ?? 0, promptCall(ctx)?.maxTokens);
 }
 
 /**
@@ -38,10 +38,10 @@ export function ollamaFinish(final: OllamaFinal, ctx: CallContext, toolCalls: bo
  * from its cache: that count is then estimated, and the usage says so.
  */
 export function ollamaUsage(final: OllamaFinal, ctx: CallContext): Usage | undefined {
-  const completion = Number(final.eval_count);
-  if (!Number.isFinite(completion)) return undefined;
-  const prompt = Number(final.prompt_eval_count);
-  if (Number.isFinite(prompt)) return reportedUsage(prompt, completion);
+  const completion = tokenCount(final.eval_count);
+  if (completion === undefined) return undefined;
+  const prompt = tokenCount(final.prompt_eval_count);
+  if (prompt !== undefined) return reportedUsage(prompt, completion);
   const estimate = estimateTokens(promptCall(ctx)?.prompt ?? '');
   return {
     prompt_tokens: estimate,

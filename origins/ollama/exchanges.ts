@@ -1,7 +1,7 @@
 import { EcoError } from '../../schemas/errors.ts';
-import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
-import { estimatedUsage, promptCall, rememberPrompt } from '../templates/prompt-call.ts';
+import { estimatedUsage, promptCall, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
+import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange } from '../types.ts';
 import { ollamaFinish, ollamaUsage } from './answer.ts';
 import { readOllamaAnswer } from './decode.ts';
@@ -17,8 +17,7 @@ const base64Calls = new WeakSet<CallContext>();
 export const ollamaCompletions: Exchange<Json, Json> = {
   build(req, ctx) {
     const prompt = completionPrompt(req, OLLAMA);
-    const maxTokens = requestedMaxTokens(req as { max_tokens?: number });
-    rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+    rememberRequestedPrompt(ctx, prompt, req as { max_tokens?: number });
     const body: Json = {
       model: ctx.engineModel,
       prompt,
@@ -83,8 +82,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }
     const base64 = base64Calls.has(ctx);
-    const tokens = Number(parsed.prompt_eval_count);
-    const count = Number.isFinite(tokens) ? tokens : 0;
+    const count = tokenCount(parsed.prompt_eval_count) ?? 0;
     return {
       object: 'list',
       data: (parsed.embeddings as number[][]).map((vector, index) => ({

@@ -3,7 +3,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { ChatMessage } from '../../schemas/openai/messages.ts';
-import { rememberPrompt } from '../templates/prompt-call.ts';
+import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const OLLAMA = 'Ollama';
@@ -56,9 +56,7 @@ export function commonFields(pool: PoolConfig, format: ChatCompletionRequest['re
 
 export function buildOllamaChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   const messages = toOllamaMessages(req.messages);
-  const maxTokens = requestedMaxTokens(req);
-  const prompt = messages.map((m) => m.content).join('\n');
-  rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+  rememberRequestedPrompt(ctx, messages.map((m) => m.content).join('\n'), req);
   const body: Record<string, unknown> = {
     model: ctx.engineModel,
     messages,

@@ -1,4 +1,5 @@
 import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
+import { tokenCount } from '../token-count.ts';
 
 /**
  * Light scans of one OpenAI chunk's JSON text. They avoid a JSON parse on the common content chunks;
@@ -34,14 +35,13 @@ export function startsWithError(json: string): boolean {
 export function readUsage(value: unknown): Usage | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const u = value as Record<string, unknown>;
-  const prompt = Number(u.prompt_tokens);
-  const completion = Number(u.completion_tokens);
-  if (!Number.isFinite(prompt) || !Number.isFinite(completion)) return undefined;
-  const total = Number(u.total_tokens);
+  const prompt = tokenCount(u.prompt_tokens);
+  const completion = tokenCount(u.completion_tokens);
+  if (prompt === undefined || completion === undefined) return undefined;
   return {
     prompt_tokens: prompt,
     completion_tokens: completion,
-    total_tokens: Number.isFinite(total) ? total : prompt + completion,
+    total_tokens: tokenCount(u.total_tokens) ?? prompt + completion,
   };
 }
 

@@ -1,7 +1,14 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
 import { readErrorBody } from '../errors.ts';
-import { SseParser } from '../streams/sse.ts';
+import {
+  type EndOfBody,
+  framedDecoder,
+  type MessageHandler,
+  malformedStream,
+  pushEnd,
+  pushError,
+} from '../streams/framed-decoder.ts';
 import { finishReason, hasOutput, isUsageChunk, readUsage, startsWithError } from './scan.ts';
 
 export interface OpenAiStreamOptions {
@@ -15,22 +22,25 @@ export interface OpenAiStreamOptions {
  * `chunk` event with the few facts the relay needs, found by a light scan instead of a full parse.
  */
 export function openAiStreamDecoder(options: OpenAiStreamOptions): StreamDecoder {
-  const sse = new SseParser();
-  let ended = false;
+  return framedDecoder({
+    framing: 'sse',
+    onMessage: openAiChunkHandler(options.engine),
+    endOfBody: openAiEndOfBody(options),
+  });
+}
 
-  const convert = (data: string, out: StreamEvent[]) => {
-    if (ended) return;
-    if (data === '[DONE]') {
-      ended = true;
-      out.push({ kind: 'end' });
-      return;
-    }
+export function openAiEndOfBody(options: OpenAiStreamOptions): EndOfBody {
+  return options.terminator
+    ? { truncated: `${options.engine}: the stream ended without [DONE]` }
+    : { close: pushEnd };
+}
+
+/** One OpenAI `data:` payload as a `chunk` event; `[DONE]` ends the stream, an error payload fails it. */
+export function openAiChunkHandler(engine: string): MessageHandler {
+  return (data, out) => {
+    if (data === '[DONE]') return pushEnd(out);
     if (startsWithError(data)) {
-      const detail = readErrorBody(data);
-      const err = new EcoError(502, 'origin_error', `${options.engine}: ${detail.message}`);
-      out.push({ kind: 'error', error: toErrorInfo(err) });
-      ended = true;
-      return;
+      return pushError(out, new EcoError(502, 'origin_error', `${engine}: ${readErrorBody(data).message}`));
     }
     if (isUsageChunk(data)) {
       let usage: ReturnType<typeof readUsage>;
@@ -39,49 +49,15 @@ export function openAiStreamDecoder(options: OpenAiStreamOptions): StreamDecoder
       } catch {
         usage = undefined;
       }
-      if (usage === undefined) {
-        out.push({ kind: 'error', error: malformed(options.engine, data) });
-        ended = true;
-        return;
-      }
+      if (usage === undefined) return pushError(out, malformedStream(engine, data));
       out.push({ kind: 'chunk', json: data, hasOutput: false, usage });
       return;
     }
-    if (!looksLikeObject(data)) {
-      out.push({ kind: 'error', error: malformed(options.engine, data) });
-      ended = true;
-      return;
-    }
+    if (!looksLikeObject(data)) return pushError(out, malformedStream(engine, data));
     const finish = finishReason(data);
     const event: StreamEvent = { kind: 'chunk', json: data, hasOutput: hasOutput(data) };
     if (finish !== undefined) event.finish = finish;
     out.push(event);
-  };
-
-  return {
-    push(bytes) {
-      const out: StreamEvent[] = [];
-      for (const message of sse.push(bytes)) convert(message.data, out);
-      return out;
-    },
-    end() {
-      const out: StreamEvent[] = [];
-      for (const message of sse.end()) convert(message.data, out);
-      if (!ended) {
-        ended = true;
-        if (options.terminator) {
-          const err = new EcoError(
-            502,
-            'origin_stream_truncated',
-            `${options.engine}: the stream ended without [DONE]`,
-          );
-          out.push({ kind: 'error', error: toErrorInfo(err) });
-        } else {
-          out.push({ kind: 'end' });
-        }
-      }
-      return out;
-    },
   };
 }
 
@@ -92,10 +68,4 @@ function looksLikeObject(data: string): boolean {
   while (start <= end && data.charCodeAt(start) <= 32) start++;
   while (end >= start && data.charCodeAt(end) <= 32) end--;
   return data.charCodeAt(start) === 123 && data.charCodeAt(end) === 125;
-}
-
-function malformed(engine: string, data: string) {
-  return toErrorInfo(
-    new EcoError(502, 'origin_malformed_stream', `${engine}: malformed stream event: ${data.slice(0, 120)}`),
-  );
 }

@@ -1,9 +1,10 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
-import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import type { StreamDecoder } from '../../schemas/stream-events.ts';
 import { mapOriginError } from '../errors.ts';
 import { startsWithError } from '../openai-compatible/scan.ts';
-import { SseParser } from '../streams/sse.ts';
+import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { derivedFinish, promptCall } from '../templates/prompt-call.ts';
+import { tokenCount } from '../token-count.ts';
 import type { CallContext } from '../types.ts';
 import { scanEvent } from './fast-scan.ts';
 import { type MetaInfo, sglangFinish, sglangUsage } from './meta.ts';
@@ -21,103 +22,73 @@ interface GenerateEvent {
  * `options.incremental: true`). The finish reason and usage come in `meta_info` of the last event.
  */
 export function sglangGenerateStreamDecoder(ctx: CallContext, incremental: boolean): StreamDecoder {
-  const sse = new SseParser();
-  let ended = false;
   let finished = false;
   let sent = '';
   let sentRaw = '';
   let fast = true;
   let completionTokens = 0;
 
-  const fail = (out: StreamEvent[], err: EcoError) => {
-    ended = true;
-    out.push({ kind: 'error', error: toErrorInfo(err) });
-  };
-
-  const convert = (data: string, out: StreamEvent[]) => {
-    if (ended) return;
-    if (data === '[DONE]') {
-      // Every release sends a finished event first; should one not, the reason is derived.
-      if (!finished)
-        out.push({ kind: 'finish', reason: derivedFinish(completionTokens, promptCall(ctx)?.maxTokens) });
-      ended = true;
-      out.push({ kind: 'end' });
-      return;
-    }
-    // Native errors are request errors (a ValueError in the server), reported after the 200.
-    if (startsWithError(data)) return fail(out, mapOriginError(SGLANG, 400, data, new Headers()));
-    let delta: string;
-    let meta: MetaInfo | undefined;
-    const scanned = fast ? scanEvent(data, incremental ? '' : sentRaw) : undefined;
-    if (scanned) {
-      delta = scanned.delta;
-      meta = scanned.meta;
-      if (!incremental) sentRaw = scanned.raw;
-      sent += delta;
-    } else {
-      // The full parse, for events the light scan does not recognise; the scan stays off from here on.
-      fast = false;
-      let event: GenerateEvent;
-      try {
-        event = JSON.parse(data) as GenerateEvent;
-      } catch {
-        return fail(out, malformed(data));
+  return framedDecoder({
+    framing: 'sse',
+    onMessage: (data, out) => {
+      if (data === '[DONE]') {
+        // Every release sends a finished event first; should one not, the reason is derived.
+        if (!finished)
+          out.push({ kind: 'finish', reason: derivedFinish(completionTokens, promptCall(ctx)?.maxTokens) });
+        return pushEnd(out);
       }
-      const text = event?.text;
-      if (typeof text !== 'string') return fail(out, malformed(data));
-      if (incremental) delta = text;
-      else if (text.startsWith(sent)) {
-        delta = text.slice(sent.length);
-        sent = text;
+      // Native errors are request errors (a ValueError in the server), reported after the 200.
+      if (startsWithError(data)) return pushError(out, mapOriginError(SGLANG, 400, data, new Headers()));
+      let delta: string;
+      let meta: MetaInfo | undefined;
+      const scanned = fast ? scanEvent(data, incremental ? '' : sentRaw) : undefined;
+      if (scanned) {
+        delta = scanned.delta;
+        meta = scanned.meta;
+        if (!incremental) sentRaw = scanned.raw;
+        sent += delta;
       } else {
-        return fail(
-          out,
-          new EcoError(
-            502,
-            'origin_malformed_stream',
-            `${SGLANG}: the cumulative text changed what it had sent`,
-          ),
-        );
+        // The full parse, for events the light scan does not recognise; the scan stays off from here on.
+        fast = false;
+        let event: GenerateEvent;
+        try {
+          event = JSON.parse(data) as GenerateEvent;
+        } catch {
+          return pushError(out, malformedStream(SGLANG, data));
+        }
+        const text = event?.text;
+        if (typeof text !== 'string') return pushError(out, malformedStream(SGLANG, data));
+        if (incremental) delta = text;
+        else if (text.startsWith(sent)) {
+          delta = text.slice(sent.length);
+          sent = text;
+        } else {
+          return pushError(
+            out,
+            new EcoError(
+              502,
+              'origin_malformed_stream',
+              `${SGLANG}: the cumulative text changed what it had sent`,
+            ),
+          );
+        }
+        meta = event.meta_info;
       }
-      meta = event.meta_info;
-    }
-    if (delta.length > 0) out.push({ kind: 'delta', content: delta });
-    const count = Number(meta?.completion_tokens);
-    if (Number.isFinite(count)) completionTokens = count;
-    if (finished) return;
-    let finish: ReturnType<typeof sglangFinish>;
-    try {
-      finish = sglangFinish(meta);
-    } catch (err) {
-      return fail(out, err as EcoError);
-    }
-    if (!finish) return;
-    finished = true;
-    out.push({ kind: 'finish', reason: finish });
-    const usage = sglangUsage(meta);
-    if (usage) out.push({ kind: 'usage', usage });
-  };
-
-  return {
-    push(bytes) {
-      const out: StreamEvent[] = [];
-      for (const message of sse.push(bytes)) convert(message.data, out);
-      return out;
+      if (delta.length > 0) out.push({ kind: 'delta', content: delta });
+      completionTokens = tokenCount(meta?.completion_tokens) ?? completionTokens;
+      if (finished) return;
+      let finish: ReturnType<typeof sglangFinish>;
+      try {
+        finish = sglangFinish(meta);
+      } catch (err) {
+        return pushError(out, err as EcoError);
+      }
+      if (!finish) return;
+      finished = true;
+      out.push({ kind: 'finish', reason: finish });
+      const usage = sglangUsage(meta);
+      if (usage) out.push({ kind: 'usage', usage });
     },
-    end() {
-      const out: StreamEvent[] = [];
-      for (const message of sse.end()) convert(message.data, out);
-      if (!ended)
-        fail(out, new EcoError(502, 'origin_stream_truncated', `${SGLANG}: the stream ended without [DONE]`));
-      return out;
-    },
-  };
-}
-
-function malformed(data: string): EcoError {
-  return new EcoError(
-    502,
-    'origin_malformed_stream',
-    `${SGLANG}: malformed stream event: ${data.slice(0, 120)}`,
-  );
+    endOfBody: { truncated: `${SGLANG}: the stream ended without [DONE]` },
+  });
 }

@@ -1,7 +1,11 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason, Usage } from '../../schemas/openai/chat.ts';
-import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
-import { estimatedUsage, promptCall, rememberPrompt, textCompletion } from '../templates/prompt-call.ts';
+import {
+  estimatedUsage,
+  promptCall,
+  rememberRequestedPrompt,
+  textCompletion,
+} from '../templates/prompt-call.ts';
 import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
 import type { CallContext, Exchange } from '../types.ts';
 import { sglangGenerateStreamDecoder } from './generate-stream.ts';
@@ -39,8 +43,7 @@ export const sglangCompletions: Exchange<Record<string, unknown>, Record<string,
   build(req, ctx) {
     const prompt = completionPrompt(req, SGLANG);
     const sampling = req as SglangSampling;
-    const maxTokens = requestedMaxTokens(sampling);
-    rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+    rememberRequestedPrompt(ctx, prompt, sampling);
     return generateRequest(prompt, samplingParams(sampling), ctx.stream);
   },
   decode(body, ctx) {

@@ -2,6 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import { mapOriginError } from '../errors.ts';
 import { reportedUsage } from '../templates/prompt-call.ts';
+import { tokenCount } from '../token-count.ts';
 import { SGLANG } from './request.ts';
 
 export interface MetaInfo {
@@ -37,9 +38,7 @@ export function sglangFinish(meta: MetaInfo | undefined): FinishReason | undefin
 }
 
 export function sglangUsage(meta: MetaInfo | undefined): Usage | undefined {
-  const prompt = Number(meta?.prompt_tokens);
-  const completion = Number(meta?.completion_tokens);
-  return Number.isFinite(prompt) && Number.isFinite(completion)
-    ? reportedUsage(prompt, completion)
-    : undefined;
+  const prompt = tokenCount(meta?.prompt_tokens);
+  const completion = tokenCount(meta?.completion_tokens);
+  return prompt !== undefined && completion !== undefined ? reportedUsage(prompt, completion) : undefined;
 }

@@ -1,8 +1,7 @@
-import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import { rememberPrompt } from '../templates/prompt-call.ts';
+import { refuseNativeTools, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const SGLANG = 'SGLang';
@@ -53,16 +52,8 @@ export function generateRequest(
 
 /** Chat on the native API: the conversation rendered with the pool's chat template. */
 export function buildSglangChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  if (req.tools && req.tools.length > 0) {
-    throw new EcoError(
-      400,
-      'unsupported_parameter',
-      `${SGLANG}: the native /generate API has no tool calling; use a pool with the sglang-openai protocol`,
-      { param: 'tools' },
-    );
-  }
+  refuseNativeTools(req, SGLANG, 'sglang-openai');
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), SGLANG);
-  const maxTokens = requestedMaxTokens(req);
-  rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+  rememberRequestedPrompt(ctx, prompt, req);
   return generateRequest(prompt, samplingParams(req), ctx.stream);
 }

@@ -6,6 +6,7 @@ import type {
   FinishReason,
   Usage,
 } from '../../schemas/openai/chat.ts';
+import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { CallContext } from '../types.ts';
 
 /**
@@ -23,6 +24,17 @@ const calls = new WeakMap<CallContext, PromptCall>();
 
 export function rememberPrompt(ctx: CallContext, call: PromptCall): void {
   calls.set(ctx, call);
+}
+
+/** Remembers the prompt with the client's own budget, when it set one; returns that budget. */
+export function rememberRequestedPrompt(
+  ctx: CallContext,
+  prompt: string,
+  req: Parameters<typeof requestedMaxTokens>[0],
+): number | undefined {
+  const maxTokens = requestedMaxTokens(req);
+  rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+  return maxTokens;
 }
 
 export function promptCall(ctx: CallContext): PromptCall | undefined {
@@ -103,6 +115,18 @@ export function refuseUnsupported(req: ChatCompletionRequest, engine: string): v
       'unsupported_parameter',
       `${engine} does not support response_format '${req.response_format.type}'`,
       { param: 'response_format' },
+    );
+  }
+}
+
+/** Tool calling asked of a native prompt API: refused, naming the pool protocol that has it. */
+export function refuseNativeTools(req: ChatCompletionRequest, engine: string, toolProtocol: string): void {
+  if (req.tools && req.tools.length > 0) {
+    throw new EcoError(
+      400,
+      'unsupported_parameter',
+      `${engine}: the native /generate API has no tool calling; use a pool with the ${toolProtocol} protocol`,
+      { param: 'tools' },
     );
   }
 }

@@ -15,6 +15,19 @@ export function completionPrompt(req: Record<string, unknown>, engine: string): 
   });
 }
 
+/**
+ * Completion options a bare generate endpoint has no input for (`echo`, `suffix`, `logprobs`): refused
+ * with a clear 400 rather than silently answered without them.
+ */
+export function refuseCompletionExtras(req: Record<string, unknown>, engine: string): void {
+  const refuse = (param: string, what: string) => {
+    throw new EcoError(400, 'unsupported_parameter', `${engine} does not support ${what}`, { param });
+  };
+  if (req.echo === true) refuse('echo', 'echo');
+  if (typeof req.suffix === 'string' && req.suffix.length > 0) refuse('suffix', 'suffix');
+  if (typeof req.logprobs === 'number' && req.logprobs > 0) refuse('logprobs', 'logprobs');
+}
+
 export function textCompletionObject(
   ctx: CallContext,
   text: string,

@@ -1,14 +1,14 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
-import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import {
   derivedFinish,
   estimatedUsage,
   promptCall,
-  rememberPrompt,
+  rememberRequestedPrompt,
   textCompletion,
 } from '../templates/prompt-call.ts';
 import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
+import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange } from '../types.ts';
 import { tgiFinish } from './errors.ts';
 import { tgiGenerateStreamDecoder } from './generate-stream.ts';
@@ -35,8 +35,7 @@ function readGenerate(body: string, ctx: CallContext): GenerateAnswer {
   if (!parsed || typeof parsed.generated_text !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response has no generated_text`);
   }
-  const generated = Number(parsed.details?.generated_tokens);
-  const completionTokens = Number.isFinite(generated) ? generated : undefined;
+  const completionTokens = tokenCount(parsed.details?.generated_tokens);
   const finish =
     tgiFinish(parsed.details?.finish_reason) ??
     derivedFinish(
@@ -62,8 +61,7 @@ export const tgiCompletions: Exchange<Record<string, unknown>, Record<string, un
   build(req, ctx) {
     const prompt = completionPrompt(req, TGI);
     const sampling = req as Sampling;
-    const maxTokens = requestedMaxTokens(sampling);
-    rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+    rememberRequestedPrompt(ctx, prompt, sampling);
     return generateRequest(prompt, tgiParameters(sampling), ctx.stream);
   },
   decode(body, ctx) {

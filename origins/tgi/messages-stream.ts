@@ -1,10 +1,9 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
 import { mapOriginError } from '../errors.ts';
 import { readUsage, startsWithError } from '../openai-compatible/scan.ts';
-import { SseParser } from '../streams/sse.ts';
+import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
-import { malformed } from './generate-stream.ts';
 
 interface Chunk {
   choices?: {
@@ -23,71 +22,54 @@ const VALIDATION = /validation|context length|too long|must be|tokens/i;
  * `{"error":{"message","http_status_code":422}}` (≥2.4.1) or `{"error","error_type"}` (older).
  */
 export function tgiMessagesStreamDecoder(engine: string): StreamDecoder {
-  const sse = new SseParser();
-  let ended = false;
   let toolCalls = false;
-
-  const fail = (out: StreamEvent[], err: EcoError) => {
-    ended = true;
-    out.push({ kind: 'error', error: toErrorInfo(err) });
-  };
-
-  const convert = (data: string, out: StreamEvent[]) => {
-    if (ended) return;
-    if (data === '[DONE]') {
-      ended = true;
-      out.push({ kind: 'end' });
-      return;
-    }
-    let chunk: Chunk & { error?: unknown; error_type?: unknown };
-    try {
-      chunk = JSON.parse(data) as typeof chunk;
-    } catch {
-      return fail(out, malformed(engine, data));
-    }
-    if (startsWithError(data) || chunk.error !== undefined)
-      return fail(out, streamError(engine, data, chunk));
-    const choice = chunk.choices?.[0];
-    if (choice) {
-      const delta = choice.delta;
-      const content = delta?.content;
-      const calls = delta?.tool_calls;
-      const event: Extract<StreamEvent, { kind: 'delta' }> = { kind: 'delta' };
-      if (typeof content === 'string' && content.length > 0) event.content = content;
-      if (calls != null) {
-        // TGI sends a single tool call object where OpenAI sends a list.
-        event.toolCalls = Array.isArray(calls) ? calls : [{ index: 0, ...(calls as object) }];
-        toolCalls = true;
+  return framedDecoder({
+    framing: 'sse',
+    onMessage: (data, out) => {
+      if (data === '[DONE]') return pushEnd(out);
+      let chunk: Chunk & { error?: unknown; error_type?: unknown };
+      try {
+        chunk = JSON.parse(data) as typeof chunk;
+      } catch {
+        return pushError(out, malformedStream(engine, data));
       }
-      if (event.content !== undefined || event.toolCalls !== undefined) out.push(event);
-      if (choice.finish_reason != null) {
-        const finish =
-          choice.finish_reason === 'tool_calls' || (toolCalls && choice.finish_reason !== 'length')
-            ? 'tool_calls'
-            : tgiFinish(choice.finish_reason);
-        if (!finish) return fail(out, malformed(engine, data));
-        out.push({ kind: 'finish', reason: finish });
+      // Origin JSON is untrusted: anything but an object with the chunk's shapes is a malformed event.
+      if (chunk === null || typeof chunk !== 'object' || Array.isArray(chunk))
+        return pushError(out, malformedStream(engine, data));
+      if (startsWithError(data) || chunk.error !== undefined)
+        return pushError(out, streamError(engine, data, chunk));
+      if (chunk.choices !== undefined && !Array.isArray(chunk.choices))
+        return pushError(out, malformedStream(engine, data));
+      const choice = chunk.choices?.[0];
+      if (choice != null) {
+        if (typeof choice !== 'object') return pushError(out, malformedStream(engine, data));
+        const delta = choice.delta;
+        if (delta != null && typeof delta !== 'object') return pushError(out, malformedStream(engine, data));
+        const content = delta?.content;
+        const calls = delta?.tool_calls;
+        const event: Extract<StreamEvent, { kind: 'delta' }> = { kind: 'delta' };
+        if (typeof content === 'string' && content.length > 0) event.content = content;
+        if (calls != null) {
+          if (typeof calls !== 'object') return pushError(out, malformedStream(engine, data));
+          // TGI sends a single tool call object where OpenAI sends a list.
+          event.toolCalls = Array.isArray(calls) ? calls : [{ index: 0, ...calls }];
+          toolCalls = true;
+        }
+        if (event.content !== undefined || event.toolCalls !== undefined) out.push(event);
+        if (choice.finish_reason != null) {
+          const finish =
+            choice.finish_reason === 'tool_calls' || (toolCalls && choice.finish_reason !== 'length')
+              ? 'tool_calls'
+              : tgiFinish(choice.finish_reason);
+          if (!finish) return pushError(out, malformedStream(engine, data));
+          out.push({ kind: 'finish', reason: finish });
+        }
       }
-    }
-    const usage = readUsage(chunk.usage);
-    if (usage) out.push({ kind: 'usage', usage });
-  };
-
-  return {
-    push(bytes) {
-      const out: StreamEvent[] = [];
-      for (const message of sse.push(bytes)) convert(message.data, out);
-      return out;
+      const usage = readUsage(chunk.usage);
+      if (usage) out.push({ kind: 'usage', usage });
     },
-    end() {
-      const out: StreamEvent[] = [];
-      for (const message of sse.end()) convert(message.data, out);
-      if (!ended) {
-        fail(out, new EcoError(502, 'origin_stream_truncated', `${engine}: the stream ended without [DONE]`));
-      }
-      return out;
-    },
-  };
+    endOfBody: { truncated: `${engine}: the stream ended without [DONE]` },
+  });
 }
 
 function streamError(

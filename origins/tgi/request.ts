@@ -1,8 +1,7 @@
-import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import { rememberPrompt } from '../templates/prompt-call.ts';
+import { refuseNativeTools, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const TGI = 'TGI';
@@ -52,17 +51,9 @@ export function jsonGrammar(format: Sampling['response_format']): Record<string,
 
 /** Chat on the native API: the conversation rendered with the pool's chat template. */
 export function buildTgiChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  if (req.tools && req.tools.length > 0) {
-    throw new EcoError(
-      400,
-      'unsupported_parameter',
-      `${TGI}: the native /generate API has no tool calling; use a pool with the tgi-messages protocol`,
-      { param: 'tools' },
-    );
-  }
+  refuseNativeTools(req, TGI, 'tgi-messages');
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), TGI);
-  const maxTokens = requestedMaxTokens(req);
-  rememberPrompt(ctx, maxTokens === undefined ? { prompt } : { prompt, maxTokens });
+  rememberRequestedPrompt(ctx, prompt, req);
   return generateRequest(prompt, tgiParameters(req), ctx.stream);
 }
 

@@ -15,10 +15,27 @@ export function stripsEcho(pool: PoolConfig): boolean {
   return pool.options.stripPromptEcho !== false;
 }
 
-/** `POST /v2/models/<m>/generate[_stream]` with the ensemble's input names. */
+/** Sampling fields common to chat and completion requests, in OpenAI's names. */
+export interface TritonSampling {
+  max_tokens?: number | null;
+  max_completion_tokens?: number | null;
+  temperature?: number | null;
+  top_p?: number | null;
+  seed?: number | null;
+  presence_penalty?: number | null;
+  frequency_penalty?: number | null;
+  stop?: string | string[] | null;
+}
+
+/** Chat: the conversation rendered with the pool's chat template. */
 export function buildTritonGenerate(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, TRITON_ENGINE);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), TRITON_ENGINE);
+  return tritonGenerateRequest(prompt, req, ctx);
+}
+
+/** `POST /v2/models/<m>/generate[_stream]` with the ensemble's input names. */
+export function tritonGenerateRequest(prompt: string, req: TritonSampling, ctx: CallContext): OriginRequest {
   const maxTokens = requestedMaxTokens(req) ?? poolMaxTokens(ctx.pool);
   rememberPrompt(ctx, { prompt, maxTokens });
   const body: Record<string, unknown> = { text_input: prompt, max_tokens: maxTokens, stream: ctx.stream };

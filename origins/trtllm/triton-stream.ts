@@ -1,6 +1,6 @@
-import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
-import { SseParser } from '../streams/sse.ts';
+import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { derivedFinish, estimatedUsage, promptCall } from '../templates/prompt-call.ts';
 import type { CallContext } from '../types.ts';
 import { tritonErrorStatus } from './triton-errors.ts';
@@ -16,18 +16,11 @@ import { EchoStripper, stripEndMarker } from './triton-text.ts';
  * usage is estimated and flagged.
  */
 export function tritonStreamDecoder(ctx: CallContext): StreamDecoder {
-  const sse = new SseParser();
   const call = promptCall(ctx);
   const echo = new EchoStripper(stripsEcho(ctx.pool) ? call?.prompt : undefined);
   let steps = 0;
   let text = '';
   let sawEndMarker = false;
-  let ended = false;
-
-  const fail = (out: StreamEvent[], err: EcoError) => {
-    ended = true;
-    out.push({ kind: 'error', error: toErrorInfo(err) });
-  };
 
   const emit = (out: StreamEvent[], piece: string) => {
     if (piece.length === 0) return;
@@ -35,65 +28,49 @@ export function tritonStreamDecoder(ctx: CallContext): StreamDecoder {
     out.push({ kind: 'delta', content: piece });
   };
 
-  const convert = (data: string, out: StreamEvent[]) => {
-    if (ended) return;
-    let parsed: { text_output?: unknown; error?: unknown };
-    try {
-      parsed = JSON.parse(data) as typeof parsed;
-    } catch {
-      return fail(out, malformed(data));
-    }
-    if (parsed === null || typeof parsed !== 'object') return fail(out, malformed(data));
-    if (parsed.error !== undefined) {
-      const message = typeof parsed.error === 'string' ? parsed.error : JSON.stringify(parsed.error);
-      const status = tritonErrorStatus(message, 502);
-      const code = status === 429 ? 'origin_overloaded' : 'origin_error';
-      return fail(out, new EcoError(status, code, `${TRITON_ENGINE}: ${message.slice(0, 500)}`));
-    }
-    if (typeof parsed.text_output !== 'string') return fail(out, malformed(data));
-    steps++;
-    if (sawEndMarker) return; // nothing after the end of the turn is part of the answer
-    const cut = stripEndMarker(parsed.text_output);
-    if (cut.ended) sawEndMarker = true;
-    emit(out, echo.push(cut.text));
-  };
-
-  return {
-    push(bytes) {
-      const out: StreamEvent[] = [];
-      for (const m of sse.push(bytes)) convert(m.data, out);
-      return out;
-    },
-    end() {
-      const out: StreamEvent[] = [];
-      for (const m of sse.end()) convert(m.data, out);
-      if (ended) return out;
-      if (steps === 0) {
-        fail(
-          out,
-          new EcoError(
-            502,
-            'origin_stream_truncated',
-            `${TRITON_ENGINE}: the stream ended before any response`,
-          ),
-        );
-        return out;
+  return framedDecoder({
+    framing: 'sse',
+    onMessage: (data, out) => {
+      let parsed: { text_output?: unknown; error?: unknown };
+      try {
+        parsed = JSON.parse(data) as typeof parsed;
+      } catch {
+        return pushError(out, malformedStream(TRITON_ENGINE, data));
       }
-      emit(out, echo.flush());
-      ended = true;
-      const finish = sawEndMarker ? 'stop' : derivedFinish(steps, call?.maxTokens);
-      out.push({ kind: 'finish', reason: finish });
-      out.push({ kind: 'usage', usage: estimatedUsage(call?.prompt ?? '', text, steps) });
-      out.push({ kind: 'end' });
-      return out;
+      if (parsed === null || typeof parsed !== 'object')
+        return pushError(out, malformedStream(TRITON_ENGINE, data));
+      if (parsed.error !== undefined) {
+        const message = typeof parsed.error === 'string' ? parsed.error : JSON.stringify(parsed.error);
+        const status = tritonErrorStatus(message, 502);
+        const code = status === 429 ? 'origin_overloaded' : 'origin_error';
+        return pushError(out, new EcoError(status, code, `${TRITON_ENGINE}: ${message.slice(0, 500)}`));
+      }
+      if (typeof parsed.text_output !== 'string') return pushError(out, malformedStream(TRITON_ENGINE, data));
+      steps++;
+      if (sawEndMarker) return; // nothing after the end of the turn is part of the answer
+      const cut = stripEndMarker(parsed.text_output);
+      if (cut.ended) sawEndMarker = true;
+      emit(out, echo.push(cut.text));
     },
-  };
-}
-
-function malformed(data: string): EcoError {
-  return new EcoError(
-    502,
-    'origin_malformed_stream',
-    `${TRITON_ENGINE}: malformed stream event: ${data.slice(0, 120)}`,
-  );
+    endOfBody: {
+      close(out) {
+        if (steps === 0) {
+          pushError(
+            out,
+            new EcoError(
+              502,
+              'origin_stream_truncated',
+              `${TRITON_ENGINE}: the stream ended before any response`,
+            ),
+          );
+          return;
+        }
+        emit(out, echo.flush());
+        const finish = sawEndMarker ? 'stop' : derivedFinish(steps, call?.maxTokens);
+        out.push({ kind: 'finish', reason: finish });
+        out.push({ kind: 'usage', usage: estimatedUsage(call?.prompt ?? '', text, steps) });
+        pushEnd(out);
+      },
+    },
+  });
 }

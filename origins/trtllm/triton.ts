@@ -1,8 +1,19 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { derivedFinish, estimatedUsage, promptCall, textCompletion } from '../templates/prompt-call.ts';
-import type { CallContext, EngineAdapter, LoadMetrics } from '../types.ts';
+import {
+  completionPrompt,
+  refuseCompletionExtras,
+  textCompletionObject,
+} from '../templates/text-completion.ts';
+import type { CallContext, EngineAdapter, Exchange, LoadMetrics } from '../types.ts';
 import { mapTritonError } from './triton-errors.ts';
-import { buildTritonGenerate, stripsEcho, TRITON_ENGINE } from './triton-request.ts';
+import {
+  buildTritonGenerate,
+  stripsEcho,
+  TRITON_ENGINE,
+  type TritonSampling,
+  tritonGenerateRequest,
+} from './triton-request.ts';
 import { tritonStreamDecoder } from './triton-stream.ts';
 import { stripEcho, stripEndMarker } from './triton-text.ts';
 
@@ -10,7 +21,7 @@ import { stripEcho, stripEndMarker } from './triton-text.ts';
  * Non-stream `generate`: `text_output` only. Usage is estimated (flagged); when the model returns
  * per-token log-probs their count is the completion length. The finish reason is derived.
  */
-export function decodeTritonGenerate(body: string, ctx: CallContext) {
+function readTritonGenerate(body: string, ctx: CallContext) {
   let parsed: { text_output?: unknown; output_log_probs?: unknown };
   try {
     parsed = JSON.parse(body) as typeof parsed;
@@ -27,8 +38,29 @@ export function decodeTritonGenerate(body: string, ctx: CallContext) {
   const logprobs = Array.isArray(parsed.output_log_probs) ? parsed.output_log_probs.length : undefined;
   const usage = estimatedUsage(call?.prompt ?? '', cut.text, logprobs);
   const finish = cut.ended ? 'stop' : derivedFinish(usage.completion_tokens, call?.maxTokens);
-  return textCompletion(ctx, cut.text, finish, usage);
+  return { text: cut.text, finish, usage } as const;
 }
+
+export function decodeTritonGenerate(body: string, ctx: CallContext) {
+  const answer = readTritonGenerate(body, ctx);
+  return textCompletion(ctx, answer.text, answer.finish, answer.usage);
+}
+
+/**
+ * `/v1/completions` through the same generate endpoints: the prompt goes in `text_input` as is,
+ * without a chat template. Echo, finish and usage are handled as for chat.
+ */
+export const tritonCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
+  build(req, ctx) {
+    refuseCompletionExtras(req, TRITON_ENGINE);
+    return tritonGenerateRequest(completionPrompt(req, TRITON_ENGINE), req as TritonSampling, ctx);
+  },
+  decode(body, ctx) {
+    const answer = readTritonGenerate(body, ctx);
+    return textCompletionObject(ctx, answer.text, answer.finish, answer.usage);
+  },
+  stream: tritonStreamDecoder,
+};
 
 /** One labelled Prometheus series, e.g. `nv_trt_llm_request_metrics{request_type="waiting"}`; summed. */
 export function readLabelled(text: string, name: string, label: string, value: string): number | undefined {
@@ -85,4 +117,5 @@ export const tritonAdapter: EngineAdapter = {
     }),
     parse: parseTritonMetrics,
   },
+  completions: tritonCompletions,
 };

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clearFaults, setEmulatorSettings, setFault } from './helpers/stack.ts';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { engineCalls, status, useInstantEmulator } from './helpers/engine-calls.ts';
+import { setFault } from './helpers/stack.ts';
 
 /**
  * TGI (native and Messages API), Ollama and SGLang (native and OpenAI) through the dev stack, each
@@ -9,63 +10,8 @@ import { clearFaults, setEmulatorSettings, setFault } from './helpers/stack.ts';
  */
 const stack = inject('stack');
 const POOLS = ['tgi', 'tgi-messages', 'ollama', 'sglang', 'sglang-openai'] as const;
-type Pool = (typeof POOLS)[number];
-
-const clientFor = (pool?: Pool) =>
-  new OpenAI({
-    baseURL: `${stack.gateway}/v1`,
-    apiKey: stack.apiKey,
-    maxRetries: 0,
-    ...(pool ? { defaultHeaders: { 'x-eco-pool': pool } } : {}),
-  });
-
-const messages = [
-  { role: 'system' as const, content: 'You are terse.' },
-  { role: 'user' as const, content: 'Say something deterministic.' },
-];
-
-beforeAll(() => setEmulatorSettings(stack, { tokensPerSecond: 0, ttftMs: 0 }));
-afterAll(() => setEmulatorSettings(stack, { tokensPerSecond: 50, ttftMs: 20 }));
-afterEach(() => clearFaults(stack));
-
-/** Clear faults and the pool's memory of them (breaker, Retry-After backoff), so each case starts clean. */
-async function recover(pool: Pool) {
-  await clearFaults(stack);
-  const res = await fetch(`${stack.gateway}/admin/pools/${pool}/origins/${pool}-1/reset`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.apiKey}` },
-  });
-  if (!res.ok) throw new Error(`reset ${pool}: ${res.status} ${await res.text()}`);
-}
-
-async function streamed(pool: Pool | undefined, model: string, maxTokens = 6) {
-  let text = '';
-  let finish: string | null | undefined;
-  let usage: (OpenAI.CompletionUsage & { eco_estimated?: boolean }) | undefined;
-  try {
-    const stream = await clientFor(pool).chat.completions.create({
-      model,
-      max_tokens: maxTokens,
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
-  } catch (error) {
-    return { text, finish, usage, error };
-  }
-  return { text, finish, usage, error: undefined };
-}
-
-function plain(pool: Pool | undefined, model: string, maxTokens = 6) {
-  return clientFor(pool).chat.completions.create({ model, max_tokens: maxTokens, messages });
-}
-
-const status = (err: unknown) => (err as InstanceType<typeof OpenAI.APIError>).status;
+const { recover, streamed, plain } = engineCalls(stack);
+useInstantEmulator(stack);
 
 describe.each(POOLS)('%s through the gateway', (pool) => {
   const model = `dev-${pool}`;

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
-import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clearFaults, setEmulatorSettings, setFault } from './helpers/stack.ts';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { engineCalls, status, useInstantEmulator } from './helpers/engine-calls.ts';
+import { setFault } from './helpers/stack.ts';
 
 /**
  * TensorRT-LLM (trtllm-serve, Triton), DeepSpeed-MII (REST, OpenAI server) and LMDeploy (native,
@@ -18,62 +19,11 @@ const POOLS = [
 ] as const;
 type Pool = (typeof POOLS)[number];
 
-const clientFor = (pool: Pool) =>
-  new OpenAI({
-    baseURL: `${stack.gateway}/v1`,
-    apiKey: stack.apiKey,
-    maxRetries: 0,
-    defaultHeaders: { 'x-eco-pool': pool },
-  });
-
-const messages = [
-  { role: 'system' as const, content: 'You are terse.' },
-  { role: 'user' as const, content: 'Say something deterministic.' },
-];
-
-beforeAll(() => setEmulatorSettings(stack, { tokensPerSecond: 0, ttftMs: 0 }));
-afterAll(() => setEmulatorSettings(stack, { tokensPerSecond: 50, ttftMs: 20 }));
-afterEach(() => clearFaults(stack));
-
-/** Clear faults and the pool's memory of them (breaker, Retry-After backoff), so each case starts clean. */
-async function recover(pool: Pool) {
-  await clearFaults(stack);
-  const res = await fetch(`${stack.gateway}/admin/pools/${pool}/origins/${pool}-1/reset`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${stack.apiKey}` },
-  });
-  if (!res.ok) throw new Error(`reset ${pool}: ${res.status} ${await res.text()}`);
-}
-
-/** A streamed answer; a failure either as an HTTP status (before output) or a terminal SSE error. */
-async function streamed(pool: Pool, maxTokens = 6) {
-  let text = '';
-  let finish: string | null | undefined;
-  let usage: (OpenAI.CompletionUsage & { eco_estimated?: boolean }) | undefined;
-  try {
-    const stream = await clientFor(pool).chat.completions.create({
-      model: `dev-${pool}`,
-      max_tokens: maxTokens,
-      messages,
-      stream: true,
-      stream_options: { include_usage: true },
-    });
-    for await (const chunk of stream) {
-      text += chunk.choices[0]?.delta.content ?? '';
-      finish = chunk.choices[0]?.finish_reason ?? finish;
-      if (chunk.usage) usage = chunk.usage;
-    }
-  } catch (error) {
-    return { text, finish, usage, error };
-  }
-  return { text, finish, usage, error: undefined };
-}
-
-function plain(pool: Pool, maxTokens = 6) {
-  return clientFor(pool).chat.completions.create({ model: `dev-${pool}`, max_tokens: maxTokens, messages });
-}
-
-const status = (err: unknown) => (err as InstanceType<typeof OpenAI.APIError>).status;
+const calls = engineCalls(stack);
+const { clientFor, recover } = calls;
+const streamed = (pool: Pool, maxTokens?: number) => calls.streamed(pool, `dev-${pool}`, maxTokens);
+const plain = (pool: Pool, maxTokens?: number) => calls.plain(pool, `dev-${pool}`, maxTokens);
+useInstantEmulator(stack);
 
 describe.each(POOLS)('%s through the gateway', (pool) => {
   afterEach(() => recover(pool));
@@ -132,6 +82,80 @@ describe.each(POOLS)('%s through the gateway', (pool) => {
     await setFault(stack, { engine: pool, mode: 'loading' });
     const err = await plain(pool).catch((e: unknown) => e);
     expect(status(err)).toBe(503);
+  });
+});
+
+/** The prompt-only native engines serve `/v1/completions` from their generate endpoints. */
+const NATIVE_COMPLETIONS = ['triton-trtllm', 'deepspeed-mii', 'lmdeploy'] as const;
+const PROMPT = 'Once upon a time';
+
+async function streamedCompletion(pool: Pool, maxTokens: number) {
+  let text = '';
+  let finish: string | null | undefined;
+  let usage: OpenAI.CompletionUsage | undefined;
+  const objects = new Set<string>();
+  try {
+    const stream = await clientFor(pool).completions.create({
+      model: `dev-${pool}`,
+      prompt: PROMPT,
+      max_tokens: maxTokens,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
+    for await (const chunk of stream) {
+      objects.add(chunk.object);
+      text += chunk.choices[0]?.text ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      if (chunk.usage) usage = chunk.usage;
+    }
+  } catch (error) {
+    return { text, finish, usage, objects, error };
+  }
+  return { text, finish, usage, objects, error: undefined };
+}
+
+describe.each(NATIVE_COMPLETIONS)('%s /v1/completions through the gateway', (pool) => {
+  afterEach(() => recover(pool));
+  const plainCompletion = (maxTokens: number, prompt: string | string[] = PROMPT) =>
+    clientFor(pool).completions.create({ model: `dev-${pool}`, prompt, max_tokens: maxTokens });
+
+  it('answers non-stream and stream with the same text, finish and usage', async () => {
+    const answer = await plainCompletion(6);
+    expect(answer.object).toBe('text_completion');
+    expect(answer.model).toBe(`dev-${pool}`);
+    const text = answer.choices[0]?.text ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(answer.choices[0]?.finish_reason).toBe('length');
+    expect(answer.usage?.completion_tokens).toBeGreaterThan(0);
+    const s = await streamedCompletion(pool, 6);
+    expect(s.error).toBeUndefined();
+    expect([...s.objects]).toEqual(['text_completion']);
+    expect(s.text).toBe(text);
+    expect(s.finish).toBe('length');
+    expect(s.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  it('ends with stop when the answer is shorter than the budget', async () => {
+    const answer = await plainCompletion(200);
+    expect(answer.choices[0]?.finish_reason).toBe('stop');
+    const s = await streamedCompletion(pool, 200);
+    expect(s.error).toBeUndefined();
+    expect(s.finish).toBe('stop');
+    expect(s.text).toBe(answer.choices[0]?.text);
+  });
+
+  it('refuses several prompts with a 400 and maps an injected 500 to 502', async () => {
+    expect(status(await plainCompletion(6, ['one', 'two']).catch((e: unknown) => e))).toBe(400);
+    await setFault(stack, { engine: pool, mode: 'status', status: 500 });
+    expect(status(await plainCompletion(6).catch((e: unknown) => e))).toBe(502);
+  });
+
+  it('fails a completion stream cut mid-way, never completing it', async () => {
+    await setFault(stack, { engine: pool, mode: 'cut-mid', afterTokens: 2 });
+    const s = await streamedCompletion(pool, 12);
+    expect(s.error).toBeInstanceOf(OpenAI.APIError);
+    expect(status(s.error) ?? 502).toBe(502);
+    expect(s.finish).toBeUndefined();
   });
 });
 

@@ -45,11 +45,6 @@ export const deepspeedMiiEngine: EmulatedEngine = {
   probePaths: ['/healthz'],
   errorResponse: (status, message) => ({ status, body: restError(status, message) }),
   async handle(r: EngineRequest) {
-    // A refused origin on a kept-alive connection: the request's socket is dropped.
-    if (r.fault?.mode === 'refuse') {
-      r.res.socket?.destroy();
-      return true;
-    }
     if (r.method === 'GET' && r.path === '/healthz') {
       if (r.fault?.mode === 'slow-health') await sleep(r.fault.delayMs ?? 5000);
       if (r.fault?.mode === 'loading') sendText(r.res, 503, 'Service Unavailable');
@@ -88,11 +83,6 @@ export const deepspeedMiiOpenAiEngine: EmulatedEngine = {
     body: fastChatError(message, status === 400 ? 40001 : 50001),
   }),
   async handle(r: EngineRequest) {
-    // A refused origin on a kept-alive connection: the request's socket is dropped.
-    if (r.fault?.mode === 'refuse') {
-      r.res.socket?.destroy();
-      return true;
-    }
     const fail = (message: string) => sendJson(r.res, 400, fastChatError(message, 40001));
     if (r.method === 'GET' && r.path === '/health') {
       // Always ok: the server does not look at the model behind it.

@@ -30,8 +30,13 @@ function meta(gen: Generation, completion: number, finish: string | null) {
   };
 }
 
-async function probeDelay(r: EngineRequest) {
+/** `GET /health` and `GET /metrics`, alike on both servers. Returns true when the request was answered. */
+async function probe(r: EngineRequest): Promise<boolean> {
+  if (r.method !== 'GET' || (r.path !== '/health' && r.path !== '/metrics')) return false;
   if (r.fault?.mode === 'slow-health') await sleep(r.fault.delayMs ?? 5000);
+  if (r.path === '/health') health(r);
+  else metrics(r);
+  return true;
 }
 
 function health(r: EngineRequest) {
@@ -94,22 +99,8 @@ export const lmdeployEngine: EmulatedEngine = {
   probePaths: ['/health', '/metrics'],
   errorResponse: (status, message) => ({ status, body: errorBody(status, message) }),
   async handle(r: EngineRequest) {
-    // A refused origin on a kept-alive connection: the request's socket is dropped.
-    if (r.fault?.mode === 'refuse') {
-      r.res.socket?.destroy();
-      return true;
-    }
     const fail = (message: string) => sendJson(r.res, 400, errorBody(400, message));
-    if (r.method === 'GET' && r.path === '/health') {
-      await probeDelay(r);
-      health(r);
-      return true;
-    }
-    if (r.method === 'GET' && r.path === '/metrics') {
-      await probeDelay(r);
-      metrics(r);
-      return true;
-    }
+    if (await probe(r)) return true;
     if (r.method === 'POST' && r.path === '/generate') {
       if (await preFaults(this, r)) return true;
       await generate(r, fail);
@@ -124,22 +115,8 @@ export const lmdeployOpenAiEngine: EmulatedEngine = {
   probePaths: ['/health', '/metrics'],
   errorResponse: (status, message) => ({ status, body: errorBody(status, message) }),
   async handle(r: EngineRequest) {
-    // A refused origin on a kept-alive connection: the request's socket is dropped.
-    if (r.fault?.mode === 'refuse') {
-      r.res.socket?.destroy();
-      return true;
-    }
     const fail = (message: string) => sendJson(r.res, 400, errorBody(400, message));
-    if (r.method === 'GET' && r.path === '/health') {
-      await probeDelay(r);
-      health(r);
-      return true;
-    }
-    if (r.method === 'GET' && r.path === '/metrics') {
-      await probeDelay(r);
-      metrics(r);
-      return true;
-    }
+    if (await probe(r)) return true;
     if (r.method === 'GET' && r.path === '/v1/models') {
       sendJson(r.res, 200, {
         object: 'list',

@@ -20,7 +20,8 @@ export interface OpenAiQuirks {
   idPrefix?: string;
 }
 
-interface ChatBody {
+/** The chat request fields the emulated OpenAI servers read. */
+export interface ChatBody {
   model?: string;
   messages?: { role?: string; content?: unknown }[];
   max_tokens?: number;

@@ -1,7 +1,13 @@
 import { type Generation, plan, preFaults, streamTokens } from '../generation.ts';
 import { sendJson, sendText, sleep } from '../http.ts';
 import type { EmulatedEngine, EngineRequest } from '../types.ts';
-import { badChatRequest, openAiCompletion, openAiEmbeddings, promptOf } from './openai-chat.ts';
+import {
+  badChatRequest,
+  type ChatBody,
+  openAiCompletion,
+  openAiEmbeddings,
+  promptOf,
+} from './openai-chat.ts';
 
 /**
  * SGLang: the native `/generate` (SSE events whose `text` is the whole text so far, `meta_info` with a
@@ -69,16 +75,6 @@ async function generate(r: EngineRequest): Promise<void> {
     tail: () => `${last < 0 ? event(0, true) : ''}data: [DONE]\n\n`,
     malformed: () => 'data: {"text":" Paris. It","output_ids":[12095,\n\n',
   });
-}
-
-interface ChatBody {
-  model?: string;
-  messages?: { role?: string; content?: unknown }[];
-  max_tokens?: number;
-  max_completion_tokens?: number;
-  stream?: boolean;
-  seed?: number;
-  stream_options?: { include_usage?: boolean };
 }
 
 async function chat(r: EngineRequest): Promise<void> {

@@ -41,11 +41,6 @@ export const tritonTrtllmEngine: EmulatedEngine = {
   probePaths: ['/v2/health/ready', '/v2/health/live', '/metrics'],
   errorResponse: (status, message) => ({ status, body: errorBody(message) }),
   async handle(r: EngineRequest) {
-    // A refused origin on a kept-alive connection: the request's socket is dropped.
-    if (r.fault?.mode === 'refuse') {
-      r.res.socket?.destroy();
-      return true;
-    }
     const delay = r.fault?.mode === 'slow-health' ? (r.fault.delayMs ?? 5000) : 0;
     if (r.method === 'GET' && (r.path === '/v2/health/ready' || r.path === '/v2/health/live')) {
       await sleep(delay);

@@ -97,11 +97,6 @@ export const trtllmServeEngine: EmulatedEngine = {
   probePaths: ['/health', '/prometheus/metrics', '/metrics'],
   errorResponse: (status, message) => ({ status, body: errorBody(status, message) }),
   async handle(r: EngineRequest) {
-    // A refused origin on a kept-alive connection: the request's socket is dropped.
-    if (r.fault?.mode === 'refuse') {
-      r.res.socket?.destroy();
-      return true;
-    }
     const fail = (message: string) => sendJson(r.res, 400, errorBody(400, message));
     const probe = r.fault?.mode === 'slow-health' ? (r.fault.delayMs ?? 5000) : 0;
     if (r.method === 'GET' && r.path === '/health') {

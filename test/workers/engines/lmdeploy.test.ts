@@ -9,7 +9,16 @@ import legacy from '../../../../shared/fixtures/engines/lmdeploy.interactive-leg
 import { lmdeployAdapter, lmdeployOpenAiAdapter } from '../../../origins/lmdeploy/index.ts';
 import { lmdeployInteractiveStream } from '../../../origins/lmdeploy/interactive-legacy.ts';
 import type { ChatCompletionRequest } from '../../../schemas/openai/chat.ts';
-import { assertSplitInvariant, clientText, ctx, encoded, merged, pool, replay } from './replay-b.ts';
+import {
+  assertSplitInvariant,
+  clientText,
+  ctx,
+  encoded,
+  merged,
+  pool,
+  replay,
+  textChunks,
+} from './replay-b.ts';
 
 const native = pool('lmdeploy');
 const oai = pool('lmdeploy-openai');
@@ -191,6 +200,84 @@ describe('LMDeploy legacy /v1/chat/interactive', () => {
     expect(replay(lmdeployInteractiveStream(), failed).at(-1)).toMatchObject({
       kind: 'error',
       error: { code: 'origin_error' },
+    });
+  });
+});
+
+describe('LMDeploy /generate for /v1/completions', () => {
+  const completions = lmdeployAdapter.completions!;
+  const creq = (over: Record<string, unknown> = {}) => ({
+    model: 'client-model',
+    prompt: 'The capital of France is',
+    ...over,
+  });
+
+  it('sends the raw prompt, untemplated, with an explicit budget', () => {
+    const request = completions.build(
+      creq({ temperature: 0.2, stop: ['.'] }),
+      ctx(pool('lmdeploy', { maxTokens: 64 }), { stream: false }),
+    );
+    expect(request.path).toBe('/generate');
+    expect(JSON.parse(request.body ?? '{}')).toEqual({
+      prompt: 'The capital of France is',
+      max_tokens: 64,
+      stream: false,
+      temperature: 0.2,
+      stop: ['.'],
+    });
+    const streamed = completions.build(creq({ max_tokens: 5 }), ctx(native));
+    expect(JSON.parse(streamed.body ?? '{}')).toMatchObject({ max_tokens: 5, stream: true });
+  });
+
+  it('refuses several prompts and options the endpoint has no input for', () => {
+    for (const [over, param] of [
+      [{ prompt: ['a', 'b'] }, 'prompt'],
+      [{ echo: true }, 'echo'],
+      [{ suffix: 's' }, 'suffix'],
+      [{ logprobs: 3 }, 'logprobs'],
+    ] as const) {
+      expect(() => completions.build(creq(over), ctx(native))).toThrow(
+        expect.objectContaining({ status: 400, param }),
+      );
+    }
+  });
+
+  it('decodes the answer as a text_completion with reported usage and finish', () => {
+    const c = ctx(native, { stream: false });
+    completions.build(creq(), c);
+    expect(completions.decode(genNonstream, c)).toEqual({
+      id: 'cmpl-req-1',
+      object: 'text_completion',
+      created: 1_700_000_000,
+      model: 'client-model',
+      choices: [{ index: 0, text: ' Paris.', logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 },
+    });
+    const aborted = genNonstream.replace('"type": "stop"', '"type": "abort"');
+    expect(() => completions.decode(aborted, c)).toThrow(
+      expect.objectContaining({ status: 502, code: 'origin_error' }),
+    );
+  });
+
+  it('streams native events that encode as text_completion chunks, whatever the split', () => {
+    const c = ctx(native);
+    completions.build(creq(), c);
+    const events = replay(completions.stream!(c), genStream);
+    expect(merged(events)).toEqual([
+      { kind: 'delta', content: ' Paris.' },
+      { kind: 'finish', reason: 'stop' },
+      { kind: 'usage', usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } },
+      { kind: 'end' },
+    ]);
+    const sse = textChunks(events);
+    expect(sse).toContain('"object":"text_completion"');
+    expect(sse).toContain('"text":" Paris"');
+    expect(sse).toContain('"usage":{"prompt_tokens":5,"completion_tokens":2,"total_tokens":7}');
+    assertSplitInvariant(() => completions.stream!(c), genStream, 50);
+    const cut = genStream.replace('data: [DONE]', '');
+    expect(replay(completions.stream!(c), cut).at(-1)).toMatchObject({
+      kind: 'error',
+      error: { code: 'origin_stream_truncated' },
     });
   });
 });

@@ -5,7 +5,16 @@ import openAiStream from '../../../../shared/fixtures/engines/deepspeed-mii.open
 import restNonstream from '../../../../shared/fixtures/engines/deepspeed-mii.restful.nonstream.json?raw';
 import { miiOpenAiAdapter, miiRestAdapter } from '../../../origins/deepspeed-mii/index.ts';
 import type { ChatCompletionRequest } from '../../../schemas/openai/chat.ts';
-import { assertSplitInvariant, clientText, ctx, encoded, merged, pool, replay } from './replay-b.ts';
+import {
+  assertSplitInvariant,
+  clientText,
+  ctx,
+  encoded,
+  merged,
+  pool,
+  replay,
+  textChunks,
+} from './replay-b.ts';
 
 const rest = pool('deepspeed-mii');
 const oai = pool('deepspeed-mii-openai');
@@ -170,7 +179,7 @@ describe('MII RESTful gateway', () => {
     );
   });
 
-  it('maps Flask errors, probes /healthz, and has no completions or embeddings', () => {
+  it('maps Flask errors, probes /healthz, and has completions but no embeddings', () => {
     expect(miiRestAdapter.mapError(500, '{"message": "Internal Server Error"}', new Headers())).toMatchObject(
       {
         status: 502,
@@ -179,7 +188,84 @@ describe('MII RESTful gateway', () => {
     expect(miiRestAdapter.health.request(rest).path).toBe('/healthz');
     expect(miiRestAdapter.health.interpret(200, 'ok')).toBe('ready');
     expect(miiRestAdapter.health.interpret(502, '')).toBe('down');
-    expect(miiRestAdapter.completions).toBeUndefined();
+    expect(miiRestAdapter.completions).toBeDefined();
     expect(miiRestAdapter.embeddings).toBeUndefined();
+  });
+});
+
+describe('MII RESTful /v1/completions', () => {
+  const completions = miiRestAdapter.completions!;
+  const creq = (over: Record<string, unknown> = {}) => ({
+    model: 'client-model',
+    prompt: 'DeepSpeed is',
+    max_tokens: 16,
+    ...over,
+  });
+  const answer = ' a deep learning optimization library that makes distributed training easy.';
+
+  it('posts the raw prompt, untemplated, to /mii/<deployment>, stream or not', () => {
+    for (const stream of [false, true]) {
+      const request = completions.build(
+        creq({ temperature: 0, top_p: 0.9, stop: ['\n'] }),
+        ctx(pool('deepspeed-mii', { deployment: 'mii-dep' }), { stream }),
+      );
+      expect(request.path).toBe('/mii/mii-dep');
+      expect(JSON.parse(request.body ?? '{}')).toEqual({
+        prompts: ['DeepSpeed is'],
+        max_new_tokens: 16,
+        do_sample: false,
+        top_p: 0.9,
+        stop: ['\n'],
+      });
+    }
+  });
+
+  it('refuses several prompts and options the endpoint has no input for', () => {
+    for (const [over, param] of [
+      [{ prompt: ['a', 'b'] }, 'prompt'],
+      [{ echo: true }, 'echo'],
+      [{ suffix: 's' }, 'suffix'],
+      [{ logprobs: 1 }, 'logprobs'],
+    ] as const) {
+      expect(() => completions.build(creq(over), ctx(rest))).toThrow(
+        expect.objectContaining({ status: 400, param }),
+      );
+    }
+  });
+
+  it('decodes the first answer as a text_completion with reported usage', () => {
+    const c = ctx(rest, { stream: false });
+    completions.build(creq(), c);
+    expect(completions.decode(restNonstream, c)).toEqual({
+      id: 'cmpl-req-1',
+      object: 'text_completion',
+      created: 1_700_000_000,
+      model: 'client-model',
+      choices: [{ index: 0, text: answer, logprobs: null, finish_reason: 'stop' }],
+      usage: { prompt_tokens: 3, completion_tokens: 13, total_tokens: 16 },
+    });
+    expect(() => completions.decode('[{"generated_text":"x"}]', c)).toThrow(
+      expect.objectContaining({ status: 502, code: 'origin_malformed_response' }),
+    );
+  });
+
+  it('replays a streamed completion as one text chunk, whatever the split', () => {
+    const c = ctx(rest);
+    completions.build(creq(), c);
+    const events = replay(completions.stream!(c), restNonstream);
+    expect(events).toEqual([
+      { kind: 'delta', content: answer },
+      { kind: 'finish', reason: 'stop' },
+      { kind: 'usage', usage: { prompt_tokens: 3, completion_tokens: 13, total_tokens: 16 } },
+      { kind: 'end' },
+    ]);
+    const sse = textChunks(events);
+    expect(sse).toContain(`"text":${JSON.stringify(answer)}`);
+    expect(sse).toContain('"object":"text_completion"');
+    assertSplitInvariant(() => completions.stream!(c), restNonstream, 50);
+    expect(replay(completions.stream!(c), restNonstream.slice(0, 30)).at(-1)).toMatchObject({
+      kind: 'error',
+      error: { status: 502, code: 'origin_malformed_response' },
+    });
   });
 });

@@ -85,6 +85,25 @@ export function encoded(events: StreamEvent[], includeUsage = true): string {
   return out;
 }
 
+/** The `text_completion` SSE text the gateway would send for these events (`/v1/completions`). */
+export function textChunks(events: StreamEvent[]): string {
+  const enc = new ChunkEncoder({
+    object: 'text_completion',
+    id: 'cmpl-x',
+    model: 'client-model',
+    created: 1,
+    includeUsage: true,
+    promptEstimate: 3,
+  });
+  let out = '';
+  for (const e of events) {
+    if (e.kind === 'end') return out + enc.finish();
+    if (e.kind === 'error') return `${out}error:${e.error.code}`;
+    out += enc.encode(e);
+  }
+  return out;
+}
+
 /** The content the client would read from encoded SSE text. */
 export function clientText(sse: string): string {
   let text = '';

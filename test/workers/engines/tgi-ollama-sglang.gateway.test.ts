@@ -1,4 +1,3 @@
-import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import ollamaNonstream from '../../../../shared/fixtures/engines/ollama.chat.nonstream.json?raw';
 import ollamaChatStream from '../../../../shared/fixtures/engines/ollama.chat.stream.ndjson.txt?raw';
@@ -13,6 +12,7 @@ import tgiStream from '../../../../shared/fixtures/engines/tgi.generate_stream.t
 import type { EngineProtocol } from '../../../schemas/config.ts';
 import { controlledStream, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedModel, seedPool } from '../helpers/seed.ts';
+import { json, ndjson, pinnedChat, readChunks, sse } from './gateway-calls.ts';
 
 /** TGI, Ollama and SGLang pools pinned with x-eco-pool, answered by mocked origins with fixture bytes. */
 
@@ -36,57 +36,12 @@ beforeAll(async () => {
   }
 });
 
-function chat(
+const chat = (
   pool: EngineProtocol,
   stream: boolean,
   extra: Record<string, unknown> = {},
   model = `a-model-${pool}`,
-) {
-  return exports.default.fetch('http://gw/v1/chat/completions', {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${admin}`,
-      'content-type': 'application/json',
-      'x-eco-pool': `a-${pool}`,
-    },
-    body: JSON.stringify({
-      model,
-      stream,
-      ...(stream ? { stream_options: { include_usage: true } } : {}),
-      messages: [
-        { role: 'system', content: 'be brief' },
-        { role: 'user', content: 'hello' },
-      ],
-      ...extra,
-    }),
-  });
-}
-
-const reply = (body: BodyInit, type: string, status = 200) =>
-  new Response(body, { status, headers: { 'content-type': type } });
-const sse = (body: BodyInit) => reply(body, 'text/event-stream');
-const json = (body: string, status = 200) => reply(body, 'application/json', status);
-const ndjson = (body: BodyInit) => reply(body, 'application/x-ndjson');
-
-function read(text: string) {
-  let content = '';
-  let usage: Record<string, unknown> | undefined;
-  let finish: string | undefined;
-  for (const block of text.split('\n\n')) {
-    if (!block.startsWith('data: {')) continue;
-    const chunk = JSON.parse(block.slice(6)) as {
-      model?: string;
-      choices?: { delta?: { content?: string }; finish_reason?: string | null }[];
-      usage?: Record<string, unknown>;
-      error?: unknown;
-    };
-    if (chunk.error) continue;
-    content += chunk.choices?.[0]?.delta?.content ?? '';
-    finish = chunk.choices?.[0]?.finish_reason ?? finish;
-    if (chunk.usage) usage = chunk.usage;
-  }
-  return { content, usage, finish, done: text.endsWith('data: [DONE]\n\n') };
-}
+) => pinnedChat(admin, `a-${pool}`, model, stream, extra);
 
 describe('streams through the gateway, one per protocol', () => {
   const cases: [EngineProtocol, string, string, string, Record<string, unknown>][] = [
@@ -136,7 +91,7 @@ describe('streams through the gateway, one per protocol', () => {
       const res = await chat(protocol, true);
       expect(res.status).toBe(200);
       const text = await res.text();
-      const out = read(text);
+      const out = readChunks(text);
       expect(seenPath).toBe(path);
       expect(out.content).toBe(content);
       expect(out.usage).toMatchObject(usage);
@@ -275,7 +230,7 @@ describe('ollama pull on demand', () => {
     const { state, engineModel } = await pullingOrigin(pacedPull(progress, 120));
     const res = await chat('ollama', true, {}, state.model);
     expect(res.status).toBe(200);
-    expect(read(await res.text()).content).toBe('The sky');
+    expect(readChunks(await res.text()).content).toBe('The sky');
     expect(state.pulls).toBe(1);
     expect(state.pulled).toEqual([engineModel]);
     expect(state.chats).toBe(2);

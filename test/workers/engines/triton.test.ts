@@ -6,7 +6,16 @@ import streamText from '../../../../shared/fixtures/engines/triton-trtllm.genera
 import { tritonAdapter as adapter } from '../../../origins/trtllm/index.ts';
 import type { CallContext } from '../../../origins/types.ts';
 import type { ChatCompletionRequest } from '../../../schemas/openai/chat.ts';
-import { assertSplitInvariant, clientText, ctx, encoded, merged, pool, replay } from './replay-b.ts';
+import {
+  assertSplitInvariant,
+  clientText,
+  ctx,
+  encoded,
+  merged,
+  pool,
+  replay,
+  textChunks,
+} from './replay-b.ts';
 
 const p = pool('triton-trtllm');
 const req = (over: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
@@ -204,7 +213,7 @@ describe('Triton requests, health and load', () => {
       messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: 'http://x/y.png' } }] }],
     });
     expect(() => adapter.buildChat(image, ctx(p))).toThrow(/Triton/);
-    expect(adapter.completions).toBeUndefined();
+    expect(adapter.completions).toBeDefined();
     expect(adapter.embeddings).toBeUndefined();
   });
 
@@ -221,5 +230,110 @@ describe('Triton requests, health and load', () => {
       'nv_trt_llm_kv_cache_block_metrics{kv_cache_block_type="max",model="tensorrt_llm",version="1"} 4096',
     ].join('\n');
     expect(adapter.metrics?.parse(text)).toEqual({ running: 4, waiting: 6, kvCacheUsage: 0.5 });
+  });
+});
+
+describe('Triton /v1/completions', () => {
+  const completions = adapter.completions!;
+  const creq = (over: Record<string, unknown> = {}) => ({
+    model: 'client-model',
+    prompt: 'Once upon',
+    max_tokens: 8,
+    ...over,
+  });
+
+  it('sends the raw prompt as text_input, without a chat template', () => {
+    const c = ctx(p, { stream: false });
+    const request = completions.build(creq({ temperature: 0.5, stop: 'END', seed: 3 }), c);
+    expect(request.path).toBe('/v2/models/ensemble/generate');
+    expect(JSON.parse(request.body ?? '{}')).toEqual({
+      text_input: 'Once upon',
+      max_tokens: 8,
+      stream: false,
+      temperature: 0.5,
+      random_seed: 3,
+      stop_words: ['END'],
+    });
+    const streamed = completions.build(creq({ prompt: ['Once upon'] }), ctx(p));
+    expect(streamed.path).toBe('/v2/models/ensemble/generate_stream');
+    expect(JSON.parse(streamed.body ?? '{}')).toMatchObject({ text_input: 'Once upon', stream: true });
+  });
+
+  it('uses the pool budget when the client sets none (Triton requires max_tokens)', () => {
+    const request = completions.build(
+      creq({ max_tokens: undefined }),
+      ctx(pool('triton-trtllm', { maxTokens: 77 })),
+    );
+    expect(JSON.parse(request.body ?? '{}')).toMatchObject({ max_tokens: 77 });
+  });
+
+  it('refuses several prompts, token prompts and options the endpoint has no input for', () => {
+    for (const [over, param] of [
+      [{ prompt: ['a', 'b'] }, 'prompt'],
+      [{ prompt: [1, 2] }, 'prompt'],
+      [{ echo: true }, 'echo'],
+      [{ suffix: 'tail' }, 'suffix'],
+      [{ logprobs: 2 }, 'logprobs'],
+    ] as const) {
+      expect(() => completions.build(creq(over), ctx(p))).toThrow(
+        expect.objectContaining({ status: 400, code: 'unsupported_parameter', param }),
+      );
+    }
+  });
+
+  it('decodes generate as a text_completion with the echo stripped and the client model', () => {
+    const c = ctx(p, { stream: false });
+    completions.build(creq({ prompt: 'Machine learning', max_tokens: 20 }), c);
+    const out = completions.decode(nonstream, c);
+    expect(out).toMatchObject({
+      id: 'cmpl-req-1',
+      object: 'text_completion',
+      model: 'client-model',
+      choices: [
+        {
+          index: 0,
+          text: ' (ML) is a type of artificial intelligence (AI) that enables computers to learn',
+          logprobs: null,
+          finish_reason: 'length',
+        },
+      ],
+      usage: { completion_tokens: 20, eco_estimated: true },
+    });
+  });
+
+  it('rejects a generate body without text_output as a 502', () => {
+    const c = ctx(p, { stream: false });
+    completions.build(creq(), c);
+    expect(() => completions.decode('{"error":null}', c)).toThrow(
+      expect.objectContaining({ status: 502, code: 'origin_malformed_response' }),
+    );
+  });
+
+  it('streams native events that encode as text_completion chunks, whatever the split', () => {
+    const c = ctx(p);
+    completions.build(creq(), c);
+    const make = () => completions.stream!(c);
+    const events = replay(make(), streamText);
+    expect(merged(events)).toEqual([
+      { kind: 'delta', content: '**\nTo count' },
+      { kind: 'finish', reason: 'stop' },
+      { kind: 'usage', usage: expect.objectContaining({ eco_estimated: true }) },
+      { kind: 'end' },
+    ]);
+    const sse = textChunks(events);
+    expect(sse).toContain('"object":"text_completion"');
+    expect(sse).toContain('"text":"To"');
+    expect(sse).toContain('"finish_reason":"stop"');
+    expect(sse.endsWith('data: [DONE]\n\n')).toBe(true);
+    assertSplitInvariant(make, streamText, 50);
+  });
+
+  it('ends a completion stream cut before any response with a truncation error', () => {
+    const c = ctx(p);
+    completions.build(creq(), c);
+    const events = replay(completions.stream!(c), '');
+    expect(events).toEqual([
+      { kind: 'error', error: expect.objectContaining({ status: 502, code: 'origin_stream_truncated' }) },
+    ]);
   });
 });

@@ -1,4 +1,3 @@
-import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import miiOpenAiStream from '../../../../shared/fixtures/engines/deepspeed-mii.openai-chat.stream.txt?raw';
 import miiRest from '../../../../shared/fixtures/engines/deepspeed-mii.restful.nonstream.json?raw';
@@ -12,6 +11,7 @@ import trtValidation from '../../../../shared/fixtures/engines/trtllm-serve.erro
 import type { EngineProtocol } from '../../../schemas/config.ts';
 import { controlledStream, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { json, pinnedChat, pinnedCompletion, readChunks, readTextChunks, sse } from './gateway-calls.ts';
 
 /** The six TensorRT-LLM, DeepSpeed-MII and LMDeploy pools, pinned with x-eco-pool through the gateway. */
 
@@ -44,46 +44,8 @@ beforeAll(async () => {
   }
 });
 
-function chat(pool: EngineProtocol, stream: boolean, extra: Record<string, unknown> = {}) {
-  return exports.default.fetch('http://gw/v1/chat/completions', {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${admin}`,
-      'content-type': 'application/json',
-      'x-eco-pool': `b-${pool}`,
-    },
-    body: JSON.stringify({
-      model: `b-model-${pool}`,
-      stream,
-      ...(stream ? { stream_options: { include_usage: true } } : {}),
-      messages: [
-        { role: 'system', content: 'be brief' },
-        { role: 'user', content: 'hello' },
-      ],
-      ...extra,
-    }),
-  });
-}
-
-const sse = (body: string | ReadableStream<Uint8Array>, status = 200) =>
-  new Response(body, { status, headers: { 'content-type': 'text/event-stream' } });
-const json = (body: string, status = 200) =>
-  new Response(body, { status, headers: { 'content-type': 'application/json' } });
-
-/** Content and the usage chunk from the gateway's SSE text. */
-function read(text: string) {
-  let content = '';
-  let usage: Record<string, unknown> | undefined;
-  let finish: string | undefined;
-  for (const block of text.split('\n\n')) {
-    if (!block.startsWith('data: {')) continue;
-    const chunk = JSON.parse(block.slice(6));
-    content += chunk.choices?.[0]?.delta?.content ?? '';
-    finish = chunk.choices?.[0]?.finish_reason ?? finish;
-    if (chunk.usage) usage = chunk.usage;
-  }
-  return { content, usage, finish };
-}
+const chat = (pool: EngineProtocol, stream: boolean, extra: Record<string, unknown> = {}) =>
+  pinnedChat(admin, `b-${pool}`, `b-model-${pool}`, stream, extra);
 
 const cases: {
   pool: EngineProtocol;
@@ -143,7 +105,7 @@ describe('streams through the gateway in each engine’s own protocol', () => {
       const text = await res.text();
       expect(path).toBe(c.path);
       expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-      const out = read(text);
+      const out = readChunks(text);
       expect(out.content).toBe(c.text);
       expect(out.finish).toBeDefined();
       expect(out.usage?.eco_estimated === true).toBe(c.estimated);
@@ -258,5 +220,120 @@ describe('errors and failures', () => {
     const text = await (await chat('lmdeploy-openai', true)).text();
     expect(text).toContain('origin_stream_truncated');
     expect(text).not.toContain('data: [DONE]');
+  });
+});
+
+const completion = (pool: EngineProtocol, stream: boolean, extra: Record<string, unknown> = {}) =>
+  pinnedCompletion(admin, `b-${pool}`, `b-model-${pool}`, stream, extra);
+
+describe('/v1/completions on the prompt-only native engines', () => {
+  const native: {
+    pool: EngineProtocol;
+    path: string;
+    streamPath: string;
+    stream: string;
+    nonstream: string;
+    text: string;
+    estimated: boolean;
+  }[] = [
+    {
+      pool: 'triton-trtllm',
+      path: '/v2/models/ensemble/generate',
+      streamPath: '/v2/models/ensemble/generate_stream',
+      stream: tritonStream,
+      nonstream: tritonNonstream,
+      text: '**\nTo count',
+      estimated: true,
+    },
+    {
+      pool: 'deepspeed-mii',
+      path: '/mii/b-model-deepspeed-mii-engine',
+      streamPath: '/mii/b-model-deepspeed-mii-engine',
+      stream: miiRest,
+      nonstream: miiRest,
+      text: ' a deep learning optimization library that makes distributed training easy.',
+      estimated: false,
+    },
+    {
+      pool: 'lmdeploy',
+      path: '/generate',
+      streamPath: '/generate',
+      stream: lmGenStream,
+      nonstream: lmGenNonstream,
+      text: ' Paris.',
+      estimated: false,
+    },
+  ];
+
+  for (const c of native) {
+    it(`${c.pool}: a text_completion for the raw prompt, with the client's model`, async () => {
+      let sent: { path: string; body: string } | undefined;
+      mockOrigin(`${c.pool}.test`, async (req) => {
+        sent = { path: new URL(req.url).pathname, body: await req.text() };
+        return json(c.nonstream);
+      });
+      const res = await completion(c.pool, false);
+      expect(res.status).toBe(200);
+      expect(sent?.path).toBe(c.path);
+      // The prompt goes out as written: no chat template around it.
+      expect(sent?.body).toContain('"Once upon a time"');
+      expect(sent?.body).not.toContain('<|im_start|>');
+      const body = (await res.json()) as {
+        object: string;
+        model: string;
+        choices: { text: string; finish_reason: string }[];
+        usage: Record<string, unknown>;
+      };
+      expect(body.object).toBe('text_completion');
+      expect(body.model).toBe(`b-model-${c.pool}`);
+      expect(typeof body.choices[0]?.text).toBe('string');
+      expect(['stop', 'length']).toContain(body.choices[0]?.finish_reason);
+      expect(body.usage.eco_estimated === true).toBe(c.estimated);
+    });
+
+    it(`${c.pool}: a streamed completion as text_completion chunks ending in [DONE]`, async () => {
+      let path = '';
+      mockOrigin(`${c.pool}.test`, (req) => {
+        path = new URL(req.url).pathname;
+        return c.pool === 'deepspeed-mii' ? json(c.stream) : sse(c.stream);
+      });
+      const res = await completion(c.pool, true);
+      expect(res.status).toBe(200);
+      const text = await res.text();
+      expect(path).toBe(c.streamPath);
+      const out = readTextChunks(text);
+      expect(out.done).toBe(true);
+      expect(out.objects).toEqual(['text_completion']);
+      expect(out.content).toBe(c.text);
+      expect(out.finish).toBeDefined();
+      expect(out.usage?.eco_estimated === true).toBe(c.estimated);
+      expect(text).toContain(`"model":"b-model-${c.pool}"`);
+    });
+
+    it(`${c.pool}: several prompts answer a 400 naming the engine, without calling it`, async () => {
+      let calls = 0;
+      mockOrigin(`${c.pool}.test`, () => {
+        calls++;
+        return json(c.nonstream);
+      });
+      const res = await completion(c.pool, false, { prompt: ['one', 'two'] });
+      expect(res.status).toBe(400);
+      const body = (await res.json()) as { error: { param: string; message: string } };
+      expect(body.error.param).toBe('prompt');
+      expect(calls).toBe(0);
+    });
+  }
+
+  it('lmdeploy: a completion stream cut before [DONE] ends in a terminal SSE error', async () => {
+    mockOrigin('lmdeploy.test', () => sse(lmGenStream.slice(0, lmGenStream.indexOf('data: [DONE]'))));
+    const text = await (await completion('lmdeploy', true)).text();
+    expect(text).toContain('origin_stream_truncated');
+    expect(text).not.toContain('data: [DONE]');
+  });
+
+  it('deepspeed-mii: a shapeless answer is a 502, not a 200', async () => {
+    mockOrigin('deepspeed-mii.test', () => json('{"message":"x"}'));
+    const res = await completion('deepspeed-mii', false);
+    expect(res.status).toBe(502);
   });
 });

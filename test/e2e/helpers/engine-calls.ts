@@ -1,0 +1,77 @@
+import OpenAI from 'openai';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { clearFaults, type Stack, setEmulatorSettings } from './stack.ts';
+
+/** Calls shared by the per-engine e2e files: a pinned client, plain and streamed chats, pool recovery. */
+
+export const messages = [
+  { role: 'system' as const, content: 'You are terse.' },
+  { role: 'user' as const, content: 'Say something deterministic.' },
+];
+
+export interface Streamed {
+  text: string;
+  finish: string | null | undefined;
+  usage: (OpenAI.CompletionUsage & { eco_estimated?: boolean }) | undefined;
+  error: unknown;
+}
+
+export const status = (err: unknown) => (err as InstanceType<typeof OpenAI.APIError>).status;
+
+/** Instant generation for the file (restored afterwards) and no fault left behind by any case. */
+export function useInstantEmulator(stack: Stack): void {
+  beforeAll(() => setEmulatorSettings(stack, { tokensPerSecond: 0, ttftMs: 0 }));
+  afterAll(() => setEmulatorSettings(stack, { tokensPerSecond: 50, ttftMs: 20 }));
+  afterEach(() => clearFaults(stack));
+}
+
+export function engineCalls(stack: Stack) {
+  /** A client for the gateway, pinned to `pool` with x-eco-pool when one is given. */
+  const clientFor = (pool?: string) =>
+    new OpenAI({
+      baseURL: `${stack.gateway}/v1`,
+      apiKey: stack.apiKey,
+      maxRetries: 0,
+      ...(pool ? { defaultHeaders: { 'x-eco-pool': pool } } : {}),
+    });
+
+  /** Clear faults and the pool's memory of them (breaker, Retry-After backoff), so each case starts clean. */
+  async function recover(pool: string) {
+    await clearFaults(stack);
+    const res = await fetch(`${stack.gateway}/admin/pools/${pool}/origins/${pool}-1/reset`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${stack.apiKey}` },
+    });
+    if (!res.ok) throw new Error(`reset ${pool}: ${res.status} ${await res.text()}`);
+  }
+
+  /** A streamed answer; a failure either as an HTTP status (before output) or a terminal SSE error. */
+  async function streamed(pool: string | undefined, model: string, maxTokens = 6): Promise<Streamed> {
+    let text = '';
+    let finish: string | null | undefined;
+    let usage: Streamed['usage'];
+    try {
+      const stream = await clientFor(pool).chat.completions.create({
+        model,
+        max_tokens: maxTokens,
+        messages,
+        stream: true,
+        stream_options: { include_usage: true },
+      });
+      for await (const chunk of stream) {
+        text += chunk.choices[0]?.delta.content ?? '';
+        finish = chunk.choices[0]?.finish_reason ?? finish;
+        if (chunk.usage) usage = chunk.usage;
+      }
+    } catch (error) {
+      return { text, finish, usage, error };
+    }
+    return { text, finish, usage, error: undefined };
+  }
+
+  function plain(pool: string | undefined, model: string, maxTokens = 6) {
+    return clientFor(pool).chat.completions.create({ model, max_tokens: maxTokens, messages });
+  }
+
+  return { clientFor, recover, streamed, plain };
+}
