@@ -39,7 +39,9 @@ export function run(cmd, args, options = {}) {
       err += d;
     });
     const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => stopGroup(child, 'SIGKILL'), options.timeoutMs);
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => stopGroup(child, 'SIGKILL'), options.timeoutMs);
     child.on('error', reject);
     child.on('exit', (code) => {
       clearTimeout(timer);
