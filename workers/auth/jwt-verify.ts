@@ -42,6 +42,9 @@ function remoteKeys(url: string): JWTVerifyGetKey {
 export function peekJwt(token: string, maxBytes: number): { alg: string; payload: JWTPayload } {
   if (token.length > maxBytes) throw jwtErrors.tooLarge(maxBytes);
   if (!JWT_SHAPE.test(token)) throw jwtErrors.malformed();
+  // Base64url without padding can never leave one character over; refuse such a segment here, before
+  // jose's verification starts work it would then abandon.
+  for (const segment of token.split('.')) if (segment.length % 4 === 1) throw jwtErrors.malformed();
   let alg: unknown;
   let payload: JWTPayload;
   try {
