@@ -7,7 +7,14 @@ import { probeAuthHeaders, probePool } from './health-probes.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
 import { PoolCore, type Waiter } from './pool-core.ts';
-import type { AcquireRequest, AcquireResult, LeaseOutcome, OriginAction, PoolLiveState } from './types.ts';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  LeaseOutcome,
+  LeaseRelease,
+  OriginAction,
+  PoolLiveState,
+} from './types.ts';
 
 /** How often unreleased leases are looked for while any are held. */
 const SWEEP_EVERY_MS = 30_000;
@@ -60,6 +67,8 @@ export class EnginePool extends DurableObject<PoolEnv> {
   /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
     this.#apply(req.config, req.configKey);
+    // Releases the caller held back free their slots before this request is decided.
+    if (req.releases && this.#core.releaseMany(req.releases)) this.#afterChange();
     const result = await new Promise<AcquireResult>((resolve) => {
       const done = (r: AcquireResult) => {
         this.#cancels.delete(req.requestId);
@@ -104,6 +113,12 @@ export class EnginePool extends DurableObject<PoolEnv> {
   /** Finish a lease: free its slot, feed the outcome to the breaker, serve the queue. Idempotent. */
   async release(leaseId: string, outcome: LeaseOutcome): Promise<void> {
     this.#core.release(leaseId, outcome);
+    this.#afterChange();
+  }
+
+  /** Finish a batch of leases a caller held back (see `release`). */
+  async releaseMany(releases: LeaseRelease[]): Promise<void> {
+    this.#core.releaseMany(releases);
     this.#afterChange();
   }
 

@@ -5,7 +5,14 @@ import { LeaseTable } from './lease-table.ts';
 import { isAlive, type OriginSlot, pickOrigin } from './origin-picker.ts';
 import { DrainRate, OriginStats } from './origin-stats.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
-import type { AcquireRequest, AcquireResult, Lease, LeaseOutcome, ProbeResult } from './types.ts';
+import type {
+  AcquireRequest,
+  AcquireResult,
+  Lease,
+  LeaseOutcome,
+  LeaseRelease,
+  ProbeResult,
+} from './types.ts';
 
 /** Margin over the pool's total timeout before an unreleased lease is reclaimed. */
 export const LEASE_MARGIN_MS = 30_000;
@@ -186,6 +193,13 @@ export class PoolCore {
     let changed = false;
     if (slot) changed = this.#learn(slot, lease, outcome, now);
     this.drainQueue();
+    return changed;
+  }
+
+  /** Finish a batch of leases (each as `release`). True when a breaker changed state. */
+  releaseMany(releases: readonly LeaseRelease[]): boolean {
+    let changed = false;
+    for (const r of releases) changed = this.release(r.leaseId, r.outcome) || changed;
     return changed;
   }
 

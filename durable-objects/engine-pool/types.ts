@@ -25,6 +25,14 @@ export interface AcquireRequest {
   affinityKey?: string;
   /** Longest the caller will wait in the queue (capped by the pool's own limit). */
   maxWaitMs?: number;
+  /** Releases this isolate held back (successes), applied before this request is decided. */
+  releases?: LeaseRelease[];
+}
+
+/** One finished lease, as sent in a batch. */
+export interface LeaseRelease {
+  leaseId: string;
+  outcome: LeaseOutcome;
 }
 
 export interface Lease {

@@ -8,7 +8,7 @@ import {
   snapshot,
   sweepExpired,
 } from './limiter-core.ts';
-import type { LimiterLimits, LimiterSnapshot, ReserveRequest, ReserveResult } from './types.ts';
+import type { LimiterLimits, LimiterSnapshot, ReserveRequest, ReserveResult, SettleEntry } from './types.ts';
 
 const FLUSH_MS = 200;
 
@@ -87,6 +87,8 @@ export class RateLimiter extends DurableObject {
   reserve(req: ReserveRequest): ReserveResult {
     const now = Date.now();
     const removed = sweepExpired(this.#state, now);
+    // Settles the caller held back free their tokens and slots before this request is decided.
+    if (req.settles) this.#settleAll(req.settles, now, removed);
     const result = reserve(this.#state, req, now);
     this.#persist(removed, result.ok ? this.#state.reservations.get(req.reservationId) : undefined);
     return result;
@@ -98,6 +100,20 @@ export class RateLimiter extends DurableObject {
     if (settle(this.#state, reservationId, usedTokens, limits, now)) removed.push(reservationId);
     this.#persist(removed);
     return snapshot(this.#state, limits);
+  }
+
+  /** Settle a batch of reservations a caller held back (see `settle`). */
+  settleMany(settles: SettleEntry[]): void {
+    const now = Date.now();
+    const removed = sweepExpired(this.#state, now);
+    this.#settleAll(settles, now, removed);
+    this.#persist(removed);
+  }
+
+  #settleAll(settles: SettleEntry[], now: number, removed: string[]): void {
+    for (const s of settles) {
+      if (settle(this.#state, s.reservationId, s.usedTokens, s.limits, now)) removed.push(s.reservationId);
+    }
   }
 
   /** In-flight reservations and budget usage, for tests and admin views. */

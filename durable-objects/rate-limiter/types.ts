@@ -17,6 +17,16 @@ export interface ReserveRequest {
   ttlMs: number;
   /** Charge and settle at once (no concurrency slot): for callers that only count events. */
   instant?: boolean;
+  /** Settles this isolate held back, applied before this request is decided. */
+  settles?: SettleEntry[];
+}
+
+/** One finished reservation, as sent in a batch. */
+export interface SettleEntry {
+  reservationId: string;
+  /** What the request really used (null: nothing was served). */
+  usedTokens: number | null;
+  limits: LimiterLimits;
 }
 
 export interface BucketSnapshot {

@@ -1,8 +1,30 @@
 import { fnv1a } from '../../durable-objects/engine-pool/bounded-load-hash.ts';
-import type { AcquireResult, Lease, LeaseOutcome } from '../../durable-objects/engine-pool/types.ts';
+import type {
+  AcquireResult,
+  Lease,
+  LeaseOutcome,
+  LeaseRelease,
+} from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig, PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
+import { AfterCallBatcher } from './after-call-batcher.ts';
+
+/**
+ * Successful releases are held back per pool (in isolate memory) for at most this long and sent along
+ * with the next acquire to the same pool, or together in one call: one round trip fewer per request.
+ */
+export const RELEASE_WINDOW_MS = 20;
+
+const heldReleases = new AfterCallBatcher<LeaseRelease>(RELEASE_WINDOW_MS);
+
+/**
+ * Only plain successes wait: a failure, backoff or abort reaches the breaker at once, and so does a
+ * half-open trial's success (it decides whether the origin takes traffic again).
+ */
+export function canHoldRelease(lease: Lease, outcome: LeaseOutcome): boolean {
+  return outcome.kind === 'success' && lease.probe !== true;
+}
 
 export interface AdmissionRequest {
   requestId: string;
@@ -39,6 +61,7 @@ export function configKey(pool: PoolConfig): string {
  */
 export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): Promise<Admitted> {
   const stub = env.ENGINE_POOL.getByName(pool.name);
+  const held = heldReleases.take(pool.name);
   const onAbort = () => void stub.cancel(req.requestId).catch(() => {});
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let result: AcquireResult;
@@ -52,7 +75,12 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
       priority: req.priority,
       avoid: req.avoid,
       ...(req.affinityKey === undefined ? {} : { affinityKey: req.affinityKey }),
+      ...(held.length === 0 ? {} : { releases: held }),
     });
+  } catch (err) {
+    // Whether the held releases arrived is unknown: send them again (a release is idempotent).
+    if (held.length > 0) await stub.releaseMany(held).catch(() => {});
+    throw err;
   } finally {
     req.signal?.removeEventListener('abort', onAbort);
   }
@@ -68,7 +96,10 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     async release(outcome) {
       if (released) return;
       released = true;
-      await stub.release(lease.id, outcome);
+      if (!canHoldRelease(lease, outcome)) return stub.release(lease.id, outcome);
+      return heldReleases.add(pool.name, { leaseId: lease.id, outcome }, (items) =>
+        env.ENGINE_POOL.getByName(pool.name).releaseMany(items),
+      );
     },
   };
 }

@@ -1,9 +1,19 @@
 import type { RateLimiter } from '../../durable-objects/rate-limiter/rate-limiter.ts';
-import type { LimiterLimits } from '../../durable-objects/rate-limiter/types.ts';
+import type { LimiterLimits, SettleEntry } from '../../durable-objects/rate-limiter/types.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { AfterCallBatcher } from '../dispatch/after-call-batcher.ts';
 import type { Env } from '../env.ts';
 import { numberVar } from '../env.ts';
 import { rateLimitHeaders } from './headers.ts';
+
+/**
+ * Settles are held back per limiter (in isolate memory) for at most this long and sent along with the
+ * next reserve to the same limiter, or together in one call. Until then the reserved tokens and the
+ * slot stay taken: a late settle can only refuse a little early, never admit too much.
+ */
+export const SETTLE_WINDOW_MS = 20;
+
+const heldSettles = new AfterCallBatcher<SettleEntry>(SETTLE_WINDOW_MS);
 
 export interface LimitTicket {
   headers: Record<string, string>;
@@ -41,12 +51,21 @@ export async function reserveForId(
 ): Promise<LimitTicket> {
   if (!hasLimits(limits)) return FREE;
   const stub = limiter(env, id);
-  const result = await stub.reserve({
-    reservationId,
-    tokens,
-    limits,
-    ttlMs: numberVar(env.ECO_LIMIT_RESERVATION_TTL_MS, 600_000),
-  });
+  const held = heldSettles.take(id);
+  let result: Awaited<ReturnType<typeof stub.reserve>>;
+  try {
+    result = await stub.reserve({
+      reservationId,
+      tokens,
+      limits,
+      ttlMs: numberVar(env.ECO_LIMIT_RESERVATION_TTL_MS, 600_000),
+      ...(held.length === 0 ? {} : { settles: held }),
+    });
+  } catch (err) {
+    // Whether the held settles arrived is unknown: send them again (settling twice changes nothing).
+    if (held.length > 0) await stub.settleMany(held).catch(() => {});
+    throw err;
+  }
   const headers = rateLimitHeaders(result.snapshot);
   if (!result.ok) {
     throw new EcoError(429, result.code, result.message, { retryAfterMs: result.retryAfterMs, headers });
@@ -57,7 +76,9 @@ export async function reserveForId(
     async settle(usedTokens) {
       if (settled) return;
       settled = true;
-      await stub.settle(reservationId, usedTokens ?? null, limits);
+      return heldSettles.add(id, { reservationId, usedTokens: usedTokens ?? null, limits }, async (items) => {
+        await limiter(env, id).settleMany(items);
+      });
     },
   };
 }

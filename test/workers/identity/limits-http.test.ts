@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
+import { reserveForId } from '../../../workers/limits/limit-id.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { chatAnswer, chatAs, chatStreamAnswer, seedVllmPool, waitFor } from './helpers.ts';
@@ -138,5 +139,41 @@ describe('per-key limits over HTTP', () => {
     expect(res.status).toBe(200);
     expect([...res.headers.keys()].filter((h) => h.startsWith('x-ratelimit'))).toEqual([]);
     expect(await limiter('key_free').inspect()).toEqual({ inFlight: 0, dayUsed: 0, monthUsed: 0 });
+  });
+
+  it("a held settle rides along with this isolate's next reserve, before that reserve is decided", async () => {
+    const limits = { maxConcurrent: 1, tokensPerDay: 1000 };
+    const first = await reserveForId(env, 'held-ride', limits, 'r1', 50);
+    const held = first.settle(7);
+    // One slot: admitted only because the held settle reached the limiter first.
+    const second = await reserveForId(env, 'held-ride', limits, 'r2', 50);
+    await held;
+    expect(await limiter('held-ride').inspect()).toMatchObject({ inFlight: 1, dayUsed: 7 });
+    await second.settle(undefined);
+    await second.settle(99); // only the first settle counts
+    expect(await limiter('held-ride').inspect()).toMatchObject({ inFlight: 0, dayUsed: 7 });
+  });
+
+  it('settles in a batch are applied once each; unknown ids change nothing', async () => {
+    const stub = limiter('held-batch');
+    const limits = { maxConcurrent: 2, tokensPerDay: 1000 };
+    for (const id of ['a', 'b'])
+      expect((await stub.reserve({ reservationId: id, tokens: 100, limits, ttlMs: 60_000 })).ok).toBe(true);
+    expect((await stub.reserve({ reservationId: 'c', tokens: 100, limits, ttlMs: 60_000 })).ok).toBe(false);
+    const settled = await stub.reserve({
+      reservationId: 'c',
+      tokens: 100,
+      limits,
+      ttlMs: 60_000,
+      settles: [{ reservationId: 'a', usedTokens: 10, limits }],
+    });
+    expect(settled.ok).toBe(true);
+    await stub.settleMany([
+      { reservationId: 'a', usedTokens: 500, limits },
+      { reservationId: 'b', usedTokens: 20, limits },
+      { reservationId: 'b', usedTokens: 500, limits },
+      { reservationId: 'nope', usedTokens: 500, limits },
+    ]);
+    expect(await stub.inspect()).toMatchObject({ inFlight: 1, dayUsed: 30 });
   });
 });

@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
 import { EcoError } from '../../../schemas/errors.ts';
-import { admit } from '../../../workers/dispatch/admission.ts';
+import { admit, canHoldRelease } from '../../../workers/dispatch/admission.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 
 let n = 0;
@@ -207,5 +207,75 @@ describe('admission from the dispatch side', () => {
     )) as EcoError;
     expect([open.status, open.code]).toEqual([503, 'origin_unavailable']);
     expect(open.retryAfterMs).toBeGreaterThanOrEqual(1000);
+  });
+
+  it('applies releases sent with an acquire before deciding it, and a batch release is idempotent', async () => {
+    const { stub, req } = pool('do-batch', {
+      origins: [{ id: 'a', url: 'http://do-batch.test', capacity: 1 }],
+      queue: { maxDepth: 0 },
+    });
+    const first = leaseOf(await stub.acquire(req()));
+    expect((await stub.acquire(req())).ok).toBe(false); // full, and nowhere to queue
+    const second = leaseOf(
+      await stub.acquire(req('normal', { releases: [{ leaseId: first.id, outcome: { kind: 'success' } }] })),
+    );
+    await stub.releaseMany([
+      { leaseId: first.id, outcome: { kind: 'failure', status: 502 } }, // already released: ignored
+      { leaseId: second.id, outcome: { kind: 'success' } },
+      { leaseId: second.id, outcome: { kind: 'failure', status: 502 } },
+    ]);
+    const state = await stub.state();
+    expect(state.inFlight).toBe(0);
+    expect(state.origins[0]!.outcomes).toEqual({ success: 2 });
+    expect(state.origins[0]!.breaker.state).toBe('closed');
+  });
+
+  it('holds back only plain successes; failures and half-open trials are reported at once', () => {
+    const lease = { id: 'l', originId: 'a', url: 'http://x', expiresAt: 0 };
+    expect(canHoldRelease(lease, { kind: 'success' })).toBe(true);
+    for (const kind of ['failure', 'client_error', 'backoff', 'aborted'] as const)
+      expect(canHoldRelease(lease, { kind })).toBe(false);
+    expect(canHoldRelease({ ...lease, probe: true }, { kind: 'success' })).toBe(false);
+  });
+
+  it("a held success rides along with this isolate's next admission to the pool", async () => {
+    const config = PoolConfig.parse({
+      name: 'do-ride',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://do-ride.test', capacity: 1 }],
+      health: { enabled: false },
+      queue: { maxDepth: 0 },
+    });
+    const stub = env.ENGINE_POOL.getByName('do-ride');
+    const base = { tenant: 't', priority: 'normal' as const, avoid: [] };
+    const first = await admit(env, config, { ...base, requestId: 'ride-1' });
+    const held = first.release({ kind: 'success', latencyMs: 1 });
+    // Capacity 1 and no queue: granted only because the held release reached the pool first.
+    const second = await admit(env, config, { ...base, requestId: 'ride-2' });
+    await held;
+    await second.release({ kind: 'failure', status: 502 });
+    const state = await stub.state();
+    expect(state.inFlight).toBe(0);
+    expect(state.origins[0]!.outcomes).toEqual({ success: 1, failure: 1 });
+  });
+
+  it('a held success is sent on its own when no admission comes within the window', async () => {
+    const config = PoolConfig.parse({
+      name: 'do-alone',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://do-alone.test', capacity: 1 }],
+      health: { enabled: false },
+    });
+    const stub = env.ENGINE_POOL.getByName('do-alone');
+    const admitted = await admit(env, config, {
+      tenant: 't',
+      priority: 'normal',
+      avoid: [],
+      requestId: 'a1',
+    });
+    await admitted.release({ kind: 'success' });
+    const state = await stub.state();
+    expect(state.inFlight).toBe(0);
+    expect(state.origins[0]!.outcomes).toEqual({ success: 1 });
   });
 });
