@@ -4,10 +4,10 @@ import type { Conversation } from '../../durable-objects/conversation/conversati
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
+import { readBodyBytes } from '../http/json-body.ts';
 import { findBot, secretValue } from '../im/bots.ts';
 import { imMetricsText } from '../im/metrics.ts';
 import { parsers } from '../im/parse/index.ts';
-import { readRawBody } from '../im/raw-body.ts';
 import { countWebhook } from '../im/route-counters.ts';
 import { type BotConfig, type ImEvent, isPlatform } from '../im/types.ts';
 import { verifyWebhook } from '../im/verify/index.ts';
@@ -85,7 +85,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       );
     let raw: ArrayBuffer;
     try {
-      raw = await readRawBody(c.req.raw, numberVar(c.env.ECO_IM_MAX_BODY_BYTES, 1_048_576));
+      raw = await readBodyBytes(c.req.raw, numberVar(c.env.ECO_IM_MAX_BODY_BYTES, 1_048_576));
     } catch (err) {
       count('too_large');
       throw err;
