@@ -23,10 +23,12 @@ const FORWARDED = [
   'user',
 ] as const satisfies readonly (keyof ChatCompletionRequest)[];
 
+export type ForwardedField = (typeof FORWARDED)[number];
+
 export interface OpenAiRequestOptions {
   path?: string;
-  /** Restrict to the fields this engine accepts (trtllm-serve rejects unknown ones). */
-  accepts?: ReadonlySet<string>;
+  /** Fields this engine rejects or ignores (trtllm-serve answers 400 to fields it does not know). */
+  omit?: ReadonlySet<ForwardedField>;
   /** Translate `max_completion_tokens` to `max_tokens` for engines that only know the older name. */
   legacyMaxTokens?: boolean;
 }
@@ -40,7 +42,7 @@ export function buildOpenAiChat(
   for (const field of FORWARDED) {
     const value = req[field];
     if (value === undefined || value === null) continue;
-    if (options.accepts && !options.accepts.has(field)) continue;
+    if (options.omit?.has(field)) continue;
     body[field] = value;
   }
   if (options.legacyMaxTokens && body.max_completion_tokens !== undefined) {

@@ -4,7 +4,7 @@ import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
-import { buildOpenAiChat } from '../openai-compatible/request.ts';
+import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
@@ -57,22 +57,16 @@ export const tgiAdapter: EngineAdapter = {
   completions: tgiCompletions,
 };
 
-/** What TGI's ChatRequest reads; `n` and `logit_bias` are documented as unused and not sent. */
-const MESSAGES_ACCEPTS = new Set([
-  'messages',
-  'temperature',
-  'top_p',
-  'max_tokens',
-  // Renamed to max_tokens before sending (legacyMaxTokens).
-  'max_completion_tokens',
-  'stop',
-  'seed',
-  'frequency_penalty',
-  'presence_penalty',
-  'logprobs',
-  'top_logprobs',
-  'tools',
-  'tool_choice',
+/**
+ * Fields TGI's ChatRequest does not read: `n` and `logit_bias` are documented as unused; the others are
+ * not part of its request model. `max_completion_tokens` is sent renamed (legacyMaxTokens).
+ */
+const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
+  'n',
+  'logit_bias',
+  'parallel_tool_calls',
+  'response_format',
+  'user',
 ]);
 
 const FINISH_FIELD = /"finish_reason":\s*"(eos_token|stop_sequence)"/;
@@ -95,7 +89,7 @@ export const tgiMessagesAdapter: EngineAdapter = {
   streamFraming: 'native',
   reportsStreamUsage: true,
   buildChat(req, ctx) {
-    const request = buildOpenAiChat(req, ctx, { accepts: MESSAGES_ACCEPTS, legacyMaxTokens: true });
+    const request = buildOpenAiChat(req, ctx, { omit: MESSAGES_OMIT, legacyMaxTokens: true });
     const grammar = jsonGrammar(req.response_format);
     if (!grammar) return request;
     // TGI's response_format is its grammar type, not OpenAI's json_schema object.

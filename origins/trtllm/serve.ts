@@ -4,35 +4,17 @@ import { mapOriginError, readErrorBody } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
-import { buildOpenAiChat } from '../openai-compatible/request.ts';
+import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import { openAiStreamDecoder } from '../openai-compatible/stream.ts';
 import type { CallContext, EngineAdapter, Exchange } from '../types.ts';
 
 const ENGINE = 'TensorRT-LLM (trtllm-serve)';
 
 /**
- * trtllm-serve's request models forbid unknown fields (400 on anything extra), so only these are sent.
- * `parallel_tool_calls` is left out: older releases reject it and newer ones ignore it anyway.
+ * trtllm-serve's request models forbid unknown fields (400 on anything extra). `parallel_tool_calls` is
+ * left out: older releases reject it and newer ones ignore it anyway.
  */
-const CHAT_FIELDS: ReadonlySet<string> = new Set([
-  'messages',
-  'temperature',
-  'top_p',
-  'max_tokens',
-  'max_completion_tokens',
-  'stop',
-  'seed',
-  'n',
-  'frequency_penalty',
-  'presence_penalty',
-  'logit_bias',
-  'logprobs',
-  'top_logprobs',
-  'tools',
-  'tool_choice',
-  'response_format',
-  'user',
-]);
+const CHAT_OMIT: ReadonlySet<ForwardedField> = new Set(['parallel_tool_calls']);
 
 const COMPLETION_FIELDS: ReadonlySet<string> = new Set([
   'model',
@@ -109,7 +91,7 @@ export const trtllmServeAdapter: EngineAdapter = {
   engine: ENGINE,
   streamFraming: 'openai',
   reportsStreamUsage: true,
-  buildChat: (req, ctx) => buildOpenAiChat(req, ctx, { accepts: CHAT_FIELDS, legacyMaxTokens: true }),
+  buildChat: (req, ctx) => buildOpenAiChat(req, ctx, { omit: CHAT_OMIT, legacyMaxTokens: true }),
   decodeChat: (body, ctx) => decodeOpenAiChat(ENGINE, body, ctx),
   chatStream: trtllmServeStream,
   mapError: mapTrtllmServeError,

@@ -248,6 +248,7 @@ describe('TGI Messages API', () => {
           n: 1,
           logit_bias: { '1': 2 },
           user: 'u',
+          parallel_tool_calls: true,
           max_completion_tokens: 5,
           response_format: { type: 'json_object' },
         }),
@@ -257,6 +258,7 @@ describe('TGI Messages API', () => {
     expect(body).not.toHaveProperty('n');
     expect(body).not.toHaveProperty('logit_bias');
     expect(body).not.toHaveProperty('user');
+    expect(body).not.toHaveProperty('parallel_tool_calls');
     expect(body.max_tokens).toBe(5);
     expect(body.response_format).toEqual({ type: 'json', value: { type: 'object' } });
     expect(body.messages).toHaveLength(4);
