@@ -48,10 +48,6 @@ export class StreamSession {
     this.#holdTimer = setTimeout(() => this.#commitWaiting(), holdMs);
   }
 
-  get committed(): boolean {
-    return this.#committed;
-  }
-
   /** Write output; the first call commits the response (status 200). Throws once the client is gone. */
   async write(text: string): Promise<void> {
     if (this.#clientGone) throw new Error('client gone');
