@@ -13,6 +13,7 @@ export interface Env {
   ECO_KEY_CACHE_TTL_MS?: string;
   ECO_MAX_BODY_BYTES?: string;
   ECO_STREAM_HOLD_MS?: string;
+  ECO_STREAM_FLUSH_MS?: string;
   ECO_DOCS_ENABLED?: string;
   /** Worker secrets are read by name (origin auth headers, bot tokens, …). */
   [secret: string]: unknown;

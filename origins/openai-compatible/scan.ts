@@ -47,6 +47,14 @@ export function readUsage(value: unknown): Usage | undefined {
 
 /** Put the client's model id in place of the engine-side name (first `model` key only). */
 export function replaceModel(json: string, model: string): string {
-  const field = `"model":${JSON.stringify(model)}`;
+  return replaceModelField(json, modelField(model));
+}
+
+/** The `"model":"…"` text that replaceModelField puts in; build it once per stream. */
+export function modelField(model: string): string {
+  return `"model":${JSON.stringify(model)}`;
+}
+
+export function replaceModelField(json: string, field: string): string {
   return json.replace(MODEL_FIELD, () => field);
 }

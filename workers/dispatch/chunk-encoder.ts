@@ -1,4 +1,4 @@
-import { replaceModel } from '../../origins/openai-compatible/scan.ts';
+import { modelField, replaceModelField } from '../../origins/openai-compatible/scan.ts';
 import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
 
@@ -21,6 +21,7 @@ export interface EncoderOptions {
 export class ChunkEncoder {
   readonly #o: EncoderOptions;
   readonly #prefix: string;
+  readonly #modelField: string;
   readonly #text: boolean;
   #roleSent = false;
   #usage: Usage | undefined;
@@ -34,6 +35,7 @@ export class ChunkEncoder {
     this.#o = options;
     const object = options.object ?? 'chat.completion.chunk';
     this.#text = object === 'text_completion';
+    this.#modelField = modelField(options.model);
     this.#prefix = `{"id":${JSON.stringify(options.id)},"object":"${object}","created":${options.created},"model":${JSON.stringify(options.model)},"choices":`;
   }
 
@@ -49,12 +51,12 @@ export class ChunkEncoder {
           this.#usage = event.usage;
           if (!this.#o.includeUsage) return '';
           this.#usageRelayed = true;
-          return `data: ${replaceModel(event.json, this.#o.model)}\n\n`;
+          return `data: ${replaceModelField(event.json, this.#modelField)}\n\n`;
         }
         if (event.hasOutput) this.#outputEvents++;
         if (event.finish) this.#finish = event.finish;
         this.#roleSent = true;
-        return `data: ${replaceModel(event.json, this.#o.model)}\n\n`;
+        return `data: ${replaceModelField(event.json, this.#modelField)}\n\n`;
       }
       case 'delta':
         return this.#delta(event);

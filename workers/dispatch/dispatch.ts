@@ -18,6 +18,8 @@ export interface Dispatch extends AttemptContext {
   clientModel: string;
   plan: RouteTarget[];
   holdMs: number;
+  /** See StreamSessionOptions.flushMs. */
+  flushMs: number;
   promptEstimate: number;
   /** Headers every response of this request carries (request id, rate limits, …). */
   headers: () => Record<string, string>;
@@ -96,7 +98,7 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
       h.set('server-timing', d.timing.header());
       return h;
     };
-    const session = new StreamSession(headers, d.holdMs, resolve);
+    const session = new StreamSession(headers, { holdMs: d.holdMs, flushMs: d.flushMs }, resolve);
     const run = withFailover(d.plan, d, build(d, true), (ex) => relay(d, ex, session, started));
     d.waitUntil(
       run.catch(async (err) => {
@@ -158,7 +160,8 @@ async function relay(d: Dispatch, ex: OpenExchange, session: StreamSession, star
       continue;
     }
     try {
-      await session.write(held + text);
+      const behind = session.write(held + text);
+      if (behind) await behind;
     } catch {
       ex.reader.cancel('client closed');
       throw committedError(new EcoError(499, 'client_closed', 'The client closed the stream.'));

@@ -4,21 +4,37 @@ import { errorResponse, sseErrorEvent } from '../http/error-response.ts';
 const encoder = new TextEncoder();
 const KEEPALIVE = encoder.encode(': keepalive\n\n');
 const KEEPALIVE_EVERY_MS = 10_000;
-/** Chunks buffered for a slow client before the relay waits for it (backpressure reaches the origin). */
+/** Writes buffered for a slow client before the relay waits for it (backpressure reaches the origin). */
 const BUFFERED_CHUNKS = 8;
+/** A burst's pending output leaves early once it reaches this size. */
+const FLUSH_BYTES = 16 * 1024;
+
+export interface StreamSessionOptions {
+  /** How long response headers wait for the first output before committing 200 with keep-alives. */
+  holdMs: number;
+  /**
+   * Output that arrives within this window after a write joins one batched write at the window's end;
+   * output after a quiet window leaves at once. 0 writes every event on its own.
+   */
+  flushMs: number;
+}
 
 /**
  * The client side of one streamed request. Response headers are held back until the first output
  * (or until the hold time passes), so a failure before that can still be a real 4xx/5xx; after the
  * commit, waiting is filled with SSE keep-alive comments and a failure becomes a terminal error event.
  *
- * The body is a ReadableStream fed with `enqueue`: a chunk costs no promise unless the client is slow.
+ * Every write to the client costs a trip through the runtime, so events that an origin bursts out
+ * faster than the flush window are written together; paced tokens (the usual case) go out one by one
+ * with no added delay. The body is a ReadableStream fed with `enqueue`: no promise unless the client
+ * is slow.
  */
 export class StreamSession {
   readonly #readable: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
   readonly #headers: () => Headers;
   readonly #resolve: (response: Response) => void;
+  readonly #flushMs: number;
   #committed = false;
   #closed = false;
   #clientGone = false;
@@ -26,8 +42,11 @@ export class StreamSession {
   #demand: (() => void) | undefined;
   #holdTimer: ReturnType<typeof setTimeout> | undefined;
   #keepalive: ReturnType<typeof setInterval> | undefined;
+  #pending = '';
+  #lastFlush = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(headers: () => Headers, holdMs: number, resolve: (response: Response) => void) {
+  constructor(headers: () => Headers, options: StreamSessionOptions, resolve: (response: Response) => void) {
     this.#readable = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -38,6 +57,7 @@ export class StreamSession {
           this.#clientGone = true;
           this.#closed = true;
           this.#stopKeepalive();
+          this.#stopFlushTimer();
           this.#wakeWriter();
         },
       },
@@ -45,36 +65,34 @@ export class StreamSession {
     );
     this.#headers = headers;
     this.#resolve = resolve;
-    this.#holdTimer = setTimeout(() => this.#commitWaiting(), holdMs);
+    this.#flushMs = options.flushMs;
+    this.#holdTimer = setTimeout(() => this.#commitWaiting(), options.holdMs);
   }
 
-  /** Write output; the first call commits the response (status 200). Throws once the client is gone. */
-  async write(text: string): Promise<void> {
+  /**
+   * Write output; the first call commits the response (status 200). Returns a promise only when the
+   * client is behind and the caller must wait for it. Throws once the client is gone.
+   */
+  write(text: string): Promise<void> | undefined {
     if (this.#clientGone) throw new Error('client gone');
-    if (text.length === 0 || this.#closed) return;
+    if (text.length === 0 || this.#closed) return undefined;
     this.#outputStarted = true;
     this.#stopKeepalive();
     this.#commit();
-    this.#controller.enqueue(encoder.encode(text));
-    if ((this.#controller.desiredSize ?? 1) <= 0) {
-      await new Promise<void>((resolve) => {
-        this.#demand = resolve;
-      });
-      if (this.#clientGone) throw new Error('client gone');
+    this.#pending += text;
+    const now = Date.now();
+    const wait = this.#lastFlush + this.#flushMs - now;
+    if (wait > 0 && this.#pending.length < FLUSH_BYTES) {
+      this.#flushTimer ??= setTimeout(() => this.#flushLater(), wait);
+    } else {
+      this.#flush(now);
     }
-  }
-
-  async writeBytes(bytes: Uint8Array): Promise<void> {
-    this.#controller.enqueue(bytes);
-    if ((this.#controller.desiredSize ?? 1) <= 0) {
-      await new Promise<void>((resolve) => {
-        this.#demand = resolve;
-      });
-    }
+    return (this.#controller.desiredSize ?? 1) <= 0 ? this.#clientDemand() : undefined;
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
+    this.#flush(Date.now());
     this.#closed = true;
     this.#stopKeepalive();
     this.#commit();
@@ -91,8 +109,28 @@ export class StreamSession {
       this.#resolve(errorResponse(err));
       return;
     }
-    this.#controller.enqueue(encoder.encode(sseErrorEvent(err)));
+    this.#pending += sseErrorEvent(err);
     await this.close();
+  }
+
+  #flush(now: number): void {
+    this.#stopFlushTimer();
+    this.#lastFlush = now;
+    if (this.#pending.length === 0 || this.#clientGone) return;
+    this.#controller.enqueue(encoder.encode(this.#pending));
+    this.#pending = '';
+  }
+
+  #flushLater(): void {
+    this.#flushTimer = undefined;
+    if (!this.#closed) this.#flush(Date.now());
+  }
+
+  async #clientDemand(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.#demand = resolve;
+    });
+    if (this.#clientGone) throw new Error('client gone');
   }
 
   #wakeWriter(): void {
@@ -122,5 +160,10 @@ export class StreamSession {
   #stopKeepalive(): void {
     if (this.#keepalive !== undefined) clearInterval(this.#keepalive);
     this.#keepalive = undefined;
+  }
+
+  #stopFlushTimer(): void {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
   }
 }

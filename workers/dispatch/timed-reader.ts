@@ -23,37 +23,40 @@ export class TimedReader {
     this.#totalDeadline = Date.now() + totalMs;
   }
 
-  async read(timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
-    if (this.#timedOut) throw this.#timedOut;
+  read(timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
+    if (this.#timedOut) return Promise.reject(this.#timedOut);
     const now = Date.now();
     const total = this.#totalDeadline - now <= timeoutMs;
     this.#limitMs = total ? this.#totalDeadline - now : timeoutMs;
     this.#what = total ? 'the total time limit' : what;
-    if (this.#limitMs <= 0) throw this.#expire();
+    if (this.#limitMs <= 0) return Promise.reject(this.#expire());
     this.#deadline = now + this.#limitMs;
     if (this.#timer === undefined) this.#arm(this.#limitMs);
     this.#reading = true;
-    let result: ReadableStreamReadResult<Uint8Array>;
-    try {
-      result = await this.#reader.read();
-    } catch (err) {
-      this.#stop();
-      if (this.#timedOut) throw this.#timedOut;
-      throw new EcoError(
-        502,
-        'origin_stream_broken',
-        `The origin's stream broke: ${String(err).slice(0, 200)}`,
-      );
-    } finally {
-      this.#reading = false;
-    }
+    // One promise per read (no async wrapper): this runs once per origin chunk.
+    return this.#reader.read().then(this.#onRead, this.#onError);
+  }
+
+  readonly #onRead = (result: ReadableStreamReadResult<Uint8Array>): Uint8Array | undefined => {
+    this.#reading = false;
     if (this.#timedOut) throw this.#timedOut;
     if (result.done) {
       this.#stop();
       return undefined;
     }
     return result.value;
-  }
+  };
+
+  readonly #onError = (err: unknown): never => {
+    this.#reading = false;
+    this.#stop();
+    if (this.#timedOut) throw this.#timedOut;
+    throw new EcoError(
+      502,
+      'origin_stream_broken',
+      `The origin's stream broke: ${String(err).slice(0, 200)}`,
+    );
+  };
 
   /** Stop reading and tell the origin (aborting its generation where the engine supports it). */
   cancel(reason?: unknown): void {

@@ -106,6 +106,7 @@ export async function runInference(
     clientModel: req.model,
     plan,
     holdMs: numberVar(c.env.ECO_STREAM_HOLD_MS, 5000),
+    flushMs: numberVar(c.env.ECO_STREAM_FLUSH_MS, 1),
     promptEstimate: req.promptEstimate,
     headers: () => ({ 'x-request-id': requestId, ...(ticket?.headers ?? {}) }),
     onFinish: finish,
