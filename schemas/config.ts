@@ -102,6 +102,19 @@ export const PoolAffinity = z.object({
 });
 export type PoolAffinity = z.infer<typeof PoolAffinity>;
 
+/**
+ * Slot blocks: while an origin has ample room, the pool object may hand an isolate a block of slots
+ * on it, which that isolate then fills without a round trip per request. Each block is at most a
+ * quarter of the origin's free slots, is handed out only while nobody waits in the queue, and takes new
+ * requests only for `blockWindowMs`; then its idle slots go back.
+ */
+export const PoolAdmission = z.object({
+  /** Most slots in one block; below 2 turns blocks off (one round trip per request). */
+  blockSize: z.number().int().min(0).max(256).default(16),
+  blockWindowMs: z.number().int().min(50).max(10_000).default(1_000),
+});
+export type PoolAdmission = z.infer<typeof PoolAdmission>;
+
 export const PoolConfig = z
   .object({
     name: z
@@ -119,6 +132,7 @@ export const PoolConfig = z
     queue: PoolQueue.default(PoolQueue.parse({})),
     health: PoolHealth.default(PoolHealth.parse({})),
     affinity: PoolAffinity.default(PoolAffinity.parse({})),
+    admission: PoolAdmission.default(PoolAdmission.parse({})),
     /** Engine-specific settings (a Triton model name, an MII deployment, …). */
     options: z.record(z.string(), z.unknown()).default({}),
   })

@@ -18,20 +18,43 @@ export class LeaseTable {
     return this.#leases.size;
   }
 
-  grant(originId: string, url: string, requestId: string, expiresAt: number, probe: boolean): Lease {
+  grant(
+    originId: string,
+    url: string,
+    requestId: string,
+    expiresAt: number,
+    probe: boolean,
+    slots = 1,
+  ): Lease {
     const lease: Lease = { id: `${requestId}:${++this.#seq}`, originId, url, expiresAt };
     if (probe) lease.probe = true;
+    if (slots > 1) lease.slots = slots;
     this.#leases.set(lease.id, lease);
-    this.#inFlight.set(originId, this.inFlight(originId) + 1);
+    this.#inFlight.set(originId, this.inFlight(originId) + slots);
     return lease;
+  }
+
+  get(leaseId: string): Lease | undefined {
+    return this.#leases.get(leaseId);
   }
 
   /** Returns the released lease, or undefined when it was unknown or already gone (idempotent). */
   release(leaseId: string): Lease | undefined {
+    return this.shrink(leaseId, 0);
+  }
+
+  /**
+   * Let a lease hold at most `slots` slots (a block giving back what it no longer needs); at 0 it is
+   * gone. Never grows a lease, so repeated or reordered reports are harmless. Returns the lease.
+   */
+  shrink(leaseId: string, slots: number): Lease | undefined {
     const lease = this.#leases.get(leaseId);
     if (!lease) return undefined;
-    this.#leases.delete(leaseId);
-    this.#inFlight.set(lease.originId, Math.max(0, this.inFlight(lease.originId) - 1));
+    const held = lease.slots ?? 1;
+    const keep = Math.max(0, Math.min(held, Math.floor(slots)));
+    if (keep === 0) this.#leases.delete(leaseId);
+    else lease.slots = keep;
+    this.#inFlight.set(lease.originId, Math.max(0, this.inFlight(lease.originId) - (held - keep)));
     return lease;
   }
 

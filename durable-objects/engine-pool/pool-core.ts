@@ -107,9 +107,39 @@ export class PoolCore {
     }
     if (pick.probe) pick.slot.breaker.startProbe();
     const ttl = config.timeouts.totalMs + LEASE_MARGIN_MS;
+    const block = pick.probe ? 0 : this.#blockSize(req, pick.slot);
+    if (block > 1) {
+      const useForMs = config.admission.blockWindowMs;
+      const lease = this.leases.grant(
+        pick.slot.id,
+        pick.slot.url,
+        req.requestId,
+        now + useForMs + ttl,
+        false,
+        block,
+      );
+      lease.block = { slots: block, useForMs };
+      this.#count('granted');
+      this.#count('blocks');
+      return { ok: true, lease };
+    }
     const lease = this.leases.grant(pick.slot.id, pick.slot.url, req.requestId, now + ttl, pick.probe);
     this.#count('granted');
     return { ok: true, lease };
+  }
+
+  /**
+   * Slots for a block on `slot`, or 0: only for callers that can use one, with nobody queued, on a
+   * closed circuit and without affinity (which must pick per request), and at most a quarter of the
+   * origin's free slots, so that blocks never hold back much of a pool's room.
+   */
+  #blockSize(req: AcquireRequest, slot: OriginSlot): number {
+    const size = this.config!.admission.blockSize;
+    if (!req.block || size < 2 || req.affinityKey !== undefined || this.queue.size > 0) return 0;
+    if (slot.breaker.state !== 'closed') return 0;
+    const free = slot.capacity - this.leases.inFlight(slot.id);
+    const block = Math.min(size, Math.floor(free / 4));
+    return block >= 2 ? block : 0;
   }
 
   /** Admit, queue or refuse. `resolve` is called exactly once (perhaps synchronously). */
@@ -183,15 +213,24 @@ export class PoolCore {
     waiter.resolve(this.#full(waiter.req, reason));
   }
 
-  /** Finish a lease and feed the outcome to the origin's breaker. True when a breaker changed state. */
-  release(leaseId: string, outcome: LeaseOutcome): boolean {
-    const lease = this.leases.release(leaseId);
-    if (!lease) return false;
-    const now = this.now();
-    this.drain.add(now);
-    const slot = this.slots.get(lease.originId);
+  /**
+   * Finish a lease (or, for a block, shrink it to `keepSlots`) and feed the outcome, if any, to the
+   * origin's breaker. True when a breaker changed state.
+   */
+  release(leaseId: string, outcome: LeaseOutcome | undefined, keepSlots?: number): boolean {
+    const held = this.leases.get(leaseId);
+    if (!held) return false;
+    const lease =
+      held.block !== undefined && keepSlots !== undefined
+        ? this.leases.shrink(leaseId, keepSlots)!
+        : this.leases.release(leaseId)!;
     let changed = false;
-    if (slot) changed = this.#learn(slot, lease, outcome, now);
+    if (outcome) {
+      const now = this.now();
+      this.drain.add(now);
+      const slot = this.slots.get(lease.originId);
+      if (slot) changed = this.#learn(slot, lease, outcome, now);
+    }
     this.drainQueue();
     return changed;
   }
@@ -199,7 +238,7 @@ export class PoolCore {
   /** Finish a batch of leases (each as `release`). True when a breaker changed state. */
   releaseMany(releases: readonly LeaseRelease[]): boolean {
     let changed = false;
-    for (const r of releases) changed = this.release(r.leaseId, r.outcome) || changed;
+    for (const r of releases) changed = this.release(r.leaseId, r.outcome, r.keepSlots) || changed;
     return changed;
   }
 

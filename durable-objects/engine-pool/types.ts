@@ -27,12 +27,18 @@ export interface AcquireRequest {
   maxWaitMs?: number;
   /** Releases this isolate held back (successes), applied before this request is decided. */
   releases?: LeaseRelease[];
+  /** The caller can take a block of slots (see PoolAdmission) instead of a single one. */
+  block?: boolean;
 }
 
-/** One finished lease, as sent in a batch. */
+/**
+ * One finished lease, as sent in a batch. For a block lease it reports one request served from the
+ * block (`outcome`, if any) and how many slots the block still holds (`keepSlots`; 0 ends it).
+ */
 export interface LeaseRelease {
   leaseId: string;
-  outcome: LeaseOutcome;
+  outcome?: LeaseOutcome;
+  keepSlots?: number;
 }
 
 export interface Lease {
@@ -40,6 +46,10 @@ export interface Lease {
   originId: string;
   url: string;
   expiresAt: number;
+  /** Slots this lease holds on its origin: 1, or more for a block. */
+  slots?: number;
+  /** A block: its holder may start requests on it for `useForMs` after the grant. */
+  block?: { slots: number; useForMs: number };
   /** A half-open trial request. */
   probe?: boolean;
 }

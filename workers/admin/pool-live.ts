@@ -1,6 +1,6 @@
 import type { PoolLiveState } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
-import { configKey } from '../dispatch/admission.ts';
+import { configKey } from '../dispatch/pool-releases.ts';
 import type { Env } from '../env.ts';
 
 const STATE_TIMEOUT_MS = 3000;

@@ -1,30 +1,10 @@
-import { fnv1a } from '../../durable-objects/engine-pool/bounded-load-hash.ts';
-import type {
-  AcquireResult,
-  Lease,
-  LeaseOutcome,
-  LeaseRelease,
-} from '../../durable-objects/engine-pool/types.ts';
+import type { AcquireResult, Lease, LeaseOutcome } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig, PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
-import { AfterCallBatcher } from './after-call-batcher.ts';
-
-/**
- * Successful releases are held back per pool (in isolate memory) for at most this long and sent along
- * with the next acquire to the same pool, or together in one call: one round trip fewer per request.
- */
-export const RELEASE_WINDOW_MS = 20;
-
-const heldReleases = new AfterCallBatcher<LeaseRelease>(RELEASE_WINDOW_MS);
-
-/**
- * Only plain successes wait: a failure, backoff or abort reaches the breaker at once, and so does a
- * half-open trial's success (it decides whether the origin takes traffic again).
- */
-export function canHoldRelease(lease: Lease, outcome: LeaseOutcome): boolean {
-  return outcome.kind === 'success' && lease.probe !== true;
-}
+import { once } from './once.ts';
+import { canHoldRelease, configKey, heldReleases, sendReleases } from './pool-releases.ts';
+import { fromBlock, openBlock, takeBlockOutcomes } from './slot-blocks.ts';
 
 export interface AdmissionRequest {
   requestId: string;
@@ -34,6 +14,11 @@ export interface AdmissionRequest {
   affinityKey?: string;
   /** The client connection: when it goes away, a queued wait is withdrawn and a late grant returned. */
   signal?: AbortSignal;
+  /**
+   * Keeps background work of this request alive. With it, the pool may grant a block of slots that
+   * later requests of this isolate use without a round trip (see PoolAdmission).
+   */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 export interface Admitted {
@@ -42,26 +27,16 @@ export interface Admitted {
   release(outcome: LeaseOutcome): Promise<void>;
 }
 
-const keys = new WeakMap<PoolConfig, string>();
-
-/** A short fingerprint of a pool config, computed once per config object (the registry caches them). */
-export function configKey(pool: PoolConfig): string {
-  let key = keys.get(pool);
-  if (key === undefined) {
-    const text = JSON.stringify(pool);
-    key = `${fnv1a(text).toString(36)}.${text.length.toString(36)}`;
-    keys.set(pool, key);
-  }
-  return key;
-}
-
 /**
- * Ask the pool's Durable Object for a lease on one origin: one round trip that may wait in the pool's
- * priority queue. A refusal is an EcoError the dispatch fails over on.
+ * A lease on one origin: from a block this isolate holds when it can (no round trip), else from the
+ * pool's Durable Object, one round trip that may wait in the pool's priority queue. A refusal is an
+ * EcoError the dispatch fails over on.
  */
 export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): Promise<Admitted> {
+  const local = fromBlock(env, pool, req);
+  if (local) return local;
   const stub = env.ENGINE_POOL.getByName(pool.name);
-  const held = heldReleases.take(pool.name);
+  const held = [...heldReleases.take(pool.name), ...takeBlockOutcomes(pool.name)];
   const onAbort = () => void stub.cancel(req.requestId).catch(() => {});
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let result: AcquireResult;
@@ -76,6 +51,7 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
       avoid: req.avoid,
       ...(req.affinityKey === undefined ? {} : { affinityKey: req.affinityKey }),
       ...(held.length === 0 ? {} : { releases: held }),
+      ...(req.waitUntil && req.affinityKey === undefined ? { block: true } : {}),
     });
   } catch (err) {
     // Whether the held releases arrived is unknown: send them again (a release is idempotent).
@@ -90,17 +66,13 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     await stub.release(lease.id, { kind: 'aborted' }).catch(() => {});
     throw new EcoError(499, 'client_closed', 'The client closed the request.');
   }
-  let released = false;
+  if (lease.block && req.waitUntil) return openBlock(env, pool, lease, req.waitUntil);
   return {
     lease,
-    async release(outcome) {
-      if (released) return;
-      released = true;
+    release: once(async (outcome) => {
       if (!canHoldRelease(lease, outcome)) return stub.release(lease.id, outcome);
-      return heldReleases.add(pool.name, { leaseId: lease.id, outcome }, (items) =>
-        env.ENGINE_POOL.getByName(pool.name).releaseMany(items),
-      );
-    },
+      return heldReleases.add(pool.name, { leaseId: lease.id, outcome }, sendReleases(env, pool));
+    }),
   };
 }
 

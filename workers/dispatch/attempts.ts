@@ -65,6 +65,7 @@ export async function withFailover<T>(
           priority: ctx.priority,
           avoid: failedOrigins,
           signal: ctx.clientSignal,
+          waitUntil: ctx.waitUntil,
           ...(ctx.affinityKey === undefined ? {} : { affinityKey: ctx.affinityKey }),
         });
       } catch (err) {

@@ -4,7 +4,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
 import { EcoError } from '../../../schemas/errors.ts';
-import { admit, canHoldRelease } from '../../../workers/dispatch/admission.ts';
+import { admit } from '../../../workers/dispatch/admission.ts';
+import { canHoldRelease } from '../../../workers/dispatch/pool-releases.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 
 let n = 0;
