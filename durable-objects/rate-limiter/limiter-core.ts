@@ -10,6 +10,8 @@ export interface Reservation {
   /** Taken from the tokens-per-minute bucket (the reservation, capped at the bucket size). */
   bucketCharge: number;
   expiresAt: number;
+  /** A block (see LimiterBlock): requests taken from the minute bucket, and concurrency slots held. */
+  requests?: number;
 }
 
 /** Everything one limiter holds; the Durable Object persists it, this module only computes. */
@@ -32,6 +34,39 @@ function outstanding(state: LimiterState): number {
   let sum = 0;
   for (const r of state.reservations.values()) sum += r.tokens;
   return sum;
+}
+
+/** Concurrency slots held: one per reservation, a block's as many as its requests. */
+function heldSlots(state: LimiterState): number {
+  let sum = 0;
+  for (const r of state.reservations.values()) sum += r.requests ?? 1;
+  return sum;
+}
+
+/** A block is at most this share of what is left on every limit, so it can never overshoot one. */
+const BLOCK_SHARE = 20;
+
+/**
+ * Requests in a block like `tokens`-sized ones the limits can spare now, or 0 (no block): each limit
+ * must have at least BLOCK_SHARE times the block left.
+ */
+function blockRequests(
+  state: LimiterState,
+  limits: LimiterLimits,
+  tokens: number,
+  wanted: number,
+  inFlight: number,
+): number {
+  let n = wanted;
+  const cap = (room: number, per: number) => {
+    if (per > 0) n = Math.min(n, Math.floor(room / (BLOCK_SHARE * per)));
+  };
+  if (state.requests) cap(state.requests.level, 1);
+  if (state.tokens) cap(state.tokens.level, Math.max(1, tokens));
+  if (limits.maxConcurrent) cap(limits.maxConcurrent - heldSlots(state), 1 / 4);
+  if (limits.tokensPerDay) cap(limits.tokensPerDay - state.day!.used - inFlight, Math.max(1, tokens));
+  if (limits.tokensPerMonth) cap(limits.tokensPerMonth - state.month!.used - inFlight, Math.max(1, tokens));
+  return n >= 2 ? n : 0;
 }
 
 /** Reservations whose holder never settled (a crashed isolate): charged in full and released. */
@@ -118,7 +153,7 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
   const month = budgetRefusal('month', state.month!, limits.tokensPerMonth, inFlight, tokens, now);
   if (month) refusals.push(month);
   if (day) refusals.push(day);
-  if (!req.instant && limits.maxConcurrent && state.reservations.size >= limits.maxConcurrent) {
+  if (!req.instant && limits.maxConcurrent && heldSlots(state) >= limits.maxConcurrent) {
     refusals.push({
       code: 'concurrency_limit_exceeded',
       message: `Too many concurrent requests for this key (limit ${limits.maxConcurrent}).`,
@@ -149,6 +184,22 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
     return { ok: false, ...refusals[0]!, retryAfterMs, snapshot: snapshot(state, limits) };
   }
 
+  const requests = req.block && !req.instant ? blockRequests(state, limits, tokens, req.block, inFlight) : 0;
+  if (requests > 1) {
+    // A block: the requests, their tokens and their slots are all taken now, and given back at settle.
+    const blockTokens = tokens * requests;
+    const charge = limits.tokensPerMinute ? Math.min(blockTokens, limits.tokensPerMinute) : 0;
+    if (state.requests) state.requests.level -= requests;
+    if (state.tokens) state.tokens.level -= charge;
+    state.reservations.set(req.reservationId, {
+      id: req.reservationId,
+      tokens: blockTokens,
+      bucketCharge: charge,
+      expiresAt: now + req.ttlMs,
+      requests,
+    });
+    return { ok: true, snapshot: snapshot(state, limits), block: { requests, tokens: blockTokens } };
+  }
   if (state.requests) state.requests.level -= 1;
   if (state.tokens) state.tokens.level -= bucketCharge;
   if (req.instant) {
@@ -176,12 +227,18 @@ export function settle(
   usedTokens: number | null,
   limits: LimiterLimits,
   now: number,
+  requestsUsed?: number,
 ): boolean {
   advance(state, limits, now);
   const r = state.reservations.get(reservationId);
   if (!r) return false;
   state.reservations.delete(reservationId);
   const used = Math.max(0, Math.ceil(usedTokens ?? 0));
+  if (r.requests !== undefined && state.requests && limits.requestsPerMinute) {
+    // A block's requests that were never admitted go back to the minute bucket.
+    const unused = Math.max(0, r.requests - Math.max(0, Math.floor(requestsUsed ?? r.requests)));
+    state.requests.level = Math.min(limits.requestsPerMinute, state.requests.level + unused);
+  }
   if (state.tokens && limits.tokensPerMinute) {
     state.tokens.level = Math.min(limits.tokensPerMinute, state.tokens.level + r.bucketCharge - used);
   }

@@ -31,19 +31,28 @@ export class RateLimiter extends DurableObject {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS limiter_state (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, tokens INTEGER NOT NULL,
         bucket_charge INTEGER NOT NULL, expires_at INTEGER NOT NULL);`);
+    // Blocks (several requests in one reservation) came later: older objects gain the column.
+    const columns = this.#sql.exec<{ name: string }>('PRAGMA table_info(reservations)').toArray();
+    if (!columns.some((c) => c.name === 'requests'))
+      this.#sql.exec('ALTER TABLE reservations ADD COLUMN requests INTEGER');
     this.#state = emptyState();
     const row = this.#sql.exec<{ body: string }>('SELECT body FROM limiter_state WHERE id = 1').toArray()[0];
     if (row) Object.assign(this.#state, JSON.parse(row.body), { reservations: this.#state.reservations });
     for (const r of this.#sql
-      .exec<{ id: string; tokens: number; bucket_charge: number; expires_at: number }>(
-        'SELECT * FROM reservations',
-      )
+      .exec<{
+        id: string;
+        tokens: number;
+        bucket_charge: number;
+        expires_at: number;
+        requests: number | null;
+      }>('SELECT * FROM reservations')
       .toArray()) {
       this.#state.reservations.set(r.id, {
         id: r.id,
         tokens: r.tokens,
         bucketCharge: r.bucket_charge,
         expiresAt: r.expires_at,
+        ...(r.requests === null ? {} : { requests: r.requests }),
       });
     }
   }
@@ -73,11 +82,12 @@ export class RateLimiter extends DurableObject {
     for (const id of this.#removed) this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
     for (const r of this.#added.values()) {
       this.#sql.exec(
-        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at) VALUES (?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at, requests) VALUES (?, ?, ?, ?, ?)',
         r.id,
         r.tokens,
         r.bucketCharge,
         r.expiresAt,
+        r.requests ?? null,
       );
     }
     this.#removed.clear();
@@ -112,15 +122,18 @@ export class RateLimiter extends DurableObject {
 
   #settleAll(settles: SettleEntry[], now: number, removed: string[]): void {
     for (const s of settles) {
-      if (settle(this.#state, s.reservationId, s.usedTokens, s.limits, now)) removed.push(s.reservationId);
+      if (settle(this.#state, s.reservationId, s.usedTokens, s.limits, now, s.requestsUsed))
+        removed.push(s.reservationId);
     }
   }
 
   /** In-flight reservations and budget usage, for tests and admin views. */
   inspect(): { inFlight: number; dayUsed: number; monthUsed: number } {
     this.#flush();
+    let inFlight = 0;
+    for (const r of this.#state.reservations.values()) inFlight += r.requests ?? 1;
     return {
-      inFlight: this.#state.reservations.size,
+      inFlight,
       dayUsed: this.#state.day?.used ?? 0,
       monthUsed: this.#state.month?.used ?? 0,
     };

@@ -19,6 +19,17 @@ export interface ReserveRequest {
   instant?: boolean;
   /** Settles this isolate held back, applied before this request is decided. */
   settles?: SettleEntry[];
+  /**
+   * The caller can take a block: up to this many requests (each like this one) reserved at once,
+   * which it then admits itself. Granted only with ample headroom on every limit.
+   */
+  block?: number;
+}
+
+/** Requests, tokens and concurrency slots reserved at once for one isolate to admit on its own. */
+export interface LimiterBlock {
+  requests: number;
+  tokens: number;
 }
 
 /** One finished reservation, as sent in a batch. */
@@ -27,6 +38,8 @@ export interface SettleEntry {
   /** What the request really used (null: nothing was served). */
   usedTokens: number | null;
   limits: LimiterLimits;
+  /** For a block: how many of its requests were admitted (the rest are given back). */
+  requestsUsed?: number;
 }
 
 export interface BucketSnapshot {
@@ -44,5 +57,5 @@ export interface LimiterSnapshot {
 export type RefusalCode = 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'budget_exceeded';
 
 export type ReserveResult =
-  | { ok: true; snapshot: LimiterSnapshot }
+  | { ok: true; snapshot: LimiterSnapshot; block?: LimiterBlock }
   | { ok: false; code: RefusalCode; message: string; retryAfterMs: number; snapshot: LimiterSnapshot };

@@ -1,25 +1,11 @@
-import type { RateLimiter } from '../../durable-objects/rate-limiter/rate-limiter.ts';
-import type { LimiterLimits, SettleEntry } from '../../durable-objects/rate-limiter/types.ts';
+import type { LimiterLimits } from '../../durable-objects/rate-limiter/types.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { AfterCallBatcher } from '../dispatch/after-call-batcher.ts';
+import { once } from '../dispatch/once.ts';
 import type { Env } from '../env.ts';
 import { numberVar } from '../env.ts';
 import { rateLimitHeaders } from './headers.ts';
-
-/**
- * Settles are held back per limiter (in isolate memory) for at most this long and sent along with the
- * next reserve to the same limiter, or together in one call. Until then the reserved tokens and the
- * slot stay taken: a late settle can only refuse a little early, never admit too much.
- */
-export const SETTLE_WINDOW_MS = 20;
-
-const heldSettles = new AfterCallBatcher<SettleEntry>(SETTLE_WINDOW_MS);
-
-export interface LimitTicket {
-  headers: Record<string, string>;
-  /** Settle the reserved tokens with what the request really used (undefined: nothing was served). */
-  settle(usedTokens: number | undefined): Promise<void>;
-}
+import { blockRequestsWanted, fromLimitBlock, openLimitBlock } from './limit-blocks.ts';
+import { heldSettles, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
 
 const FREE: LimitTicket = { headers: {}, settle: async () => {} };
 
@@ -33,14 +19,11 @@ export function hasLimits(limits: LimiterLimits): boolean {
   );
 }
 
-function limiter(env: Env, id: string) {
-  return (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id);
-}
-
 /**
  * Reserve against the limiter named `id` (an API key id, `jwt:<sub>`, an IM chat…). Throws a 429
  * EcoError with Retry-After and the rate-limit headers when refused; with no limits configured it
- * returns at once without a Durable Object round trip.
+ * returns at once without a Durable Object round trip, and so it does while this isolate holds a
+ * block with room for the request. `waitUntil` lets the limiter grant such a block.
  */
 export async function reserveForId(
   env: Env,
@@ -48,8 +31,12 @@ export async function reserveForId(
   limits: LimiterLimits,
   reservationId: string,
   tokens: number,
+  waitUntil?: (promise: Promise<unknown>) => void,
 ): Promise<LimitTicket> {
   if (!hasLimits(limits)) return FREE;
+  const limitsText = JSON.stringify(limits);
+  const local = fromLimitBlock(env, id, limitsText, tokens);
+  if (local) return local;
   const stub = limiter(env, id);
   const held = heldSettles.take(id);
   let result: Awaited<ReturnType<typeof stub.reserve>>;
@@ -60,6 +47,7 @@ export async function reserveForId(
       limits,
       ttlMs: numberVar(env.ECO_LIMIT_RESERVATION_TTL_MS, 600_000),
       ...(held.length === 0 ? {} : { settles: held }),
+      ...(waitUntil ? { block: blockRequestsWanted(id) } : {}),
     });
   } catch (err) {
     // Whether the held settles arrived is unknown: send them again (settling twice changes nothing).
@@ -70,16 +58,19 @@ export async function reserveForId(
   if (!result.ok) {
     throw new EcoError(429, result.code, result.message, { retryAfterMs: result.retryAfterMs, headers });
   }
-  let settled = false;
+  if (result.block && waitUntil) {
+    return openLimitBlock(
+      env,
+      id,
+      { reservationId, limitsText, tokens, snapshot: result.snapshot, block: result.block },
+      waitUntil,
+    );
+  }
   return {
     headers,
-    async settle(usedTokens) {
-      if (settled) return;
-      settled = true;
-      return heldSettles.add(id, { reservationId, usedTokens: usedTokens ?? null, limits }, async (items) => {
-        await limiter(env, id).settleMany(items);
-      });
-    },
+    settle: once((usedTokens: number | undefined) =>
+      heldSettles.add(id, { reservationId, usedTokens: usedTokens ?? null, limits }, sendSettles(env, id)),
+    ),
   };
 }
 

@@ -15,6 +15,8 @@ export interface LimitRequest {
   requestId: string;
   /** Tokens reserved up front: the prompt estimate plus the completion budget. */
   reserveTokens: number;
+  /** Lets the limiter grant this isolate a block of requests (see reserveForId). */
+  waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /**
@@ -28,6 +30,7 @@ export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitT
     req.principal.limits,
     req.requestId,
     req.reserveTokens,
+    req.waitUntil,
   );
   return {
     headers: ticket.headers,

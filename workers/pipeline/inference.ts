@@ -58,7 +58,12 @@ export async function runInference(
 
   // Per-key limits run in parallel with the pool admission; the origin request waits for both.
   let ticket: LimitTicket | undefined;
-  const limits = reserveLimits(c.env, { principal, requestId, reserveTokens }).then((t) => {
+  const limits = reserveLimits(c.env, {
+    principal,
+    requestId,
+    reserveTokens,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  }).then((t) => {
     ticket = t;
   });
   limits.catch(() => {});

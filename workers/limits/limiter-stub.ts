@@ -1,0 +1,29 @@
+import type { RateLimiter } from '../../durable-objects/rate-limiter/rate-limiter.ts';
+import type { SettleEntry } from '../../durable-objects/rate-limiter/types.ts';
+import { AfterCallBatcher } from '../dispatch/after-call-batcher.ts';
+import type { Env } from '../env.ts';
+
+/**
+ * Settles are held back per limiter (in isolate memory) for at most this long and sent along with the
+ * next reserve to the same limiter, or together in one call. Until then the reserved tokens and the
+ * slot stay taken: a late settle can only refuse a little early, never admit too much.
+ */
+export const SETTLE_WINDOW_MS = 20;
+
+export const heldSettles = new AfterCallBatcher<SettleEntry>(SETTLE_WINDOW_MS);
+
+export interface LimitTicket {
+  headers: Record<string, string>;
+  /** Settle the reserved tokens with what the request really used (undefined: nothing was served). */
+  settle(usedTokens: number | undefined): Promise<void>;
+}
+
+export function limiter(env: Env, id: string) {
+  return (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id);
+}
+
+export function sendSettles(env: Env, id: string) {
+  return async (items: SettleEntry[]) => {
+    await limiter(env, id).settleMany(items);
+  };
+}
