@@ -134,7 +134,8 @@ export class PoolCore {
    * origin's free slots, so that blocks never hold back much of a pool's room.
    */
   #blockSize(req: AcquireRequest, slot: OriginSlot): number {
-    const size = this.config!.admission.blockSize;
+    // A config written before blocks existed has no `admission`: no blocks for it.
+    const size = (this.config!.admission as PoolConfig['admission'] | undefined)?.blockSize ?? 0;
     if (!req.block || size < 2 || req.affinityKey !== undefined || this.queue.size > 0) return 0;
     if (slot.breaker.state !== 'closed') return 0;
     const free = slot.capacity - this.leases.inFlight(slot.id);
