@@ -1,10 +1,11 @@
 const encoder = new TextEncoder();
+const HEX = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, '0'));
 
-/** Keys are stored only as this SHA-256 hex digest. */
+/** Keys are stored only as this SHA-256 hex digest (computed on every authenticated request). */
 export async function sha256Hex(value: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', encoder.encode(value)));
   let hex = '';
-  for (const byte of digest) hex += byte.toString(16).padStart(2, '0');
+  for (let i = 0; i < digest.length; i++) hex += HEX[digest[i]!];
   return hex;
 }
 
