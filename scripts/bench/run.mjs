@@ -9,13 +9,15 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstJsonLine, freePort, ROOT, run, start, stopGroup } from '../lib/procs.mjs';
-import { closedLoop, firstContentTimes } from './lib/load.mjs';
+import { closedLoop, firstContentTimes, percentiles } from './lib/load.mjs';
 import { groupStats, selfCpuMs } from './lib/proc-stats.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 /** BENCH_ONLY=json,sse,ttfb,slope,subsystems runs a subset (for quick comparisons while tuning). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'json,sse,ttfb,slope,subsystems').split(','));
-const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 200);
+const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 300);
+/** JSON and first-line cells run in this many interleaved rounds (BENCH_ROUNDS); a JSON round is SECONDS / 2 long. */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const EMULATOR_TTFT_MS = 20;
 const KEY = 'eco_sk_bench_0123456789abcdef0123456789abcdef';
 const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -39,6 +41,7 @@ async function main() {
     const control = announced.controlUrl;
 
     const floor = await serve({ target: 'floor', origin });
+    const relay = await serve({ target: 'relay', origin });
     const gateway = await serve({ target: 'gateway', origin, bundle: join(dir, 'bundle'), key: KEY });
     const targets = [
       { name: 'emulator direct', url: `${origin}/v1/chat/completions`, group: null, model: 'bench-engine' },
@@ -46,6 +49,12 @@ async function main() {
         name: 'floor (passthrough Worker)',
         url: `${floor.url}/v1/chat/completions`,
         group: floor.pgid,
+        model: 'bench-engine',
+      },
+      {
+        name: 'JS relay (reads and writes each chunk, nothing else)',
+        url: `${relay.url}/v1/chat/completions`,
+        group: relay.pgid,
         model: 'bench-engine',
       },
       {
@@ -72,23 +81,31 @@ async function main() {
     const emulatorCpu = () => groupStats(emulator.pid).cpuMs;
     const results = {};
 
-    // 1. Non-stream JSON at concurrency 1 and 64.
+    // 1. Non-stream JSON at concurrency 1 and 64: ROUNDS rounds, targets interleaved in each, so
+    // drift on the shared machine hits every target alike; figures are the medians of the rounds.
     for (const c of ONLY.has('json') ? [1, 64] : []) {
+      const rounds = Object.fromEntries(targets.map((t) => [t.name, []]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of targets) {
+          await closedLoop({ url: t.url, body: body(t), headers, concurrency: c, durationMs: 300 });
+          const [c0, e0, l0] = [cpu(t), emulatorCpu(), selfCpuMs()];
+          const r = await closedLoop({
+            url: t.url,
+            body: body(t),
+            headers,
+            concurrency: c,
+            durationMs: (SECONDS * 1000) / 2,
+          });
+          r.cpuMsPerReq = (cpu(t) - c0) / r.ok;
+          r.emulatorCpuMsPerReq = (emulatorCpu() - e0) / r.ok;
+          r.loadgenCpuMsPerReq = (selfCpuMs() - l0) / r.ok;
+          rounds[t.name].push(r);
+        }
+      }
       for (const t of targets) {
-        await closedLoop({ url: t.url, body: body(t), headers, concurrency: c, durationMs: 500 });
-        const [c0, e0, l0] = [cpu(t), emulatorCpu(), selfCpuMs()];
-        const r = await closedLoop({
-          url: t.url,
-          body: body(t),
-          headers,
-          concurrency: c,
-          durationMs: SECONDS * 1000,
-        });
-        r.cpuMsPerReq = (cpu(t) - c0) / r.ok;
-        r.emulatorCpuMsPerReq = (emulatorCpu() - e0) / r.ok;
-        r.loadgenCpuMsPerReq = (selfCpuMs() - l0) / r.ok;
+        const r = medianOfRounds(rounds[t.name]);
         results[`json c${c} ${t.name}`] = r;
-        log(`json c=${c} ${t.name}: ${r.rps.toFixed(0)} req/s`);
+        log(`json c=${c} ${t.name}: ${r.rps.toFixed(0)} req/s, ${f(r.cpuMsPerReq, 3)} ms CPU/req`);
       }
     }
     // 2. Streaming at concurrency 64 (20 content events per stream).
@@ -108,18 +125,26 @@ async function main() {
     }
     // 3. Time to the first content line, emulator TTFT fixed.
     await settings({ tokensPerSecond: 0, ttftMs: EMULATOR_TTFT_MS, answerTokens: 20 });
+    // Interleaved rounds as for JSON; the percentiles are over every round's samples together.
     for (const c of ONLY.has('ttfb') ? [1, 64] : []) {
+      const samples = Object.fromEntries(targets.map((t) => [t.name, { times: [], failed: 0 }]));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const t of targets) {
+          const r = await firstContentTimes({
+            url: t.url,
+            body: body(t, { stream: true }),
+            headers,
+            concurrency: c,
+            count: Math.ceil((c === 1 ? TTFB_COUNT : TTFB_COUNT * 4) / ROUNDS),
+          });
+          samples[t.name].times.push(...r.times);
+          samples[t.name].failed += r.failed;
+        }
+      }
       for (const t of targets) {
-        const b = body(t, { stream: true });
-        const r = await firstContentTimes({
-          url: t.url,
-          body: b,
-          headers,
-          concurrency: c,
-          count: c === 1 ? TTFB_COUNT : TTFB_COUNT * 4,
-        });
+        const r = { failed: samples[t.name].failed, ...percentiles(samples[t.name].times) };
         results[`ttfb c${c} ${t.name}`] = r;
-        log(`ttfb c=${c} ${t.name}: p50 ${r.p50.toFixed(2)} ms`);
+        log(`ttfb c=${c} ${t.name}: p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (${r.n} streams)`);
       }
     }
     // 4. Per-event cost: CPU per stream at 10 and 1,000 events, gateway minus floor.
@@ -189,8 +214,25 @@ async function sanity(t, headers, body) {
 
 const f = (n, d = 2) => (Number.isFinite(n) ? n.toFixed(d) : '—');
 
+function median(values) {
+  const sorted = values.filter(Number.isFinite).sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** One cell from its rounds: total throughput, and the median of each per-round figure. */
+function medianOfRounds(rounds) {
+  const ok = rounds.reduce((s, r) => s + r.ok, 0);
+  const seconds = rounds.reduce((s, r) => s + r.seconds, 0);
+  const out = { ok, failed: rounds.reduce((s, r) => s + r.failed, 0), seconds, rps: ok / seconds };
+  for (const key of ['p50', 'p99', 'cpuMsPerReq', 'emulatorCpuMsPerReq', 'loadgenCpuMsPerReq'])
+    out[key] = median(rounds.map((r) => r[key]));
+  return out;
+}
+
 function report(targets, r, perEvent) {
-  const [direct, floor, gw] = targets.map((t) => t.name);
+  const [direct, floor, relay, gw] = targets.map((t) => t.name);
   const get = (key) => r[key] ?? {};
   const ev = (key) => perEvent[key] ?? Number.NaN;
   out('## Gateway vs floor (one workerd process each, same run)');
@@ -199,7 +241,7 @@ function report(targets, r, perEvent) {
     '| target | JSON req/s c=1 | p50 / p99 ms c=1 | JSON req/s c=64 | p50 / p99 ms c=64 | CPU ms/req c=64 | SSE req/s c=64 | CPU ms/SSE req c=64 |',
   );
   out('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const name of [direct, floor, gw]) {
+  for (const name of [direct, floor, relay, gw]) {
     const a = get(`json c1 ${name}`);
     const b = get(`json c64 ${name}`);
     const s = get(`sse c64 ${name}`);
@@ -211,13 +253,14 @@ function report(targets, r, perEvent) {
   out();
   out('| first content `data:` line (emulator TTFT 20 ms) | p50 c=1 | p99 c=1 | p50 c=64 | p99 c=64 |');
   out('|---|---:|---:|---:|---:|');
-  for (const name of [direct, floor, gw]) {
+  for (const name of [direct, floor, relay, gw]) {
     const a = get(`ttfb c1 ${name}`);
     const b = get(`ttfb c64 ${name}`);
     out(`| ${name} | ${f(a.p50)} | ${f(a.p99)} | ${f(b.p50)} | ${f(b.p99)} |`);
   }
-  const slope =
-    ((ev(`1000 ${gw}`) - ev(`1000 ${floor}`) - (ev(`10 ${gw}`) - ev(`10 ${floor}`))) / 990) * 1000;
+  const slopeOf = (name) =>
+    ((ev(`1000 ${name}`) - ev(`1000 ${floor}`) - (ev(`10 ${name}`) - ev(`10 ${floor}`))) / 990) * 1000;
+  const slope = slopeOf(gw);
   out();
   out('## Ratios to the floor (targets in parentheses)');
   out();
@@ -239,6 +282,15 @@ function report(targets, r, perEvent) {
   );
   out(
     `- CPU per stream: floor ${f(ev(`10 ${floor}`), 3)} / ${f(ev(`1000 ${floor}`), 3)} ms, gateway ${f(ev(`10 ${gw}`), 3)} / ${f(ev(`1000 ${gw}`), 3)} ms (10 / 1,000 events)`,
+  );
+  out();
+  out('What any relay that sees the stream in JavaScript pays in this runtime (the JS relay row, same run):');
+  out();
+  out(
+    `- JS relay: streaming requests/s c=64 ${f(get(`sse c64 ${relay}`).rps / get(`sse c64 ${floor}`).rps)}× the floor's; per-event slope ${f(slopeOf(relay), 1)} µs/event; CPU per non-stream request ${f(get(`json c64 ${relay}`).cpuMsPerReq / get(`json c64 ${floor}`).cpuMsPerReq)}×`,
+  );
+  out(
+    `- Gateway against the JS relay: streaming requests/s ${f(get(`sse c64 ${gw}`).rps / get(`sse c64 ${relay}`).rps)}×; per-event slope over the relay's ${f(slope - slopeOf(relay), 1)} µs/event`,
   );
   const j = get(`json c64 ${gw}`);
   out(

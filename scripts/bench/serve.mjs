@@ -3,6 +3,8 @@
  * Serves one benchmark target in ONE workerd process through Miniflare's API, the way production runs
  * a Worker (no `wrangler dev` proxy):
  *   --target=floor   a passthrough Worker: fetch() to the origin, return its Response untouched
+ *   --target=relay   the least a relay that sees the stream can do: read each origin chunk in
+ *                    JavaScript and enqueue it, unchanged, into the response body (no other work)
  *   --target=gateway the built gateway bundle with D1, Durable Objects and its self binding, migrated
  *                    and seeded with an engine pool for the given origin and a key with limits on
  * Prints `READY <json>` on stdout when it serves.
@@ -33,13 +35,33 @@ const FLOOR = `export default {
   },
 };`;
 
+const RELAY = `export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/health') return new Response('ok');
+    const upstream = await fetch(new Request(env.ORIGIN_URL + url.pathname + url.search, request));
+    const reader = upstream.body.getReader();
+    let controller;
+    const body = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 8 });
+    const pump = async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        controller.enqueue(value);
+      }
+    };
+    pump().catch((err) => controller.error(err));
+    return new Response(body, { status: upstream.status, headers: upstream.headers });
+  },
+};`;
+
 let mf;
-if (args.target === 'floor') {
+if (args.target === 'floor' || args.target === 'relay') {
   mf = new Miniflare(
     convertV4MiniflareOptions({
-      name: 'floor',
+      name: args.target,
       modules: true,
-      script: FLOOR,
+      script: args.target === 'floor' ? FLOOR : RELAY,
       compatibilityDate,
       compatibilityFlags,
       bindings: { ORIGIN_URL: origin },

@@ -72,7 +72,7 @@ export async function firstContentTimes({ url, body, headers, concurrency, count
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   await pool.close();
-  return { failed, ...percentiles(times) };
+  return { failed, times, ...percentiles(times) };
 }
 
 export function percentiles(values) {
