@@ -42,6 +42,21 @@ export class EcoError extends Error {
   }
 }
 
+/**
+ * The same error with `headers` under its own (the error's win): a request's rate-limit headers belong
+ * on its error response too.
+ */
+export function withHeaders(err: EcoError, headers: Record<string, string>): EcoError {
+  const copy = new EcoError(err.status, err.code, err.message, {
+    param: err.param,
+    headers: { ...headers, ...err.headers },
+    ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+    ...(err.cause === undefined ? {} : { cause: err.cause }),
+  });
+  if ((err as { committed?: boolean }).committed) (copy as { committed?: boolean }).committed = true;
+  return copy;
+}
+
 /** OpenAI's `type` follows from the status, so callers only choose a status and a code. */
 export function errorTypeFor(status: number): ErrorType {
   if (status === 401) return 'authentication_error';

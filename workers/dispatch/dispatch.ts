@@ -1,5 +1,5 @@
 import type { CallContext } from '../../origins/types.ts';
-import { asEcoError, EcoError, fromErrorInfo } from '../../schemas/errors.ts';
+import { asEcoError, EcoError, fromErrorInfo, withHeaders } from '../../schemas/errors.ts';
 import type { Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
 import { type AttemptContext, committedError, type OpenExchange, withFailover } from './attempts.ts';
@@ -82,7 +82,7 @@ export async function dispatchJson(d: Dispatch): Promise<Response> {
   } catch (err) {
     const error = asEcoError(err);
     d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: false });
-    throw error;
+    throw withHeaders(error, d.headers());
   }
 }
 
@@ -103,7 +103,7 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
     d.waitUntil(
       run.catch(async (err) => {
         const error = asEcoError(err);
-        await session.fail(error);
+        await session.fail(withHeaders(error, d.headers()));
         d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: true });
       }),
     );
