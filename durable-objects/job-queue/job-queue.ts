@@ -110,6 +110,11 @@ export class JobQueue extends DurableObject<Env> {
     return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };
   }
 
+  /** Job and callback counts by status, for /metrics. */
+  async counts(): Promise<ReturnType<JobStore['counts']>> {
+    return this.#store.counts();
+  }
+
   async get(id: string, tenant: string | null): Promise<Job | null> {
     const row = this.#store.get(id);
     return this.#owned(row, tenant) ? jobView(row) : null;

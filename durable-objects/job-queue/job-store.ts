@@ -108,6 +108,23 @@ export class JobStore {
     this.now = now;
   }
 
+  /** Jobs by stored status, and callbacks by delivery status (for /metrics; both read an index or scan once). */
+  counts(): { jobs: Partial<Record<StoredStatus, number>>; callbacks: Record<string, number> } {
+    const jobs: Partial<Record<StoredStatus, number>> = {};
+    for (const row of this.sql
+      .exec<{ status: StoredStatus; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
+      .toArray())
+      jobs[row.status] = row.n;
+    const callbacks: Record<string, number> = {};
+    for (const row of this.sql
+      .exec<{ status: string; n: number }>(
+        'SELECT callback_status AS status, count(*) AS n FROM jobs WHERE callback_status IS NOT NULL GROUP BY callback_status',
+      )
+      .toArray())
+      callbacks[row.status] = row.n;
+    return { jobs, callbacks };
+  }
+
   enqueue(job: NewJob, idempotency?: Idempotency): EnqueueResult {
     const now = this.now();
     if (idempotency) {

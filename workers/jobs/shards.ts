@@ -11,7 +11,7 @@ import type { Env } from '../env.ts';
  */
 // The RPC types of a stub turn `unknown` fields (a job's result) into `never`; the methods' own
 // signatures are the truth, as every value crossing is plain JSON-shaped data.
-export type JobQueueStub = Pick<JobQueue, 'submit' | 'get' | 'list' | 'cancel' | 'replay'>;
+export type JobQueueStub = Pick<JobQueue, 'submit' | 'get' | 'list' | 'cancel' | 'replay' | 'counts'>;
 
 const JOB_ID = /^job_([0-9a-f]{64})_([0-9a-f]{20})$/;
 

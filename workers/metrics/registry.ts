@@ -1,4 +1,5 @@
 import type { Env } from '../env.ts';
+import { jobMetricsText } from './job-metrics.ts';
 import { poolMetricsText } from './pool-metrics.ts';
 
 /**
@@ -8,4 +9,4 @@ import { poolMetricsText } from './pool-metrics.ts';
  */
 export type MetricsSource = (env: Env) => Promise<string>;
 
-export const metricsSources: MetricsSource[] = [poolMetricsText];
+export const metricsSources: MetricsSource[] = [poolMetricsText, jobMetricsText];

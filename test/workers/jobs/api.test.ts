@@ -353,3 +353,26 @@ describe('callbacks', () => {
     expect(done.result).not.toBeNull();
   });
 });
+
+describe('GET /metrics', () => {
+  it('counts jobs by tenant and status across the shards', async () => {
+    mockOrigin(ORIGIN, () => Response.json(completion('counted')));
+    const tenant = `metrics-${crypto.randomUUID().slice(0, 8)}`;
+    const submitter = await seedKey({ scopes: ['inference', 'jobs'], tenant });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await submit(chatJob(`m${i}`), {}, submitter)).job.id);
+    for (const id of ids) {
+      for (let i = 0; i < 200 && (await getJob(id, submitter)).status !== 'succeeded'; i++)
+        await new Promise((r) => setTimeout(r, 25));
+    }
+    const scrape = await call('/metrics', { as: admin });
+    expect(scrape.status).toBe(200);
+    const text = await scrape.text();
+    expect(text).toContain('# TYPE eco_jobs gauge');
+    expect(text).toContain(`eco_jobs{tenant="${tenant}",status="succeeded"} 3`);
+    expect(text).toMatch(/eco_job_shards\{state="up"\} (\d+)/);
+    const [, known] = /eco_job_shards\{state="known"\} (\d+)/.exec(text)!;
+    const [, up] = /eco_job_shards\{state="up"\} (\d+)/.exec(text)!;
+    expect(Number(up)).toBe(Number(known));
+  });
+});

@@ -1,0 +1,51 @@
+import { jobShards } from '../../schemas/db/job-shards.ts';
+import { db } from '../data/db.ts';
+import type { Env } from '../env.ts';
+import { shardStub } from '../jobs/shards.ts';
+import { MetricsWriter } from './prometheus-text.ts';
+
+/** A retry sitting out its backoff is `queued` to clients; metrics say the same. */
+const SHOWN_STATUS: Record<string, string> = { waiting: 'queued' };
+
+/** Job counts by tenant and status, read from every job shard object that has held jobs. */
+export async function jobMetricsText(env: Env): Promise<string> {
+  const shards = await db(env.DB).select().from(jobShards);
+  const counts = await Promise.all(
+    shards.map((s) =>
+      shardStub(env, s.tenant, s.shard)
+        .counts()
+        .catch(() => undefined),
+    ),
+  );
+  const jobs = new Map<string, number>();
+  const callbacks = new Map<string, number>();
+  const add = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
+  let up = 0;
+  counts.forEach((c, i) => {
+    if (!c) return;
+    up++;
+    const tenant = shards[i]!.tenant;
+    for (const [status, n] of Object.entries(c.jobs))
+      add(jobs, `${tenant}\n${SHOWN_STATUS[status] ?? status}`, n);
+    for (const [status, n] of Object.entries(c.callbacks)) add(callbacks, `${tenant}\n${status}`, n);
+  });
+  const w = new MetricsWriter();
+  w.declare(
+    'eco_job_shards',
+    'gauge',
+    'Job shard objects that have held jobs, and how many answered this scrape.',
+  );
+  w.sample('eco_job_shards', { state: 'known' }, shards.length);
+  w.sample('eco_job_shards', { state: 'up' }, up);
+  w.declare('eco_jobs', 'gauge', 'Jobs held (retained), by tenant and status.');
+  for (const [key, n] of jobs) {
+    const [tenant, status] = key.split('\n') as [string, string];
+    w.sample('eco_jobs', { tenant, status }, n);
+  }
+  w.declare('eco_job_callbacks', 'gauge', 'Job completion callbacks, by tenant and delivery status.');
+  for (const [key, n] of callbacks) {
+    const [tenant, status] = key.split('\n') as [string, string];
+    w.sample('eco_job_callbacks', { tenant, status }, n);
+  }
+  return w.text();
+}
