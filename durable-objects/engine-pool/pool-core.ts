@@ -17,6 +17,8 @@ import type {
 /** Margin over the pool's total timeout before an unreleased lease is reclaimed. */
 export const LEASE_MARGIN_MS = 30_000;
 const MIN_RETRY_MS = 1000;
+/** A block shorter than this is not worth its bookkeeping. */
+const MIN_BLOCK_WINDOW_MS = 50;
 const MAX_RETRY_MS = 60_000;
 
 export interface Waiter extends QueueEntry {
@@ -108,8 +110,14 @@ export class PoolCore {
     if (pick.probe) pick.slot.breaker.startProbe();
     const ttl = config.timeouts.totalMs + LEASE_MARGIN_MS;
     const block = pick.probe ? 0 : this.#blockSize(req, pick.slot);
-    if (block > 1) {
-      const useForMs = config.admission.blockWindowMs;
+    // A block never outlives the next breaker deadline: when another origin turns half-open, its trial
+    // requests must come through here, not go to a block elsewhere.
+    const until = this.nextDeadline();
+    const useForMs = Math.min(
+      config.admission?.blockWindowMs ?? 0,
+      until === undefined ? Number.POSITIVE_INFINITY : until - now,
+    );
+    if (block > 1 && useForMs >= MIN_BLOCK_WINDOW_MS) {
       const lease = this.leases.grant(
         pick.slot.id,
         pick.slot.url,
@@ -130,14 +138,17 @@ export class PoolCore {
 
   /**
    * Slots for a block on `slot`, or 0: only for callers that can use one, with nobody queued, on a
-   * closed circuit and without affinity (which must pick per request), and at most a quarter of the
-   * origin's free slots, so that blocks never hold back much of a pool's room.
+   * closed circuit while no origin of the pool is half-open, without affinity (which must pick per
+   * request), and at most a quarter of the origin's free slots, so that blocks never hold back much of
+   * a pool's room.
    */
   #blockSize(req: AcquireRequest, slot: OriginSlot): number {
     // A config written before blocks existed has no `admission`: no blocks for it.
     const size = (this.config!.admission as PoolConfig['admission'] | undefined)?.blockSize ?? 0;
     if (!req.block || size < 2 || req.affinityKey !== undefined || this.queue.size > 0) return 0;
     if (slot.breaker.state !== 'closed') return 0;
+    // A half-open origin needs the next requests as its trials.
+    for (const other of this.slots.values()) if (other.breaker.state === 'half_open') return 0;
     const free = slot.capacity - this.leases.inFlight(slot.id);
     const block = Math.min(size, Math.floor(free / 4));
     return block >= 2 ? block : 0;

@@ -100,6 +100,32 @@ describe('pool core: slot blocks', () => {
     expect(probe.block).toBeUndefined();
   });
 
+  it('a block ends when another origin turns half-open, and none is granted while one is half-open', () => {
+    const { core, req, acquire, advance } = setup(64);
+    // Open o1's circuit (two failures), leaving o2 healthy.
+    for (let i = 0; i < 2; i++) {
+      const l = leaseOf(acquire(req({ block: false, avoid: ['o2'] })));
+      expect(l.originId).toBe('o1');
+      core.release(l.id, { kind: 'failure', status: 502 });
+    }
+    expect(core.slots.get('o1')!.breaker.state).toBe('open');
+    advance(700); // 300 ms of the 1 s cooldown left
+    const block = leaseOf(acquire(req()));
+    expect(block.originId).toBe('o2');
+    expect(block.block?.useForMs).toBe(300);
+    advance(300);
+    core.tick(); // the cooldown is over: o1 is half-open and wants a trial
+    expect(core.slots.get('o1')!.breaker.state).toBe('half_open');
+    const trial = leaseOf(acquire(req()));
+    expect(trial.originId).toBe('o1');
+    expect(trial.probe).toBe(true);
+    // Its one trial slot is taken; o2 serves, but one slot at a time until o1 is decided.
+    expect(leaseOf(acquire(req())).block).toBeUndefined();
+    core.release(trial.id, { kind: 'success' });
+    expect(core.slots.get('o1')!.breaker.state).toBe('closed');
+    expect(leaseOf(acquire(req())).block).toBeDefined();
+  });
+
   it('reports from a block feed the breaker and shrink it; repeats and reordering never grow it back', () => {
     const { core, req, acquire, inFlight } = setup(64);
     const block = leaseOf(acquire(req()));
