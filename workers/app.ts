@@ -8,6 +8,7 @@ import { validationError } from './http/validation.ts';
 import { authenticate } from './middleware/auth.ts';
 import { cors } from './middleware/cors.ts';
 import { requestContext } from './middleware/request-context.ts';
+import { registerAdminBotRoutes } from './routes/admin-bots.ts';
 import { registerAdminKeyRoutes } from './routes/admin-keys.ts';
 import { registerAdminPoolRoutes } from './routes/admin-pools.ts';
 import { registerAuthTokenRoutes } from './routes/auth-token.ts';
@@ -47,6 +48,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerUsageRoutes(app);
   registerAdminKeyRoutes(app);
   registerAdminPoolRoutes(app);
+  registerAdminBotRoutes(app);
   registerJobRoutes(app);
   registerGovernanceRoutes(app);
 

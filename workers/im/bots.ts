@@ -20,7 +20,7 @@ export async function findBot(env: Env, platform: Platform, id: string): Promise
     .from(bots)
     .where(and(eq(bots.platform, platform), eq(bots.id, id)))
     .limit(1);
-  const bot = rows[0] ? toConfig(rows[0]) : null;
+  const bot = rows[0] ? botFields(rows[0]) : null;
   cache.set(key, bot);
   return bot;
 }
@@ -29,7 +29,8 @@ export function invalidateBotCache(): void {
   cache?.clear();
 }
 
-function toConfig(row: BotRow): BotConfig {
+/** A bot row as its configuration (the column names of the table, in camel case). */
+export function botFields(row: BotRow): BotConfig {
   const settings = typeof row.settings === 'object' && row.settings !== null ? row.settings : {};
   return {
     platform: row.platform as Platform,

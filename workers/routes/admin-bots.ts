@@ -1,0 +1,167 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { BotConfig } from '../../schemas/bot-config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import {
+  checkBotReferences,
+  deleteBot,
+  findStoredBot,
+  getBot,
+  listBots,
+  type StoredBot,
+  saveBot,
+} from '../admin/bot-store.ts';
+import { mergePatch } from '../admin/merge-patch.ts';
+import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
+import type { AppEnv } from '../app-env.ts';
+import type { Env } from '../env.ts';
+import { validationError } from '../http/validation.ts';
+import { secretValue } from '../im/bots.ts';
+import { requireScope } from '../middleware/auth.ts';
+import { readAdminBody } from './admin-pools.ts';
+
+const errors = adminErrors('Unknown bot');
+const BotView = z
+  .object({
+    config: BotConfig,
+    /** Where the platform must deliver this bot's webhooks. */
+    webhookPath: z.string(),
+    /** Whether each secret the bot names is set in this deployment (values are never shown). */
+    secretsSet: z.record(z.string(), z.boolean()),
+    createdAt: z.number(),
+  })
+  .openapi('BotView');
+const BotParams = z.object({ platform: z.string(), id: z.string() });
+
+function parseBot(raw: unknown): BotConfig {
+  const parsed = BotConfig.safeParse(raw);
+  if (!parsed.success) throw validationError(parsed.error);
+  return parsed.data;
+}
+
+function view(env: Env, stored: StoredBot) {
+  const { config } = stored;
+  const names = [config.secretName, config.accessTokenName, config.verifyTokenName].filter(
+    (n): n is string => typeof n === 'string',
+  );
+  return {
+    config,
+    webhookPath: `/webhooks/${config.platform}/${config.id}`,
+    secretsSet: Object.fromEntries(names.map((n) => [n, secretValue(env, n) !== undefined])),
+    createdAt: stored.createdAt,
+  };
+}
+
+const actor = (c: Context<AppEnv>) => c.get('principal').keyId;
+
+/** IM bots: the rows webhooks are routed by, managed with audit instead of SQL. */
+export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
+  const registry = app.openAPIRegistry;
+  const base = { security: [{ bearer: [] }], tags: ['admin: IM bots'] };
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/bots',
+    summary: 'List IM bots',
+    responses: {
+      200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(BotView) }), 'Bots'),
+      ...errors,
+    },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'get',
+    path: '/admin/bots/{platform}/{id}',
+    summary: 'One IM bot, with its webhook path and whether its secrets are set',
+    request: { params: BotParams },
+    responses: { 200: jsonDoc(BotView, 'The bot'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'post',
+    path: '/admin/bots',
+    summary: 'Create or replace an IM bot (secrets by NAME only)',
+    request: { body: { content: { 'application/json': { schema: BotConfig } } } },
+    responses: { 200: jsonDoc(BotView, 'Replaced'), 201: jsonDoc(BotView, 'Created'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'patch',
+    path: '/admin/bots/{platform}/{id}',
+    summary: 'Change some fields of an IM bot (settings merge)',
+    request: {
+      params: BotParams,
+      body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
+    },
+    responses: { 200: jsonDoc(BotView, 'Updated'), ...errors },
+  });
+  registry.registerPath({
+    ...base,
+    method: 'delete',
+    path: '/admin/bots/{platform}/{id}',
+    summary: 'Delete an IM bot (its webhooks then answer 404)',
+    request: { params: BotParams },
+    responses: {
+      200: jsonDoc(z.object({ platform: z.string(), id: z.string(), deleted: z.literal(true) }), 'Deleted'),
+      ...errors,
+    },
+  });
+
+  const admin = requireScope('admin');
+
+  app.get('/admin/bots', admin, async (c) => {
+    const stored = await listBots(c.env.DB);
+    return c.json({ object: 'list', data: stored.map((b) => view(c.env, b)) });
+  });
+
+  app.get('/admin/bots/:platform/:id', admin, async (c) => {
+    const { platform, id } = c.req.param();
+    return c.json(view(c.env, await getBot(c.env.DB, platform, id)));
+  });
+
+  app.post('/admin/bots', admin, async (c) => {
+    const config = parseBot(await readAdminBody(c));
+    await checkBotReferences(c.env.DB, config);
+    const existing = await findStoredBot(c.env.DB, config.platform, config.id);
+    const createdAt = existing?.createdAt ?? Date.now();
+    await saveBot(c.env.DB, config, createdAt, {
+      actorKeyId: actor(c),
+      action: existing ? 'bot.replace' : 'bot.create',
+      target: `${config.platform}/${config.id}`,
+      detail: { config },
+    });
+    return c.json(view(c.env, { config, createdAt }), existing ? 200 : 201);
+  });
+
+  app.patch('/admin/bots/:platform/:id', admin, async (c) => {
+    const { platform, id } = c.req.param();
+    const current = await getBot(c.env.DB, platform, id);
+    const patch = await readAdminBody(c);
+    for (const field of ['platform', 'id'] as const) {
+      if (field in patch && patch[field] !== current.config[field])
+        throw new EcoError(400, 'invalid_request', `A bot's ${field} cannot change; create a new bot.`, {
+          param: field,
+        });
+    }
+    const config = parseBot(mergePatch(current.config as unknown as Record<string, unknown>, patch));
+    await checkBotReferences(c.env.DB, config);
+    await saveBot(c.env.DB, config, current.createdAt, {
+      actorKeyId: actor(c),
+      action: 'bot.update',
+      target: `${platform}/${id}`,
+      detail: { patch },
+    });
+    return c.json(view(c.env, { config, createdAt: current.createdAt }));
+  });
+
+  app.delete('/admin/bots/:platform/:id', admin, async (c) => {
+    const { platform, id } = c.req.param();
+    await getBot(c.env.DB, platform, id);
+    await deleteBot(c.env.DB, platform, id, {
+      actorKeyId: actor(c),
+      action: 'bot.delete',
+      target: `${platform}/${id}`,
+    });
+    return c.json({ platform, id, deleted: true as const });
+  });
+}
