@@ -129,6 +129,7 @@ export class PoolCore {
       lease.block = { slots: block, useForMs };
       this.#count('granted');
       this.#count('blocks');
+      this.admissions.block_slots = (this.admissions.block_slots ?? 0) + block;
       return { ok: true, lease };
     }
     const lease = this.leases.grant(pick.slot.id, pick.slot.url, req.requestId, now + ttl, pick.probe);
@@ -229,13 +230,25 @@ export class PoolCore {
    * Finish a lease (or, for a block, shrink it to `keepSlots`) and feed the outcome, if any, to the
    * origin's breaker. True when a breaker changed state.
    */
-  release(leaseId: string, outcome: LeaseOutcome | undefined, keepSlots?: number): boolean {
+  release(
+    leaseId: string,
+    outcome: LeaseOutcome | undefined,
+    keepSlots?: number,
+    originId?: string,
+  ): boolean {
     const held = this.leases.get(leaseId);
-    if (!held) return false;
-    const lease =
-      held.block !== undefined && keepSlots !== undefined
-        ? this.leases.shrink(leaseId, keepSlots)!
-        : this.leases.release(leaseId)!;
+    let lease: Lease | undefined;
+    if (held) {
+      lease =
+        held.block !== undefined && keepSlots !== undefined
+          ? this.leases.shrink(leaseId, keepSlots)!
+          : this.leases.release(leaseId)!;
+    } else if (originId !== undefined && outcome) {
+      // A request served from a block that has already given all its slots back.
+      lease = { id: leaseId, originId, url: '', expiresAt: 0 };
+    } else {
+      return false;
+    }
     let changed = false;
     if (outcome) {
       const now = this.now();
@@ -250,7 +263,8 @@ export class PoolCore {
   /** Finish a batch of leases (each as `release`). True when a breaker changed state. */
   releaseMany(releases: readonly LeaseRelease[]): boolean {
     let changed = false;
-    for (const r of releases) changed = this.release(r.leaseId, r.outcome, r.keepSlots) || changed;
+    for (const r of releases)
+      changed = this.release(r.leaseId, r.outcome, r.keepSlots, r.originId) || changed;
     return changed;
   }
 

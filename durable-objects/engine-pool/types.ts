@@ -39,6 +39,8 @@ export interface LeaseRelease {
   leaseId: string;
   outcome?: LeaseOutcome;
   keepSlots?: number;
+  /** A block's origin: its outcomes still count when they arrive after the block is gone. */
+  originId?: string;
 }
 
 export interface Lease {

@@ -33,7 +33,7 @@ export interface Admitted {
  * EcoError the dispatch fails over on.
  */
 export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): Promise<Admitted> {
-  const local = fromBlock(env, pool, req);
+  const local = fromBlock(pool, req, env);
   if (local) return local;
   const stub = env.ENGINE_POOL.getByName(pool.name);
   const held = [...heldReleases.take(pool.name), ...takeBlockOutcomes(pool.name)];
@@ -54,8 +54,12 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
       ...(req.waitUntil && req.affinityKey === undefined ? { block: true } : {}),
     });
   } catch (err) {
-    // Whether the held releases arrived is unknown: send them again (a release is idempotent).
-    if (held.length > 0) await stub.releaseMany(held).catch(() => {});
+    // Whether the held releases arrived is unknown: send them again. A release and a block's slot
+    // count are idempotent; a block's outcomes are not, so those go again without them.
+    const again = held.map((r) =>
+      r.keepSlots === undefined ? r : { leaseId: r.leaseId, keepSlots: r.keepSlots },
+    );
+    if (again.length > 0) await stub.releaseMany(again).catch(() => {});
     throw err;
   } finally {
     req.signal?.removeEventListener('abort', onAbort);

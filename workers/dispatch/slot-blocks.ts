@@ -7,6 +7,7 @@ import { canHoldRelease, configKey, heldReleases, sendReleases } from './pool-re
 
 /** The block of slots this isolate may fill itself, per pool (see PoolAdmission). */
 interface SlotBlock {
+  pool: PoolConfig;
   lease: Lease;
   configKey: string;
   slots: number;
@@ -16,13 +17,17 @@ interface SlotBlock {
   /** An origin failure ended it early: the breaker decides again. */
   failed: boolean;
   served: number;
-  /** Successes not yet reported: they leave with the next call to the pool or at the window's end. */
+  /** Successes not yet reported: they leave with the next call to the pool or when the block closes. */
   outcomes: LeaseRelease[];
+  closed: boolean;
 }
 
 /** Successes reported in one call once this many are pending. */
 const OUTCOMES_PER_CALL = 64;
 
+const blocks = new Map<string, SlotBlock>();
+
+/** The open block's pending successes, to ride along with a call to its pool made anyway. */
 export function takeBlockOutcomes(pool: string): LeaseRelease[] {
   const block = blocks.get(pool);
   if (!block || block.outcomes.length === 0) return [];
@@ -31,7 +36,27 @@ export function takeBlockOutcomes(pool: string): LeaseRelease[] {
   return items;
 }
 
-const blocks = new Map<string, SlotBlock>();
+const isOpen = (block: SlotBlock) => !block.failed && Date.now() < block.openUntil;
+
+/**
+ * Stop admitting into `block`: its pending successes and its idle slots go back now (busy ones follow as
+ * their requests end). A report that cannot be sent waits for the next call to the pool instead of
+ * leaving the slots held until the lease expires.
+ */
+function closeBlock(env: Env, block: SlotBlock): Promise<void> {
+  block.closed = true;
+  block.openUntil = Math.min(block.openUntil, Date.now());
+  if (blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
+  const items: LeaseRelease[] = [...block.outcomes, { leaseId: block.lease.id, keepSlots: block.busy }];
+  block.outcomes = [];
+  return sendReleases(
+    env,
+    block.pool,
+  )(items).catch((err: unknown) => {
+    console.warn('slot block report failed; it rides along with the next call', err);
+    for (const item of items) void heldReleases.add(block.pool.name, item, sendReleases(env, block.pool));
+  });
+}
 
 export function openBlock(
   env: Env,
@@ -40,7 +65,12 @@ export function openBlock(
   waitUntil: AdmissionRequest['waitUntil'] & {},
 ) {
   const spec = lease.block!;
+  // A block this one replaces (full, on an avoided origin, or of an older config) closes at once, so
+  // an isolate never holds more idle slots than its newest block has.
+  const previous = blocks.get(pool.name);
+  if (previous) waitUntil(closeBlock(env, previous));
   const block: SlotBlock = {
+    pool,
     lease,
     configKey: configKey(pool),
     slots: spec.slots,
@@ -49,56 +79,57 @@ export function openBlock(
     failed: false,
     served: 0,
     outcomes: [],
+    closed: false,
   };
   blocks.set(pool.name, block);
-  // When the window ends, the idle slots go back at once; busy ones follow as their requests end.
   waitUntil(
-    new Promise((resolve) => setTimeout(resolve, spec.useForMs)).then(() => {
-      if (blocks.get(pool.name) === block) blocks.delete(pool.name);
-      const items: LeaseRelease[] = [...block.outcomes, { leaseId: lease.id, keepSlots: block.busy }];
-      block.outcomes = [];
-      return sendReleases(env, pool)(items).catch(() => {});
-    }),
+    new Promise((resolve) => setTimeout(resolve, spec.useForMs)).then(() =>
+      block.closed || block.failed ? undefined : closeBlock(env, block),
+    ),
   );
-  return useBlock(env, pool, block);
+  return useBlock(env, block);
 }
 
-export function fromBlock(env: Env, pool: PoolConfig, req: AdmissionRequest): Admitted | undefined {
+export function fromBlock(pool: PoolConfig, req: AdmissionRequest, env: Env): Admitted | undefined {
   const block = blocks.get(pool.name);
-  if (!block || block.failed || block.busy >= block.slots || req.affinityKey !== undefined) return undefined;
-  if (Date.now() >= block.openUntil || block.configKey !== configKey(pool)) return undefined;
-  if (req.avoid.includes(block.lease.originId)) return undefined;
-  return useBlock(env, pool, block);
+  if (!block || !isOpen(block) || block.busy >= block.slots || req.affinityKey !== undefined)
+    return undefined;
+  if (block.configKey !== configKey(pool) || req.avoid.includes(block.lease.originId)) return undefined;
+  return useBlock(env, block);
 }
 
-function useBlock(env: Env, pool: PoolConfig, block: SlotBlock): Admitted {
+function useBlock(env: Env, block: SlotBlock): Admitted {
   block.busy++;
   const { originId, url, expiresAt } = block.lease;
   const lease: Lease = { id: `${block.lease.id}#${++block.served}`, originId, url, expiresAt };
+  const send = sendReleases(env, block.pool);
   return {
     lease,
     release: once(async (outcome) => {
       block.busy--;
+      const wasOpen = isOpen(block);
       if (outcome.kind === 'failure' || outcome.kind === 'backoff') block.failed = true;
-      const open = !block.failed && Date.now() < block.openUntil;
+      const open = isOpen(block);
       const item: LeaseRelease = {
         leaseId: block.lease.id,
         outcome,
         keepSlots: open ? block.slots : block.busy,
+        originId,
       };
       if (!canHoldRelease(lease, outcome)) {
-        if (blocks.get(pool.name) === block && block.failed) blocks.delete(pool.name);
-        return env.ENGINE_POOL.getByName(pool.name).releaseMany([item]);
+        // At once, with the successes before it, so the breaker sees them in order.
+        const items = [...block.outcomes, item];
+        block.outcomes = [];
+        if (wasOpen && !open && blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
+        return send(items);
       }
-      if (!open || blocks.get(pool.name) !== block) {
-        return heldReleases.add(pool.name, item, sendReleases(env, pool));
-      }
+      if (!open) return heldReleases.add(block.pool.name, item, send);
       // While the block is open, a success needs no timer of its own: it rides along later.
       block.outcomes.push(item);
       if (block.outcomes.length < OUTCOMES_PER_CALL) return;
       const items = block.outcomes;
       block.outcomes = [];
-      return sendReleases(env, pool)(items);
+      return send(items);
     }),
   };
 }

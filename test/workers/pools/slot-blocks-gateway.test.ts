@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EnginePool } from '../../../durable-objects/engine-pool/engine-pool.ts';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
+import { PoolConfig } from '../../../schemas/config.ts';
+import { admit } from '../../../workers/dispatch/admission.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { chatAnswer, chatAs, seedVllmPool, waitFor } from '../identity/helpers.ts';
@@ -57,5 +59,46 @@ describe('slot and limiter blocks through the gateway', () => {
     expect((await chatAs(key, 'blocks-model')).status).toBe(200);
     // The failed block is not used again: the next request asked the pool object.
     expect((await pool().state()).admissions.granted).toBeGreaterThan(grantedBefore);
+  });
+});
+
+describe('slot blocks held by one isolate', () => {
+  const config = PoolConfig.parse({
+    name: 'blocks-admit',
+    protocol: 'vllm',
+    origins: [{ id: 'a', url: 'http://blocks-admit.test', capacity: 256 }],
+  });
+  const base = { tenant: 't', priority: 'normal' as const, avoid: [] as string[] };
+  const state = () => env.ENGINE_POOL.getByName('blocks-admit').state();
+  const waitUntil = (p: Promise<unknown>) => void p.catch(() => {});
+
+  it('a full block is replaced and gives its idle slots back; every slot returns once all requests end', async () => {
+    const held = [];
+    for (let i = 0; i < 17; i++)
+      held.push(await admit(env, config, { ...base, requestId: `hold-${i}`, waitUntil }));
+    // Two blocks of 16: the first is full (all 16 busy), the second has 1 busy and 15 idle.
+    await vi.waitFor(async () => expect((await state()).inFlight).toBe(32));
+    for (const h of held) await h.release({ kind: 'success', latencyMs: 1 });
+    // The replaced block gave back each slot as its request ended; the open one keeps its 16 for
+    // its window, then gives them back too.
+    await vi.waitFor(async () => expect((await state()).inFlight).toBe(16));
+    await vi.waitFor(async () => expect((await state()).inFlight).toBe(0), { timeout: 3000 });
+    // And all 17 successes reached the origin's record.
+    await vi.waitFor(async () => expect((await state()).origins[0]!.outcomes.success).toBe(17));
+  });
+
+  it('successes still count when they arrive after their block has given every slot back', async () => {
+    const first = await admit(env, config, { ...base, requestId: 'late-1', waitUntil });
+    const second = await admit(env, config, { ...base, requestId: 'late-2', waitUntil });
+    const before = (await state()).origins[0]!.outcomes.failure ?? 0;
+    // A failure ends the block; the other request's success comes after its slot went back.
+    await first.release({ kind: 'failure', status: 502 });
+    await second.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => {
+      const o = (await state()).origins[0]!;
+      expect(o.outcomes.failure).toBe(before + 1);
+      expect((await state()).inFlight).toBe(0);
+    });
+    await vi.waitFor(async () => expect((await state()).origins[0]!.outcomes.success).toBe(18));
   });
 });
