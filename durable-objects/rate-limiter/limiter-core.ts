@@ -10,8 +10,12 @@ export interface Reservation {
   /** Taken from the tokens-per-minute bucket (the reservation, capped at the bucket size). */
   bucketCharge: number;
   expiresAt: number;
-  /** A block (see LimiterBlock): requests taken from the minute bucket, and concurrency slots held. */
+  /** A block (see LimiterBlock): the concurrency slots it holds. */
   requests?: number;
+  /** A block's requests taken from the minute bucket, until a settle says how many were used. */
+  granted?: number;
+  /** A block's tokens already counted as used (its settles carry running totals). */
+  charged?: number;
 }
 
 /** Everything one limiter holds; the Durable Object persists it, this module only computes. */
@@ -197,6 +201,7 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
       bucketCharge: charge,
       expiresAt: now + req.ttlMs,
       requests,
+      granted: requests,
     });
     return { ok: true, snapshot: snapshot(state, limits), block: { requests, tokens: blockTokens } };
   }
@@ -219,7 +224,8 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
 /**
  * Replace a reservation by what the request really used: the minute bucket gets the difference back
  * (or pays the excess), the budgets count the real tokens, the concurrency slot is freed. Unknown
- * ids (already settled, or swept) change nothing.
+ * ids (already settled, or swept) change nothing. Returns whether the reservation is gone or, for a
+ * block told to `keep` some of it, still held (shrunk).
  */
 export function settle(
   state: LimiterState,
@@ -227,22 +233,38 @@ export function settle(
   usedTokens: number | null,
   limits: LimiterLimits,
   now: number,
-  requestsUsed?: number,
-): boolean {
+  block: { requestsUsed?: number; keep?: { requests: number; tokens: number } } = {},
+): 'removed' | 'kept' | false {
   advance(state, limits, now);
   const r = state.reservations.get(reservationId);
   if (!r) return false;
-  state.reservations.delete(reservationId);
   const used = Math.max(0, Math.ceil(usedTokens ?? 0));
-  if (r.requests !== undefined && state.requests && limits.requestsPerMinute) {
-    // A block's requests that were never admitted go back to the minute bucket.
-    const unused = Math.max(0, r.requests - Math.max(0, Math.floor(requestsUsed ?? r.requests)));
-    state.requests.level = Math.min(limits.requestsPerMinute, state.requests.level + unused);
+  // A block's settles carry running totals: only what was not counted yet is charged now.
+  const charge = r.requests === undefined ? used : Math.max(0, used - (r.charged ?? 0));
+  if (r.requests !== undefined) r.charged = Math.max(r.charged ?? 0, used);
+  if (r.granted !== undefined && block.requestsUsed !== undefined) {
+    // A block's requests that were never admitted go back to the minute bucket, once.
+    const unused = Math.max(0, r.granted - Math.max(0, Math.floor(block.requestsUsed)));
+    if (state.requests && limits.requestsPerMinute)
+      state.requests.level = Math.min(limits.requestsPerMinute, state.requests.level + unused);
+    r.granted = undefined;
   }
+  state.day!.used += charge;
+  state.month!.used += charge;
+  const keep = r.requests !== undefined && block.keep && block.keep.requests > 0 ? block.keep : undefined;
+  const keepCharge = keep ? Math.min(r.bucketCharge, Math.max(0, Math.ceil(keep.tokens))) : 0;
   if (state.tokens && limits.tokensPerMinute) {
-    state.tokens.level = Math.min(limits.tokensPerMinute, state.tokens.level + r.bucketCharge - used);
+    state.tokens.level = Math.min(
+      limits.tokensPerMinute,
+      state.tokens.level + (r.bucketCharge - keepCharge) - charge,
+    );
   }
-  state.day!.used += used;
-  state.month!.used += used;
-  return true;
+  if (keep) {
+    r.bucketCharge = keepCharge;
+    r.tokens = Math.min(r.tokens, Math.max(0, Math.ceil(keep.tokens)));
+    r.requests = Math.min(r.requests!, Math.floor(keep.requests));
+    return 'kept';
+  }
+  state.reservations.delete(reservationId);
+  return 'removed';
 }

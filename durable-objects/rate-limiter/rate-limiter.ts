@@ -31,10 +31,15 @@ export class RateLimiter extends DurableObject {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS limiter_state (id INTEGER PRIMARY KEY CHECK (id = 1), body TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS reservations (id TEXT PRIMARY KEY, tokens INTEGER NOT NULL,
         bucket_charge INTEGER NOT NULL, expires_at INTEGER NOT NULL);`);
-    // Blocks (several requests in one reservation) came later: older objects gain the column.
-    const columns = this.#sql.exec<{ name: string }>('PRAGMA table_info(reservations)').toArray();
-    if (!columns.some((c) => c.name === 'requests'))
-      this.#sql.exec('ALTER TABLE reservations ADD COLUMN requests INTEGER');
+    // Blocks (several requests in one reservation) came later: older objects gain their columns.
+    const columns = new Set(
+      this.#sql
+        .exec<{ name: string }>('PRAGMA table_info(reservations)')
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const column of ['requests', 'granted', 'charged'])
+      if (!columns.has(column)) this.#sql.exec(`ALTER TABLE reservations ADD COLUMN ${column} INTEGER`);
     this.#state = emptyState();
     const row = this.#sql.exec<{ body: string }>('SELECT body FROM limiter_state WHERE id = 1').toArray()[0];
     if (row) Object.assign(this.#state, JSON.parse(row.body), { reservations: this.#state.reservations });
@@ -45,6 +50,8 @@ export class RateLimiter extends DurableObject {
         bucket_charge: number;
         expires_at: number;
         requests: number | null;
+        granted: number | null;
+        charged: number | null;
       }>('SELECT * FROM reservations')
       .toArray()) {
       this.#state.reservations.set(r.id, {
@@ -53,6 +60,8 @@ export class RateLimiter extends DurableObject {
         bucketCharge: r.bucket_charge,
         expiresAt: r.expires_at,
         ...(r.requests === null ? {} : { requests: r.requests }),
+        ...(r.granted === null ? {} : { granted: r.granted }),
+        ...(r.charged === null ? {} : { charged: r.charged }),
       });
     }
   }
@@ -61,11 +70,11 @@ export class RateLimiter extends DurableObject {
    * Write-behind: changes are collected and written at most every FLUSH_MS, not per request. A crash
    * loses at most that window: reservations that would expire anyway, and a sliver of budget usage.
    */
-  #persist(removed: string[], added?: Reservation): void {
+  #persist(removed: string[], written: Reservation[] = []): void {
     for (const id of removed) {
       if (!this.#added.delete(id)) this.#removed.add(id);
     }
-    if (added) this.#added.set(added.id, added);
+    for (const r of written) this.#added.set(r.id, r);
     this.#dirty = true;
     this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
@@ -82,12 +91,14 @@ export class RateLimiter extends DurableObject {
     for (const id of this.#removed) this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
     for (const r of this.#added.values()) {
       this.#sql.exec(
-        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at, requests) VALUES (?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at, requests, granted, charged) VALUES (?, ?, ?, ?, ?, ?, ?)',
         r.id,
         r.tokens,
         r.bucketCharge,
         r.expiresAt,
         r.requests ?? null,
+        r.granted ?? null,
+        r.charged ?? null,
       );
     }
     this.#removed.clear();
@@ -98,16 +109,18 @@ export class RateLimiter extends DurableObject {
     const now = Date.now();
     const removed = sweepExpired(this.#state, now);
     // Settles the caller held back free their tokens and slots before this request is decided.
-    if (req.settles) this.#settleAll(req.settles, now, removed);
+    const written = req.settles ? this.#settleAll(req.settles, now, removed) : [];
     const result = reserve(this.#state, req, now);
-    this.#persist(removed, result.ok ? this.#state.reservations.get(req.reservationId) : undefined);
+    const added = result.ok ? this.#state.reservations.get(req.reservationId) : undefined;
+    this.#persist(removed, added ? [...written, added] : written);
     return result;
   }
 
   settle(reservationId: string, usedTokens: number | null, limits: LimiterLimits): LimiterSnapshot {
     const now = Date.now();
     const removed = sweepExpired(this.#state, now);
-    if (settle(this.#state, reservationId, usedTokens, limits, now)) removed.push(reservationId);
+    if (settle(this.#state, reservationId, usedTokens, limits, now) === 'removed')
+      removed.push(reservationId);
     this.#persist(removed);
     return snapshot(this.#state, limits);
   }
@@ -116,15 +129,22 @@ export class RateLimiter extends DurableObject {
   settleMany(settles: SettleEntry[]): void {
     const now = Date.now();
     const removed = sweepExpired(this.#state, now);
-    this.#settleAll(settles, now, removed);
-    this.#persist(removed);
+    this.#persist(removed, this.#settleAll(settles, now, removed));
   }
 
-  #settleAll(settles: SettleEntry[], now: number, removed: string[]): void {
+  /** Apply settles; returns the reservations that remain, changed (blocks told to keep part). */
+  #settleAll(settles: SettleEntry[], now: number, removed: string[]): Reservation[] {
+    const kept: Reservation[] = [];
     for (const s of settles) {
-      if (settle(this.#state, s.reservationId, s.usedTokens, s.limits, now, s.requestsUsed))
-        removed.push(s.reservationId);
+      const block = {
+        ...(s.requestsUsed === undefined ? {} : { requestsUsed: s.requestsUsed }),
+        ...(s.keep === undefined ? {} : { keep: s.keep }),
+      };
+      const result = settle(this.#state, s.reservationId, s.usedTokens, s.limits, now, block);
+      if (result === 'removed') removed.push(s.reservationId);
+      if (result === 'kept') kept.push(this.#state.reservations.get(s.reservationId)!);
     }
+    return kept;
   }
 
   /** In-flight reservations and budget usage, for tests and admin views. */

@@ -40,6 +40,12 @@ export interface SettleEntry {
   limits: LimiterLimits;
   /** For a block: how many of its requests were admitted (the rest are given back). */
   requestsUsed?: number;
+  /**
+   * For a block whose window is over but whose requests are not all done: what it still holds (its
+   * running requests and the tokens they reserved). `usedTokens` is then the total used so far. Both
+   * are absolute, so a repeated or reordered entry changes nothing.
+   */
+  keep?: { requests: number; tokens: number };
 }
 
 export interface BucketSnapshot {

@@ -20,8 +20,9 @@ const BLOCK_WINDOW_MS = 1000;
 
 /**
  * Requests, tokens and slots the limiter reserved for this isolate to admit on its own while every
- * limit has ample room (see `reserve` in limiter-core.ts). Settled in one entry once its window is
- * over and its last request is done; what was not used goes back then.
+ * limit has ample room (see `reserve` in limiter-core.ts). When its window is over, what was not used
+ * goes back at once and the block keeps only its running requests and their tokens; each of those
+ * that ends shrinks it further, the last one settles it.
  */
 interface LimitBlock {
   reservationId: string;
@@ -31,6 +32,8 @@ interface LimitBlock {
   tokensLeft: number;
   openUntil: number;
   busy: number;
+  /** Tokens reserved by the requests still running. */
+  busyTokens: number;
   requestsUsed: number;
   tokensUsed: number;
   closed: boolean;
@@ -66,6 +69,7 @@ export function openLimitBlock(
     tokensLeft: granted.block.tokens,
     openUntil: Date.now() + BLOCK_WINDOW_MS,
     busy: 0,
+    busyTokens: 0,
     requestsUsed: 0,
     tokensUsed: 0,
     closed: false,
@@ -89,6 +93,7 @@ export function fromLimitBlock(
   if (block.requestsLeft < 1 || block.tokensLeft < tokens) {
     // Used up within its window: traffic is heavier than the block, so ask for a larger one.
     const wanted = blockWanted.get(id) ?? BLOCK_REQUESTS.min;
+    if (blockWanted.size >= 10_000) blockWanted.clear(); // bounded: sizes relearn in a few windows
     blockWanted.set(id, Math.min(BLOCK_REQUESTS.max, wanted * 2));
     blocks.delete(id);
     return undefined;
@@ -101,12 +106,14 @@ function useBlock(env: Env, id: string, block: LimitBlock, tokens: number): Limi
   block.tokensLeft -= tokens;
   block.requestsUsed++;
   block.busy++;
+  block.busyTokens += tokens;
   return {
     headers: rateLimitHeaders(blockView(block)),
     settle: once(async (usedTokens: number | undefined) => {
       block.busy--;
+      block.busyTokens -= tokens;
       block.tokensUsed += Math.max(0, Math.ceil(usedTokens ?? 0));
-      if (block.closed && block.busy === 0) await settleBlock(env, id, block);
+      if (block.closed) await settleBlock(env, id, block);
     }),
   };
 }
@@ -131,15 +138,22 @@ async function closeBlock(env: Env, id: string, block: LimitBlock): Promise<void
       else blockWanted.set(id, wanted);
     }
   }
-  if (block.busy === 0) await settleBlock(env, id, block);
+  await settleBlock(env, id, block);
 }
 
+/**
+ * Tell the limiter where the closed block stands: totals so far, and what it still holds while some
+ * of its requests run (absolute figures, so a repeated or late entry changes nothing).
+ */
 function settleBlock(env: Env, id: string, block: LimitBlock): Promise<void> {
   const entry: SettleEntry = {
     reservationId: block.reservationId,
     usedTokens: block.tokensUsed,
     limits: JSON.parse(block.limits) as LimiterLimits,
     requestsUsed: block.requestsUsed,
+    ...(block.busy > 0 ? { keep: { requests: block.busy, tokens: block.busyTokens } } : {}),
   };
-  return heldSettles.add(id, entry, sendSettles(env, id)).catch(() => {});
+  return heldSettles.add(id, entry, sendSettles(env, id)).catch((err: unknown) => {
+    console.warn('limiter block settle failed; the reservation expires on its own', err);
+  });
 }

@@ -50,11 +50,44 @@ describe('limiter core: blocks', () => {
     if (!r.ok || !r.block) throw new Error('expected a block');
     expect(s.reservations.get(`b${n}`)!.requests).toBe(r.block.requests);
     // 3 of its requests ran and used 700 tokens in all.
-    settle(s, `b${n}`, 700, limits, T0, 3);
+    settle(s, `b${n}`, 700, limits, T0, { requestsUsed: 3 });
     expect(s.requests!.level).toBe(1000 - 3);
     expect(s.tokens!.level).toBe(1_000_000 - 700);
     expect(s.day!.used).toBe(700);
     expect(s.reservations.size).toBe(0);
+  });
+
+  it('a closed block keeps only its running requests: slots, tokens and requests go back at once, repeats change nothing', () => {
+    const limits = {
+      requestsPerMinute: 1000,
+      tokensPerMinute: 100_000,
+      maxConcurrent: 100,
+      tokensPerDay: 1_000_000,
+    };
+    const s = emptyState();
+    const r = reserve(s, req(limits, 500, 16), T0);
+    if (!r.ok || !r.block) throw new Error('expected a block');
+    const id = `b${n}`;
+    const granted = r.block.requests;
+    // Window over: 4 admitted, 3 done using 900 tokens, 1 still running with its 500 reserved.
+    const partial = { requestsUsed: 4, keep: { requests: 1, tokens: 500 } };
+    expect(settle(s, id, 900, limits, T0, partial)).toBe('kept');
+    const levels = () => ({
+      requests: s.requests!.level,
+      tokens: s.tokens!.level,
+      day: s.day!.used,
+      slots: s.reservations.get(id)?.requests,
+    });
+    const once = levels();
+    expect(once).toEqual({ requests: 1000 - 4, tokens: 100_000 - 900 - 500, day: 900, slots: 1 });
+    expect(granted).toBeGreaterThan(4);
+    // The same entry again (a resend) changes nothing.
+    expect(settle(s, id, 900, limits, T0, partial)).toBe('kept');
+    expect(levels()).toEqual(once);
+    // The last request ends having used 300: the block is gone, everything accounted once.
+    expect(settle(s, id, 1200, limits, T0, { requestsUsed: 4 })).toBe('removed');
+    expect(levels()).toEqual({ requests: 996, tokens: 100_000 - 1200, day: 1200, slots: undefined });
+    expect(settle(s, id, 1200, limits, T0, { requestsUsed: 4 })).toBe(false);
   });
 
   it('never admits more than the requests-per-minute limit, blocks or not (property)', () => {
