@@ -1,9 +1,23 @@
 import { z } from '@hono/zod-openapi';
 
-/** A Worker secret's NAME (the value lives in `wrangler secret put <NAME>`, never in D1). */
+/** The platform's own secrets: a bot may not send them to a chat platform. */
+const RESERVED_SECRETS = new Set([
+  'ECO_BOOTSTRAP_ADMIN_KEY',
+  'ECO_INTERNAL_SECRET',
+  'ECO_JWT_SECRET',
+  'ECO_JOB_CALLBACK_SECRET',
+  'ECO_METRICS_TOKEN',
+  'ECO_DEV_API_KEY',
+]);
+
+/**
+ * A Worker secret's NAME (the value lives in `wrangler secret put <NAME>`, never in D1). Upper case,
+ * as secret names are by convention, which also keeps most secret values from passing for a name.
+ */
 const SecretName = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'the NAME of a Worker secret (letters, digits, _), not its value');
+  .regex(/^[A-Z][A-Z0-9_]{0,127}$/, 'the NAME of a Worker secret (A-Z, 0-9, _), not its value')
+  .refine((name) => !RESERVED_SECRETS.has(name), "one of the gateway's own secrets");
 
 export const BotSettings = z
   .object({

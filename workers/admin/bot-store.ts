@@ -16,16 +16,22 @@ import { listModels } from './config-store.ts';
 export interface StoredBot {
   config: BotConfig;
   createdAt: number;
+  /** Why the stored row would not be accepted as written now (a row written by SQL, say). */
+  problems?: string[];
 }
 
-function toStored(row: BotRow): StoredBot | undefined {
-  const parsed = BotConfig.safeParse(botFields(row));
-  return parsed.success ? { config: parsed.data, createdAt: row.createdAt } : undefined;
+/** Every row is shown, valid or not, so that none is out of the API's reach. */
+function toStored(row: BotRow): StoredBot {
+  const fields = botFields(row);
+  const parsed = BotConfig.safeParse(fields);
+  if (parsed.success) return { config: parsed.data, createdAt: row.createdAt };
+  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(bot)'}: ${i.message}`);
+  return { config: fields as BotConfig, createdAt: row.createdAt, problems };
 }
 
 export async function listBots(database: D1Database): Promise<StoredBot[]> {
   const rows = await db(database).select().from(bots).orderBy(bots.platform, bots.id);
-  return rows.flatMap((row) => toStored(row) ?? []);
+  return rows.map(toStored);
 }
 
 export async function findStoredBot(
@@ -47,17 +53,29 @@ export async function getBot(database: D1Database, platform: string, id: string)
   return bot;
 }
 
-/** The key must exist and be live, and the model must be in the registry (by id or alias). */
-export async function checkBotReferences(database: D1Database, bot: BotConfig): Promise<void> {
+/**
+ * The key must be live (not revoked, not expired) and allowed to call models, and the model must be in
+ * the registry (by id or alias): a bot that could never answer is refused when written.
+ */
+export async function checkBotReferences(
+  database: D1Database,
+  bot: BotConfig,
+  now = Date.now(),
+): Promise<void> {
   const key = (
     await db(database)
-      .select({ id: apiKeys.id, revokedAt: apiKeys.revokedAt })
+      .select({ revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, scopes: apiKeys.scopes })
       .from(apiKeys)
       .where(eq(apiKeys.id, bot.keyId))
       .limit(1)
   )[0];
-  if (!key || key.revokedAt !== null)
+  const live = key && key.revokedAt === null && (key.expiresAt === null || key.expiresAt > now);
+  if (!live)
     throw new EcoError(400, 'key_not_found', `No live API key '${bot.keyId}' for the bot to bill to.`, {
+      param: 'keyId',
+    });
+  if (!key.scopes.includes('inference') && !key.scopes.includes('admin'))
+    throw new EcoError(400, 'key_cannot_infer', `API key '${bot.keyId}' lacks the 'inference' scope.`, {
       param: 'keyId',
     });
   const models = await listModels(database);

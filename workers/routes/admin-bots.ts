@@ -29,6 +29,8 @@ const BotView = z
     /** Whether each secret the bot names is set in this deployment (values are never shown). */
     secretsSet: z.record(z.string(), z.boolean()),
     createdAt: z.number(),
+    /** Present when the stored row would not be accepted as written now; fix it with POST or PATCH. */
+    problems: z.array(z.string()).optional(),
   })
   .openapi('BotView');
 const BotParams = z.object({ platform: z.string(), id: z.string() });
@@ -49,6 +51,7 @@ function view(env: Env, stored: StoredBot) {
     webhookPath: `/webhooks/${config.platform}/${config.id}`,
     secretsSet: Object.fromEntries(names.map((n) => [n, secretValue(env, n) !== undefined])),
     createdAt: stored.createdAt,
+    ...(stored.problems ? { problems: stored.problems } : {}),
   };
 }
 

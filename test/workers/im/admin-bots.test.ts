@@ -29,6 +29,8 @@ const errorOf = async (res: Response) =>
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
+  await seedKey({ id: 'key_admin_bots_no_inference', scopes: ['jobs'] });
+  await seedKey({ id: 'key_admin_bots_expired', expiresAt: Date.now() - 1000 });
   await seedModelBackend('key_admin_bots', 'admin-bots-engine.test', 'admin-bots-model');
 });
 
@@ -80,6 +82,10 @@ describe('admin API for IM bots', () => {
       [{ ...telegramBot, platform: 'whatsapp' }, 'verifyTokenName'],
       [{ ...telegramBot, settings: { maxTokens: 0 } }, 'settings.maxTokens'],
       [{ ...telegramBot, token: 'raw-secret' }, ''],
+      [{ ...telegramBot, secretName: 'a3f9c2d18b7e4f60' }, 'secretName'],
+      [{ ...telegramBot, accessTokenName: 'ECO_INTERNAL_SECRET' }, 'accessTokenName'],
+      [{ ...telegramBot, keyId: 'key_admin_bots_no_inference' }, 'keyId'],
+      [{ ...telegramBot, keyId: 'key_admin_bots_expired' }, 'keyId'],
     ];
     for (const [body, param] of cases) {
       const res = await call('/admin/bots', { method: 'POST', body: { ...body, id: 'refused' } });
@@ -87,6 +93,39 @@ describe('admin API for IM bots', () => {
       if (param) expect((await errorOf(res)).param).toBe(param);
     }
     expect((await call('/admin/bots/telegram/refused')).status).toBe(404);
+  });
+
+  it('shows a row written by SQL that no longer validates, with its problems, so it can be fixed or deleted', async () => {
+    await env.DB.prepare(
+      `INSERT INTO bots (platform, id, name, key_id, default_model, secret_name, verify_token_name, access_token_name, settings, created_at)
+       VALUES ('line', 'legacy', 'Legacy', 'key_admin_bots', 'admin-bots-model', 'legacy-secret', NULL, 'LEGACY_TOKEN', '{"greeting":"hi"}', 1)`,
+    ).run();
+    const res = await call('/admin/bots/line/legacy');
+    expect(res.status).toBe(200);
+    const view = (await res.json()) as { problems?: string[]; createdAt: number };
+    expect(view.problems?.join(' ')).toMatch(/secretName/);
+    expect(view.problems?.join(' ')).toMatch(/settings/);
+    const fixed = await call('/admin/bots/line/legacy', {
+      method: 'PATCH',
+      body: { secretName: 'LEGACY_SECRET', settings: {} },
+    });
+    // Settings merge, so the unknown key stays and the row is still refused; a replace fixes it.
+    expect(fixed.status).toBe(400);
+    const replaced = await call('/admin/bots', {
+      method: 'POST',
+      body: {
+        ...telegramBot,
+        platform: 'line',
+        id: 'legacy',
+        secretName: 'LEGACY_SECRET',
+        accessTokenName: 'LEGACY_TOKEN',
+      },
+    });
+    expect(replaced.status).toBe(200);
+    const now = (await replaced.json()) as { problems?: string[]; createdAt: number };
+    expect(now.problems).toBeUndefined();
+    expect(now.createdAt).toBe(1);
+    expect((await call('/admin/bots/line/legacy', { method: 'DELETE' })).status).toBe(200);
   });
 
   it('needs the admin scope', async () => {
