@@ -1,5 +1,6 @@
 import type { PoolLiveState } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
+import { withinTime } from '../data/within-time.ts';
 import { configKey } from '../dispatch/pool-releases.ts';
 import type { Env } from '../env.ts';
 
@@ -7,18 +8,7 @@ const STATE_TIMEOUT_MS = 3000;
 
 /** Live state from the pool's Durable Object; undefined when it does not answer in time. */
 export async function poolLiveState(env: Env, pool: PoolConfig): Promise<PoolLiveState | undefined> {
-  const stub = env.ENGINE_POOL.getByName(pool.name);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<undefined>((resolve) => {
-    timer = setTimeout(() => resolve(undefined), STATE_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([stub.state(), timeout]);
-  } catch {
-    return undefined;
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
+  return withinTime(env.ENGINE_POOL.getByName(pool.name).state(), STATE_TIMEOUT_MS);
 }
 
 /** Hand a changed config to the pool object now, so probes and limits follow it before traffic does. */

@@ -1,21 +1,24 @@
 import { jobShards } from '../../schemas/db/job-shards.ts';
 import { db } from '../data/db.ts';
+import { withinTime } from '../data/within-time.ts';
 import type { Env } from '../env.ts';
 import { shardStub } from '../jobs/shards.ts';
 import { MetricsWriter } from './prometheus-text.ts';
+
+/** A shard that has not answered by then is counted down, not waited for. */
+const SHARD_TIMEOUT_MS = 3000;
+/** Shards read per scrape, at most (the rest are reported as skipped). */
+const MAX_SHARDS = 500;
 
 /** A retry sitting out its backoff is `queued` to clients; metrics say the same. */
 const SHOWN_STATUS: Record<string, string> = { waiting: 'queued' };
 
 /** Job counts by tenant and status, read from every job shard object that has held jobs. */
 export async function jobMetricsText(env: Env): Promise<string> {
-  const shards = await db(env.DB).select().from(jobShards);
+  const listed = await db(env.DB).select().from(jobShards).orderBy(jobShards.name);
+  const shards = listed.slice(0, MAX_SHARDS);
   const counts = await Promise.all(
-    shards.map((s) =>
-      shardStub(env, s.tenant, s.shard)
-        .counts()
-        .catch(() => undefined),
-    ),
+    shards.map((s) => withinTime(shardStub(env, s.tenant, s.shard).counts(), SHARD_TIMEOUT_MS)),
   );
   const jobs = new Map<string, number>();
   const callbacks = new Map<string, number>();
@@ -35,8 +38,9 @@ export async function jobMetricsText(env: Env): Promise<string> {
     'gauge',
     'Job shard objects that have held jobs, and how many answered this scrape.',
   );
-  w.sample('eco_job_shards', { state: 'known' }, shards.length);
+  w.sample('eco_job_shards', { state: 'known' }, listed.length);
   w.sample('eco_job_shards', { state: 'up' }, up);
+  w.sample('eco_job_shards', { state: 'skipped' }, listed.length - shards.length);
   w.declare('eco_jobs', 'gauge', 'Jobs held (retained), by tenant and status.');
   for (const [key, n] of jobs) {
     const [tenant, status] = key.split('\n') as [string, string];

@@ -25,8 +25,11 @@ type Row = typeof usageEvents.$inferInsert;
 const ROWS_PER_STATEMENT = 6;
 
 let buffer: UsageBuffer<Row> | undefined;
-/** A request is waiting out the current batch's window and will write it. */
-let batchTimer = false;
+/**
+ * When the request waiting out the current batch's window will write it (0: none waits). A waiter
+ * whose request was torn down never writes; past this time plus a window, the next row takes over.
+ */
+let batchWriteAt = 0;
 
 export interface UsageBatching {
   maxRows: number;
@@ -112,12 +115,12 @@ export async function recordUsage(
   buffer.add({ id: crypto.randomUUID(), ...record, createdAt: now }, now);
   const wait = buffer.dueIn(now);
   if (wait <= 0) return flush(database);
-  if (batchTimer) return;
-  batchTimer = true;
+  if (batchWriteAt !== 0 && now < batchWriteAt + batching.windowMs) return;
+  batchWriteAt = now + wait;
   try {
     await sleep(wait);
   } finally {
-    batchTimer = false;
+    batchWriteAt = 0;
   }
   await flush(database);
 }
