@@ -33,7 +33,7 @@ export interface Admitted {
  * EcoError the dispatch fails over on.
  */
 export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): Promise<Admitted> {
-  const local = fromBlock(pool, req, env);
+  const local = fromBlock(pool, req);
   if (local) return local;
   const stub = env.ENGINE_POOL.getByName(pool.name);
   const held = [...heldReleases.take(pool.name), ...takeBlockOutcomes(pool.name)];

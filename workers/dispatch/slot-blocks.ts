@@ -20,6 +20,8 @@ interface SlotBlock {
   /** Successes not yet reported: they leave with the next call to the pool or when the block closes. */
   outcomes: LeaseRelease[];
   closed: boolean;
+  /** Reports to the block's pool object (one closure per block, not per request). */
+  send: (items: LeaseRelease[]) => Promise<void>;
 }
 
 /** Successes reported in one call once this many are pending. */
@@ -43,18 +45,15 @@ const isOpen = (block: SlotBlock) => !block.failed && Date.now() < block.openUnt
  * their requests end). A report that cannot be sent waits for the next call to the pool instead of
  * leaving the slots held until the lease expires.
  */
-function closeBlock(env: Env, block: SlotBlock): Promise<void> {
+function closeBlock(block: SlotBlock): Promise<void> {
   block.closed = true;
   block.openUntil = Math.min(block.openUntil, Date.now());
   if (blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
   const items: LeaseRelease[] = [...block.outcomes, { leaseId: block.lease.id, keepSlots: block.busy }];
   block.outcomes = [];
-  return sendReleases(
-    env,
-    block.pool,
-  )(items).catch((err: unknown) => {
+  return block.send(items).catch((err: unknown) => {
     console.warn('slot block report failed; it rides along with the next call', err);
-    for (const item of items) void heldReleases.add(block.pool.name, item, sendReleases(env, block.pool));
+    for (const item of items) void heldReleases.add(block.pool.name, item, block.send);
   });
 }
 
@@ -68,7 +67,7 @@ export function openBlock(
   // A block this one replaces (full, on an avoided origin, or of an older config) closes at once, so
   // an isolate never holds more idle slots than its newest block has.
   const previous = blocks.get(pool.name);
-  if (previous) waitUntil(closeBlock(env, previous));
+  if (previous) waitUntil(closeBlock(previous));
   const block: SlotBlock = {
     pool,
     lease,
@@ -80,29 +79,30 @@ export function openBlock(
     served: 0,
     outcomes: [],
     closed: false,
+    send: sendReleases(env, pool),
   };
   blocks.set(pool.name, block);
   waitUntil(
     new Promise((resolve) => setTimeout(resolve, spec.useForMs)).then(() =>
-      block.closed || block.failed ? undefined : closeBlock(env, block),
+      block.closed || block.failed ? undefined : closeBlock(block),
     ),
   );
-  return useBlock(env, block);
+  return useBlock(block);
 }
 
-export function fromBlock(pool: PoolConfig, req: AdmissionRequest, env: Env): Admitted | undefined {
+export function fromBlock(pool: PoolConfig, req: AdmissionRequest): Admitted | undefined {
   const block = blocks.get(pool.name);
   if (!block || !isOpen(block) || block.busy >= block.slots || req.affinityKey !== undefined)
     return undefined;
   if (block.configKey !== configKey(pool) || req.avoid.includes(block.lease.originId)) return undefined;
-  return useBlock(env, block);
+  return useBlock(block);
 }
 
-function useBlock(env: Env, block: SlotBlock): Admitted {
+function useBlock(block: SlotBlock): Admitted {
   block.busy++;
   const { originId, url, expiresAt } = block.lease;
   const lease: Lease = { id: `${block.lease.id}#${++block.served}`, originId, url, expiresAt };
-  const send = sendReleases(env, block.pool);
+  const send = block.send;
   return {
     lease,
     release: once(async (outcome) => {
