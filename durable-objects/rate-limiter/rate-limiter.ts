@@ -21,8 +21,8 @@ export class RateLimiter extends DurableObject {
   readonly #sql: SqlStorage;
   readonly #state: LimiterState;
   #dirty = false;
-  readonly #removed = new Set<string>();
-  readonly #added = new Map<string, Reservation>();
+  /** Reservations changed since the last flush (see #persist). */
+  readonly #touched = new Set<string>();
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: unknown) {
@@ -67,14 +67,14 @@ export class RateLimiter extends DurableObject {
   }
 
   /**
-   * Write-behind: changes are collected and written at most every FLUSH_MS, not per request. A crash
-   * loses at most that window: reservations that would expire anyway, and a sliver of budget usage.
+   * Write-behind: the ids of changed reservations are collected and written at most every FLUSH_MS,
+   * not per request. At the flush each is written as it then stands (upserted if still held, deleted
+   * if gone), so any sequence of changes in a window ends in the right row. A crash loses at most that
+   * window: reservations that would expire anyway, and a sliver of budget usage.
    */
   #persist(removed: string[], written: Reservation[] = []): void {
-    for (const id of removed) {
-      if (!this.#added.delete(id)) this.#removed.add(id);
-    }
-    for (const r of written) this.#added.set(r.id, r);
+    for (const id of removed) this.#touched.add(id);
+    for (const r of written) this.#touched.add(r.id);
     this.#dirty = true;
     this.#flushTimer ??= setTimeout(() => this.#flush(), FLUSH_MS);
   }
@@ -88,8 +88,12 @@ export class RateLimiter extends DurableObject {
       'INSERT INTO limiter_state (id, body) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body',
       JSON.stringify(rest),
     );
-    for (const id of this.#removed) this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
-    for (const r of this.#added.values()) {
+    for (const id of this.#touched) {
+      const r = this.#state.reservations.get(id);
+      if (!r) {
+        this.#sql.exec('DELETE FROM reservations WHERE id = ?', id);
+        continue;
+      }
       this.#sql.exec(
         'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at, requests, granted, charged) VALUES (?, ?, ?, ?, ?, ?, ?)',
         r.id,
@@ -101,8 +105,7 @@ export class RateLimiter extends DurableObject {
         r.charged ?? null,
       );
     }
-    this.#removed.clear();
-    this.#added.clear();
+    this.#touched.clear();
   }
 
   reserve(req: ReserveRequest): ReserveResult {
