@@ -4,7 +4,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
 import { once } from './once.ts';
 import { canHoldRelease, configKey, heldReleases, sendReleases } from './pool-releases.ts';
-import { fromBlock, openBlock, takeBlockOutcomes } from './slot-blocks.ts';
+import { fromBlock, openBlock, reportNow, resendable, takeBlockOutcomes } from './slot-blocks.ts';
 
 export interface AdmissionRequest {
   requestId: string;
@@ -56,9 +56,7 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
   } catch (err) {
     // Whether the held releases arrived is unknown: send them again. A release and a block's slot
     // count are idempotent; a block's outcomes are not, so those go again without them.
-    const again = held.map((r) =>
-      r.keepSlots === undefined ? r : { leaseId: r.leaseId, keepSlots: r.keepSlots },
-    );
+    const again = held.map(resendable);
     if (again.length > 0) await stub.releaseMany(again).catch(() => {});
     throw err;
   } finally {
@@ -74,7 +72,8 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
   return {
     lease,
     release: once(async (outcome) => {
-      if (!canHoldRelease(lease, outcome)) return stub.release(lease.id, outcome);
+      if (!canHoldRelease(lease, outcome))
+        return reportNow(pool.name, sendReleases(env, pool), { leaseId: lease.id, outcome });
       return heldReleases.add(pool.name, { leaseId: lease.id, outcome }, sendReleases(env, pool));
     }),
   };

@@ -40,6 +40,40 @@ export function takeBlockOutcomes(pool: string): LeaseRelease[] {
 
 const isOpen = (block: SlotBlock) => !block.failed && Date.now() < block.openUntil;
 
+/** A report to send again later: a block's slot count is idempotent, its outcomes are not. */
+export const resendable = (item: LeaseRelease): LeaseRelease =>
+  item.keepSlots === undefined ? item : { leaseId: item.leaseId, keepSlots: item.keepSlots };
+
+/** Send `items` now; if that fails, what can safely go again rides along with the next call. */
+async function sendOrRequeue(
+  pool: string,
+  send: (items: LeaseRelease[]) => Promise<void>,
+  items: LeaseRelease[],
+): Promise<void> {
+  try {
+    await send(items);
+  } catch (err) {
+    console.warn(`pool '${pool}' report failed; it rides along with the next call`, err);
+    await Promise.all(items.map((item) => heldReleases.add(pool, resendable(item), send))).catch(
+      (again: unknown) => console.warn(`pool '${pool}' report failed twice`, again),
+    );
+  }
+}
+
+/**
+ * Report a failure (or any outcome that must not wait) at once, after every success of the pool
+ * still pending in this isolate, so the breaker sees them in the order they happened.
+ */
+export function reportNow(
+  pool: string,
+  send: (items: LeaseRelease[]) => Promise<void>,
+  item: LeaseRelease,
+  before: LeaseRelease[] = [],
+): Promise<void> {
+  const pending = [...heldReleases.take(pool), ...takeBlockOutcomes(pool), ...before];
+  return sendOrRequeue(pool, send, [...pending, item]);
+}
+
 /**
  * Stop admitting into `block`: its pending successes and its idle slots go back now (busy ones follow as
  * their requests end). A report that cannot be sent waits for the next call to the pool instead of
@@ -51,10 +85,7 @@ function closeBlock(block: SlotBlock): Promise<void> {
   if (blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
   const items: LeaseRelease[] = [...block.outcomes, { leaseId: block.lease.id, keepSlots: block.busy }];
   block.outcomes = [];
-  return block.send(items).catch((err: unknown) => {
-    console.warn('slot block report failed; it rides along with the next call', err);
-    for (const item of items) void heldReleases.add(block.pool.name, item, block.send);
-  });
+  return sendOrRequeue(block.pool.name, block.send, items);
 }
 
 export function openBlock(
@@ -117,11 +148,11 @@ function useBlock(block: SlotBlock): Admitted {
         originId,
       };
       if (!canHoldRelease(lease, outcome)) {
-        // At once, with the successes before it, so the breaker sees them in order.
-        const items = [...block.outcomes, item];
-        block.outcomes = [];
+        const own = blocks.get(block.pool.name) === block ? [] : block.outcomes;
+        if (own.length > 0) block.outcomes = [];
+        const sent = reportNow(block.pool.name, send, item, own);
         if (wasOpen && !open && blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
-        return send(items);
+        return sent;
       }
       if (!open) return heldReleases.add(block.pool.name, item, send);
       // While the block is open, a success needs no timer of its own: it rides along later.
