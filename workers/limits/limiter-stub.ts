@@ -22,8 +22,17 @@ export function limiter(env: Env, id: string) {
   return (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id);
 }
 
+/**
+ * One call with a batch of settles, tried twice: a lost settle keeps its reservation (slots, tokens)
+ * until it expires. Settles are idempotent, so a second try after a call that did arrive is harmless.
+ */
 export function sendSettles(env: Env, id: string) {
   return async (items: SettleEntry[]) => {
-    await limiter(env, id).settleMany(items);
+    try {
+      await limiter(env, id).settleMany(items);
+    } catch {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await limiter(env, id).settleMany(items);
+    }
   };
 }

@@ -7,8 +7,10 @@ import { MetricsWriter } from './prometheus-text.ts';
 
 /** A shard that has not answered by then is counted down, not waited for. */
 const SHARD_TIMEOUT_MS = 3000;
-/** Shards read per scrape, at most (the rest are reported as skipped). */
+/** Shards read per scrape, at most (the rest are reported as skipped, and read by the next scrapes). */
 const MAX_SHARDS = 500;
+/** Where the next scrape starts reading when there are more shards than one scrape reads. */
+let nextOffset = 0;
 
 /** A retry sitting out its backoff is `queued` to clients; metrics say the same. */
 const SHOWN_STATUS: Record<string, string> = { waiting: 'queued' };
@@ -16,7 +18,9 @@ const SHOWN_STATUS: Record<string, string> = { waiting: 'queued' };
 /** Job counts by tenant and status, read from every job shard object that has held jobs. */
 export async function jobMetricsText(env: Env): Promise<string> {
   const listed = await db(env.DB).select().from(jobShards).orderBy(jobShards.name);
-  const shards = listed.slice(0, MAX_SHARDS);
+  const start = listed.length > MAX_SHARDS ? nextOffset % listed.length : 0;
+  const shards = [...listed.slice(start), ...listed.slice(0, start)].slice(0, MAX_SHARDS);
+  nextOffset = start + shards.length;
   const counts = await Promise.all(
     shards.map((s) => withinTime(shardStub(env, s.tenant, s.shard).counts(), SHARD_TIMEOUT_MS)),
   );

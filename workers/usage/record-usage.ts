@@ -26,10 +26,11 @@ const ROWS_PER_STATEMENT = 6;
 
 let buffer: UsageBuffer<Row> | undefined;
 /**
- * When the request waiting out the current batch's window will write it (0: none waits). A waiter
- * whose request was torn down never writes; past this time plus a window, the next row takes over.
+ * The request waiting out the current batch's window, and when it will write (undefined: none). A
+ * waiter whose request was torn down never writes; past that time plus a window the next row takes
+ * over. Any write of the buffer ends the current batch and its waiter's claim.
  */
-let batchWriteAt = 0;
+let waiter: { writeAt: number } | undefined;
 
 export interface UsageBatching {
   maxRows: number;
@@ -82,6 +83,7 @@ async function write(database: D1Database, rows: Row[]): Promise<void> {
 
 async function flush(database: D1Database): Promise<void> {
   const b = buffer!;
+  waiter = undefined; // this write ends the batch: the next row starts a new one
   const rows = b.drain();
   if (rows.length === 0) return;
   try {
@@ -115,12 +117,13 @@ export async function recordUsage(
   buffer.add({ id: crypto.randomUUID(), ...record, createdAt: now }, now);
   const wait = buffer.dueIn(now);
   if (wait <= 0) return flush(database);
-  if (batchWriteAt !== 0 && now < batchWriteAt + batching.windowMs) return;
-  batchWriteAt = now + wait;
+  if (waiter && now < waiter.writeAt + batching.windowMs) return;
+  const mine = { writeAt: now + wait };
+  waiter = mine;
   try {
     await sleep(wait);
   } finally {
-    batchWriteAt = 0;
+    if (waiter === mine) waiter = undefined;
   }
   await flush(database);
 }
