@@ -1,14 +1,16 @@
 import { z } from '@hono/zod-openapi';
 
-/** The platform's own secrets: a bot may not send them to a chat platform. */
-const RESERVED_SECRETS = new Set([
-  'ECO_BOOTSTRAP_ADMIN_KEY',
-  'ECO_INTERNAL_SECRET',
-  'ECO_JWT_SECRET',
-  'ECO_JOB_CALLBACK_SECRET',
-  'ECO_METRICS_TOKEN',
-  'ECO_DEV_API_KEY',
-]);
+const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
+
+/**
+ * Whether a bot may name this Worker secret: upper case (as secret names are by convention, which
+ * also keeps most secret values from passing for a name), and never one of the gateway's own
+ * (`ECO_*`, except the `ECO_IM_*` family kept for bots). Checked when a bot is written and again
+ * whenever a secret is read for one, so a row written by SQL cannot send a gateway secret out either.
+ */
+export function isBotSecretName(name: string): boolean {
+  return SECRET_NAME.test(name) && (!name.startsWith('ECO_') || name.startsWith('ECO_IM_'));
+}
 
 /**
  * A Worker secret's NAME (the value lives in `wrangler secret put <NAME>`, never in D1). Upper case,
@@ -16,8 +18,8 @@ const RESERVED_SECRETS = new Set([
  */
 const SecretName = z
   .string()
-  .regex(/^[A-Z][A-Z0-9_]{0,127}$/, 'the NAME of a Worker secret (A-Z, 0-9, _), not its value')
-  .refine((name) => !RESERVED_SECRETS.has(name), "one of the gateway's own secrets");
+  .regex(SECRET_NAME, 'the NAME of a Worker secret (A-Z, 0-9, _), not its value')
+  .refine(isBotSecretName, "one of the gateway's own secrets (ECO_*; bots may use ECO_IM_*)");
 
 export const BotSettings = z
   .object({

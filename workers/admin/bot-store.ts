@@ -64,7 +64,12 @@ export async function checkBotReferences(
 ): Promise<void> {
   const key = (
     await db(database)
-      .select({ revokedAt: apiKeys.revokedAt, expiresAt: apiKeys.expiresAt, scopes: apiKeys.scopes })
+      .select({
+        revokedAt: apiKeys.revokedAt,
+        expiresAt: apiKeys.expiresAt,
+        scopes: apiKeys.scopes,
+        allowedModels: apiKeys.allowedModels,
+      })
       .from(apiKeys)
       .where(eq(apiKeys.id, bot.keyId))
       .limit(1)
@@ -74,13 +79,19 @@ export async function checkBotReferences(
     throw new EcoError(400, 'key_not_found', `No live API key '${bot.keyId}' for the bot to bill to.`, {
       param: 'keyId',
     });
-  if (!key.scopes.includes('inference') && !key.scopes.includes('admin'))
+  // Bots answer as this key: it needs `inference` itself (an admin key would run chat traffic as admin).
+  if (!key.scopes.includes('inference'))
     throw new EcoError(400, 'key_cannot_infer', `API key '${bot.keyId}' lacks the 'inference' scope.`, {
       param: 'keyId',
     });
   const models = await listModels(database);
-  if (!models.some((m) => m.id === bot.defaultModel || m.aliases.includes(bot.defaultModel)))
+  const model = models.find((m) => m.id === bot.defaultModel || m.aliases.includes(bot.defaultModel));
+  if (!model)
     throw new EcoError(400, 'model_not_found', `No model '${bot.defaultModel}' in the registry.`, {
+      param: 'defaultModel',
+    });
+  if (key.allowedModels && !key.allowedModels.includes(model.id))
+    throw new EcoError(400, 'model_not_allowed', `API key '${bot.keyId}' may not use '${model.id}'.`, {
       param: 'defaultModel',
     });
 }

@@ -1,4 +1,5 @@
 import { and, eq } from 'drizzle-orm';
+import { isBotSecretName } from '../../schemas/bot-config.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
 import { db } from '../data/db.ts';
 import { TtlCache } from '../data/ttl-cache.ts';
@@ -46,9 +47,12 @@ export function botFields(row: BotRow): BotConfig {
   };
 }
 
-/** A Worker secret by name; empty or absent reads as undefined so callers refuse rather than accept. */
+/**
+ * A bot's Worker secret by name; empty, absent or not a name a bot may use (see isBotSecretName) reads
+ * as undefined, so callers refuse rather than accept, and never send a gateway secret out.
+ */
 export function secretValue(env: Env, name: string | null): string | undefined {
-  if (!name) return undefined;
+  if (!name || !isBotSecretName(name)) return undefined;
   const value = env[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }

@@ -31,6 +31,8 @@ beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
   await seedKey({ id: 'key_admin_bots_no_inference', scopes: ['jobs'] });
   await seedKey({ id: 'key_admin_bots_expired', expiresAt: Date.now() - 1000 });
+  await seedKey({ id: 'key_admin_bots_admin_only', scopes: ['admin'] });
+  await seedKey({ id: 'key_admin_bots_other_models', allowedModels: ['some-other-model'] });
   await seedModelBackend('key_admin_bots', 'admin-bots-engine.test', 'admin-bots-model');
 });
 
@@ -86,6 +88,9 @@ describe('admin API for IM bots', () => {
       [{ ...telegramBot, accessTokenName: 'ECO_INTERNAL_SECRET' }, 'accessTokenName'],
       [{ ...telegramBot, keyId: 'key_admin_bots_no_inference' }, 'keyId'],
       [{ ...telegramBot, keyId: 'key_admin_bots_expired' }, 'keyId'],
+      [{ ...telegramBot, keyId: 'key_admin_bots_admin_only' }, 'keyId'],
+      [{ ...telegramBot, keyId: 'key_admin_bots_other_models' }, 'defaultModel'],
+      [{ ...telegramBot, accessTokenName: 'ECO_JWT_SIGNING_SECRET' }, 'accessTokenName'],
     ];
     for (const [body, param] of cases) {
       const res = await call('/admin/bots', { method: 'POST', body: { ...body, id: 'refused' } });
@@ -131,5 +136,14 @@ describe('admin API for IM bots', () => {
   it('needs the admin scope', async () => {
     const user = await seedKey({ scopes: ['inference'] });
     expect((await call('/admin/bots', { as: user })).status).toBe(403);
+  });
+});
+
+describe('bot secrets at use', () => {
+  it('a row written by SQL that names a gateway secret never reads it', async () => {
+    const { secretValue } = await import('../../../workers/im/bots.ts');
+    expect(secretValue(env, 'ECO_IM_TEST_SECRET')).toBe('im-test-webhook-secret');
+    expect(secretValue(env, 'ECO_INTERNAL_SECRET')).toBeUndefined();
+    expect(secretValue(env, 'ECO_JWT_SECRET')).toBeUndefined();
   });
 });
