@@ -1,6 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion } from '../../schemas/openai/chat.ts';
-import { estimatedUsage, promptCall } from '../templates/prompt-call.ts';
+import { assistantCompletion, estimatedUsage, promptCall } from '../templates/prompt-call.ts';
 import type { CallContext } from '../types.ts';
 import { type OllamaFinal, ollamaFinish, ollamaUsage, openAiToolCalls } from './answer.ts';
 import { OLLAMA } from './request.ts';
@@ -33,26 +33,17 @@ export function decodeOllamaChat(body: string, ctx: CallContext): ChatCompletion
   }
   const calls = openAiToolCalls(message.tool_calls, ctx, 0, false);
   const content = message.content;
-  return {
-    id: `chatcmpl-${ctx.requestId}`,
-    object: 'chat.completion',
-    created: ctx.created,
-    model: ctx.clientModel,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content: content.length === 0 && calls.length > 0 ? null : content,
-          ...(calls.length > 0 ? { tool_calls: calls } : {}),
-          ...(typeof message.thinking === 'string' && message.thinking.length > 0
-            ? { reasoning_content: message.thinking }
-            : {}),
-        },
-        logprobs: null,
-        finish_reason: ollamaFinish(answer, ctx, calls.length > 0),
-      },
-    ],
-    usage: ollamaUsage(answer, ctx) ?? estimatedUsage(promptCall(ctx)?.prompt ?? '', content),
-  };
+  return assistantCompletion(
+    ctx,
+    {
+      role: 'assistant',
+      content: content.length === 0 && calls.length > 0 ? null : content,
+      ...(calls.length > 0 ? { tool_calls: calls } : {}),
+      ...(typeof message.thinking === 'string' && message.thinking.length > 0
+        ? { reasoning_content: message.thinking }
+        : {}),
+    },
+    ollamaFinish(answer, ctx, calls.length > 0),
+    ollamaUsage(answer, ctx) ?? estimatedUsage(promptCall(ctx)?.prompt ?? '', content),
+  );
 }

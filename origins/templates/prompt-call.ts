@@ -87,19 +87,22 @@ export function textCompletion(
   finish: FinishReason,
   usage: Usage,
 ): ChatCompletion {
+  return assistantCompletion(ctx, { role: 'assistant', content }, finish, usage);
+}
+
+/** The public non-stream answer around one assistant message the gateway decoded from a native API. */
+export function assistantCompletion(
+  ctx: CallContext,
+  message: ChatCompletion['choices'][number]['message'],
+  finish: FinishReason,
+  usage: Usage,
+): ChatCompletion {
   return {
     id: `chatcmpl-${ctx.requestId}`,
     object: 'chat.completion',
     created: ctx.created,
     model: ctx.clientModel,
-    choices: [
-      {
-        index: 0,
-        message: { role: 'assistant', content },
-        logprobs: null,
-        finish_reason: finish,
-      },
-    ],
+    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
     usage,
   };
 }
