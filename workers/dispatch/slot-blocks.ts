@@ -138,7 +138,6 @@ function useBlock(block: SlotBlock): Admitted {
     lease,
     release: once(async (outcome) => {
       block.busy--;
-      const wasOpen = isOpen(block);
       if (outcome.kind === 'failure' || outcome.kind === 'backoff') block.failed = true;
       const open = isOpen(block);
       const item: LeaseRelease = {
@@ -148,11 +147,10 @@ function useBlock(block: SlotBlock): Admitted {
         originId,
       };
       if (!canHoldRelease(lease, outcome)) {
-        const own = blocks.get(block.pool.name) === block ? [] : block.outcomes;
-        if (own.length > 0) block.outcomes = [];
-        const sent = reportNow(block.pool.name, send, item, own);
-        if (wasOpen && !open && blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
-        return sent;
+        const own = block.outcomes;
+        block.outcomes = [];
+        if (block.failed && blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
+        return reportNow(block.pool.name, send, item, own);
       }
       if (!open) return heldReleases.add(block.pool.name, item, send);
       // While the block is open, a success needs no timer of its own: it rides along later.
