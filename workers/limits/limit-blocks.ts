@@ -26,7 +26,9 @@ const BLOCK_WINDOW_MS = 1000;
  */
 interface LimitBlock {
   reservationId: string;
-  limits: string;
+  limits: LimiterLimits;
+  /** `limits` as JSON: a request with other limits (the key was changed) does not use this block. */
+  limitsText: string;
   snapshot: LimiterSnapshot;
   requestsLeft: number;
   tokensLeft: number;
@@ -37,6 +39,8 @@ interface LimitBlock {
   requestsUsed: number;
   tokensUsed: number;
   closed: boolean;
+  /** Sends settles to the block's limiter object (one closure per block). */
+  send: (items: SettleEntry[]) => Promise<void>;
 }
 
 const blocks = new Map<string, LimitBlock>();
@@ -47,6 +51,7 @@ export function blockRequestsWanted(id: string): number {
 
 export interface GrantedBlock {
   reservationId: string;
+  limits: LimiterLimits;
   limitsText: string;
   /** Tokens this request reserves. */
   tokens: number;
@@ -63,7 +68,8 @@ export function openLimitBlock(
 ): LimitTicket {
   const block: LimitBlock = {
     reservationId: granted.reservationId,
-    limits: granted.limitsText,
+    limits: granted.limits,
+    limitsText: granted.limitsText,
     snapshot: granted.snapshot,
     requestsLeft: granted.block.requests,
     tokensLeft: granted.block.tokens,
@@ -73,22 +79,16 @@ export function openLimitBlock(
     requestsUsed: 0,
     tokensUsed: 0,
     closed: false,
+    send: sendSettles(env, id),
   };
   blocks.set(id, block);
-  waitUntil(
-    new Promise((resolve) => setTimeout(resolve, BLOCK_WINDOW_MS)).then(() => closeBlock(env, id, block)),
-  );
-  return useBlock(env, id, block, granted.tokens);
+  waitUntil(new Promise((resolve) => setTimeout(resolve, BLOCK_WINDOW_MS)).then(() => closeBlock(id, block)));
+  return useBlock(id, block, granted.tokens);
 }
 
-export function fromLimitBlock(
-  env: Env,
-  id: string,
-  limits: string,
-  tokens: number,
-): LimitTicket | undefined {
+export function fromLimitBlock(id: string, limitsText: string, tokens: number): LimitTicket | undefined {
   const block = blocks.get(id);
-  if (!block || block.closed || block.limits !== limits) return undefined;
+  if (!block || block.closed || block.limitsText !== limitsText) return undefined;
   if (Date.now() >= block.openUntil) return undefined;
   if (block.requestsLeft < 1 || block.tokensLeft < tokens) {
     // Used up within its window: traffic is heavier than the block, so ask for a larger one.
@@ -98,10 +98,10 @@ export function fromLimitBlock(
     blocks.delete(id);
     return undefined;
   }
-  return useBlock(env, id, block, tokens);
+  return useBlock(id, block, tokens);
 }
 
-function useBlock(env: Env, id: string, block: LimitBlock, tokens: number): LimitTicket {
+function useBlock(id: string, block: LimitBlock, tokens: number): LimitTicket {
   block.requestsLeft--;
   block.tokensLeft -= tokens;
   block.requestsUsed++;
@@ -113,7 +113,7 @@ function useBlock(env: Env, id: string, block: LimitBlock, tokens: number): Limi
       block.busy--;
       block.busyTokens -= tokens;
       block.tokensUsed += Math.max(0, Math.ceil(usedTokens ?? 0));
-      if (block.closed) await settleBlock(env, id, block);
+      if (block.closed) await settleBlock(id, block);
     }),
   };
 }
@@ -127,7 +127,7 @@ function blockView(block: LimitBlock): LimiterSnapshot {
   };
 }
 
-async function closeBlock(env: Env, id: string, block: LimitBlock): Promise<void> {
+async function closeBlock(id: string, block: LimitBlock): Promise<void> {
   block.closed = true;
   if (blocks.get(id) === block) {
     blocks.delete(id);
@@ -138,22 +138,22 @@ async function closeBlock(env: Env, id: string, block: LimitBlock): Promise<void
       else blockWanted.set(id, wanted);
     }
   }
-  await settleBlock(env, id, block);
+  await settleBlock(id, block);
 }
 
 /**
  * Tell the limiter where the closed block stands: totals so far, and what it still holds while some
  * of its requests run (absolute figures, so a repeated or late entry changes nothing).
  */
-function settleBlock(env: Env, id: string, block: LimitBlock): Promise<void> {
+function settleBlock(id: string, block: LimitBlock): Promise<void> {
   const entry: SettleEntry = {
     reservationId: block.reservationId,
     usedTokens: block.tokensUsed,
-    limits: JSON.parse(block.limits) as LimiterLimits,
+    limits: block.limits,
     requestsUsed: block.requestsUsed,
     ...(block.busy > 0 ? { keep: { requests: block.busy, tokens: block.busyTokens } } : {}),
   };
-  return heldSettles.add(id, entry, sendSettles(env, id)).catch((err: unknown) => {
+  return heldSettles.add(id, entry, block.send).catch((err: unknown) => {
     console.warn('limiter block settle failed; the reservation expires on its own', err);
   });
 }

@@ -35,7 +35,7 @@ export async function reserveForId(
 ): Promise<LimitTicket> {
   if (!hasLimits(limits)) return FREE;
   const limitsText = JSON.stringify(limits);
-  const local = fromLimitBlock(env, id, limitsText, tokens);
+  const local = fromLimitBlock(id, limitsText, tokens);
   if (local) return local;
   const stub = limiter(env, id);
   const held = heldSettles.take(id);
@@ -62,7 +62,7 @@ export async function reserveForId(
     return openLimitBlock(
       env,
       id,
-      { reservationId, limitsText, tokens, snapshot: result.snapshot, block: result.block },
+      { reservationId, limits, limitsText, tokens, snapshot: result.snapshot, block: result.block },
       waitUntil,
     );
   }
