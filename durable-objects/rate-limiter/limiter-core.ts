@@ -41,7 +41,7 @@ function outstanding(state: LimiterState): number {
 }
 
 /** Concurrency slots held: one per reservation, a block's as many as its requests. */
-function heldSlots(state: LimiterState): number {
+export function heldSlots(state: LimiterState): number {
   let sum = 0;
   for (const r of state.reservations.values()) sum += r.requests ?? 1;
   return sum;
@@ -60,6 +60,7 @@ function blockRequests(
   tokens: number,
   wanted: number,
   inFlight: number,
+  held: number,
 ): number {
   let n = wanted;
   const cap = (room: number, per: number) => {
@@ -67,7 +68,7 @@ function blockRequests(
   };
   if (state.requests) cap(state.requests.level, 1);
   if (state.tokens) cap(state.tokens.level, Math.max(1, tokens));
-  if (limits.maxConcurrent) cap(limits.maxConcurrent - heldSlots(state), 1 / 4);
+  if (limits.maxConcurrent) cap(limits.maxConcurrent - held, 1 / 4);
   if (limits.tokensPerDay) cap(limits.tokensPerDay - state.day!.used - inFlight, Math.max(1, tokens));
   if (limits.tokensPerMonth) cap(limits.tokensPerMonth - state.month!.used - inFlight, Math.max(1, tokens));
   return n >= 2 ? n : 0;
@@ -150,6 +151,7 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
   const tokens = Math.max(0, Math.ceil(req.tokens));
   advance(state, limits, now);
   const inFlight = outstanding(state);
+  const held = heldSlots(state);
   const bucketCharge = limits.tokensPerMinute ? Math.min(tokens, limits.tokensPerMinute) : 0;
 
   const refusals: Refusal[] = [];
@@ -157,7 +159,7 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
   const month = budgetRefusal('month', state.month!, limits.tokensPerMonth, inFlight, tokens, now);
   if (month) refusals.push(month);
   if (day) refusals.push(day);
-  if (!req.instant && limits.maxConcurrent && heldSlots(state) >= limits.maxConcurrent) {
+  if (!req.instant && limits.maxConcurrent && held >= limits.maxConcurrent) {
     refusals.push({
       code: 'concurrency_limit_exceeded',
       message: `Too many concurrent requests for this key (limit ${limits.maxConcurrent}).`,
@@ -188,7 +190,8 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
     return { ok: false, ...refusals[0]!, retryAfterMs, snapshot: snapshot(state, limits) };
   }
 
-  const requests = req.block && !req.instant ? blockRequests(state, limits, tokens, req.block, inFlight) : 0;
+  const requests =
+    req.block && !req.instant ? blockRequests(state, limits, tokens, req.block, inFlight, held) : 0;
   if (requests > 1) {
     // A block: the requests, their tokens and their slots are all taken now, and given back at settle.
     const blockTokens = tokens * requests;

@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import {
   emptyState,
+  heldSlots,
   type LimiterState,
   type Reservation,
   reserve,
@@ -153,10 +154,8 @@ export class RateLimiter extends DurableObject {
   /** In-flight reservations and budget usage, for tests and admin views. */
   inspect(): { inFlight: number; dayUsed: number; monthUsed: number } {
     this.#flush();
-    let inFlight = 0;
-    for (const r of this.#state.reservations.values()) inFlight += r.requests ?? 1;
     return {
-      inFlight,
+      inFlight: heldSlots(this.#state),
       dayUsed: this.#state.day?.used ?? 0,
       monthUsed: this.#state.month?.used ?? 0,
     };
