@@ -109,50 +109,53 @@ export class PoolCore {
     }
     if (pick.probe) pick.slot.breaker.startProbe();
     const ttl = config.timeouts.totalMs + LEASE_MARGIN_MS;
-    const block = pick.probe ? 0 : this.#blockSize(req, pick.slot);
-    // A block never outlives the next breaker deadline: when another origin turns half-open, its trial
-    // requests must come through here, not go to a block elsewhere.
-    const until = this.nextDeadline();
-    const useForMs = Math.min(
-      config.admission?.blockWindowMs ?? 0,
-      until === undefined ? Number.POSITIVE_INFINITY : until - now,
+    const block = pick.probe ? undefined : this.#block(req, pick.slot, now);
+    const lease = this.leases.grant(
+      pick.slot.id,
+      pick.slot.url,
+      req.requestId,
+      now + ttl + (block?.useForMs ?? 0),
+      pick.probe,
+      block?.slots ?? 1,
     );
-    if (block > 1 && useForMs >= MIN_BLOCK_WINDOW_MS) {
-      const lease = this.leases.grant(
-        pick.slot.id,
-        pick.slot.url,
-        req.requestId,
-        now + useForMs + ttl,
-        false,
-        block,
-      );
-      lease.block = { slots: block, useForMs };
-      this.#count('granted');
-      this.#count('blocks');
-      this.admissions.block_slots = (this.admissions.block_slots ?? 0) + block;
-      return { ok: true, lease };
-    }
-    const lease = this.leases.grant(pick.slot.id, pick.slot.url, req.requestId, now + ttl, pick.probe);
     this.#count('granted');
+    if (block) {
+      lease.block = block;
+      this.#count('blocks');
+      this.admissions.block_slots = (this.admissions.block_slots ?? 0) + block.slots;
+    }
     return { ok: true, lease };
   }
 
   /**
-   * Slots for a block on `slot`, or 0: only for callers that can use one, with nobody queued, on a
-   * closed circuit while no origin of the pool is half-open, without affinity (which must pick per
-   * request), and at most a quarter of the origin's free slots, so that blocks never hold back much of
-   * a pool's room.
+   * A block of slots on `slot` for this caller, or undefined: only for callers that can use one, with
+   * nobody queued, on a closed circuit while no origin of the pool is half-open, without affinity
+   * (which must pick per request), and at most a quarter of the origin's free slots, so that blocks
+   * never hold back much of a pool's room. A block never outlives the next breaker deadline: when an
+   * origin turns half-open, its trial requests must come through here, not go to a block elsewhere.
    */
-  #blockSize(req: AcquireRequest, slot: OriginSlot): number {
+  #block(
+    req: AcquireRequest,
+    slot: OriginSlot,
+    now: number,
+  ): { slots: number; useForMs: number } | undefined {
     // A config written before blocks existed has no `admission`: no blocks for it.
-    const size = (this.config!.admission as PoolConfig['admission'] | undefined)?.blockSize ?? 0;
-    if (!req.block || size < 2 || req.affinityKey !== undefined || this.queue.size > 0) return 0;
-    if (slot.breaker.state !== 'closed') return 0;
-    // A half-open origin needs the next requests as its trials.
-    for (const other of this.slots.values()) if (other.breaker.state === 'half_open') return 0;
-    const free = slot.capacity - this.leases.inFlight(slot.id);
-    const block = Math.min(size, Math.floor(free / 4));
-    return block >= 2 ? block : 0;
+    const admission = this.config!.admission as PoolConfig['admission'] | undefined;
+    if (!req.block || !admission || admission.blockSize < 2) return undefined;
+    if (req.affinityKey !== undefined || this.queue.size > 0 || slot.breaker.state !== 'closed')
+      return undefined;
+    for (const other of this.slots.values()) if (other.breaker.state === 'half_open') return undefined;
+    const slots = Math.min(
+      admission.blockSize,
+      Math.floor((slot.capacity - this.leases.inFlight(slot.id)) / 4),
+    );
+    if (slots < 2) return undefined;
+    const until = this.nextDeadline();
+    const useForMs = Math.min(
+      admission.blockWindowMs,
+      until === undefined ? Number.POSITIVE_INFINITY : until - now,
+    );
+    return useForMs >= MIN_BLOCK_WINDOW_MS ? { slots, useForMs } : undefined;
   }
 
   /** Admit, queue or refuse. `resolve` is called exactly once (perhaps synchronously). */
