@@ -27,49 +27,48 @@ export function invalidateKeyCache(hash?: string): void {
   else cache?.delete(hash);
 }
 
+/** Runs work past the response (`waitUntil`): lets a cached key be refreshed before it expires. */
+export type Background = (work: Promise<unknown>) => void;
+
 /**
  * The key a secret belongs to. A rotated key's previous secret resolves to the key with
  * `graceUntil` set to when that secret stops working.
  */
-export async function findKeyByHash(
+export function findKeyByHash(
   database: D1Database,
   hash: string,
   ttlVar: unknown,
+  background?: Background,
 ): Promise<ApiKeyRow | null> {
-  const keys = keyCache(ttlVar);
-  const cached = keys.get(hash);
-  if (cached !== undefined) return cached;
+  return keyCache(ttlVar).getOrLoad(hash, () => loadKeyByHash(database, hash), background);
+}
+
+async function loadKeyByHash(database: D1Database, hash: string): Promise<ApiKeyRow | null> {
   const handle = db(database);
   const rows = await handle.select().from(apiKeys).where(eq(apiKeys.keyHash, hash)).limit(1);
-  let row: ApiKeyRow | null = rows[0] ?? null;
-  if (!row) {
-    const retired = await handle
-      .select({ key: apiKeys, graceUntil: apiKeyRetiredHashes.graceUntil })
-      .from(apiKeyRetiredHashes)
-      .innerJoin(apiKeys, eq(apiKeys.id, apiKeyRetiredHashes.keyId))
-      .where(eq(apiKeyRetiredHashes.keyHash, hash))
-      .limit(1);
-    const hit = retired[0];
-    row = hit ? { ...hit.key, graceUntil: hit.graceUntil } : null;
-  }
-  keys.set(hash, row);
-  return row;
+  if (rows[0]) return rows[0];
+  const retired = await handle
+    .select({ key: apiKeys, graceUntil: apiKeyRetiredHashes.graceUntil })
+    .from(apiKeyRetiredHashes)
+    .innerJoin(apiKeys, eq(apiKeys.id, apiKeyRetiredHashes.keyId))
+    .where(eq(apiKeyRetiredHashes.keyHash, hash))
+    .limit(1);
+  const hit = retired[0];
+  return hit ? { ...hit.key, graceUntil: hit.graceUntil } : null;
 }
 
 /** The key with this id, through the same cache and TTL (JWTs exchanged from a key, internal calls). */
-export async function findKeyById(
+export function findKeyById(
   database: D1Database,
   id: string,
   ttlVar: unknown,
+  background?: Background,
 ): Promise<ApiKeyRow | null> {
-  const keys = keyCache(ttlVar);
-  const cacheKey = `id:${id}`;
-  const cached = keys.get(cacheKey);
-  if (cached !== undefined) return cached;
-  const rows = await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1);
-  const row = rows[0] ?? null;
-  keys.set(cacheKey, row);
-  return row;
+  return keyCache(ttlVar).getOrLoad(
+    `id:${id}`,
+    async () => (await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1))[0] ?? null,
+    background,
+  );
 }
 
 /** Why a key row may not be used now, or null when it may. */
@@ -91,9 +90,10 @@ export async function authenticateApiKey(
   database: D1Database,
   key: string,
   ttlVar: unknown,
-  now = Date.now(),
+  background?: Background,
 ): Promise<Principal> {
-  const row = await findKeyByHash(database, await sha256Hex(key), ttlVar);
+  const row = await findKeyByHash(database, await sha256Hex(key), ttlVar, background);
+  const now = Date.now();
   if (!row) throw new EcoError(401, 'invalid_api_key', 'The API key is not valid.');
   const refusal = keyRefusal(row, now);
   if (refusal) throw refusal;

@@ -6,6 +6,8 @@ import { db } from './db.ts';
 /**
  * The model registry and pool configs, read from D1 and held in isolate memory for a short time:
  * read-mostly data must not cost a D1 round trip per request. Admin writes call `invalidateRegistry`.
+ * A snapshot older than half its TTL is reloaded in the background while it is still served, so under
+ * steady traffic no request waits for D1; an expired one is never served.
  */
 const TTL_MS = 10_000;
 
@@ -18,19 +20,42 @@ interface Snapshot {
 
 let snapshot: Snapshot | undefined;
 let loading: Promise<Snapshot> | undefined;
+/** Bumped by invalidateRegistry, so a load begun before an admin write cannot put back the old state. */
+let generation = 0;
 
 export function invalidateRegistry(): void {
+  generation++;
   snapshot = undefined;
 }
 
-export async function registry(database: D1Database, now = Date.now()): Promise<Snapshot> {
-  if (snapshot && now - snapshot.loadedAt < TTL_MS) return snapshot;
-  // Single flight: concurrent requests in one isolate share one load.
-  loading ??= load(database, now).finally(() => {
-    loading = undefined;
-  });
-  snapshot = await loading;
-  return snapshot;
+export async function registry(
+  database: D1Database,
+  now = Date.now(),
+  background?: (work: Promise<unknown>) => void,
+): Promise<Snapshot> {
+  const current = snapshot;
+  if (current && now - current.loadedAt < TTL_MS) {
+    if (background && !loading && now - current.loadedAt >= TTL_MS / 2)
+      background(reload(database, now).catch(() => {}));
+    return current;
+  }
+  return reload(database, now);
+}
+
+/** Single flight: concurrent callers in one isolate share one load. */
+function reload(database: D1Database, now: number): Promise<Snapshot> {
+  if (!loading) {
+    const started = generation;
+    loading = load(database, now)
+      .then((loaded) => {
+        if (started === generation) snapshot = loaded;
+        return loaded;
+      })
+      .finally(() => {
+        loading = undefined;
+      });
+  }
+  return loading;
 }
 
 async function load(database: D1Database, now: number): Promise<Snapshot> {

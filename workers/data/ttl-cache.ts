@@ -1,12 +1,18 @@
 /**
  * Isolate-memory cache with a hard TTL and a size bound. The TTL is the bound on how stale an answer
- * may be (a revoked key passes for at most that long), so entries are never refreshed in place.
+ * may be (a revoked key passes for at most that long): an expired entry is never served.
+ *
+ * `getOrLoad` refreshes ahead: a hit past half its TTL is still served, and the loader runs once in
+ * the background, so steady traffic never waits for the store while the bound still holds.
  */
 export class TtlCache<V> {
   readonly #entries = new Map<string, { value: V; expires: number }>();
   readonly #ttlMs: number;
   readonly #maxEntries: number;
   readonly #now: () => number;
+  readonly #refreshing = new Set<string>();
+  /** Bumped by delete/clear, so a load that began before them cannot put back what they removed. */
+  #generation = 0;
 
   constructor(ttlMs: number, maxEntries = 10_000, now: () => number = Date.now) {
     this.#ttlMs = ttlMs;
@@ -24,20 +30,55 @@ export class TtlCache<V> {
     return entry.value;
   }
 
+  /**
+   * The cached value, or `load()`'s, which is then cached. With `background` (a `waitUntil`), a hit
+   * in the second half of its TTL also starts one background `load` to replace it.
+   */
+  async getOrLoad(
+    key: string,
+    load: () => Promise<V>,
+    background?: (work: Promise<unknown>) => void,
+  ): Promise<V> {
+    const entry = this.#entries.get(key);
+    const now = this.#now();
+    if (entry && entry.expires > now) {
+      if (background && entry.expires - now <= this.#ttlMs / 2 && !this.#refreshing.has(key)) {
+        this.#refreshing.add(key);
+        background(
+          this.#loadInto(key, load)
+            .catch(() => {}) // a failed refresh leaves the entry to expire; the next miss loads again
+            .finally(() => this.#refreshing.delete(key)),
+        );
+      }
+      return entry.value;
+    }
+    return this.#loadInto(key, load);
+  }
+
   set(key: string, value: V): void {
-    if (this.#entries.size >= this.#maxEntries) {
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
       // Maps iterate in insertion order: drop the oldest entry.
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
+    this.#entries.delete(key); // re-insert, so insertion order stays the age order
     this.#entries.set(key, { value, expires: this.#now() + this.#ttlMs });
   }
 
   delete(key: string): void {
+    this.#generation++;
     this.#entries.delete(key);
   }
 
   clear(): void {
+    this.#generation++;
     this.#entries.clear();
+  }
+
+  async #loadInto(key: string, load: () => Promise<V>): Promise<V> {
+    const generation = this.#generation;
+    const value = await load();
+    if (generation === this.#generation) this.set(key, value);
+    return value;
   }
 }

@@ -6,7 +6,7 @@ import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts'
 import { authenticateJwt } from '../auth/jwt-auth.ts';
 import { looksLikeJwt } from '../auth/jwt-verify.ts';
 import { touchLastUsed } from '../auth/last-used.ts';
-import { authenticateApiKey } from '../data/api-keys.ts';
+import { authenticateApiKey, type Background } from '../data/api-keys.ts';
 import { sha256Hex } from '../data/key-hash.ts';
 import type { Env } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
@@ -44,10 +44,13 @@ export function registerAuthenticator(
   authenticators.push({ matches, authenticate });
 }
 
-/** An API key; an unknown key may be the configured bootstrap secret, inserted on its first use. */
-async function authenticateKey(env: Env, token: string): Promise<Principal> {
+/**
+ * An API key; an unknown key may be the configured bootstrap secret, inserted on its first use.
+ * `background` lets the key cache refresh a lookup before it expires, off the request's path.
+ */
+async function authenticateKey(env: Env, token: string, background: Background): Promise<Principal> {
   try {
-    return await authenticateApiKey(env.DB, token, env.ECO_KEY_CACHE_TTL_MS);
+    return await authenticateApiKey(env.DB, token, env.ECO_KEY_CACHE_TTL_MS, background);
   } catch (err) {
     if (!(err instanceof EcoError) || err.code !== 'invalid_api_key' || !env.ECO_BOOTSTRAP_ADMIN_KEY)
       throw err;
@@ -59,7 +62,9 @@ async function authenticateKey(env: Env, token: string): Promise<Principal> {
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header('authorization'));
   const custom = authenticators.find((a) => a.matches(token));
-  const principal = custom ? await custom.authenticate(c.env, token) : await authenticateKey(c.env, token);
+  const principal = custom
+    ? await custom.authenticate(c.env, token)
+    : await authenticateKey(c.env, token, (work) => c.executionCtx.waitUntil(work));
   c.set('principal', principal);
   if (principal.kind === 'api_key' && !custom) {
     touchLastUsed(c.env.DB, principal.keyId, (p) => c.executionCtx.waitUntil(p));

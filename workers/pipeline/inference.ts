@@ -43,6 +43,7 @@ export async function runInference(
     req.model,
     c.req.header('x-eco-pool'),
     req.capability,
+    (work) => c.executionCtx.waitUntil(work),
   );
   const { model } = resolved;
   const plan = req.endpoint.supportedBy

@@ -17,8 +17,9 @@ export async function resolveModel(
   modelId: string,
   pinnedPool: string | undefined,
   capability: string,
+  background?: (work: Promise<unknown>) => void,
 ): Promise<ResolvedModel> {
-  const snapshot = await registry(env.DB);
+  const snapshot = await registry(env.DB, Date.now(), background);
   const model = snapshot.byName.get(modelId);
   if (!model) {
     throw new EcoError(404, 'model_not_found', `The model '${modelId}' does not exist.`, { param: 'model' });
