@@ -64,6 +64,14 @@ async function main() {
         model: 'bench-model',
       },
     ];
+    // Measured in the per-event cell only: it locates the cost, it is not a way to relay tokens.
+    const blocks = await serve({ target: 'block-relay', origin });
+    const blockRelay = {
+      name: 'JS relay reading 2 KB blocks',
+      url: `${blocks.url}/v1/chat/completions`,
+      group: blocks.pgid,
+      model: 'bench-engine',
+    };
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${KEY}` };
     const body = (t, extra = {}) =>
       JSON.stringify({ model: t.model, messages: [{ role: 'user', content: 'benchmark prompt' }], ...extra });
@@ -75,7 +83,7 @@ async function main() {
       });
 
     await settings({ tokensPerSecond: 0, ttftMs: 0, answerTokens: 20 });
-    for (const t of targets) await sanity(t, headers, body);
+    for (const t of [...targets, blockRelay]) await sanity(t, headers, body);
 
     const cpu = (t) => (t.group ? groupStats(t.group).cpuMs : 0);
     const emulatorCpu = () => groupStats(emulator.pid).cpuMs;
@@ -130,6 +138,15 @@ async function main() {
       const samples = Object.fromEntries(targets.map((t) => [t.name, { times: [], failed: 0 }]));
       for (let round = 0; round < ROUNDS; round++) {
         for (const t of targets) {
+          // Unmeasured streams first, as the JSON rounds warm up: the figure is the steady state, not
+          // the first request after the other targets' rounds left this one idle.
+          await firstContentTimes({
+            url: t.url,
+            body: body(t, { stream: true }),
+            headers,
+            concurrency: c,
+            count: c * 4,
+          });
           const r = await firstContentTimes({
             url: t.url,
             body: body(t, { stream: true }),
@@ -151,7 +168,7 @@ async function main() {
     const perEvent = {};
     for (const events of ONLY.has('slope') ? [10, 1000] : []) {
       await settings({ tokensPerSecond: 0, ttftMs: 0, answerTokens: events });
-      for (const t of targets.slice(1)) {
+      for (const t of [...targets.slice(1), blockRelay]) {
         const b = body(t, { stream: true, max_tokens: events });
         const c0 = cpu(t);
         const r = await closedLoop({
@@ -164,7 +181,7 @@ async function main() {
         perEvent[`${events} ${t.name}`] = (cpu(t) - c0) / r.ok;
       }
     }
-    report(targets, results, perEvent);
+    report(targets, results, perEvent, blockRelay);
   } finally {
     for (const child of children) stopGroup(child);
     rmSync(dir, { recursive: true, force: true });
@@ -231,7 +248,7 @@ function medianOfRounds(rounds) {
   return out;
 }
 
-function report(targets, r, perEvent) {
+function report(targets, r, perEvent, blockRelay) {
   const [direct, floor, relay, gw] = targets.map((t) => t.name);
   const get = (key) => r[key] ?? {};
   const ev = (key) => perEvent[key] ?? Number.NaN;
@@ -291,6 +308,9 @@ function report(targets, r, perEvent) {
   );
   out(
     `- Gateway against the JS relay: streaming requests/s ${f(get(`sse c64 ${gw}`).rps / get(`sse c64 ${relay}`).rps)}×; per-event slope over the relay's ${f(slope - slopeOf(relay), 1)} µs/event`,
+  );
+  out(
+    `- ${blockRelay.name} (BYOB \`readAtLeast\`): per-event slope ${f(slopeOf(blockRelay.name), 1)} µs/event. The cost is the read per origin chunk; reading fewer, larger blocks would mean holding tokens back until a block fills, which a token stream must not do`,
   );
   const j = get(`json c64 ${gw}`);
   out(
