@@ -1,4 +1,4 @@
-import { findKeyById, keyRefusal, principalFromRow } from '../data/api-keys.ts';
+import { type Background, findKeyById, keyRefusal, principalFromRow } from '../data/api-keys.ts';
 import type { Env } from '../env.ts';
 import type { Principal } from '../principal.ts';
 import { GATEWAY_AUDIENCE, GATEWAY_ISSUER, KEY_ID_CLAIM, signingKey } from './access-token.ts';
@@ -11,10 +11,11 @@ import { peekJwt, verifyProviderJwt, verifyWith } from './jwt-verify.ts';
  * Bearer JWTs: the gateway's own access tokens (issuer `urn:eco:gateway`, acting as the API key they
  * name, looked up through the key cache) or an identity provider's tokens (ECO_JWT_*).
  */
-export async function authenticateJwt(env: Env, token: string, now = Date.now()): Promise<Principal> {
+export async function authenticateJwt(env: Env, token: string, background?: Background): Promise<Principal> {
   const config = jwtConfig(env);
   const { alg, payload } = peekJwt(token, config.maxBytes);
-  if (payload.iss === GATEWAY_ISSUER) return authenticateAccessToken(env, token, alg, config.clockSkewS, now);
+  if (payload.iss === GATEWAY_ISSUER)
+    return authenticateAccessToken(env, token, alg, config.clockSkewS, background);
   const verified = await verifyProviderJwt(token, alg, config);
   return principalFromClaims(verified, config.defaultTenant);
 }
@@ -24,7 +25,7 @@ async function authenticateAccessToken(
   token: string,
   alg: string,
   clockSkewS: number,
-  now: number,
+  background: Background | undefined,
 ): Promise<Principal> {
   const key = await signingKey(env);
   if (!key) throw jwtErrors.badSignature();
@@ -36,9 +37,9 @@ async function authenticateAccessToken(
   });
   const keyId = payload[KEY_ID_CLAIM];
   if (typeof keyId !== 'string') throw jwtErrors.claims(`'${KEY_ID_CLAIM}' is required`);
-  const row = await findKeyById(env.DB, keyId, env.ECO_KEY_CACHE_TTL_MS);
+  const row = await findKeyById(env.DB, keyId, env.ECO_KEY_CACHE_TTL_MS, background);
   if (!row) throw jwtErrors.claims('the key it was issued for no longer exists');
-  const refusal = keyRefusal({ ...row, graceUntil: null }, now);
+  const refusal = keyRefusal({ ...row, graceUntil: null }, Date.now());
   if (refusal) throw refusal;
   const principal = principalFromRow(row);
   // A token never carries more than its key has now (scopes may have been narrowed since).

@@ -29,7 +29,8 @@ export function bearerToken(header: string | undefined): string {
   return token;
 }
 
-export type Authenticator = (env: Env, token: string) => Promise<Principal>;
+/** `background` (a `waitUntil`) lets a strategy refresh cached lookups off the request's path. */
+export type Authenticator = (env: Env, token: string, background?: Background) => Promise<Principal>;
 
 /** Strategies tried by credential shape; anything else is an API key. */
 const authenticators: { matches: (token: string) => boolean; authenticate: Authenticator }[] = [
@@ -62,9 +63,10 @@ async function authenticateKey(env: Env, token: string, background: Background):
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header('authorization'));
   const custom = authenticators.find((a) => a.matches(token));
+  const background: Background = (work) => c.executionCtx.waitUntil(work);
   const principal = custom
-    ? await custom.authenticate(c.env, token)
-    : await authenticateKey(c.env, token, (work) => c.executionCtx.waitUntil(work));
+    ? await custom.authenticate(c.env, token, background)
+    : await authenticateKey(c.env, token, background);
   c.set('principal', principal);
   if (principal.kind === 'api_key' && !custom) {
     touchLastUsed(c.env.DB, principal.keyId, (p) => c.executionCtx.waitUntil(p));
