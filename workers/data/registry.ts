@@ -19,8 +19,9 @@ interface Snapshot {
 }
 
 let snapshot: Snapshot | undefined;
-let loading: Promise<Snapshot> | undefined;
-/** Bumped by invalidateRegistry, so a load begun before an admin write cannot put back the old state. */
+/** The load in flight, and the generation it started in. */
+let loading: { generation: number; promise: Promise<Snapshot> } | undefined;
+/** Bumped by invalidateRegistry, so a load begun before an admin write can neither be kept nor joined. */
 let generation = 0;
 
 export function invalidateRegistry(): void {
@@ -42,20 +43,20 @@ export async function registry(
   return reload(database, now);
 }
 
-/** Single flight: concurrent callers in one isolate share one load. */
+/** Single flight: concurrent callers in one isolate share one load of the current generation. */
 function reload(database: D1Database, now: number): Promise<Snapshot> {
-  if (!loading) {
-    const started = generation;
-    loading = load(database, now)
-      .then((loaded) => {
-        if (started === generation) snapshot = loaded;
-        return loaded;
-      })
-      .finally(() => {
-        loading = undefined;
-      });
-  }
-  return loading;
+  if (loading?.generation === generation) return loading.promise;
+  const started = generation;
+  const promise: Promise<Snapshot> = load(database, now)
+    .then((loaded) => {
+      if (started === generation) snapshot = loaded;
+      return loaded;
+    })
+    .finally(() => {
+      if (loading?.promise === promise) loading = undefined;
+    });
+  loading = { generation: started, promise };
+  return promise;
 }
 
 async function load(database: D1Database, now: number): Promise<Snapshot> {
