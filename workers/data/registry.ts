@@ -40,7 +40,10 @@ export async function registry(
       background(reload(database, now).catch(() => {}));
     return current;
   }
-  return reload(database, now);
+  const loaded = reload(database, now);
+  // Other requests may join this load: keep it alive even if the request that started it ends first.
+  background?.(loaded.catch(() => {}));
+  return loaded;
 }
 
 /** Single flight: concurrent callers in one isolate share one load of the current generation. */

@@ -56,13 +56,7 @@ export class TtlCache<V> {
   }
 
   set(key: string, value: V): void {
-    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
-      // Maps iterate in insertion order: drop the oldest entry.
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
-    }
-    this.#entries.delete(key); // re-insert, so insertion order stays the age order
-    this.#entries.set(key, { value, expires: this.#now() + this.#ttlMs });
+    this.#put(key, value, this.#now() + this.#ttlMs);
   }
 
   delete(key: string): void {
@@ -75,10 +69,27 @@ export class TtlCache<V> {
     this.#entries.clear();
   }
 
+  /**
+   * The entry's life counts from when the load began, not when it ended, so a slow store cannot stretch
+   * the bound; and a load never replaces an entry read later than itself.
+   */
   async #loadInto(key: string, load: () => Promise<V>): Promise<V> {
     const generation = this.#generation;
+    const expires = this.#now() + this.#ttlMs;
     const value = await load();
-    if (generation === this.#generation) this.set(key, value);
+    const current = this.#entries.get(key);
+    if (generation === this.#generation && !(current && current.expires >= expires))
+      this.#put(key, value, expires);
     return value;
+  }
+
+  #put(key: string, value: V, expires: number): void {
+    if (this.#entries.size >= this.#maxEntries && !this.#entries.has(key)) {
+      // Maps iterate in insertion order: drop the oldest entry.
+      const oldest = this.#entries.keys().next().value;
+      if (oldest !== undefined) this.#entries.delete(oldest);
+    }
+    this.#entries.delete(key); // re-insert, so insertion order stays the age order
+    this.#entries.set(key, { value, expires });
   }
 }

@@ -16,7 +16,7 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     if (checks.d1.ok) {
       try {
-        const snapshot = await registry(c.env.DB);
+        const snapshot = await registry(c.env.DB, Date.now(), (work) => c.executionCtx.waitUntil(work));
         const pools = snapshot.pools.size;
         checks.pools =
           pools > 0 ? { ok: true, detail: `${pools} configured` } : { ok: false, detail: 'none configured' };

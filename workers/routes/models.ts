@@ -68,7 +68,7 @@ const getRoute = createRoute({
 
 export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(listRoute, async (c) => {
-    const snapshot = await registry(c.env.DB);
+    const snapshot = await registry(c.env.DB, Date.now(), (work) => c.executionCtx.waitUntil(work));
     const principal = c.get('principal');
     const data = snapshot.models.filter((m) => visible(principal, m)).map(toModelObject);
     return c.json({ object: 'list' as const, data }, 200);
@@ -76,7 +76,7 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.openapi(getRoute, async (c) => {
     const { model: id } = c.req.valid('param');
-    const snapshot = await registry(c.env.DB);
+    const snapshot = await registry(c.env.DB, Date.now(), (work) => c.executionCtx.waitUntil(work));
     const model = snapshot.byName.get(id);
     if (!model || !visible(c.get('principal'), model)) {
       throw new EcoError(404, 'model_not_found', `The model '${id}' does not exist.`, { param: 'model' });

@@ -99,11 +99,10 @@ describe('registry snapshot cache', () => {
     await held.reads(2); // the reload has read models and pools (and seen 'cache-a')
     await repoint('cache-model', 'cache-b');
     invalidateRegistry(); // this isolate's admin write
-    // A request after the invalidation starts its own load instead of joining the stale one.
-    const after = poolOf(t0 + 6001);
-    held.open();
+    // A request after the invalidation starts its own load instead of joining the held, stale one.
+    expect(await poolOf(t0 + 6001)).toBe('cache-b');
+    held.open(); // the stale load lands last, and must not be kept
     await Promise.all(work);
-    expect(await after).toBe('cache-b');
     expect(await poolOf(t0 + 6002)).toBe('cache-b');
   });
 });

@@ -98,15 +98,56 @@ describe('TtlCache.getOrLoad', () => {
     expect(await t.cache.getOrLoad('k', t.load, t.run)).toBe('v3');
   });
 
-  it('a failed refresh leaves the entry to expire, and the next miss loads again', async () => {
+  it('a failed refresh leaves the entry to expire, tries again on a later hit, and a miss loads again', async () => {
     const t = setup();
     await t.cache.getOrLoad('k', t.load, t.run);
     t.at(600);
     const failing = () => Promise.reject(new Error('store down'));
     expect(await t.cache.getOrLoad('k', failing, t.run)).toBe('v1');
     await Promise.all(t.background);
-    t.at(1000);
-    expect(await t.cache.getOrLoad('k', t.load, t.run)).toBe('v2');
+    t.at(700);
+    expect(await t.cache.getOrLoad('k', t.load, t.run)).toBe('v1');
+    expect(t.background).toHaveLength(2);
+    await Promise.all(t.background);
+    t.cache.delete('k');
+    expect(await t.cache.getOrLoad('k', t.load, t.run)).toBe('v3');
+  });
+
+  it('a slow refresh cannot put back an older read over a newer one, nor outlive its own read', async () => {
+    let now = 0;
+    const cache = new TtlCache<string>(1000, 100, () => now);
+    await cache.getOrLoad('k', async () => 'valid');
+    now = 600;
+    let landStale!: (value: string) => void;
+    const work: Promise<unknown>[] = [];
+    const stale = () =>
+      new Promise<string>((resolve) => {
+        landStale = resolve;
+      });
+    expect(await cache.getOrLoad('k', stale, (w) => work.push(w))).toBe('valid'); // reads at 600, stalls
+    now = 1000;
+    expect(await cache.getOrLoad('k', async () => 'revoked')).toBe('revoked'); // expired: read again
+    now = 1100;
+    landStale('valid');
+    await Promise.all(work);
+    expect(cache.get('k')).toBe('revoked');
+
+    // A load's entry lives from when the load began: begun at 0, done at 900, gone at 1000.
+    now = 0;
+    let land!: (value: string) => void;
+    const slow = cache.getOrLoad(
+      's',
+      () =>
+        new Promise<string>((resolve) => {
+          land = resolve;
+        }),
+    );
+    now = 900;
+    land('v');
+    expect(await slow).toBe('v');
+    expect(cache.get('s')).toBe('v');
+    now = 1000;
+    expect(cache.get('s')).toBeUndefined();
   });
 
   it('a failed load on a miss reaches the caller and caches nothing', async () => {
@@ -117,16 +158,18 @@ describe('TtlCache.getOrLoad', () => {
     expect(t.cache.get('k')).toBeUndefined();
   });
 
-  it('keeps its size bound, dropping the oldest entry', async () => {
+  it('keeps its size bound, dropping the oldest entry; replacing an entry drops nothing', async () => {
     let now = 0;
     const cache = new TtlCache<number>(1000, 2, () => now);
     cache.set('a', 1);
     cache.set('b', 2);
-    cache.set('a', 3); // a refresh moves 'a' to the young end
+    cache.set('b', 3);
+    expect(cache.get('a')).toBe(1);
+    cache.set('a', 4); // a refresh moves 'a' to the young end
     now = 1;
-    cache.set('c', 4);
+    cache.set('c', 5);
     expect(cache.get('b')).toBeUndefined();
-    expect(cache.get('a')).toBe(3);
-    expect(cache.get('c')).toBe(4);
+    expect(cache.get('a')).toBe(4);
+    expect(cache.get('c')).toBe(5);
   });
 });
