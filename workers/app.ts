@@ -7,6 +7,7 @@ import { errorResponse } from './http/error-response.ts';
 import { validationError } from './http/validation.ts';
 import { authenticate } from './middleware/auth.ts';
 import { cors } from './middleware/cors.ts';
+import { registryWarmup } from './middleware/registry-warmup.ts';
 import { requestContext } from './middleware/request-context.ts';
 import { registerAdminBotRoutes } from './routes/admin-bots.ts';
 import { registerAdminKeyRoutes } from './routes/admin-keys.ts';
@@ -36,6 +37,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   // Webhooks verify platform signatures and /metrics its own token; everything else is bearer-authenticated.
   registerWebhookRoutes(app);
   registerMetricsRoutes(app);
+  app.use('/v1/*', registryWarmup);
   app.use('/v1/*', authenticate);
   app.use('/admin/*', authenticate);
 

@@ -46,6 +46,20 @@ export async function registry(
   return loaded;
 }
 
+/**
+ * Start the load a stale or missing snapshot needs, without waiting for it: called before a request
+ * authenticates, so that after an idle spell its key lookup and this load overlap instead of queueing.
+ */
+export function warmRegistry(
+  database: D1Database,
+  background: (work: Promise<unknown>) => void,
+  now = Date.now(),
+): void {
+  const current = snapshot;
+  if (current && now - current.loadedAt < TTL_MS / 2) return;
+  background(registry(database, now, background).catch(() => {}));
+}
+
 /** Single flight: concurrent callers in one isolate share one load of the current generation. */
 function reload(database: D1Database, now: number): Promise<Snapshot> {
   if (loading?.generation === generation) return loading.promise;

@@ -1,4 +1,4 @@
-import { env } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { invalidateRegistry, registry } from '../../../workers/data/registry.ts';
 import { seedPool } from '../helpers/seed.ts';
@@ -104,5 +104,17 @@ describe('registry snapshot cache', () => {
     held.open(); // the stale load lands last, and must not be kept
     await Promise.all(work);
     expect(await poolOf(t0 + 6002)).toBe('cache-b');
+  });
+
+  it('a request starts the registry load before it authenticates, so the two D1 reads overlap', async () => {
+    await loadedOnPoolA();
+    invalidateRegistry();
+    // A request refused by auth never reaches the route, yet the load it started is kept.
+    const res = await exports.default.fetch('http://gw/v1/models', {
+      headers: { authorization: 'Bearer eco_sk_not_a_key' },
+    });
+    expect(res.status).toBe(401);
+    await repoint('cache-model', 'cache-b');
+    expect(await poolOf(Date.now())).toBe('cache-a');
   });
 });
