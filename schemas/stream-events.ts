@@ -36,4 +36,10 @@ export interface StreamDecoder {
   push(bytes: Uint8Array): StreamEvent[];
   /** End of body. Returns trailing events; an engine with a terminal marker that never came yields an error. */
   end(): StreamEvent[];
+  /**
+   * Fast path of OpenAI-framed decoders: when nothing is pending and `bytes` are exactly one plain
+   * content event (see `isPlainContentEvent`), that event's SSE text, to be relayed with only its
+   * `model` replaced; otherwise undefined and the bytes must go through `push`.
+   */
+  plainContent?(bytes: Uint8Array): string | undefined;
 }

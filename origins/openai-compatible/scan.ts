@@ -26,6 +26,32 @@ export function isUsageChunk(json: string): boolean {
   return USAGE_OBJECT.test(json) && (EMPTY_CHOICES.test(json) || !json.includes('"choices"'));
 }
 
+/**
+ * One SSE event the relay may pass on with only its `model` replaced, without decoding it: exactly
+ * `data: {…}\n\n`, a non-empty `content`, a null or absent finish reason and usage, no tool calls or
+ * error, and the plain `"model":"…"` form without escapes. Anything else, however valid, takes the
+ * full path, which gives the same output for these events.
+ */
+export function isPlainContentEvent(text: string): boolean {
+  const n = text.length;
+  if (n < 12 || !text.startsWith('data: {') || text.charCodeAt(n - 3) !== 125) return false;
+  if (text.indexOf('\n') !== n - 2 || text.charCodeAt(n - 1) !== 10) return false;
+  if (text.includes('"error"') || text.includes('"tool_calls"')) return false;
+  if (!absentOrNull(text, '"finish_reason"') || !absentOrNull(text, '"usage"')) return false;
+  const content = text.indexOf('"content":"');
+  if (content === -1 || text.charCodeAt(content + 11) === 34) return false;
+  const model = text.indexOf('"model":"');
+  if (model === -1) return false;
+  const end = text.indexOf('"', model + 9);
+  return end !== -1 && text.lastIndexOf('\\', end) < model + 9;
+}
+
+/** `key` does not occur, or occurs once as `key:null`. */
+function absentOrNull(text: string, key: string): boolean {
+  const at = text.indexOf(key);
+  return at === -1 || (text.startsWith(':null', at + key.length) && !text.includes(key, at + 1));
+}
+
 export function startsWithError(json: string): boolean {
   let i = 0;
   while (i < json.length && json.charCodeAt(i) <= 32) i++;

@@ -9,7 +9,14 @@ import {
   pushEnd,
   pushError,
 } from '../streams/framed-decoder.ts';
-import { finishReason, hasOutput, isUsageChunk, readUsage, startsWithError } from './scan.ts';
+import {
+  finishReason,
+  hasOutput,
+  isPlainContentEvent,
+  isUsageChunk,
+  readUsage,
+  startsWithError,
+} from './scan.ts';
 
 export interface OpenAiStreamOptions {
   engine: string;
@@ -26,6 +33,7 @@ export function openAiStreamDecoder(options: OpenAiStreamOptions): StreamDecoder
     framing: 'sse',
     onMessage: openAiChunkHandler(options.engine),
     endOfBody: openAiEndOfBody(options),
+    plainEvent: isPlainContentEvent,
   });
 }
 

@@ -69,7 +69,12 @@ function sglangOpenAiStream(): StreamDecoder {
     const err = new EcoError(502, 'origin_error', `${SGLANG}: the generation was aborted`);
     return [...events.slice(0, abort), { kind: 'error', error: toErrorInfo(err) }];
   };
-  return { push: (bytes) => check(inner.push(bytes)), end: () => check(inner.end()) };
+  return {
+    push: (bytes) => check(inner.push(bytes)),
+    end: () => check(inner.end()),
+    // A plain content event carries no finish reason, so it can never be the abort.
+    ...(inner.plainContent && { plainContent: inner.plainContent }),
+  };
 }
 
 export const sglangOpenAiAdapter: EngineAdapter = {

@@ -20,6 +20,8 @@ export interface FramedDecoderSpec {
   framing: 'sse' | 'ndjson';
   onMessage: MessageHandler;
   endOfBody: EndOfBody;
+  /** SSE only: recognises a whole event the client gets as it is (see StreamDecoder.plainContent). */
+  plainEvent?: (text: string) => boolean;
 }
 
 /** The one stream decoder skeleton: framing, per-message handling, and the end-of-body policy. */
@@ -59,7 +61,16 @@ export function framedDecoder(spec: FramedDecoderSpec): StreamDecoder {
   }
 
   const sse = new SseParser();
+  const plainEvent = spec.plainEvent;
+  const plainText = new TextDecoder();
   return {
+    ...(plainEvent && {
+      plainContent(bytes: Uint8Array) {
+        if (ended || !sse.idle) return undefined;
+        const text = plainText.decode(bytes);
+        return plainEvent(text) ? text : undefined;
+      },
+    }),
     push(bytes) {
       const out: StreamEvent[] = [];
       for (const message of sse.push(bytes)) step(message.data, out);

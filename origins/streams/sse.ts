@@ -13,12 +13,22 @@ export class SseParser {
   #buffer = '';
   #data: string[] = [];
   #event: string | undefined;
+  /** The last byte pushed was ASCII, so the UTF-8 decoder holds no part of a character. */
+  #asciiEnd = true;
   /** Count of comment lines seen (keep-alives); lets callers treat them as liveness. */
   comments = 0;
 
   push(bytes: Uint8Array): SseMessage[] {
+    if (bytes.length > 0) this.#asciiEnd = bytes[bytes.length - 1]! < 0x80;
     this.#buffer += this.#decoder.decode(bytes, { stream: true });
     return this.#drain();
+  }
+
+  /** Nothing is pending: no partial line, event or character. */
+  get idle(): boolean {
+    return (
+      this.#buffer.length === 0 && this.#data.length === 0 && this.#event === undefined && this.#asciiEnd
+    );
   }
 
   /** Flush at end of body; a final event without its blank line still counts. */

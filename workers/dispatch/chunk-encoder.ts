@@ -13,6 +13,8 @@ export interface EncoderOptions {
   promptEstimate: number;
 }
 
+const LINE_BREAK = /\r\n|\r|\n/g;
+
 /**
  * Turns decoder events into OpenAI `chat.completion.chunk` SSE text. Engine chunks that are already
  * OpenAI-shaped pass through with only their `model` replaced; native events are encoded here. It also
@@ -51,12 +53,12 @@ export class ChunkEncoder {
           this.#usage = event.usage;
           if (!this.#o.includeUsage) return '';
           this.#usageRelayed = true;
-          return `data: ${replaceModelField(event.json, this.#modelField)}\n\n`;
+          return this.#relayed(event.json);
         }
         if (event.hasOutput) this.#outputEvents++;
         if (event.finish) this.#finish = event.finish;
         this.#roleSent = true;
-        return `data: ${replaceModelField(event.json, this.#modelField)}\n\n`;
+        return this.#relayed(event.json);
       }
       case 'delta':
         return this.#delta(event);
@@ -71,6 +73,16 @@ export class ChunkEncoder {
       default:
         return '';
     }
+  }
+
+  /** A plain content event from `StreamDecoder.plainContent`: the engine's SSE text with the client's model. */
+  plainContent(text: string): string {
+    this.#outputEvents++;
+    this.#roleSent = true;
+    // A plain event has the `"model":"…"` form without escapes (isPlainContentEvent): no regex needed.
+    const start = text.indexOf('"model":"');
+    const end = text.indexOf('"', start + 9);
+    return text.slice(0, start) + this.#modelField + text.slice(end + 1);
   }
 
   /** The closing text after the engine's terminal marker: the usage chunk when asked for, then [DONE]. */
@@ -94,6 +106,16 @@ export class ChunkEncoder {
       total_tokens: prompt + completion,
       eco_estimated: true,
     };
+  }
+
+  /**
+   * An engine chunk as an SSE event with the client's model. JSON an engine spread over several `data:`
+   * lines (line breaks are only whitespace there) keeps one `data:` prefix per line, as SSE requires.
+   */
+  #relayed(json: string): string {
+    const text = replaceModelField(json, this.#modelField);
+    const multiLine = text.includes('\n') || text.includes('\r');
+    return `data: ${multiLine ? text.replace(LINE_BREAK, '\ndata: ') : text}\n\n`;
   }
 
   #delta(event: Extract<StreamEvent, { kind: 'delta' }>): string {

@@ -110,6 +110,8 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
   });
 }
 
+const NO_EVENTS: readonly StreamEvent[] = [];
+
 async function relay(d: Dispatch, ex: OpenExchange, session: StreamSession, started: number): Promise<void> {
   const t = ex.target.pool.timeouts;
   const decoder = d.endpoint.stream(ex.target, ex.call);
@@ -126,17 +128,20 @@ async function relay(d: Dispatch, ex: OpenExchange, session: StreamSession, star
   let ttftMs: number | undefined;
   for (;;) {
     let chunk: Uint8Array | undefined;
-    let events: StreamEvent[];
+    let events: readonly StreamEvent[];
+    let plain: string | undefined;
     try {
       chunk = await ex.reader.read(
         output ? t.idleMs : t.firstTokenMs,
         output ? 'its idle limit' : 'its time to first token',
       );
-      events = chunk ? decoder.push(chunk) : decoder.end();
+      // Once output has started, a plain content event skips decoding (see StreamDecoder.plainContent).
+      plain = output && chunk ? decoder.plainContent?.(chunk) : undefined;
+      events = plain !== undefined ? NO_EVENTS : chunk ? decoder.push(chunk) : decoder.end();
     } catch (err) {
       throw output ? committedError(err) : err;
     }
-    let text = '';
+    let text = plain === undefined ? '' : encoder.plainContent(plain);
     let ended = false;
     for (const event of events) {
       if (event.kind === 'error') {
