@@ -15,7 +15,8 @@ import { groupStats, selfCpuMs } from './lib/proc-stats.mjs';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 /** BENCH_ONLY=json,sse,ttfb,slope,subsystems runs a subset (for quick comparisons while tuning). */
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'json,sse,ttfb,slope,subsystems').split(','));
-const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 300);
+/** Streams per first-line cell at c=1 (BENCH_TTFB_COUNT; four times as many at c=64): the p99 of 1,000 is the tenth-slowest. */
+const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 1000);
 /** JSON and first-line cells run in this many interleaved rounds (BENCH_ROUNDS); a JSON round is SECONDS / 2 long. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const EMULATOR_TTFT_MS = 20;
