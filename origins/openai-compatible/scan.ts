@@ -35,13 +35,15 @@ export function isUsageChunk(json: string): boolean {
 export function isPlainContentEvent(text: string): boolean {
   const n = text.length;
   if (n < 12 || !text.startsWith('data: {') || text.charCodeAt(n - 3) !== 125) return false;
-  if (text.indexOf('\n') !== n - 2 || text.charCodeAt(n - 1) !== 10) return false;
+  // One line: a lone CR would be a line break to the client's SSE parser but not to ours.
+  if (text.indexOf('\n') !== n - 2 || text.charCodeAt(n - 1) !== 10 || text.includes('\r')) return false;
   if (text.includes('"error"') || text.includes('"tool_calls"')) return false;
   if (!absentOrNull(text, '"finish_reason"') || !absentOrNull(text, '"usage"')) return false;
   const content = text.indexOf('"content":"');
   if (content === -1 || text.charCodeAt(content + 11) === 34) return false;
-  const model = text.indexOf('"model":"');
-  if (model === -1) return false;
+  // The first `"model"` must be the plain key, so that it is the one the full path would replace.
+  const model = text.indexOf('"model"');
+  if (model === -1 || !text.startsWith('"model":"', model)) return false;
   const end = text.indexOf('"', model + 9);
   return end !== -1 && text.lastIndexOf('\\', end) < model + 9;
 }

@@ -89,6 +89,10 @@ describe('plain content fast path', () => {
       usage: chunkJson('m', { content: 'x' }, null, ',"usage":{"prompt_tokens":1,"completion_tokens":1}'),
       'escaped model': chunkJson('m"x', { content: 'x' }, null),
       'spaced model': content.replace('"model":"', '"model": "'),
+      'spaced model, plain one nested later': content
+        .replace('"model":"', '"model": "')
+        .replace('}]}\n\n', '}],"x":{"model":"y"}}\n\n'),
+      'lone CR (JSON whitespace)': content.replace('"model"', '\r"model"'),
       'no model': content.replace('"model":"engine-model",', ''),
       'error key': content.replace('"logprobs":null', '"error":null'),
       'two events': content + content,
