@@ -124,6 +124,7 @@ async function open(
   const reader = new TimedReader(
     response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
     timeouts.totalMs,
+    response,
   );
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');

@@ -61,8 +61,7 @@ export async function dispatchJson(d: Dispatch): Promise<Response> {
   const started = Date.now();
   try {
     const { completion, exchange } = await withFailover(d.plan, d, build(d, false), async (ex) => {
-      const t = ex.target.pool.timeouts;
-      const text = await readAllText(ex.reader, t.firstTokenMs, t.idleMs, MAX_COMPLETION_BODY);
+      const text = await readCompletion(ex);
       const completion = d.endpoint.decode(ex.target, text, ex.call);
       return { completion, exchange: ex };
     });
@@ -84,6 +83,19 @@ export async function dispatchJson(d: Dispatch): Promise<Response> {
     d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: false });
     throw withHeaders(error, d.headers());
   }
+}
+
+/**
+ * A non-stream answer's text. With a declared length within bounds, the body is read natively in one
+ * go; without one (chunked), chunk by chunk with the idle limit and the size bound enforced as it comes.
+ */
+function readCompletion(ex: OpenExchange): Promise<string> {
+  const t = ex.target.pool.timeouts;
+  const header = ex.response.headers.get('content-length');
+  const declared = header === null ? Number.NaN : Number(header);
+  if (declared >= 0 && declared <= MAX_COMPLETION_BODY)
+    return ex.reader.wholeText(t.firstTokenMs, 'its time to first byte');
+  return readAllText(ex.reader, t.firstTokenMs, t.idleMs, MAX_COMPLETION_BODY);
 }
 
 /** Streamed: relayed chunk by chunk; see StreamSession for what the client sees when. */

@@ -8,7 +8,8 @@ import { EcoError } from '../../schemas/errors.ts';
  * itself when it wakes early. Streams of thousands of small chunks thus cost no timer per chunk.
  */
 export class TimedReader {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #body: ReadableStream<Uint8Array>;
+  #locked: ReadableStreamDefaultReader<Uint8Array> | undefined;
   readonly #totalDeadline: number;
   #deadline = 0;
   #limitMs = 0;
@@ -18,9 +19,40 @@ export class TimedReader {
   #timedOut: EcoError | undefined;
   #finished = false;
 
-  constructor(body: ReadableStream<Uint8Array>, totalMs: number) {
-    this.#reader = body.getReader();
+  readonly #response: Response | undefined;
+
+  /** `response`, when given, is the body's own Response, which `wholeText` reads natively. */
+  constructor(body: ReadableStream<Uint8Array>, totalMs: number, response?: Response) {
+    this.#body = body;
+    this.#response = response;
     this.#totalDeadline = Date.now() + totalMs;
+  }
+
+  /** The body's reader, taken on first use so that `wholeText` can still read the body natively. */
+  get #reader(): ReadableStreamDefaultReader<Uint8Array> {
+    this.#locked ??= this.#body.getReader();
+    return this.#locked;
+  }
+
+  /**
+   * The whole body as text in one native read, for a body whose declared length is within bounds:
+   * one promise instead of one per chunk. `timeoutMs` (capped by the total limit) covers all of it; on
+   * expiry the read is abandoned, and the runtime closes it with the request. Only before any `read`.
+   */
+  async wholeText(timeoutMs: number, what: string): Promise<string> {
+    const limitMs = Math.min(timeoutMs, this.#totalDeadline - Date.now());
+    const label = limitMs < timeoutMs ? 'the total time limit' : what;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(timeoutError(label, limitMs)), Math.max(1, limitMs));
+    });
+    try {
+      return await Promise.race([(this.#response ?? new Response(this.#body)).text(), expired]);
+    } catch (err) {
+      throw err instanceof EcoError ? err : brokenStream(err);
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+    }
   }
 
   read(timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
@@ -51,17 +83,14 @@ export class TimedReader {
     this.#reading = false;
     this.#stop();
     if (this.#timedOut) throw this.#timedOut;
-    throw new EcoError(
-      502,
-      'origin_stream_broken',
-      `The origin's stream broke: ${String(err).slice(0, 200)}`,
-    );
+    throw brokenStream(err);
   };
 
   /** Stop reading and tell the origin (aborting its generation where the engine supports it). */
   cancel(reason?: unknown): void {
     this.#stop();
-    this.#reader.cancel(reason).catch(() => {});
+    if (this.#locked) this.#locked.cancel(reason).catch(() => {});
+    else if (!this.#body.locked) this.#body.cancel(reason).catch(() => {});
   }
 
   #arm(ms: number): void {
@@ -80,11 +109,7 @@ export class TimedReader {
   }
 
   #expire(): EcoError {
-    this.#timedOut = new EcoError(
-      504,
-      'origin_timeout',
-      `The origin exceeded ${this.#what} (${this.#limitMs} ms).`,
-    );
+    this.#timedOut = timeoutError(this.#what, this.#limitMs);
     this.cancel('timeout');
     return this.#timedOut;
   }
@@ -94,6 +119,14 @@ export class TimedReader {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
+}
+
+function timeoutError(what: string, limitMs: number): EcoError {
+  return new EcoError(504, 'origin_timeout', `The origin exceeded ${what} (${limitMs} ms).`);
+}
+
+function brokenStream(err: unknown): EcoError {
+  return new EcoError(502, 'origin_stream_broken', `The origin's stream broke: ${String(err).slice(0, 200)}`);
 }
 
 /** Read a whole (bounded) body with the same deadlines, for non-stream answers and error bodies. */
