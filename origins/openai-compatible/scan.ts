@@ -48,6 +48,13 @@ export function isPlainContentEvent(text: string): boolean {
   return end !== -1 && text.lastIndexOf('\\', end) < model + 9;
 }
 
+/** `replaceModelField` for an event `isPlainContentEvent` accepted: its plain key needs no regex. */
+export function replacePlainModelField(text: string, field: string): string {
+  const start = text.indexOf('"model":"');
+  const end = text.indexOf('"', start + 9);
+  return text.slice(0, start) + field + text.slice(end + 1);
+}
+
 /** `key` does not occur, or occurs once as `key:null`. */
 function absentOrNull(text: string, key: string): boolean {
   const at = text.indexOf(key);

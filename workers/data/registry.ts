@@ -57,7 +57,8 @@ export function warmRegistry(
 ): void {
   const current = snapshot;
   if (current && now - current.loadedAt < TTL_MS / 2) return;
-  background(registry(database, now, background).catch(() => {}));
+  // registry() hands any load it starts to `background` itself.
+  registry(database, now, background).catch(() => {});
 }
 
 /** Single flight: concurrent callers in one isolate share one load of the current generation. */

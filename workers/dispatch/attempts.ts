@@ -121,11 +121,7 @@ async function open(
     headersTimeoutMs: timeouts.headersMs,
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
   }).finally(() => ctx.timing.originResponded());
-  const reader = new TimedReader(
-    response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
-    timeouts.totalMs,
-    response,
-  );
+  const reader = new TimedReader(response, timeouts.totalMs);
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.

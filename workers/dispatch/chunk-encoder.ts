@@ -1,4 +1,8 @@
-import { modelField, replaceModelField } from '../../origins/openai-compatible/scan.ts';
+import {
+  modelField,
+  replaceModelField,
+  replacePlainModelField,
+} from '../../origins/openai-compatible/scan.ts';
 import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
 
@@ -79,10 +83,7 @@ export class ChunkEncoder {
   plainContent(text: string): string {
     this.#outputEvents++;
     this.#roleSent = true;
-    // A plain event has the `"model":"…"` form without escapes (isPlainContentEvent): no regex needed.
-    const start = text.indexOf('"model":"');
-    const end = text.indexOf('"', start + 9);
-    return text.slice(0, start) + this.#modelField + text.slice(end + 1);
+    return replacePlainModelField(text, this.#modelField);
   }
 
   /** The closing text after the engine's terminal marker: the usage chunk when asked for, then [DONE]. */

@@ -94,7 +94,7 @@ async function runPull(
     headersTimeoutMs: pool.timeouts.headersMs,
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
   });
-  const reader = new TimedReader(response.body ?? new ReadableStream({ start: (c) => c.close() }), ttlMs);
+  const reader = new TimedReader(response, ttlMs);
   const progress = pull.progress();
   let succeeded = false;
   let text = '';

@@ -8,6 +8,7 @@ import { EcoError } from '../../schemas/errors.ts';
  * itself when it wakes early. Streams of thousands of small chunks thus cost no timer per chunk.
  */
 export class TimedReader {
+  readonly #response: Response;
   readonly #body: ReadableStream<Uint8Array>;
   #locked: ReadableStreamDefaultReader<Uint8Array> | undefined;
   readonly #totalDeadline: number;
@@ -19,12 +20,10 @@ export class TimedReader {
   #timedOut: EcoError | undefined;
   #finished = false;
 
-  readonly #response: Response | undefined;
-
-  /** `response`, when given, is the body's own Response, which `wholeText` reads natively. */
-  constructor(body: ReadableStream<Uint8Array>, totalMs: number, response?: Response) {
-    this.#body = body;
+  /** Reads `response`'s body (none reads as empty) within `totalMs` overall. */
+  constructor(response: Response, totalMs: number) {
     this.#response = response;
+    this.#body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     this.#totalDeadline = Date.now() + totalMs;
   }
 
@@ -47,7 +46,7 @@ export class TimedReader {
       timer = setTimeout(() => reject(timeoutError(label, limitMs)), Math.max(1, limitMs));
     });
     try {
-      return await Promise.race([(this.#response ?? new Response(this.#body)).text(), expired]);
+      return await Promise.race([this.#response.text(), expired]);
     } catch (err) {
       throw err instanceof EcoError ? err : brokenStream(err);
     } finally {

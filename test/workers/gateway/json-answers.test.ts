@@ -72,7 +72,7 @@ describe('non-stream answers', () => {
     const stalled = controlledStream();
     stalled.push(answer.slice(0, 40)); // then nothing: the origin hangs mid-body
     const hanging = new Response(stalled.stream);
-    const reader = new TimedReader(hanging.body!, 5000, hanging);
+    const reader = new TimedReader(hanging, 5000);
     await expect(reader.wholeText(150, 'its time to first byte')).rejects.toMatchObject({
       status: 504,
       code: 'origin_timeout',
@@ -81,7 +81,7 @@ describe('non-stream answers', () => {
 
     // The total limit caps the whole read and is named as the limit that ran out.
     const slow = new Response(controlledStream().stream);
-    await expect(new TimedReader(slow.body!, 100, slow).wholeText(60_000, 'x')).rejects.toMatchObject({
+    await expect(new TimedReader(slow, 100).wholeText(60_000, 'x')).rejects.toMatchObject({
       code: 'origin_timeout',
       message: expect.stringContaining('the total time limit'),
     });
@@ -90,12 +90,12 @@ describe('non-stream answers', () => {
     broken.push(answer.slice(0, 40));
     broken.error(new Error('connection reset'));
     const cut = new Response(broken.stream);
-    await expect(new TimedReader(cut.body!, 5000, cut).wholeText(1000, 'x')).rejects.toMatchObject({
+    await expect(new TimedReader(cut, 5000).wholeText(1000, 'x')).rejects.toMatchObject({
       status: 502,
       code: 'origin_stream_broken',
     });
 
     const whole = new Response(answer);
-    expect(await new TimedReader(whole.body!, 5000, whole).wholeText(1000, 'x')).toBe(answer);
+    expect(await new TimedReader(whole, 5000).wholeText(1000, 'x')).toBe(answer);
   });
 });
