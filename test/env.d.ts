@@ -8,3 +8,10 @@ declare global {
     }
   }
 }
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Base URL of the scripted HTTP/1.1 origin (test/raw-origin). */
+    rawOrigin: string;
+  }
+}

@@ -139,6 +139,7 @@ if (args.target in RELAYS) {
     origins: [{ id: 'bench-1', url: origin, capacity: 100000, weight: 1 }],
     timeouts: { headersMs: 30000, firstTokenMs: 30000, idleMs: 30000, totalMs: 120000 },
     retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 },
+    streamTransport: process.env.BENCH_STREAM_TRANSPORT ?? 'fetch',
     options: {},
   };
   await db

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
-import { clearFaults, setFault } from './helpers/stack.ts';
+import { clearFaults, emulatorDrained, setFault, until } from './helpers/stack.ts';
 
 const stack = inject('stack');
 const client = new OpenAI({ baseURL: `${stack.gateway}/v1`, apiKey: stack.apiKey, maxRetries: 0 });
@@ -57,17 +57,6 @@ async function createPool(
 async function poolState(name: string): Promise<PoolState> {
   const res = await admin('GET', `/admin/pools/${name}`);
   return ((await res.json()) as { state: PoolState }).state;
-}
-
-async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline)
-      throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const ask = (model: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
@@ -275,16 +264,7 @@ describe('pools under chaos', () => {
       expect(o.breaker.state).toBe('closed'); // client aborts never trip a breaker
     }
     // The origins saw every aborted request end too (the origin fetch was cancelled, not left running).
-    await until(
-      async () => {
-        const stats = (await (await fetch(`${stack.emulator}/_control/stats`)).json()) as {
-          origins: { id: string; inFlight: number }[];
-        };
-        return stats.origins.filter((o) => o.id.startsWith('vllm-')).map((o) => o.inFlight);
-      },
-      (v) => v.every((n) => n === 0),
-      10_000,
-    );
+    await emulatorDrained(stack, 'vllm-');
   });
 
   it('/metrics reports the pool series aggregated in the pool objects', async () => {

@@ -119,6 +119,7 @@ async function open(
     requestId: ctx.requestId,
     signal: ctx.clientSignal,
     headersTimeoutMs: timeouts.headersMs,
+    transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
   }).finally(() => ctx.timing.originResponded());
   const reader = new TimedReader(response, timeouts.totalMs);

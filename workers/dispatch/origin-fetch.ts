@@ -1,7 +1,9 @@
+import { Http1Error } from '../../origins/http1/response-head.ts';
 import type { OriginRequest } from '../../origins/types.ts';
-import type { PoolConfig } from '../../schemas/config.ts';
+import type { PoolConfig, StreamTransport } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
+import { socketFetch } from './socket-fetch.ts';
 
 export interface OriginCall {
   baseUrl: string;
@@ -13,6 +15,8 @@ export interface OriginCall {
   /** Aborts the origin request: the client went away, or a timeout fired. */
   signal: AbortSignal;
   headersTimeoutMs: number;
+  /** How the exchange reaches the origin (default `fetch`); see `socketFetch`. */
+  transport?: StreamTransport;
 }
 
 /** Origin auth header from a named Worker secret; a missing secret is a configuration error (502). */
@@ -39,8 +43,9 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
 
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), call.headersTimeoutMs);
+  const send = call.transport === 'socket' ? socketFetch : fetch;
   try {
-    return await fetch(url, {
+    return await send(url, {
       method: call.request.method,
       headers,
       ...(call.request.body === undefined ? {} : { body: call.request.body }),
@@ -53,6 +58,13 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
         504,
         'origin_timeout',
         `No response headers from the origin within ${call.headersTimeoutMs} ms.`,
+      );
+    }
+    if (err instanceof Http1Error) {
+      throw new EcoError(
+        502,
+        'origin_malformed_response',
+        `The origin's response broke HTTP/1.1: ${err.message}`,
       );
     }
     throw new EcoError(

@@ -146,3 +146,33 @@ export async function setEmulatorSettings(stack: Stack, settings: Record<string,
     body: JSON.stringify(settings),
   });
 }
+
+/** Poll `probe` until `ok` holds (every 100 ms), or fail after `timeoutMs` with the last value. */
+export async function until<T>(
+  probe: () => Promise<T>,
+  ok: (v: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value)) return value;
+    if (Date.now() > deadline)
+      throw new Error(`condition not met in ${timeoutMs} ms: ${JSON.stringify(value)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Wait until the emulated origins whose id starts with `prefix` have no request in flight. */
+export function emulatorDrained(stack: Stack, prefix: string): Promise<number[]> {
+  return until(
+    async () => {
+      const stats = (await (await fetch(`${stack.emulator}/_control/stats`)).json()) as {
+        origins: { id: string; inFlight: number }[];
+      };
+      return stats.origins.filter((o) => o.id.startsWith(prefix)).map((o) => o.inFlight);
+    },
+    (v) => v.every((n) => n === 0),
+    10_000,
+  );
+}

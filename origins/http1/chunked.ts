@@ -1,0 +1,98 @@
+import { Http1Error } from './response-head.ts';
+
+/** Longest chunk-size or trailer line accepted (extensions included), and most trailer lines. */
+const MAX_LINE = 4096;
+const MAX_TRAILERS = 64;
+const EMPTY = new Uint8Array(0);
+
+type State = 'size' | 'data' | 'data-end' | 'trailers' | 'done';
+
+/**
+ * Incremental decoder of HTTP/1.1 chunked transfer coding (RFC 9112 §7.1). Bytes go in as they came
+ * off the connection, in any split; each `push` returns the payload they completed, in one piece:
+ * everything that arrived together leaves together, so a burst of chunks costs one read downstream.
+ */
+export class ChunkedDecoder {
+  #state: State = 'size';
+  #remaining = 0;
+  #line = '';
+  #trailers = 0;
+  /** A framing error found after good payload in the same bytes: raised on the next call. */
+  #error: Http1Error | undefined;
+
+  get done(): boolean {
+    return this.#state === 'done';
+  }
+
+  push(bytes: Uint8Array): Uint8Array {
+    if (this.#error) throw this.#error;
+    const pieces: Uint8Array[] = [];
+    try {
+      this.#decode(bytes, pieces);
+    } catch (err) {
+      // The payload before the fault still goes out; the fault follows it.
+      if (pieces.length === 0 || !(err instanceof Http1Error)) throw err;
+      this.#error = err;
+    }
+    return join(pieces);
+  }
+
+  /** The connection ended: unless the last chunk arrived, the body was cut short. */
+  end(): void {
+    if (this.#error) throw this.#error;
+    if (this.#state !== 'done') throw new Http1Error('connection closed inside a chunked body');
+  }
+
+  #decode(bytes: Uint8Array, pieces: Uint8Array[]): void {
+    let at = 0;
+    while (at < bytes.byteLength && this.#state !== 'done') {
+      if (this.#state === 'data') {
+        const take = Math.min(this.#remaining, bytes.byteLength - at);
+        pieces.push(bytes.subarray(at, at + take));
+        at += take;
+        this.#remaining -= take;
+        if (this.#remaining === 0) this.#state = 'data-end';
+        continue;
+      }
+      const nl = bytes.indexOf(10, at);
+      const end = nl === -1 ? bytes.byteLength : nl;
+      this.#line += String.fromCharCode(...bytes.subarray(at, Math.min(end, at + MAX_LINE + 1)));
+      if (this.#line.length > MAX_LINE) throw new Http1Error('chunk line too long');
+      if (nl === -1) break;
+      at = nl + 1;
+      const line = this.#line.endsWith('\r') ? this.#line.slice(0, -1) : this.#line;
+      this.#line = '';
+      this.#onLine(line);
+    }
+  }
+
+  #onLine(line: string): void {
+    if (this.#state === 'data-end') {
+      if (line.length !== 0) throw new Http1Error('chunk data longer than its size');
+      this.#state = 'size';
+    } else if (this.#state === 'size') {
+      const size = /^([0-9A-Fa-f]{1,12})[ \t]*(?:;.*)?$/.exec(line);
+      if (!size) throw new Http1Error(`bad chunk size line: ${JSON.stringify(line.slice(0, 40))}`);
+      this.#remaining = Number.parseInt(size[1] as string, 16);
+      this.#state = this.#remaining === 0 ? 'trailers' : 'data';
+    } else if (line.length === 0) {
+      this.#state = 'done';
+    } else if (++this.#trailers > MAX_TRAILERS) {
+      throw new Http1Error('too many trailer lines');
+    }
+  }
+}
+
+function join(pieces: Uint8Array[]): Uint8Array {
+  if (pieces.length === 0) return EMPTY;
+  if (pieces.length === 1) return pieces[0] as Uint8Array;
+  let size = 0;
+  for (const piece of pieces) size += piece.byteLength;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const piece of pieces) {
+    out.set(piece, at);
+    at += piece.byteLength;
+  }
+  return out;
+}

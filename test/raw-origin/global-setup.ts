@@ -1,0 +1,21 @@
+import type { TestProject } from 'vitest/node';
+import { startRawOrigin } from './server.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    rawOrigin: string;
+  }
+}
+
+let stop: (() => Promise<void>) | undefined;
+
+/** The scripted HTTP/1.1 origin for the workers tests of the socket transport. */
+export async function setup(project: TestProject) {
+  const started = await startRawOrigin();
+  stop = started.stop;
+  project.provide('rawOrigin', started.url);
+}
+
+export async function teardown() {
+  await stop?.();
+}
