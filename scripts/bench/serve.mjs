@@ -5,11 +5,9 @@
  *   --target=floor   a passthrough Worker: fetch() to the origin, return its Response untouched
  *   --target=relay   the least a relay that sees the stream can do: read each origin chunk in
  *                    JavaScript and enqueue it, unchanged, into the response body (no other work)
- *   --target=block-relay  the same, but reading the origin in blocks of at least 2 KB (BYOB
- *                    `readAtLeast`): one read per block instead of per event. It holds events back
- *                    until a block fills, so no token stream may use it; it shows where the cost lies
  *   --target=gateway the built gateway bundle with D1, Durable Objects and its self binding, migrated
- *                    and seeded with an engine pool for the given origin and a key with limits on
+ *                    and seeded with an engine pool for the given origin and a key with limits on;
+ *                    --stream-transport=socket sets the pool's `streamTransport` (default fetch)
  * Prints `READY <json>` on stdout when it serves.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -58,27 +56,7 @@ const RELAY = `export default {
   },
 };`;
 
-// One read per 2 KB block instead of one per origin chunk; see the header for why this is a probe only.
-const BLOCK_RELAY = `export default {
-  async fetch(request, env) {
-    const url = new URL(request.url);
-    if (url.pathname === '/health') return new Response('ok');
-    const upstream = await fetch(new Request(env.ORIGIN_URL + url.pathname + url.search, request));
-    const reader = upstream.body.getReader({ mode: 'byob' });
-    let controller;
-    const body = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 8 });
-    const pump = async () => {
-      for (;;) {
-        const { done, value } = await reader.readAtLeast(2048, new Uint8Array(16384));
-        if (value && value.byteLength > 0) controller.enqueue(value);
-        if (done) return controller.close();
-      }
-    };
-    pump().catch((err) => controller.error(err));
-    return new Response(body, { status: upstream.status, headers: upstream.headers });
-  },
-};`;
-const RELAYS = { floor: FLOOR, relay: RELAY, 'block-relay': BLOCK_RELAY };
+const RELAYS = { floor: FLOOR, relay: RELAY };
 
 let mf;
 if (args.target in RELAYS) {
@@ -139,7 +117,7 @@ if (args.target in RELAYS) {
     origins: [{ id: 'bench-1', url: origin, capacity: 100000, weight: 1 }],
     timeouts: { headersMs: 30000, firstTokenMs: 30000, idleMs: 30000, totalMs: 120000 },
     retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 100 },
-    streamTransport: process.env.BENCH_STREAM_TRANSPORT ?? 'fetch',
+    streamTransport: args['stream-transport'] || 'fetch',
     options: {},
   };
   await db
