@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
+import { engineCalls, useInstantEmulator } from './helpers/engine-calls.ts';
 import { clearFaults, emulatorDrained, setFault, until } from './helpers/stack.ts';
 
 // A pool whose streamed calls reach the emulated vLLM origins over the gateway's own HTTP/1.1 client
@@ -156,5 +157,66 @@ describe('streamed calls over the socket transport', () => {
     const drained = await until(poolState, (s) => s.inFlight === 0, 10_000);
     for (const o of drained.origins) expect(o.breaker.state).toBe('closed');
     await emulatorDrained(stack, 'vllm-');
+  });
+});
+
+describe('every engine protocol streams the same over sockets as over fetch', () => {
+  // Instant generation: the origin bursts its events, so socket reads carry several events at once and
+  // split them anywhere, which every engine's stream decoder must take in its stride.
+  useInstantEmulator(stack);
+  const copies: { pool: string; model: string }[] = [];
+
+  beforeAll(async () => {
+    const { data } = (await (await admin('GET', '/admin/pools')).json()) as {
+      data: { config: { name: string; protocol: string } & Record<string, unknown> }[];
+    };
+    // The dev stack's pool per protocol is named after it; its model is `dev-<pool>`.
+    for (const { config } of data.filter((p) => p.config.name === p.config.protocol)) {
+      const route = (await (await admin('GET', `/admin/models/dev-${config.name}`)).json()) as {
+        routes: { engineModel: string }[];
+      };
+      const pool = `over-socket-${config.name}`;
+      const created = await admin('POST', '/admin/pools', {
+        ...config,
+        name: pool,
+        streamTransport: 'socket',
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
+      const model = `${pool}-model`;
+      const m = await admin('POST', '/admin/models', {
+        id: model,
+        routes: [{ pool, engineModel: route.routes[0]?.engineModel }],
+      });
+      expect(m.status, await m.clone().text()).toBe(201);
+      copies.push({ pool, model });
+    }
+    expect(copies.length).toBeGreaterThanOrEqual(7);
+  });
+
+  afterAll(async () => {
+    for (const { pool, model } of copies) {
+      await admin('DELETE', `/admin/models/${model}`);
+      await admin('DELETE', `/admin/pools/${pool}`);
+    }
+  });
+
+  it('text, finish reason and usage match for each protocol, for a short and a long answer', async () => {
+    const { streamed } = engineCalls(stack);
+    for (const { pool, model } of copies) {
+      const protocol = pool.slice('over-socket-'.length);
+      for (const maxTokens of [6, 300]) {
+        const overFetch = await streamed(undefined, `dev-${protocol}`, maxTokens);
+        const overSocket = await streamed(undefined, model, maxTokens);
+        expect(overFetch.error, `${protocol} over fetch`).toBeUndefined();
+        expect(overSocket.error, `${protocol} over sockets`).toBeUndefined();
+        expect(overSocket.text.length, protocol).toBeGreaterThan(0);
+        expect({ protocol, text: overSocket.text, finish: overSocket.finish }).toEqual({
+          protocol,
+          text: overFetch.text,
+          finish: overFetch.finish,
+        });
+        expect(overSocket.usage?.completion_tokens, protocol).toBe(overFetch.usage?.completion_tokens);
+      }
+    }
   });
 });
