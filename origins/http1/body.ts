@@ -9,6 +9,8 @@ export interface BodyDecoder {
   readonly done: boolean;
   /** The connection closed: throws when that cut the body short. */
   end(): void;
+  /** Throws a fault already found in bytes pushed (before waiting for more of them). */
+  throwIfFailed(): void;
 }
 
 export function bodyDecoder(framing: BodyFraming): BodyDecoder {
@@ -41,6 +43,8 @@ class LengthDecoder implements BodyDecoder {
     return take === bytes.byteLength ? bytes : bytes.subarray(0, take);
   }
 
+  throwIfFailed(): void {}
+
   end(): void {
     if (this.#remaining > 0)
       throw new Http1Error(`connection closed ${this.#remaining} bytes before the declared content-length`);
@@ -55,4 +59,6 @@ class UntilCloseDecoder implements BodyDecoder {
   }
 
   end(): void {}
+
+  throwIfFailed(): void {}
 }

@@ -24,8 +24,13 @@ export class ChunkedDecoder {
     return this.#state === 'done';
   }
 
-  push(bytes: Uint8Array): Uint8Array {
+  /** Raises a fault found after payload that has already been handed out. */
+  throwIfFailed(): void {
     if (this.#error) throw this.#error;
+  }
+
+  push(bytes: Uint8Array): Uint8Array {
+    this.throwIfFailed();
     const pieces: Uint8Array[] = [];
     try {
       this.#decode(bytes, pieces);
@@ -39,7 +44,7 @@ export class ChunkedDecoder {
 
   /** The connection ended: unless the last chunk arrived, the body was cut short. */
   end(): void {
-    if (this.#error) throw this.#error;
+    this.throwIfFailed();
     if (this.#state !== 'done') throw new Http1Error('connection closed inside a chunked body');
   }
 

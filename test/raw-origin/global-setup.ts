@@ -4,6 +4,7 @@ import { startRawOrigin } from './server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     rawOrigin: string;
+    rawOriginIpv6: boolean;
   }
 }
 
@@ -14,6 +15,7 @@ export async function setup(project: TestProject) {
   const started = await startRawOrigin();
   stop = started.stop;
   project.provide('rawOrigin', started.url);
+  project.provide('rawOriginIpv6', started.ipv6);
 }
 
 export async function teardown() {

@@ -1,4 +1,4 @@
-import { createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 
 /**
  * A TCP server that answers each request with a scripted byte sequence, so the gateway's own HTTP/1.1
@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
  * script (`/ok-chunked`, …); `/echo` answers with the request head and body it received.
  */
 
-type Step = string | { pause: number } | 'cut' | 'hang';
+type Step = string | Buffer | { pause: number } | 'cut' | 'hang';
 
 const SSE = [
   'data: {"choices":[{"delta":{"content":"Hel"}}]}\n\n',
@@ -40,6 +40,18 @@ export const SCRIPTS: Record<string, Step[]> = {
   'cut-length': ['HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b', 'cut'],
   'bad-chunk-size': [SSE_HEAD, chunk(SSE[0] as string), 'zz\r\nnope\r\n'],
   'bad-chunk-data': [SSE_HEAD, `5\r\ntoo long for five\r\n`],
+  // The same fault on a connection the origin keeps open: the fault must not wait for more bytes.
+  'bad-chunk-data-open': [SSE_HEAD, `5\r\ntoo long for five\r\n`, 'hang'],
+  'te-and-length': [
+    'HTTP/1.1 200 OK\r\ncontent-length: 3\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n',
+  ],
+  'obs-text': [Buffer.from('HTTP/1.1 200 OK\r\nx-obs: caf\xe9\x80\r\ncontent-length: 0\r\n\r\n', 'latin1')],
+  'reset-content': ['HTTP/1.1 205 Reset Content\r\n\r\nxyz', 'cut'],
+  'switching-protocols': ['HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n', 'hang'],
+  'endless-continue': [...Array.from({ length: 20 }, () => 'HTTP/1.1 100 Continue\r\n\r\n'), 'hang'],
+  'bad-reason': ['HTTP/1.1 200 O\x01K\r\ncontent-length: 0\r\n\r\n'],
+  'http10-chunked': ['HTTP/1.0 200 OK\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n'],
+  'stall-close': ['HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\n\r\npartial', 'hang'],
   'bad-status': ['HTTP/2 200 OK\r\n\r\n'],
   'not-http': ['SSH-2.0-OpenSSH_9.6\r\n\r\n'],
   'bad-header': ['HTTP/1.1 200 OK\r\nno colon here\r\n\r\n'],
@@ -57,6 +69,10 @@ async function play(socket: Socket, steps: Step[], bytewise: boolean): Promise<v
     if (socket.destroyed) return;
     if (step === 'cut') return void socket.destroy();
     if (step === 'hang') return; // the client decides when it ends
+    if (Buffer.isBuffer(step)) {
+      socket.write(step);
+      continue;
+    }
     if (typeof step === 'object') {
       await new Promise((r) => setTimeout(r, step.pause));
       continue;
@@ -67,7 +83,11 @@ async function play(socket: Socket, steps: Step[], bytewise: boolean): Promise<v
   socket.end();
 }
 
-export function startRawOrigin(): Promise<{ url: string; stop: () => Promise<void> }> {
+/**
+ * Listens on every address (`::`, which takes IPv4 too) where the machine has IPv6, else on 127.0.0.1;
+ * `ipv6` says which, so the IPv6 case can run where it can.
+ */
+export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; stop: () => Promise<void> }> {
   const open = new Set<Socket>();
   const server: Server = createServer((socket) => {
     open.add(socket);
@@ -85,6 +105,12 @@ export function startRawOrigin(): Promise<{ url: string; stop: () => Promise<voi
       socket.removeAllListeners('data');
       const path = head.split(' ')[1] ?? '/';
       const [name, query] = path.slice(1).split('?');
+      if (name === 'open-count') {
+        // How many other connections are open: the client must close every one it is done with.
+        const count = String(open.size - 1);
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${count.length}\r\n\r\n${count}`);
+        return;
+      }
       if (name === 'echo') {
         const body = received.subarray(0, end + 4 + length);
         socket.end(
@@ -97,16 +123,31 @@ export function startRawOrigin(): Promise<{ url: string; stop: () => Promise<voi
       void play(socket, steps, query === 'bytewise');
     });
   });
-  return new Promise((resolve) => {
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      const stop = () =>
-        new Promise<void>((done) => {
-          for (const socket of open) socket.destroy();
-          server.close(() => done());
-        });
-      resolve({ url: `http://127.0.0.1:${port}`, stop });
+  const listen = (host: string) =>
+    new Promise<boolean>((ok) => {
+      server.once('error', () => ok(false));
+      server.listen(0, host, () => ok(true));
     });
-  });
+  const port = () => {
+    const address = server.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  };
+  // A machine may accept `::` yet have no IPv6 loopback: only a real connection to ::1 says it works.
+  const reachesV6 = () =>
+    new Promise<boolean>((ok) => {
+      const probe = connect({ host: '::1', port: port() }, () => {
+        probe.destroy();
+        ok(true);
+      });
+      probe.on('error', () => ok(false));
+    });
+  const stop = () =>
+    new Promise<void>((done) => {
+      for (const socket of open) socket.destroy();
+      server.close(() => done());
+    });
+  const listening = (await listen('::')) || (await listen('127.0.0.1'));
+  if (!listening) throw new Error('the raw origin cannot listen');
+  const ipv6 = (server.address() as { family?: string }).family === 'IPv6' && (await reachesV6());
+  return { url: `http://127.0.0.1:${port()}`, ipv6, stop };
 }

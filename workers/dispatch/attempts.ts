@@ -73,13 +73,16 @@ export async function withFailover<T>(
         break; // this pool cannot take the request now: next pool
       }
       const started = Date.now();
+      let exchange: OpenExchange | undefined;
       try {
         if (ctx.gate) await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
         const { request, call } = build(target);
-        const exchange = await open(target, admitted, request, call, ctx, started);
+        exchange = await open(target, admitted, request, call, ctx, started);
         const result = await body(exchange);
         return result;
       } catch (err) {
+        // Whatever failed, the origin stops generating for this attempt now, not when the request ends.
+        exchange?.reader.cancel('attempt failed');
         const error = ctx.clientSignal.aborted
           ? new EcoError(499, 'client_closed', 'The client closed the request.')
           : asEcoError(err);

@@ -1,7 +1,13 @@
 import { connect } from 'cloudflare:sockets';
 import { bodyDecoder } from '../../origins/http1/body.ts';
 import { requestHead } from '../../origins/http1/request-head.ts';
-import { bodyFraming, parseResponseHead, type ResponseHead } from '../../origins/http1/response-head.ts';
+import {
+  type BodyFraming,
+  bodyFraming,
+  Http1Error,
+  parseResponseHead,
+  type ResponseHead,
+} from '../../origins/http1/response-head.ts';
 
 export interface SocketFetchInit {
   method: string;
@@ -29,8 +35,9 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
     throw new TypeError(`unsupported origin scheme ${url.protocol}`);
   init.signal.throwIfAborted();
   const tls = url.protocol === 'https:';
+  // An IPv6 literal keeps its brackets: the runtime joins hostname and port into one address.
   const socket = connect(
-    { hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(url.port || (tls ? 443 : 80)) },
+    { hostname: url.hostname, port: Number(url.port || (tls ? 443 : 80)) },
     { secureTransport: tls ? 'on' : 'off', allowHalfOpen: false },
   );
   // Failures surface through the reads below; these promises would otherwise reject unobserved.
@@ -38,8 +45,8 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
   socket.closed.catch(() => {});
   const reader = socket.readable.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   reader.closed.catch(() => {});
-  // Cancelling the reader first ends a pending read as `done` instead of rejecting it with the close.
   const close = () => {
+    init.signal.removeEventListener('abort', close);
     reader.cancel().catch(() => {});
     socket.close().catch(() => {});
   };
@@ -50,7 +57,7 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
     await writer.write(requestBytes(init.method, url, init.headers, init.body));
     writer.releaseLock();
     const { head, rest } = await readHead(reader);
-    return respond(head, rest, reader, close);
+    return respond(init, head, rest, reader, close);
   } catch (err) {
     close();
     init.signal.throwIfAborted();
@@ -65,17 +72,26 @@ function requestBytes(method: string, url: URL, headers: Headers, body: string |
   return payload ? concat(head, payload) : head;
 }
 
+/** Interim (1xx) heads accepted before the final one; an origin has no reason to send more. */
+const MAX_INTERIM_HEADS = 8;
+
 /** Reads up to the final (non-1xx) response head; returns it and the body bytes that came with it. */
 async function readHead(
   reader: ReadableStreamDefaultReader<Uint8Array>,
 ): Promise<{ head: ResponseHead; rest: Uint8Array }> {
   let buffer: Uint8Array = new Uint8Array(0);
+  let interim = 0;
   for (;;) {
     const head = parseResponseHead(buffer);
     if (head) {
       buffer = buffer.subarray(head.length);
       if (head.status >= 200) return { head, rest: buffer };
-      continue; // 100 Continue, 103 Early Hints: the real answer follows
+      // Nothing here asks to switch protocols; other 1xx (100 Continue, 103 Early Hints) precede the answer.
+      if (head.status === 101)
+        throw new Http1Error('101 Switching Protocols to a request that asked for none');
+      if (++interim > MAX_INTERIM_HEADS)
+        throw new Http1Error(`more than ${MAX_INTERIM_HEADS} interim responses`);
+      continue;
     }
     const { done, value } = await reader.read();
     if (done) throw new Error('connection closed before a response head');
@@ -83,18 +99,34 @@ async function readHead(
   }
 }
 
+/** Framing and connection fields describe this connection's bytes, not the body handed on. */
+const HOP_FIELDS = new Set(['transfer-encoding', 'connection', 'keep-alive', 'content-length']);
+
 function respond(
+  request: SocketFetchInit,
   head: ResponseHead,
   rest: Uint8Array,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   close: () => void,
 ): Response {
-  const decoder = bodyDecoder(bodyFraming(head));
-  const headers = new Headers(head.headers);
-  const init = { status: head.status, statusText: head.statusText, headers };
-  if (decoder.done) {
-    close();
-    return new Response(null, init);
+  const framing: BodyFraming = request.method === 'HEAD' ? { kind: 'none' } : bodyFraming(head);
+  const decoder = bodyDecoder(framing);
+  let headers: Headers;
+  try {
+    // A declared length is kept (it is the body's real length); other framing fields are dropped.
+    headers = new Headers(
+      head.headers.filter(
+        ([name]) => !HOP_FIELDS.has(name) || (name === 'content-length' && framing.kind === 'length'),
+      ),
+    );
+    if (decoder.done) {
+      close();
+      return new Response(null, { status: head.status, statusText: head.statusText, headers });
+    }
+    // Validates status and reason before any body is read.
+    new Response(null, { status: head.status, statusText: head.statusText });
+  } catch (err) {
+    throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
   }
   let pending: Uint8Array | undefined = rest.byteLength > 0 ? rest : undefined;
   // Pulled on demand (no buffer of its own): each read of the body is one read of the connection.
@@ -106,7 +138,10 @@ function respond(
             let bytes = pending;
             pending = undefined;
             if (!bytes) {
+              decoder.throwIfFailed();
               const result = await reader.read();
+              // An abort is never a clean end, even for a body that ends when the connection does.
+              request.signal.throwIfAborted();
               if (result.done) {
                 decoder.end();
                 controller.close();
@@ -133,7 +168,7 @@ function respond(
     },
     { highWaterMark: 0 },
   );
-  return new Response(body, init);
+  return new Response(body, { status: head.status, statusText: head.statusText, headers });
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -26,6 +26,7 @@ describe('HTTP/1.1 response head', () => {
       bytes('HTTP/1.1 200 OK\r\nContent-Type:  text/plain \r\nX-A: 1\r\n\r\nbody'),
     );
     expect(head).toEqual({
+      minor: 1,
       status: 200,
       statusText: 'OK',
       headers: [
@@ -35,6 +36,7 @@ describe('HTTP/1.1 response head', () => {
       length: 55,
     });
     expect(parseResponseHead(bytes('HTTP/1.0 503\nretry-after: 2\n\n'))).toMatchObject({
+      minor: 0,
       status: 503,
       statusText: '',
       headers: [['retry-after', '2']],
@@ -50,13 +52,28 @@ describe('HTTP/1.1 response head', () => {
     ['a field name with a space', 'HTTP/1.1 200 OK\r\nx a: 1\r\n\r\n'],
     ['a folded field', 'HTTP/1.1 200 OK\r\nx-a: 1\r\n 2\r\n\r\n'],
     ['a bare CR inside a value', 'HTTP/1.1 200 OK\r\nx-a: 1\r2\r\n\r\n'],
+    ['a bare CR ending a value', 'HTTP/1.1 200 OK\r\nx-a: v\r\r\n\r\n'],
+    ['a control character around a length', 'HTTP/1.1 200 OK\r\ncontent-length: \x0b2\x0c\r\n\r\n'],
+    ['a control character in the reason', 'HTTP/1.1 200 O\x01K\r\n\r\n'],
   ])('refuses %s', (_, raw) => {
     expect(() => parseResponseHead(bytes(raw))).toThrow(Http1Error);
   });
 
-  it('refuses a head that grows past its bound without ending', () => {
+  it('refuses a head that grows past its bound, ended or not', () => {
     const start = bytes(`HTTP/1.1 200 OK\r\nx-pad: ${'a'.repeat(MAX_HEAD_BYTES)}`);
     expect(() => parseResponseHead(start)).toThrow(/over/);
+    const ended = bytes(`HTTP/1.1 200 OK\r\nx-pad: ${'a'.repeat(MAX_HEAD_BYTES)}\r\n\r\n`);
+    expect(() => parseResponseHead(ended)).toThrow(/over/);
+  });
+
+  it('keeps obs-text bytes as they are, one character per byte', () => {
+    const raw = Uint8Array.from([
+      ...bytes('HTTP/1.1 200 OK\r\nx-obs: caf'),
+      0xe9,
+      0x80,
+      ...bytes('\r\n\r\n'),
+    ]);
+    expect(parseResponseHead(raw)?.headers).toEqual([['x-obs', 'caf\u00e9\u0080']]);
   });
 
   const head = (fields: string, status = 200) =>
@@ -78,6 +95,12 @@ describe('HTTP/1.1 response head', () => {
     expect(bodyFraming(head(''))).toEqual({ kind: 'close' });
     expect(bodyFraming(head('content-length: 9\r\n', 204))).toEqual({ kind: 'none' });
     expect(bodyFraming(head('', 304))).toEqual({ kind: 'none' });
+    expect(bodyFraming(head('', 205))).toEqual({ kind: 'none' });
+  });
+
+  it('refuses transfer coding in an HTTP/1.0 response', () => {
+    const old = parseResponseHead(bytes('HTTP/1.0 200 OK\r\ntransfer-encoding: chunked\r\n\r\n'));
+    expect(() => bodyFraming(old as NonNullable<typeof old>)).toThrow(/HTTP\/1.0/);
   });
 
   it.each([
@@ -229,6 +252,23 @@ describe('socketFetch against a scripted origin', () => {
     expect(await (await go('ok-continue')).text()).toBe('hi');
   });
 
+  it('hands on the body without the connection’s framing fields; a declared length stays', async () => {
+    const both = await go('te-and-length');
+    expect(both.headers.get('content-length')).toBeNull();
+    expect(both.headers.get('transfer-encoding')).toBeNull();
+    expect(await both.text()).toBe('hello');
+    const length = await go('ok-length');
+    expect(length.headers.get('content-length')).toBe('11');
+    const obs = await go('obs-text');
+    expect(obs.headers.get('x-obs')).toBe('caf\u00e9\u0080');
+  });
+
+  it('205 has no body, whatever follows it', async () => {
+    const res = await go('reset-content');
+    expect(res.status).toBe(205);
+    expect(await res.text()).toBe('');
+  });
+
   it('passes an error status and its headers through', async () => {
     const res = await go('status-503');
     expect(res.status).toBe(503);
@@ -266,8 +306,21 @@ describe('socketFetch against a scripted origin', () => {
     ['gzip', /transfer-encoding/],
     ['conflicting-length', /content-length/],
     ['huge-head', /over/],
-  ])('a head that breaks HTTP/1.1 (%s) is refused', async (script, message) => {
-    await expect(go(script)).rejects.toThrow(message);
+    ['switching-protocols', /101/],
+    ['endless-continue', /interim/],
+    ['bad-reason', /status line/],
+    ['http10-chunked', /HTTP\/1.0/],
+  ])('a head that breaks HTTP/1.1 (%s) is refused at once', async (script, message) => {
+    const err = await go(script).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Http1Error);
+    expect(String(err)).toMatch(message);
+  });
+
+  it('a fault after good payload errors the stream without waiting for the origin to close', async () => {
+    const res = await go('bad-chunk-data-open');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    expect(text((await reader.read()).value as Uint8Array)).toBe('too l');
+    await expect(reader.read()).rejects.toThrow(/longer than its size/);
   });
 
   it('a connection closed before a head is an error', async () => {
@@ -280,13 +333,43 @@ describe('socketFetch against a scripted origin', () => {
     early.abort(new Error('client left'));
     await expect(pending).rejects.toThrow('client left');
 
+    // A body that would end with the connection must not read as complete when the abort closes it.
     const late = new AbortController();
-    const res = await go('stall-body', { signal: late.signal });
+    const res = await go('stall-close', { signal: late.signal });
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
-    expect(text((await reader.read()).value as Uint8Array)).toContain('Hel');
+    expect(text((await reader.read()).value as Uint8Array)).toBe('partial');
     const next = reader.read();
-    late.abort();
+    late.abort(new Error('client left mid-body'));
     await expect(next).rejects.toThrow();
+  });
+
+  it('every connection is closed once its exchange is over, however it ended', async () => {
+    const openConnections = async () => Number(await (await go('open-count')).text());
+    const baseline = await openConnections();
+    await (await go('ok-chunked')).text();
+    await (await go('status-503')).text();
+    await go('bad-status').catch(() => {});
+    const cancelled = await go('stall-body');
+    await (cancelled.body as ReadableStream<Uint8Array>).cancel();
+    const aborted = new AbortController();
+    const pending = go('stall-head', { signal: aborted.signal }).catch(() => {});
+    aborted.abort();
+    await pending;
+    // The origin learns of each close asynchronously: poll until it has seen them all.
+    const deadline = Date.now() + 5000;
+    let now = await openConnections();
+    while (now > baseline && Date.now() < deadline) now = await openConnections();
+    expect(now).toBe(baseline);
+  });
+
+  it.skipIf(!inject('rawOriginIpv6'))('reaches an origin at an IPv6 literal', async () => {
+    const port = new URL(origin).port;
+    const res = await socketFetch(`http://[::1]:${port}/ok-length`, {
+      method: 'GET',
+      headers: new Headers(),
+      signal: new AbortController().signal,
+    });
+    expect(await res.text()).toBe('{"ok":true}');
   });
 });
 
@@ -333,8 +416,21 @@ describe('fetchOrigin over the socket transport', () => {
   });
 
   it('sends the request id and trace header', async () => {
-    const res = await call('/echo');
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const res = await fetchOrigin({
+      baseUrl: origin,
+      request: { method: 'POST', path: '/echo', headers: { 'content-type': 'application/json' }, body: '{}' },
+      pool,
+      env: {} as Env,
+      requestId: 'req-1',
+      traceparent,
+      signal: new AbortController().signal,
+      headersTimeoutMs: 5000,
+      transport: 'socket',
+    });
     const echoed = await res.text();
     expect(echoed).toContain('x-request-id: req-1\r\n');
+    expect(echoed).toContain(`traceparent: ${traceparent}\r\n`);
+    expect(echoed).toContain('content-type: application/json\r\n');
   });
 });
