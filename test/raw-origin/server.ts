@@ -88,9 +88,9 @@ async function play(socket: Socket, steps: Step[], bytewise: boolean): Promise<v
  * `ipv6` says which, so the IPv6 case can run where it can.
  */
 export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; stop: () => Promise<void> }> {
-  const open = new Set<Socket>();
+  const open = new Map<Socket, string>();
   const server: Server = createServer((socket) => {
-    open.add(socket);
+    open.set(socket, '(no request yet)');
     socket.on('close', () => open.delete(socket));
     socket.setNoDelay(true);
     socket.on('error', () => {});
@@ -105,10 +105,13 @@ export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; st
       socket.removeAllListeners('data');
       const path = head.split(' ')[1] ?? '/';
       const [name, query] = path.slice(1).split('?');
+      open.set(socket, path);
       if (name === 'open-count') {
         // How many other connections are open: the client must close every one it is done with.
-        const count = String(open.size - 1);
-        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${count.length}\r\n\r\n${count}`);
+        // Answered as `<count> <path>,<path>…`, the paths saying which exchanges were left open.
+        const others = [...open].filter(([s]) => s !== socket).map(([, p]) => p);
+        const text = `${others.length} ${others.join(',')}`;
+        socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
         return;
       }
       if (name === 'echo') {
@@ -143,7 +146,7 @@ export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; st
     });
   const stop = () =>
     new Promise<void>((done) => {
-      for (const socket of open) socket.destroy();
+      for (const socket of open.keys()) socket.destroy();
       server.close(() => done());
     });
   const listening = (await listen('::')) || (await listen('127.0.0.1'));

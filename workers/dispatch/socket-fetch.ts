@@ -111,46 +111,40 @@ function respond(
 ): Response {
   const framing: BodyFraming = request.method === 'HEAD' ? { kind: 'none' } : bodyFraming(head);
   const decoder = bodyDecoder(framing);
-  let headers: Headers;
-  try {
-    // A declared length is kept (it is the body's real length); other framing fields are dropped.
-    headers = new Headers(
-      head.headers.filter(
-        ([name]) => !HOP_FIELDS.has(name) || (name === 'content-length' && framing.kind === 'length'),
-      ),
-    );
-    if (decoder.done) {
-      close();
-      return new Response(null, { status: head.status, statusText: head.statusText, headers });
-    }
-    // Validates status and reason before any body is read.
-    new Response(null, { status: head.status, statusText: head.statusText });
-  } catch (err) {
-    throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
+  // A declared length is kept (it is the body's real length); other framing fields are dropped.
+  const fields = head.headers.filter(
+    ([name]) => !HOP_FIELDS.has(name) || (name === 'content-length' && framing.kind === 'length'),
+  );
+  // Body bytes that came with the head are decoded now: an answer that is already whole frees its
+  // connection at once, whether or not anyone reads it.
+  const first = rest.byteLength > 0 ? decoder.push(rest) : undefined;
+  if (decoder.done) {
+    close();
+    return answer(head, fields, first && first.byteLength > 0 ? first : null);
   }
-  let pending: Uint8Array | undefined = rest.byteLength > 0 ? rest : undefined;
+  let pending: Uint8Array | undefined = first && first.byteLength > 0 ? first : undefined;
   // Pulled on demand (no buffer of its own): each read of the body is one read of the connection.
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         try {
-          for (;;) {
-            let bytes = pending;
+          if (pending) {
+            controller.enqueue(pending);
             pending = undefined;
-            if (!bytes) {
-              decoder.throwIfFailed();
-              const result = await reader.read();
-              // An abort is never a clean end, even for a body that ends when the connection does.
-              request.signal.throwIfAborted();
-              if (result.done) {
-                decoder.end();
-                controller.close();
-                close();
-                return;
-              }
-              bytes = result.value;
+            return;
+          }
+          for (;;) {
+            decoder.throwIfFailed();
+            const result = await reader.read();
+            // An abort is never a clean end, even for a body that ends when the connection does.
+            request.signal.throwIfAborted();
+            if (result.done) {
+              decoder.end();
+              controller.close();
+              close();
+              return;
             }
-            const payload = decoder.push(bytes);
+            const payload = decoder.push(result.value);
             if (payload.byteLength > 0) controller.enqueue(payload);
             if (decoder.done) {
               controller.close();
@@ -168,7 +162,25 @@ function respond(
     },
     { highWaterMark: 0 },
   );
-  return new Response(body, { status: head.status, statusText: head.statusText, headers });
+  return answer(head, fields, body);
+}
+
+/** The Response for a parsed head; what the runtime still refuses in it is the origin's fault. */
+function answer(
+  head: ResponseHead,
+  fields: [string, string][],
+  body: ReadableStream<Uint8Array> | Uint8Array | null,
+): Response {
+  try {
+    return new Response(body, {
+      status: head.status,
+      statusText: head.statusText,
+      headers: new Headers(fields),
+    });
+  } catch (err) {
+    if (body instanceof ReadableStream) body.cancel().catch(() => {});
+    throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
+  }
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
