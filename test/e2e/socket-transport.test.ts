@@ -190,7 +190,13 @@ describe('every engine protocol streams the same over sockets as over fetch', ()
       expect(m.status, await m.clone().text()).toBe(201);
       copies.push({ pool, model });
     }
-    expect(copies.length).toBeGreaterThanOrEqual(7);
+    // One copy per protocol the emulator speaks: none may be missed.
+    const { origins } = (await (await fetch(`${stack.emulator}/_control/origins`)).json()) as {
+      origins: { engine: string }[];
+    };
+    const protocols = copies.map((c) => c.pool.slice('over-socket-'.length)).sort();
+    expect(protocols).toEqual([...new Set(origins.map((o) => o.engine))].sort());
+    expect(protocols.length).toBe(12);
   });
 
   afterAll(async () => {
