@@ -75,10 +75,18 @@ afterAll(async () => {
 });
 
 describe('streamed calls over the socket transport', () => {
-  it('the pool says which transport it uses', async () => {
-    const res = await admin('GET', `/admin/pools/${POOL}`);
-    const body = (await res.json()) as { config: { streamTransport: string } };
-    expect(body.config.streamTransport).toBe('socket');
+  it('the pool says which transport it uses, and an admin can switch it', async () => {
+    const transport = async () =>
+      ((await (await admin('GET', `/admin/pools/${POOL}`)).json()) as { config: { streamTransport: string } })
+        .config.streamTransport;
+    expect(await transport()).toBe('socket');
+    expect((await admin('PATCH', `/admin/pools/${POOL}`, { streamTransport: 'fetch' })).status).toBe(200);
+    expect(await transport()).toBe('fetch');
+    const bad = await admin('PATCH', `/admin/pools/${POOL}`, { streamTransport: 'carrier-pigeon' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { param: string } }).error.param).toBe('streamTransport');
+    expect((await admin('PATCH', `/admin/pools/${POOL}`, { streamTransport: 'socket' })).status).toBe(200);
+    expect(await transport()).toBe('socket');
   });
 
   it('streams a completion with one role chunk, the usage chunk and the client’s model name', async () => {
