@@ -13,7 +13,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Base URL of the scripted HTTP/1.1 origin (test/raw-origin). */
     rawOrigin: string;
-    /** The scripted origin also answers on [::1] (the machine has IPv6 loopback). */
-    rawOriginIpv6: boolean;
+    /** The scripted origin's URL on [::1], or '' where the machine has no IPv6 loopback. */
+    rawOriginIpv6: string;
   }
 }

@@ -17,7 +17,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ONLY = new Set((process.env.BENCH_ONLY ?? 'json,sse,ttfb,slope,subsystems').split(','));
 /** Streams per first-line cell at c=1 (BENCH_TTFB_COUNT; four times as many at c=64): the p99 of 1,000 is the tenth-slowest. */
 const TTFB_COUNT = Number(process.env.BENCH_TTFB_COUNT ?? 1000);
-/** JSON and first-line cells run in this many interleaved rounds (BENCH_ROUNDS); a JSON round is SECONDS / 2 long. */
+/** JSON, streaming and first-line cells run in this many interleaved rounds (BENCH_ROUNDS); a JSON or streaming round is SECONDS / 2 long. */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 5));
 const EMULATOR_TTFT_MS = 20;
 const KEY = 'eco_sk_bench_0123456789abcdef0123456789abcdef';

@@ -4,7 +4,7 @@ import { startRawOrigin } from './server.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     rawOrigin: string;
-    rawOriginIpv6: boolean;
+    rawOriginIpv6: string;
   }
 }
 
@@ -15,7 +15,7 @@ export async function setup(project: TestProject) {
   const started = await startRawOrigin();
   stop = started.stop;
   project.provide('rawOrigin', started.url);
-  project.provide('rawOriginIpv6', started.ipv6);
+  project.provide('rawOriginIpv6', started.ipv6Url);
 }
 
 export async function teardown() {

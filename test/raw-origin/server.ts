@@ -40,6 +40,9 @@ export const SCRIPTS: Record<string, Step[]> = {
   'cut-length': ['HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\nonly ten b', 'cut'],
   'bad-chunk-size': [SSE_HEAD, chunk(SSE[0] as string), 'zz\r\nnope\r\n'],
   'bad-chunk-data': [SSE_HEAD, `5\r\ntoo long for five\r\n`],
+  // Head and broken body in one write, so the fault is in the bytes that come with the head.
+  'head-and-bad-chunk': [`${SSE_HEAD}zz\r\nnope\r\n`, 'hang'],
+  'error-status-bad-chunk': ['HTTP/1.1 400 Bad Request\r\ntransfer-encoding: chunked\r\n\r\nzz\r\n', 'hang'],
   // The same fault on a connection the origin keeps open: the fault must not wait for more bytes.
   'bad-chunk-data-open': [SSE_HEAD, `5\r\ntoo long for five\r\n`, 'hang'],
   'te-and-length': [
@@ -84,12 +87,12 @@ async function play(socket: Socket, steps: Step[], bytewise: boolean): Promise<v
 }
 
 /**
- * Listens on every address (`::`, which takes IPv4 too) where the machine has IPv6, else on 127.0.0.1;
- * `ipv6` says which, so the IPv6 case can run where it can.
+ * Listens on 127.0.0.1, and on [::1] too where the machine has IPv6 loopback (`ipv6Url`, else empty),
+ * so the IPv6 case runs where it can.
  */
-export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; stop: () => Promise<void> }> {
+export async function startRawOrigin(): Promise<{ url: string; ipv6Url: string; stop: () => Promise<void> }> {
   const open = new Map<Socket, string>();
-  const server: Server = createServer((socket) => {
+  const onConnection = (socket: Socket) => {
     open.set(socket, '(no request yet)');
     socket.on('close', () => open.delete(socket));
     socket.setNoDelay(true);
@@ -109,7 +112,7 @@ export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; st
       if (name === 'open-count') {
         // How many other connections are open: the client must close every one it is done with.
         // Answered as `<count> <path>,<path>…`, the paths saying which exchanges were left open.
-        const others = [...open].filter(([s]) => s !== socket).map(([, p]) => p);
+        const others = [...open].filter(([, p]) => !p.startsWith('/open-count')).map(([, p]) => p);
         const text = `${others.length} ${others.join(',')}`;
         socket.end(`HTTP/1.1 200 OK\r\ncontent-length: ${Buffer.byteLength(text)}\r\n\r\n${text}`);
         return;
@@ -125,32 +128,38 @@ export async function startRawOrigin(): Promise<{ url: string; ipv6: boolean; st
       if (!steps) return void socket.end('HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n');
       void play(socket, steps, query === 'bytewise');
     });
-  });
-  const listen = (host: string) =>
+  };
+  const server: Server = createServer(onConnection);
+  const listen = (target: Server, host: string) =>
     new Promise<boolean>((ok) => {
-      server.once('error', () => ok(false));
-      server.listen(0, host, () => ok(true));
+      target.once('error', () => ok(false));
+      target.listen(0, host, () => ok(true));
     });
-  const port = () => {
-    const address = server.address();
+  const portOf = (target: Server) => {
+    const address = target.address();
     return typeof address === 'object' && address ? address.port : 0;
   };
-  // A machine may accept `::` yet have no IPv6 loopback: only a real connection to ::1 says it works.
-  const reachesV6 = () =>
+  // Loopback only. A machine may bind ::1 yet not route to it: only a real connection says it works.
+  const reaches = (port: number) =>
     new Promise<boolean>((ok) => {
-      const probe = connect({ host: '::1', port: port() }, () => {
+      const probe = connect({ host: '::1', port }, () => {
         probe.destroy();
         ok(true);
       });
       probe.on('error', () => ok(false));
     });
-  const stop = () =>
-    new Promise<void>((done) => {
-      for (const socket of open.keys()) socket.destroy();
-      server.close(() => done());
-    });
-  const listening = (await listen('::')) || (await listen('127.0.0.1'));
-  if (!listening) throw new Error('the raw origin cannot listen');
-  const ipv6 = (server.address() as { family?: string }).family === 'IPv6' && (await reachesV6());
-  return { url: `http://127.0.0.1:${port()}`, ipv6, stop };
+  if (!(await listen(server, '127.0.0.1'))) throw new Error('the raw origin cannot listen');
+  const v6 = createServer(onConnection);
+  const ipv6 = (await listen(v6, '::1')) && (await reaches(portOf(v6)));
+  const stop = async () => {
+    for (const socket of open.keys()) socket.destroy();
+    await Promise.all(
+      [server, v6].map((s) => new Promise<void>((done) => (s.listening ? s.close(() => done()) : done()))),
+    );
+  };
+  return {
+    url: `http://127.0.0.1:${portOf(server)}`,
+    ipv6Url: ipv6 ? `http://[::1]:${portOf(v6)}` : '',
+    stop,
+  };
 }

@@ -73,16 +73,18 @@ export async function withFailover<T>(
         break; // this pool cannot take the request now: next pool
       }
       const started = Date.now();
-      let exchange: OpenExchange | undefined;
+      // Ends this attempt's origin request (connect, head and body, whichever transport) if it fails.
+      const attemptEnd = new AbortController();
       try {
         if (ctx.gate) await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
         const { request, call } = build(target);
-        exchange = await open(target, admitted, request, call, ctx, started);
+        const signal = AbortSignal.any([ctx.clientSignal, attemptEnd.signal]);
+        const exchange = await open(target, admitted, request, call, ctx, started, signal);
         const result = await body(exchange);
         return result;
       } catch (err) {
         // Whatever failed, the origin stops generating for this attempt now, not when the request ends.
-        exchange?.reader.cancel('attempt failed');
+        attemptEnd.abort(new Error('attempt failed'));
         const error = ctx.clientSignal.aborted
           ? new EcoError(499, 'client_closed', 'The client closed the request.')
           : asEcoError(err);
@@ -110,6 +112,7 @@ async function open(
   call: CallContext,
   ctx: AttemptContext,
   startedAt: number,
+  signal: AbortSignal,
   pulled = false,
 ): Promise<OpenExchange> {
   const timeouts = target.pool.timeouts;
@@ -120,7 +123,7 @@ async function open(
     pool: target.pool,
     env: ctx.env,
     requestId: ctx.requestId,
-    signal: ctx.clientSignal,
+    signal,
     headersTimeoutMs: timeouts.headersMs,
     transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
@@ -130,7 +133,7 @@ async function open(
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.
     if (!pulled && (await pullMissingModel(target, admitted, call, ctx, response.status, text)))
-      return open(target, admitted, request, call, ctx, startedAt, true);
+      return open(target, admitted, request, call, ctx, startedAt, signal, true);
     throw target.adapter.mapError(response.status, text, response.headers);
   }
   return { target, admitted, reader, response, call, startedAt };

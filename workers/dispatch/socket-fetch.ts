@@ -45,16 +45,30 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
   socket.closed.catch(() => {});
   const reader = socket.readable.getReader() as ReadableStreamDefaultReader<Uint8Array>;
   reader.closed.catch(() => {});
+  let abortListener: (() => void) | undefined;
+  // (A TLS handshake still in progress is dropped by the runtime only when the request ends.)
   const close = () => {
-    init.signal.removeEventListener('abort', close);
+    if (abortListener) init.signal.removeEventListener('abort', abortListener);
     reader.cancel().catch(() => {});
     socket.close().catch(() => {});
   };
-  init.signal.addEventListener('abort', close, { once: true });
+  // The write waits for the TCP connect and TLS handshake, which closing the socket does not cut short:
+  // an abort (client gone, headers timeout) must end the wait itself.
+  const aborted = new Promise<never>((_, reject) => {
+    const onAbort = () => {
+      close();
+      reject(init.signal.reason);
+    };
+    init.signal.addEventListener('abort', onAbort, { once: true });
+    abortListener = onAbort;
+  });
+  aborted.catch(() => {});
   try {
     const writer = socket.writable.getWriter();
     writer.closed.catch(() => {});
-    await writer.write(requestBytes(init.method, url, init.headers, init.body));
+    const written = writer.write(requestBytes(init.method, url, init.headers, init.body));
+    written.catch(() => {});
+    await Promise.race([written, aborted]);
     writer.releaseLock();
     const { head, rest } = await readHead(reader);
     return respond(init, head, rest, reader, close);
@@ -117,8 +131,15 @@ function respond(
   );
   // Body bytes that came with the head are decoded now: an answer that is already whole frees its
   // connection at once, whether or not anyone reads it.
-  const first = rest.byteLength > 0 ? decoder.push(rest) : undefined;
-  if (decoder.done) {
+  let first: Uint8Array | undefined;
+  // A body fault is the body's, however the bytes were split: it surfaces on reading, never as a head fault.
+  let early: unknown;
+  try {
+    first = rest.byteLength > 0 ? decoder.push(rest) : undefined;
+  } catch (err) {
+    early = err;
+  }
+  if (early === undefined && decoder.done) {
     close();
     return answer(head, fields, first && first.byteLength > 0 ? first : null);
   }
@@ -133,6 +154,7 @@ function respond(
             pending = undefined;
             return;
           }
+          if (early !== undefined) throw early;
           for (;;) {
             decoder.throwIfFailed();
             const result = await reader.read();
@@ -155,7 +177,8 @@ function respond(
           }
         } catch (err) {
           close();
-          controller.error(err);
+          // An abort reads as the abort, not as whatever the closed connection said.
+          controller.error(request.signal.aborted ? request.signal.reason : err);
         }
       },
       cancel: close,

@@ -123,4 +123,28 @@ describe('stream failures', () => {
     expect(text).toContain('good');
     expect(text).toContain('[DONE]');
   });
+
+  it('a failed attempt aborts its origin request before the next attempt starts', async () => {
+    // Whichever origin is asked first sends a malformed frame and keeps its stream open; the next one
+    // answers. The first request's signal must be aborted by the time the answer is complete.
+    const signals: AbortSignal[] = [];
+    const handler = (request: Request) => {
+      signals.push(request.signal);
+      if (signals.length === 1) {
+        const open = controlledStream();
+        open.push('data: {"choices":[{"delta":{"content":"x"\n\n');
+        return sse(open.stream);
+      }
+      return new Response(chunk({ content: 'good' }, 'stop') + 'data: [DONE]\n\n', {
+        headers: { 'content-type': 'text/event-stream' },
+      });
+    };
+    mockOrigin('stream-a.test', handler);
+    mockOrigin('stream-b.test', handler);
+    const text = await (await post()).text();
+    expect(text).toContain('good');
+    expect(signals).toHaveLength(2);
+    expect(signals[0]?.aborted).toBe(true);
+    expect(signals[1]?.aborted).toBe(false);
+  });
 });
