@@ -1,9 +1,9 @@
+import { joinBytes } from './join-bytes.ts';
 import { Http1Error } from './response-head.ts';
 
 /** Longest chunk-size or trailer line accepted (extensions included), and most trailer lines. */
 const MAX_LINE = 4096;
 const MAX_TRAILERS = 64;
-const EMPTY = new Uint8Array(0);
 
 type State = 'size' | 'data' | 'data-end' | 'trailers' | 'done';
 
@@ -11,20 +11,22 @@ type State = 'size' | 'data' | 'data-end' | 'trailers' | 'done';
  * Incremental decoder of HTTP/1.1 chunked transfer coding (RFC 9112 §7.1). Bytes go in as they came
  * off the connection, in any split; each `push` returns the payload they completed, in one piece:
  * everything that arrived together leaves together, so a burst of chunks costs one read downstream.
+ * A framing fault ends the payload where it is found and is raised by the next call (`throwIfFailed`,
+ * `push` or `end`), so what came before it is never lost.
  */
 export class ChunkedDecoder {
   #state: State = 'size';
   #remaining = 0;
   #line = '';
   #trailers = 0;
-  /** A framing error found after good payload in the same bytes: raised on the next call. */
+  /** The framing fault found in bytes already pushed: raised on the next call. */
   #error: Http1Error | undefined;
 
   get done(): boolean {
     return this.#state === 'done';
   }
 
-  /** Raises a fault found after payload that has already been handed out. */
+  /** Raises a framing fault found in the bytes pushed so far. */
   throwIfFailed(): void {
     if (this.#error) throw this.#error;
   }
@@ -35,11 +37,10 @@ export class ChunkedDecoder {
     try {
       this.#decode(bytes, pieces);
     } catch (err) {
-      // The payload before the fault still goes out; the fault follows it.
-      if (pieces.length === 0 || !(err instanceof Http1Error)) throw err;
+      if (!(err instanceof Http1Error)) throw err;
       this.#error = err;
     }
-    return join(pieces);
+    return joinBytes(pieces);
   }
 
   /** The connection ended: unless the last chunk arrived, the body was cut short. */
@@ -86,18 +87,4 @@ export class ChunkedDecoder {
       throw new Http1Error('too many trailer lines');
     }
   }
-}
-
-function join(pieces: Uint8Array[]): Uint8Array {
-  if (pieces.length === 0) return EMPTY;
-  if (pieces.length === 1) return pieces[0] as Uint8Array;
-  let size = 0;
-  for (const piece of pieces) size += piece.byteLength;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const piece of pieces) {
-    out.set(piece, at);
-    at += piece.byteLength;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
 import { connect } from 'cloudflare:sockets';
 import { bodyDecoder } from '../../origins/http1/body.ts';
+import { joinBytes } from '../../origins/http1/join-bytes.ts';
 import { requestHead } from '../../origins/http1/request-head.ts';
 import {
   type BodyFraming,
@@ -83,7 +84,7 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
 function requestBytes(method: string, url: URL, headers: Headers, body: string | undefined): Uint8Array {
   const payload = body === undefined ? undefined : encoder.encode(body);
   const head = encoder.encode(requestHead(method, url, headers, payload?.byteLength));
-  return payload ? concat(head, payload) : head;
+  return payload ? joinBytes([head, payload]) : head;
 }
 
 /** Interim (1xx) heads accepted before the final one; an origin has no reason to send more. */
@@ -109,7 +110,7 @@ async function readHead(
     }
     const { done, value } = await reader.read();
     if (done) throw new Error('connection closed before a response head');
-    buffer = concat(buffer, value);
+    buffer = joinBytes([buffer, value]);
   }
 }
 
@@ -130,20 +131,14 @@ function respond(
     ([name]) => !HOP_FIELDS.has(name) || (name === 'content-length' && framing.kind === 'length'),
   );
   // Body bytes that came with the head are decoded now: an answer that is already whole frees its
-  // connection at once, whether or not anyone reads it.
-  let first: Uint8Array | undefined;
-  // A body fault is the body's, however the bytes were split: it surfaces on reading, never as a head fault.
-  let early: unknown;
-  try {
-    first = rest.byteLength > 0 ? decoder.push(rest) : undefined;
-  } catch (err) {
-    early = err;
-  }
-  if (early === undefined && decoder.done) {
+  // connection at once, whether or not anyone reads it. A fault in them is raised on reading, as it would
+  // be a packet later (`throwIfFailed`).
+  const first = decoder.push(rest);
+  if (decoder.done) {
     close();
-    return answer(head, fields, first && first.byteLength > 0 ? first : null);
+    return answer(head, fields, first.byteLength > 0 ? first : null);
   }
-  let pending: Uint8Array | undefined = first && first.byteLength > 0 ? first : undefined;
+  let pending: Uint8Array | undefined = first.byteLength > 0 ? first : undefined;
   // Pulled on demand (no buffer of its own): each read of the body is one read of the connection.
   const body = new ReadableStream<Uint8Array>(
     {
@@ -154,7 +149,6 @@ function respond(
             pending = undefined;
             return;
           }
-          if (early !== undefined) throw early;
           for (;;) {
             decoder.throwIfFailed();
             const result = await reader.read();
@@ -204,12 +198,4 @@ function answer(
     if (body instanceof ReadableStream) body.cancel().catch(() => {});
     throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
   }
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
-  return out;
 }
