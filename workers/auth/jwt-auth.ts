@@ -1,4 +1,5 @@
-import { type Background, findKeyById, keyRefusal, principalFromRow } from '../data/api-keys.ts';
+import { findKeyById, keyRefusal, principalFromRow } from '../data/api-keys.ts';
+import type { Background } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
 import type { Principal } from '../principal.ts';
 import { GATEWAY_AUDIENCE, GATEWAY_ISSUER, KEY_ID_CLAIM, signingKey } from './access-token.ts';

@@ -8,7 +8,7 @@ import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
 import { db } from './db.ts';
 import { sha256Hex } from './key-hash.ts';
-import { TtlCache } from './ttl-cache.ts';
+import { type Background, TtlCache } from './ttl-cache.ts';
 
 let cache: TtlCache<ApiKeyRow | null> | undefined;
 
@@ -26,9 +26,6 @@ export function invalidateKeyCache(hash?: string): void {
   if (hash === undefined) cache?.clear();
   else cache?.delete(hash);
 }
-
-/** Runs work past the response (`waitUntil`): lets a cached key be refreshed before it expires. */
-export type Background = (work: Promise<unknown>) => void;
 
 /**
  * The key a secret belongs to. A rotated key's previous secret resolves to the key with

@@ -2,6 +2,7 @@ import { ModelConfig, PoolConfig } from '../../schemas/config.ts';
 import { models } from '../../schemas/db/models.ts';
 import { pools } from '../../schemas/db/pools.ts';
 import { db } from './db.ts';
+import type { Background } from './ttl-cache.ts';
 
 /**
  * The model registry and pool configs, read from D1 and held in isolate memory for a short time:
@@ -32,7 +33,7 @@ export function invalidateRegistry(): void {
 export async function registry(
   database: D1Database,
   now = Date.now(),
-  background?: (work: Promise<unknown>) => void,
+  background?: Background,
 ): Promise<Snapshot> {
   const current = snapshot;
   if (current && now - current.loadedAt < TTL_MS) {
@@ -50,11 +51,7 @@ export async function registry(
  * Start the load a stale or missing snapshot needs, without waiting for it: called before a request
  * authenticates, so that after an idle spell its key lookup and this load overlap instead of queueing.
  */
-export function warmRegistry(
-  database: D1Database,
-  background: (work: Promise<unknown>) => void,
-  now = Date.now(),
-): void {
+export function warmRegistry(database: D1Database, background: Background, now = Date.now()): void {
   const current = snapshot;
   if (current && now - current.loadedAt < TTL_MS / 2) return;
   // registry() hands any load it starts to `background` itself.

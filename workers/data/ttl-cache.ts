@@ -5,6 +5,9 @@
  * `getOrLoad` refreshes ahead: a hit past half its TTL is still served, and the loader runs once in
  * the background, so steady traffic never waits for the store while the bound still holds.
  */
+/** Runs work past the response (`waitUntil`): lets cached data be refreshed before it expires. */
+export type Background = (work: Promise<unknown>) => void;
+
 export class TtlCache<V> {
   readonly #entries = new Map<string, { value: V; expires: number }>();
   readonly #ttlMs: number;
@@ -34,11 +37,7 @@ export class TtlCache<V> {
    * The cached value, or `load()`'s, which is then cached. With `background` (a `waitUntil`), a hit
    * in the second half of its TTL also starts one background `load` to replace it.
    */
-  async getOrLoad(
-    key: string,
-    load: () => Promise<V>,
-    background?: (work: Promise<unknown>) => void,
-  ): Promise<V> {
+  async getOrLoad(key: string, load: () => Promise<V>, background?: Background): Promise<V> {
     const entry = this.#entries.get(key);
     const now = this.#now();
     if (entry && entry.expires > now) {

@@ -6,8 +6,9 @@ import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts'
 import { authenticateJwt } from '../auth/jwt-auth.ts';
 import { looksLikeJwt } from '../auth/jwt-verify.ts';
 import { touchLastUsed } from '../auth/last-used.ts';
-import { authenticateApiKey, type Background } from '../data/api-keys.ts';
+import { authenticateApiKey } from '../data/api-keys.ts';
 import { sha256Hex } from '../data/key-hash.ts';
+import type { Background } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
 
@@ -69,7 +70,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     : await authenticateKey(c.env, token, background);
   c.set('principal', principal);
   if (principal.kind === 'api_key' && !custom) {
-    touchLastUsed(c.env.DB, principal.keyId, (p) => c.executionCtx.waitUntil(p));
+    touchLastUsed(c.env.DB, principal.keyId, background);
   }
   await next();
 });

@@ -1,6 +1,7 @@
 import type { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { registry } from '../data/registry.ts';
+import type { Background } from '../data/ttl-cache.ts';
 import { type RouteTarget, routePlan } from '../dispatch/route-plan.ts';
 import type { Env } from '../env.ts';
 import { hasScope, type Principal } from '../principal.ts';
@@ -17,7 +18,7 @@ export async function resolveModel(
   modelId: string,
   pinnedPool: string | undefined,
   capability: string,
-  background?: (work: Promise<unknown>) => void,
+  background?: Background,
 ): Promise<ResolvedModel> {
   const snapshot = await registry(env.DB, Date.now(), background);
   const model = snapshot.byName.get(modelId);
