@@ -27,8 +27,16 @@ export async function readJsonBody(
   }
 }
 
+/** Decodes strictly: a byte that is not UTF-8 would otherwise become U+FFFD and change the text unseen. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 export async function readTextBody(request: Request, maxBytes: number): Promise<string> {
-  return new TextDecoder().decode(await readBodyBytes(request, maxBytes));
+  const bytes = await readBodyBytes(request, maxBytes);
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new EcoError(400, 'invalid_encoding', 'The request body is not valid UTF-8.');
+  }
 }
 
 /**

@@ -73,6 +73,22 @@ describe('gateway surface', () => {
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
   });
 
+  it('refuses a body that is not UTF-8 instead of replacing its bytes', async () => {
+    const head = new TextEncoder().encode('{"model":"surface-model","messages":[{"role":"user","content":"');
+    const tail = new TextEncoder().encode('"}]}');
+    const body = new Uint8Array([...head, 0xff, 0xfe, ...tail]);
+    const res = await exports.default.fetch('http://gw/v1/chat/completions', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { code: string; type: string } }).error).toMatchObject({
+      code: 'invalid_encoding',
+      type: 'invalid_request_error',
+    });
+  });
+
   it('rejects an oversized body with 413 before reading it all', async () => {
     const res = await chat(
       JSON.stringify({
