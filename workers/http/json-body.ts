@@ -28,7 +28,7 @@ export async function readJsonBody(
 }
 
 /** Decodes strictly: a byte that is not UTF-8 would otherwise become U+FFFD and change the text unseen. */
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export async function readTextBody(request: Request, maxBytes: number): Promise<string> {
   const bytes = await readBodyBytes(request, maxBytes);

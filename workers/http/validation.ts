@@ -1,16 +1,56 @@
 import type { z } from '@hono/zod-openapi';
 import { EcoError } from '../../schemas/errors.ts';
 
+type Issue = z.core.$ZodIssue;
+
 /** The first zod issue as an EcoError whose `param` is the dotted path of the bad field. */
 export function validationError(error: z.ZodError): EcoError {
-  const issue = error.issues[0];
-  if (!issue) return new EcoError(400, 'invalid_request', 'The request body is not valid.');
-  const path = [...issue.path];
+  const first = error.issues[0];
+  if (!first) return new EcoError(400, 'invalid_request', 'The request body is not valid.');
+  const { path, message } = explain(first, []);
+  const param = path.length > 0 ? path.map(String).join('.') : null;
+  return new EcoError(400, 'invalid_request', param ? `Invalid value for '${param}': ${message}` : message, {
+    param,
+  });
+}
+
+/**
+ * A union says only "Invalid input"; the caller needs to know what would have been accepted. The
+ * branch that got furthest explains it (a list of four stops with a fifth: "at most 4 items"); when
+ * none did, the message lists what each branch expected.
+ */
+function explain(issue: Issue, base: PropertyKey[]): { path: PropertyKey[]; message: string } {
+  const path = [...base, ...issue.path];
+  if (issue.code !== 'invalid_union') return { path, message: issue.message };
   // A bad discriminator (e.g. an unknown message role) is reported on the union; name the field itself.
   const discriminator = (issue as { discriminator?: string }).discriminator;
-  if (issue.code === 'invalid_union' && discriminator && path.at(-1) !== discriminator)
-    path.push(discriminator);
-  const param = path.length > 0 ? path.map(String).join('.') : null;
-  const message = param ? `Invalid value for '${param}': ${issue.message}` : issue.message;
-  return new EcoError(400, 'invalid_request', message, { param });
+  if (discriminator) {
+    if (path.at(-1) !== discriminator) path.push(discriminator);
+    return { path, message: issue.message };
+  }
+  const firsts = issue.errors.map((branch) => branch[0]).filter((i): i is Issue => i !== undefined);
+  const near = firsts.find((i) => !mismatch(i));
+  if (near) return explain(near, path);
+  if (firsts.length > 0 && firsts.every((i) => i.code === 'invalid_type' && i.path.length === 0)) {
+    const expected = [...new Set(firsts.map((i) => (i as { expected: string }).expected))];
+    const received = /received (\S+)$/.exec(firsts[0]!.message)?.[1];
+    return { path, message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}` };
+  }
+  const at = firsts[0]?.path.map(String).join('.');
+  if (
+    firsts.length > 0 &&
+    firsts.every((i) => i.code === 'invalid_value' && i.path.map(String).join('.') === at)
+  ) {
+    const values = firsts.flatMap((i) => (i as { values: unknown[] }).values.map((v) => JSON.stringify(v)));
+    return { path: [...path, ...firsts[0]!.path], message: `expected one of ${values.join(', ')}` };
+  }
+  return { path, message: issue.message };
+}
+
+/** The value is of another kind than this branch takes (its type, or the literal that tags it). */
+function mismatch(issue: Issue): boolean {
+  return (
+    (issue.code === 'invalid_type' && issue.path.length === 0) ||
+    (issue.code === 'invalid_value' && issue.path.length <= 1)
+  );
 }

@@ -111,6 +111,30 @@ describe('gateway surface', () => {
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe('n');
   });
 
+  it.each([
+    [{ stop: ['a', 'b', 'c', 'd', 'e'] }, 'stop', 'expected array to have <=4 items'],
+    [{ response_format: { type: 'xml' } }, 'response_format.type', 'expected one of "text", "json_object"'],
+    [{ response_format: { type: 'json_schema' } }, 'response_format.json_schema', 'expected object'],
+    [
+      { messages: [{ role: 'user', content: 5 }] },
+      'messages.0.content',
+      'expected string or array, received number',
+    ],
+    [
+      { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 5 }] }] },
+      'messages.0.content.0.image_url',
+      'expected object, received number',
+    ],
+  ])('explains a value no branch of a union takes: %j', async (fields, param, words) => {
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }], ...fields }),
+    );
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { param: string; message: string } };
+    expect(error.param).toBe(param);
+    expect(error.message).toContain(words);
+  });
+
   it('keeps the caller request id, adds server-timing and propagates traceparent', async () => {
     let seen: Headers | undefined;
     mockOrigin('surface-origin.test', (req) => {
