@@ -51,6 +51,7 @@ export class ConversationCore {
         ...(event.messageId ? { messageId: event.messageId } : {}),
         ...(event.channelId ? { channelId: event.channelId } : {}),
         ...(event.replyToken ? { replyToken: event.replyToken } : {}),
+        ...(event.threadId ? { threadId: event.threadId } : {}),
       };
       if (
         this.#d.store.admit(

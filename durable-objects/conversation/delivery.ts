@@ -61,6 +61,7 @@ export async function deliver(
         : classifySend(response.status, response.body, response.headers, {
             lineReply,
             linePush: bot.platform === 'line' && !lineReply,
+            meta: bot.platform === 'whatsapp' || bot.platform === 'messenger',
           });
     if (lineReply) {
       // A reply token is single use: whatever happened, later parts (and retries) push.

@@ -36,6 +36,19 @@ function cutIndex(text: string, max: number): number {
   for (let i = max; i >= floor; i--) {
     if (/\s/.test(text[i] ?? '')) return i;
   }
+  return graphemeCut(text, max);
+}
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** The start of the grapheme that straddles `max`; the code point at `max` is enough context to see it. */
+function graphemeCut(text: string, max: number): number {
+  let start = 0;
+  for (const segment of graphemes.segment(text.slice(0, max + 2))) {
+    if (segment.index > max) break;
+    start = segment.index;
+  }
+  if (start > 0) return start;
   return isHighSurrogate(text.charCodeAt(max - 1)) ? max - 1 : max;
 }
 

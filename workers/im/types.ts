@@ -24,6 +24,8 @@ export interface ImEvent {
   messageId?: string;
   /** The receiving account: WhatsApp phone_number_id, Messenger page id, LINE destination. */
   channelId?: string;
+  /** Telegram forum topic (`message_thread_id` of a topic message): every reply part goes there. */
+  threadId?: string;
   /** LINE reply token (single use, about a minute). */
   replyToken?: string;
   /** When the platform says the message was sent (Unix ms). */

@@ -99,9 +99,17 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       }
       throw new EcoError(401, 'invalid_signature', 'The webhook signature is missing or invalid.');
     }
+    let text: string;
+    try {
+      // Fatal: a lenient decoder would queue U+FFFD in place of the user's words.
+      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw);
+    } catch {
+      count('bad_json');
+      throw new EcoError(400, 'invalid_encoding', 'The webhook body is not valid UTF-8.');
+    }
     let body: unknown;
     try {
-      body = JSON.parse(new TextDecoder().decode(raw));
+      body = JSON.parse(text);
     } catch {
       count('bad_json');
       throw new EcoError(400, 'invalid_json', 'The webhook body is not valid JSON.');

@@ -134,6 +134,25 @@ describe('Messenger replies', () => {
   });
 });
 
+describe('Meta throttling', () => {
+  it('retries a send Meta throttles with HTTP 400 and a rate-limit code, then delivers', async () => {
+    mockModel(MODEL_HOST, () => completion('after the throttle'));
+    let throttled = 1;
+    const sent = mockSendApi('fb.test', () =>
+      throttled-- > 0
+        ? Response.json(
+            { error: { message: '(#613) Calls to this api have exceeded the rate limit.', code: 613 } },
+            { status: 400 },
+          )
+        : Response.json({ recipient_id: 'PSID9', message_id: 'm.out' }),
+    );
+    const body = messengerBody([[messengerMessaging({ mid: 'mThrottle', psid: 'PSID9', text: 'hi' })]]);
+    await postWebhook('messenger', 'plat', JSON.stringify(body));
+    await vi.waitFor(() => expect(sent).toHaveLength(2));
+    expect(sent[1]!.body).toMatchObject({ message: { text: 'after the throttle' } });
+  });
+});
+
 describe('pure pieces', () => {
   it('classifies send answers, reading Retry-After and Telegram retry_after', () => {
     expect(classifySend(200, '', new Headers())).toEqual({ kind: 'ok' });

@@ -34,6 +34,17 @@ describe('splitMessage', () => {
     expect(Math.max(...parts.map((p) => p.length))).toBeLessThanOrEqual(5);
   });
 
+  it('hard cuts never split a grapheme: flags, joined emoji and combining marks stay whole', () => {
+    expect(splitMessage(`${'a'.repeat(8)}🇯🇵`, 10)).toEqual(['a'.repeat(8), '🇯🇵']);
+    const family = '👨‍👩‍👧';
+    expect(splitMessage(`${'b'.repeat(6)}${family}`, 10)).toEqual(['b'.repeat(6), family]);
+    expect(splitMessage(`${'c'.repeat(9)}e\u0301x`, 10)).toEqual(['c'.repeat(9), 'e\u0301x']);
+    const flags = '🇯🇵🇫🇷🇩🇪'.repeat(4);
+    const parts = splitMessage(flags, 7);
+    expect(parts.join('')).toBe(flags);
+    for (const part of parts) expect(part.length % 4).toBe(0);
+  });
+
   it('property: every part within the limit, non-empty, well-formed; joined equals the text modulo whitespace', () => {
     const texts = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 600 }),

@@ -93,6 +93,25 @@ describe('routing', () => {
     expect((await postWebhook('line', 'route', 'not json')).status).toBe(400);
   });
 
+  it('rejects a body that is not UTF-8 with 400 instead of queuing mangled text', async () => {
+    const json = JSON.stringify(telegramText(6, 6, 'caf#'));
+    const bytes = new TextEncoder().encode(json);
+    bytes[json.indexOf('#')] = 0xe9; // Latin-1 é: not valid UTF-8
+    const res = await exports.default.fetch('http://gw/webhooks/telegram/route', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-telegram-bot-api-secret-token': SECRET },
+      body: bytes,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: {
+        code: 'invalid_encoding',
+        type: 'invalid_request_error',
+        message: expect.stringMatching(/UTF-8/),
+      },
+    });
+  });
+
   it('acknowledges LINE console Verify (no events) with 200', async () => {
     const res = await postWebhook('line', 'route', JSON.stringify(lineBody([])));
     expect(res.status).toBe(200);

@@ -41,5 +41,9 @@ export function parseTelegram(body: unknown): ImEvent[] {
   }
   if (from?.is_bot === true) return [{ ...base, kind: 'ignored', reason: 'from_bot' }];
   const messageId = id(message.message_id);
-  return [{ ...base, kind: 'text', text, ...(messageId ? { messageId } : {}) }];
+  // Replies in ordinary groups carry a thread id too; only a topic message names a topic to answer in.
+  const threadId = message.is_topic_message === true ? id(message.message_thread_id) : undefined;
+  return [
+    { ...base, kind: 'text', text, ...(messageId ? { messageId } : {}), ...(threadId ? { threadId } : {}) },
+  ];
 }

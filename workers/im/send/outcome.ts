@@ -5,25 +5,47 @@ export type SendOutcome =
   | { kind: 'permanent'; status: number; detail: string }
   | { kind: 'reply_token_invalid' };
 
+/**
+ * Graph API codes that mean "slow down" or "try again later" (app, page, account, throughput and
+ * pair rate limits, temporary service failures); Meta often answers them with HTTP 400.
+ */
+const META_TRANSIENT_CODES = new Set([2, 4, 17, 32, 613, 1200, 80007, 130429, 131000, 131056]);
+
 export function classifySend(
   status: number,
   body: string,
   headers: Headers,
-  options: { lineReply?: boolean; linePush?: boolean } = {},
+  options: { lineReply?: boolean; linePush?: boolean; meta?: boolean } = {},
 ): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'ok' };
   // A push repeated with the same retry key after it was accepted: it was delivered.
   if (status === 409 && options.linePush) return { kind: 'ok' };
   if (status === 400 && options.lineReply) return { kind: 'reply_token_invalid' };
-  if (status === 429 || status >= 500 || status === 408) {
+  if (status === 429 || status >= 500 || status === 408 || (options.meta && metaTransient(body))) {
     return { kind: 'retry', status, ...retryAfter(body, headers) };
   }
   return { kind: 'permanent', status, detail: body.slice(0, 200) };
 }
 
+function metaTransient(body: string): boolean {
+  try {
+    const error = (JSON.parse(body) as { error?: { code?: unknown; is_transient?: unknown } }).error;
+    return error?.is_transient === true || META_TRANSIENT_CODES.has(Number(error?.code));
+  } catch {
+    return false;
+  }
+}
+
 function retryAfter(body: string, headers: Headers): { retryAfterMs?: number } {
-  const header = Number(headers.get('retry-after'));
-  if (Number.isFinite(header) && header > 0) return { retryAfterMs: header * 1000 };
+  const value = headers.get('retry-after')?.trim() ?? '';
+  const seconds = Number(value);
+  if (value !== '' && Number.isFinite(seconds)) {
+    if (seconds > 0) return { retryAfterMs: seconds * 1000 };
+  } else if (value !== '') {
+    // The HTTP-date form.
+    const ms = Date.parse(value) - Date.now();
+    if (Number.isFinite(ms) && ms > 0) return { retryAfterMs: ms };
+  }
   try {
     // Telegram: {"ok":false,"error_code":429,"parameters":{"retry_after":3}}
     const seconds = (JSON.parse(body) as { parameters?: { retry_after?: unknown } }).parameters?.retry_after;

@@ -7,6 +7,8 @@ export function telegramRequest(input: SendInput): OutboundRequest {
   const body = {
     chat_id: /^-?\d+$/.test(target.chatId) ? Number(target.chatId) : target.chatId,
     text: input.parts[0] ?? '',
+    // Without it, parts after the first (which quote nothing) would land in the forum's General topic.
+    ...(target.threadId ? { message_thread_id: Number(target.threadId) } : {}),
     ...(quote ? { reply_parameters: { message_id: quote, allow_sending_without_reply: true } } : {}),
   };
   return {

@@ -17,6 +17,7 @@ export interface ReplyTarget {
   messageId?: string;
   channelId?: string;
   replyToken?: string;
+  threadId?: string;
 }
 
 export interface SendInput {
