@@ -15,6 +15,9 @@ export interface JobSettings {
   callbackTimeoutMs: number;
 }
 
+/** The most JobQueue objects a tenant may have (the ceiling of ECO_JOB_SHARDS). */
+export const MAX_JOB_SHARDS = 256;
+
 function num(value: unknown, fallback: number, min: number, max: number): number {
   if (typeof value !== 'string' || value.trim() === '') return fallback;
   const n = Number(value);
@@ -23,7 +26,7 @@ function num(value: unknown, fallback: number, min: number, max: number): number
 
 export function jobSettings(env: Record<string, unknown>): JobSettings {
   return {
-    shards: Math.floor(num(env.ECO_JOB_SHARDS, 4, 1, 256)),
+    shards: Math.floor(num(env.ECO_JOB_SHARDS, 4, 1, MAX_JOB_SHARDS)),
     concurrency: Math.floor(num(env.ECO_JOB_CONCURRENCY, 4, 1, 6)),
     maxAttempts: Math.floor(num(env.ECO_JOB_MAX_ATTEMPTS, 4, 1, 20)),
     retryBaseMs: num(env.ECO_JOB_RETRY_BASE_MS, 2000, 0, 600_000),

@@ -150,12 +150,31 @@ export class JobEngine {
           error: jobError(500, 'job_executor_error', `The job could not be run: ${String(err)}`),
         }),
       )
-      .then((outcome) => this.record(row, controller, outcome))
+      .then((outcome) => this.recordOrFail(row, controller, outcome))
       .finally(() => {
         clearTimeout(timer);
         this.jobs.delete(row.id);
       });
     this.jobs.set(row.id, { controller, done });
+  }
+
+  /**
+   * A write that throws (say, a result over SQLite's row size limit) would leave the job `running`
+   * with nothing in flight until the next restart: fail it with a small error row instead.
+   */
+  private recordOrFail(row: JobRow, controller: AbortController, outcome: ExecOutcome): void {
+    try {
+      this.record(row, controller, outcome);
+    } catch (err) {
+      const message = `The job's outcome could not be stored: ${String(err).slice(0, 300)}`;
+      this.deps.store.finishWithError(
+        row.id,
+        row.attempts,
+        'failed',
+        jobError(500, 'job_result_unstorable', message),
+        'error',
+      );
+    }
   }
 
   private record(row: JobRow, controller: AbortController, outcome: ExecOutcome): void {

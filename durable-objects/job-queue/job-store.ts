@@ -372,22 +372,47 @@ export class JobStore {
     );
   }
 
-  /** After a restart nothing is in flight: running jobs go back to the queue (at-least-once). */
+  /**
+   * After a restart nothing is in flight: running jobs go back to the queue (at-least-once). An
+   * interrupted attempt counts, so a job that takes the object down every time it runs fails after
+   * its last attempt instead of running again forever.
+   */
   recoverInterrupted(): number {
     const now = this.now();
-    return this.sql
+    const error = JSON.stringify(
+      jobError(500, 'job_interrupted', 'The job was interrupted by a restart on its last attempt.'),
+    );
+    const failed = this.sql
       .exec(
-        `UPDATE jobs SET status = 'queued', next_run_at = ?,
-         transitions = json_insert(transitions, '$[#]', json_object('status', 'queued', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
-         ${END_ATTEMPT}
-       WHERE status = 'running' RETURNING id`,
+        `UPDATE jobs SET status = 'failed', finished_at = ?, error = ?,
+         transitions = json_insert(transitions, '$[#]', json_object('status', 'failed', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
+         ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
+       WHERE status = 'running' AND attempts >= max_attempts RETURNING id`,
         now,
+        error,
         now,
         now,
         'interrupted',
         'null',
+        now,
       )
       .toArray().length;
+    return (
+      failed +
+      this.sql
+        .exec(
+          `UPDATE jobs SET status = 'queued', next_run_at = ?,
+         transitions = json_insert(transitions, '$[#]', json_object('status', 'queued', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
+         ${END_ATTEMPT}
+       WHERE status = 'running' RETURNING id`,
+          now,
+          now,
+          now,
+          'interrupted',
+          'null',
+        )
+        .toArray().length
+    );
   }
 
   dueCallbacks(count: number): JobRow[] {

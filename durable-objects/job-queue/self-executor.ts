@@ -1,11 +1,18 @@
 import type { JobError } from '../../schemas/jobs.ts';
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
 import type { Env } from '../../workers/env.ts';
+import { readBounded } from './bounded-body.ts';
 import type { ExecOutcome, Executor } from './job-engine.ts';
 import { jobError } from './job-store.ts';
 import { dispatchPriority } from './ordering.ts';
 
 const PATHS = { chat: '/v1/chat/completions', completion: '/v1/completions' } as const;
+
+/**
+ * The largest answer a job keeps. A Durable Object's SQLite row holds at most 2 MB, and the job's
+ * own request (up to 1 MiB) shares the row with its result.
+ */
+export const MAX_RESULT_BYTES = 1024 * 1024;
 
 /**
  * Runs an attempt through the gateway's own public pipeline (the SELF service binding), acting as the
@@ -36,7 +43,9 @@ export function selfExecutor(env: Env, fetcher: () => Fetcher = () => env.SELF):
     }
     let body: unknown;
     try {
-      body = await response.json();
+      const text = await readBounded(response, MAX_RESULT_BYTES);
+      if (text === null) return tooLarge(response);
+      body = JSON.parse(text);
     } catch (err) {
       return {
         kind: 'failed',
@@ -49,6 +58,21 @@ export function selfExecutor(env: Env, fetcher: () => Fetcher = () => env.SELF):
       return { kind: 'succeeded', result: body, usage };
     }
     return failure(response, body);
+  };
+}
+
+/** An answer too large to keep: running it again would only produce another one. */
+function tooLarge(response: Response): ExecOutcome {
+  if (!response.ok) return failure(response, null);
+  return {
+    kind: 'failed',
+    retryable: false,
+    error: jobError(
+      null,
+      'result_too_large',
+      `The answer is larger than the ${MAX_RESULT_BYTES} bytes a job keeps; ask for fewer tokens or choices.`,
+      'invalid_request_error',
+    ),
   };
 }
 

@@ -23,7 +23,8 @@ export function validateCallbackUrl(raw: string, policy: CallbackUrlPolicy): Cal
     return { ok: false, reason: 'is not an absolute URL' };
   }
   if (url.username !== '' || url.password !== '') return { ok: false, reason: 'must not carry credentials' };
-  const host = url.hostname.toLowerCase();
+  // A trailing dot names the same host (`localhost.`, `db.internal.`): drop it before any name check.
+  const host = url.hostname.toLowerCase().replace(/\.+$/, '');
   const loopback = isLoopbackHost(host);
   if (url.protocol === 'http:') {
     if (!(policy.allowLoopback && loopback)) {

@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm';
+import { MAX_JOB_SHARDS } from '../../durable-objects/job-queue/config.ts';
 import type { JobQueue } from '../../durable-objects/job-queue/job-queue.ts';
 import { jobShards } from '../../schemas/db/job-shards.ts';
 import { db } from '../data/db.ts';
@@ -28,17 +29,21 @@ export function tenantShards(env: Env, tenant: string, shards: number): JobQueue
   return Array.from({ length: shards }, (_, i) => shardStub(env, tenant, i));
 }
 
-/** The object holding a job, if the id is well formed and (when a tenant is given) one of its shards. */
+/**
+ * The object holding a job, if the id is well formed and (when a tenant is given) one of its shards.
+ * Shards above the configured count are searched too: after ECO_JOB_SHARDS is lowered their jobs still
+ * run, so they must stay readable and cancellable by id.
+ */
 export function stubForJob(
   env: Env,
   jobId: string,
-  scope: { tenant: string; shards: number } | null,
+  scope: { tenant: string } | null,
 ): JobQueueStub | undefined {
   const match = JOB_ID.exec(jobId);
   if (!match) return undefined;
   const hex = match[1]!;
   if (scope) {
-    for (let i = 0; i < scope.shards; i++) {
+    for (let i = 0; i < MAX_JOB_SHARDS; i++) {
       const id = namespace(env).idFromName(shardName(scope.tenant, i));
       if (id.toString() === hex) return stub(env, id);
     }

@@ -77,7 +77,7 @@ async function listAcross(
 
 function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
   const principal = c.get('principal');
-  const stub = stubForJob(c.env, id, { tenant: principal.tenant, shards: jobSettings(c.env).shards });
+  const stub = stubForJob(c.env, id, { tenant: principal.tenant });
   if (!stub) throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
   return stub;
 }

@@ -80,6 +80,7 @@ describe('callback URL policy', () => {
   it.each([
     'https://hooks.example.com/jobs',
     'https://hooks.example.com:8443/x?y=1',
+    'https://hooks.example.com./jobs',
     'https://8.8.8.8/cb',
     'https://[2606:4700::1111]/cb',
   ])('accepts %s', (url) => {
@@ -111,6 +112,13 @@ describe('callback URL policy', () => {
     ['https://intranet/x', 'public host'],
     ['https://printer.local/x', 'local-only'],
     ['https://db.internal/x', 'local-only'],
+    // a trailing dot names the same host (fully qualified) and must not slip past the name checks
+    ['https://localhost./x', 'loopback'],
+    ['https://api.localhost../x', 'loopback'],
+    ['https://db.internal./x', 'local-only'],
+    ['https://metadata.google.internal./x', 'local-only'],
+    ['https://intranet./x', 'public host'],
+    ['https://./x', 'public host'],
   ])('refuses %s (%s)', (url, reason) => {
     const check = validateCallbackUrl(url, prod);
     expect(check.ok).toBe(false);
@@ -122,6 +130,7 @@ describe('callback URL policy', () => {
       url: 'http://127.0.0.1:9999/cb',
     });
     expect(validateCallbackUrl('http://localhost:9999/cb', dev).ok).toBe(true);
+    expect(validateCallbackUrl('http://localhost.:9999/cb', dev).ok).toBe(true);
     expect(validateCallbackUrl('http://10.0.0.1/cb', dev).ok).toBe(false);
     expect(validateCallbackUrl('http://hooks.example.com/cb', dev).ok).toBe(false);
     expect(validateCallbackUrl('https://192.168.0.1/cb', dev).ok).toBe(false);

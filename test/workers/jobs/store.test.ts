@@ -120,6 +120,27 @@ describe('JobStore guarded transitions', () => {
       expect(store.claim(1)[0]).toMatchObject({ attempts: 2 });
     }));
 
+  it('a job interrupted on its last attempt fails instead of running past max_attempts', () =>
+    withSql((sql) => {
+      const { store } = storeWith(sql);
+      store.enqueue(newJob('p', { maxAttempts: 2, callbackUrl: 'https://hooks.example.com/p' }));
+      // an attempt that takes the object down with it, every time
+      for (let i = 0; i < 2; i++) {
+        expect(store.claim(1)).toHaveLength(1);
+        store.recoverInterrupted();
+      }
+      const view = jobView(store.get('p')!);
+      expect(view).toMatchObject({ status: 'failed', attempts: 2, max_attempts: 2 });
+      expect(view.error).toMatchObject({ code: 'job_interrupted', type: 'server_error' });
+      expect(view.finished_at).not.toBeNull();
+      expect(view.attempt_log.map((a) => a.outcome)).toEqual(['interrupted', 'interrupted']);
+      expect(view.transitions.at(-1)).toMatchObject({ status: 'failed', attempt: 2, note: 'interrupted' });
+      expect(view.callback?.status).toBe('pending');
+      expect(store.claim(1)).toEqual([]);
+      // it is in the dead letter, so an admin can queue it again
+      expect(store.replay('p')).toBe(true);
+    }));
+
   it('cancels queued, waiting and running jobs, and answers the status they had', () =>
     withSql((sql) => {
       const { store } = storeWith(sql);
