@@ -5,7 +5,7 @@ export type Format = (typeof FORMATS)[number];
 
 export const USAGE = `Usage:
   eco-lint [--format text|json|sarif] [--policy <file>] [<file|dir|glob>...]
-  eco-lint convert <file|dir>... --out <dir> [--policy <file>]
+  eco-lint convert <file|dir|glob>... --out <dir> [--policy <file>]
   eco-lint generate <manifest> [--out <file>] [--namespace <ns>] [--owner <owner>] [--policy <file>]
 
 Lints .qyaml governance manifests (directories are searched for *.qyaml; default: .).

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { globBase, globToRegExp, isGlob } from './glob.ts';
 
@@ -32,16 +32,27 @@ export async function collectFiles(inputs: readonly string[]): Promise<string[]>
 async function walk(dir: string): Promise<string[]> {
   const files: string[] = [];
   const pending = [dir];
+  // Symbolic links are followed; each real directory is entered once, so link loops end.
+  const visited = new Set<string>();
   while (pending.length > 0) {
     const current = pending.pop()!;
+    const real = await realpath(current);
+    if (visited.has(real)) continue;
+    visited.add(real);
     for (const entry of await readdir(current, { withFileTypes: true })) {
       const path = current === '.' ? entry.name : join(current, entry.name);
-      if (entry.isDirectory()) {
+      const kind = entry.isSymbolicLink() ? await linkKind(path) : entry;
+      if (kind.isDirectory()) {
         if (!SKIPPED_DIRS.has(entry.name)) pending.push(path);
-      } else if (entry.isFile()) {
+      } else if (kind.isFile()) {
         files.push(path);
       }
     }
   }
   return files;
+}
+
+/** What a link points to; a dangling link is kept as a file so reading it reports the problem. */
+async function linkKind(path: string): Promise<{ isDirectory(): boolean; isFile(): boolean }> {
+  return (await stat(path).catch(() => undefined)) ?? { isDirectory: () => false, isFile: () => true };
 }

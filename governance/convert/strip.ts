@@ -1,5 +1,8 @@
-import { type Document, isMap, isScalar, parseAllDocuments } from 'yaml';
+import { isMap, isScalar } from 'yaml';
+import { positionOf } from '../lint/position.ts';
 import { COMPANION_KEY, isBlockName } from '../parse/blocks.ts';
+import { parseFile } from '../parse/parse-file.ts';
+import { DEFAULT_POLICY, type LintLimits } from '../policy/default-policy.ts';
 
 export type StripResult =
   | { ok: true; output: string; documents: number; removedKeys: number }
@@ -12,17 +15,14 @@ const TO_STRING = { lineWidth: 0, flowCollectionPadding: false } as const;
  * so comments, key order and scalar styles of the Kubernetes objects survive. Documents left empty
  * (the governance documents) are dropped with their comments.
  */
-export function stripGovernance(source: string): StripResult {
-  const docs = parseAllDocuments(source, { prettyErrors: false });
-  const list: Document.Parsed[] = Array.isArray(docs) ? docs : [];
+export function stripGovernance(source: string, limits: LintLimits = DEFAULT_POLICY.limits): StripResult {
+  // The linter's parse, so hostile input is refused within the same limits before any work is done.
+  const file = parseFile('input', source, limits);
+  const problem = file.problems[0];
+  if (problem) return { ok: false, error: problem.message, ...positionOf(file, problem.offset) };
   const kept: string[] = [];
   let removedKeys = 0;
-  for (const doc of list) {
-    const error = doc.errors[0];
-    if (error) {
-      const position = lineColumn(source, error.pos[0]);
-      return { ok: false, error: error.message.split('\n')[0] ?? error.message, ...position };
-    }
+  for (const { doc } of file.documents) {
     const root = doc.contents;
     if (root === null) continue;
     if (isMap(root)) {
@@ -39,10 +39,4 @@ export function stripGovernance(source: string): StripResult {
 
 function isGovernanceKey(key: unknown): boolean {
   return isBlockName(key) || key === COMPANION_KEY;
-}
-
-function lineColumn(source: string, offset: number): { line: number; column: number } {
-  const before = source.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
 }

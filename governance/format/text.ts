@@ -13,7 +13,10 @@ export function formatText(report: LintReport, options: TextFormatOptions = {}):
   for (const file of report.files) {
     if (file.diagnostics.length === 0) continue;
     out.push(file.path);
-    const lines = options.sources?.get(file.path)?.split(/\r?\n/);
+    const lines = options.sources
+      ?.get(file.path)
+      ?.replace(/^\uFEFF/, '')
+      .split(/\r?\n/);
     for (const diagnostic of file.diagnostics) {
       out.push(headline(diagnostic));
       const line = lines?.[diagnostic.line - 1];

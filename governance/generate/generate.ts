@@ -5,6 +5,8 @@ import { findManifests, type ManifestInfo } from '../parse/manifests.ts';
 import { getMap, getString, makeDeref } from '../parse/nodes.ts';
 import { type ParsedFile, parseFile } from '../parse/parse-file.ts';
 import { DEFAULT_POLICY, type Policy } from '../policy/default-policy.ts';
+import { isProbePath } from '../rules/health-check-path.ts';
+import { hasYamlDirective } from '../rules/yaml-directive.ts';
 import {
   isClusterScoped,
   namespaceSegment,
@@ -29,6 +31,16 @@ export type GenerateResult =
 /** Appends a governance document (the four blocks) describing the manifest's primary object. */
 export function generateGovernance(source: string, options: GenerateOptions = {}): GenerateResult {
   const policy = options.policy ?? DEFAULT_POLICY;
+  // The output must lint clean: refuse what the linter would reject rather than emit it.
+  if (options.namespace !== undefined && !policy.namespaces.includes(options.namespace)) {
+    const allowed = policy.namespaces.join(', ');
+    return {
+      ok: false,
+      error: `namespace ${options.namespace} is not one of the policy namespaces ${allowed}`,
+    };
+  }
+  if (hasYamlDirective(source))
+    return { ok: false, error: 'manifest has a %YAML directive, which .qyaml files must not carry' };
   const file = parseFile('manifest', source, policy.limits);
   const problem = file.problems[0];
   if (problem) return { ok: false, error: `manifest does not parse: ${problem.message}` };
@@ -58,7 +70,7 @@ function governanceDocument(
   const registry: Record<string, unknown> = {
     service_endpoint: serviceEndpoint(file, resource),
     discovery_protocol: gen.discoveryProtocol,
-    health_check_path: manifests.flatMap((m) => m.probePaths)[0] ?? 'n/a',
+    health_check_path: manifests.flatMap((m) => m.probePaths).find(isProbePath) ?? 'n/a',
     registry_ttl: gen.registryTtl,
   };
   if (!isClusterScoped(resource.kind)) registry['k8s_namespace'] = namespaceSegment(resource);

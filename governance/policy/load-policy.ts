@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import { DEFAULT_POLICY, type Policy } from './default-policy.ts';
+import { patternHazard } from './pattern-safety.ts';
 import { type PolicyOverride, policyOverrideSchema } from './policy-schema.ts';
 
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; error: string };
@@ -19,6 +20,8 @@ export function resolvePolicy(input: unknown): PolicyResult {
   } catch {
     return { ok: false, error: 'invalid policy: schemaVersionPattern is not a valid regular expression' };
   }
+  const hazard = patternHazard(policy.schemaVersionPattern);
+  if (hazard) return { ok: false, error: `invalid policy: schemaVersionPattern: ${hazard}` };
   return { ok: true, policy };
 }
 

@@ -11,8 +11,13 @@ export const healthCheckPath: Rule = {
     const ref = field(ctx, 'registry_binding', 'health_check_path');
     if (!ref) return;
     const value = stringValue(ref.entry.value);
-    if (value === NOT_APPLICABLE || (value?.startsWith('/') && !/\s/.test(value))) return;
+    if (value === NOT_APPLICABLE || (value !== undefined && isProbePath(value))) return;
     const message = `health_check_path ${describe(ref.entry.value)} must start with / (or be ${NOT_APPLICABLE})`;
     report(at(ref.entry.value, ref.path, message));
   },
 };
+
+/** An absolute HTTP path without whitespace: what a registry can probe. */
+export function isProbePath(value: string): boolean {
+  return value.startsWith('/') && !/\s/.test(value);
+}

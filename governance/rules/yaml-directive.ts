@@ -10,9 +10,13 @@ export const yamlDirective: Rule = {
     'The specification forbids %YAML: a directive makes parsers read the file as another YAML version.',
   checkFile(ctx, report) {
     const source = ctx.file.source;
-    if (!source.includes('%YAML')) return;
+    if (!hasYamlDirective(source)) return;
     for (const match of source.matchAll(DIRECTIVE)) {
       report({ message: '%YAML directive is not allowed', path: '', offset: match.index });
     }
   },
 };
+
+export function hasYamlDirective(source: string): boolean {
+  return source.includes('%YAML') && /^%YAML\b/m.test(source);
+}

@@ -1,5 +1,12 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
-import { lintRun, type Policy, resolvePolicy, type SourceFile } from '../../governance/index.ts';
+import {
+  DEFAULT_POLICY,
+  type LintLimits,
+  lintRun,
+  type Policy,
+  resolvePolicy,
+  type SourceFile,
+} from '../../governance/index.ts';
 import { governanceAudit } from '../../schemas/db/governance-audit.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { ErrorResponse } from '../../schemas/openai/error.ts';
@@ -150,6 +157,13 @@ function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy }
 function resolved(input: unknown): Policy {
   const result = resolvePolicy(input);
   if (!result.ok) throw new EcoError(400, 'invalid_request', result.error, { param: 'policy' });
+  // The limits bound this Worker's CPU and memory per request: a caller may tighten them, not loosen.
+  for (const [name, value] of Object.entries(result.policy.limits) as [keyof LintLimits, number][]) {
+    const max = DEFAULT_POLICY.limits[name];
+    if (value <= max) continue;
+    const message = `invalid policy: limits.${name} ${value} is over the default of ${max}, the most this API allows`;
+    throw new EcoError(400, 'invalid_request', message, { param: `policy.limits.${name}` });
+  }
   return result.policy;
 }
 

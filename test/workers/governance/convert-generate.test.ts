@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { BLOCK_NAMES, generateGovernance, lintText, stripGovernance } from '../../../governance/index.ts';
+import {
+  BLOCK_NAMES,
+  DEFAULT_POLICY,
+  generateGovernance,
+  lintText,
+  stripGovernance,
+} from '../../../governance/index.ts';
 import { VALID } from './fixtures.ts';
 
 describe('stripGovernance', () => {
@@ -24,6 +30,30 @@ describe('stripGovernance', () => {
       output: 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n',
     });
     expect(stripGovernance(wrapped)).toMatchObject({ ok: true, output: 'apiVersion: v1\nkind: Secret\n' });
+  });
+  it('refuses hostile input within the lint limits instead of exhausting the stack', () => {
+    // Run twice: a stack overflow inside the parser can abort the whole process on a later parse.
+    for (const source of [`${'- '.repeat(1000)}x\n`, `${'- '.repeat(5000)}x\n`]) {
+      expect(stripGovernance(source)).toMatchObject({
+        ok: false,
+        error: 'lines indent deeper than 512 columns',
+      });
+    }
+    const bomb = 'a: &a [x, x]\nb: &b [*a, *a]\nc: [*b, *b]\n';
+    const tight = { ...DEFAULT_POLICY.limits, maxAliasExpansion: 3 };
+    expect(stripGovernance(bomb, tight)).toMatchObject({
+      ok: false,
+      error: 'aliases expand to more than 3 nodes (alias bomb)',
+      line: 2,
+      column: 12,
+    });
+  });
+  it('reports positions after a byte order mark and CRLF line ends', () => {
+    expect(stripGovernance('\uFEFFkind: x\r\nspec:\r\n  a: 1\r\n b: 2\r\n')).toMatchObject({
+      ok: false,
+      line: 4,
+      column: 1,
+    });
   });
   it('refuses a file that does not parse, with a position', () => {
     expect(stripGovernance('kind: x\nspec:\n  a: 1\n b: 2\n')).toMatchObject({
@@ -70,5 +100,37 @@ describe('generateGovernance', () => {
       error: 'manifest already carries governance blocks',
     });
     expect(generateGovernance('a: 1\n')).toMatchObject({ ok: false });
+  });
+  it('refuses a namespace the policy does not accept, since the result would not lint', () => {
+    const configMap = 'kind: ConfigMap\nmetadata:\n  name: c\n';
+    expect(generateGovernance(configMap, { namespace: 'acme' })).toEqual({
+      ok: false,
+      error: 'namespace acme is not one of the policy namespaces eco-base, indestructibleeco',
+    });
+  });
+  it('refuses a manifest with a %YAML directive, which the linter forbids', () => {
+    const directive = '%YAML 1.2\n---\nkind: ConfigMap\nmetadata:\n  name: c\n';
+    expect(generateGovernance(directive)).toEqual({
+      ok: false,
+      error: 'manifest has a %YAML directive, which .qyaml files must not carry',
+    });
+  });
+  it('takes the first probe path the linter accepts', () => {
+    const pod = (paths: string[]) =>
+      `kind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n${paths
+        .map(
+          (path, i) =>
+            `    - name: c${i}\n      livenessProbe:\n        httpGet:\n          path: "${path}"\n`,
+        )
+        .join('')}`;
+    for (const [paths, expected] of [
+      [['', '/ready'], '/ready'],
+      [['healthz'], 'n/a'],
+    ] as const) {
+      const result = generateGovernance(pod([...paths]));
+      if (!result.ok) throw new Error(result.error);
+      expect(result.governance).toContain(`health_check_path: "${expected}"`);
+      expect(lintText('pod.qyaml', result.output).summary.errors).toBe(0);
+    }
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY } from '../../../governance/index.ts';
+import { DEFAULT_POLICY, lintFiles } from '../../../governance/index.ts';
 import { diag, lint, VALID } from './fixtures.ts';
 
 const GOVERNANCE = VALID.slice(VALID.indexOf('# Governance'));
@@ -123,8 +123,39 @@ describe('QY002 hostile-input', () => {
     ]);
   });
 
+  it('refuses deep compact block nesting before parsing, in any file of a run', () => {
+    // The parser composes block collections recursively: thousands of `- ` levels exhaust the stack.
+    const deep = `${'- '.repeat(5000)}x\n`;
+    const report = lintFiles([
+      { path: 'shallow.qyaml', content: `${'- '.repeat(1000)}x\n` },
+      { path: 'deep.qyaml', content: deep },
+    ]);
+    for (const file of report.files) {
+      expect(file.diagnostics.map((d) => d.rule)).toEqual(['QY002']);
+      expect(file.diagnostics[0]?.message).toBe(`lines indent deeper than ${limits.maxDepth * 8} columns`);
+    }
+  });
+
+  it('still parses block nesting up to the prescan bound, then applies the depth limit', () => {
+    let text = '';
+    for (let depth = 0; depth < limits.maxDepth * 8; depth++) text += `${' '.repeat(depth)}k:\n`;
+    const found = lint(text);
+    expect(found.map((d) => d.message)).toEqual([`collections nest deeper than ${limits.maxDepth} levels`]);
+  });
+
   it('refuses a circular alias', () => {
     const found = lint('a: &x [*x]\n');
     expect(found.map((d) => d.rule)).toContain('QY002');
+  });
+});
+
+describe('positions', () => {
+  it('does not count a byte order mark as a column', () => {
+    expect(lint('\uFEFFdocument_metadata: 5\n').find((d) => d.rule === 'QY011')).toMatchObject({
+      line: 1,
+      column: 20,
+    });
+    const crlf = `\uFEFF${VALID.replace('  unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"', '  unique_id: x').replace(/\n/g, '\r\n')}`;
+    expect(lint(crlf).find((d) => d.rule === 'QY020')).toMatchObject({ line: 28, column: 14 });
   });
 });

@@ -25,6 +25,25 @@ describe('policy files', () => {
     });
     expect(parsePolicyText('a: [\n')).toMatchObject({ ok: false });
   });
+  it('refuses schemaVersionPattern shapes that backtrack without bound', () => {
+    for (const pattern of ['^(a+)+$', '^(a|aa)*$', '^(a)\\1$', '^(\\d+){1,3}$', '^a?a?a?a?a?aaaaa$']) {
+      expect(resolvePolicy({ schemaVersionPattern: pattern })).toMatchObject({
+        ok: false,
+        error: expect.stringMatching(/^invalid policy: schemaVersionPattern: /),
+      });
+    }
+    for (const pattern of ['^v\\d+$', '^v\\d+(\\.\\d+)?$', '^(?:v1|v8)$', '^v[0-9+*?]{1,3}$', '^v\\d{2}$']) {
+      expect(resolvePolicy({ schemaVersionPattern: pattern }).ok).toBe(true);
+    }
+  });
+  it('matches schema_version quickly whatever its length', () => {
+    const result = resolvePolicy({ schemaVersionPattern: '^\\d*\\d*\\d*\\d*x$' });
+    if (!result.ok) throw new Error(result.error);
+    const text = withLine('  schema_version: v8', `  schema_version: "${'1'.repeat(600)}"`);
+    const started = performance.now();
+    expect(lint(text, result.policy).map((d) => d.rule)).toEqual(['QY023']);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
   it('changes what the rules accept', () => {
     const result = resolvePolicy({ namespaces: ['acme'] });
     if (!result.ok) throw new Error(result.error);

@@ -90,6 +90,38 @@ describe('POST /v1/governance/validate', () => {
     }
   });
 
+  it('refuses a policy that loosens the hostile-input limits', async () => {
+    // The limits bound the Worker's CPU and memory per request: a caller may tighten them, never loosen.
+    for (const limits of [{ maxDepth: 1_000_000 }, { maxAliasExpansion: 10_001 }, { maxDocuments: 501 }]) {
+      const body = JSON.stringify({ files: [{ path: 'x.qyaml', content: 'a: 1' }], policy: { limits } });
+      const res = await post(body, 'application/json');
+      expect(res.status).toBe(400);
+      const error = (await res.json()) as { error: { code: string; param: string; message: string } };
+      const name = Object.keys(limits)[0];
+      expect(error.error).toMatchObject({ code: 'invalid_request', param: `policy.limits.${name}` });
+      expect(error.error.message).toMatch(/over the default/);
+    }
+    const tighter = JSON.stringify({
+      files: [{ path: 'x.qyaml', content: VALID }],
+      policy: { limits: { maxDepth: 3 } },
+    });
+    const res = await post(tighter, 'application/json');
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as { files: { diagnostics: { rule: string }[] }[] };
+    expect(new Set(report.files[0]?.diagnostics.map((d) => d.rule))).toEqual(new Set(['QY002']));
+  });
+
+  it('answers 400 for a YAML body that is not UTF-8', async () => {
+    const latin1 = new Uint8Array([...new TextEncoder().encode('owner: caf'), 0xe9, 0x0a]);
+    const res = await post(latin1, 'application/yaml');
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: unknown }).error).toMatchObject({
+      code: 'invalid_encoding',
+      type: 'invalid_request_error',
+      message: 'The request body is not valid UTF-8.',
+    });
+  });
+
   it('answers 413 over the size limit', async () => {
     const res = await post('#'.repeat(GOVERNANCE_MAX_BODY_BYTES + 1), 'application/yaml');
     expect(res.status).toBe(413);

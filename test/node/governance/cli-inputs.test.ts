@@ -1,0 +1,94 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const BIN = join(ROOT, 'bin/eco-lint.mjs');
+const CORPUS = fileURLToPath(new URL('../../../../shared/fixtures/qyaml-corpus', import.meta.url));
+const REDIS = readFileSync(join(CORPUS, 'k8s/base/redis.qyaml'), 'utf8');
+
+function ecoLint(args: string[], cwd: string) {
+  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function workDir(): string {
+  return mkdtempSync(join(tmpdir(), 'eco-lint-inputs-'));
+}
+
+describe('eco-lint input files', () => {
+  it('refuses a file that is not UTF-8 instead of linting replacement characters', () => {
+    const dir = workDir();
+    writeFileSync(join(dir, 'latin1.qyaml'), Buffer.from([...Buffer.from('owner: caf'), 0xe9, 0x0a]));
+    const { code, stdout, stderr } = ecoLint(['--format', 'json', 'latin1.qyaml'], dir);
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe('eco-lint: latin1.qyaml is not valid UTF-8\n');
+  });
+
+  it('refuses a path that is not a regular file instead of waiting on it', () => {
+    const dir = workDir();
+    const fifo = spawnSync('mkfifo', [join(dir, 'pipe.qyaml')]);
+    if (fifo.status !== 0) return;
+    const { code, stderr } = ecoLint(['pipe.qyaml'], dir);
+    expect(code).toBe(2);
+    expect(stderr).toBe('eco-lint: pipe.qyaml is not a regular file\n');
+  });
+
+  it('follows symbolic links to files and directories, and survives a link loop', () => {
+    const dir = workDir();
+    mkdirSync(join(dir, 'real'));
+    writeFileSync(join(dir, 'real', 'redis.qyaml'), REDIS);
+    mkdirSync(join(dir, 'tree'));
+    symlinkSync(join(dir, 'real', 'redis.qyaml'), join(dir, 'tree', 'linked.qyaml'));
+    symlinkSync(join(dir, 'real'), join(dir, 'tree', 'shared'));
+    symlinkSync(join(dir, 'tree'), join(dir, 'tree', 'loop'));
+    const { code, stdout } = ecoLint(['--format', 'json', 'tree'], dir);
+    expect(code).toBe(1);
+    const paths = (JSON.parse(stdout) as { files: { path: string }[] }).files.map((f) => f.path);
+    expect(paths).toEqual(['tree/linked.qyaml', 'tree/shared/redis.qyaml']);
+  });
+});
+
+describe('eco-lint convert inputs', () => {
+  it('exits 2 when a directory holds no .qyaml file', () => {
+    const dir = workDir();
+    mkdirSync(join(dir, 'empty'));
+    const { code, stderr } = ecoLint(['convert', 'empty', '--out', 'out'], dir);
+    expect(code).toBe(2);
+    expect(stderr).toBe('eco-lint: no .qyaml files found in empty\n');
+  });
+
+  it('refuses inputs that would overwrite each other, before writing anything', () => {
+    const dir = workDir();
+    for (const env of ['staging', 'production']) {
+      mkdirSync(join(dir, env));
+      writeFileSync(join(dir, env, 'redis.qyaml'), REDIS);
+    }
+    const { code, stdout, stderr } = ecoLint(
+      ['convert', 'staging/redis.qyaml', 'production/redis.qyaml', '--out', 'out'],
+      dir,
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `eco-lint: staging/redis.qyaml and production/redis.qyaml would both be written to ${join('out', 'redis.yaml')}\n`,
+    );
+  });
+
+  it('mirrors the layout under a glob base', () => {
+    const dir = workDir();
+    for (const env of ['staging', 'production']) {
+      mkdirSync(join(dir, 'k8s', env), { recursive: true });
+      writeFileSync(join(dir, 'k8s', env, 'redis.qyaml'), REDIS);
+    }
+    const { code } = ecoLint(['convert', 'k8s/**/redis.qyaml', '--out', 'out'], dir);
+    expect(code).toBe(0);
+    for (const env of ['staging', 'production']) {
+      expect(readFileSync(join(dir, 'out', env, 'redis.yaml'), 'utf8')).toContain('kind: Service');
+    }
+  });
+});
