@@ -1,4 +1,5 @@
 import type { JWTPayload } from 'jose';
+import { capPriority } from '../../durable-objects/job-queue/ordering.ts';
 import { PriorityClass } from '../../schemas/config.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
@@ -42,6 +43,9 @@ export function principalFromClaims(payload: JWTPayload, defaultTenant: string):
   const tenant = typeof tenantClaim === 'string' && tenantClaim !== '' ? tenantClaim : defaultTenant;
   const scopes = scopesFromClaims(payload);
   const models = payload.eco_models;
+  const maxPriority = PriorityClass.catch('high').parse(payload.eco_max_priority);
+  // The default applies when a request sends no x-eco-priority: it may not exceed the maximum either.
+  const defaultPriority = capPriority(PriorityClass.catch('normal').parse(payload.eco_priority), maxPriority);
   return {
     kind: 'jwt',
     keyId: `jwt:${payload.sub}`,
@@ -50,7 +54,7 @@ export function principalFromClaims(payload: JWTPayload, defaultTenant: string):
     limits: limitsFromClaims(payload.eco_limits),
     allowedModels:
       Array.isArray(models) && models.every((m) => typeof m === 'string') ? (models as string[]) : null,
-    defaultPriority: PriorityClass.catch('normal').parse(payload.eco_priority),
-    maxPriority: PriorityClass.catch('high').parse(payload.eco_max_priority),
+    defaultPriority,
+    maxPriority,
   };
 }

@@ -111,12 +111,23 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
       return h;
     };
     const session = new StreamSession(headers, { holdMs: d.holdMs, flushMs: d.flushMs }, resolve);
-    const run = withFailover(d.plan, d, build(d, true), (ex) => relay(d, ex, session, started));
+    // Once an origin has produced output, what it produced so far: spent even if the stream then fails.
+    let produced: (() => Usage) | undefined;
+    const run = withFailover(d.plan, d, build(d, true), (ex) =>
+      relay(d, ex, session, started, (usage) => {
+        produced = usage;
+      }),
+    );
     d.waitUntil(
       run.catch(async (err) => {
         const error = asEcoError(err);
         await session.fail(withHeaders(error, d.headers()));
-        d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: true });
+        d.onFinish({
+          status: error.status,
+          latencyMs: Date.now() - started,
+          streamed: true,
+          ...(produced ? { usage: produced() } : {}),
+        });
       }),
     );
   });
@@ -124,7 +135,13 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
 
 const NO_EVENTS: readonly StreamEvent[] = [];
 
-async function relay(d: Dispatch, ex: OpenExchange, session: StreamSession, started: number): Promise<void> {
+async function relay(
+  d: Dispatch,
+  ex: OpenExchange,
+  session: StreamSession,
+  started: number,
+  onOutput: (usage: () => Usage) => void,
+): Promise<void> {
   const t = ex.target.pool.timeouts;
   const decoder = d.endpoint.stream(ex.target, ex.call);
   const encoder = new ChunkEncoder({
@@ -168,6 +185,7 @@ async function relay(d: Dispatch, ex: OpenExchange, session: StreamSession, star
       if (!output && isOutput(event)) {
         output = true;
         ttftMs = Date.now() - started;
+        onOutput(() => encoder.usage());
       }
       text += encoder.encode(event);
     }

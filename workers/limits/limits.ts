@@ -28,7 +28,9 @@ export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitT
     env,
     req.principal.keyId,
     req.principal.limits,
-    req.requestId,
+    // The request id may be the caller's own (x-request-id) and repeat; a reservation id must not,
+    // or one request's reservation would replace another's and its slot and charge would be lost.
+    `${req.requestId}:${crypto.randomUUID()}`,
     req.reserveTokens,
     req.waitUntil,
   );

@@ -72,9 +72,10 @@ export async function runInference(
   const finish = (record: FinishRecord) => {
     c.executionCtx.waitUntil(
       Promise.allSettled([
-        // The limiter may answer after the request already failed: settle once it has.
+        // The limiter may answer after the request already failed: settle once it has. A failed
+        // request carries usage only for output an origin already produced (a stream cut short).
         limits.then(
-          () => ticket?.settle(record.status < 400 ? record.usage : undefined),
+          () => ticket?.settle(record.usage),
           () => {},
         ),
         recordUsage(c.env.DB, {

@@ -52,9 +52,12 @@ function insertFor(database: D1Database, count: number): string {
     const rows = Array.from({ length: count }, (_, r) =>
       Object.fromEntries(columns.map(([key]) => [key, sql.placeholder(`${key}_${r}`)])),
     );
+    // A retried batch may already have been written (its answer was lost): rows keep their ids,
+    // so skipping existing ones writes each row once and never fails the batch it rides in.
     text = db(database)
       .insert(usageEvents)
       .values(rows as unknown as Row[])
+      .onConflictDoNothing()
       .toSQL().sql;
     insertSql.set(count, text);
   }

@@ -12,13 +12,19 @@ export interface DateRange {
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+function isCalendarDay(value: string): boolean {
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === value;
+}
+
 /** `start`/`end` as UTC dates (end inclusive); default the last 30 days; at most 366 days. */
 export function dateRange(start: string | undefined, end: string | undefined, now = Date.now()): DateRange {
   for (const [name, value] of [
     ['start', start],
     ['end', end],
   ] as const) {
-    if (value !== undefined && (!DATE.test(value) || Number.isNaN(Date.parse(value)))) {
+    // Date.parse rolls a day the month lacks (02-31) into the next month: require the round trip.
+    if (value !== undefined && (!DATE.test(value) || !isCalendarDay(value))) {
       throw new EcoError(400, 'invalid_request', `'${name}' must be a date like 2026-03-01.`, {
         param: name,
       });

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
+import { resolvePriority } from '../../../workers/pipeline/priority.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { call, expectError } from './helpers.ts';
@@ -105,6 +106,17 @@ describe('identity-provider JWTs', () => {
       maxPriority: 'critical',
     });
     expect(principal.scopes.sort()).toEqual(['inference', 'jobs']);
+  });
+
+  it('never lets the default priority exceed the maximum the token grants', async () => {
+    const capped = async (claims: Record<string, unknown>) => {
+      const principal = await authenticateJwt(env, await token({ alg: 'HS256', claims }));
+      return resolvePriority(principal, undefined);
+    };
+    expect(await capped({ eco_max_priority: 'low' })).toBe('low');
+    expect(await capped({ eco_priority: 'critical', eco_max_priority: 'normal' })).toBe('normal');
+    expect(await capped({ eco_priority: 'low', eco_max_priority: 'critical' })).toBe('low');
+    expect(await capped({})).toBe('normal');
   });
 
   it('enforces the scopes carried by the token', async () => {

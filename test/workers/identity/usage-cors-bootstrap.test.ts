@@ -78,6 +78,8 @@ describe('usage', () => {
     await expectError(await call('/admin/usage', key), 403, 'insufficient_scope');
     await expectError(await call('/admin/usage?group_by=password', admin), 400, 'invalid_request');
     await expectError(await call('/v1/usage?start=2026-13-45', key), 400, 'invalid_request');
+    // A day the month does not have is refused, not rolled over into the next month.
+    await expectError(await call('/v1/usage?start=2026-02-01&end=2026-02-31', key), 400, 'invalid_request');
     await expectError(await call('/v1/usage?start=2020-01-01&end=2026-01-01', key), 400, 'invalid_request');
     const past = (await (await call('/v1/usage?start=2020-01-01&end=2020-01-31', key)).json()) as OwnUsage;
     expect(past.totals.requests).toBe(0);

@@ -1,0 +1,55 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { recordUsage, type UsageRecord } from '../../../workers/usage/record-usage.ts';
+
+const record = (requestId: string): UsageRecord => ({
+  requestId,
+  keyId: 'key_retry',
+  tenant: 't',
+  model: 'm',
+  pool: null,
+  origin: null,
+  promptTokens: 1,
+  completionTokens: 1,
+  estimated: false,
+  status: 200,
+  latencyMs: 1,
+  ttftMs: null,
+  streamed: false,
+});
+
+/** D1 whose first batch commits but reports a failure (a lost answer), as a network error can. */
+function lostAnswerDb(): D1Database {
+  let failed = false;
+  return new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === 'batch') {
+        return async (statements: D1PreparedStatement[]) => {
+          const result = await target.batch(statements);
+          if (failed) return result;
+          failed = true;
+          throw new Error('network connection lost');
+        };
+      }
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
+const rowsFor = async (requestId: string) =>
+  (
+    await env.DB.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE request_id = ?')
+      .bind(requestId)
+      .first<{ n: number }>()
+  )?.n;
+
+describe('usage writes retried after a lost answer', () => {
+  it('writes each row once, and later rows are not held back by it', async () => {
+    const batching = { maxRows: 1, windowMs: 0 };
+    await recordUsage(lostAnswerDb(), record('retry-first'), Date.now(), batching);
+    await recordUsage(env.DB, record('retry-second'), Date.now(), batching);
+    expect(await rowsFor('retry-first')).toBe(1);
+    expect(await rowsFor('retry-second')).toBe(1);
+  });
+});
