@@ -2,6 +2,7 @@ import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
+import { fitPrompt } from './prompt-fit.ts';
 import type { ConversationStore, HistoryMessage, InboxRow } from './store.ts';
 import { type BucketState, takeToken } from './token-bucket.ts';
 
@@ -14,7 +15,15 @@ export type Answer =
       turns?: HistoryMessage[];
     }
   | { kind: 'drop'; outcome: 'rate_limited' }
-  | { kind: 'failed'; failure: Extract<CallResult<object>, { ok: false }>; modelGone?: string };
+  | {
+      kind: 'failed';
+      failure: Extract<CallResult<object>, { ok: false }>;
+      /** Set when retrying cannot help: this is sent at once instead of the generic apology. */
+      apology?: string;
+    };
+
+/** The gateway's error code when a prompt does not fit the model's context. */
+const CONTEXT_EXCEEDED = 'context_length_exceeded';
 
 export interface AnswerContext {
   bot: BotConfig;
@@ -54,22 +63,43 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
   const model = currentModel(ctx);
   const system = ctx.bot.settings.systemPrompt;
   const user: HistoryMessage = { role: 'user', content: row.text };
-  const result = await ctx.ports.complete({
-    bot: ctx.bot,
-    chatKey: ctx.chatKey,
-    model,
-    messages: [
-      ...(system ? [{ role: 'system' as const, content: system }] : []),
-      ...ctx.store.history(),
-      user,
-    ],
-  });
+  const call = (history: HistoryMessage[], maxTokens: number) =>
+    ctx.ports.complete({
+      bot: ctx.bot,
+      chatKey: ctx.chatKey,
+      model,
+      messages: fitPrompt(system, history, user, maxTokens).messages,
+    });
+  const history = ctx.store.history();
+  let result = await call(history, ctx.config.promptMaxTokens);
+  let notice: string | undefined;
+  if (!result.ok && result.code === CONTEXT_EXCEEDED && history.length > 0) {
+    // The estimate fitted but the engine's real context did not: answer from the message alone and
+    // forget the history (it would overflow again on every later message), telling the user why.
+    result = await call([], Number.POSITIVE_INFINITY);
+    if (result.ok) {
+      ctx.store.clearHistory();
+      notice = MESSAGES.historyDropped;
+    }
+  }
   if (!result.ok) {
+    // No retry helps either of these: say what the user can do instead.
+    if (result.code === CONTEXT_EXCEEDED)
+      return { kind: 'failed', failure: result, apology: MESSAGES.tooLong };
     const gone = result.code === 'model_not_found' || result.code === 'model_not_allowed';
-    return { kind: 'failed', failure: result, ...(gone ? { modelGone: model } : {}) };
+    return {
+      kind: 'failed',
+      failure: result,
+      ...(gone ? { apology: MESSAGES.modelUnavailable(model) } : {}),
+    };
   }
   const text = result.content.trim() === '' ? MESSAGES.empty : result.content;
-  return { kind: 'reply', text, outcome: 'answered', turns: [user, { role: 'assistant', content: text }] };
+  return {
+    kind: 'reply',
+    text: notice ? `${notice}\n\n${text}` : text,
+    outcome: 'answered',
+    turns: [user, { role: 'assistant', content: text }],
+  };
 }
 
 async function runCommand(

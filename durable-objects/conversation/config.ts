@@ -12,6 +12,10 @@ export interface ConversationConfig {
   rateBurst: number;
   modelTimeoutMs: number;
   sendTimeoutMs: number;
+  /** Most messages one reply is sent as; a longer answer is cut with a visible note. */
+  maxReplyParts: number;
+  /** Estimated prompt tokens (system + history + message); the oldest history is left out beyond it. */
+  promptMaxTokens: number;
 }
 
 const HOUR = 3_600_000;
@@ -28,5 +32,7 @@ export function conversationConfig(env: Record<string, unknown>): ConversationCo
     rateBurst: Math.max(1, numberVar(env.ECO_IM_CHAT_BURST, 5)),
     modelTimeoutMs: Math.max(1000, numberVar(env.ECO_IM_MODEL_TIMEOUT_MS, 120_000)),
     sendTimeoutMs: Math.max(500, numberVar(env.ECO_IM_SEND_TIMEOUT_MS, 10_000)),
+    maxReplyParts: Math.max(1, numberVar(env.ECO_IM_MAX_REPLY_PARTS, 10)),
+    promptMaxTokens: Math.max(1, numberVar(env.ECO_IM_PROMPT_MAX_TOKENS, 6000)),
   };
 }

@@ -8,6 +8,7 @@ import { retryDelay } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import { deliver } from './delivery.ts';
 import type { ConversationPorts } from './ports.ts';
+import { capReply, capTurns } from './reply-cap.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
 
 export interface CoreDeps {
@@ -75,7 +76,11 @@ export class ConversationCore {
       const row = store.head();
       if (!row) break;
       if (row.dueAt > this.#d.now()) return row.dueAt;
-      await this.#handle(row, bot, chatKey);
+      try {
+        await this.#handle(row, bot, chatKey);
+      } catch (err) {
+        this.#crashed(row, bot, err);
+      }
     }
     const head = store.head();
     if (head) return Math.max(head.dueAt, this.#d.now());
@@ -102,8 +107,8 @@ export class ConversationCore {
       }
       if (answer.kind === 'failed') {
         counters.add('im_reply_failures_total', { ...labels, stage: 'model' });
-        const text = answer.modelGone ? MESSAGES.modelUnavailable(answer.modelGone) : undefined;
-        if (answer.failure.retryable && !answer.modelGone) {
+        const text = answer.apology;
+        if (answer.failure.retryable && text === undefined) {
           this.#retryOrApologize(
             current,
             bot,
@@ -115,8 +120,13 @@ export class ConversationCore {
         }
         return;
       }
-      if (answer.turns) store.appendHistory(answer.turns, config.historyMessages, this.#d.now());
-      const parts = splitMessage(answer.text, this.#limit(bot));
+      const limit = this.#limit(bot);
+      const { parts, truncated } = capReply(answer.text, limit, config.maxReplyParts);
+      if (truncated) counters.add('im_replies_truncated_total', labels);
+      if (answer.turns) {
+        const turns = capTurns(answer.turns, limit, config.maxReplyParts);
+        store.appendHistory(turns, config.historyMessages, this.#d.now());
+      }
       store.update(current.seq, { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 });
       current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
     }
@@ -141,6 +151,26 @@ export class ConversationCore {
       counters.add('im_replies_total', { ...labels, outcome: 'undeliverable' });
       this.#finish(current);
     }
+  }
+
+  /**
+   * An unexpected exception (a storage write refused, a bug) while handling `row`: count and log it,
+   * then treat it like a failed attempt, so the message is retried with backoff and finally
+   * apologized for or given up, and the chat's later messages are never held behind it.
+   */
+  #crashed(row: InboxRow, bot: BotConfig, err: unknown): void {
+    const error = `internal ${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`.slice(
+      0,
+      300,
+    );
+    console.error('im reply failed unexpectedly', { bot: `${bot.platform}:${bot.id}`, error });
+    this.#d.counters.add('im_reply_failures_total', {
+      platform: bot.platform,
+      bot: bot.id,
+      stage: 'internal',
+    });
+    const fresh = this.#d.store.head();
+    this.#retryOrApologize(fresh?.seq === row.seq ? fresh : row, bot, error);
   }
 
   #retryOrApologize(row: InboxRow, bot: BotConfig, error: string, retryAfterMs?: number): void {

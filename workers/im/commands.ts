@@ -31,6 +31,9 @@ export const MESSAGES = {
   apology: 'Sorry, I could not answer that message right now. Please try again in a little while.',
   rateLimited: 'You are sending messages faster than I can answer. Please wait a moment and try again.',
   empty: 'I have no answer to that.',
+  historyDropped:
+    '(Our conversation had grown too long for the model, so I have forgotten the earlier messages and answered this one on its own.)',
+  tooLong: 'Sorry, that message is too long for the model. Please send a shorter one.',
   unknownCommand: (command: string) => `Unknown command /${command}. Send /help for the list.`,
   modelSet: (model: string) => `Model set to ${model}.`,
   modelList: (current: string, models: string[]) =>

@@ -6,9 +6,11 @@ export type Labels = Record<string, string>;
 
 export const IM_METRICS = {
   im_webhook_requests_total: 'Webhook requests by result (accepted, or why they were refused).',
-  im_events_total: 'Platform events by what happened to them (queued, duplicate, ignored).',
+  im_events_total: 'Platform events by what happened to them (queued, duplicate, ignored, malformed).',
   im_replies_total: 'Inbound messages by final outcome (answered, apology, rate_limited, undeliverable).',
-  im_reply_failures_total: 'Failed reply attempts by stage (model, send); each is retried with backoff.',
+  im_reply_failures_total:
+    'Failed reply attempts by stage (model, send, internal); each is retried with backoff.',
+  im_replies_truncated_total: 'Answers cut at the reply size cap (ECO_IM_MAX_REPLY_PARTS) before sending.',
 } as const;
 export type ImMetric = keyof typeof IM_METRICS;
 

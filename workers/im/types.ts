@@ -8,12 +8,13 @@ export function isPlatform(value: string): value is Platform {
 
 /**
  * One platform event after parsing. Only `text` events reach a Conversation; the rest are counted
- * and acknowledged.
+ * and acknowledged. `malformed` marks an item the platform's schema promises but that lacks what is
+ * needed to act on it (no event id): acknowledged too, since a redelivery would be just as broken.
  */
 export interface ImEvent {
   /** The platform's dedup key: update_id, wamid, webhookEventId, mid. */
   eventId: string;
-  kind: 'text' | 'ignored';
+  kind: 'text' | 'ignored' | 'malformed';
   /** The conversation key inside the bot: Telegram chat, WhatsApp user, LINE group/room/user, PSID. */
   chatId: string;
   userId: string;
@@ -30,7 +31,7 @@ export interface ImEvent {
   replyToken?: string;
   /** When the platform says the message was sent (Unix ms). */
   timestampMs: number;
-  /** Why an event is ignored, for counters: `status`, `echo`, `edit`, `join`, … */
+  /** Why an event is ignored or malformed, for logs: `status`, `echo`, `join`, `no_event_id`, … */
   reason?: string;
 }
 

@@ -6,10 +6,11 @@ import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
 import { readBodyBytes } from '../http/json-body.ts';
 import { findBot, secretValue } from '../im/bots.ts';
+import { handOver } from '../im/hand-over.ts';
 import { imMetricsText } from '../im/metrics.ts';
 import { parsers } from '../im/parse/index.ts';
 import { countWebhook } from '../im/route-counters.ts';
-import { type BotConfig, type ImEvent, isPlatform } from '../im/types.ts';
+import { type BotConfig, isPlatform } from '../im/types.ts';
 import { verifyWebhook } from '../im/verify/index.ts';
 import { metaHandshake } from '../im/verify/meta.ts';
 import { metricsSources } from '../metrics/registry.ts';
@@ -115,12 +116,23 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       throw new EcoError(400, 'invalid_json', 'The webhook body is not valid JSON.');
     }
     const events = parsers[bot.platform](body);
-    const { queued, duplicates } = await handOver(
-      c.env.CONVERSATION as unknown as DurableObjectNamespace<Conversation>,
-      bot,
-      events,
-    );
+    let handed: { queued: number; duplicates: number };
+    try {
+      handed = await handOver(
+        c.env.CONVERSATION as unknown as DurableObjectNamespace<Conversation>,
+        bot,
+        events,
+      );
+    } catch (err) {
+      console.error('im hand-over failed', err);
+      throw new EcoError(503, 'handover_failed', 'The events could not be queued; redeliver later.');
+    }
+    const { queued, duplicates } = handed;
     const ignored = events.filter((e) => e.kind === 'ignored').length;
+    const malformed = events.filter((e) => e.kind === 'malformed').length;
+    if (malformed > 0) {
+      console.warn('im malformed events', `${bot.platform}:${bot.id}`, malformed);
+    }
     countWebhook(
       c.env.DB,
       (p) => c.executionCtx.waitUntil(p),
@@ -130,9 +142,10 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
         batch.add('im_events_total', { ...labels, kind: 'queued' }, queued);
         batch.add('im_events_total', { ...labels, kind: 'duplicate' }, duplicates);
         batch.add('im_events_total', { ...labels, kind: 'ignored' }, ignored);
+        batch.add('im_events_total', { ...labels, kind: 'malformed' }, malformed);
       },
     );
-    return c.json({ ok: true, queued, duplicates, ignored }, 200);
+    return c.json({ ok: true, queued, duplicates, ignored, malformed }, 200);
   });
 }
 
@@ -142,38 +155,4 @@ async function resolveBot(c: Context<AppEnv>): Promise<BotConfig> {
   const bot = isPlatform(platform) ? await findBot(c.env, platform, botId) : null;
   if (!bot) throw new EcoError(404, 'bot_not_found', `No ${platform} bot '${botId}'.`);
   return bot;
-}
-
-/** One RPC per chat, in parallel; if any fails the platform gets a 5xx and redelivers (dedup makes that safe). */
-async function handOver(
-  namespace: DurableObjectNamespace<Conversation>,
-  bot: BotConfig,
-  events: ImEvent[],
-): Promise<{ queued: number; duplicates: number }> {
-  const byChat = new Map<string, ImEvent[]>();
-  for (const event of events) {
-    if (event.kind !== 'text') continue;
-    const list = byChat.get(event.chatId) ?? [];
-    list.push(event);
-    byChat.set(event.chatId, list);
-  }
-  let results: { queued: number; duplicates: number }[];
-  try {
-    results = await Promise.all(
-      [...byChat].map(([chatId, chatEvents]) => {
-        const chatKey = `${bot.platform}:${bot.id}:${chatId}`;
-        return namespace.getByName(chatKey).enqueue(chatKey, bot, chatEvents);
-      }),
-    );
-  } catch (err) {
-    console.error('im hand-over failed', err);
-    throw new EcoError(503, 'handover_failed', 'The events could not be queued; redeliver later.');
-  }
-  return results.reduce(
-    (a, r) => ({ queued: a.queued + r.queued, duplicates: a.duplicates + r.duplicates }),
-    {
-      queued: 0,
-      duplicates: 0,
-    },
-  );
 }

@@ -53,9 +53,9 @@ describe('Telegram updates', () => {
     ]);
   });
 
-  it('yields nothing for bodies that are not updates', () => {
+  it('reports a body that is not an update as one malformed event', () => {
     for (const body of [null, [], 'x', 1, {}, { update_id: null }]) {
-      expect(parseTelegram(body)).toEqual([]);
+      expect(parseTelegram(body).map((e) => e.kind)).toEqual(['malformed']);
     }
   });
 });
@@ -104,6 +104,17 @@ describe('WhatsApp notifications', () => {
     expect(parseWhatsApp({ entry: 'x' })).toEqual([]);
     expect(parseWhatsApp(null)).toEqual([]);
   });
+
+  it('reports messages without an id as malformed, not silently dropped', () => {
+    const body = whatsappBatch([{ id: 'wamid.OK', from: '1', text: 'fine' }]);
+    const messages = body.entry[0]!.changes[0]!.value.messages as unknown[];
+    messages.push({ from: '2', type: 'text', text: { body: 'no id' } }, 'not an object');
+    expect(parseWhatsApp(body).map((e) => [e.kind, e.reason])).toEqual([
+      ['text', undefined],
+      ['malformed', 'no_event_id'],
+      ['malformed', 'not_an_object'],
+    ]);
+  });
 });
 
 describe('LINE events', () => {
@@ -149,6 +160,16 @@ describe('LINE events', () => {
     );
     expect(kinds(events)).toEqual(['follow', 'join', 'postback', 'message:sticker', 'standby', 'unfollow']);
   });
+
+  it('reports events with neither webhookEventId nor a message id as malformed', () => {
+    const { webhookEventId: _id, ...noEventId } = lineEvent({ id: 'X', type: 'follow' });
+    const events = parseLine(lineBody([noEventId, 42, lineEvent({ id: 'Y', text: 'ok' })]));
+    expect(events.map((e) => [e.kind, e.reason])).toEqual([
+      ['malformed', 'no_event_id'],
+      ['malformed', 'not_an_object'],
+      ['text', undefined],
+    ]);
+  });
 });
 
 describe('Messenger events', () => {
@@ -193,6 +214,16 @@ describe('Messenger events', () => {
       'message_edit',
       'reaction',
       'postback',
+    ]);
+  });
+
+  it('reports messages without a mid as malformed', () => {
+    const { message, ...rest } = messengerMessaging({ mid: 'm', psid: 'P1', text: 'no mid' });
+    const { mid: _mid, ...noMid } = message;
+    const events = parseMessenger(messengerBody([[{ ...rest, message: noMid }, null]]));
+    expect(events.map((e) => [e.kind, e.reason])).toEqual([
+      ['malformed', 'no_event_id'],
+      ['malformed', 'not_an_object'],
     ]);
   });
 });

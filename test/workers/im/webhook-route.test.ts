@@ -1,6 +1,8 @@
-import { exports } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { env, exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { imMetricsText } from '../../../workers/im/metrics.ts';
 import { postWebhook, SECRET, seedBot, VERIFY_TOKEN } from './bots.ts';
+import { counter } from './harness.ts';
 import {
   lineBody,
   lineEvent,
@@ -115,6 +117,21 @@ describe('routing', () => {
   it('acknowledges LINE console Verify (no events) with 200', async () => {
     const res = await postWebhook('line', 'route', JSON.stringify(lineBody([])));
     expect(res.status).toBe(200);
+  });
+
+  it('acknowledges malformed events and counts them where the metrics show them', async () => {
+    const { webhookEventId: _id, ...noId } = lineEvent({ id: 'M1', type: 'follow' });
+    const { message: _m, ...noMessage } = noId;
+    const labels = 'bot="route",kind="malformed",platform="line"';
+    const before = await counter('im_events_total', labels);
+    const res = await postWebhook('line', 'route', JSON.stringify(lineBody([noMessage, 'junk'])));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, queued: 0, ignored: 0, malformed: 2 });
+    // Webhook counters are buffered per isolate and flushed within a second.
+    await vi.waitFor(async () => expect(await counter('im_events_total', labels)).toBe(before + 2), {
+      timeout: 3000,
+    });
+    expect(await imMetricsText(env)).toContain(`im_events_total{${labels}} ${before + 2}`);
   });
 
   it('lists the webhook routes in the OpenAPI document', async () => {

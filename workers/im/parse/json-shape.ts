@@ -1,3 +1,5 @@
+import type { ImEvent } from '../types.ts';
+
 /** Tolerant readers for webhook JSON: a field of the wrong type reads as absent, never throws. */
 export type Json = Record<string, unknown>;
 
@@ -18,4 +20,9 @@ export function id(value: unknown): string | undefined {
   if (typeof value === 'string' && value !== '') return value;
   if (typeof value === 'number' && Number.isFinite(value)) return String(value);
   return undefined;
+}
+
+/** An item that cannot be acted on (no event id); counted as `malformed`, never answered. */
+export function malformed(reason: string, chatId = ''): ImEvent {
+  return { eventId: '', kind: 'malformed', chatId, userId: chatId, timestampMs: 0, reason };
 }

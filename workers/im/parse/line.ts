@@ -1,5 +1,5 @@
 import type { ImEvent } from '../types.ts';
-import { arr, id, obj, str } from './json-shape.ts';
+import { arr, id, malformed, obj, str } from './json-shape.ts';
 
 /** Reply tokens of the console's old Verify call: replying to them always fails. */
 const DUMMY_REPLY_TOKENS = new Set(['00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff']);
@@ -14,12 +14,18 @@ export function parseLine(body: unknown): ImEvent[] {
   const events: ImEvent[] = [];
   for (const item of arr(root?.events)) {
     const event = obj(item);
-    if (!event) continue;
+    if (!event) {
+      events.push(malformed('not_an_object'));
+      continue;
+    }
     const source = obj(event.source);
     const message = obj(event.message);
     const chatId = id(source?.groupId) ?? id(source?.roomId) ?? id(source?.userId) ?? '';
     const eventId = str(event.webhookEventId) ?? id(message?.id);
-    if (!eventId) continue;
+    if (!eventId) {
+      events.push(malformed('no_event_id', chatId));
+      continue;
+    }
     const replyToken = str(event.replyToken);
     const base = {
       eventId,

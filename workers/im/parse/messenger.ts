@@ -1,5 +1,5 @@
 import type { ImEvent } from '../types.ts';
-import { arr, id, obj, str } from './json-shape.ts';
+import { arr, id, malformed, obj, str } from './json-shape.ts';
 
 /**
  * Messenger webhooks batch `entry[] × messaging[]`; every item is read. Echoes of the page's own
@@ -10,13 +10,20 @@ export function parseMessenger(body: unknown): ImEvent[] {
   for (const entry of arr(obj(body)?.entry)) {
     for (const item of arr(obj(entry)?.messaging)) {
       const messaging = obj(item);
-      if (!messaging) continue;
+      if (!messaging) {
+        events.push(malformed('not_an_object'));
+        continue;
+      }
       const chatId = id(obj(messaging.sender)?.id) ?? '';
       const channelId = id(obj(messaging.recipient)?.id);
       const timestampMs = typeof messaging.timestamp === 'number' ? messaging.timestamp : 0;
       const message = obj(messaging.message);
       const mid = str(message?.mid);
       const base = { chatId, userId: chatId, timestampMs, ...(channelId ? { channelId } : {}) };
+      if (message && !mid) {
+        events.push(malformed('no_event_id', chatId));
+        continue;
+      }
       if (!message || !mid) {
         const kind = ['delivery', 'read', 'postback', 'reaction', 'message_edit', 'optin', 'referral'].find(
           (k) => k in messaging,

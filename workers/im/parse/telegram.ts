@@ -1,5 +1,5 @@
 import type { ImEvent } from '../types.ts';
-import { id, obj, str } from './json-shape.ts';
+import { id, malformed, obj, str } from './json-shape.ts';
 
 /** Update kinds other than `message` that Telegram may send; acknowledged, never answered. */
 const OTHER_KINDS = [
@@ -18,7 +18,8 @@ const OTHER_KINDS = [
 export function parseTelegram(body: unknown): ImEvent[] {
   const update = obj(body);
   const eventId = id(update?.update_id);
-  if (!update || !eventId) return [];
+  // Telegram posts one Update per request: anything without an update_id is one malformed event.
+  if (!update || !eventId) return [malformed(update ? 'no_event_id' : 'not_an_object')];
   const message = obj(update.message);
   if (!message) {
     const kind = OTHER_KINDS.find((k) => k in update) ?? 'other';

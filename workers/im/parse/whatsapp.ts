@@ -1,5 +1,5 @@
 import type { ImEvent } from '../types.ts';
-import { arr, id, obj, str } from './json-shape.ts';
+import { arr, id, malformed, obj, str } from './json-shape.ts';
 
 /**
  * WhatsApp Cloud API notifications batch `entry[] × changes[] × messages[]`; every item is read.
@@ -26,7 +26,10 @@ export function parseWhatsApp(body: unknown): ImEvent[] {
       for (const item of arr(value.messages)) {
         const message = obj(item);
         const eventId = str(message?.id);
-        if (!message || !eventId) continue;
+        if (!message || !eventId) {
+          events.push(malformed(message ? 'no_event_id' : 'not_an_object', id(message?.from) ?? ''));
+          continue;
+        }
         const phone = id(message.from);
         // Business-scoped user ids key the conversation when present; the phone number addresses replies.
         const chatId = id(message.from_user_id) ?? phone ?? '';

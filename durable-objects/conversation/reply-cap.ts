@@ -1,0 +1,39 @@
+import { splitMessage } from '../../workers/im/split-message.ts';
+import type { HistoryMessage } from './store.ts';
+
+/** Ends a reply that was cut at the part cap, so the user knows there was more. */
+export const TRUNCATION_NOTE = '…\n\n(The answer was too long to send in full and was cut here.)';
+const SHORT_NOTE = '…';
+
+/**
+ * Split `text` at `limit` characters into at most `maxParts` parts. A longer answer is cut and its
+ * last part ends with a visible note instead of being sent as hundreds of messages: storage rows and
+ * the platforms' per-chat send rates both make an unbounded reply fail. Only the first
+ * `(maxParts + 1) × limit` characters are ever split, so a huge answer costs no more than a capped one.
+ */
+export function capReply(
+  text: string,
+  limit: number,
+  maxParts: number,
+): { parts: string[]; truncated: boolean } {
+  const max = Math.max(1, Math.floor(maxParts));
+  const window = (max + 1) * Math.max(2, Math.floor(limit));
+  const clipped = text.length > window;
+  const parts = splitMessage(clipped ? text.slice(0, window) : text, limit);
+  if (!clipped && parts.length <= max) return { parts, truncated: false };
+  const kept = parts.slice(0, max);
+  const last = kept.pop() ?? '';
+  // The note goes inside the last part; a tiny limit still gets the ellipsis.
+  const note = limit >= TRUNCATION_NOTE.length * 2 ? TRUNCATION_NOTE : SHORT_NOTE;
+  const room = Math.max(1, Math.floor(limit) - note.length);
+  const head = last.length > room ? (splitMessage(last, room)[0] ?? '') : last;
+  kept.push(`${head}${note}`);
+  return { parts: kept, truncated: true };
+}
+
+/** History keeps an answer as the user saw it, so a huge answer never becomes a huge stored row. */
+export function capTurns(turns: HistoryMessage[], limit: number, maxParts: number): HistoryMessage[] {
+  return turns.map((t) =>
+    t.role === 'assistant' ? { ...t, content: capReply(t.content, limit, maxParts).parts.join('\n\n') } : t,
+  );
+}

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { fitPrompt } from '../../../durable-objects/conversation/prompt-fit.ts';
+import { capReply, TRUNCATION_NOTE } from '../../../durable-objects/conversation/reply-cap.ts';
+import type { HistoryMessage } from '../../../durable-objects/conversation/store.ts';
+import { estimatePromptTokens } from '../../../workers/pipeline/token-estimate.ts';
+
+describe('capReply: a reply is at most maxParts messages', () => {
+  it('leaves a reply within the cap untouched', () => {
+    expect(capReply('one. two. three.', 4096, 10)).toEqual({ parts: ['one. two. three.'], truncated: false });
+  });
+
+  it('cuts a 3 MB answer to maxParts parts, each within the limit, ending with a visible note', () => {
+    const huge = 'All work and no play makes a long answer. '.repeat(75_000);
+    expect(huge.length).toBeGreaterThan(3_000_000);
+    const { parts, truncated } = capReply(huge, 4096, 10);
+    expect(truncated).toBe(true);
+    expect(parts).toHaveLength(10);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(4096);
+    expect(parts.at(-1)?.endsWith(TRUNCATION_NOTE)).toBe(true);
+  });
+
+  it('uses a bare ellipsis when the limit is too small for the note', () => {
+    expect(capReply('a'.repeat(30), 10, 3)).toEqual({
+      parts: Array(3).fill('a'.repeat(10)),
+      truncated: false,
+    });
+    const { parts, truncated } = capReply('a'.repeat(31), 10, 3);
+    expect(truncated).toBe(true);
+    expect(parts).toHaveLength(3);
+    expect(parts.at(-1)).toMatch(/…$/);
+    for (const part of parts) expect(part.length).toBeLessThanOrEqual(10);
+  });
+
+  it('never splits a surrogate pair at the cut', () => {
+    const { parts } = capReply('😀'.repeat(5000), 4096, 1);
+    expect(parts[0]).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    expect(parts[0]?.length).toBeLessThanOrEqual(4096);
+  });
+});
+
+describe('fitPrompt: the newest history that fits the token budget', () => {
+  const turn = (i: number): HistoryMessage[] => [
+    { role: 'user', content: `question ${i} ${'x'.repeat(400)}` },
+    { role: 'assistant', content: `answer ${i} ${'y'.repeat(400)}` },
+  ];
+  const history = [1, 2, 3, 4, 5].flatMap(turn);
+  const user: HistoryMessage = { role: 'user', content: 'latest' };
+
+  it('sends everything when it fits', () => {
+    const fitted = fitPrompt('Be brief.', history, user, 100_000);
+    expect(fitted.omitted).toBe(0);
+    expect(fitted.messages).toHaveLength(12);
+  });
+
+  it('leaves out the oldest messages, never opening with an orphan answer', () => {
+    const fitted = fitPrompt('Be brief.', history, user, 400);
+    expect(estimatePromptTokens(fitted.messages)).toBeLessThanOrEqual(400);
+    expect(fitted.messages[0]).toEqual({ role: 'system', content: 'Be brief.' });
+    expect(fitted.messages[1]?.role).toBe('user');
+    expect(fitted.messages[1]?.content).toMatch(/^question [45]/);
+    expect(fitted.messages.at(-1)).toEqual(user);
+  });
+
+  it('always keeps the system prompt and the message itself', () => {
+    expect(fitPrompt('sys', history, user, 1).messages).toEqual([{ role: 'system', content: 'sys' }, user]);
+  });
+});
