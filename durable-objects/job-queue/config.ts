@@ -9,6 +9,10 @@ export interface JobSettings {
   retryBaseMs: number;
   retryMaxMs: number;
   defaultTimeoutS: number;
+  /** How long one attempt may run before it is aborted and retried (below an alarm's 15 minutes). */
+  attemptTimeoutMs: number;
+  /** Shard objects one dead-letter page reads at most (each read is one Durable Object call). */
+  deadLetterShards: number;
   retentionMs: number;
   callbackMaxAttempts: number;
   callbackRetryBaseMs: number;
@@ -32,6 +36,8 @@ export function jobSettings(env: Record<string, unknown>): JobSettings {
     retryBaseMs: num(env.ECO_JOB_RETRY_BASE_MS, 2000, 0, 600_000),
     retryMaxMs: 300_000,
     defaultTimeoutS: Math.floor(num(env.ECO_JOB_DEFAULT_TIMEOUT_S, 3600, 1, 86_400)),
+    attemptTimeoutMs: Math.floor(num(env.ECO_JOB_ATTEMPT_TIMEOUT_S, 600, 1, 720)) * 1000,
+    deadLetterShards: Math.floor(num(env.ECO_JOB_DEAD_LETTER_SHARDS, MAX_JOB_SHARDS, 1, MAX_JOB_SHARDS)),
     retentionMs: num(env.ECO_JOB_RETENTION_HOURS, 168, 0.001, 24 * 365) * 3_600_000,
     callbackMaxAttempts: Math.floor(num(env.ECO_JOB_CALLBACK_MAX_ATTEMPTS, 10, 1, 30)),
     callbackRetryBaseMs: num(env.ECO_JOB_CALLBACK_RETRY_BASE_MS, 2000, 0, 600_000),

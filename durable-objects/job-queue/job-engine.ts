@@ -2,6 +2,7 @@ import type { Job, JobError } from '../../schemas/jobs.ts';
 import { type JobRow, type JobStore, jobError, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
 import { type BackoffPolicy, backoffMs } from './ordering.ts';
+import { timerDelay } from './timer-delay.ts';
 
 /** What one attempt of a job came to. `retryable`: 429, 5xx, network; everything else is final. */
 export type ExecOutcome =
@@ -17,6 +18,16 @@ export type CallbackSender = (
   signal: AbortSignal,
 ) => Promise<{ ok: true } | { ok: false; error: string }>;
 
+/** Whatever an attempt cut at its time limit answered, it only ran out of time: that is retryable. */
+function attemptTimedOut(limitMs: number): Extract<ExecOutcome, { kind: 'failed' }> {
+  const message = `The attempt did not finish within ${Math.round(limitMs / 1000)} s.`;
+  return {
+    kind: 'failed',
+    retryable: true,
+    error: jobError(null, 'attempt_timeout', message, 'timeout_error'),
+  };
+}
+
 export interface EngineConfig {
   /** Jobs running at once in this object. */
   concurrency: number;
@@ -26,7 +37,15 @@ export interface EngineConfig {
   callbackBackoff: BackoffPolicy;
   callbackTimeoutMs: number;
   retentionMs: number;
-  /** A drain stops claiming after this long (alarms have a wall-clock limit) and asks to be re-run. */
+  /**
+   * An attempt still running after this long is aborted and counts as a retryable failure, so a drain
+   * never waits on one attempt for longer (a job's deadline may be a day away).
+   */
+  attemptTimeoutMs: number;
+  /**
+   * The wall time a drain may take (alarms have a wall-clock limit): it claims a job only while that
+   * job's attempt, cut at `attemptTimeoutMs`, still ends within it, then asks to be re-run.
+   */
   budgetMs: number;
 }
 
@@ -97,7 +116,7 @@ export class JobEngine {
         // a pending callback), so wake-up times only count moments after it.
         const swept = now();
         this.housekeeping();
-        budgetLeft = swept - started < config.budgetMs;
+        budgetLeft = swept - started + config.attemptTimeoutMs < config.budgetMs;
         if (budgetLeft) {
           this.startJobs();
           this.startCallbacks();
@@ -110,7 +129,7 @@ export class JobEngine {
         // Sleep until something finishes, a submit/cancel kicks us, or a timed event comes due.
         const next = store.nextWake(config.retentionMs, { readyCounts: false, after: swept });
         await new Promise<void>((resolve) => {
-          const timer = next === null ? undefined : setTimeout(resolve, Math.max(1, next - now()));
+          const timer = next === null ? undefined : setTimeout(resolve, timerDelay(next - now()));
           const done = () => {
             if (timer !== undefined) clearTimeout(timer);
             resolve();
@@ -138,9 +157,14 @@ export class JobEngine {
   }
 
   private startJob(row: JobRow): void {
-    const { now } = this.deps;
+    const { now, config } = this.deps;
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort('deadline'), Math.max(1, row.deadline_at - now()));
+    const untilDeadline = row.deadline_at - now();
+    const cut = untilDeadline <= config.attemptTimeoutMs ? 'deadline' : 'attempt_timeout';
+    const timer = setTimeout(
+      () => controller.abort(cut),
+      timerDelay(Math.min(untilDeadline, config.attemptTimeoutMs)),
+    );
     const done = this.deps
       .execute(row, controller.signal)
       .catch(
@@ -196,17 +220,19 @@ export class JobEngine {
       );
       return;
     }
-    if (outcome.retryable && attempt < row.max_attempts) {
-      const delay = backoffMs(attempt, config.retry, random, outcome.retryAfterMs);
-      store.retryLater(row.id, attempt, outcome.error, delay);
+    const failure =
+      controller.signal.reason === 'attempt_timeout' ? attemptTimedOut(config.attemptTimeoutMs) : outcome;
+    if (failure.retryable && attempt < row.max_attempts) {
+      const delay = backoffMs(attempt, config.retry, random, failure.retryAfterMs);
+      store.retryLater(row.id, attempt, failure.error, delay);
       return;
     }
     store.finishWithError(
       row.id,
       attempt,
       'failed',
-      outcome.error,
-      outcome.retryable ? 'retryable_error' : 'error',
+      failure.error,
+      failure.retryable ? 'retryable_error' : 'error',
     );
   }
 

@@ -12,7 +12,8 @@ import { migrate } from './sql.ts';
 export type SubmitInput = Omit<NewJob, 'id'> & { idempotency?: Idempotency };
 export type SubmitResult =
   | { ok: true; job: Job; replayed: boolean }
-  | { ok: false; reason: 'idempotency_conflict'; jobId: string };
+  | { ok: false; reason: 'idempotency_conflict'; jobId: string }
+  | { ok: false; reason: 'store_failed'; message: string };
 export type CancelResult =
   | { ok: true; job: Job; previous: StoredStatus }
   | { ok: false; reason: 'not_found' }
@@ -34,8 +35,11 @@ export interface JobQueueHooks {
   config?: Partial<EngineConfig>;
 }
 
-/** A long drain stops claiming after this long; alarms have a 15-minute wall-clock limit. */
-const DRAIN_BUDGET_MS = 10 * 60_000;
+/**
+ * The wall time one alarm's drain may take: Cloudflare ends an alarm after 15 minutes, and the drain
+ * needs a little time after its last attempt ends to record it and re-arm.
+ */
+const ALARM_BUDGET_MS = 14 * 60_000;
 
 /**
  * One shard of one tenant's jobs (`jobs:<tenant>:<shard>`), in SQLite. A thin shell: `JobStore` keeps
@@ -71,7 +75,8 @@ export class JobQueue extends DurableObject<Env> {
       callbackBackoff: { baseMs: s.callbackRetryBaseMs, maxMs: 600_000 },
       callbackTimeoutMs: s.callbackTimeoutMs,
       retentionMs: s.retentionMs,
-      budgetMs: DRAIN_BUDGET_MS,
+      attemptTimeoutMs: s.attemptTimeoutMs,
+      budgetMs: ALARM_BUDGET_MS,
       ...this.#hooks.config,
     };
   }
@@ -104,7 +109,14 @@ export class JobQueue extends DurableObject<Env> {
   async submit(input: SubmitInput): Promise<SubmitResult> {
     const { idempotency, ...job } = input;
     const id = `job_${this.ctx.id.toString()}_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
-    const result = this.#store.enqueue({ ...job, id }, idempotency);
+    let result: ReturnType<JobStore['enqueue']>;
+    try {
+      // One transaction: a job is stored with its idempotency key or not at all.
+      result = this.ctx.storage.transactionSync(() => this.#store.enqueue({ ...job, id }, idempotency));
+    } catch (err) {
+      // Say, a row over SQLite's size limit: a result value, as errors lose their detail across RPC.
+      return { ok: false, reason: 'store_failed', message: String(err).slice(0, 300) };
+    }
     if (result.kind === 'conflict') return { ok: false, reason: 'idempotency_conflict', jobId: result.jobId };
     if (result.kind === 'created') await this.#kick();
     return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };

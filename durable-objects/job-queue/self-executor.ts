@@ -5,14 +5,11 @@ import { readBounded } from './bounded-body.ts';
 import type { ExecOutcome, Executor } from './job-engine.ts';
 import { jobError } from './job-store.ts';
 import { dispatchPriority } from './ordering.ts';
+import { MAX_RESULT_BYTES } from './row-limits.ts';
 
 const PATHS = { chat: '/v1/chat/completions', completion: '/v1/completions' } as const;
 
-/**
- * The largest answer a job keeps. A Durable Object's SQLite row holds at most 2 MB, and the job's
- * own request (up to 1 MiB) shares the row with its result.
- */
-export const MAX_RESULT_BYTES = 1024 * 1024;
+export { MAX_RESULT_BYTES };
 
 /**
  * Runs an attempt through the gateway's own public pipeline (the SELF service binding), acting as the

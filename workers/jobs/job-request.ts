@@ -1,4 +1,5 @@
 import { capPriority } from '../../durable-objects/job-queue/ordering.ts';
+import { MAX_REQUEST_BYTES, storedBytes } from '../../durable-objects/job-queue/row-limits.ts';
 import type { PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, type JobType } from '../../schemas/jobs.ts';
@@ -36,7 +37,17 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
     throw new EcoError(400, err.code, err.message.replace(`'${err.param}'`, `'${param}'`), { param });
   }
   // Jobs answer with one JSON result: streaming makes no sense here, so it is switched off.
-  const { stream: _stream, stream_options: _options, ...request } = body.request;
+  const { stream: _stream, stream_options: _options, ...rest } = body.request;
+  const request = { ...rest, stream: false };
+  // The request shares one storage row with the result, whatever ECO_MAX_BODY_BYTES allows.
+  if (storedBytes(request) > MAX_REQUEST_BYTES) {
+    throw new EcoError(
+      413,
+      'job_request_too_large',
+      `A job's request may be at most ${MAX_REQUEST_BYTES} bytes as JSON; send a smaller one.`,
+      { param: 'request' },
+    );
+  }
   const model = inner.data.model;
   await resolveModel(env, principal, model, undefined, CAPABILITY[body.type]);
 
@@ -65,7 +76,7 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
   }
   return {
     type: body.type,
-    request: { ...request, stream: false },
+    request,
     model,
     priority: capPriority(body.priority, principal.maxPriority),
     timeoutSeconds: body.timeout_seconds,

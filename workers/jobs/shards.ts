@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, asc, eq, gt, lte } from 'drizzle-orm';
 import { MAX_JOB_SHARDS } from '../../durable-objects/job-queue/config.ts';
 import type { JobQueue } from '../../durable-objects/job-queue/job-queue.ts';
 import { jobShards } from '../../schemas/db/job-shards.ts';
@@ -78,13 +78,29 @@ export async function registerShard(env: Env, tenant: string, shard: number): Pr
   registered.add(name);
 }
 
-/** Every shard that has held jobs (optionally of one tenant), at most `limit`. */
-export async function knownShards(
+/** A shard object by its name, as listed in D1 `job_shards`. */
+export function stubByName(env: Env, name: string): JobQueueStub {
+  return stub(env, namespace(env).idFromName(name));
+}
+
+/**
+ * Names of shards that have held jobs (optionally of one tenant), in name order: after `after`, up to
+ * `through` when given, at most `limit`. The name order is what lets a listing resume where it stopped.
+ */
+export async function shardNames(
   env: Env,
-  tenant: string | undefined,
-  limit: number,
-): Promise<JobQueueStub[]> {
-  const query = db(env.DB).select().from(jobShards);
-  const rows = await (tenant === undefined ? query : query.where(eq(jobShards.tenant, tenant))).limit(limit);
-  return rows.map((r) => stub(env, namespace(env).idFromName(r.name)));
+  query: { tenant: string | undefined; after: string | null; through: string | null; limit: number },
+): Promise<string[]> {
+  const where = and(
+    query.tenant === undefined ? undefined : eq(jobShards.tenant, query.tenant),
+    query.after === null ? undefined : gt(jobShards.name, query.after),
+    query.through === null ? undefined : lte(jobShards.name, query.through),
+  );
+  const rows = await db(env.DB)
+    .select({ name: jobShards.name })
+    .from(jobShards)
+    .where(where)
+    .orderBy(asc(jobShards.name))
+    .limit(query.limit);
+  return rows.map((r) => r.name);
 }

@@ -1,7 +1,9 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { jobSettings } from '../../durable-objects/job-queue/config.ts';
+import type { SubmitInput, SubmitResult } from '../../durable-objects/job-queue/job-queue.ts';
 import type { StoredStatus } from '../../durable-objects/job-queue/job-store.ts';
+import { MAX_REQUEST_BYTES } from '../../durable-objects/job-queue/row-limits.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, Job, JobList, JobStatus } from '../../schemas/jobs.ts';
 import { ErrorResponse } from '../../schemas/openai/error.ts';
@@ -11,9 +13,9 @@ import { readJsonBody } from '../http/json-body.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
 import { decodeCursor, encodeCursor, type JobCursor } from '../jobs/cursor.ts';
 import { validateJob } from '../jobs/job-request.ts';
+import { listLimit, statusesFor } from '../jobs/list-params.ts';
 import {
   type JobQueueStub,
-  knownShards,
   pickShard,
   registerShard,
   shardStub,
@@ -21,6 +23,7 @@ import {
   tenantShards,
 } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
+import { registerAdminJobRoutes } from './admin-jobs.ts';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
@@ -30,27 +33,6 @@ const errors = {
   403: { description: 'Missing the `jobs` scope', content: json(ErrorResponse) },
 };
 const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
-
-function statusesFor(status: string | undefined): StoredStatus[] | null {
-  if (status === undefined || status === '') return null;
-  const parsed = JobStatus.safeParse(status);
-  if (!parsed.success) {
-    throw new EcoError(400, 'invalid_status', `status must be one of ${JobStatus.options.join(', ')}.`, {
-      param: 'status',
-    });
-  }
-  // A job waiting out a retry backoff is still `queued`.
-  return parsed.data === 'queued' ? ['queued', 'waiting'] : [parsed.data];
-}
-
-function listLimit(value: string | undefined): number {
-  if (value === undefined || value === '') return 20;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 100) {
-    throw new EcoError(400, 'invalid_limit', 'limit must be an integer from 1 to 100.', { param: 'limit' });
-  }
-  return n;
-}
 
 /** Newest first across shards: each shard answers its newest `limit + 1`, merged and cut. */
 async function listAcross(
@@ -75,6 +57,23 @@ async function listAcross(
   };
 }
 
+/** Room for the envelope (type, metadata, callback) and formatting around a request of the stored limit. */
+const MAX_JOB_BODY_BYTES = 2 * MAX_REQUEST_BYTES;
+
+/** The shard call of a submit: a shard that does not answer is a clear 503, not an unexpected error. */
+async function submitTo(stub: JobQueueStub, input: SubmitInput): Promise<SubmitResult> {
+  try {
+    return await stub.submit(input);
+  } catch (err) {
+    throw new EcoError(
+      503,
+      'job_queue_unavailable',
+      'The job queue did not answer; the job may not be queued. Retry with the same Idempotency-Key.',
+      { cause: err, retryAfterMs: 1000 },
+    );
+  }
+}
+
 function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
   const principal = c.get('principal');
   const stub = stubForJob(c.env, id, { tenant: principal.tenant });
@@ -85,7 +84,9 @@ function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
 async function createJob(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');
   const settings = jobSettings(c.env);
-  const raw = await readJsonBody(c.req.raw, numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576));
+  // A job body never needs much more than its request's stored limit (checked exactly in validateJob).
+  const maxBody = Math.min(numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576), MAX_JOB_BODY_BYTES);
+  const raw = await readJsonBody(c.req.raw, maxBody);
   const job = await validateJob(c.env, principal, raw);
   const key = c.req.header('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
@@ -101,7 +102,7 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
   const scope = key === undefined ? undefined : `${principal.tenant}\n${principal.keyId}\n${key}`;
   const shard = await pickShard(settings.shards, scope);
   await registerShard(c.env, principal.tenant, shard);
-  const result = await shardStub(c.env, principal.tenant, shard).submit({
+  const result = await submitTo(shardStub(c.env, principal.tenant, shard), {
     tenant: principal.tenant,
     keyId: principal.keyId,
     type: job.type,
@@ -115,6 +116,13 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
     maxAttempts: settings.maxAttempts,
     ...(scope === undefined ? {} : { idempotency: { scope, bodyHash: await bodyHash(raw) } }),
   });
+  if (!result.ok && result.reason === 'store_failed') {
+    throw new EcoError(
+      500,
+      'job_not_stored',
+      `The job could not be stored, so nothing was queued: ${result.message}`,
+    );
+  }
   if (!result.ok) {
     throw new EcoError(
       409,
@@ -148,6 +156,9 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       ...errors,
       404: { description: 'Unknown model', content: json(ErrorResponse) },
       409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
+      413: { description: 'The request is larger than a job stores', content: json(ErrorResponse) },
+      500: { description: 'The job could not be stored (nothing was queued)', content: json(ErrorResponse) },
+      503: { description: 'The job queue did not answer', content: json(ErrorResponse) },
     },
   });
   app.post('/v1/jobs', requireScope('jobs'), createJob);
@@ -218,53 +229,5 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     });
   });
 
-  app.openAPIRegistry.registerPath({
-    method: 'get',
-    path: '/admin/jobs/dead-letter',
-    summary: 'Failed jobs across tenants, newest first (admin)',
-    security,
-    request: {
-      query: z.object({
-        tenant: z.string().optional(),
-        limit: z.string().optional(),
-        cursor: z.string().optional(),
-      }),
-    },
-    responses: { 200: { description: 'A page of failed jobs', content: json(JobList) }, ...errors },
-  });
-  app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
-    const cursor = c.req.query('cursor');
-    const stubs = await knownShards(c.env, c.req.query('tenant') || undefined, 256);
-    const page = await listAcross(
-      stubs,
-      null,
-      ['failed'],
-      listLimit(c.req.query('limit')),
-      cursor ? decodeCursor(cursor) : null,
-    );
-    return c.json(page, 200);
-  });
-
-  app.openAPIRegistry.registerPath({
-    method: 'post',
-    path: '/admin/jobs/{id}/replay',
-    summary: 'Queue a failed job again with fresh attempts (admin)',
-    security,
-    request: { params: idParam },
-    responses: {
-      202: { description: 'Queued again', content: json(Job) },
-      ...errors,
-      ...notFound,
-      409: { description: 'The job is not failed', content: json(ErrorResponse) },
-    },
-  });
-  app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
-    const id = c.req.param('id');
-    const stub = stubForJob(c.env, id, null);
-    const result = stub ? await stub.replay(id) : ({ ok: false, reason: 'not_found' } as const);
-    if (result.ok) return c.json(result.job, 202);
-    if (result.reason === 'not_found')
-      throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
-    throw new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });
-  });
+  registerAdminJobRoutes(app);
 }

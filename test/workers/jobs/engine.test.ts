@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type EngineConfig, JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
+import { JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
 import { JobStore } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
-import { newJob, withSql } from './helpers.ts';
+import { engineConfig, newJob, withSql } from './helpers.ts';
 
-const config: EngineConfig = {
-  concurrency: 2,
-  retry: { baseMs: 1, maxMs: 1 },
-  callbackConcurrency: 1,
-  callbackMaxAttempts: 1,
-  callbackBackoff: { baseMs: 1, maxMs: 1 },
-  callbackTimeoutMs: 1_000,
-  retentionMs: 3_600_000,
-  budgetMs: 60_000,
-};
+const config = engineConfig({ concurrency: 2 });
 
 describe('JobEngine when an outcome cannot be stored', () => {
   it('fails the job (it never stays running with nothing in flight) and the drain ends', () =>

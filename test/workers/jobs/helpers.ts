@@ -1,5 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import type { EngineConfig } from '../../../durable-objects/job-queue/job-engine.ts';
 import type { JobQueue } from '../../../durable-objects/job-queue/job-queue.ts';
 import { JobStore, type NewJob } from '../../../durable-objects/job-queue/job-store.ts';
 import type { Sql } from '../../../durable-objects/job-queue/sql.ts';
@@ -41,4 +42,20 @@ export function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
 
 export function storeWith(sql: Sql, clock = manualClock()) {
   return { store: new JobStore(sql, clock.now), clock };
+}
+
+/** An engine config with fast retries and one callback try, for engine tests. */
+export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfig {
+  return {
+    concurrency: 1,
+    retry: { baseMs: 1, maxMs: 1 },
+    callbackConcurrency: 1,
+    callbackMaxAttempts: 1,
+    callbackBackoff: { baseMs: 1, maxMs: 1 },
+    callbackTimeoutMs: 1_000,
+    retentionMs: 3_600_000,
+    attemptTimeoutMs: 30_000,
+    budgetMs: 60_000,
+    ...overrides,
+  };
 }

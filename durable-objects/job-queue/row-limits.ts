@@ -1,0 +1,15 @@
+/**
+ * What one job row may hold. A Durable Object's SQLite row holds at most 2 MB and a job's request and
+ * its result share the row, so each gets about half.
+ */
+
+/** The largest request a job stores (its JSON as stored, in UTF-8 bytes). */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+/** The largest answer a job keeps. */
+export const MAX_RESULT_BYTES = 1024 * 1024;
+
+/** UTF-8 size of a value as the row stores it. */
+export function storedBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
+}

@@ -1,0 +1,26 @@
+import type { StoredStatus } from '../../durable-objects/job-queue/job-store.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { JobStatus } from '../../schemas/jobs.ts';
+
+/** The stored statuses a `status` query stands for (null: any). */
+export function statusesFor(status: string | undefined): StoredStatus[] | null {
+  if (status === undefined || status === '') return null;
+  const parsed = JobStatus.safeParse(status);
+  if (!parsed.success) {
+    throw new EcoError(400, 'invalid_status', `status must be one of ${JobStatus.options.join(', ')}.`, {
+      param: 'status',
+    });
+  }
+  // A job waiting out a retry backoff is still `queued`.
+  return parsed.data === 'queued' ? ['queued', 'waiting'] : [parsed.data];
+}
+
+/** A listing's `limit`: 20 unless given, 1-100. */
+export function listLimit(value: string | undefined): number {
+  if (value === undefined || value === '') return 20;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 100) {
+    throw new EcoError(400, 'invalid_limit', 'limit must be an integer from 1 to 100.', { param: 'limit' });
+  }
+  return n;
+}

@@ -1,0 +1,87 @@
+import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { jobSettings } from '../../durable-objects/job-queue/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { Job, JobList } from '../../schemas/jobs.ts';
+import { ErrorResponse } from '../../schemas/openai/error.ts';
+import type { AppEnv } from '../app-env.ts';
+import { decodeWalkCursor, encodeWalkCursor } from '../jobs/cursor.ts';
+import { listLimit } from '../jobs/list-params.ts';
+import { walkShards } from '../jobs/shard-walk.ts';
+import { shardNames, stubByName, stubForJob } from '../jobs/shards.ts';
+import { requireScope } from '../middleware/auth.ts';
+
+const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
+const errors = {
+  400: { description: 'Invalid request', content: json(ErrorResponse) },
+  401: { description: 'Missing or invalid credential', content: json(ErrorResponse) },
+  403: { description: 'Missing the `admin` scope', content: json(ErrorResponse) },
+};
+const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
+
+/** The dead letter (failed jobs across tenants) and replay, for admins. */
+export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
+  const security = [{ bearer: [] }];
+  const idParam = z.object({ id: z.string() });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/admin/jobs/dead-letter',
+    summary: 'Failed jobs across tenants, newest first within each group of shards read (admin)',
+    security,
+    request: {
+      query: z.object({
+        tenant: z.string().optional(),
+        limit: z.string().optional(),
+        cursor: z.string().optional(),
+      }),
+    },
+    responses: { 200: { description: 'A page of failed jobs', content: json(JobList) }, ...errors },
+  });
+  app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
+    const cursor = c.req.query('cursor');
+    const tenant = c.req.query('tenant') || undefined;
+    const page = await walkShards(
+      {
+        shardsAfter: (after, through, limit) => shardNames(c.env, { tenant, after, through, limit }),
+        read: (name, limit, before) =>
+          stubByName(c.env, name).list({ tenant: null, statuses: ['failed'], limit, before }),
+      },
+      {
+        limit: listLimit(c.req.query('limit')),
+        shardBudget: jobSettings(c.env).deadLetterShards,
+        cursor: cursor ? decodeWalkCursor(cursor) : null,
+      },
+    );
+    return c.json(
+      {
+        object: 'list' as const,
+        data: page.data,
+        has_more: page.next !== null,
+        next_cursor: page.next === null ? null : encodeWalkCursor(page.next),
+      },
+      200,
+    );
+  });
+
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/admin/jobs/{id}/replay',
+    summary: 'Queue a failed job again with fresh attempts (admin)',
+    security,
+    request: { params: idParam },
+    responses: {
+      202: { description: 'Queued again', content: json(Job) },
+      ...errors,
+      ...notFound,
+      409: { description: 'The job is not failed', content: json(ErrorResponse) },
+    },
+  });
+  app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
+    const id = c.req.param('id');
+    const stub = stubForJob(c.env, id, null);
+    const result = stub ? await stub.replay(id) : ({ ok: false, reason: 'not_found' } as const);
+    if (result.ok) return c.json(result.job, 202);
+    if (result.reason === 'not_found')
+      throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    throw new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });
+  });
+}
