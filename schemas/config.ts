@@ -133,7 +133,19 @@ export const PoolConfig = z
       .max(64)
       .regex(/^[a-z0-9][a-z0-9-]*$/),
     protocol: EngineProtocol,
-    origins: z.array(OriginConfig).min(1).max(64),
+    // Breakers, leases and probe results are keyed by origin id, so ids must be unique.
+    origins: z
+      .array(OriginConfig)
+      .min(1)
+      .max(64)
+      .superRefine((origins, ctx) => {
+        const seen = new Set<string>();
+        origins.forEach((o, i) => {
+          if (seen.has(o.id))
+            ctx.addIssue({ code: 'custom', path: [i, 'id'], message: `Duplicate origin id '${o.id}'.` });
+          seen.add(o.id);
+        });
+      }),
     auth: OriginAuth.optional(),
     timeouts: PoolTimeouts.default(PoolTimeouts.parse({})),
     retry: RetryPolicy.default(RetryPolicy.parse({})),

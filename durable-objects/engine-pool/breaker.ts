@@ -133,7 +133,8 @@ export class Breaker {
       return false;
     }
     this.#consecutive++;
-    if (state === 'half_open') return this.#open(now, reason || 'trial request failed');
+    // Only a trial decides a half-open circuit: a request sent before the trip proves nothing now.
+    if (state === 'half_open') return probe ? this.#open(now, reason || 'trial request failed') : false;
     if (state !== 'closed') return false;
     if (this.#consecutive >= this.#config.consecutiveFailures)
       return this.#open(now, reason || `${this.#consecutive} consecutive failures`);

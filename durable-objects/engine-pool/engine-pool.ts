@@ -30,7 +30,7 @@ type PoolEnv = Record<string, unknown>;
  * lease expiry, health probes), re-armed on start so work resumes after a restart.
  */
 export class EnginePool extends DurableObject<PoolEnv> {
-  readonly #core = new PoolCore();
+  #core = new PoolCore();
   readonly #saved = new Map<string, BreakerSnapshot>();
   readonly #cancels = new Map<string, () => void>();
   /** Queued waiters by deadline, served by one timer (see deadline-heap.ts). */
@@ -45,10 +45,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
-      sql.exec(
-        'CREATE TABLE IF NOT EXISTS pool_config (id INTEGER PRIMARY KEY, key TEXT NOT NULL, config TEXT NOT NULL)',
-      );
-      sql.exec('CREATE TABLE IF NOT EXISTS breakers (origin_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)');
+      this.#createTables();
       for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers'))
         this.#saved.set(row.origin_id, JSON.parse(row.snapshot) as BreakerSnapshot);
       const stored = sql
@@ -62,6 +59,14 @@ export class EnginePool extends DurableObject<PoolEnv> {
       this.#alarmAt = alarm ?? undefined;
       if (alarm === null || alarm < Date.now()) this.#schedule(true);
     });
+  }
+
+  #createTables(): void {
+    const sql = this.ctx.storage.sql;
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS pool_config (id INTEGER PRIMARY KEY, key TEXT NOT NULL, config TEXT NOT NULL)',
+    );
+    sql.exec('CREATE TABLE IF NOT EXISTS breakers (origin_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)');
   }
 
   /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
@@ -156,6 +161,10 @@ export class EnginePool extends DurableObject<PoolEnv> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#alarmAt = undefined;
+    // A pool created again under this name must start clean, and be able to store its state.
+    this.#createTables();
+    this.#saved.clear();
+    this.#core = new PoolCore();
   }
 
   override async alarm(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { EngineAdapter, HealthState, OriginRequest } from '../../origins/types.ts';
+import type { EngineAdapter, HealthState, LoadMetrics, OriginRequest } from '../../origins/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
 import type { ProbeResult } from './types.ts';
 
@@ -52,7 +52,7 @@ async function probeOrigin(
   if (state === 'ready' && adapter.metrics) {
     try {
       const metrics = await call(url, adapter.metrics.request(config), deps, timeoutMs);
-      if (metrics.status === 200) result.metrics = adapter.metrics.parse(metrics.body);
+      if (metrics.status === 200) result.metrics = plausible(adapter.metrics.parse(metrics.body));
     } catch {
       // Load metrics are a refinement; their absence leaves the origin routable.
     }
@@ -74,9 +74,39 @@ async function call(
     ...(request.body === undefined ? {} : { body: request.body }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  const text = await response.text();
-  return { status: response.status, body: text.slice(0, MAX_PROBE_BODY) };
+  return { status: response.status, body: await readCapped(response, MAX_PROBE_BODY) };
 }
+
+/** At most `max` bytes of the body: a huge or endless answer must not fill the object's memory. */
+async function readCapped(response: Response, max: number): Promise<string> {
+  if (!response.body) return '';
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value.subarray(0, max - bytes), { stream: true });
+    bytes += value.byteLength;
+    if (bytes >= max) {
+      reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  return text + decoder.decode();
+}
+
+/** Routing trusts these figures: a negative count would make an origin look emptier than idle. */
+function plausible(m: LoadMetrics): LoadMetrics {
+  const out: LoadMetrics = {};
+  if (isCount(m.running)) out.running = m.running;
+  if (isCount(m.waiting)) out.waiting = m.waiting;
+  if (isCount(m.kvCacheUsage) && m.kvCacheUsage <= 1) out.kvCacheUsage = m.kvCacheUsage;
+  return out;
+}
+
+const isCount = (v: number | undefined): v is number => v !== undefined && Number.isFinite(v) && v >= 0;
 
 function describe(err: unknown): string {
   const name = (err as { name?: string })?.name;

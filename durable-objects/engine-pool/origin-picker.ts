@@ -32,8 +32,8 @@ export function probeBlocks(slot: OriginSlot): boolean {
 export function isAlive(slot: OriginSlot, now: number): boolean {
   if (probeBlocks(slot)) return false;
   if (slot.breaker.availableAt(now) > now) return false;
-  const state = slot.breaker.state;
-  return state === 'closed' || state === 'half_open';
+  // An open circuit past its cooldown is half-open in all but name until `admits` or the alarm ticks it.
+  return slot.breaker.state !== 'isolated';
 }
 
 function score(slot: OriginSlot, inFlight: number): number {

@@ -79,6 +79,8 @@ export class PoolCore {
     for (const [id, slot] of next) this.slots.set(id, slot);
     this.#ring = new HashRing([...this.slots.keys()]);
     this.queue.maxDepth = config.queue.maxDepth;
+    // Added origins or capacity are room for whoever already waits.
+    this.drainQueue();
   }
 
   #count(key: string): void {
@@ -211,6 +213,11 @@ export class PoolCore {
       if (!room.slot) return;
       const head = this.queue.take();
       if (!head) return;
+      // The deadline timer may run late: a waiter past its deadline gets its 429, never the slot.
+      if (head.deadline <= now) {
+        head.resolve(this.#full(head.req, 'timeout'));
+        continue;
+      }
       // Room was checked with the same rules, so this grants (or refuses outright).
       const result = this.tryGrant(head.req) ?? this.#full(head.req, 'full');
       if (result.ok) result.queuedMs = now - head.enqueuedAt;

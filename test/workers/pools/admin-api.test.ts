@@ -104,6 +104,19 @@ describe('admin pools API', () => {
     expect((await call('PATCH', '/admin/pools/adm-one', { name: 'other' })).status).toBe(400);
   });
 
+  it('refuses a pool whose origins share an id (breakers, leases and probes are keyed by it)', async () => {
+    const twice = [
+      { id: 'a', url: 'http://adm-dup-1.test' },
+      { id: 'a', url: 'http://adm-dup-2.test' },
+    ];
+    const created = await call('POST', '/admin/pools', poolBody('adm-dup', { origins: twice }));
+    expect(created.status).toBe(400);
+    expect(((await created.json()) as { error: { param: string } }).error.param).toBe('origins.1.id');
+    expect((await call('GET', '/admin/pools/adm-dup')).status).toBe(404);
+    expect((await call('POST', '/admin/pools', poolBody('adm-dup'))).status).toBe(201);
+    expect((await call('PATCH', '/admin/pools/adm-dup', { origins: twice })).status).toBe(400);
+  });
+
   it('isolates an origin (traffic moves off it) and resets it', async () => {
     await call('POST', '/admin/pools', poolBody('adm-iso'));
     const hits: string[] = [];

@@ -96,6 +96,21 @@ describe('circuit breaker', () => {
     expect(cooldowns).toEqual([1000, 2000, 4000, 8000, 8000, 8000]);
   });
 
+  it('half-open: a failure of a request sent before the trip is no failed trial', () => {
+    const b = new Breaker(config);
+    for (let i = 0; i < 3; i++) b.record('failure', 0);
+    b.tick(1000);
+    b.startProbe();
+    // A long request admitted while the circuit was still closed ends now, failed.
+    expect(b.record('failure', 1001, false)).toBe(false);
+    expect(b.state).toBe('half_open');
+    expect(b.snapshot().trips).toBe(1);
+    b.record('success', 1002, true);
+    b.startProbe();
+    b.record('success', 1003, true);
+    expect(b.state).toBe('closed');
+  });
+
   it('treats neutral outcomes (client errors, aborts) as neither success nor failure', () => {
     const b = new Breaker(config);
     for (let i = 0; i < 50; i++) b.record('neutral', i);

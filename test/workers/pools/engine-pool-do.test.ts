@@ -116,9 +116,21 @@ describe('EnginePool Durable Object', () => {
     await stub.release(lease.id, { kind: 'success' }); // idempotent
     expect((await stub.state()).inFlight).toBe(0);
     await stub.forget();
-    expect((await stub.state()).configKnown).toBe(true); // in memory until eviction
+    expect((await stub.state()).configKnown).toBe(false);
     await evictDurableObject(stub);
     expect((await stub.state()).configKnown).toBe(false);
+  });
+
+  it('a pool deleted and created again under its name starts with fresh breakers', async () => {
+    const { stub, req } = pool('do-recreate');
+    leaseOf(await stub.acquire(req()));
+    expect((await stub.control('o1', 'isolate')).ok).toBe(true);
+    await stub.forget();
+    const again = leaseOf(await stub.acquire(req('normal', { configKey: 'do-recreate-v2', avoid: ['o2'] })));
+    expect(again.originId).toBe('o1');
+    const o1 = (await stub.state()).origins.find((o) => o.id === 'o1')!;
+    expect(o1.breaker.state).toBe('closed');
+    expect(o1.inFlight).toBe(1);
   });
 
   it('probes origins through the engine health and metrics endpoints; a loading origin gets no traffic', async () => {

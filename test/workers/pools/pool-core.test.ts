@@ -216,7 +216,9 @@ describe('pool core: admission and queue', () => {
   });
 
   it('sweeps leases past their TTL so a vanished caller never keeps a slot', () => {
-    const { core, req, acquire, advance } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    const { core, req, acquire, advance } = setup({ queue: { maxDepth: 3, maxWaitMs: 60_000 } }, [
+      { id: 'o1', capacity: 1 },
+    ]);
     acquire(req());
     const waiting = acquire(req());
     advance(10_000 + 30_000);
@@ -237,5 +239,45 @@ describe('pool core: admission and queue', () => {
       core.release(lease(w.box.result)!.id, { kind: 'success' });
     }
     expect(seen.size).toBe(1);
+  });
+});
+
+describe('pool core: deadlines and config changes', () => {
+  it('an origin whose cooldown has passed takes a trial even before the alarm half-opens it', () => {
+    const { core, req, acquire, advance } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    for (let i = 0; i < 2; i++) {
+      const w = acquire(req());
+      core.release(lease(w.box.result)!.id, { kind: 'failure', status: 502 });
+    }
+    expect(core.slots.get('o1')!.breaker.state).toBe('open');
+    advance(1000); // the cooldown is over; the alarm has not run (late, or lost with an eviction)
+    const trial = acquire(req());
+    expect(lease(trial.box.result)).toMatchObject({ originId: 'o1', probe: true });
+  });
+
+  it('a waiter whose deadline has passed is refused, not granted, when a slot frees late', () => {
+    const { core, req, acquire, advance } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    const a = acquire(req());
+    const late = acquire(req());
+    expect(late.waiter?.queueState).toBe('waiting');
+    advance(5001); // past maxWaitMs, before the deadline timer ran
+    core.release(lease(a.box.result)!.id, { kind: 'success' });
+    expect(late.box.result).toMatchObject({ ok: false, reason: 'timeout' });
+    expect(core.leases.inFlight('o1')).toBe(0);
+  });
+
+  it('a config that adds room serves queued waiters at once', () => {
+    const { core, req, acquire } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    acquire(req());
+    const waiting = acquire(req());
+    expect(waiting.waiter?.queueState).toBe('waiting');
+    const wider = PoolConfig.parse({
+      name: 'p',
+      protocol: 'vllm',
+      origins: [{ id: 'o1', url: 'http://o1.test', capacity: 2 }],
+      queue: { maxDepth: 3, maxWaitMs: 5000 },
+    });
+    core.configure(wider, 'k2');
+    expect(lease(waiting.box.result)?.originId).toBe('o1');
   });
 });
