@@ -1,6 +1,7 @@
 import { asEcoError, EcoError, toErrorInfo } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import { frameTooLarge, MAX_FRAME_CHARS } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
   derivedFinish,
@@ -107,12 +108,19 @@ export function decodeMiiRest(body: string, ctx: CallContext) {
 export function miiRestStream(ctx: CallContext): StreamDecoder {
   const decoder = new TextDecoder('utf-8');
   let text = '';
+  let failed = false;
   return {
     push(bytes) {
+      if (failed) return [];
       text += decoder.decode(bytes, { stream: true });
-      return [];
+      // The whole body is one frame here: bounded like any other.
+      if (text.length <= MAX_FRAME_CHARS) return [];
+      failed = true;
+      text = '';
+      return [{ kind: 'error', error: toErrorInfo(frameTooLarge()) }];
     },
     end() {
+      if (failed) return [];
       text += decoder.decode();
       if (text.trim().length === 0) {
         const err = new EcoError(502, 'origin_stream_truncated', `${ENGINE}: the response was empty`);

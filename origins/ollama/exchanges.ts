@@ -78,7 +78,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     } catch {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not JSON`);
     }
-    if (!Array.isArray(parsed?.embeddings)) {
+    if (!Array.isArray(parsed?.embeddings) || !parsed.embeddings.every(isVector)) {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }
     const base64 = base64Calls.has(ctx);
@@ -95,6 +95,10 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     };
   },
 };
+
+function isVector(value: unknown): value is number[] {
+  return Array.isArray(value) && value.every((n) => typeof n === 'number');
+}
 
 /** OpenAI's base64 encoding: the float32 little-endian bytes of the vector. */
 function toBase64(vector: number[]): string {

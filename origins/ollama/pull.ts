@@ -1,3 +1,4 @@
+import { MAX_FRAME_CHARS } from '../streams/framed-decoder.ts';
 import { NdjsonParser } from '../streams/ndjson.ts';
 import type { ModelPull, PullProgress } from '../types.ts';
 
@@ -16,7 +17,14 @@ export const ollamaPull: ModelPull = {
   progress() {
     const ndjson = new NdjsonParser();
     return {
-      push: (bytes) => ndjson.push(bytes).map(readProgress),
+      push(bytes) {
+        const lines = ndjson.push(bytes).map(readProgress);
+        // A line that never ends must not grow memory for the whole pull.
+        if (ndjson.pending > MAX_FRAME_CHARS) {
+          lines.push({ error: `a progress line larger than ${MAX_FRAME_CHARS} characters` });
+        }
+        return lines;
+      },
       end: () => ndjson.end().map(readProgress),
     };
   },

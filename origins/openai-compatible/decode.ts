@@ -1,9 +1,7 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
 import type { CallContext } from '../types.ts';
-import { readUsage } from './scan.ts';
-
-const FINISH_REASONS = new Set(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
+import { FAILED_FINISH_REASONS, OPENAI_FINISH_REASONS, readUsage } from './scan.ts';
 
 /**
  * Read an OpenAI-shaped non-stream chat answer into exactly the public shape: the client's model id,
@@ -23,12 +21,18 @@ export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext)
     throw new EcoError(502, 'origin_malformed_response', `${engine}: the response has no choices[0].message`);
   }
   const content = typeof message.content === 'string' ? message.content : null;
+  // vLLM ≥0.10 names it `reasoning`; older releases and other engines `reasoning_content`.
+  const reasoning =
+    [message.reasoning_content, message.reasoning].find(
+      (r): r is string => typeof r === 'string' && r.length > 0,
+    ) ?? '';
   const rawFinish = typeof first.finish_reason === 'string' ? first.finish_reason : null;
-  const finish: FinishReason | null =
-    rawFinish && FINISH_REASONS.has(rawFinish) ? (rawFinish as FinishReason) : null;
-  if (rawFinish === 'abort' || rawFinish === 'error') {
+  if (rawFinish !== null && FAILED_FINISH_REASONS.has(rawFinish)) {
     throw new EcoError(502, 'origin_error', `${engine}: generation ended with '${rawFinish}'`);
   }
+  // An engine's own name for a finished answer (e.g. `eos_token`) is a natural stop.
+  const finish: FinishReason | null =
+    rawFinish === null ? null : OPENAI_FINISH_REASONS.has(rawFinish) ? (rawFinish as FinishReason) : 'stop';
   const out: ChatCompletion = {
     id: typeof parsed.id === 'string' ? parsed.id : `chatcmpl-${ctx.requestId}`,
     object: 'chat.completion',
@@ -43,9 +47,7 @@ export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext)
           ...(Array.isArray(message.tool_calls) && message.tool_calls.length > 0
             ? { tool_calls: message.tool_calls }
             : {}),
-          ...(typeof message.reasoning_content === 'string' && message.reasoning_content.length > 0
-            ? { reasoning_content: message.reasoning_content }
-            : {}),
+          ...(reasoning.length > 0 ? { reasoning_content: reasoning } : {}),
         },
         logprobs: first.logprobs ?? null,
         finish_reason: finish,

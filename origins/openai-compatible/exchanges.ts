@@ -1,5 +1,7 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange, OriginRequest } from '../types.ts';
+import { readUsage } from './scan.ts';
 import { openAiStreamDecoder } from './stream.ts';
 
 /** `/v1/completions` and `/v1/embeddings` for engines that serve them OpenAI-style. */
@@ -8,6 +10,7 @@ export function openAiExchange(
   path: string,
   streams: boolean,
 ): Exchange<Record<string, unknown>, Record<string, unknown>> {
+  const embeddings = path.endsWith('/embeddings');
   const exchange: Exchange<Record<string, unknown>, Record<string, unknown>> = {
     build(req, ctx): OriginRequest {
       const body: Record<string, unknown> = { ...req, model: ctx.engineModel };
@@ -29,9 +32,28 @@ export function openAiExchange(
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not an object`);
       }
-      return { ...(parsed as Record<string, unknown>), model: ctx.clientModel };
+      const answer = parsed as Record<string, unknown>;
+      const list = embeddings ? 'data' : 'choices';
+      if (!Array.isArray(answer[list])) {
+        throw new EcoError(502, 'origin_malformed_response', `${engine}: the response has no ${list} list`);
+      }
+      // Usage is billed: anything but real token counts is dropped and the gateway estimates instead.
+      const { usage: raw, ...rest } = answer;
+      const counts = embeddings ? embeddingUsage(raw) : readUsage(raw);
+      // Valid counts keep the engine's other usage fields (token details).
+      const usage = counts && { ...(raw as object), ...counts };
+      return { ...rest, model: ctx.clientModel, ...(usage ? { usage } : {}) };
     },
   };
   if (streams) exchange.stream = () => openAiStreamDecoder({ engine, terminator: true });
   return exchange;
+}
+
+/** Embeddings usage has no completion part: `{prompt_tokens, total_tokens}`. */
+function embeddingUsage(value: unknown): { prompt_tokens: number; total_tokens: number } | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const u = value as Record<string, unknown>;
+  const prompt = tokenCount(u.prompt_tokens);
+  if (prompt === undefined) return undefined;
+  return { prompt_tokens: prompt, total_tokens: tokenCount(u.total_tokens) ?? prompt };
 }

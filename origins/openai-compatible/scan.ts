@@ -1,11 +1,12 @@
-import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
+import type { Usage } from '../../schemas/openai/chat.ts';
 import { tokenCount } from '../token-count.ts';
 
 /**
  * Light scans of one OpenAI chunk's JSON text. They avoid a JSON parse on the common content chunks;
  * only chunks that carry usage or an error are parsed in full.
  */
-const NON_EMPTY_CONTENT = /"(?:content|reasoning_content|refusal|text)":\s*"(?!")/;
+// `reasoning` is vLLM's newer name for `reasoning_content` (and Ollama's `/v1` name).
+const NON_EMPTY_CONTENT = /"(?:content|reasoning_content|reasoning|refusal|text)":\s*"(?!")/;
 const TOOL_CALLS = /"tool_calls":\s*\[\s*\{/;
 const FINISH = /"finish_reason":\s*"([a-z_]+)"/;
 const USAGE_OBJECT = /"usage":\s*\{/;
@@ -16,9 +17,26 @@ export function hasOutput(json: string): boolean {
   return NON_EMPTY_CONTENT.test(json) || TOOL_CALLS.test(json) || FINISH.test(json);
 }
 
-export function finishReason(json: string): FinishReason | undefined {
+/** The chunk's finish reason as the engine wrote it (any lowercase word, OpenAI's or not). */
+export function finishReason(json: string): string | undefined {
   const match = FINISH.exec(json);
-  return match ? (match[1] as FinishReason) : undefined;
+  return match ? match[1] : undefined;
+}
+
+export const OPENAI_FINISH_REASONS: ReadonlySet<string> = new Set([
+  'stop',
+  'length',
+  'tool_calls',
+  'content_filter',
+  'function_call',
+]);
+
+/** Engine values that say the generation failed (vLLM, SGLang, LMDeploy), never that it finished. */
+export const FAILED_FINISH_REASONS: ReadonlySet<string> = new Set(['abort', 'error', 'parse_error']);
+
+/** The chunk with its finish reason replaced by `stop`, for values outside OpenAI's set. */
+export function withStopFinish(json: string): string {
+  return json.replace(FINISH, '"finish_reason":"stop"');
 }
 
 /** True for the final usage-only chunk (`choices` empty or null, `usage` an object). */
@@ -61,10 +79,18 @@ function absentOrNull(text: string, key: string): boolean {
   return at === -1 || (text.startsWith(':null', at + key.length) && !text.includes(key, at + 1));
 }
 
+/** The object's first key is `error`, whatever whitespace (or line breaks of multi-line data) surround it. */
 export function startsWithError(json: string): boolean {
-  let i = 0;
-  while (i < json.length && json.charCodeAt(i) <= 32) i++;
-  return json.startsWith('{"error"', i) || json.startsWith('{ "error"', i);
+  let i = skipSpace(json, 0);
+  if (json.charCodeAt(i) !== 123 /* { */) return false;
+  i = skipSpace(json, i + 1);
+  return json.startsWith('"error"', i);
+}
+
+function skipSpace(text: string, from: number): number {
+  let i = from;
+  while (i < text.length && text.charCodeAt(i) <= 32) i++;
+  return i;
 }
 
 export function readUsage(value: unknown): Usage | undefined {

@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import type { FinishReason } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
 import { readErrorBody } from '../errors.ts';
 import {
@@ -10,12 +11,15 @@ import {
   pushError,
 } from '../streams/framed-decoder.ts';
 import {
+  FAILED_FINISH_REASONS,
   finishReason,
   hasOutput,
   isPlainContentEvent,
   isUsageChunk,
+  OPENAI_FINISH_REASONS,
   readUsage,
   startsWithError,
+  withStopFinish,
 } from './scan.ts';
 
 export interface OpenAiStreamOptions {
@@ -64,7 +68,20 @@ export function openAiChunkHandler(engine: string): MessageHandler {
     if (!looksLikeObject(data)) return pushError(out, malformedStream(engine, data));
     const finish = finishReason(data);
     const event: StreamEvent = { kind: 'chunk', json: data, hasOutput: hasOutput(data) };
-    if (finish !== undefined) event.finish = finish;
+    if (finish !== undefined) {
+      if (FAILED_FINISH_REASONS.has(finish)) {
+        return pushError(
+          out,
+          new EcoError(502, 'origin_error', `${engine}: generation ended with '${finish}'`),
+        );
+      }
+      if (OPENAI_FINISH_REASONS.has(finish)) event.finish = finish as FinishReason;
+      else {
+        // An engine's own name for a finished answer (e.g. `eos_token`): OpenAI clients know `stop`.
+        event.json = withStopFinish(data);
+        event.finish = 'stop';
+      }
+    }
     out.push(event);
   };
 }

@@ -24,6 +24,21 @@ export interface FramedDecoderSpec {
   plainEvent?: (text: string) => boolean;
 }
 
+/**
+ * The most one frame (an SSE event, an NDJSON line) may hold while it is read: an origin that never
+ * ends its frame fails the stream here instead of growing the isolate's memory (128 MB) without bound.
+ */
+export const MAX_FRAME_CHARS = 16 * 1024 * 1024;
+
+/** The stream error for a frame past MAX_FRAME_CHARS. */
+export function frameTooLarge(): EcoError {
+  return new EcoError(
+    502,
+    'origin_response_too_large',
+    `The origin sent a stream frame larger than ${MAX_FRAME_CHARS} characters.`,
+  );
+}
+
 /** The one stream decoder skeleton: framing, per-message handling, and the end-of-body policy. */
 export function framedDecoder(spec: FramedDecoderSpec): StreamDecoder {
   const { onMessage, endOfBody } = spec;
@@ -31,6 +46,15 @@ export function framedDecoder(spec: FramedDecoderSpec): StreamDecoder {
 
   const step = (data: string, out: StreamEvent[]) => {
     if (!ended && onMessage(data, out) === true) ended = true;
+  };
+
+  /** After a push: a frame still in progress past the limit ends the stream. */
+  const bound = (pending: number, out: StreamEvent[]) => {
+    if (!ended && pending > MAX_FRAME_CHARS) {
+      ended = true;
+      pushError(out, frameTooLarge());
+    }
+    return out;
   };
 
   const close = (out: StreamEvent[]) => {
@@ -47,9 +71,10 @@ export function framedDecoder(spec: FramedDecoderSpec): StreamDecoder {
     const ndjson = new NdjsonParser();
     return {
       push(bytes) {
+        if (ended) return [];
         const out: StreamEvent[] = [];
         for (const line of ndjson.push(bytes)) step(line, out);
-        return out;
+        return bound(ndjson.pending, out);
       },
       end() {
         const out: StreamEvent[] = [];
@@ -72,9 +97,10 @@ export function framedDecoder(spec: FramedDecoderSpec): StreamDecoder {
       },
     }),
     push(bytes) {
+      if (ended) return [];
       const out: StreamEvent[] = [];
       for (const message of sse.push(bytes)) step(message.data, out);
-      return out;
+      return bound(sse.pending, out);
     },
     end() {
       const out: StreamEvent[] = [];

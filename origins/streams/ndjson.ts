@@ -6,6 +6,11 @@ export class NdjsonParser {
   #decoder = new TextDecoder('utf-8');
   #buffer = '';
 
+  /** Characters held for the line in progress. */
+  get pending(): number {
+    return this.#buffer.length;
+  }
+
   push(bytes: Uint8Array): string[] {
     this.#buffer += this.#decoder.decode(bytes, { stream: true });
     const out: string[] = [];

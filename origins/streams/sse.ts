@@ -12,6 +12,7 @@ export class SseParser {
   #decoder = new TextDecoder('utf-8');
   #buffer = '';
   #data: string[] = [];
+  #dataChars = 0;
   #event: string | undefined;
   /** The last byte pushed was ASCII, so the UTF-8 decoder holds no part of a character. */
   #asciiEnd = true;
@@ -22,6 +23,11 @@ export class SseParser {
     if (bytes.length > 0) this.#asciiEnd = bytes[bytes.length - 1]! < 0x80;
     this.#buffer += this.#decoder.decode(bytes, { stream: true });
     return this.#drain();
+  }
+
+  /** Characters held for the event in progress (its data lines and its unfinished line). */
+  get pending(): number {
+    return this.#buffer.length + this.#dataChars;
   }
 
   /** Nothing is pending: no partial line, event or character. */
@@ -71,8 +77,10 @@ export class SseParser {
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.#data.push(value);
-    else if (field === 'event') this.#event = value;
+    if (field === 'data') {
+      this.#data.push(value);
+      this.#dataChars += value.length;
+    } else if (field === 'event') this.#event = value;
   }
 
   #dispatch(out: SseMessage[]): void {
@@ -83,6 +91,7 @@ export class SseParser {
     const data = this.#data.length === 1 ? this.#data[0]! : this.#data.join('\n');
     out.push(this.#event === undefined ? { data } : { event: this.#event, data });
     this.#data = [];
+    this.#dataChars = 0;
     this.#event = undefined;
   }
 }

@@ -176,6 +176,21 @@ describe('Ollama non-stream answers', () => {
   });
 });
 
+describe('Ollama answers of the wrong shape', () => {
+  it('an embedding that is not a list of numbers is a 502, not a 200 (nor zeros in base64)', () => {
+    const embeddings = ollamaAdapter.embeddings!;
+    for (const base64 of [false, true]) {
+      const call = ctx(ollama, { stream: false });
+      if (base64) embeddings.build({ model: 'm', input: 'a', encoding_format: 'base64' }, call);
+      for (const body of ['{"embeddings":[1,2]}', '{"embeddings":[["x"]]}', '{"embeddings":[null]}']) {
+        expect(() => embeddings.decode(body, call), body).toThrow(
+          expect.objectContaining({ status: 502, code: 'origin_malformed_response' }),
+        );
+      }
+    }
+  });
+});
+
 describe('Ollama request building', () => {
   it('keeps every role, maps sampling to options, and sends tool history with object arguments', () => {
     const body = JSON.parse(
