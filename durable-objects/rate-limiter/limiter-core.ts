@@ -1,3 +1,4 @@
+import { budgetTooSmall, PERIOD_ADJECTIVE } from './budget-fit.ts';
 import { type BudgetPeriod, type BudgetWindow, currentWindow, periodEnd } from './budget-window.ts';
 import { formatDuration } from './duration.ts';
 import { type Bucket, refill, untilFull, waitFor } from './token-bucket.ts';
@@ -128,14 +129,14 @@ function budgetRefusal(
   if (window.used + tokens <= budget) {
     return {
       code: 'budget_exceeded',
-      message: `The ${period}ly token budget (${budget}) is held by requests in flight; retry shortly.`,
+      message: `The ${PERIOD_ADJECTIVE[period]} token budget (${budget}) is held by requests in flight; retry shortly.`,
       retryAfterMs: CONCURRENCY_RETRY_MS,
     };
   }
   return {
     code: 'budget_exceeded',
     message:
-      `The ${period}ly token budget (${budget}) is spent (${remaining} left, this request reserves ${tokens}); ` +
+      `The ${PERIOD_ADJECTIVE[period]} token budget (${budget}) is spent (${remaining} left, this request reserves ${tokens}); ` +
       `it resets in ${formatDuration(periodEnd(period, now) - now)} (UTC ${period} boundary).`,
     retryAfterMs: periodEnd(period, now) - now,
   };
@@ -185,6 +186,17 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
       });
   }
   if (refusals.length > 0) {
+    // Larger than a whole budget (only ever seen here, as a budget refusal): no wait would help.
+    const never = budgetTooSmall(limits, tokens);
+    if (never) {
+      return {
+        ok: false,
+        code: 'request_exceeds_budget',
+        message: `This request reserves ${tokens} tokens, more than the whole ${PERIOD_ADJECTIVE[never.period]} token budget (${never.budget}); it can never be admitted.`,
+        retryAfterMs: 0,
+        snapshot: snapshot(state, limits),
+      };
+    }
     // The first refusal names the cause; the wait is the longest, so retrying then can succeed.
     const retryAfterMs = Math.max(...refusals.map((r) => r.retryAfterMs));
     return { ok: false, ...refusals[0]!, retryAfterMs, snapshot: snapshot(state, limits) };

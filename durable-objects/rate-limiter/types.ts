@@ -60,7 +60,15 @@ export interface LimiterSnapshot {
   tokens: BucketSnapshot | null;
 }
 
-export type RefusalCode = 'rate_limit_exceeded' | 'concurrency_limit_exceeded' | 'budget_exceeded';
+/**
+ * `request_exceeds_budget`: the reservation is larger than a whole day or month budget, so it can
+ * never be admitted; its `retryAfterMs` is 0 (not worth retrying).
+ */
+export type RefusalCode =
+  | 'rate_limit_exceeded'
+  | 'concurrency_limit_exceeded'
+  | 'budget_exceeded'
+  | 'request_exceeds_budget';
 
 export type ReserveResult =
   | { ok: true; snapshot: LimiterSnapshot; block?: LimiterBlock }

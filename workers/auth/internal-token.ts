@@ -86,13 +86,21 @@ export async function verifyInternalToken(
     ok = false;
   }
   if (!ok) throw invalid();
-  let claims: InternalClaims;
+  let parsed: unknown;
   try {
-    claims = JSON.parse(new TextDecoder().decode(fromB64url(payload))) as InternalClaims;
+    parsed = JSON.parse(new TextDecoder().decode(fromB64url(payload)));
   } catch {
     throw invalid();
   }
-  if (typeof claims.keyId !== 'string' || typeof claims.exp !== 'number' || claims.exp <= now)
+  // Valid JSON is not yet claims: `null`, a number or a string is refused like any malformed token.
+  if (typeof parsed !== 'object' || parsed === null) throw invalid();
+  const claims = parsed as Partial<InternalClaims>;
+  if (
+    typeof claims.keyId !== 'string' ||
+    typeof claims.exp !== 'number' ||
+    typeof claims.actor !== 'string' ||
+    claims.exp <= now
+  )
     throw invalid();
-  return claims;
+  return claims as InternalClaims;
 }

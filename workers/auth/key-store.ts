@@ -207,31 +207,59 @@ export async function rotateKey(
   const secret = generateApiKey();
   const graceUntil = now + Math.max(0, Math.round(graceMs));
   const handle = db(store.database);
-  await handle.batch([
-    handle.insert(apiKeyRetiredHashes).values({
-      keyHash: row.keyHash,
-      keyId: id,
-      prefix: row.prefix,
-      graceUntil,
-      retiredAt: now,
-    }),
-    handle
-      .update(apiKeys)
-      .set({ keyHash: await sha256Hex(secret), prefix: displayPrefix(secret) })
-      .where(and(eq(apiKeys.id, id), eq(apiKeys.keyHash, row.keyHash))),
-    auditInsert(
-      store.database,
-      {
-        actorKeyId: store.actorKeyId,
-        action: 'api_key.rotate',
-        target: id,
-        detail: { previousPrefix: row.prefix, newPrefix: displayPrefix(secret), graceUntil },
-      },
-      now,
-    ),
-  ]);
+  try {
+    await handle.batch([
+      handle.insert(apiKeyRetiredHashes).values({
+        keyHash: row.keyHash,
+        keyId: id,
+        prefix: row.prefix,
+        graceUntil,
+        retiredAt: now,
+      }),
+      handle
+        .update(apiKeys)
+        .set({ keyHash: await sha256Hex(secret), prefix: displayPrefix(secret) })
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.keyHash, row.keyHash))),
+      auditInsert(
+        store.database,
+        {
+          actorKeyId: store.actorKeyId,
+          action: 'api_key.rotate',
+          target: id,
+          detail: { previousPrefix: row.prefix, newPrefix: displayPrefix(secret), graceUntil },
+        },
+        now,
+      ),
+    ]);
+  } catch (err) {
+    await rotationFailure(store.database, id, row.keyHash, err);
+  }
   invalidateKeyCache();
   return { key: await getKey(store, id), secret };
+}
+
+/**
+ * A rotation's batch is one transaction, so a failed one changed nothing. When the secret it meant to
+ * retire is no longer the key's (another rotation of the same secret committed first and holds that
+ * retired hash), the request lost a race: 409; anything else is a real fault.
+ */
+async function rotationFailure(
+  database: D1Database,
+  id: string,
+  retiring: string,
+  err: unknown,
+): Promise<never> {
+  const current = await loadRow(database, id);
+  if (current.keyHash !== retiring) {
+    invalidateKeyCache(); // the key did change, if not by this request
+    throw new EcoError(
+      409,
+      'rotation_conflict',
+      `The key '${id}' was rotated by another request at the same time; its secret is the one that request returned. Get the key and rotate again if a new secret is still needed.`,
+      { cause: err },
+    );
+  }
+  throw err;
 }
 
 export async function revokeKey(store: KeyStore, id: string): Promise<ApiKeyObject> {

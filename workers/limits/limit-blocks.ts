@@ -1,3 +1,4 @@
+import { budgetTooSmall } from '../../durable-objects/rate-limiter/budget-fit.ts';
 import type {
   LimiterBlock,
   LimiterLimits,
@@ -6,6 +7,7 @@ import type {
 } from '../../durable-objects/rate-limiter/types.ts';
 import { once } from '../dispatch/once.ts';
 import type { Env } from '../env.ts';
+import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { heldSettles, type LimitTicket, sendSettles } from './limiter-stub.ts';
 
@@ -86,11 +88,23 @@ export function openLimitBlock(
   return useBlock(id, block, granted.tokens);
 }
 
-export function fromLimitBlock(id: string, limitsText: string, tokens: number): LimitTicket | undefined {
+/**
+ * Admit from this isolate's block when it has room. A request larger than a whole token budget
+ * never fits a block (a block is a small share of what is left): it is refused here as the limiter
+ * would refuse it, and says nothing about how busy the key is.
+ */
+export function fromLimitBlock(
+  id: string,
+  limitsText: string,
+  tokens: number,
+  promptTokens?: number,
+): LimitTicket | undefined {
   const block = blocks.get(id);
   if (!block || block.closed || block.limitsText !== limitsText) return undefined;
   if (Date.now() >= block.openUntil) return undefined;
   if (block.requestsLeft < 1 || block.tokensLeft < tokens) {
+    const over = budgetTooSmall(block.limits, tokens);
+    if (over) throw requestExceedsBudget(over, promptTokens, rateLimitHeaders(blockView(block)));
     // Used up within its window: traffic is heavier than the block, so ask for a larger one.
     const wanted = blockWanted.get(id) ?? BLOCK_REQUESTS.min;
     if (blockWanted.size >= 10_000) blockWanted.clear(); // bounded: sizes relearn in a few windows

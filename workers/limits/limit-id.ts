@@ -1,8 +1,10 @@
+import { budgetTooSmall } from '../../durable-objects/rate-limiter/budget-fit.ts';
 import type { LimiterLimits } from '../../durable-objects/rate-limiter/types.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { once } from '../dispatch/once.ts';
 import type { Env } from '../env.ts';
 import { numberVar } from '../env.ts';
+import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { blockRequestsWanted, fromLimitBlock, openLimitBlock } from './limit-blocks.ts';
 import { heldSettles, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
@@ -19,11 +21,18 @@ export function hasLimits(limits: LimiterLimits): boolean {
   );
 }
 
+export interface ReserveOptions {
+  /** Lets the limiter grant this isolate a block of requests (see limit-blocks.ts). */
+  waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
+  /** The prompt's share of the tokens; the rest is a completion budget the caller could lower. */
+  promptTokens?: number | undefined;
+}
+
 /**
  * Reserve against the limiter named `id` (an API key id, `jwt:<sub>`, an IM chat…). Throws a 429
- * EcoError with Retry-After and the rate-limit headers when refused; with no limits configured it
- * returns at once without a Durable Object round trip, and so it does while this isolate holds a
- * block with room for the request. `waitUntil` lets the limiter grant such a block.
+ * EcoError with Retry-After and the rate-limit headers when refused (a 400 when the request is larger
+ * than a whole token budget); with no limits configured it returns at once without a Durable Object
+ * round trip, and so it does while this isolate holds a block with room for the request.
  */
 export async function reserveForId(
   env: Env,
@@ -31,11 +40,12 @@ export async function reserveForId(
   limits: LimiterLimits,
   reservationId: string,
   tokens: number,
-  waitUntil?: (promise: Promise<unknown>) => void,
+  options: ReserveOptions = {},
 ): Promise<LimitTicket> {
   if (!hasLimits(limits)) return FREE;
+  const { waitUntil, promptTokens } = options;
   const limitsText = JSON.stringify(limits);
-  const local = fromLimitBlock(id, limitsText, tokens);
+  const local = fromLimitBlock(id, limitsText, tokens, promptTokens);
   if (local) return local;
   const stub = limiter(env, id);
   const held = heldSettles.take(id);
@@ -56,6 +66,8 @@ export async function reserveForId(
   }
   const headers = rateLimitHeaders(result.snapshot);
   if (!result.ok) {
+    const over = result.code === 'request_exceeds_budget' ? budgetTooSmall(limits, tokens) : null;
+    if (over) throw requestExceedsBudget(over, promptTokens, headers);
     throw new EcoError(429, result.code, result.message, { retryAfterMs: result.retryAfterMs, headers });
   }
   if (result.block && waitUntil) {

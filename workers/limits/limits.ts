@@ -15,13 +15,16 @@ export interface LimitRequest {
   requestId: string;
   /** Tokens reserved up front: the prompt estimate plus the completion budget. */
   reserveTokens: number;
+  /** The prompt estimate within `reserveTokens` (tells whether a smaller max_tokens could fit a budget). */
+  promptTokens?: number;
   /** Lets the limiter grant this isolate a block of requests (see reserveForId). */
   waitUntil?: (promise: Promise<unknown>) => void;
 }
 
 /**
- * Per-key admission. Rejections throw a 429 EcoError with the rate-limit headers. Keys without limits
- * configured pass without a Durable Object round trip.
+ * Per-key admission. Rejections throw a 429 EcoError with the rate-limit headers (a 400 for a request
+ * larger than a whole token budget). Keys without limits configured pass without a Durable Object
+ * round trip.
  */
 export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitTicket> {
   const ticket = await reserveForId(
@@ -32,7 +35,7 @@ export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitT
     // or one request's reservation would replace another's and its slot and charge would be lost.
     `${req.requestId}:${crypto.randomUUID()}`,
     req.reserveTokens,
-    req.waitUntil,
+    { waitUntil: req.waitUntil, promptTokens: req.promptTokens },
   );
   return {
     headers: ticket.headers,

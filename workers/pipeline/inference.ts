@@ -63,6 +63,7 @@ export async function runInference(
     principal,
     requestId,
     reserveTokens,
+    promptTokens: req.promptEstimate,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
   }).then((t) => {
     ticket = t;

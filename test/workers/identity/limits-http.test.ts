@@ -117,8 +117,17 @@ describe('per-key limits over HTTP', () => {
 
   it('a spent daily budget answers budget_exceeded until the next UTC midnight', async () => {
     mockOrigin(HOST, () => completion());
-    const key = await seedKey({ id: 'key_budget', limits: { tokensPerDay: 200 } });
-    const res = await chat(key, { max_tokens: 500 });
+    const limits = { tokensPerDay: 200 };
+    const key = await seedKey({ id: 'key_budget', limits });
+    // 150 of the 200 used today: a request that fits the budget but not what is left of it waits.
+    await limiter('key_budget').reserve({
+      reservationId: 'spent',
+      tokens: 150,
+      limits,
+      ttlMs: 0,
+      instant: true,
+    });
+    const res = await chat(key, { max_tokens: 100 });
     expect(res.status).toBe(429);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('budget_exceeded');
     const now = Date.now();
