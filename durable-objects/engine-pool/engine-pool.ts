@@ -49,11 +49,13 @@ export class EnginePool extends DurableObject<PoolEnv> {
       for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers'))
         this.#saved.set(row.origin_id, JSON.parse(row.snapshot) as BreakerSnapshot);
       const stored = sql
-        .exec<{ key: string; config: string }>('SELECT key, config FROM pool_config')
+        .exec<{ key: string; config: string; version: number }>(
+          'SELECT key, config, version FROM pool_config',
+        )
         .toArray()[0];
       if (stored) {
         const parsed = PoolConfig.safeParse(JSON.parse(stored.config));
-        if (parsed.success) this.#core.configure(parsed.data, stored.key, this.#saved);
+        if (parsed.success) this.#core.configure(parsed.data, stored.key, this.#saved, stored.version);
       }
       const alarm = await ctx.storage.getAlarm();
       this.#alarmAt = alarm ?? undefined;
@@ -64,14 +66,18 @@ export class EnginePool extends DurableObject<PoolEnv> {
   #createTables(): void {
     const sql = this.ctx.storage.sql;
     sql.exec(
-      'CREATE TABLE IF NOT EXISTS pool_config (id INTEGER PRIMARY KEY, key TEXT NOT NULL, config TEXT NOT NULL)',
+      'CREATE TABLE IF NOT EXISTS pool_config (id INTEGER PRIMARY KEY, key TEXT NOT NULL, config TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0)',
     );
+    // An object that stored its config before configs had versions holds it as version 0.
+    const columns = sql.exec<{ name: string }>('PRAGMA table_info(pool_config)').toArray();
+    if (!columns.some((c) => c.name === 'version'))
+      sql.exec('ALTER TABLE pool_config ADD COLUMN version INTEGER NOT NULL DEFAULT 0');
     sql.exec('CREATE TABLE IF NOT EXISTS breakers (origin_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)');
   }
 
   /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
   async acquire(req: AcquireRequest): Promise<AcquireResult> {
-    this.#apply(req.config, req.configKey);
+    this.#apply(req.config, req.configKey, req.configVersion);
     // Releases the caller held back free their slots before this request is decided.
     if (req.releases && this.#core.releaseMany(req.releases)) this.#afterChange();
     const result = await new Promise<AcquireResult>((resolve) => {
@@ -86,6 +92,9 @@ export class EnginePool extends DurableObject<PoolEnv> {
       this.#cancels.set(req.requestId, () => this.#core.expire(waiter, 'cancelled'));
     });
     this.#afterChange();
+    // The caller's registry is behind: admitted all the same, under this config; it may reload.
+    if (result.ok && req.configVersion < this.#core.configVersion)
+      result.configVersion = this.#core.configVersion;
     return result;
   }
 
@@ -133,8 +142,8 @@ export class EnginePool extends DurableObject<PoolEnv> {
   }
 
   /** Config pushed by an admin write, so probes and limits follow it before the next request. */
-  async configure(config: PoolConfig, configKey: string): Promise<void> {
-    this.#apply(config, configKey);
+  async configure(config: PoolConfig, configKey: string, configVersion = 0): Promise<void> {
+    this.#apply(config, configKey, configVersion);
     this.#afterChange();
   }
 
@@ -181,13 +190,13 @@ export class EnginePool extends DurableObject<PoolEnv> {
     this.#afterChange(true);
   }
 
-  #apply(config: PoolConfig, key: string): void {
-    if (key === this.#core.configKey) return;
-    this.#core.configure(config, key, this.#saved);
+  #apply(config: PoolConfig, key: string, version: number): void {
+    if (!this.#core.offer(config, key, version, this.#saved)) return;
     this.ctx.storage.sql.exec(
-      'INSERT INTO pool_config (id, key, config) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET key = excluded.key, config = excluded.config',
+      'INSERT INTO pool_config (id, key, config, version) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET key = excluded.key, config = excluded.config, version = excluded.version',
       key,
       JSON.stringify(config),
+      version,
     );
     // First probe one interval after the config arrives: the first requests tell as much, sooner.
     this.#nextProbeAt = Date.now() + config.health.intervalMs;

@@ -37,6 +37,7 @@ export function liveState(core: PoolCore, pool: string): PoolLiveState {
     pool,
     status,
     configKnown: core.config !== undefined,
+    configVersion: core.configVersion,
     inFlight: core.leases.total(),
     leases: core.leases.size,
     queue: { depth: core.queue.size, byClass: core.queue.depthByClass(), maxDepth: core.queue.maxDepth },

@@ -38,6 +38,7 @@ type Refusal = Extract<AcquireResult, { ok: false }>;
 export class PoolCore {
   config: PoolConfig | undefined;
   configKey = '';
+  configVersion = 0;
   readonly slots = new Map<string, OriginSlot>();
   readonly leases = new LeaseTable();
   readonly queue = new PriorityQueue<Waiter>(0);
@@ -51,10 +52,27 @@ export class PoolCore {
     this.now = now;
   }
 
+  /**
+   * Apply an offered config only when it is newer than the one held (or none is held): callers may
+   * hold stale copies, and an older config must never replace a newer one. False: nothing changed.
+   */
+  offer(config: PoolConfig, key: string, version: number, saved?: Map<string, BreakerSnapshot>): boolean {
+    // Written so that a missing version (an older caller) counts as not newer.
+    if (this.config !== undefined && !(version > this.configVersion)) return false;
+    this.configure(config, key, saved, version);
+    return true;
+  }
+
   /** Apply a (new) configuration: breakers of origins that stay keep their state. */
-  configure(config: PoolConfig, key: string, saved: Map<string, BreakerSnapshot> = new Map()): void {
+  configure(
+    config: PoolConfig,
+    key: string,
+    saved: Map<string, BreakerSnapshot> = new Map(),
+    version = 0,
+  ): void {
     this.config = config;
     this.configKey = key;
+    this.configVersion = version;
     const next = new Map<string, OriginSlot>();
     for (const o of config.origins) {
       const old = this.slots.get(o.id);

@@ -14,8 +14,13 @@ export interface AcquireRequest {
   pool: string;
   /** The pool's configuration as the caller's registry sees it; the object keeps the newest. */
   config: PoolConfig;
-  /** Changes whenever the config does (so the object re-applies it only then). */
+  /** Changes whenever the config does. */
   configKey: string;
+  /**
+   * The stored config's version (0 when unknown): the object applies the config only when it is
+   * newer than the one it holds, so a caller with a stale copy cannot roll the pool back.
+   */
+  configVersion: number;
   requestId: string;
   tenant: string;
   priority: PriorityClass;
@@ -59,7 +64,13 @@ export interface Lease {
 export type RefusalReason = 'no_origins' | 'full' | 'open' | 'shed' | 'timeout' | 'cancelled';
 
 export type AcquireResult =
-  | { ok: true; lease: Lease; queuedMs?: number }
+  | {
+      ok: true;
+      lease: Lease;
+      queuedMs?: number;
+      /** Set when the object runs a newer config than the caller offered: its version. */
+      configVersion?: number;
+    }
   | { ok: false; reason: RefusalReason; retryAfterMs: number; message: string };
 
 export type OutcomeKind = 'success' | 'failure' | 'client_error' | 'backoff' | 'aborted';
@@ -122,6 +133,8 @@ export interface PoolLiveState {
   /** `degraded`: no origin can take traffic; `partial`: some cannot. */
   status: 'ok' | 'partial' | 'degraded' | 'idle';
   configKnown: boolean;
+  /** Version of the config the object runs (0: unversioned or none). */
+  configVersion: number;
   inFlight: number;
   leases: number;
   queue: { depth: number; byClass: Record<PriorityClass, number>; maxDepth: number };

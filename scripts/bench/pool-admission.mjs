@@ -32,7 +32,7 @@ export default {
     const url = new URL(request.url);
     const stub = env.ENGINE_POOL.getByName(url.searchParams.get('pool'));
     const config = JSON.parse(url.searchParams.get('config'));
-    const req = (id, priority) => ({ pool: config.name, config, configKey: 'bench', requestId: id, tenant: 't' + (id.length % 7), priority });
+    const req = (id, priority) => ({ pool: config.name, config, configKey: 'bench', configVersion: 1, requestId: id, tenant: 't' + (id.length % 7), priority });
     if (url.pathname === '/fill') {
       const n = Number(url.searchParams.get('n'));
       const mine = [];

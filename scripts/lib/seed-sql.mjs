@@ -44,7 +44,7 @@ export function seedSql({ origins, apiKey, now = Date.now() }) {
     };
     statements.push(
       `INSERT INTO pools (name, protocol, config, updated_at) VALUES (${quote(engine)}, ${quote(engine)}, ${quote(JSON.stringify(config))}, ${now}) ` +
-        'ON CONFLICT(name) DO UPDATE SET protocol = excluded.protocol, config = excluded.config, updated_at = excluded.updated_at;',
+        'ON CONFLICT(name) DO UPDATE SET protocol = excluded.protocol, config = excluded.config, updated_at = max(excluded.updated_at, pools.updated_at + 1);',
     );
     const routes = [{ pool: engine, engineModel: ENGINE_MODEL[engine] ?? 'emulated' }];
     statements.push(

@@ -1,9 +1,10 @@
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { ModelConfig, PoolConfig } from '../../schemas/config.ts';
 import { type ModelRow, models } from '../../schemas/db/models.ts';
 import { pools } from '../../schemas/db/pools.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
+import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
 import { invalidateRegistry } from '../data/registry.ts';
 
@@ -17,15 +18,15 @@ export async function listPools(database: D1Database): Promise<PoolConfig[]> {
   const rows = await db(database).select().from(pools).orderBy(pools.name);
   return rows.flatMap((row) => {
     const parsed = PoolConfig.safeParse(safeJson(row.config));
-    return parsed.success ? [parsed.data] : [];
+    return parsed.success ? [stampConfig(parsed.data, row.updatedAt)] : [];
   });
 }
 
 export async function getPool(database: D1Database, name: string): Promise<PoolConfig> {
   const row = (await db(database).select().from(pools).where(eq(pools.name, name)).limit(1))[0];
   const parsed = row ? PoolConfig.safeParse(safeJson(row.config)) : undefined;
-  if (!parsed?.success) throw new EcoError(404, 'pool_not_found', `No engine pool named '${name}'.`);
-  return parsed.data;
+  if (!row || !parsed?.success) throw new EcoError(404, 'pool_not_found', `No engine pool named '${name}'.`);
+  return stampConfig(parsed.data, row.updatedAt);
 }
 
 export async function poolExists(database: D1Database, name: string): Promise<boolean> {
@@ -37,20 +38,32 @@ export async function poolExists(database: D1Database, name: string): Promise<bo
   return rows.length > 0;
 }
 
+/**
+ * `updated_at` is also the config's version (see config-stamp.ts): D1 applies writes one at a time and
+ * each moves it past the previous value, so the last write committed has the highest version even
+ * when two admins write in the same millisecond or from isolates whose clocks disagree. The saved
+ * config is stamped with it, ready to be pushed to the pool object.
+ */
 export async function savePool(database: D1Database, config: PoolConfig, audit: AuditEntry): Promise<void> {
   const handle = db(database);
   const now = Date.now();
   const json = JSON.stringify(config);
-  await handle.batch([
+  const [written] = await handle.batch([
     handle
       .insert(pools)
       .values({ name: config.name, protocol: config.protocol, config: json, updatedAt: now })
       .onConflictDoUpdate({
         target: pools.name,
-        set: { protocol: config.protocol, config: json, updatedAt: now },
-      }),
+        set: {
+          protocol: config.protocol,
+          config: json,
+          updatedAt: sql`max(excluded.updated_at, ${pools.updatedAt} + 1)`,
+        },
+      })
+      .returning({ version: pools.updatedAt }),
     auditInsert(database, audit, now),
   ]);
+  stampConfig(config, written[0]?.version ?? now);
   invalidateRegistry();
 }
 

@@ -1,7 +1,7 @@
 import type { PoolLiveState } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
+import { configStamp } from '../data/config-stamp.ts';
 import { withinTime } from '../data/within-time.ts';
-import { configKey } from '../dispatch/pool-releases.ts';
 import type { Env } from '../env.ts';
 
 const STATE_TIMEOUT_MS = 3000;
@@ -13,7 +13,8 @@ export async function poolLiveState(env: Env, pool: PoolConfig): Promise<PoolLiv
 
 /** Hand a changed config to the pool object now, so probes and limits follow it before traffic does. */
 export async function pushPoolConfig(env: Env, pool: PoolConfig): Promise<void> {
+  const { key, version } = configStamp(pool);
   await env.ENGINE_POOL.getByName(pool.name)
-    .configure(pool, configKey(pool))
+    .configure(pool, key, version)
     .catch(() => {});
 }

@@ -1,6 +1,7 @@
 import { ModelConfig, PoolConfig } from '../../schemas/config.ts';
 import { models } from '../../schemas/db/models.ts';
 import { pools } from '../../schemas/db/pools.ts';
+import { stampConfig } from './config-stamp.ts';
 import { db } from './db.ts';
 import type { Background } from './ttl-cache.ts';
 
@@ -24,10 +25,21 @@ let snapshot: Snapshot | undefined;
 let loading: { generation: number; promise: Promise<Snapshot> } | undefined;
 /** Bumped by invalidateRegistry, so a load begun before an admin write can neither be kept nor joined. */
 let generation = 0;
+/** A pool object holds a newer config than this snapshot: reload ahead with the next request. */
+let behind = false;
 
 export function invalidateRegistry(): void {
   generation++;
   snapshot = undefined;
+}
+
+/**
+ * Another isolate's admin write reached a pool object before this snapshot expired. The snapshot is
+ * still served (the object admits under its newer config meanwhile); the next request reloads it in
+ * the background instead of after half the TTL.
+ */
+export function registryBehind(): void {
+  behind = true;
 }
 
 export async function registry(
@@ -37,8 +49,10 @@ export async function registry(
 ): Promise<Snapshot> {
   const current = snapshot;
   if (current && now - current.loadedAt < TTL_MS) {
-    if (background && !loading && now - current.loadedAt >= TTL_MS / 2)
+    if (background && !loading && (behind || now - current.loadedAt >= TTL_MS / 2)) {
+      behind = false;
       background(reload(database, now).catch(() => {}));
+    }
     return current;
   }
   const loaded = reload(database, now);
@@ -53,7 +67,7 @@ export async function registry(
  */
 export function warmRegistry(database: D1Database, background: Background, now = Date.now()): void {
   const current = snapshot;
-  if (current && now - current.loadedAt < TTL_MS / 2) return;
+  if (current && !behind && now - current.loadedAt < TTL_MS / 2) return;
   // registry() hands any load it starts to `background` itself.
   registry(database, now, background).catch(() => {});
 }
@@ -98,7 +112,7 @@ async function load(database: D1Database, now: number): Promise<Snapshot> {
       continue;
     }
     const parsed = PoolConfig.safeParse(raw);
-    if (parsed.success) poolMap.set(parsed.data.name, parsed.data);
+    if (parsed.success) poolMap.set(parsed.data.name, stampConfig(parsed.data, row.updatedAt));
   }
   modelList.sort((a, b) => a.id.localeCompare(b.id));
   return { models: modelList, byName, pools: poolMap, loadedAt: now };

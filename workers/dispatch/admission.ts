@@ -1,9 +1,11 @@
 import type { AcquireResult, Lease, LeaseOutcome } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig, PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { configStamp } from '../data/config-stamp.ts';
+import { registryBehind } from '../data/registry.ts';
 import type { Env } from '../env.ts';
 import { once } from './once.ts';
-import { canHoldRelease, configKey, heldReleases, sendReleases } from './pool-releases.ts';
+import { canHoldRelease, heldReleases, sendReleases } from './pool-releases.ts';
 import { fromBlock, openBlock, reportNow, resendable, takeBlockOutcomes } from './slot-blocks.ts';
 
 export interface AdmissionRequest {
@@ -40,11 +42,13 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
   const onAbort = () => void stub.cancel(req.requestId).catch(() => {});
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let result: AcquireResult;
+  const stamp = configStamp(pool);
   try {
     result = await stub.acquire({
       pool: pool.name,
       config: pool,
-      configKey: configKey(pool),
+      configKey: stamp.key,
+      configVersion: stamp.version,
       requestId: req.requestId,
       tenant: req.tenant,
       priority: req.priority,
@@ -63,6 +67,7 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     req.signal?.removeEventListener('abort', onAbort);
   }
   if (!result.ok) throw refusalError(result);
+  if (result.configVersion !== undefined) registryBehind();
   const lease = result.lease;
   if (req.signal?.aborted) {
     await stub.release(lease.id, { kind: 'aborted' }).catch(() => {});

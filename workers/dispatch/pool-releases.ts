@@ -1,4 +1,3 @@
-import { fnv1a } from '../../durable-objects/engine-pool/bounded-load-hash.ts';
 import type { Lease, LeaseOutcome, LeaseRelease } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
 import type { Env } from '../env.ts';
@@ -23,17 +22,4 @@ export function canHoldRelease(lease: Lease, outcome: LeaseOutcome): boolean {
 /** One call that reports a batch of releases to the pool object. */
 export function sendReleases(env: Env, pool: PoolConfig) {
   return (items: LeaseRelease[]) => env.ENGINE_POOL.getByName(pool.name).releaseMany(items);
-}
-
-const keys = new WeakMap<PoolConfig, string>();
-
-/** A short fingerprint of a pool config, computed once per config object (the registry caches them). */
-export function configKey(pool: PoolConfig): string {
-  let key = keys.get(pool);
-  if (key === undefined) {
-    const text = JSON.stringify(pool);
-    key = `${fnv1a(text).toString(36)}.${text.length.toString(36)}`;
-    keys.set(pool, key);
-  }
-  return key;
 }

@@ -1,9 +1,10 @@
 import type { Lease, LeaseRelease } from '../../durable-objects/engine-pool/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
+import { configKey } from '../data/config-stamp.ts';
 import type { Env } from '../env.ts';
 import type { AdmissionRequest, Admitted } from './admission.ts';
 import { once } from './once.ts';
-import { canHoldRelease, configKey, heldReleases, sendReleases } from './pool-releases.ts';
+import { canHoldRelease, heldReleases, sendReleases } from './pool-releases.ts';
 
 /** The block of slots this isolate may fill itself, per pool (see PoolAdmission). */
 interface SlotBlock {

@@ -55,7 +55,7 @@ export async function seedPool(
     ...pool,
   };
   await env.DB.prepare(
-    'INSERT INTO pools (name, protocol, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET config = excluded.config, protocol = excluded.protocol',
+    'INSERT INTO pools (name, protocol, config, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET config = excluded.config, protocol = excluded.protocol, updated_at = max(excluded.updated_at, pools.updated_at + 1)',
   )
     .bind(pool.name, pool.protocol, JSON.stringify(config), Date.now())
     .run();

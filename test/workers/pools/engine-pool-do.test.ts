@@ -26,6 +26,7 @@ function pool(name: string, overrides: Record<string, unknown> = {}) {
     pool: name,
     config,
     configKey: `${name}-v1`,
+    configVersion: 1,
     requestId: `req-${n++}`,
     tenant: 't',
     priority,

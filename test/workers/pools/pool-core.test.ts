@@ -31,6 +31,7 @@ function setup(
     pool: 'p',
     config,
     configKey: 'k1',
+    configVersion: 1,
     requestId: `r${n++}`,
     tenant,
     priority,

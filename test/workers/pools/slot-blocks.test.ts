@@ -25,6 +25,7 @@ function setup(capacity = 64, admission: Record<string, number> = {}) {
     pool: 'p',
     config,
     configKey: 'k1',
+    configVersion: 1,
     requestId: `r${n++}`,
     tenant: 't',
     priority: 'normal',
