@@ -2,6 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
+import { errorAnswer } from '../error-answer.ts';
 import { readErrorBody } from '../errors.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
@@ -83,6 +84,8 @@ function readGenerate(body: string, ctx: CallContext) {
   } catch {
     throw new EcoError(502, 'origin_malformed_response', `${LMDEPLOY_NATIVE}: the response is not JSON`);
   }
+  const failed = errorAnswer(LMDEPLOY_NATIVE, body, parsed);
+  if (failed) throw failed;
   const tokens = counts(parsed?.meta_info);
   if (typeof parsed?.text !== 'string' || !tokens) {
     throw new EcoError(502, 'origin_malformed_response', `${LMDEPLOY_NATIVE}: the response has no text`);

@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { errorAnswer } from '../error-answer.ts';
 import { estimatedUsage, promptCall, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
 import { tokenCount } from '../token-count.ts';
@@ -78,6 +79,8 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     } catch {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not JSON`);
     }
+    const failed = errorAnswer(OLLAMA, body, parsed);
+    if (failed) throw failed;
     if (!Array.isArray(parsed?.embeddings) || !parsed.embeddings.every(isVector)) {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }

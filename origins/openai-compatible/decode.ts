@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
+import { errorAnswer } from '../error-answer.ts';
 import type { CallContext } from '../types.ts';
 import { FAILED_FINISH_REASONS, OPENAI_FINISH_REASONS, readUsage } from './scan.ts';
 
@@ -14,6 +15,8 @@ export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext)
   } catch {
     throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not JSON`);
   }
+  const failed = errorAnswer(engine, body, parsed);
+  if (failed) throw failed;
   const choices = Array.isArray(parsed?.choices) ? (parsed.choices as Record<string, unknown>[]) : undefined;
   const first = choices?.[0];
   const message = first?.message as Record<string, unknown> | undefined;

@@ -6,7 +6,7 @@ import { tokenCount } from '../token-count.ts';
  * only chunks that carry usage or an error are parsed in full.
  */
 // `reasoning` is vLLM's newer name for `reasoning_content` (and Ollama's `/v1` name).
-const NON_EMPTY_CONTENT = /"(?:content|reasoning_content|reasoning|refusal|text)":\s*"(?!")/;
+const NON_EMPTY_TEXT = /"(content|reasoning_content|reasoning|refusal|text)":\s*"(?!")/;
 const TOOL_CALLS = /"tool_calls":\s*\[\s*\{/;
 const FINISH = /"finish_reason":\s*"([a-z_]+)"/;
 const USAGE_OBJECT = /"usage":\s*\{/;
@@ -14,7 +14,18 @@ const EMPTY_CHOICES = /"choices":\s*(?:\[\s*\]|null)/;
 const MODEL_FIELD = /"model":\s*"(?:[^"\\]|\\.)*"/;
 
 export function hasOutput(json: string): boolean {
-  return NON_EMPTY_CONTENT.test(json) || TOOL_CALLS.test(json) || FINISH.test(json);
+  return outputAfterText(json, firstTextField(json));
+}
+
+/** The key of the chunk's first non-empty text field (`content`, `reasoning`, …), if any. */
+export function firstTextField(json: string): string | undefined {
+  const match = NON_EMPTY_TEXT.exec(json);
+  return match ? match[1] : undefined;
+}
+
+/** `hasOutput` when `firstTextField` is already known. */
+export function outputAfterText(json: string, field: string | undefined): boolean {
+  return field !== undefined || TOOL_CALLS.test(json) || FINISH.test(json);
 }
 
 /** The chunk's finish reason as the engine wrote it (any lowercase word, OpenAI's or not). */
@@ -39,9 +50,14 @@ export function withStopFinish(json: string): string {
   return json.replace(FINISH, '"finish_reason":"stop"');
 }
 
-/** True for the final usage-only chunk (`choices` empty or null, `usage` an object). */
-export function isUsageChunk(json: string): boolean {
-  return USAGE_OBJECT.test(json) && (EMPTY_CHOICES.test(json) || !json.includes('"choices"'));
+/** The chunk has a `usage` object, on a usage-only chunk or (some engines) on a content chunk. */
+export function carriesUsage(json: string): boolean {
+  return USAGE_OBJECT.test(json);
+}
+
+/** For a chunk that carriesUsage: it is the final usage-only chunk (`choices` empty, null or absent). */
+export function isUsageOnly(json: string): boolean {
+  return EMPTY_CHOICES.test(json) || !json.includes('"choices"');
 }
 
 /**
@@ -57,13 +73,18 @@ export function isPlainContentEvent(text: string): boolean {
   if (text.indexOf('\n') !== n - 2 || text.charCodeAt(n - 1) !== 10 || text.includes('\r')) return false;
   if (text.includes('"error"') || text.includes('"tool_calls"')) return false;
   if (!absentOrNull(text, '"finish_reason"') || !absentOrNull(text, '"usage"')) return false;
-  const content = text.indexOf('"content":"');
-  if (content === -1 || text.charCodeAt(content + 11) === 34) return false;
+  if (!hasPlainContentText(text)) return false;
   // The first `"model"` must be the plain key, so that it is the one the full path would replace.
   const model = text.indexOf('"model"');
   if (model === -1 || !text.startsWith('"model":"', model)) return false;
   const end = text.indexOf('"', model + 9);
   return end !== -1 && text.lastIndexOf('\\', end) < model + 9;
+}
+
+/** A non-empty `"content":"…"` in the compact form a plain content event needs. */
+export function hasPlainContentText(text: string): boolean {
+  const content = text.indexOf('"content":"');
+  return content !== -1 && text.charCodeAt(content + 11) !== 34;
 }
 
 /** `replaceModelField` for an event `isPlainContentEvent` accepted: its plain key needs no regex. */

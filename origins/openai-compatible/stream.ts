@@ -10,13 +10,17 @@ import {
   pushEnd,
   pushError,
 } from '../streams/framed-decoder.ts';
+import { rewriteChunk } from './chunk-rewrite.ts';
 import {
+  carriesUsage,
   FAILED_FINISH_REASONS,
   finishReason,
-  hasOutput,
+  firstTextField,
+  hasPlainContentText,
   isPlainContentEvent,
-  isUsageChunk,
+  isUsageOnly,
   OPENAI_FINISH_REASONS,
+  outputAfterText,
   readUsage,
   startsWithError,
   withStopFinish,
@@ -54,7 +58,8 @@ export function openAiChunkHandler(engine: string): MessageHandler {
     if (startsWithError(data)) {
       return pushError(out, new EcoError(502, 'origin_error', `${engine}: ${readErrorBody(data).message}`));
     }
-    if (isUsageChunk(data)) {
+    const withUsage = carriesUsage(data);
+    if (withUsage && isUsageOnly(data)) {
       let usage: ReturnType<typeof readUsage>;
       try {
         usage = readUsage((JSON.parse(data) as { usage?: unknown }).usage);
@@ -66,8 +71,21 @@ export function openAiChunkHandler(engine: string): MessageHandler {
       return;
     }
     if (!looksLikeObject(data)) return pushError(out, malformedStream(engine, data));
-    const finish = finishReason(data);
-    const event: StreamEvent = { kind: 'chunk', json: data, hasOutput: hasOutput(data) };
+    let json = data;
+    let field = firstTextField(data);
+    let usage: ReturnType<typeof readUsage>;
+    // A reasoning delta is renamed only without content text, which keeps it off the plain-content
+    // fast path: both paths give the client the same text for every event.
+    if (withUsage || (field === 'reasoning' && !hasPlainContentText(data))) {
+      const rewritten = rewriteChunk(data);
+      if (rewritten === undefined) return pushError(out, malformedStream(engine, data));
+      json = rewritten.json;
+      if (json !== data) field = firstTextField(json);
+      // Counts that are not token counts are dropped: the gateway estimates instead.
+      usage = readUsage(rewritten.usage);
+    }
+    const finish = finishReason(json);
+    const event: StreamEvent = { kind: 'chunk', json, hasOutput: outputAfterText(json, field) };
     if (finish !== undefined) {
       if (FAILED_FINISH_REASONS.has(finish)) {
         return pushError(
@@ -78,11 +96,12 @@ export function openAiChunkHandler(engine: string): MessageHandler {
       if (OPENAI_FINISH_REASONS.has(finish)) event.finish = finish as FinishReason;
       else {
         // An engine's own name for a finished answer (e.g. `eos_token`): OpenAI clients know `stop`.
-        event.json = withStopFinish(data);
+        event.json = withStopFinish(json);
         event.finish = 'stop';
       }
     }
     out.push(event);
+    if (usage !== undefined) out.push({ kind: 'usage', usage });
   };
 }
 

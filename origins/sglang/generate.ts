@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason, Usage } from '../../schemas/openai/chat.ts';
+import { errorAnswer } from '../error-answer.ts';
 import {
   estimatedUsage,
   promptCall,
@@ -20,6 +21,8 @@ function readGenerate(body: string, ctx: CallContext): { text: string; finish: F
   } catch {
     throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the response is not JSON`);
   }
+  const failed = errorAnswer(SGLANG, body, parsed);
+  if (failed) throw failed;
   if (!parsed || typeof parsed.text !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the response has no text`);
   }

@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
+import { errorAnswer } from '../error-answer.ts';
 import {
   derivedFinish,
   estimatedUsage,
@@ -32,6 +33,8 @@ function readGenerate(body: string, ctx: CallContext): GenerateAnswer {
   } catch {
     throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response is not JSON`);
   }
+  const failed = errorAnswer(TGI, body, parsed);
+  if (failed) throw failed;
   if (!parsed || typeof parsed.generated_text !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response has no generated_text`);
   }

@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { errorAnswer } from '../error-answer.ts';
 import { derivedFinish, estimatedUsage, promptCall, textCompletion } from '../templates/prompt-call.ts';
 import {
   completionPrompt,
@@ -28,6 +29,8 @@ function readTritonGenerate(body: string, ctx: CallContext) {
   } catch {
     throw new EcoError(502, 'origin_malformed_response', `${TRITON_ENGINE}: the response is not JSON`);
   }
+  const failed = errorAnswer(TRITON_ENGINE, body, parsed);
+  if (failed) throw failed;
   if (parsed === null || typeof parsed !== 'object' || typeof parsed.text_output !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${TRITON_ENGINE}: the response has no text_output`);
   }

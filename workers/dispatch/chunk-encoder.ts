@@ -22,11 +22,12 @@ const LINE_BREAK = /\r\n|\r|\n/g;
 /**
  * Turns decoder events into OpenAI `chat.completion.chunk` SSE text. Engine chunks that are already
  * OpenAI-shaped pass through with only their `model` replaced; native events are encoded here. It also
- * keeps the running usage, and estimates it (and says so) when the engine gives none.
+ * keeps the running usage, and estimates it (and says so) when the engine gives none. The client gets
+ * at most one usage chunk, just before `[DONE]`, and only when it asked for it.
  */
 export class ChunkEncoder {
   readonly #o: EncoderOptions;
-  readonly #prefix: string;
+  #prefix: string;
   readonly #modelField: string;
   readonly #text: boolean;
   #roleSent = false;
@@ -34,15 +35,16 @@ export class ChunkEncoder {
   #outputEvents = 0;
   #outputChars = 0;
   #finish: FinishReason | undefined;
-  /** The engine's own usage chunk already went to the client. */
-  #usageRelayed = false;
+  /** The engine's own usage-only chunk, held for the end so that the latest figures go out once. */
+  #usageChunk: string | undefined;
+  /** The first engine chunk relayed; the gateway's own chunks take its id and `created`. */
+  #firstRelayed: string | undefined;
 
   constructor(options: EncoderOptions) {
     this.#o = options;
-    const object = options.object ?? 'chat.completion.chunk';
-    this.#text = object === 'text_completion';
+    this.#text = this.#object() === 'text_completion';
     this.#modelField = modelField(options.model);
-    this.#prefix = `{"id":${JSON.stringify(options.id)},"object":"${object}","created":${options.created},"model":${JSON.stringify(options.model)},"choices":`;
+    this.#prefix = this.#prefixFor(options.id, options.created);
   }
 
   get finishReason(): FinishReason | undefined {
@@ -55,13 +57,14 @@ export class ChunkEncoder {
       case 'chunk': {
         if (event.usage) {
           this.#usage = event.usage;
-          if (!this.#o.includeUsage) return '';
-          this.#usageRelayed = true;
-          return this.#relayed(event.json);
+          this.#usageChunk = this.#o.includeUsage ? this.#relayed(event.json) : undefined;
+          return '';
         }
         if (event.hasOutput) this.#outputEvents++;
         if (event.finish) this.#finish = event.finish;
         this.#roleSent = true;
+        // Plain content events (plainContent) only follow output, so the first chunk comes here.
+        this.#firstRelayed ??= event.json;
         return this.#relayed(event.json);
       }
       case 'delta':
@@ -72,7 +75,9 @@ export class ChunkEncoder {
           ? this.#textChoice('', JSON.stringify(event.reason))
           : this.#choice('{}', JSON.stringify(event.reason));
       case 'usage':
+        // Real figures from the engine's chunks: they replace any held usage chunk.
         this.#usage = event.usage;
+        this.#usageChunk = undefined;
         return '';
       default:
         return '';
@@ -89,8 +94,8 @@ export class ChunkEncoder {
   /** The closing text after the engine's terminal marker: the usage chunk when asked for, then [DONE]. */
   finish(): string {
     let out = '';
-    if (this.#o.includeUsage && !this.#usageRelayed) {
-      out += `data: ${this.#prefix}[],"usage":${JSON.stringify(this.usage())}}\n\n`;
+    if (this.#o.includeUsage) {
+      out += this.#usageChunk ?? `data: ${this.#ownPrefix()}[],"usage":${JSON.stringify(this.usage())}}\n\n`;
     }
     return `${out}data: [DONE]\n\n`;
   }
@@ -146,6 +151,31 @@ export class ChunkEncoder {
     if (!hasContent && !event.toolCalls && !event.reasoning) delta += '"content":"",';
     this.#outputEvents++;
     return this.#choice(`{${delta.slice(0, -1)}}`, 'null');
+  }
+
+  #object(): string {
+    return this.#o.object ?? 'chat.completion.chunk';
+  }
+
+  #prefixFor(id: string, created: number): string {
+    return `{"id":${JSON.stringify(id)},"object":"${this.#object()}","created":${created},"model":${JSON.stringify(this.#o.model)},"choices":`;
+  }
+
+  /** The prefix of a chunk the gateway adds to a relayed stream: the id the client already saw. */
+  #ownPrefix(): string {
+    const first = this.#firstRelayed;
+    if (first === undefined) return this.#prefix;
+    this.#firstRelayed = undefined;
+    let seen: { id?: unknown; created?: unknown };
+    try {
+      seen = JSON.parse(first) as typeof seen;
+    } catch {
+      return this.#prefix;
+    }
+    const id = typeof seen?.id === 'string' ? seen.id : this.#o.id;
+    const created = Number.isSafeInteger(seen?.created) ? (seen.created as number) : this.#o.created;
+    this.#prefix = this.#prefixFor(id, created);
+    return this.#prefix;
   }
 
   #textChoice(text: string, finish: string): string {
