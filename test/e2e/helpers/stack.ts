@@ -92,28 +92,34 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   try {
     info = await ready;
   } catch (err) {
-    kill(child, 'SIGKILL');
+    // SIGTERM first: the dev script stops the emulator and wrangler, which run in process groups of their own.
+    await terminate(child);
     throw err;
   }
   return {
     ...info,
     output: () => output,
     async stop(stopOptions = {}) {
-      await new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        const timer = setTimeout(() => {
-          kill(child, 'SIGKILL');
-          resolve();
-        }, 8000);
-        child.once('exit', () => {
-          clearTimeout(timer);
-          resolve();
-        });
-        kill(child, 'SIGTERM');
-      });
+      await terminate(child);
       if (stopOptions.removeState) rmSync(persistDir, { recursive: true, force: true });
     },
   };
+}
+
+/** SIGTERM the dev script's group, SIGKILL it if it has not exited within 8 s. */
+function terminate(child: ChildProcess): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => {
+      kill(child, 'SIGKILL');
+      resolve();
+    }, 8000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    kill(child, 'SIGTERM');
+  });
 }
 
 function kill(child: ChildProcess, signal: NodeJS.Signals) {
