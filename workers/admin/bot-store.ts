@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, inArray } from 'drizzle-orm';
 import { BotConfig } from '../../schemas/bot-config.ts';
 import { apiKeys } from '../../schemas/db/api-keys.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
@@ -94,6 +94,17 @@ export async function checkBotReferences(
     throw new EcoError(400, 'model_not_allowed', `API key '${bot.keyId}' may not use '${model.id}'.`, {
       param: 'defaultModel',
     });
+}
+
+/** The bots whose default model is one of `names` (a model's id or aliases), as `platform/id`. */
+export async function botsNaming(database: D1Database, names: string[]): Promise<string[]> {
+  if (names.length === 0) return [];
+  const rows = await db(database)
+    .select({ platform: bots.platform, id: bots.id })
+    .from(bots)
+    .where(inArray(bots.defaultModel, names))
+    .orderBy(bots.platform, bots.id);
+  return rows.map((r) => `${r.platform}/${r.id}`);
 }
 
 export async function saveBot(

@@ -1,15 +1,27 @@
 /**
  * A one-level-deep merge for PATCH bodies: top-level fields replace, nested plain objects (timeouts,
- * breaker, queue, …) merge field by field, arrays (origins, routes, aliases) replace whole.
+ * breaker, queue, …) merge field by field, arrays (origins, routes, aliases) replace whole. As in JSON
+ * merge patch (RFC 7386), null removes a field, at either level: an optional field is cleared, a
+ * defaulted one returns to its default, and a required one is reported missing by the schema.
  */
 export function mergePatch(
   base: Record<string, unknown>,
   patch: Record<string, unknown>,
 ): Record<string, unknown> {
+  return assign(base, patch, (current, value) =>
+    isPlain(current) && isPlain(value) ? assign(current, value, (_, v) => v) : value,
+  );
+}
+
+function assign(
+  base: Record<string, unknown>,
+  patch: Record<string, unknown>,
+  merge: (current: unknown, value: unknown) => unknown,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(patch)) {
-    const current = out[key];
-    out[key] = isPlain(current) && isPlain(value) ? { ...current, ...value } : value;
+    if (value === null) delete out[key];
+    else out[key] = merge(out[key], value);
   }
   return out;
 }

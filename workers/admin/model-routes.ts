@@ -5,6 +5,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
+import { botsNaming } from './bot-store.ts';
 import { checkModel, deleteModel, getModel, listModels, saveModel } from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
 import { mergePatch } from './merge-patch.ts';
@@ -22,8 +23,56 @@ function body(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   return readJsonObjectBody(c.req.raw, 64 * 1024);
 }
 
+const NAME_MAX = 256;
+
+/**
+ * What a write must also satisfy (rows already stored are read with ModelConfig alone, so that these
+ * rules never hide a model from the registry): names that resolve to exactly one model, and engine
+ * model names that an engine can be sent.
+ */
+const ModelWrite = ModelConfig.superRefine((model, ctx) => {
+  const seen = new Set<string>([model.id]);
+  model.aliases.forEach((alias, i) => {
+    const problem =
+      alias.trim() === ''
+        ? 'an alias cannot be empty'
+        : alias.length > NAME_MAX
+          ? `an alias has at most ${NAME_MAX} characters`
+          : alias === model.id
+            ? "an alias cannot repeat the model's id"
+            : seen.has(alias)
+              ? `'${alias}' is listed twice`
+              : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', path: ['aliases', i], message: problem });
+    seen.add(alias);
+  });
+  model.routes.forEach((route, i) => {
+    if (route.engineModel.trim() === '' || route.engineModel.length > NAME_MAX)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['routes', i, 'engineModel'],
+        message: `the engine's model name, 1 to ${NAME_MAX} characters`,
+      });
+  });
+});
+
+/**
+ * A bot's default model was checked when the bot was written; deleting the model, or dropping the
+ * name the bot uses, would leave a bot that can never answer. Change or delete those bots first.
+ */
+async function refuseIfBotsName(c: Context<AppEnv>, id: string, names: string[], param: string | null) {
+  const users = await botsNaming(c.env.DB, names);
+  if (users.length > 0)
+    throw new EcoError(
+      409,
+      'model_in_use',
+      `Model '${id}' is the default model (as ${names.map((n) => `'${n}'`).join(' or ')}) of bot ${users.join(', ')}; change those bots first.`,
+      { param },
+    );
+}
+
 function parseModel(raw: unknown): ModelConfig {
-  const parsed = ModelConfig.safeParse(raw);
+  const parsed = ModelWrite.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
 }
@@ -112,6 +161,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
         param: 'id',
       });
     const model = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
+    const dropped = current.aliases.filter((a) => !model.aliases.includes(a));
+    await refuseIfBotsName(c, model.id, dropped, 'aliases');
     await checkModel(c.env.DB, model);
     await saveModel(c.env.DB, model, {
       actorKeyId: actor(c),
@@ -124,6 +175,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.delete('/admin/models/:id{.+}', admin, async (c) => {
     const id = c.req.param('id');
+    const stored = await getModel(c.env.DB, id).catch(() => undefined);
+    await refuseIfBotsName(c, id, [id, ...(stored?.aliases ?? [])], null);
     await deleteModel(c.env.DB, id, { actorKeyId: actor(c), action: 'model.delete', target: id });
     return c.json({ id, deleted: true as const });
   });

@@ -1,0 +1,60 @@
+import { exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedKey } from '../helpers/seed.ts';
+import { seedModelBackend } from './harness.ts';
+
+let admin: string;
+
+const call = (method: string, path: string, body?: unknown) =>
+  exports.default.fetch(`http://gw${path}`, {
+    method,
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+const bot = (id: string, defaultModel: string) => ({
+  platform: 'telegram',
+  id,
+  name: id,
+  keyId: 'key_bots_extra',
+  defaultModel,
+  secretName: 'ECO_IM_TEST_SECRET',
+  accessTokenName: 'ECO_IM_TEST_ACCESS_TOKEN',
+  settings: { systemPrompt: 'Be brief.' },
+});
+
+const errorOf = async (res: Response) =>
+  ((await res.json()) as { error: { code: string; param: string | null } }).error;
+
+beforeAll(async () => {
+  admin = await seedKey({ scopes: ['admin'] });
+  await seedModelBackend('key_bots_extra', 'bots-extra-engine.test', 'bots-extra-model');
+});
+
+describe('models that IM bots answer with', () => {
+  it('refuses to delete a model a bot names, until the bot is gone', async () => {
+    expect((await call('POST', '/admin/bots', bot('bx-del', 'bots-extra-model'))).status).toBe(201);
+    const refused = await call('DELETE', '/admin/models/bots-extra-model');
+    expect(refused.status).toBe(409);
+    expect((await errorOf(refused)).code).toBe('model_in_use');
+    expect((await call('GET', '/admin/models/bots-extra-model')).status).toBe(200);
+    expect((await call('DELETE', '/admin/bots/telegram/bx-del')).status).toBe(200);
+    expect((await call('DELETE', '/admin/models/bots-extra-model')).status).toBe(200);
+  });
+
+  it('refuses a patch that drops the alias a bot names', async () => {
+    await seedModelBackend('key_bots_extra_2', 'bots-extra-engine.test', 'bots-extra-aliased');
+    expect((await call('PATCH', '/admin/models/bots-extra-aliased', { aliases: ['bx-alias'] })).status).toBe(
+      200,
+    );
+    expect((await call('POST', '/admin/bots', bot('bx-alias-bot', 'bx-alias'))).status).toBe(201);
+    const refused = await call('PATCH', '/admin/models/bots-extra-aliased', { aliases: ['bx-other'] });
+    expect(refused.status).toBe(409);
+    expect(await errorOf(refused)).toMatchObject({ code: 'model_in_use', param: 'aliases' });
+    // Adding a name beside the one in use is fine.
+    const added = await call('PATCH', '/admin/models/bots-extra-aliased', {
+      aliases: ['bx-alias', 'bx-other'],
+    });
+    expect(added.status).toBe(200);
+  });
+});
