@@ -124,7 +124,20 @@ export async function checkModel(database: D1Database, model: ModelConfig): Prom
   });
 }
 
-export async function saveModel(database: D1Database, model: ModelConfig, audit: AuditEntry): Promise<void> {
+export function modelExists(id: string): EcoError {
+  return new EcoError(409, 'model_exists', `Model '${id}' exists; PATCH it instead.`, { param: 'id' });
+}
+
+/**
+ * Write a model. `create` inserts only: the database refuses an id that exists (a concurrent create, or a
+ * row the API cannot read), and that refusal is a 409, so no create ever overwrites a stored row.
+ */
+export async function saveModel(
+  database: D1Database,
+  model: ModelConfig,
+  audit: AuditEntry,
+  mode: 'create' | 'update' = 'update',
+): Promise<void> {
   const handle = db(database);
   const now = Date.now();
   const values = {
@@ -138,10 +151,17 @@ export async function saveModel(database: D1Database, model: ModelConfig, audit:
     createdAt: model.createdAt || Math.floor(now / 1000),
   };
   const { id: _id, ...set } = values;
-  await handle.batch([
-    handle.insert(models).values(values).onConflictDoUpdate({ target: models.id, set }),
-    auditInsert(database, audit, now),
-  ]);
+  const write =
+    mode === 'create'
+      ? handle.insert(models).values(values)
+      : handle.insert(models).values(values).onConflictDoUpdate({ target: models.id, set });
+  try {
+    await handle.batch([write, auditInsert(database, audit, now)]);
+  } catch (err) {
+    if (mode === 'create' && /UNIQUE constraint failed/.test(String((err as Error)?.message ?? err)))
+      throw modelExists(model.id);
+    throw err;
+  }
   invalidateRegistry();
 }
 

@@ -6,7 +6,7 @@ import type { AppEnv } from '../app-env.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { botsNaming } from './bot-store.ts';
-import { checkModel, deleteModel, getModel, listModels, saveModel } from './config-store.ts';
+import { checkModel, deleteModel, getModel, listModels, modelExists, saveModel } from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
 import { mergePatch } from './merge-patch.ts';
 import { errorDoc, jsonDoc } from './route-docs.ts';
@@ -139,17 +139,14 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       () => true,
       () => false,
     );
-    if (exists)
-      throw new EcoError(409, 'model_exists', `Model '${model.id}' exists; PATCH it instead.`, {
-        param: 'id',
-      });
+    if (exists) throw modelExists(model.id);
     await checkModel(c.env.DB, model);
-    await saveModel(c.env.DB, model, {
-      actorKeyId: actor(c),
-      action: 'model.create',
-      target: model.id,
-      detail: { model },
-    });
+    await saveModel(
+      c.env.DB,
+      model,
+      { actorKeyId: actor(c), action: 'model.create', target: model.id, detail: { model } },
+      'create',
+    );
     return c.json(await getModel(c.env.DB, model.id), 201);
   });
 

@@ -97,3 +97,31 @@ describe('admin models API: untrusted input', () => {
     expect(await audits('amx-broken')).toEqual(['model.delete']);
   });
 });
+
+describe('admin models API: concurrent creates', () => {
+  it('two creates of one id at once: one is stored, the other is a 409, nothing is overwritten', async () => {
+    const [a, b] = await Promise.all([
+      call('POST', '/admin/models', { id: 'amx-race', ownedBy: 'first', routes: route }),
+      call('POST', '/admin/models', { id: 'amx-race', ownedBy: 'second', routes: route }),
+    ]);
+    expect([a.status, b.status].sort()).toEqual([201, 409]);
+    const loser = a.status === 409 ? a : b;
+    expect(await errorOf(loser)).toMatchObject({ code: 'model_exists', param: 'id' });
+    const winner = a.status === 201 ? 'first' : 'second';
+    const stored = (await (await call('GET', '/admin/models/amx-race')).json()) as { owned_by?: string };
+    expect(JSON.stringify(stored)).toContain(winner);
+    expect(await audits('amx-race')).toEqual(['model.create']);
+  });
+
+  it('a create never overwrites a stored row, even one that no longer validates', async () => {
+    await env.DB.prepare(
+      `INSERT INTO models (id, aliases, owned_by, routes, capabilities, context_length, created_at) VALUES ('amx-broken-row', '[]', 'sql', '[]', '["chat"]', 8192, 0)`,
+    ).run();
+    const res = await call('POST', '/admin/models', { id: 'amx-broken-row', routes: route });
+    expect(res.status).toBe(409);
+    const row = await env.DB.prepare(`SELECT owned_by FROM models WHERE id = 'amx-broken-row'`).first<{
+      owned_by: string;
+    }>();
+    expect(row?.owned_by).toBe('sql');
+  });
+});
