@@ -1,5 +1,7 @@
 import type { EngineAdapter, HealthState, LoadMetrics, OriginRequest } from '../../origins/types.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
+import { forEachBounded } from '../../workers/for-each-bounded.ts';
+import { readAtMost } from '../../workers/http/read-at-most.ts';
 import type { ProbeResult } from './types.ts';
 
 /** A Worker invocation (an alarm included) may hold at most six outgoing connections at once. */
@@ -15,8 +17,7 @@ export interface ProbeDeps {
 
 /**
  * Probe every origin of a pool through the engine's cheap native endpoints (health/readiness, then
- * load metrics when the engine has them), never a completion. Six workers share the origins, each
- * running its probes one after the other, so no more than six connections are open at once.
+ * load metrics when the engine has them), never a completion, at most six at once.
  */
 export async function probePool(
   config: PoolConfig,
@@ -24,12 +25,9 @@ export async function probePool(
   deps: ProbeDeps,
 ): Promise<Map<string, ProbeResult>> {
   const results = new Map<string, ProbeResult>();
-  const queue = [...config.origins];
-  const worker = async () => {
-    for (let origin = queue.shift(); origin; origin = queue.shift())
-      results.set(origin.id, await probeOrigin(origin.url, config, adapter, deps));
-  };
-  await Promise.all(Array.from({ length: Math.min(MAX_PROBE_CONNECTIONS, queue.length) }, worker));
+  await forEachBounded(config.origins, MAX_PROBE_CONNECTIONS, async (origin) => {
+    results.set(origin.id, await probeOrigin(origin.url, config, adapter, deps));
+  });
   return results;
 }
 
@@ -74,27 +72,13 @@ async function call(
     ...(request.body === undefined ? {} : { body: request.body }),
     signal: AbortSignal.timeout(timeoutMs),
   });
-  return { status: response.status, body: await readCapped(response, MAX_PROBE_BODY) };
+  return { status: response.status, body: await readCapped(response) };
 }
 
-/** At most `max` bytes of the body: a huge or endless answer must not fill the object's memory. */
-async function readCapped(response: Response, max: number): Promise<string> {
+/** At most MAX_PROBE_BODY bytes of the body: a huge or endless answer must not fill the object's memory. */
+async function readCapped(response: Response): Promise<string> {
   if (!response.body) return '';
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let text = '';
-  let bytes = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    text += decoder.decode(value.subarray(0, max - bytes), { stream: true });
-    bytes += value.byteLength;
-    if (bytes >= max) {
-      reader.cancel().catch(() => {});
-      break;
-    }
-  }
-  return text + decoder.decode();
+  return new TextDecoder().decode((await readAtMost(response.body, MAX_PROBE_BODY)).bytes);
 }
 
 /** Routing trusts these figures: a negative count would make an origin look emptier than idle. */

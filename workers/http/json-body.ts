@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { readAtMost } from './read-at-most.ts';
 
 export interface JsonBodyOptions {
   /** What an empty body stands for; without it an empty body is a 400. */
@@ -31,11 +32,15 @@ export async function readJsonBody(
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
 export async function readTextBody(request: Request, maxBytes: number): Promise<string> {
-  const bytes = await readBodyBytes(request, maxBytes);
+  return decodeUtf8(await readBodyBytes(request, maxBytes), 'request body');
+}
+
+/** `bytes` as text, or a 400 `invalid_encoding` naming `what` when they are not UTF-8. */
+export function decodeUtf8(bytes: ArrayBuffer | ArrayBufferView, what: string): string {
   try {
     return utf8.decode(bytes);
   } catch {
-    throw new EcoError(400, 'invalid_encoding', 'The request body is not valid UTF-8.');
+    throw new EcoError(400, 'invalid_encoding', `The ${what} is not valid UTF-8.`);
   }
 }
 
@@ -49,26 +54,11 @@ export async function readBodyBytes(request: Request, maxBytes: number): Promise
   if (!request.body) return new ArrayBuffer(0);
   // A declared length within the limit is enforced by HTTP framing: let the runtime read it natively.
   if (Number.isFinite(declared) && request.headers.has('content-length')) return request.arrayBuffer();
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return out.buffer;
+  const { bytes, over } = await readAtMost(request.body, maxBytes);
+  if (over) throw tooLarge(maxBytes);
+  // The buffer as it stands when the view covers it all (one chunk), else a copy of exactly the body.
+  const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+  return whole ? (bytes.buffer as ArrayBuffer) : (bytes.slice().buffer as ArrayBuffer);
 }
 
 function tooLarge(maxBytes: number): EcoError {

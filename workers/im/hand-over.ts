@@ -1,5 +1,6 @@
 import type { Conversation } from '../../durable-objects/conversation/conversation.ts';
 import type { EnqueueResult } from '../../durable-objects/conversation/core.ts';
+import { forEachBounded } from '../for-each-bounded.ts';
 import type { BotConfig, ImEvent } from './types.ts';
 
 /**
@@ -38,26 +39,4 @@ export async function handOver(
     total.duplicates += result.duplicates;
   });
   return total;
-}
-
-/** Run `task` over `items` with at most `limit` running; the first failure stops new starts and is thrown. */
-export async function forEachBounded<T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (failure === undefined && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await task(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  if (failure) throw failure.error;
 }

@@ -4,7 +4,7 @@ import type { Conversation } from '../../durable-objects/conversation/conversati
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
-import { readBodyBytes } from '../http/json-body.ts';
+import { decodeUtf8, readBodyBytes } from '../http/json-body.ts';
 import { findBot, secretValue } from '../im/bots.ts';
 import { handOver } from '../im/hand-over.ts';
 import { imMetricsText } from '../im/metrics.ts';
@@ -102,11 +102,10 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     let text: string;
     try {
-      // Fatal: a lenient decoder would queue U+FFFD in place of the user's words.
-      text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(raw);
-    } catch {
+      text = decodeUtf8(raw, 'webhook body');
+    } catch (err) {
       count('bad_json');
-      throw new EcoError(400, 'invalid_encoding', 'The webhook body is not valid UTF-8.');
+      throw err;
     }
     let body: unknown;
     try {
