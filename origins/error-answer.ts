@@ -7,12 +7,28 @@ const MAX_MESSAGE = 300;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
 
 /**
+ * A non-stream answer's JSON. Not JSON: a 502 `origin_malformed_response`; an error envelope that came
+ * with HTTP 200: the 502 `origin_error` of `errorAnswer`. Every decoder starts here, before its shape checks.
+ */
+export function parseAnswer<T = unknown>(engine: string, body: string): T {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not JSON`);
+  }
+  const failed = errorAnswer(engine, body, parsed);
+  if (failed) throw failed;
+  return parsed as T;
+}
+
+/**
  * An answer that came with HTTP 200 but is an error envelope (`{"error":{…}}`, `{"error":"…"}`, or
  * vLLM-style `{"object":"error",…}`) as the 502 `origin_error` it is, carrying the engine's own
- * message; undefined for any other answer. Decoders call it right after parsing, before their shape
- * checks, so the client learns why instead of reading "malformed response".
+ * message; undefined for any other answer, so the client learns why instead of reading "malformed
+ * response".
  */
-export function errorAnswer(engine: string, body: string, parsed: unknown): EcoError | undefined {
+function errorAnswer(engine: string, body: string, parsed: unknown): EcoError | undefined {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
   const obj = parsed as Record<string, unknown>;
   const error = obj.error;

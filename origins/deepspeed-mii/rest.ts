@@ -1,7 +1,7 @@
 import { asEcoError, EcoError, toErrorInfo } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import { frameTooLarge, MAX_FRAME_CHARS } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
@@ -73,14 +73,7 @@ interface MiiResponse {
 }
 
 function readResponse(body: string): MiiResponse {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${ENGINE}: the response is not JSON`);
-  }
-  const failed = errorAnswer(ENGINE, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer(ENGINE, body);
   const first = Array.isArray(parsed) ? parsed[0] : undefined;
   if (!first || typeof first !== 'object' || typeof (first as MiiResponse).generated_text !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${ENGINE}: the response has no generated_text`);

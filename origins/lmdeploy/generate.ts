@@ -2,7 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import { readErrorBody } from '../errors.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
@@ -78,14 +78,7 @@ function counts(meta: GenerateBody['meta_info']) {
 }
 
 function readGenerate(body: string, ctx: CallContext) {
-  let parsed: GenerateBody;
-  try {
-    parsed = JSON.parse(body) as GenerateBody;
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${LMDEPLOY_NATIVE}: the response is not JSON`);
-  }
-  const failed = errorAnswer(LMDEPLOY_NATIVE, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer<GenerateBody>(LMDEPLOY_NATIVE, body);
   const tokens = counts(parsed?.meta_info);
   if (typeof parsed?.text !== 'string' || !tokens) {
     throw new EcoError(502, 'origin_malformed_response', `${LMDEPLOY_NATIVE}: the response has no text`);

@@ -1,6 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion } from '../../schemas/openai/chat.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import { assistantCompletion, estimatedUsage, promptCall } from '../templates/prompt-call.ts';
 import type { CallContext } from '../types.ts';
 import { type OllamaFinal, ollamaFinish, ollamaUsage, openAiToolCalls } from './answer.ts';
@@ -14,14 +14,7 @@ interface Answer extends OllamaFinal {
 
 /** One `stream: false` answer: the same object as a stream's final line, with the whole text. */
 export function readOllamaAnswer(body: string): Answer {
-  let parsed: Answer;
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not JSON`);
-  }
-  const failed = errorAnswer(OLLAMA, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer<Answer>(OLLAMA, body);
   if (parsed === null || typeof parsed !== 'object' || parsed.done !== true) {
     throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not a finished answer`);
   }

@@ -1,5 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import { estimatedUsage, promptCall, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
 import { tokenCount } from '../token-count.ts';
@@ -73,14 +73,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     };
   },
   decode(body, ctx) {
-    let parsed: { embeddings?: unknown; prompt_eval_count?: unknown };
-    try {
-      parsed = JSON.parse(body) as typeof parsed;
-    } catch {
-      throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response is not JSON`);
-    }
-    const failed = errorAnswer(OLLAMA, body, parsed);
-    if (failed) throw failed;
+    const parsed = parseAnswer<{ embeddings?: unknown; prompt_eval_count?: unknown }>(OLLAMA, body);
     if (!Array.isArray(parsed?.embeddings) || !parsed.embeddings.every(isVector)) {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }

@@ -1,6 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import type { CallContext } from '../types.ts';
 import { FAILED_FINISH_REASONS, OPENAI_FINISH_REASONS, readUsage } from './scan.ts';
 
@@ -9,14 +9,7 @@ import { FAILED_FINISH_REASONS, OPENAI_FINISH_REASONS, readUsage } from './scan.
  * one choice, known fields only. A body that is not a completion is an origin fault, never a 200.
  */
 export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext): ChatCompletion {
-  let parsed: Record<string, unknown>;
-  try {
-    parsed = JSON.parse(body) as Record<string, unknown>;
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not JSON`);
-  }
-  const failed = errorAnswer(engine, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer<Record<string, unknown>>(engine, body);
   const choices = Array.isArray(parsed?.choices) ? (parsed.choices as Record<string, unknown>[]) : undefined;
   const first = choices?.[0];
   const message = first?.message as Record<string, unknown> | undefined;

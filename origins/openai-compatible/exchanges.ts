@@ -1,5 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange, OriginRequest } from '../types.ts';
 import { readUsage } from './scan.ts';
@@ -24,14 +24,7 @@ export function openAiExchange(
       };
     },
     decode(body, ctx: CallContext) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body);
-      } catch {
-        throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not JSON`);
-      }
-      const failed = errorAnswer(engine, body, parsed);
-      if (failed) throw failed;
+      const parsed = parseAnswer(engine, body);
       if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
         throw new EcoError(502, 'origin_malformed_response', `${engine}: the response is not an object`);
       }

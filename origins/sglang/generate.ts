@@ -1,6 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason, Usage } from '../../schemas/openai/chat.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import {
   estimatedUsage,
   promptCall,
@@ -15,14 +15,7 @@ import { generateRequest, SGLANG, type SglangSampling, samplingParams } from './
 
 /** The non-stream `/generate` answer: `{text, output_ids, meta_info:{finish_reason, prompt_tokens, …}}`. */
 function readGenerate(body: string, ctx: CallContext): { text: string; finish: FinishReason; usage: Usage } {
-  let parsed: { text?: unknown; meta_info?: MetaInfo };
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the response is not JSON`);
-  }
-  const failed = errorAnswer(SGLANG, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer<{ text?: unknown; meta_info?: MetaInfo }>(SGLANG, body);
   if (!parsed || typeof parsed.text !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${SGLANG}: the response has no text`);
   }

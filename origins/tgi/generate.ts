@@ -1,6 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import {
   derivedFinish,
   estimatedUsage,
@@ -27,14 +27,10 @@ interface GenerateAnswer {
  * prompt count is estimated from the rendered prompt and the usage is flagged `eco_estimated`.
  */
 function readGenerate(body: string, ctx: CallContext): GenerateAnswer {
-  let parsed: { generated_text?: unknown; details?: { finish_reason?: unknown; generated_tokens?: unknown } };
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response is not JSON`);
-  }
-  const failed = errorAnswer(TGI, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer<{
+    generated_text?: unknown;
+    details?: { finish_reason?: unknown; generated_tokens?: unknown };
+  }>(TGI, body);
   if (!parsed || typeof parsed.generated_text !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${TGI}: the response has no generated_text`);
   }

@@ -1,5 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
-import { errorAnswer } from '../error-answer.ts';
+import { parseAnswer } from '../error-answer.ts';
 import { derivedFinish, estimatedUsage, promptCall, textCompletion } from '../templates/prompt-call.ts';
 import {
   completionPrompt,
@@ -23,14 +23,7 @@ import { stripEcho, stripEndMarker } from './triton-text.ts';
  * per-token log-probs their count is the completion length. The finish reason is derived.
  */
 function readTritonGenerate(body: string, ctx: CallContext) {
-  let parsed: { text_output?: unknown; output_log_probs?: unknown };
-  try {
-    parsed = JSON.parse(body) as typeof parsed;
-  } catch {
-    throw new EcoError(502, 'origin_malformed_response', `${TRITON_ENGINE}: the response is not JSON`);
-  }
-  const failed = errorAnswer(TRITON_ENGINE, body, parsed);
-  if (failed) throw failed;
+  const parsed = parseAnswer<{ text_output?: unknown; output_log_probs?: unknown }>(TRITON_ENGINE, body);
   if (parsed === null || typeof parsed !== 'object' || typeof parsed.text_output !== 'string') {
     throw new EcoError(502, 'origin_malformed_response', `${TRITON_ENGINE}: the response has no text_output`);
   }
