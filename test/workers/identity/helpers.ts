@@ -1,5 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
+import type { UsageRecord } from '../../../workers/usage/record-usage.ts';
 import { sseResponse } from '../helpers/origin-mock.ts';
 import { seedPool } from '../helpers/seed.ts';
 
@@ -85,4 +86,23 @@ export function chatStreamAnswer(content: string, usage: Usage): Response {
     JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage }),
     '[DONE]',
   ]);
+}
+
+/** A usage row of one token each way, as the gateway records a successful non-stream request. */
+export function usageRecord(requestId: string, keyId: string): UsageRecord {
+  return {
+    requestId,
+    keyId,
+    tenant: 't',
+    model: 'm',
+    pool: null,
+    origin: null,
+    promptTokens: 1,
+    completionTokens: 1,
+    estimated: false,
+    status: 200,
+    latencyMs: 1,
+    ttftMs: null,
+    streamed: false,
+  };
 }

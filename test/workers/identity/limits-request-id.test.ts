@@ -20,26 +20,35 @@ const chatWithId = (key: string, requestId: string) =>
     body: { model: 'limits-reqid-model', messages: [{ role: 'user', content: 'hi' }], max_tokens: 10 },
   });
 
+/** An origin that answers (10 tokens) only once released, counting the requests that reached it. */
+function heldOrigin() {
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const state = { started: 0, release };
+  mockOrigin(HOST, async () => {
+    state.started++;
+    await released;
+    return chatAnswer('ok', { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 });
+  });
+  return state;
+}
+
 describe('limits with a caller-chosen x-request-id', () => {
   it('a reused request id neither frees a concurrency slot nor drops a charge', async () => {
-    let released = false;
-    let started = 0;
-    mockOrigin(HOST, async () => {
-      started++;
-      while (!released) await new Promise((r) => setTimeout(r, 5));
-      return chatAnswer('ok', { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 });
-    });
+    const origin = heldOrigin();
     const key = await seedKey({ id: 'key_reqid', limits: { maxConcurrent: 2, tokensPerDay: 100_000 } });
     const first = chatWithId(key, 'same-id');
-    await waitFor(async () => started === 1, 3000);
+    await waitFor(async () => origin.started === 1, 3000);
     const second = chatWithId(key, 'same-id');
-    await waitFor(async () => started === 2, 3000);
+    await waitFor(async () => origin.started === 2, 3000);
     const third = await chatWithId(key, 'same-id');
     expect(third.status).toBe(429);
     expect(((await third.json()) as { error: { code: string } }).error.code).toBe(
       'concurrency_limit_exceeded',
     );
-    released = true;
+    origin.release();
     expect((await Promise.all([first, second])).map((r) => r.status)).toEqual([200, 200]);
     await waitFor(async () => (await limiter('key_reqid').inspect()).inFlight === 0, 3000);
 
@@ -49,17 +58,11 @@ describe('limits with a caller-chosen x-request-id', () => {
   });
 
   it('two overlapping requests with one id are both charged to the budget', async () => {
-    let released = false;
-    let started = 0;
-    mockOrigin(HOST, async () => {
-      started++;
-      while (!released) await new Promise((r) => setTimeout(r, 5));
-      return chatAnswer('ok', { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 });
-    });
+    const origin = heldOrigin();
     const key = await seedKey({ id: 'key_reqid_budget', limits: { tokensPerDay: 100_000 } });
     const both = [chatWithId(key, 'dup'), chatWithId(key, 'dup')];
-    await waitFor(async () => started === 2, 3000);
-    released = true;
+    await waitFor(async () => origin.started === 2, 3000);
+    origin.release();
     expect((await Promise.all(both)).map((r) => r.status)).toEqual([200, 200]);
     const stub = limiter('key_reqid_budget');
     await waitFor(async () => (await stub.inspect()).inFlight === 0, 3000);

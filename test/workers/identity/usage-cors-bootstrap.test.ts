@@ -5,12 +5,21 @@ import { asEcoError } from '../../../schemas/errors.ts';
 import type { AppEnv } from '../../../workers/app-env.ts';
 import { errorResponse } from '../../../workers/http/error-response.ts';
 import { cors } from '../../../workers/middleware/cors.ts';
-import { recordUsage, type UsageRecord } from '../../../workers/usage/record-usage.ts';
+import { recordUsage } from '../../../workers/usage/record-usage.ts';
 import { purgeExpiredUsage } from '../../../workers/usage/retention.ts';
 import { UsageBuffer } from '../../../workers/usage/usage-buffer.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
-import { call, chatAnswer, chatAs, chatStreamAnswer, expectError, seedVllmPool, waitFor } from './helpers.ts';
+import {
+  call,
+  chatAnswer,
+  chatAs,
+  chatStreamAnswer,
+  expectError,
+  seedVllmPool,
+  usageRecord,
+  waitFor,
+} from './helpers.ts';
 
 const HOST = 'usage-origin.test';
 
@@ -100,21 +109,7 @@ describe('usage', () => {
         return typeof value === 'function' ? value.bind(target) : value;
       },
     });
-    const record = (i: number): UsageRecord => ({
-      requestId: `batch-${i}`,
-      keyId: 'key_batch',
-      tenant: 't',
-      model: 'm',
-      pool: null,
-      origin: null,
-      promptTokens: 1,
-      completionTokens: 1,
-      estimated: false,
-      status: 200,
-      latencyMs: 1,
-      ttftMs: null,
-      streamed: false,
-    });
+    const record = (i: number) => usageRecord(`batch-${i}`, 'key_batch');
     const now = Date.now();
     await Promise.all(Array.from({ length: 120 }, (_, i) => recordUsage(db, record(i), now)));
     const after = await env.DB.prepare('SELECT COUNT(*) AS n FROM usage_events').first<{ n: number }>();

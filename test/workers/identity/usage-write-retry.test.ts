@@ -1,22 +1,9 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { recordUsage, type UsageRecord } from '../../../workers/usage/record-usage.ts';
+import { recordUsage } from '../../../workers/usage/record-usage.ts';
+import { usageRecord } from './helpers.ts';
 
-const record = (requestId: string): UsageRecord => ({
-  requestId,
-  keyId: 'key_retry',
-  tenant: 't',
-  model: 'm',
-  pool: null,
-  origin: null,
-  promptTokens: 1,
-  completionTokens: 1,
-  estimated: false,
-  status: 200,
-  latencyMs: 1,
-  ttftMs: null,
-  streamed: false,
-});
+const record = (requestId: string) => usageRecord(requestId, 'key_retry');
 
 /** D1 whose first batch commits but reports a failure (a lost answer), as a network error can. */
 function lostAnswerDb(): D1Database {
