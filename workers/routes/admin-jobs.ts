@@ -2,7 +2,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { jobSettings } from '../../durable-objects/job-queue/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { Job, JobList } from '../../schemas/jobs.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
+import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import { decodeWalkCursor, encodeWalkCursor } from '../jobs/cursor.ts';
 import { listLimit } from '../jobs/list-params.ts';
@@ -10,13 +10,7 @@ import { walkShards } from '../jobs/shard-walk.ts';
 import { shardNames, stubByName, stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
 
-const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
-const errors = {
-  400: { description: 'Invalid request', content: json(ErrorResponse) },
-  401: { description: 'Missing or invalid credential', content: json(ErrorResponse) },
-  403: { description: 'Missing the `admin` scope', content: json(ErrorResponse) },
-};
-const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
+const errors = adminErrors('No such job');
 
 /** The dead letter (failed jobs across tenants) and replay, for admins. */
 export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -34,7 +28,7 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
         cursor: z.string().optional(),
       }),
     },
-    responses: { 200: { description: 'A page of failed jobs', content: json(JobList) }, ...errors },
+    responses: { 200: jsonDoc(JobList, 'A page of failed jobs'), ...errors },
   });
   app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
     const cursor = c.req.query('cursor');
@@ -69,10 +63,9 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     security,
     request: { params: idParam },
     responses: {
-      202: { description: 'Queued again', content: json(Job) },
+      202: jsonDoc(Job, 'Queued again'),
       ...errors,
-      ...notFound,
-      409: { description: 'The job is not failed', content: json(ErrorResponse) },
+      409: errorDoc('The job is not failed'),
     },
   });
   app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
