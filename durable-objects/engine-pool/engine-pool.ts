@@ -10,6 +10,7 @@ import { PoolCore, type Waiter } from './pool-core.ts';
 import type {
   AcquireRequest,
   AcquireResult,
+  Lease,
   LeaseOutcome,
   LeaseRelease,
   OriginAction,
@@ -18,14 +19,32 @@ import type {
 
 /** How often unreleased leases are looked for while any are held. */
 const SWEEP_EVERY_MS = 30_000;
+/** The most lease changes wait before they are stored (see #storeLeasesSoon). */
+const LEASE_STORE_EVERY_MS = 100;
 /** A pool nobody used for this long stops probing (and may hibernate) while all is well. */
 const IDLE_AFTER_MS = 10 * 60_000;
 
 type PoolEnv = Record<string, unknown>;
 
+interface LeaseRow extends Record<string, SqlStorageValue> {
+  id: string;
+  origin_id: string;
+  url: string;
+  expires_at: number;
+  slots: number;
+  probe: number;
+}
+
+function leaseOfRow(row: LeaseRow): Lease {
+  const lease: Lease = { id: row.id, originId: row.origin_id, url: row.url, expiresAt: row.expires_at };
+  if (row.slots > 1) lease.slots = row.slots;
+  if (row.probe === 1) lease.probe = true;
+  return lease;
+}
+
 /**
  * One per engine pool: the single source of truth for its origins' breakers, in-flight leases, wait
- * queue and health. A thin shell over `PoolCore`: it persists breakers and the config in SQLite, turns
+ * queue and health. A thin shell over `PoolCore`: it persists breakers, leases and the config in SQLite, turns
  * queue waits into pending RPC calls with deadline timers, and runs the alarm (breaker cooldowns,
  * lease expiry, health probes), re-armed on start so work resumes after a restart.
  */
@@ -40,6 +59,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
   #alarmAt: number | undefined;
   #nextProbeAt = 0;
   #probing: Promise<void> | undefined;
+  #leaseTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: PoolEnv) {
     super(ctx, env);
@@ -57,6 +77,8 @@ export class EnginePool extends DurableObject<PoolEnv> {
         const parsed = PoolConfig.safeParse(JSON.parse(stored.config));
         if (parsed.success) this.#core.configure(parsed.data, stored.key, this.#saved, stored.version);
       }
+      this.#core.restoreLeases(sql.exec<LeaseRow>('SELECT * FROM leases').toArray().map(leaseOfRow));
+      this.#storeLeases();
       const alarm = await ctx.storage.getAlarm();
       this.#alarmAt = alarm ?? undefined;
       if (alarm === null || alarm < Date.now()) this.#schedule(true);
@@ -73,6 +95,27 @@ export class EnginePool extends DurableObject<PoolEnv> {
     if (!columns.some((c) => c.name === 'version'))
       sql.exec('ALTER TABLE pool_config ADD COLUMN version INTEGER NOT NULL DEFAULT 0');
     sql.exec('CREATE TABLE IF NOT EXISTS breakers (origin_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)');
+    sql.exec(
+      'CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, origin_id TEXT NOT NULL, url TEXT NOT NULL, expires_at INTEGER NOT NULL, slots INTEGER NOT NULL, probe INTEGER NOT NULL)',
+    );
+  }
+
+  /** Write the lease table's changes, so that a restarted object still counts running requests. */
+  #storeLeases(): void {
+    const changes = this.#core.leases.takeChanges();
+    if (!changes) return;
+    const sql = this.ctx.storage.sql;
+    for (const id of changes.drop) sql.exec('DELETE FROM leases WHERE id = ?', id);
+    for (const l of changes.put)
+      sql.exec(
+        'INSERT INTO leases (id, origin_id, url, expires_at, slots, probe) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at',
+        l.id,
+        l.originId,
+        l.url,
+        l.expiresAt,
+        l.slots ?? 1,
+        l.probe ? 1 : 0,
+      );
   }
 
   /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
@@ -224,8 +267,22 @@ export class EnginePool extends DurableObject<PoolEnv> {
     return false;
   }
 
-  /** Persist changed breakers, then make sure the alarm fires when the next thing is due. */
+  /**
+   * Lease changes are stored at most LEASE_STORE_EVERY_MS after they happen, in one transaction: a
+   * commit per admission would cost the object most of its admissions per second. A restart thus
+   * forgets at most that window's grants (and still counts its releases as busy until their TTL).
+   */
+  #storeLeasesSoon(): void {
+    if (this.#leaseTimer !== undefined || !this.#core.leases.hasChanges) return;
+    this.#leaseTimer = setTimeout(() => {
+      this.#leaseTimer = undefined;
+      this.#storeLeases();
+    }, LEASE_STORE_EVERY_MS);
+  }
+
+  /** Persist changed breakers (and, soon, leases), then make sure the alarm fires when the next thing is due. */
   #afterChange(force = false): void {
+    this.#storeLeasesSoon();
     for (const slot of this.#core.slots.values()) {
       if (slot.breaker.version === slot.persistedVersion) continue;
       slot.persistedVersion = slot.breaker.version;

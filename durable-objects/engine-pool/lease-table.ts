@@ -1,13 +1,22 @@
 import type { Lease } from './types.ts';
 
+/** What changed since the last `takeChanges`: leases to store (as they are now) and ids to drop. */
+export interface LeaseChanges {
+  put: Lease[];
+  drop: string[];
+}
+
 /**
  * In-flight accounting of one pool: which origin each live lease holds. Leases expire on their own
  * (the pool's total timeout plus a margin) so an isolate that died mid-request can never hold a slot.
+ * Every change is noted, so the object can store the table and restore it after a restart: otherwise
+ * a restarted pool would count the requests still running as free room and admit past capacity.
  * Pure: the clock is passed in.
  */
 export class LeaseTable {
   readonly #leases = new Map<string, Lease>();
   readonly #inFlight = new Map<string, number>();
+  readonly #changed = new Set<string>();
   #seq = 0;
 
   inFlight(originId: string): number {
@@ -29,9 +38,48 @@ export class LeaseTable {
     const lease: Lease = { id: `${requestId}:${++this.#seq}`, originId, url, expiresAt };
     if (probe) lease.probe = true;
     if (slots > 1) lease.slots = slots;
-    this.#leases.set(lease.id, lease);
-    this.#inFlight.set(originId, this.inFlight(originId) + slots);
+    this.#add(lease);
     return lease;
+  }
+
+  /**
+   * Leases stored before a restart, back in the table (expired ones are left out). Lease ids made
+   * from here on never repeat theirs, even for a request id seen before.
+   */
+  restore(leases: readonly Lease[], now: number): void {
+    for (const lease of leases) {
+      const seq = Number(lease.id.slice(lease.id.lastIndexOf(':') + 1));
+      if (Number.isSafeInteger(seq) && seq > this.#seq) this.#seq = seq;
+      if (lease.expiresAt > now && !this.#leases.has(lease.id)) {
+        this.#leases.set(lease.id, lease);
+        this.#inFlight.set(lease.originId, this.inFlight(lease.originId) + (lease.slots ?? 1));
+      } else {
+        this.#changed.add(lease.id);
+      }
+    }
+  }
+
+  get hasChanges(): boolean {
+    return this.#changed.size > 0;
+  }
+
+  /** The changes since the last call, for storage; each id once, as it stands now. */
+  takeChanges(): LeaseChanges | undefined {
+    if (this.#changed.size === 0) return undefined;
+    const changes: LeaseChanges = { put: [], drop: [] };
+    for (const id of this.#changed) {
+      const lease = this.#leases.get(id);
+      if (lease) changes.put.push(lease);
+      else changes.drop.push(id);
+    }
+    this.#changed.clear();
+    return changes;
+  }
+
+  #add(lease: Lease): void {
+    this.#leases.set(lease.id, lease);
+    this.#inFlight.set(lease.originId, this.inFlight(lease.originId) + (lease.slots ?? 1));
+    this.#changed.add(lease.id);
   }
 
   get(leaseId: string): Lease | undefined {
@@ -54,6 +102,7 @@ export class LeaseTable {
     const keep = Math.max(0, Math.min(held, Math.floor(slots)));
     if (keep === 0) this.#leases.delete(leaseId);
     else lease.slots = keep;
+    if (keep !== held) this.#changed.add(leaseId);
     this.#inFlight.set(lease.originId, Math.max(0, this.inFlight(lease.originId) - (held - keep)));
     return lease;
   }

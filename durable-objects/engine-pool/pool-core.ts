@@ -101,6 +101,19 @@ export class PoolCore {
     this.drainQueue();
   }
 
+  /**
+   * Leases stored before a restart: their requests may still be running, so their slots stay taken.
+   * A restored half-open trial still counts as the origin's trial in flight.
+   */
+  restoreLeases(leases: readonly Lease[]): void {
+    this.leases.restore(leases, this.now());
+    for (const lease of leases) {
+      if (!lease.probe || this.leases.get(lease.id) === undefined) continue;
+      const breaker = this.slots.get(lease.originId)?.breaker;
+      if (breaker?.state === 'half_open') breaker.startProbe();
+    }
+  }
+
   #count(key: string): void {
     this.admissions[key] = (this.admissions[key] ?? 0) + 1;
   }

@@ -1,6 +1,7 @@
-import { evictDurableObject, runDurableObjectAlarm } from 'cloudflare:test';
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
+import type { EnginePool } from '../../../durable-objects/engine-pool/engine-pool.ts';
 import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
 import { EcoError } from '../../../schemas/errors.ts';
@@ -35,6 +36,38 @@ function pool(name: string, overrides: Record<string, unknown> = {}) {
   return { stub, req, config };
 }
 
+/** Wait until the object has stored its lease table as it stands (stores trail changes briefly). */
+async function leasesStored(stub: DurableObjectStub<EnginePool>, inFlight: number): Promise<void> {
+  await vi.waitFor(
+    () =>
+      runInDurableObject(stub, (_, state) => {
+        const row = state.storage.sql
+          .exec<{ n: number }>('SELECT coalesce(sum(slots), 0) AS n FROM leases')
+          .one();
+        expect(row.n).toBe(inFlight);
+      }),
+    { timeout: 3000, interval: 20 },
+  );
+}
+
+/** Two failures open o1; the alarm, once the 100 ms cooldown is over, half-opens it. */
+async function tripToHalfOpen(
+  stub: DurableObjectStub<EnginePool>,
+  req: ReturnType<typeof pool>['req'],
+): Promise<void> {
+  for (let i = 0; i < 2; i++) {
+    const lease = leaseOf(await stub.acquire(req('normal', { avoid: ['o2'] })));
+    await stub.release(lease.id, { kind: 'failure', status: 500 });
+  }
+  await vi.waitFor(
+    async () => {
+      await runDurableObjectAlarm(stub);
+      expect((await stub.state()).origins.find((o) => o.id === 'o1')?.breaker.state).toBe('half_open');
+    },
+    { timeout: 3000, interval: 50 },
+  );
+}
+
 const leaseOf = (r: AcquireResult) => {
   if (!r.ok) throw new Error(`refused: ${r.reason}`);
   return r.lease;
@@ -42,7 +75,10 @@ const leaseOf = (r: AcquireResult) => {
 
 describe('EnginePool Durable Object', () => {
   it('keeps an open breaker across eviction (state lives in SQLite) and refuses with 503-style reasons', async () => {
-    const { stub, req } = pool('do-restart');
+    // A cooldown long enough that the origin cannot turn half-open while the test runs.
+    const { stub, req } = pool('do-restart', {
+      breaker: { consecutiveFailures: 2, cooldownMs: 60_000, halfOpenProbes: 1, successesToClose: 1 },
+    });
     for (let i = 0; i < 2; i++) {
       const lease = leaseOf(await stub.acquire(req('normal', { avoid: ['o2'] })));
       expect(lease.originId).toBe('o1');
@@ -61,20 +97,57 @@ describe('EnginePool Durable Object', () => {
     await stub.release(lease.id, { kind: 'success' });
   });
 
+  it('counts the requests still running after a restart: no admission past capacity, their releases free the slots', async () => {
+    const { stub, req } = pool('do-restart-leases');
+    const a = leaseOf(await stub.acquire(req()));
+    const b = leaseOf(await stub.acquire(req()));
+    await leasesStored(stub, 2);
+    await evictDurableObject(stub);
+    const after = await stub.state();
+    expect(after.inFlight).toBe(2);
+    // Both origins are still full: a newcomer waits instead of being sent to a busy origin.
+    const waiting = stub.acquire(req());
+    await vi.waitFor(async () => expect((await stub.state()).queue.depth).toBe(1));
+    await stub.release(a.id, { kind: 'success' });
+    const c = leaseOf(await waiting);
+    expect(c.originId).toBe(a.originId);
+    expect([a.id, b.id]).not.toContain(c.id);
+    await stub.release(b.id, { kind: 'success' });
+    await stub.release(c.id, { kind: 'success' });
+  });
+
+  it('a lease released before a restart stays released after it', async () => {
+    const { stub, req } = pool('do-restart-released');
+    const a = leaseOf(await stub.acquire(req()));
+    const b = leaseOf(await stub.acquire(req()));
+    await stub.release(a.id, { kind: 'success' });
+    await leasesStored(stub, 1);
+    await evictDurableObject(stub);
+    expect((await stub.state()).inFlight).toBe(1);
+    await stub.release(b.id, { kind: 'success' });
+    await leasesStored(stub, 0);
+    await evictDurableObject(stub);
+    expect((await stub.state()).inFlight).toBe(0);
+  });
+
+  it('a half-open trial in flight across a restart is still the only trial', async () => {
+    const { stub, req } = pool('do-restart-trial');
+    await tripToHalfOpen(stub, req);
+    const trial = leaseOf(await stub.acquire(req()));
+    expect(trial).toMatchObject({ originId: 'o1', probe: true });
+    await leasesStored(stub, 1);
+    await evictDurableObject(stub);
+    // o1's one trial is out, so the next request goes to o2.
+    const next = leaseOf(await stub.acquire(req()));
+    expect(next.originId).toBe('o2');
+    await stub.release(trial.id, { kind: 'success' });
+    expect((await stub.state()).origins.find((o) => o.id === 'o1')?.breaker.state).toBe('closed');
+    await stub.release(next.id, { kind: 'success' });
+  });
+
   it('the alarm half-opens an open breaker after its cooldown; a trial success closes it', async () => {
     const { stub, req } = pool('do-alarm');
-    for (let i = 0; i < 2; i++) {
-      const lease = leaseOf(await stub.acquire(req('normal', { avoid: ['o2'] })));
-      await stub.release(lease.id, { kind: 'failure', status: 500 });
-    }
-    await vi.waitFor(
-      async () => {
-        await runDurableObjectAlarm(stub);
-        const state = await stub.state();
-        expect(state.origins.find((o) => o.id === 'o1')?.breaker.state).toBe('half_open');
-      },
-      { timeout: 3000, interval: 50 },
-    );
+    await tripToHalfOpen(stub, req);
     const trial = leaseOf(await stub.acquire(req()));
     expect(trial).toMatchObject({ originId: 'o1', probe: true });
     await stub.release(trial.id, { kind: 'success', latencyMs: 3, ttftMs: 2 });
