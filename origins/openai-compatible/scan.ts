@@ -71,7 +71,7 @@ export function isPlainContentEvent(text: string): boolean {
   if (n < 12 || !text.startsWith('data: {') || text.charCodeAt(n - 3) !== 125) return false;
   // One line: a lone CR would be a line break to the client's SSE parser but not to ours.
   if (text.indexOf('\n') !== n - 2 || text.charCodeAt(n - 1) !== 10 || text.includes('\r')) return false;
-  if (text.includes('"error"') || text.includes('"tool_calls"')) return false;
+  if (text.includes('"error"') || text.includes('"tool_calls"') || hasReasoningKey(text)) return false;
   if (!absentOrNull(text, '"finish_reason"') || !absentOrNull(text, '"usage"')) return false;
   if (!hasPlainContentText(text)) return false;
   // The first `"model"` must be the plain key, so that it is the one the full path would replace.
@@ -81,8 +81,16 @@ export function isPlainContentEvent(text: string): boolean {
   return end !== -1 && text.lastIndexOf('\\', end) < model + 9;
 }
 
+/**
+ * The chunk may carry vLLM's `reasoning` key (never matches `reasoning_content`), which clients only
+ * read as `reasoning_content`: such a chunk is parsed and renamed, whatever else it carries.
+ */
+export function hasReasoningKey(text: string): boolean {
+  return text.includes('"reasoning"');
+}
+
 /** A non-empty `"content":"…"` in the compact form a plain content event needs. */
-export function hasPlainContentText(text: string): boolean {
+function hasPlainContentText(text: string): boolean {
   const content = text.indexOf('"content":"');
   return content !== -1 && text.charCodeAt(content + 11) !== 34;
 }

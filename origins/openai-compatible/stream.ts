@@ -16,7 +16,7 @@ import {
   FAILED_FINISH_REASONS,
   finishReason,
   firstTextField,
-  hasPlainContentText,
+  hasReasoningKey,
   isPlainContentEvent,
   isUsageOnly,
   OPENAI_FINISH_REASONS,
@@ -74,9 +74,8 @@ export function openAiChunkHandler(engine: string): MessageHandler {
     let json = data;
     let field = firstTextField(data);
     let usage: ReturnType<typeof readUsage>;
-    // A reasoning delta is renamed only without content text, which keeps it off the plain-content
-    // fast path: both paths give the client the same text for every event.
-    if (withUsage || (field === 'reasoning' && !hasPlainContentText(data))) {
+    // The plain-content fast path refuses the same chunks, so both paths rename alike.
+    if (withUsage || hasReasoningKey(data)) {
       const rewritten = rewriteChunk(data);
       if (rewritten === undefined) return pushError(out, malformedStream(engine, data));
       json = rewritten.json;

@@ -136,6 +136,23 @@ describe('`reasoning` deltas (vLLM ≥0.10) reach the client as reasoning_conten
     });
   });
 
+  it('a delta with both content and reasoning (content first) relays both, reasoning renamed', () => {
+    const both = chunk({ content: 'Paris', reasoning: 'France' }, null);
+    const first = chunk({ role: 'assistant', content: '' }, null);
+    for (const protocol of RELAYED) {
+      const events = replay(
+        adapterFor(protocol)!.chatStream(ctx(pool(protocol))),
+        `${first}${both}data: [DONE]\n\n`,
+      );
+      const relayed = events[1];
+      expect(relayed?.kind === 'chunk' && JSON.parse(relayed.json).choices[0].delta).toEqual({
+        content: 'Paris',
+        reasoning_content: 'France',
+      });
+    }
+    expect(isPlainContentEvent(both)).toBe(false);
+  });
+
   it('reasoning chunks never take the plain-content fast path; plain content keeps its bytes', () => {
     expect(isPlainContentEvent(chunk({ reasoning: 'x' }, null))).toBe(false);
     expect(isPlainContentEvent(chunk({ content: null, reasoning: 'x' }, null))).toBe(false);
