@@ -2,7 +2,7 @@ import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
-import { fitPrompt } from './prompt-fit.ts';
+import { fitPrompt, promptBudget } from './prompt-fit.ts';
 import type { ConversationStore, HistoryMessage, InboxRow } from './store.ts';
 import { type BucketState, takeToken } from './token-bucket.ts';
 
@@ -71,7 +71,12 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
       messages: fitPrompt(system, history, user, maxTokens).messages,
     });
   const history = ctx.store.history();
-  let result = await call(history, ctx.config.promptMaxTokens);
+  const budget = promptBudget(
+    ctx.config.promptMaxTokens,
+    history.length > 0 ? await ctx.ports.modelContext(ctx.bot, ctx.chatKey, model) : undefined,
+    ctx.bot.settings.maxTokens,
+  );
+  let result = await call(history, budget);
   let notice: string | undefined;
   if (!result.ok && result.code === CONTEXT_EXCEEDED && history.length > 0) {
     // The estimate fitted but the engine's real context did not: answer from the message alone and

@@ -6,6 +6,11 @@ import type { BotConfig } from '../../workers/im/types.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, CompletionCall, ConversationPorts, SendResponse } from './ports.ts';
 
+/** How long a model's context size, once learnt, is used without asking again. */
+const CONTEXT_TTL_MS = 5 * 60_000;
+/** Bound on the sizes kept (one object serves one chat, so a handful at most in practice). */
+const MAX_CONTEXTS = 64;
+
 /**
  * The production ports: the model is called through the gateway's own pipeline (SELF, acting as the
  * bot's API key at priority `high`), so IM traffic gets the same auth, limits, admission and dispatch
@@ -30,6 +35,33 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
       signal: AbortSignal.timeout(timeoutMs),
     });
   }
+
+  /** Model ids and aliases the bot's key may use, each with its context size when the registry gives one. */
+  async function models(
+    bot: BotConfig,
+    chatKey: string,
+  ): Promise<CallResult<{ models: Map<string, number | undefined> }>> {
+    return guarded(async () => {
+      const res = await callSelf(bot, chatKey, '/v1/models', { method: 'GET' }, config.sendTimeoutMs);
+      if (!res.ok) return failure(res);
+      const json = (await res.json()) as {
+        data?: { id?: unknown; aliases?: unknown; context_length?: unknown }[];
+      };
+      const found = new Map<string, number | undefined>();
+      for (const m of Array.isArray(json.data) ? json.data : []) {
+        const context =
+          Number.isSafeInteger(m?.context_length) && (m.context_length as number) > 0
+            ? (m.context_length as number)
+            : undefined;
+        const names = [m?.id, ...(Array.isArray(m?.aliases) ? m.aliases : [])];
+        for (const name of names) if (typeof name === 'string') found.set(name, context);
+      }
+      return { ok: true as const, models: found };
+    });
+  }
+
+  /** Context sizes learnt per key and model, so that a chat asks the registry once per TTL. */
+  const contexts = new Map<string, { contextLength: number | undefined; at: number }>();
 
   return {
     async complete(call: CompletionCall) {
@@ -56,16 +88,22 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
     },
 
     async listModels(bot: BotConfig, chatKey: string) {
-      return guarded(async () => {
-        const res = await callSelf(bot, chatKey, '/v1/models', { method: 'GET' }, config.sendTimeoutMs);
-        if (!res.ok) return failure(res);
-        const json = (await res.json()) as { data?: { id?: unknown; aliases?: unknown }[] };
-        const models = (json.data ?? []).flatMap((m) => [
-          ...(typeof m.id === 'string' ? [m.id] : []),
-          ...(Array.isArray(m.aliases) ? m.aliases.filter((a): a is string => typeof a === 'string') : []),
-        ]);
-        return { ok: true as const, models };
-      });
+      const listed = await models(bot, chatKey);
+      return listed.ok ? { ok: true as const, models: [...listed.models.keys()] } : listed;
+    },
+
+    async modelContext(bot: BotConfig, chatKey: string, model: string) {
+      const key = `${bot.keyId}\n${model}`;
+      const now = Date.now();
+      const known = contexts.get(key);
+      if (known && now - known.at < CONTEXT_TTL_MS) return known.contextLength;
+      const listed = await models(bot, chatKey);
+      // Not learnt now (the gateway is busy or down): the configured budget stands for this call.
+      if (!listed.ok) return undefined;
+      const contextLength = listed.models.get(model);
+      if (contexts.size >= MAX_CONTEXTS) contexts.clear();
+      contexts.set(key, { contextLength, at: now });
+      return contextLength;
     },
 
     async send(request: OutboundRequest): Promise<SendResponse> {

@@ -24,6 +24,8 @@ export interface ConversationPorts {
   complete(call: CompletionCall): Promise<CallResult<{ content: string }>>;
   /** Model ids (and aliases) the bot's key may use. */
   listModels(bot: BotConfig, chatKey: string): Promise<CallResult<{ models: string[] }>>;
+  /** The model's context size in tokens, from the registry; undefined when it cannot be learnt now. */
+  modelContext(bot: BotConfig, chatKey: string, model: string): Promise<number | undefined>;
   /** Perform a send API call; a network failure resolves to status 0. */
   send(request: OutboundRequest): Promise<SendResponse>;
   /** A Worker secret by name. */

@@ -27,3 +27,18 @@ export function fitPrompt(
   while (start < history.length && history[start]?.role === 'assistant') start++;
   return { messages: [...head, ...history.slice(start), user], omitted: start };
 }
+
+/**
+ * The prompt budget of one model call: the configured one, but never more than the model's context
+ * leaves for the prompt once the answer has its room (the bot's `maxTokens`, else a quarter of the
+ * context). Without a known context size the configured budget stands.
+ */
+export function promptBudget(
+  configured: number,
+  contextLength: number | undefined,
+  answerTokens: number | undefined,
+): number {
+  if (contextLength === undefined) return configured;
+  const room = answerTokens ?? Math.ceil(contextLength / 4);
+  return Math.max(1, Math.min(configured, contextLength - room));
+}

@@ -133,6 +133,7 @@ describe('Conversation: an exception while handling one message never wedges the
         return { ok: true, content: `answer to ${text}` };
       },
       listModels: async () => ({ ok: true, models: [] }),
+      modelContext: async () => undefined,
       send: async (request) => {
         sent.push(String((JSON.parse(request.body) as { text: string }).text));
         return { status: 200, body: '{"ok":true}', headers: new Headers() };

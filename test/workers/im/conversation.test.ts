@@ -1,4 +1,6 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { invalidateRegistry } from '../../../workers/data/registry.ts';
 import { postWebhook, seedBot } from './bots.ts';
 import { backlog, completion, lastUser, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
 import { telegramText, whatsappBatch } from './payloads.ts';
@@ -22,6 +24,18 @@ beforeAll(async () => {
     keyId: KEY_ID,
     model: 'im-model',
     apiBase: 'http://wa.test/v23.0',
+  });
+  // A model with a small context: 400 tokens, of which the bot's answers take 100.
+  await seedModelBackend('key_im_small', 'im-small.test', 'im-small');
+  await env.DB.prepare("UPDATE models SET context_length = 400 WHERE id = 'im-small'").run();
+  invalidateRegistry();
+  await seedBot({
+    platform: 'telegram',
+    id: 'small',
+    keyId: 'key_im_small',
+    model: 'im-small',
+    apiBase: 'http://tg-small.test',
+    settings: { maxTokens: 100 },
   });
   await seedBot({
     platform: 'telegram',
@@ -91,6 +105,25 @@ describe('Conversation: replies', () => {
     expect(sent.map((s) => s.body.text)).toEqual(['re:one', 're:two', 're:three']);
     // Each call carries the turns before it.
     expect(calls[2]!.messages.map((m) => m.content)).toEqual(['one', 're:one', 'two', 're:two', 'three']);
+  });
+
+  it("trims history to what the model's context leaves for the prompt, not only the configured budget", async () => {
+    const calls = mockModel('im-small.test', () => completion('ok'));
+    const sent = mockSendApi('tg-small.test');
+    // About 100 estimated tokens each: three do not fit the 300 the context leaves, two do.
+    const long = (n: number) => `${n} ${'w'.repeat(400)}`;
+    for (const n of [1, 2, 3]) {
+      const res = await postWebhook(
+        'telegram',
+        'small',
+        JSON.stringify(telegramText(900 + n, 7100, long(n))),
+      );
+      expect(res.status).toBe(200);
+      await vi.waitFor(() => expect(sent).toHaveLength(n));
+    }
+    expect(calls.map((c) => c.messages.length)).toEqual([1, 3, 3]);
+    expect(calls[2]!.messages.map((m) => m.content)).toEqual([long(2), 'ok', long(3)]);
+    expect(calls[2]!.max_tokens).toBe(100);
   });
 
   it('answers every message of a WhatsApp batch, per chat, in order', async () => {

@@ -34,6 +34,7 @@ export async function seedModelBackend(keyId: string, host: string, model: strin
 export interface ModelCall {
   messages: { role: string; content: string }[];
   model: string;
+  max_tokens?: number;
 }
 
 /** The mocked engine: records prompts and answers with `answer(call)`. */

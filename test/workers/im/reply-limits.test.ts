@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitPrompt } from '../../../durable-objects/conversation/prompt-fit.ts';
+import { fitPrompt, promptBudget } from '../../../durable-objects/conversation/prompt-fit.ts';
 import { capReply, TRUNCATION_NOTE } from '../../../durable-objects/conversation/reply-cap.ts';
 import type { HistoryMessage } from '../../../durable-objects/conversation/store.ts';
 import { estimatePromptTokens } from '../../../workers/pipeline/token-estimate.ts';
@@ -63,5 +63,22 @@ describe('fitPrompt: the newest history that fits the token budget', () => {
 
   it('always keeps the system prompt and the message itself', () => {
     expect(fitPrompt('sys', history, user, 1).messages).toEqual([{ role: 'system', content: 'sys' }, user]);
+  });
+});
+
+describe("promptBudget: the configured budget, within what the model's context leaves", () => {
+  it('keeps the configured budget when the context has room, or is unknown', () => {
+    expect(promptBudget(6000, 32_768, undefined)).toBe(6000);
+    expect(promptBudget(6000, undefined, 100)).toBe(6000);
+  });
+
+  it("leaves the answer its room: the bot's max_tokens, else a quarter of the context", () => {
+    expect(promptBudget(6000, 4096, undefined)).toBe(3072);
+    expect(promptBudget(6000, 4096, 1000)).toBe(3096);
+  });
+
+  it('never goes below one token, even when the answer room takes the whole context', () => {
+    expect(promptBudget(6000, 512, 512)).toBe(1);
+    expect(promptBudget(6000, 512, 4096)).toBe(1);
   });
 });
