@@ -20,6 +20,13 @@ export type EngineProtocol = z.infer<typeof EngineProtocol>;
 export const PriorityClass = z.enum(['critical', 'high', 'normal', 'low']);
 export type PriorityClass = z.infer<typeof PriorityClass>;
 
+const PRIORITY_CLASSES: ReadonlySet<unknown> = new Set(PriorityClass.options);
+
+/** `value` when it names a priority class, else `fallback` (stored rows and claims are not trusted). */
+export function priorityOr(value: unknown, fallback: PriorityClass): PriorityClass {
+  return PRIORITY_CLASSES.has(value) ? (value as PriorityClass) : fallback;
+}
+
 export const OriginAuth = z
   .object({
     header: z.string().min(1),

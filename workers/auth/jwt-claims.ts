@@ -1,6 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { capPriority } from '../../durable-objects/job-queue/ordering.ts';
-import { PriorityClass } from '../../schemas/config.ts';
+import { priorityOr } from '../../schemas/config.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
 import { jwtErrors } from './jwt-errors.ts';
@@ -43,9 +43,9 @@ export function principalFromClaims(payload: JWTPayload, defaultTenant: string):
   const tenant = typeof tenantClaim === 'string' && tenantClaim !== '' ? tenantClaim : defaultTenant;
   const scopes = scopesFromClaims(payload);
   const models = payload.eco_models;
-  const maxPriority = PriorityClass.catch('high').parse(payload.eco_max_priority);
+  const maxPriority = priorityOr(payload.eco_max_priority, 'high');
   // The default applies when a request sends no x-eco-priority: it may not exceed the maximum either.
-  const defaultPriority = capPriority(PriorityClass.catch('normal').parse(payload.eco_priority), maxPriority);
+  const defaultPriority = capPriority(priorityOr(payload.eco_priority, 'normal'), maxPriority);
   return {
     kind: 'jwt',
     keyId: `jwt:${payload.sub}`,

@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import { PriorityClass } from '../../schemas/config.ts';
+import { priorityOr } from '../../schemas/config.ts';
 import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
@@ -82,6 +82,20 @@ export function keyRefusal(row: ApiKeyRow, now: number): EcoError | null {
   return null;
 }
 
+/** Hashes of keys presented recently: a busy key is hashed once per isolate, not once per request. */
+const presentedHashes = new Map<string, string>();
+const MAX_PRESENTED_HASHES = 1024;
+
+async function presentedKeyHash(key: string): Promise<string> {
+  const known = presentedHashes.get(key);
+  if (known !== undefined) return known;
+  const hash = await sha256Hex(key);
+  // Bounded: a flood of made-up keys empties the memo instead of growing it.
+  if (presentedHashes.size >= MAX_PRESENTED_HASHES) presentedHashes.clear();
+  presentedHashes.set(key, hash);
+  return hash;
+}
+
 /** Resolve a presented API key to its principal, or explain precisely why it is refused (401). */
 export async function authenticateApiKey(
   database: D1Database,
@@ -89,7 +103,7 @@ export async function authenticateApiKey(
   ttlVar: unknown,
   background?: Background,
 ): Promise<Principal> {
-  const row = await findKeyByHash(database, await sha256Hex(key), ttlVar, background);
+  const row = await findKeyByHash(database, await presentedKeyHash(key), ttlVar, background);
   const now = Date.now();
   if (!row) throw new EcoError(401, 'invalid_api_key', 'The API key is not valid.');
   const refusal = keyRefusal(row, now);
@@ -108,7 +122,7 @@ export function principalFromRow(row: ApiKeyRow): Principal {
     scopes,
     limits: (row.limits ?? {}) as KeyLimits,
     allowedModels: Array.isArray(row.allowedModels) ? row.allowedModels : null,
-    defaultPriority: PriorityClass.catch('normal').parse(row.defaultPriority),
-    maxPriority: PriorityClass.catch('high').parse(row.maxPriority),
+    defaultPriority: priorityOr(row.defaultPriority, 'normal'),
+    maxPriority: priorityOr(row.maxPriority, 'high'),
   };
 }
