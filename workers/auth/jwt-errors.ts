@@ -17,6 +17,11 @@ export const jwtErrors = {
   claims: (detail: string) => reject('jwt_claims_invalid', `The JWT claims are not usable: ${detail}.`),
   notAccepted: () =>
     reject('jwt_not_accepted', 'This gateway is not configured to accept identity-provider JWTs.'),
+  audienceUnset: () =>
+    reject(
+      'jwt_not_accepted',
+      'Tokens from the identity provider JWKS are accepted only once ECO_JWT_AUDIENCE names this gateway.',
+    ),
   jwksUnavailable: () =>
     new EcoError(503, 'jwks_unavailable', "The identity provider's JWKS could not be fetched.", {
       retryAfterMs: 5000,

@@ -97,6 +97,9 @@ export async function verifyProviderJwt(token: string, alg: string, config: JwtC
     return verifyWith(token, config.secret, config.symmetricAlgs, options);
   }
   if (config.asymmetricAlgs.includes(alg) && config.jwksUrl) {
+    // A provider's key set signs tokens for every app it serves: without an audience, a token minted
+    // for any of them would pass here.
+    if (!config.audience) throw jwtErrors.audienceUnset();
     return verifyWith(token, remoteKeys(config.jwksUrl), config.asymmetricAlgs, options);
   }
   throw jwtErrors.algNotAllowed(alg);

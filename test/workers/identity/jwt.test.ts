@@ -194,6 +194,20 @@ describe('identity-provider JWTs', () => {
     });
   });
 
+  it('refuses JWKS tokens while no audience is configured: the key set signs for every app of the provider', async () => {
+    serveJwks();
+    const noAudience = { ...env, ECO_JWT_AUDIENCE: '' };
+    const rs = await token({ alg: 'RS256' });
+    await expect(authenticateJwt(noAudience, rs)).rejects.toMatchObject({
+      status: 401,
+      code: 'jwt_not_accepted',
+      message: expect.stringContaining('ECO_JWT_AUDIENCE'),
+    });
+    // Tokens signed with the gateway's own shared secret are not affected.
+    expect((await authenticateJwt(noAudience, await token({ alg: 'HS256' }))).kind).toBe('jwt');
+    expect((await authenticateJwt(env, rs)).kind).toBe('jwt');
+  });
+
   it('caches the JWKS instead of fetching it per request', async () => {
     serveJwks();
     const before = jwksFetches;
