@@ -124,7 +124,9 @@ async function open(
     env: ctx.env,
     requestId: ctx.requestId,
     signal,
-    headersTimeoutMs: timeouts.headersMs,
+    // A non-stream answer comes whole, headers included, once the engine has generated all of it:
+    // only the total limit can bound that wait. Streams send headers before the first token.
+    headersTimeoutMs: call.stream ? timeouts.headersMs : timeouts.totalMs,
     transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
   }).finally(() => ctx.timing.originResponded());
