@@ -41,7 +41,7 @@ export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext)
           role: 'assistant',
           content,
           ...(Array.isArray(message.tool_calls) && message.tool_calls.length > 0
-            ? { tool_calls: message.tool_calls }
+            ? { tool_calls: message.tool_calls.map(withStringArguments) }
             : {}),
           ...(reasoning.length > 0 ? { reasoning_content: reasoning } : {}),
         },
@@ -53,4 +53,13 @@ export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext)
   const usage = readUsage(parsed.usage);
   if (usage) out.usage = usage;
   return out;
+}
+
+/** OpenAI's `function.arguments` is a JSON string; TGI's Messages API writes the object itself. */
+function withStringArguments(call: unknown): unknown {
+  const fn = (call as { function?: unknown } | null)?.function;
+  if (fn === null || typeof fn !== 'object') return call;
+  const args = (fn as { arguments?: unknown }).arguments;
+  if (args === undefined || typeof args === 'string') return call;
+  return { ...(call as object), function: { ...fn, arguments: JSON.stringify(args) } };
 }

@@ -60,14 +60,15 @@ export function openAiChunkHandler(engine: string): MessageHandler {
     }
     const withUsage = carriesUsage(data);
     if (withUsage && isUsageOnly(data)) {
-      let usage: ReturnType<typeof readUsage>;
+      let parsed: { usage?: unknown } | null;
       try {
-        usage = readUsage((JSON.parse(data) as { usage?: unknown }).usage);
+        parsed = JSON.parse(data) as { usage?: unknown } | null;
       } catch {
-        usage = undefined;
+        return pushError(out, malformedStream(engine, data));
       }
-      if (usage === undefined) return pushError(out, malformedStream(engine, data));
-      out.push({ kind: 'chunk', json: data, hasOutput: false, usage });
+      const usage = readUsage(parsed?.usage);
+      // Counts that are not token counts are dropped with their chunk: the gateway estimates instead.
+      if (usage !== undefined) out.push({ kind: 'chunk', json: data, hasOutput: false, usage });
       return;
     }
     if (!looksLikeObject(data)) return pushError(out, malformedStream(engine, data));

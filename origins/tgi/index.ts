@@ -4,13 +4,13 @@ import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
-import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
 import { tgiGenerateStreamDecoder } from './generate-stream.ts';
+import { buildTgiMessagesChat } from './messages-request.ts';
 import { tgiMessagesStreamDecoder } from './messages-stream.ts';
-import { buildTgiChat, jsonGrammar, TGI } from './request.ts';
+import { buildTgiChat, TGI } from './request.ts';
 
 const QUEUE = 'tgi_queue_size';
 const BATCH = 'tgi_batch_current_size';
@@ -57,18 +57,6 @@ export const tgiAdapter: EngineAdapter = {
   completions: tgiCompletions,
 };
 
-/**
- * Fields TGI's ChatRequest does not read: `n` and `logit_bias` are documented as unused; the others are
- * not part of its request model. `max_completion_tokens` is sent renamed (legacyMaxTokens).
- */
-const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
-  'n',
-  'logit_bias',
-  'parallel_tool_calls',
-  'response_format',
-  'user',
-]);
-
 const FINISH_FIELD = /"finish_reason":\s*"(eos_token|stop_sequence)"/;
 
 function decodeMessagesChat(body: string, ctx: CallContext): ChatCompletion {
@@ -79,6 +67,8 @@ function decodeMessagesChat(body: string, ctx: CallContext): ChatCompletion {
     const raw = FINISH_FIELD.exec(body);
     if (raw) choice.finish_reason = tgiFinish(raw[1]) ?? null;
   }
+  // TGI reports `eos_token` after a tool call; OpenAI clients look for `tool_calls` (as in its stream).
+  if (choice?.message.tool_calls && choice.finish_reason !== 'length') choice.finish_reason = 'tool_calls';
   return out;
 }
 
@@ -88,15 +78,7 @@ export const tgiMessagesAdapter: EngineAdapter = {
   engine: TGI,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat(req, ctx) {
-    const request = buildOpenAiChat(req, ctx, { omit: MESSAGES_OMIT, legacyMaxTokens: true });
-    const grammar = jsonGrammar(req.response_format);
-    if (!grammar) return request;
-    // TGI's response_format is its grammar type, not OpenAI's json_schema object.
-    const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
-    body.response_format = grammar;
-    return { ...request, body: JSON.stringify(body) };
-  },
+  buildChat: buildTgiMessagesChat,
   decodeChat: decodeMessagesChat,
   chatStream: () => tgiMessagesStreamDecoder(TGI),
   mapError,

@@ -19,8 +19,8 @@ export interface Sampling {
 }
 
 /**
- * TGI's native `parameters`. Only fields TGI validates are sent: its temperature must be > 0 and top_p
- * strictly inside (0, 1), so a 0 temperature means greedy decoding and top_p 1 means "unset".
+ * TGI's native `parameters`. Only fields TGI validates are sent: its temperature must be > 0, so a 0
+ * temperature means greedy decoding (`usableTopP` says when top_p goes along).
  * `details: true` is required to learn the finish reason and token counts (the wire default is false).
  */
 export function tgiParameters(req: Sampling): Record<string, unknown> {
@@ -33,13 +33,21 @@ export function tgiParameters(req: Sampling): Record<string, unknown> {
       p.do_sample = true;
     } else p.do_sample = false;
   }
-  if (typeof req.top_p === 'number' && req.top_p > 0 && req.top_p < 1) p.top_p = req.top_p;
+  if (usableTopP(req)) p.top_p = req.top_p;
   if (typeof req.seed === 'number') p.seed = req.seed;
   if (req.stop != null) p.stop = typeof req.stop === 'string' ? [req.stop] : req.stop;
   if (typeof req.frequency_penalty === 'number') p.frequency_penalty = req.frequency_penalty;
   const grammar = jsonGrammar(req.response_format);
   if (grammar) p.grammar = grammar;
   return p;
+}
+
+/**
+ * TGI rejects top_p outside (0, 1) with a 422 (1 means "unset" anyway), and its server samples
+ * whenever top_p < 1 is present, even with `do_sample: false`: with temperature 0 it is left out.
+ */
+export function usableTopP(req: Pick<Sampling, 'temperature' | 'top_p'>): req is { top_p: number } {
+  return typeof req.top_p === 'number' && req.top_p > 0 && req.top_p < 1 && req.temperature !== 0;
 }
 
 /** OpenAI's structured-output request as TGI's grammar (`{"type":"json","value":schema}`). */

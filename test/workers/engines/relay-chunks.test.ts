@@ -103,6 +103,22 @@ describe('usage on a chunk that also has choices', () => {
     expect(out[0]).not.toHaveProperty('usage');
     expect(out.at(-1)?.usage).toMatchObject({ eco_estimated: true });
   });
+
+  for (const protocol of RELAYED) {
+    it(`${protocol}: a usage-only chunk without token counts is estimated, not a failed stream`, () => {
+      for (const usage of [{ prompt_tokens: 11, completion_tokens: -1 }, { prompt_tokens: null }, {}]) {
+        const text =
+          chunk({ role: 'assistant', content: 'Hi' }, 'stop') +
+          `data: ${JSON.stringify({ id: 'chatcmpl-engine', object: 'chat.completion.chunk', created: 1, model: 'engine-model', choices: [], usage })}\n\n` +
+          'data: [DONE]\n\n';
+        const sse = relay(protocol, text, true);
+        expect(sse, JSON.stringify(usage)).toMatch(/data: \[DONE\]\n\n$/);
+        const withUsage = chunks(sse).filter((c) => c.usage != null);
+        expect(withUsage).toHaveLength(1);
+        expect(withUsage[0]?.usage).toMatchObject({ eco_estimated: true });
+      }
+    });
+  }
 });
 
 describe('`reasoning` deltas (vLLM ≥0.10) reach the client as reasoning_content', () => {
