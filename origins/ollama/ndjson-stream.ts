@@ -35,7 +35,7 @@ export function ollamaStreamDecoder(ctx: CallContext, endpoint: 'chat' | 'genera
       if (line.error !== undefined) {
         return pushError(
           out,
-          new EcoError(502, 'origin_error', `${OLLAMA}: ${String(line.error).slice(0, 500)}`),
+          new EcoError(502, 'origin_error', `${OLLAMA}: ${errorText(line.error).slice(0, 500)}`),
         );
       }
       const source = endpoint === 'chat' ? line.message : line;
@@ -64,4 +64,11 @@ export function ollamaStreamDecoder(ctx: CallContext, endpoint: 'chat' | 'genera
     },
     endOfBody: { truncated: `${OLLAMA}: the stream ended before "done": true` },
   });
+}
+
+/** The error line's value as text: Ollama writes a string, but an object must not read "[object Object]". */
+function errorText(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const message = (value as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : JSON.stringify(value);
 }

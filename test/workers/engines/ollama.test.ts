@@ -72,6 +72,16 @@ describe('Ollama /api/chat NDJSON', () => {
     expect(replay(ollamaAdapter.chatStream(ctx(ollama)), load).at(-1)).toMatchObject({ kind: 'error' });
   });
 
+  it('an error line whose value is not a string still says what failed', () => {
+    const message = (line: string) => {
+      const last = replay(ollamaAdapter.chatStream(ctx(ollama)), `${line}\n`).at(-1);
+      return last?.kind === 'error' ? last.error.message : '';
+    };
+    expect(message('{"error":{"message":"out of memory"}}')).toBe('Ollama: out of memory');
+    expect(message('{"error":{"code":500}}')).toBe('Ollama: {"code":500}');
+    expect(message('{"error":"model not loaded"}')).toBe('Ollama: model not loaded');
+  });
+
   it('turns tool calls (arguments as objects) into OpenAI tool calls and finishes with tool_calls', () => {
     const text =
       '{"model":"m","created_at":"t","message":{"role":"assistant","content":"","tool_calls":[{"function":{"name":"get_weather","arguments":{"city":"Paris"}}}]},"done":false}\n' +
