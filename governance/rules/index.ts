@@ -25,6 +25,7 @@ import { serviceEndpoint } from './service-endpoint.ts';
 import { uniqueId } from './unique-id.ts';
 import { unknownKey } from './unknown-key.ts';
 import { uriPrefix } from './uri-prefix.ts';
+import { urnIdentity } from './urn-identity.ts';
 import { urnPrefix } from './urn-prefix.ts';
 import { vectorDim } from './vector-dim.ts';
 import { yamlDirective } from './yaml-directive.ts';
@@ -60,4 +61,5 @@ export const RULES: readonly Rule[] = [
   duplicateUri,
   namespaceMismatch,
   healthCheckProbe,
+  urnIdentity,
 ];

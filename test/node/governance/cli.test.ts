@@ -39,13 +39,13 @@ describe('eco-lint lint', () => {
     const { code, stdout } = ecoLint([CORPUS]);
     expect(code).toBe(1);
     expect(stdout).toContain('QY020  unique_id "eco-gw-0001-0001-000000000001" is not a UUID');
-    expect(stdout.trimEnd().split('\n').at(-1)).toBe('FAIL: 43 files checked, 36 errors, 51 warnings');
+    expect(stdout.trimEnd().split('\n').at(-1)).toBe('FAIL: 43 files checked, 36 errors, 52 warnings');
   });
   it('emits the JSON report', () => {
     const { code, stdout } = ecoLint(['--format', 'json', CORPUS]);
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
-    expect(report.summary).toEqual({ files: 43, errors: 36, warnings: 51 });
+    expect(report.summary).toEqual({ files: 43, errors: 36, warnings: 52 });
   });
   it('emits SARIF', () => {
     const { code, stdout } = ecoLint(['--format', 'sarif', join(CORPUS, 'k8s/base')]);
@@ -66,7 +66,7 @@ describe('eco-lint lint', () => {
     );
     const { code, stdout } = ecoLint(['--policy', policy, '--format', 'json', CORPUS]);
     expect(code).toBe(0);
-    expect(JSON.parse(stdout).summary).toEqual({ files: 43, errors: 0, warnings: 87 });
+    expect(JSON.parse(stdout).summary).toEqual({ files: 43, errors: 0, warnings: 88 });
   });
   it('exits 2 on usage and I/O errors', () => {
     expect(ecoLint(['--format', 'xml', CORPUS]).code).toBe(2);

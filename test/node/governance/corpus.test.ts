@@ -52,7 +52,7 @@ const EXPECTED: Record<string, string[]> = {
   'k8s/production/api-gateway.qyaml': ['QY020@86', 'QY031@98'],
   'k8s/production/api-service.qyaml': ['QY020@86', 'QY031@98'],
   'k8s/production/configmap.qyaml': ['QY020@75', 'QY031@96'],
-  'k8s/production/ingress.qyaml': ['QY020@97', 'QY031@109'],
+  'k8s/production/ingress.qyaml': ['QY020@97', 'QY072@99', 'QY031@109'],
   'k8s/production/namespace.qyaml': ['QY020@56', 'QY031@68'],
   'k8s/production/postgres.qyaml': ['QY020@99', 'QY031@111'],
   'k8s/production/redis.qyaml': ['QY020@86', 'QY031@98'],
@@ -88,8 +88,8 @@ describe('the 43-manifest corpus', () => {
     expect(actual).toEqual(EXPECTED);
   });
 
-  it('summarises to 36 errors and 51 warnings', () => {
-    expect(report.summary).toEqual({ files: 43, errors: 36, warnings: 51 });
+  it('summarises to 36 errors and 52 warnings', () => {
+    expect(report.summary).toEqual({ files: 43, errors: 36, warnings: 52 });
   });
 
   it('explains the findings in words', () => {

@@ -65,6 +65,19 @@ export function withLine(original: string, replacement: string, source = VALID):
   return lines.join('\n');
 }
 
+/**
+ * `source` with another unique_id, written as the YAML scalar `value`, and the urn ending with it too
+ * (so only the id is different, not its agreement with the urn).
+ */
+export function withUniqueId(value: string, source = VALID): string {
+  const id = value.replace(/^"(.*)"$/, '$1');
+  return withLine(
+    '  urn: "urn:eco-base:k8s:eco-base:deployment:api:6ba7b810-9dad-11d1-80b4-00c04fd430c8"',
+    `  urn: "urn:eco-base:k8s:eco-base:deployment:api:${id}"`,
+    withLine('  unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"', `  unique_id: ${value}`, source),
+  );
+}
+
 /** 1-based position of the first occurrence of `needle` in `text`. */
 export function locate(text: string, needle: string): { line: number; column: number } {
   const offset = text.indexOf(needle);

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { formatJson, formatSarif, formatText, lintFiles, RULES } from '../../../governance/index.ts';
-import { VALID, withLine } from './fixtures.ts';
+import { VALID, withLine, withUniqueId } from './fixtures.ts';
 
 const BAD = withLine(
   '  lifecycle_policy: standard',
   '  lifecycle_policy: active',
-  withLine('  unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"', '  unique_id: not-a-uuid'),
+  withUniqueId('not-a-uuid'),
 );
 const report = lintFiles([
   { path: 'k8s/bad.qyaml', content: BAD },

@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GOVERNANCE_MAX_BODY_BYTES } from '../../../workers/routes/governance.ts';
 import { seedKey } from '../helpers/seed.ts';
-import { VALID, withLine } from './fixtures.ts';
+import { VALID, withUniqueId } from './fixtures.ts';
 
 let key: string;
 let inferenceOnly: string;
@@ -20,12 +20,12 @@ function post(body: BodyInit, contentType: string, credential = key) {
   });
 }
 
-const BAD = withLine('  unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"', '  unique_id: nope');
+const BAD = withUniqueId('nope');
 
 describe('POST /v1/governance/validate', () => {
   it('answers 200 with the JSON report and records an audit row', async () => {
     const res = await post(
-      JSON.stringify({ files: [{ path: 'a.qyaml', content: VALID.replace('9dad-11d1', '9dad-11d3') }] }),
+      JSON.stringify({ files: [{ path: 'a.qyaml', content: VALID.replaceAll('9dad-11d1', '9dad-11d3') }] }),
       'application/json',
     );
     expect(res.status).toBe(200);

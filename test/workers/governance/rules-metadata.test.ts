@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { diag, expectOnly, lint, locate, VALID, withLine } from './fixtures.ts';
+import { diag, expectOnly, lint, locate, VALID, withLine, withUniqueId } from './fixtures.ts';
 
 describe('the valid fixture', () => {
   it('passes every rule', () => {
@@ -142,7 +142,7 @@ describe('QY015 field-type', () => {
 describe('QY020 unique-id', () => {
   const line = '  unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"';
   it('rejects a value that is not a UUID', () => {
-    const text = withLine(line, '  unique_id: "eco-gw-0001-0001-000000000001"');
+    const text = withUniqueId('"eco-gw-0001-0001-000000000001"');
     expectOnly(
       text,
       diag(
@@ -155,7 +155,7 @@ describe('QY020 unique-id', () => {
     );
   });
   it('rejects a version 4 UUID', () => {
-    const text = withLine(line, '  unique_id: 550e8400-e29b-41d4-a716-446655440000');
+    const text = withUniqueId('550e8400-e29b-41d4-a716-446655440000');
     expectOnly(
       text,
       diag(
@@ -247,5 +247,32 @@ describe('QY023 schema-version and QY024 created-at', () => {
     expect(lint(withLine(line, '  created_at: "2025-02-30T00:00:00Z"'))[0]?.rule).toBe('QY024');
     expect(lint(withLine(line, '  created_at: 2025-02-18T08:00:00+08:00'))).toEqual([]);
     expect(lint(withLine(line, '  created_at: 2025-02-18'))).toEqual([]);
+  });
+});
+
+describe('QY072 urn-identity', () => {
+  it('warns when the urn does not end with the unique_id', () => {
+    const text = withLine(
+      '  urn: "urn:eco-base:k8s:eco-base:deployment:api:6ba7b810-9dad-11d1-80b4-00c04fd430c8"',
+      '  urn: "urn:eco-base:k8s:eco-base:deployment:api:6ba7b810-9dad-11d1-80b4-00c04fd430c9"',
+    );
+    expectOnly(
+      text,
+      diag(
+        'QY072',
+        'warning',
+        'document_metadata.urn',
+        'urn ends with "6ba7b810-9dad-11d1-80b4-00c04fd430c9", not with the unique_id "6ba7b810-9dad-11d1-80b4-00c04fd430c8"',
+        locate(text, '"urn:eco-base:k8s:eco-base:deployment:api:6ba7b810-9dad-11d1-80b4-00c04fd430c9"'),
+      ),
+    );
+  });
+  it('needs the id as the whole last segment, not the tail of one', () => {
+    // The id must be a whole last segment: "...:x-<id>" is not "...:<id>".
+    const text = withLine(
+      '  urn: "urn:eco-base:k8s:eco-base:deployment:api:6ba7b810-9dad-11d1-80b4-00c04fd430c8"',
+      '  urn: "urn:eco-base:k8s:eco-base:deployment:api-6ba7b810-9dad-11d1-80b4-00c04fd430c8"',
+    );
+    expect(lint(text).map((d) => d.rule)).toEqual(['QY072']);
   });
 });
