@@ -25,6 +25,8 @@ beforeAll(async () => {
       protocol: 'vllm',
       origins: [{ id: 'o1', url: `http://${ORIGIN}`, capacity: 8, weight: 1 }],
       retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      // A hung non-stream call ends at the total limit: short, so that an eviction does not wait long.
+      timeouts: { headersMs: 2000, firstTokenMs: 2000, idleMs: 2000, totalMs: 2000 },
     },
     'restart-model',
   );
