@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ChatMessage } from './messages.ts';
+import { optional } from './optional.ts';
 
 /** POST /v1/chat/completions request body. Unknown top-level fields are ignored, never forwarded. */
 export const ChatCompletionRequest = z
@@ -22,7 +23,7 @@ export const ChatCompletionRequest = z
       .openapi({ description: 'Only one choice per request is supported.' }),
     stream: z.boolean().nullable().optional(),
     stream_options: z
-      .object({ include_usage: z.boolean().optional(), include_obfuscation: z.boolean().optional() })
+      .object({ include_usage: optional(z.boolean()), include_obfuscation: optional(z.boolean()) })
       .nullable()
       .optional(),
     frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
@@ -30,44 +31,45 @@ export const ChatCompletionRequest = z
     logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
-    tools: z
-      .array(
-        z.object({
-          type: z.literal('function'),
-          function: z.object({
-            name: z.string().min(1).max(64),
-            description: z.string().optional(),
-            parameters: z.record(z.string(), z.unknown()).optional(),
-            strict: z.boolean().nullable().optional(),
+    tools: optional(
+      z
+        .array(
+          z.object({
+            type: z.literal('function'),
+            function: z.object({
+              name: z.string().min(1).max(64),
+              description: optional(z.string()),
+              parameters: optional(z.record(z.string(), z.unknown())),
+              strict: optional(z.boolean()),
+            }),
           }),
-        }),
-      )
-      .max(128)
-      .optional(),
-    tool_choice: z
-      .union([
+        )
+        .max(128),
+    ),
+    tool_choice: optional(
+      z.union([
         z.enum(['none', 'auto', 'required']),
         z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
-      ])
-      .optional(),
-    parallel_tool_calls: z.boolean().optional(),
-    response_format: z
-      .union([
+      ]),
+    ),
+    parallel_tool_calls: optional(z.boolean()),
+    response_format: optional(
+      z.union([
         z.object({ type: z.literal('text') }),
         z.object({ type: z.literal('json_object') }),
         z.object({
           type: z.literal('json_schema'),
           json_schema: z.object({
             name: z.string(),
-            description: z.string().optional(),
-            schema: z.record(z.string(), z.unknown()).optional(),
-            strict: z.boolean().nullable().optional(),
+            description: optional(z.string()),
+            schema: optional(z.record(z.string(), z.unknown())),
+            strict: optional(z.boolean()),
           }),
         }),
-      ])
-      .optional(),
-    user: z.string().max(256).optional(),
-    metadata: z.record(z.string(), z.string()).optional(),
+      ]),
+    ),
+    user: optional(z.string().max(256)),
+    metadata: optional(z.record(z.string(), z.string())),
   })
   .openapi('ChatCompletionRequest');
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;

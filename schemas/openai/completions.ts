@@ -1,10 +1,20 @@
 import { z } from '@hono/zod-openapi';
+import { Usage } from './chat.ts';
+import { optional } from './optional.ts';
+
+/** A tokenized text: the engine's token ids. */
+const TokenIds = z.array(z.number().int().min(0)).min(1);
 
 /** POST /v1/completions (legacy text completions). Unknown top-level fields are ignored, never forwarded. */
 export const CompletionRequest = z
   .object({
     model: z.string().min(1).max(256),
-    prompt: z.union([z.string(), z.array(z.string()).min(1).max(64)]),
+    prompt: z.union([
+      z.string(),
+      z.array(z.string()).min(1).max(64),
+      TokenIds,
+      z.array(TokenIds).min(1).max(64),
+    ]),
     max_tokens: z.number().int().min(1).max(1_048_576).nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
@@ -14,14 +24,17 @@ export const CompletionRequest = z
       .nullable()
       .optional(),
     stream: z.boolean().nullable().optional(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).nullable().optional(),
+    stream_options: z
+      .object({ include_usage: optional(z.boolean()) })
+      .nullable()
+      .optional(),
     seed: z.number().int().nullable().optional(),
     frequency_penalty: z.number().min(-2).max(2).nullable().optional(),
     presence_penalty: z.number().min(-2).max(2).nullable().optional(),
     echo: z.boolean().nullable().optional(),
     suffix: z.string().nullable().optional(),
     logprobs: z.number().int().min(0).max(5).nullable().optional(),
-    user: z.string().max(256).optional(),
+    user: optional(z.string().max(256)),
   })
   .openapi('CompletionRequest');
 export type CompletionRequest = z.infer<typeof CompletionRequest>;
@@ -32,12 +45,47 @@ export const EmbeddingRequest = z
     input: z.union([
       z.string(),
       z.array(z.string()).min(1).max(2048),
-      z.array(z.number().int()).min(1),
-      z.array(z.array(z.number().int()).min(1)).min(1).max(2048),
+      TokenIds,
+      z.array(TokenIds).min(1).max(2048),
     ]),
-    encoding_format: z.enum(['float', 'base64']).optional(),
-    dimensions: z.number().int().min(1).max(65_536).optional(),
-    user: z.string().max(256).optional(),
+    encoding_format: optional(z.enum(['float', 'base64'])),
+    dimensions: optional(z.number().int().min(1).max(65_536)),
+    user: optional(z.string().max(256)),
   })
   .openapi('EmbeddingRequest');
 export type EmbeddingRequest = z.infer<typeof EmbeddingRequest>;
+
+export const TextCompletion = z
+  .object({
+    id: z.string(),
+    object: z.literal('text_completion'),
+    created: z.number().int(),
+    model: z.string(),
+    choices: z.array(
+      z.object({
+        index: z.number().int(),
+        text: z.string(),
+        logprobs: z.unknown().nullable(),
+        finish_reason: z.string().nullable(),
+      }),
+    ),
+    usage: Usage.optional(),
+  })
+  .openapi('TextCompletion');
+
+export const EmbeddingList = z
+  .object({
+    object: z.literal('list'),
+    data: z.array(
+      z.object({
+        object: z.literal('embedding'),
+        index: z.number().int(),
+        embedding: z
+          .union([z.array(z.number()), z.string()])
+          .openapi({ description: 'Floats, or base64 when `encoding_format` is `base64`.' }),
+      }),
+    ),
+    model: z.string(),
+    usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }).optional(),
+  })
+  .openapi('EmbeddingList');

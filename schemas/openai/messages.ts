@@ -1,11 +1,12 @@
 import { z } from '@hono/zod-openapi';
+import { optional } from './optional.ts';
 
 /** Message shapes of the OpenAI Chat Completions API: every role, text and multi-part content. */
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 const ImagePart = z.object({
   type: z.literal('image_url'),
-  image_url: z.object({ url: z.string(), detail: z.enum(['auto', 'low', 'high']).optional() }),
+  image_url: z.object({ url: z.string(), detail: optional(z.enum(['auto', 'low', 'high'])) }),
 });
 const AudioPart = z.object({
   type: z.literal('input_audio'),
@@ -14,9 +15,9 @@ const AudioPart = z.object({
 const FilePart = z.object({
   type: z.literal('file'),
   file: z.object({
-    file_id: z.string().optional(),
-    file_data: z.string().optional(),
-    filename: z.string().optional(),
+    file_id: optional(z.string()),
+    file_data: optional(z.string()),
+    filename: optional(z.string()),
   }),
 });
 const RefusalPart = z.object({ type: z.literal('refusal'), refusal: z.string() });
@@ -41,15 +42,15 @@ export const ToolCall = z.object({
 const SystemMessage = z.object({
   role: z.enum(['system', 'developer']),
   content: UserContent,
-  name: z.string().optional(),
+  name: optional(z.string()),
 });
-const UserMessage = z.object({ role: z.literal('user'), content: UserContent, name: z.string().optional() });
+const UserMessage = z.object({ role: z.literal('user'), content: UserContent, name: optional(z.string()) });
 const AssistantMessage = z.object({
   role: z.literal('assistant'),
   content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
-  name: z.string().optional(),
-  refusal: z.string().nullable().optional(),
-  tool_calls: z.array(ToolCall).optional(),
+  name: optional(z.string()),
+  refusal: optional(z.string()),
+  tool_calls: optional(z.array(ToolCall)),
 });
 const ToolMessage = z.object({ role: z.literal('tool'), content: UserContent, tool_call_id: z.string() });
 const FunctionMessage = z.object({

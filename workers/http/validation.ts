@@ -44,6 +44,16 @@ function explain(issue: Issue, base: PropertyKey[]): { path: PropertyKey[]; mess
     const values = firsts.flatMap((i) => (i as { values: unknown[] }).values.map((v) => JSON.stringify(v)));
     return { path: [...path, ...firsts[0]!.path], message: `expected one of ${values.join(', ')}` };
   }
+  // A list of literals or another type (`tool_choice`: "none" | "auto" | "required" | object).
+  if (firsts.length > 0 && firsts.every((i) => i.path.length === 0 && mismatch(i))) {
+    const values = firsts.flatMap((i) =>
+      i.code === 'invalid_value' ? i.values.map((v) => JSON.stringify(v)) : [],
+    );
+    const types = [...new Set(firsts.flatMap((i) => (i.code === 'invalid_type' ? [i.expected] : [])))];
+    const received = firsts.map((i) => /received (\S+)$/.exec(i.message)?.[1]).find(Boolean);
+    const expected = [values.length > 0 ? `one of ${values.join(', ')}` : '', ...types].filter(Boolean);
+    return { path, message: `expected ${expected.join(' or ')}${received ? `, received ${received}` : ''}` };
+  }
   return { path, message: issue.message };
 }
 

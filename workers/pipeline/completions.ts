@@ -17,12 +17,15 @@ export function runCompletion(c: Context<AppEnv>): Promise<Response> {
   return runInference(c, (raw) => {
     const parsed = CompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
-    const body = parsed.data;
+    const { stream_options, ...rest } = parsed.data;
+    const stream = rest.stream === true;
+    // Stream options only mean something on a stream; engines refuse them on a plain answer.
+    const body = stream ? parsed.data : rest;
     return {
       model: body.model,
       capability: 'completion',
-      stream: body.stream === true,
-      includeUsage: body.stream_options?.include_usage === true,
+      stream,
+      includeUsage: stream && stream_options?.include_usage === true,
       promptEstimate: estimateText(body.prompt),
       maxTokens: body.max_tokens ?? undefined,
       endpoint: exchangeEndpoint('completion', stripNulls(body)),

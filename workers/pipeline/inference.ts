@@ -4,6 +4,7 @@ import { type Dispatch, dispatchJson, dispatchStream, type FinishRecord } from '
 import { type Endpoint, unsupported } from '../dispatch/endpoint.ts';
 import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
+import { traceparentToPropagate } from '../http/trace-context.ts';
 import { type LimitTicket, reserveLimits } from '../limits/limits.ts';
 import { recordUsage } from '../usage/record-usage.ts';
 import { resolvePriority } from './priority.ts';
@@ -98,7 +99,7 @@ export async function runInference(
     );
   };
 
-  const traceparent = c.req.header('traceparent');
+  const traceparent = traceparentToPropagate(c.req.header('traceparent'));
   const affinityKey = c.req.header('x-eco-affinity') ?? userField(raw);
   const dispatch: Dispatch = {
     env: c.env,

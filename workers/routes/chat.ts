@@ -1,7 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ChatCompletion, ChatCompletionRequest } from '../../schemas/openai/chat.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
+import { refuseOtherMethods } from '../http/method-not-allowed.ts';
+import { inferenceErrors } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { runChat } from '../pipeline/chat.ts';
 
@@ -21,19 +22,10 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>): void {
           'text/event-stream': { schema: { type: 'string' } },
         },
       },
-      400: { description: 'Invalid request', content: { 'application/json': { schema: ErrorResponse } } },
-      401: {
-        description: 'Missing or invalid credential',
-        content: { 'application/json': { schema: ErrorResponse } },
-      },
-      404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
-      429: {
-        description: 'Rate limited or pool saturated',
-        content: { 'application/json': { schema: ErrorResponse } },
-      },
-      503: { description: 'No origin available', content: { 'application/json': { schema: ErrorResponse } } },
+      ...inferenceErrors,
     },
   });
 
   app.post('/v1/chat/completions', requireScope('inference'), runChat);
+  refuseOtherMethods(app, '/v1/chat/completions', ['POST']);
 }

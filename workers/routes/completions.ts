@@ -1,22 +1,15 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { CompletionRequest, EmbeddingRequest } from '../../schemas/openai/completions.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
+import {
+  CompletionRequest,
+  EmbeddingList,
+  EmbeddingRequest,
+  TextCompletion,
+} from '../../schemas/openai/completions.ts';
 import type { AppEnv } from '../app-env.ts';
+import { refuseOtherMethods } from '../http/method-not-allowed.ts';
+import { inferenceErrors } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { runCompletion, runEmbedding } from '../pipeline/completions.ts';
-
-const errors = {
-  400: {
-    description: 'Invalid request, or the engine does not support this endpoint',
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  401: {
-    description: 'Missing or invalid credential',
-    content: { 'application/json': { schema: ErrorResponse } },
-  },
-  404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
-  503: { description: 'No origin available', content: { 'application/json': { schema: ErrorResponse } } },
-};
 
 export function registerCompletionRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath({
@@ -25,7 +18,16 @@ export function registerCompletionRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Create a text completion (OpenAI-compatible legacy endpoint)',
     security: [{ bearer: [] }],
     request: { body: { content: { 'application/json': { schema: CompletionRequest } }, required: true } },
-    responses: { 200: { description: 'A `text_completion`, or SSE chunks when streaming' }, ...errors },
+    responses: {
+      200: {
+        description: 'A `text_completion`, or an SSE stream of them ending in `data: [DONE]`',
+        content: {
+          'application/json': { schema: TextCompletion },
+          'text/event-stream': { schema: { type: 'string' } },
+        },
+      },
+      ...inferenceErrors,
+    },
   });
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -33,8 +35,16 @@ export function registerCompletionRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Create embeddings (OpenAI-compatible)',
     security: [{ bearer: [] }],
     request: { body: { content: { 'application/json': { schema: EmbeddingRequest } }, required: true } },
-    responses: { 200: { description: 'A list of embeddings' }, ...errors },
+    responses: {
+      200: {
+        description: 'A list of embeddings',
+        content: { 'application/json': { schema: EmbeddingList } },
+      },
+      ...inferenceErrors,
+    },
   });
   app.post('/v1/completions', requireScope('inference'), runCompletion);
   app.post('/v1/embeddings', requireScope('inference'), runEmbedding);
+  refuseOtherMethods(app, '/v1/completions', ['POST']);
+  refuseOtherMethods(app, '/v1/embeddings', ['POST']);
 }

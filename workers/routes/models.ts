@@ -4,6 +4,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
+import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import type { Principal } from '../principal.ts';
 
 const ModelObject = z
@@ -62,6 +63,10 @@ const getRoute = createRoute({
   request: { params: z.object({ model: z.string().min(1) }) },
   responses: {
     200: { description: 'The model', content: { 'application/json': { schema: ModelObject } } },
+    401: {
+      description: 'Missing or invalid credential',
+      content: { 'application/json': { schema: ErrorResponse } },
+    },
     404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
   },
 });
@@ -83,4 +88,6 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     return c.json(toModelObject(model), 200);
   });
+  refuseOtherMethods(app, '/v1/models', ['GET']);
+  refuseOtherMethods(app, '/v1/models/:model', ['GET']);
 }

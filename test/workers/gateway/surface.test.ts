@@ -121,6 +121,11 @@ describe('gateway surface', () => {
       'expected string or array, received number',
     ],
     [
+      { tool_choice: 'any' },
+      'tool_choice',
+      'expected one of "none", "auto", "required" or object, received string',
+    ],
+    [
       { messages: [{ role: 'user', content: [{ type: 'image_url', image_url: 5 }] }] },
       'messages.0.content.0.image_url',
       'expected object, received number',

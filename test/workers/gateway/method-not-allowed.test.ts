@@ -1,0 +1,55 @@
+import { exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { seedKey } from '../helpers/seed.ts';
+
+// A known path asked with a method it does not take is a 405 that names the methods it does take,
+// not a 404 that suggests the path is wrong.
+
+let key: string;
+
+beforeAll(async () => {
+  key = await seedKey();
+});
+
+function call(method: string, path: string) {
+  return exports.default.fetch(`http://gw${path}`, { method, headers: { authorization: `Bearer ${key}` } });
+}
+
+describe('a method the route does not take', () => {
+  it.each([
+    ['GET', '/v1/chat/completions', 'POST'],
+    ['PUT', '/v1/completions', 'POST'],
+    ['DELETE', '/v1/embeddings', 'POST'],
+    ['POST', '/v1/models', 'GET, HEAD'],
+    ['DELETE', '/v1/models/some-model', 'GET, HEAD'],
+    ['POST', '/openapi.json', 'GET, HEAD'],
+  ])('%s %s answers 405 allowing %s', async (method, path, allow) => {
+    const res = await call(method, path);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe(allow);
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await res.json()).toEqual({
+      error: {
+        message: `Invalid method for URL (${method} ${path}); use ${allow}.`,
+        type: 'invalid_request_error',
+        param: null,
+        code: 'method_not_allowed',
+      },
+    });
+  });
+
+  it('still asks for a credential first on the API', async () => {
+    const res = await exports.default.fetch('http://gw/v1/chat/completions');
+    expect(res.status).toBe(401);
+  });
+
+  it('leaves unknown paths a 404', async () => {
+    const res = await call('GET', '/v1/chat/completion');
+    expect(res.status).toBe(404);
+  });
+
+  it('answers HEAD where GET is allowed', async () => {
+    const res = await call('HEAD', '/v1/models');
+    expect(res.status).toBe(200);
+  });
+});
