@@ -12,6 +12,7 @@ export interface Env {
   ECO_CORS_ORIGINS?: string;
   ECO_KEY_CACHE_TTL_MS?: string;
   ECO_MAX_BODY_BYTES?: string;
+  ECO_DEFAULT_MAX_TOKENS?: string;
   ECO_STREAM_HOLD_MS?: string;
   ECO_STREAM_FLUSH_MS?: string;
   ECO_DOCS_ENABLED?: string;

@@ -8,10 +8,13 @@ import { estimatePromptTokens } from './token-estimate.ts';
 
 /** POST /v1/chat/completions. */
 export function runChat(c: Context<AppEnv>): Promise<Response> {
-  return runInference(c, (raw) => {
+  return runInference(c, (raw, defaultMaxTokens) => {
     const parsed = ChatCompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
-    const body = parsed.data;
+    const body =
+      defaultMaxTokens !== undefined && requestedMaxTokens(parsed.data) === undefined
+        ? { ...parsed.data, max_tokens: defaultMaxTokens }
+        : parsed.data;
     return {
       model: body.model,
       capability: 'chat',

@@ -14,13 +14,17 @@ function estimateText(input: unknown): number {
 
 /** POST /v1/completions. */
 export function runCompletion(c: Context<AppEnv>): Promise<Response> {
-  return runInference(c, (raw) => {
+  return runInference(c, (raw, defaultMaxTokens) => {
     const parsed = CompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const { stream_options, ...rest } = parsed.data;
     const stream = rest.stream === true;
     // Stream options only mean something on a stream; engines refuse them on a plain answer.
-    const body = stream ? parsed.data : rest;
+    const asked = stream ? parsed.data : rest;
+    const body =
+      defaultMaxTokens !== undefined && asked.max_tokens == null
+        ? { ...asked, max_tokens: defaultMaxTokens }
+        : asked;
     return {
       model: body.model,
       capability: 'completion',

@@ -6,12 +6,27 @@ import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { traceparentToPropagate } from '../http/trace-context.ts';
 import { type LimitTicket, reserveLimits } from '../limits/limits.ts';
+import type { Principal } from '../principal.ts';
 import { recordUsage } from '../usage/record-usage.ts';
 import { resolvePriority } from './priority.ts';
 import { resolveModel } from './resolve-model.ts';
 
-/** Completion budget reserved against token limits when the request sets no max_tokens. */
-const DEFAULT_COMPLETION_BUDGET = 1024;
+/** Completion budget (ECO_DEFAULT_MAX_TOKENS) reserved against token limits for a request without max_tokens. */
+function completionBudget(envValue: unknown): number {
+  return Math.max(1, Math.floor(numberVar(envValue, 1024)));
+}
+
+/**
+ * The max_tokens a request without one is sent with, or undefined to leave it to the engine: a key
+ * with token limits must not spend more than its reservation (prompt + budget), or bursts of such
+ * requests overshoot the limits before any usage is settled.
+ */
+function defaultMaxTokens(principal: Principal, budget: number): number | undefined {
+  const { tokensPerMinute, tokensPerDay, tokensPerMonth } = principal.limits;
+  if (tokensPerMinute === undefined && tokensPerDay === undefined && tokensPerMonth === undefined)
+    return undefined;
+  return budget;
+}
 
 /** What an inference route extracts from its validated body. */
 export interface InferenceRequest {
@@ -31,11 +46,12 @@ export interface InferenceRequest {
  */
 export async function runInference(
   c: Context<AppEnv>,
-  parse: (raw: unknown) => InferenceRequest,
+  parse: (raw: unknown, defaultMaxTokens: number | undefined) => InferenceRequest,
 ): Promise<Response> {
   const raw = await readJsonBody(c.req.raw, numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576));
-  const req = parse(raw);
   const principal = c.get('principal');
+  const budget = completionBudget(c.env.ECO_DEFAULT_MAX_TOKENS);
+  const req = parse(raw, defaultMaxTokens(principal, budget));
   const requestId = c.get('requestId');
 
   const resolved = await resolveModel(
@@ -55,8 +71,7 @@ export async function runInference(
     throw unsupported(`the ${req.capability} endpoint`, engines);
   }
   const priority = resolvePriority(principal, c.req.header('x-eco-priority'));
-  const reserveTokens =
-    req.promptEstimate + (req.capability === 'embedding' ? 0 : (req.maxTokens ?? DEFAULT_COMPLETION_BUDGET));
+  const reserveTokens = req.promptEstimate + (req.capability === 'embedding' ? 0 : (req.maxTokens ?? budget));
 
   // Per-key limits run in parallel with the pool admission; the origin request waits for both.
   let ticket: LimitTicket | undefined;
