@@ -211,7 +211,7 @@ describe('CORS', () => {
 });
 
 describe('bootstrap admin key', () => {
-  it('inserts the secret as an admin key on first use, once; a revoked one stays revoked', async () => {
+  it('inserts the secret as an admin key on first use, once; a revoked one stays revoked, a deleted one deleted', async () => {
     const { authenticate } = await import('../../../workers/middleware/auth.ts');
     const secret = `eco_sk_${'b'.repeat(43)}`;
     const app = new Hono<AppEnv>();
@@ -247,5 +247,13 @@ describe('bootstrap admin key', () => {
     const { invalidateKeyCache } = await import('../../../workers/data/api-keys.ts');
     invalidateKeyCache();
     await expectError(await ask(secret, boot), 401, 'api_key_revoked');
+    // Deleted (not just revoked) by an admin: the secret does not bring it back.
+    const { deleteKey } = await import('../../../workers/auth/key-store.ts');
+    await deleteKey({ database: env.DB, actorKeyId: 'key_admin_test' }, 'key_bootstrap_admin');
+    await expectError(await ask(secret, boot), 401, 'invalid_api_key');
+    const after = await env.DB.prepare(
+      "SELECT COUNT(*) AS n FROM api_keys WHERE id = 'key_bootstrap_admin'",
+    ).first<{ n: number }>();
+    expect(after!.n).toBe(0);
   });
 });
