@@ -13,6 +13,7 @@ export interface Env {
   ECO_KEY_CACHE_TTL_MS?: string;
   ECO_MAX_BODY_BYTES?: string;
   ECO_DEFAULT_MAX_TOKENS?: string;
+  ECO_AUTH_FAILURES_PER_MIN?: string;
   ECO_STREAM_HOLD_MS?: string;
   ECO_STREAM_FLUSH_MS?: string;
   ECO_DOCS_ENABLED?: string;

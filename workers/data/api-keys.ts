@@ -96,6 +96,12 @@ async function presentedKeyHash(key: string): Promise<string> {
   return hash;
 }
 
+/** The key was presented and found valid in this isolate recently (no database lookup needed). */
+export function knownApiKey(key: string): boolean {
+  const hash = presentedHashes.get(key);
+  return hash !== undefined && cache?.get(hash) != null;
+}
+
 /** Resolve a presented API key to its principal, or explain precisely why it is refused (401). */
 export async function authenticateApiKey(
   database: D1Database,

@@ -2,14 +2,15 @@ import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { ensureBootstrapKey } from '../auth/bootstrap.ts';
+import { FailureThrottle } from '../auth/failure-throttle.ts';
 import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts';
 import { authenticateJwt } from '../auth/jwt-auth.ts';
 import { looksLikeJwt } from '../auth/jwt-verify.ts';
 import { touchLastUsed } from '../auth/last-used.ts';
-import { authenticateApiKey } from '../data/api-keys.ts';
+import { authenticateApiKey, knownApiKey } from '../data/api-keys.ts';
 import { sha256Hex } from '../data/key-hash.ts';
 import type { Background } from '../data/ttl-cache.ts';
-import type { Env } from '../env.ts';
+import { type Env, numberVar } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
 
 const MAX_TOKEN_LENGTH = 8192;
@@ -61,13 +62,42 @@ async function authenticateKey(env: Env, token: string, background: Background):
   }
 }
 
+let failures: FailureThrottle | undefined;
+
+/** ECO_AUTH_FAILURES_PER_MIN (default 60; 0 turns it off), per client address and isolate. */
+function failureThrottle(env: Env): FailureThrottle {
+  failures ??= new FailureThrottle(Math.max(0, numberVar(env.ECO_AUTH_FAILURES_PER_MIN, 60)));
+  return failures;
+}
+
 export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const token = bearerToken(c.req.header('authorization'));
   const custom = authenticators.find((a) => a.matches(token));
   const background: Background = (work) => c.executionCtx.waitUntil(work);
-  const principal = custom
-    ? await custom.authenticate(c.env, token, background)
-    : await authenticateKey(c.env, token, background);
+  // Cloudflare sets it on every request; without it (local tools) there is no address to throttle.
+  const client = c.req.header('cf-connecting-ip');
+  const throttle = failureThrottle(c.env);
+  if (client !== undefined && !custom && !knownApiKey(token)) {
+    const waitMs = throttle.blockedFor(client, Date.now());
+    if (waitMs !== undefined) {
+      throw new EcoError(
+        429,
+        'too_many_auth_failures',
+        'Too many requests with invalid credentials from this address; try again later.',
+        { retryAfterMs: waitMs },
+      );
+    }
+  }
+  let principal: Principal;
+  try {
+    principal = custom
+      ? await custom.authenticate(c.env, token, background)
+      : await authenticateKey(c.env, token, background);
+  } catch (err) {
+    if (client !== undefined && err instanceof EcoError && err.status === 401)
+      throttle.record(client, Date.now());
+    throw err;
+  }
   c.set('principal', principal);
   if (principal.kind === 'api_key' && !custom) {
     touchLastUsed(c.env.DB, principal.keyId, background);
