@@ -77,9 +77,9 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   // Cloudflare sets it on every request; without it (local tools) there is no address to throttle.
   const client = c.req.header('cf-connecting-ip');
   const throttle = failureThrottle(c.env);
-  if (client !== undefined && !custom && !knownApiKey(token)) {
+  if (client !== undefined && !custom) {
     const waitMs = throttle.blockedFor(client, Date.now());
-    if (waitMs !== undefined) {
+    if (waitMs !== undefined && !knownApiKey(token)) {
       throw new EcoError(
         429,
         'too_many_auth_failures',
