@@ -62,6 +62,10 @@ export function sglangGenerateStreamDecoder(ctx: CallContext, incremental: boole
         else if (text.startsWith(sent)) {
           delta = text.slice(sent.length);
           sent = text;
+        } else if (isFinal(event) && sent.startsWith(text)) {
+          // The finished text, with a stop string the engine had begun to stream trimmed off: what
+          // was sent cannot be taken back, and nothing is new.
+          delta = '';
         } else {
           return pushError(
             out,
@@ -91,4 +95,10 @@ export function sglangGenerateStreamDecoder(ctx: CallContext, incremental: boole
     },
     endOfBody: { truncated: `${SGLANG}: the stream ended without [DONE]` },
   });
+}
+
+/** The event that carries the finish reason: the last one of a generation. */
+function isFinal(event: GenerateEvent): boolean {
+  const reason = event.meta_info?.finish_reason;
+  return reason !== undefined && reason !== null;
 }

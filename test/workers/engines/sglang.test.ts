@@ -51,6 +51,24 @@ describe('SGLang /generate stream', () => {
     });
   });
 
+  it('a final text shorter than what was sent (a stop string trimmed at the end) finishes the stream', () => {
+    const ev = (text: string, finish: unknown = null) =>
+      `data: ${JSON.stringify({ text, meta_info: { id: 'r', finish_reason: finish, prompt_tokens: 5, completion_tokens: 3 } })}\n\n`;
+    const text = `${ev(' Paris')}${ev(' Paris.\n\nUs')}${ev(' Paris.', { type: 'stop', matched: '\n\nUser:' })}data: [DONE]\n\n`;
+    const events = replay(sglangAdapter.chatStream(ctx(native)), text);
+    expect(events.filter((e) => e.kind === 'delta').map((e) => (e as { content: string }).content)).toEqual([
+      ' Paris',
+      '.\n\nUs',
+    ]);
+    expect(events.at(-1)).toEqual({ kind: 'end' });
+    expect(events).toContainEqual({ kind: 'finish', reason: 'stop' });
+    // Before the last event a shorter text is still a broken stream.
+    const early = `${ev(' Paris.')}${ev(' Par')}${ev(' Paris.', { type: 'stop', matched: '.' })}data: [DONE]\n\n`;
+    expect(replay(sglangAdapter.chatStream(ctx(native)), early).at(-1)).toMatchObject({
+      error: { code: 'origin_malformed_stream' },
+    });
+  });
+
   it('is identical whatever the byte split, for every transcript', () => {
     assertSplitInvariant(() => sglangAdapter.chatStream(ctx(native)), genStream);
     assertSplitInvariant(() => sglangAdapter.chatStream(ctx(incremental)), genIncremental);
