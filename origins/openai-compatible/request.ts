@@ -19,6 +19,7 @@ const FORWARDED = [
   'tools',
   'tool_choice',
   'parallel_tool_calls',
+  'reasoning_effort',
   'response_format',
   'user',
 ] as const satisfies readonly (keyof ChatCompletionRequest)[];

@@ -11,6 +11,7 @@ const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
   'n',
   'logit_bias',
   'parallel_tool_calls',
+  'reasoning_effort',
   'response_format',
   'user',
 ]);

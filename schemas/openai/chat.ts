@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ChatMessage } from './messages.ts';
 import { optional } from './optional.ts';
+import { tokenLimit } from './token-limit.ts';
 
 /** POST /v1/chat/completions request body. Unknown top-level fields are ignored, never forwarded. */
 export const ChatCompletionRequest = z
@@ -9,8 +10,8 @@ export const ChatCompletionRequest = z
     messages: z.array(ChatMessage).min(1).max(4096),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
-    max_tokens: z.number().int().min(1).max(1_048_576).nullable().optional(),
-    max_completion_tokens: z.number().int().min(1).max(1_048_576).nullable().optional(),
+    max_tokens: tokenLimit().nullable().optional(),
+    max_completion_tokens: tokenLimit().nullable().optional(),
     stop: z
       .union([z.string(), z.array(z.string()).max(4)])
       .nullable()
@@ -53,6 +54,9 @@ export const ChatCompletionRequest = z
       ]),
     ),
     parallel_tool_calls: optional(z.boolean()),
+    reasoning_effort: optional(z.enum(['minimal', 'low', 'medium', 'high'])).openapi({
+      description: 'How long a reasoning model thinks before it answers; passed on to engines that take it.',
+    }),
     response_format: optional(
       z.union([
         z.object({ type: z.literal('text') }),

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { Usage } from './chat.ts';
 import { optional } from './optional.ts';
+import { tokenLimit } from './token-limit.ts';
 
 /** A tokenized text: the engine's token ids. */
 const TokenIds = z.array(z.number().int().min(0)).min(1);
@@ -15,7 +16,7 @@ export const CompletionRequest = z
       TokenIds,
       z.array(TokenIds).min(1).max(64),
     ]),
-    max_tokens: z.number().int().min(1).max(1_048_576).nullable().optional(),
+    max_tokens: tokenLimit().nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
     n: z.literal(1).nullable().optional(),

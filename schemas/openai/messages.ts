@@ -45,13 +45,24 @@ const SystemMessage = z.object({
   name: optional(z.string()),
 });
 const UserMessage = z.object({ role: z.literal('user'), content: UserContent, name: optional(z.string()) });
-const AssistantMessage = z.object({
-  role: z.literal('assistant'),
-  content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
-  name: optional(z.string()),
-  refusal: optional(z.string()),
-  tool_calls: optional(z.array(ToolCall)),
-});
+/** OpenAI answers 400 to an assistant turn that neither says nor calls anything; so do we. */
+const AssistantMessage = z
+  .object({
+    role: z.literal('assistant'),
+    content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+    name: optional(z.string()),
+    refusal: optional(z.string()),
+    tool_calls: optional(z.array(ToolCall)),
+  })
+  .superRefine((message, ctx) => {
+    if ((message.content?.length ?? 0) > 0 || (message.tool_calls?.length ?? 0) > 0) return;
+    if (message.refusal !== undefined) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['content'],
+      message: 'an assistant message needs content, tool_calls or a refusal',
+    });
+  });
 const ToolMessage = z.object({ role: z.literal('tool'), content: UserContent, tool_call_id: z.string() });
 const FunctionMessage = z.object({
   role: z.literal('function'),

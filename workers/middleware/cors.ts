@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -42,6 +43,16 @@ function policy(originsVar: unknown, credentialsVar: unknown): CorsPolicy {
   return p;
 }
 
+/** Change the response's headers, copying it first when they are immutable (a proxied response). */
+function decorate(c: Context<AppEnv>, change: (headers: Headers) => void): void {
+  try {
+    change(c.res.headers);
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+    change(c.res.headers);
+  }
+}
+
 /**
  * CORS for browser callers. ECO_CORS_ORIGINS is a comma list of exact origins (or `*`); preflights are
  * answered here, before authentication. Credentials (ECO_CORS_CREDENTIALS=true) are only ever allowed
@@ -49,8 +60,13 @@ function policy(originsVar: unknown, credentialsVar: unknown): CorsPolicy {
  */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header('origin');
-  if (!origin) return next();
   const p = policy(c.env.ECO_CORS_ORIGINS, c.env.ECO_CORS_CREDENTIALS);
+  if (!origin) {
+    await next();
+    // Without Vary a shared cache could serve this answer, which has no CORS headers, to a browser.
+    if (p.any || p.origins.size > 0) decorate(c, (headers) => headers.append('vary', 'Origin'));
+    return;
+  }
   const listed = p.origins.has(origin.toLowerCase());
   const allowed = listed || p.any;
   const preflight = c.req.method === 'OPTIONS' && c.req.header('access-control-request-method') !== undefined;
@@ -76,13 +92,8 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
   }
 
   await next();
-  try {
-    apply(c.res.headers);
-    if (allowed) c.res.headers.set('access-control-expose-headers', EXPOSE_HEADERS);
-  } catch {
-    // Immutable headers (a proxied response): copy it once so CORS still applies.
-    c.res = new Response(c.res.body, c.res);
-    apply(c.res.headers);
-    if (allowed) c.res.headers.set('access-control-expose-headers', EXPOSE_HEADERS);
-  }
+  decorate(c, (headers) => {
+    apply(headers);
+    if (allowed) headers.set('access-control-expose-headers', EXPOSE_HEADERS);
+  });
 });

@@ -1,13 +1,49 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
+import { refuseOtherMethods } from '../http/method-not-allowed.ts';
+
+const Health = z.object({ status: z.literal('ok') }).openapi('Health');
+
+const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const Readiness = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z
+      .record(z.string(), Check)
+      .openapi({ description: 'One entry per dependency: `d1`, `pools`, `models`.' }),
+  })
+  .openapi('Readiness');
+type Readiness = z.infer<typeof Readiness>;
+
+const healthRoute = createRoute({
+  method: 'get',
+  path: '/health',
+  summary: 'Liveness',
+  responses: {
+    200: { description: 'The Worker answers', content: { 'application/json': { schema: Health } } },
+  },
+});
+
+const readyRoute = createRoute({
+  method: 'get',
+  path: '/ready',
+  summary: 'Readiness',
+  responses: {
+    200: {
+      description: 'D1 answers and an engine pool is configured',
+      content: { 'application/json': { schema: Readiness } },
+    },
+    503: { description: 'A check failed', content: { 'application/json': { schema: Readiness } } },
+  },
+});
 
 /** Liveness (no dependencies) and readiness (D1 answers and at least one engine pool is configured). */
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
-  app.get('/health', (c) => c.json({ status: 'ok' }));
+  app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
-  app.get('/ready', async (c) => {
-    const checks: Record<string, { ok: boolean; detail?: string }> = {};
+  app.openapi(readyRoute, async (c) => {
+    const checks: Readiness['checks'] = {};
     try {
       await c.env.DB.prepare('SELECT 1').first();
       checks.d1 = { ok: true };
@@ -28,6 +64,10 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
       checks.pools = { ok: false, detail: 'D1 unavailable' };
     }
     const ready = Object.values(checks).every((check) => check.ok);
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    const body = { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
+    return ready ? c.json(body, 200) : c.json(body, 503);
   });
+
+  refuseOtherMethods(app, '/health', ['GET']);
+  refuseOtherMethods(app, '/ready', ['GET']);
 }

@@ -251,11 +251,13 @@ describe('TGI Messages API', () => {
           parallel_tool_calls: true,
           max_completion_tokens: 5,
           response_format: { type: 'json_object' },
+          reasoning_effort: 'low',
         }),
         ctx(messages),
       ).body!,
     );
     expect(body).not.toHaveProperty('n');
+    expect(body).not.toHaveProperty('reasoning_effort');
     expect(body).not.toHaveProperty('logit_bias');
     expect(body).not.toHaveProperty('user');
     expect(body).not.toHaveProperty('parallel_tool_calls');

@@ -95,6 +95,44 @@ describe('POST /v1/chat/completions', () => {
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
   });
 
+  it.each(['minimal', 'low', 'medium', 'high'])(
+    'forwards reasoning_effort %s to the engine',
+    async (effort) => {
+      let sent: Record<string, unknown> | undefined;
+      mockOrigin('chat-origin.test', async (req) => {
+        sent = (await req.json()) as Record<string, unknown>;
+        return Response.json({
+          id: 'chatcmpl-r',
+          object: 'chat.completion',
+          created: 1,
+          model: 'engine-side-name',
+          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+        });
+      });
+      const res = await post({
+        model: 'chat-model',
+        reasoning_effort: effort,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+      expect(res.status).toBe(200);
+      expect(sent?.reasoning_effort).toBe(effort);
+    },
+  );
+
+  it('refuses a reasoning_effort OpenAI does not define, naming the ones it does', async () => {
+    const res = await post({
+      model: 'chat-model',
+      reasoning_effort: 'extreme',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { param: string; message: string; code: string } };
+    expect(error.code).toBe('invalid_request');
+    expect(error.param).toBe('reasoning_effort');
+    expect(error.message).toContain('expected one of "minimal"|"low"|"medium"|"high"');
+  });
+
   it('answers a 400 with the dotted param for a bad role', async () => {
     const res = await post({ model: 'chat-model', messages: [{ role: 'robot', content: 'x' }] });
     expect(res.status).toBe(400);

@@ -71,4 +71,13 @@ describe('/v1/completions requests', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { param: string } }).error.param).toBe(param);
   });
+
+  it.each([[1e300], [2 ** 53 + 2]])('names the real bound of max_tokens for %d', async (max_tokens) => {
+    const res = await complete('x', { max_tokens });
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: { param: string; message: string } };
+    expect(error.param).toBe('max_tokens');
+    expect(error.message).toContain('<=1048576');
+    expect(error.message).not.toContain('9007199254740991');
+  });
 });

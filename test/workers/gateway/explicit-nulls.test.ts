@@ -72,10 +72,18 @@ describe('explicit null for an optional field', () => {
       response_format: null,
       user: null,
       metadata: null,
+      reasoning_effort: null,
     });
     expect(res.status).toBe(200);
     const sent = seen.sent!;
-    for (const field of ['tools', 'tool_choice', 'parallel_tool_calls', 'response_format', 'user']) {
+    for (const field of [
+      'tools',
+      'tool_choice',
+      'parallel_tool_calls',
+      'response_format',
+      'user',
+      'reasoning_effort',
+    ]) {
       expect(sent).not.toHaveProperty(field);
     }
     const messages = sent.messages as Record<string, unknown>[];

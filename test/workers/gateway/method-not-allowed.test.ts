@@ -23,6 +23,8 @@ describe('a method the route does not take', () => {
     ['POST', '/v1/models', 'GET, HEAD'],
     ['DELETE', '/v1/models/some-model', 'GET, HEAD'],
     ['POST', '/openapi.json', 'GET, HEAD'],
+    ['POST', '/health', 'GET, HEAD'],
+    ['DELETE', '/ready', 'GET, HEAD'],
   ])('%s %s answers 405 allowing %s', async (method, path, allow) => {
     const res = await call(method, path);
     expect(res.status).toBe(405);
@@ -48,8 +50,15 @@ describe('a method the route does not take', () => {
     expect(res.status).toBe(404);
   });
 
-  it('answers HEAD where GET is allowed', async () => {
-    const res = await call('HEAD', '/v1/models');
+  it.each(['/v1/models', '/health'])('answers HEAD %s where GET is allowed', async (path) => {
+    const res = await call('HEAD', path);
     expect(res.status).toBe(200);
+  });
+
+  it('answers HEAD /ready with the status GET has', async () => {
+    const [head, get] = await Promise.all([call('HEAD', '/ready'), call('GET', '/ready')]);
+    expect([200, 503]).toContain(get.status);
+    expect(head.status).toBe(get.status);
+    expect(await head.text()).toBe('');
   });
 });

@@ -35,4 +35,15 @@ describe('/openapi.json', () => {
   it.each([['/v1/models'], ['/v1/models/{model}']])('lists 401 for GET %s', (path) => {
     expect(paths[path]!.get!.responses).toHaveProperty(['401']);
   });
+
+  it.each([
+    ['/health', ['200']],
+    ['/ready', ['200', '503']],
+  ])('describes the JSON answers of GET %s', (path, statuses) => {
+    const responses = paths[path]?.get?.responses ?? {};
+    expect(Object.keys(responses).sort()).toEqual(statuses);
+    for (const status of statuses) {
+      expect(responses[status]!.content?.['application/json']?.schema).toBeDefined();
+    }
+  });
 });

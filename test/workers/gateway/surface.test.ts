@@ -140,6 +140,67 @@ describe('gateway surface', () => {
     expect(error.message).toContain(words);
   });
 
+  // OpenAI answers 400 to an assistant turn that says nothing and calls nothing.
+  it.each([
+    [{ role: 'assistant' }],
+    [{ role: 'assistant', content: null }],
+    [{ role: 'assistant', content: '' }],
+    [{ role: 'assistant', content: [] }],
+    [{ role: 'assistant', content: null, tool_calls: [] }],
+    [{ role: 'assistant', content: '', tool_calls: null, refusal: null }],
+  ])('refuses an empty assistant message: %j', async (message) => {
+    mockOrigin('surface-origin.test', () => Response.json(completion));
+    const res = await chat(
+      JSON.stringify({ model: 'surface-model', messages: [{ role: 'user', content: 'x' }, message] }),
+    );
+    expect(res.status).toBe(400);
+    const { error } = (await res.json()) as { error: Record<string, unknown> };
+    expect(error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'invalid_request',
+      param: 'messages.1.content',
+    });
+    expect(error.message).toContain('content, tool_calls or a refusal');
+  });
+
+  it.each([
+    [
+      {
+        role: 'assistant',
+        content: null,
+        tool_calls: [{ id: 'c', type: 'function', function: { name: 'f', arguments: '{}' } }],
+      },
+    ],
+    [{ role: 'assistant', content: null, refusal: 'I cannot help with that.' }],
+  ])('accepts an assistant message with only tool_calls or a refusal: %j', async (message) => {
+    mockOrigin('surface-origin.test', () => Response.json(completion));
+    const res = await chat(
+      JSON.stringify({
+        model: 'surface-model',
+        messages: [{ role: 'user', content: 'x' }, message, { role: 'user', content: 'y' }],
+      }),
+    );
+    expect(res.status).toBe(200);
+  });
+
+  it.each(['max_tokens', 'max_completion_tokens'])(
+    'names the real bound of %s on a huge number',
+    async (field) => {
+      const res = await chat(
+        JSON.stringify({
+          model: 'surface-model',
+          messages: [{ role: 'user', content: 'x' }],
+          [field]: 1e300,
+        }),
+      );
+      expect(res.status).toBe(400);
+      const { error } = (await res.json()) as { error: { param: string; message: string } };
+      expect(error.param).toBe(field);
+      expect(error.message).toContain('<=1048576');
+      expect(error.message).not.toContain('9007199254740991');
+    },
+  );
+
   it('keeps the caller request id, adds server-timing and propagates traceparent', async () => {
     let seen: Headers | undefined;
     mockOrigin('surface-origin.test', (req) => {
