@@ -28,6 +28,8 @@ export const BotSettings = z
     maxTokens: z.number().int().min(1).max(32_768).optional(),
     /** Split replies at this many characters (never above the platform's limit). */
     maxMessageChars: z.number().int().min(100).max(65_536).optional(),
+    /** Show the platform's typing/loading indicator while the model works (default true). */
+    typingIndicator: z.boolean().optional(),
   })
   .strict();
 

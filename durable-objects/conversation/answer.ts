@@ -32,6 +32,8 @@ export interface AnswerContext {
   ports: ConversationPorts;
   config: ConversationConfig;
   now: number;
+  /** Called once the message is known to go to the model, just before the first call (typing indicator). */
+  beforeModel?: () => void;
 }
 
 export function currentModel(ctx: Pick<AnswerContext, 'bot' | 'store'>): string {
@@ -60,6 +62,7 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
     }
   }
 
+  ctx.beforeModel?.();
   const model = currentModel(ctx);
   const system = ctx.bot.settings.systemPrompt;
   const user: HistoryMessage = { role: 'user', content: row.text };

@@ -10,6 +10,7 @@ import { deliver } from './delivery.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns } from './reply-cap.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
+import { showTyping } from './typing.ts';
 
 export interface CoreDeps {
   store: ConversationStore;
@@ -99,6 +100,7 @@ export class ConversationCore {
         ports: this.#d.ports,
         config,
         now: this.#d.now(),
+        beforeModel: () => showTyping(row, bot, this.#d.ports, counters),
       });
       if (answer.kind === 'drop') {
         counters.add('im_replies_total', { ...labels, outcome: answer.outcome });
@@ -130,7 +132,12 @@ export class ConversationCore {
       store.update(current.seq, { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 });
       current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
     }
-    const result = await deliver(current, bot, store, this.#d.ports, this.#d.now());
+    const result = await deliver(current, bot, store, this.#d.ports, this.#d.now);
+    if (result.kind === 'wait') {
+      // Paced: the alarm picks the reply up again at `until`, from the stored progress.
+      store.update(current.seq, { dueAt: result.until });
+      return;
+    }
     if (result.kind === 'done') {
       const outcome = current.phase === 'apology' ? 'apology' : (current.outcome ?? 'answered');
       counters.add('im_replies_total', { ...labels, outcome });

@@ -10,24 +10,32 @@ import { telegramRequest } from '../../workers/im/send/telegram.ts';
 import type { OutboundRequest, SendInput } from '../../workers/im/send/types.ts';
 import { whatsappRequest } from '../../workers/im/send/whatsapp.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
+import { partGapMs } from './pacing.ts';
 import type { ConversationPorts } from './ports.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
 
 export type DeliveryResult =
   | { kind: 'done' }
+  /** The next part must not go out before `until` (the platform's per-chat rate). */
+  | { kind: 'wait'; until: number }
   | { kind: 'retry'; status: number; retryAfterMs?: number; detail: string }
   | { kind: 'permanent'; status: number; detail: string };
 
+/** State key: when the chat's last part went out, so the next part of the reply keeps its distance. */
+const LAST_PART_AT = 'last_part_at';
+
 /**
  * Send the row's remaining parts in order, recording progress after each call so a retry (or a
- * restart) resumes with the first undelivered part instead of repeating delivered ones.
+ * restart) resumes with the first undelivered part instead of repeating delivered ones. Parts after
+ * the first keep the platform's per-chat gap: rather than wait here, the call returns `wait` and the
+ * object's alarm resumes the reply from the stored progress.
  */
 export async function deliver(
   row: InboxRow,
   bot: BotConfig,
   store: ConversationStore,
   ports: ConversationPorts,
-  now: number,
+  clock: () => number,
 ): Promise<DeliveryResult> {
   const parts = row.answer ?? [];
   const token = ports.secret(bot.accessTokenName);
@@ -40,7 +48,14 @@ export async function deliver(
   }
   let sent = row.partsSent;
   let tokenUsed = row.replyTokenUsed;
+  const gap = partGapMs(bot.platform, row.target.chatId);
   while (sent < parts.length) {
+    const lastPartAt = store.get<number>(LAST_PART_AT);
+    if (sent > 0 && gap > 0 && lastPartAt !== undefined && clock() < lastPartAt + gap) {
+      // Bounded by one gap from now, should the stored time lie ahead of this clock.
+      return { kind: 'wait', until: Math.min(lastPartAt + gap, clock() + gap) };
+    }
+    const now = clock();
     const input: SendInput = {
       apiBase: ports.apiBase(bot),
       token,
@@ -81,6 +96,7 @@ export async function deliver(
       return { kind: 'permanent', status: outcome.status, detail: outcome.detail };
     sent += request.parts;
     store.update(row.seq, { partsSent: sent });
+    if (gap > 0) store.set(LAST_PART_AT, clock());
   }
   return { kind: 'done' };
 }

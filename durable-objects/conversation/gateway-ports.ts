@@ -112,7 +112,7 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
           method: 'POST',
           headers: request.headers,
           body: request.body,
-          signal: AbortSignal.timeout(config.sendTimeoutMs),
+          signal: AbortSignal.timeout(request.timeoutMs ?? config.sendTimeoutMs),
         });
         return { status: res.status, body: await res.text(), headers: res.headers };
       } catch {

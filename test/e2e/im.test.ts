@@ -51,8 +51,11 @@ const telegram = (updateId: number, chatId: number, text: string) => ({
   },
 });
 
+/** The messages sent to a Telegram chat (its typing indicators aside). */
 const telegramCalls = (chatId: number) =>
-  fake.calls.filter((c) => c.platform === 'telegram' && c.body.chat_id === chatId);
+  fake.calls.filter(
+    (c) => c.platform === 'telegram' && c.body.chat_id === chatId && c.path.endsWith('/sendMessage'),
+  );
 const squash = (text: string) => text.replace(/\s+/g, '');
 
 /** What the emulated model answers to a fresh chat's first message (deterministic). */
@@ -100,6 +103,10 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     for (const part of first) expect(part.length).toBeLessThanOrEqual(MAX_CHARS);
     expect(squash(first.join(''))).toBe(squash(await expectedAnswer('Tell me about edge gateways')));
     expect(calls[0]!.path).toBe('/telegram/botdev-telegram-access-token/sendMessage');
+    // The chat saw "typing…" while the model worked, before the first part arrived.
+    const chat = fake.calls.filter((c) => c.platform === 'telegram' && c.body.chat_id === 501);
+    expect(chat[0]!.path).toBe('/telegram/botdev-telegram-access-token/sendChatAction');
+    expect(chat[0]!.body.action).toBe('typing');
   });
 
   it('answers several messages of one chat in arrival order', async () => {
@@ -219,7 +226,7 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
       },
       { timeout: 30_000, interval: 100 },
     );
-    const fb = fake.calls.find((c) => c.platform === 'messenger')!;
+    const fb = fake.calls.find((c) => c.platform === 'messenger' && c.body.message !== undefined)!;
     expect(fb.path).toBe('/messenger/v23.0/PAGE/messages?access_token=dev-messenger-access-token');
     expect(fb.body.messaging_type).toBe('RESPONSE');
   });
@@ -242,7 +249,7 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
   });
 
   it('retries a platform outage and still delivers once', async () => {
-    fake.failNext('telegram', 2, 502);
+    fake.failNext('telegram', 2, 502, '/sendMessage');
     expect((await post('telegram', telegram(4000, 504, 'flaky platform'))).status).toBe(200);
     await vi.waitFor(
       () => {

@@ -55,4 +55,6 @@ export interface BotSettings {
   maxTokens?: number;
   /** Split replies at this many characters (never above the platform's limit). */
   maxMessageChars?: number;
+  /** Show the platform's typing/loading indicator while the model works; absent means on. */
+  typingIndicator?: boolean;
 }

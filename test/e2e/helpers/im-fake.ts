@@ -13,8 +13,8 @@ export interface FakeCall {
 export interface ImFake {
   url: string;
   calls: FakeCall[];
-  /** Answer the next `count` calls of a platform with this status. */
-  failNext(platform: string, count: number, status?: number): void;
+  /** Answer the next `count` calls of a platform (to paths ending with `pathSuffix`) with this status. */
+  failNext(platform: string, count: number, status?: number, pathSuffix?: string): void;
   close(): Promise<void>;
 }
 
@@ -24,7 +24,7 @@ export interface ImFake {
  */
 export async function startImFake(): Promise<ImFake> {
   const calls: FakeCall[] = [];
-  const failures = new Map<string, { count: number; status: number }>();
+  const failures = new Map<string, { count: number; status: number; pathSuffix: string }>();
   const server: Server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -47,7 +47,7 @@ export async function startImFake(): Promise<ImFake> {
       body,
     });
     const failure = failures.get(platform);
-    if (failure && failure.count > 0) {
+    if (failure && failure.count > 0 && url.pathname.endsWith(failure.pathSuffix)) {
       failure.count--;
       res.writeHead(failure.status, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: 'injected failure' }));
@@ -66,8 +66,8 @@ export async function startImFake(): Promise<ImFake> {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    failNext(platform, count, status = 500) {
-      failures.set(platform, { count, status });
+    failNext(platform, count, status = 500, pathSuffix = '') {
+      failures.set(platform, { count, status, pathSuffix });
     },
     close: () =>
       new Promise<void>((resolve) => {

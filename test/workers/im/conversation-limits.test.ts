@@ -1,7 +1,9 @@
 import { runInDurableObject } from 'cloudflare:test';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { conversationConfig } from '../../../durable-objects/conversation/config.ts';
 import { ConversationCore } from '../../../durable-objects/conversation/core.ts';
+import { gatewayPorts } from '../../../durable-objects/conversation/gateway-ports.ts';
 import type { ConversationPorts } from '../../../durable-objects/conversation/ports.ts';
 import { TRUNCATION_NOTE } from '../../../durable-objects/conversation/reply-cap.ts';
 import { ConversationStore, type HistoryMessage } from '../../../durable-objects/conversation/store.ts';
@@ -9,6 +11,7 @@ import { MESSAGES } from '../../../workers/im/commands.ts';
 import { CounterBatch, type ImMetric, type Labels } from '../../../workers/im/counters.ts';
 import type { BotConfig } from '../../../workers/im/types.ts';
 import { postWebhook, seedBot } from './bots.ts';
+import { drive, fakeWorld, testBot, textEvent } from './core-driver.ts';
 import { completion, conversation, lastUser, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
 import { telegramText } from './payloads.ts';
 
@@ -41,11 +44,28 @@ describe('Conversation: a huge answer is capped, never sent as hundreds of messa
   it('sends at most ECO_IM_MAX_REPLY_PARTS (10) parts, the last one marked as cut, and stores only that', async () => {
     mockModel(MODEL_HOST, () => completion('A very long answer indeed. '.repeat(40_000)));
     const sent = mockSendApi('tg-limits.test');
-    await tg(1, 9001, 'write me a novel');
-    await vi.waitFor(() => expect(sent.map((s) => String(s.body.text)).at(-1)).toMatch(/cut here\.\)$/), {
-      timeout: 5000,
-    });
+    // Through the gateway and the mocked send API, with a fake clock: the parts are paced a second
+    // apart, and each alarm the chat asks for is "fired" by moving the clock to it.
+    const world = fakeWorld();
+    const result = await drive(
+      'telegram:limits:9001',
+      {
+        ...testBot('telegram', 'limits', { typingIndicator: false }),
+        keyId: 'key_im_limits',
+        defaultModel: 'im-limits-model',
+        accessTokenName: 'ECO_IM_TEST_ACCESS_TOKEN',
+      },
+      [textEvent('1', '9001', 'write me a novel', { messageId: '1' })],
+      world,
+      {
+        ports: { ...gatewayPorts(env, conversationConfig(env)), apiBase: () => 'http://tg-limits.test' },
+      },
+    );
+    expect(result.backlog).toBe(0);
     expect(sent).toHaveLength(10);
+    expect(result.passes.slice(0, 9)).toEqual(
+      Array.from({ length: 9 }, (_, i) => 1_000_000 + (i + 1) * 1000),
+    );
     for (const s of sent) expect(String(s.body.text).length).toBeLessThanOrEqual(4096);
     expect(String(sent[9]!.body.text).endsWith(TRUNCATION_NOTE)).toBe(true);
     const history = await storedHistory('telegram:limits:9001');
@@ -122,7 +142,8 @@ describe('Conversation: an exception while handling one message never wedges the
       verifyTokenName: null,
       accessTokenName: 'token',
       apiBase: null,
-      settings: {},
+      // This test is about the reply; the typing indicator has tests of its own.
+      settings: { typingIndicator: false },
     } satisfies BotConfig;
     const completions: string[] = [];
     const sent: string[] = [];

@@ -159,7 +159,8 @@ describe('Conversation: replies', () => {
     const calls = mockModel(MODEL_HOST, () => completion(answer));
     const sent = mockSendApi('tg-short.test');
     await postWebhook('telegram', 'short', JSON.stringify(telegramText(400, 7004, 'long please')));
-    await vi.waitFor(() => expect(sent).toHaveLength(3));
+    // Parts go out a second apart (Telegram's per-chat rate), each resumed by the object's alarm.
+    await vi.waitFor(() => expect(sent).toHaveLength(3), { timeout: 5000 });
     const texts = sent.map((s) => s.body.text as string);
     expect(texts).toEqual([
       'The first sentence is short.',

@@ -55,14 +55,32 @@ export interface SentCall {
   body: Record<string, unknown>;
 }
 
-/** A mocked platform send API that records every call. */
+/** Typing/loading indicator calls, which tests usually want apart from the reply's messages. */
+export function isIndicatorCall(call: Pick<SentCall, 'url' | 'body'>): boolean {
+  return (
+    call.url.endsWith('/sendChatAction') ||
+    call.url.includes('/chat/loading/start') ||
+    call.body.sender_action !== undefined ||
+    call.body.status === 'read'
+  );
+}
+
+/**
+ * A mocked platform send API that records every call: messages in the array, typing indicator calls
+ * in `indicators` (answered by `indicator`, 200 by default).
+ */
 export function mockSendApi(
   host: string,
   answer: (call: SentCall) => Response = () => Response.json({ ok: true }),
+  indicator: (call: SentCall) => Response | Promise<Response> = () => Response.json({ ok: true }),
 ) {
-  const sent: SentCall[] = [];
+  const sent: SentCall[] & { indicators: SentCall[] } = Object.assign([], { indicators: [] });
   mockOrigin(host, async (req) => {
     const call = { url: req.url, headers: req.headers, body: (await req.json()) as Record<string, unknown> };
+    if (isIndicatorCall(call)) {
+      sent.indicators.push(call);
+      return indicator(call);
+    }
     sent.push(call);
     return answer(call);
   });

@@ -1,7 +1,6 @@
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseTelegram } from '../../../workers/im/parse/telegram.ts';
-import { postWebhook, seedBot } from './bots.ts';
-import { completion, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { drive, fakeWorld, type LogEntry, type Sent, testBot } from './core-driver.ts';
 import { telegramText } from './payloads.ts';
 
 /** A text message in topic `thread` of a forum supergroup. */
@@ -18,18 +17,6 @@ function topicUpdate(updateId: number, chatId: number, thread: number, text: str
   };
 }
 
-beforeAll(async () => {
-  await seedModelBackend('key_im_topic', 'im-topic.test', 'im-topic-model');
-  await seedBot({
-    platform: 'telegram',
-    id: 'topic',
-    keyId: 'key_im_topic',
-    model: 'im-topic-model',
-    apiBase: 'http://tg-topic.test',
-    settings: { maxMessageChars: 12 },
-  });
-});
-
 describe('Telegram forum topics', () => {
   it('reads the topic only from topic messages', () => {
     expect(parseTelegram(topicUpdate(1, -100, 77, 'hi'))[0]).toMatchObject({ kind: 'text', threadId: '77' });
@@ -39,15 +26,16 @@ describe('Telegram forum topics', () => {
     expect(parseTelegram(plain)[0]).not.toHaveProperty('threadId');
   });
 
-  it('sends every part of a reply into the topic the question came from', async () => {
-    mockModel('im-topic.test', () => completion('First part. Second part.'));
-    const sent = mockSendApi('tg-topic.test');
-    const res = await postWebhook('telegram', 'topic', JSON.stringify(topicUpdate(10, -100123, 77, 'q')));
-    expect(res.status).toBe(200);
-    await vi.waitFor(() => expect(sent).toHaveLength(2));
-    expect(sent.map((s) => [s.body.text, s.body.message_thread_id])).toEqual([
-      ['First part.', 77],
-      ['Second part.', 77],
+  it('sends every part of a reply into the topic the question came from, 3 s apart (group rate)', async () => {
+    const world = fakeWorld({ answer: () => ({ ok: true, content: 'First part. Second part.' }) });
+    const bot = testBot('telegram', 'topic', { maxMessageChars: 12 });
+    const [event] = parseTelegram(topicUpdate(10, -100123, 77, 'q'));
+    await drive('telegram:topic:-100123', bot, [event!], world);
+    const sends = world.log.filter((e): e is LogEntry & Sent => e.kind === 'send');
+    expect(sends.map((s) => [s.url.split('/').at(-1), s.body.text, s.body.message_thread_id, s.at])).toEqual([
+      ['sendChatAction', undefined, 77, 1_000_000],
+      ['sendMessage', 'First part.', 77, 1_000_000],
+      ['sendMessage', 'Second part.', 77, 1_003_000],
     ]);
   });
 });

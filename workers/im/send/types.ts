@@ -7,6 +7,8 @@ export interface OutboundRequest {
   body: string;
   /** How many text parts this call delivers (LINE takes up to five per call, the others one). */
   parts: number;
+  /** Overrides the send timeout (ECO_IM_SEND_TIMEOUT_MS) for calls nobody waits on long. */
+  timeoutMs?: number;
 }
 
 /** Who to answer and how: everything a builder needs from the inbound event. */
