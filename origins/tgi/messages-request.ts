@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
-import { jsonGrammar, usableTopP } from './request.ts';
+import { jsonGrammar, tgiSeed, usableTopP } from './request.ts';
 
 /**
  * Fields TGI's ChatRequest does not read: `n` and `logit_bias` are documented as unused; the others are
@@ -25,6 +25,7 @@ export function buildTgiMessagesChat(req: ChatCompletionRequest, ctx: CallContex
   const request = buildOpenAiChat(req, ctx, { omit: MESSAGES_OMIT, legacyMaxTokens: true });
   const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
   if (typeof body.stop === 'string') body.stop = [body.stop];
+  if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
   if (!usableTopP(req)) delete body.top_p;
   const grammar = jsonGrammar(req.response_format);
   if (grammar) body.response_format = grammar;

@@ -43,3 +43,14 @@ describe('TGI sampling parameters', () => {
     expect(messagesBody({ stop: ['a', 'b'] }).stop).toEqual(['a', 'b']);
   });
 });
+
+describe('TGI seed', () => {
+  it('a negative seed is sent unsigned on both APIs (TGI refuses negative seeds), a positive one as it is', () => {
+    expect(nativeParams({ seed: -1 }).seed).toBe(4_294_967_295);
+    expect(messagesBody({ seed: -1 }).seed).toBe(4_294_967_295);
+    expect(nativeParams({ seed: -(2 ** 40) }).seed).toBe(2 ** 40);
+    expect(nativeParams({ seed: 42 }).seed).toBe(42);
+    expect(messagesBody({ seed: 42 }).seed).toBe(42);
+    expect(messagesBody({})).not.toHaveProperty('seed');
+  });
+});
