@@ -21,6 +21,11 @@ import type {
 const SWEEP_EVERY_MS = 30_000;
 /** The most lease changes wait before they are stored (see #storeLeasesSoon). */
 const LEASE_STORE_EVERY_MS = 100;
+/**
+ * How far a restarted object moves lease ids past the stored sequence: more grants than one store
+ * window can hold, so ids granted but not yet stored before a crash are not made again either.
+ */
+const LEASE_SEQ_GAP = 1_000_000;
 /** A pool nobody used for this long stops probing (and may hibernate) while all is well. */
 const IDLE_AFTER_MS = 10 * 60_000;
 
@@ -33,12 +38,16 @@ interface LeaseRow extends Record<string, SqlStorageValue> {
   expires_at: number;
   slots: number;
   probe: number;
+  block_slots: number;
+  block_ms: number;
 }
 
 function leaseOfRow(row: LeaseRow): Lease {
   const lease: Lease = { id: row.id, originId: row.origin_id, url: row.url, expiresAt: row.expires_at };
   if (row.slots > 1) lease.slots = row.slots;
   if (row.probe === 1) lease.probe = true;
+  // A block stays one (even when shrunk to a slot): its holder reports what it keeps, not a release.
+  if (row.block_slots > 0) lease.block = { slots: row.block_slots, useForMs: row.block_ms };
   return lease;
 }
 
@@ -77,8 +86,12 @@ export class EnginePool extends DurableObject<PoolEnv> {
         const parsed = PoolConfig.safeParse(JSON.parse(stored.config));
         if (parsed.success) this.#core.configure(parsed.data, stored.key, this.#saved, stored.version);
       }
-      this.#core.restoreLeases(sql.exec<LeaseRow>('SELECT * FROM leases').toArray().map(leaseOfRow));
-      this.#storeLeases();
+      const seq = sql.exec<{ seq: number }>('SELECT seq FROM lease_seq').toArray()[0]?.seq;
+      this.#core.restoreLeases(
+        sql.exec<LeaseRow>('SELECT * FROM leases').toArray().map(leaseOfRow),
+        seq === undefined ? 0 : seq + LEASE_SEQ_GAP,
+      );
+      this.#storeLeases(true);
       const alarm = await ctx.storage.getAlarm();
       this.#alarmAt = alarm ?? undefined;
       if (alarm === null || alarm < Date.now()) this.#schedule(true);
@@ -98,23 +111,40 @@ export class EnginePool extends DurableObject<PoolEnv> {
     sql.exec(
       'CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, origin_id TEXT NOT NULL, url TEXT NOT NULL, expires_at INTEGER NOT NULL, slots INTEGER NOT NULL, probe INTEGER NOT NULL)',
     );
+    // A table stored before blocks were kept has no block columns: its rows are single leases.
+    const leaseColumns = sql.exec<{ name: string }>('PRAGMA table_info(leases)').toArray();
+    if (!leaseColumns.some((c) => c.name === 'block_slots')) {
+      sql.exec('ALTER TABLE leases ADD COLUMN block_slots INTEGER NOT NULL DEFAULT 0');
+      sql.exec('ALTER TABLE leases ADD COLUMN block_ms INTEGER NOT NULL DEFAULT 0');
+    }
+    sql.exec('CREATE TABLE IF NOT EXISTS lease_seq (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)');
   }
 
-  /** Write the lease table's changes, so that a restarted object still counts running requests. */
-  #storeLeases(): void {
+  /**
+   * Write the lease table's changes, so that a restarted object still counts running requests, with
+   * the id sequence in the same transaction (`force`: the sequence even without lease changes).
+   */
+  #storeLeases(force = false): void {
     const changes = this.#core.leases.takeChanges();
-    if (!changes) return;
+    if (!changes && !force) return;
     const sql = this.ctx.storage.sql;
+    sql.exec(
+      'INSERT INTO lease_seq (id, seq) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq',
+      this.#core.leases.seq,
+    );
+    if (!changes) return;
     for (const id of changes.drop) sql.exec('DELETE FROM leases WHERE id = ?', id);
     for (const l of changes.put)
       sql.exec(
-        'INSERT INTO leases (id, origin_id, url, expires_at, slots, probe) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at',
+        'INSERT INTO leases (id, origin_id, url, expires_at, slots, probe, block_slots, block_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at',
         l.id,
         l.originId,
         l.url,
         l.expiresAt,
         l.slots ?? 1,
         l.probe ? 1 : 0,
+        l.block?.slots ?? 0,
+        l.block?.useForMs ?? 0,
       );
   }
 
@@ -216,7 +246,11 @@ export class EnginePool extends DurableObject<PoolEnv> {
     // A pool created again under this name must start clean, and be able to store its state.
     this.#createTables();
     this.#saved.clear();
+    // Its lease ids still go on past the old ones, which late releases may yet name.
+    const seq = this.#core.leases.seq;
     this.#core = new PoolCore();
+    this.#core.restoreLeases([], seq + LEASE_SEQ_GAP);
+    this.#storeLeases(true);
   }
 
   override async alarm(): Promise<void> {

@@ -42,11 +42,18 @@ export class LeaseTable {
     return lease;
   }
 
+  /** The last sequence number used in a lease id (stored, so that a restarted table goes on past it). */
+  get seq(): number {
+    return this.#seq;
+  }
+
   /**
    * Leases stored before a restart, back in the table (expired ones are left out). Lease ids made
-   * from here on never repeat theirs, even for a request id seen before.
+   * from here on never repeat theirs, nor any id made before `seqFloor`: request ids may repeat (a
+   * caller's own x-request-id), and a late release of a lease already gone must not free a new one.
    */
-  restore(leases: readonly Lease[], now: number): void {
+  restore(leases: readonly Lease[], now: number, seqFloor = 0): void {
+    if (seqFloor > this.#seq) this.#seq = seqFloor;
     for (const lease of leases) {
       const seq = Number(lease.id.slice(lease.id.lastIndexOf(':') + 1));
       if (Number.isSafeInteger(seq) && seq > this.#seq) this.#seq = seq;

@@ -105,8 +105,8 @@ export class PoolCore {
    * Leases stored before a restart: their requests may still be running, so their slots stay taken.
    * A restored half-open trial still counts as the origin's trial in flight.
    */
-  restoreLeases(leases: readonly Lease[]): void {
-    this.leases.restore(leases, this.now());
+  restoreLeases(leases: readonly Lease[], seqFloor = 0): void {
+    this.leases.restore(leases, this.now(), seqFloor);
     for (const lease of leases) {
       if (!lease.probe || this.leases.get(lease.id) === undefined) continue;
       const breaker = this.slots.get(lease.originId)?.breaker;

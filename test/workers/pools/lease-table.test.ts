@@ -41,3 +41,16 @@ describe('LeaseTable changes and restore', () => {
     expect(after.inFlight('o1')).toBe(1);
   });
 });
+
+describe('LeaseTable id sequence', () => {
+  it('a restored table makes ids past the given floor, also with nothing to restore', () => {
+    const before = new LeaseTable();
+    const old = before.grant('o1', 'http://o1', 'same', 5000, false);
+    before.release(old.id);
+    const after = new LeaseTable();
+    after.restore([], 1000, before.seq + 10);
+    const next = after.grant('o1', 'http://o1', 'same', 5000, false);
+    expect(next.id).not.toBe(old.id);
+    expect(after.seq).toBe(before.seq + 11);
+  });
+});
