@@ -68,11 +68,12 @@ function toTurn(message: ChatMessage, engine: string): Turn {
         ? 'tool'
         : message.role;
   let text = partsText(message.content, engine);
-  if (message.role === 'assistant' && message.tool_calls && message.tool_calls.length > 0) {
-    // Earlier tool calls stay visible to the model as the JSON it would have written.
-    const calls = message.tool_calls.map((c) =>
-      JSON.stringify({ name: c.function.name, arguments: c.function.arguments }),
-    );
+  if (message.role === 'assistant' && (message.tool_calls?.length || message.function_call)) {
+    // Earlier tool calls (or a legacy function call) stay visible to the model as the JSON it would
+    // have written.
+    const called = message.tool_calls?.length ? message.tool_calls.map((c) => c.function) : [];
+    if (message.function_call) called.push(message.function_call);
+    const calls = called.map((f) => JSON.stringify({ name: f.name, arguments: f.arguments }));
     text = text.length > 0 ? `${text}\n${calls.join('\n')}` : calls.join('\n');
   }
   return { role, text };

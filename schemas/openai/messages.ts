@@ -53,10 +53,12 @@ const AssistantMessage = z
     name: optional(z.string()),
     refusal: optional(z.string()),
     tool_calls: optional(z.array(ToolCall)),
+    // Legacy function calling: the call a `function` message answers.
+    function_call: optional(z.object({ name: z.string(), arguments: z.string() })),
   })
   .superRefine((message, ctx) => {
     if ((message.content?.length ?? 0) > 0 || (message.tool_calls?.length ?? 0) > 0) return;
-    if (message.refusal !== undefined) return;
+    if (message.refusal !== undefined || message.function_call !== undefined) return;
     ctx.addIssue({
       code: 'custom',
       path: ['content'],

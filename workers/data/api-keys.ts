@@ -85,11 +85,14 @@ export function keyRefusal(row: ApiKeyRow, now: number): EcoError | null {
 /** Hashes of keys presented recently: a busy key is hashed once per isolate, not once per request. */
 const presentedHashes = new Map<string, string>();
 const MAX_PRESENTED_HASHES = 1024;
+const MAX_MEMO_KEY_LENGTH = 256;
 
 async function presentedKeyHash(key: string): Promise<string> {
   const known = presentedHashes.get(key);
   if (known !== undefined) return known;
   const hash = await sha256Hex(key);
+  // Real keys are short; a long credential is hashed each time rather than kept (memory stays bounded).
+  if (key.length > MAX_MEMO_KEY_LENGTH) return hash;
   // Bounded: a flood of made-up keys empties the memo instead of growing it.
   if (presentedHashes.size >= MAX_PRESENTED_HASHES) presentedHashes.clear();
   presentedHashes.set(key, hash);

@@ -52,11 +52,17 @@ export async function withFailover<T>(
 ): Promise<T> {
   let last: EcoError | undefined;
   const failedOrigins: string[] = [];
+  // A non-stream call may wait up to a pool's totalMs for its answer: that limit bounds the request,
+  // counted from its first try, so tries after a hung origin share it instead of each taking it whole.
+  const requestStart = Date.now();
+  let nonStream = false;
   for (const target of plan) {
     const policy = target.pool.retry;
+    const deadline = requestStart + target.pool.timeouts.totalMs;
     for (let attempt = 0; attempt < policy.attempts; attempt++) {
       if (ctx.clientSignal.aborted)
         throw new EcoError(499, 'client_closed', 'The client closed the request.');
+      if (nonStream && Date.now() >= deadline) break;
       let admitted: Admitted;
       try {
         admitted = await admit(ctx.env, target.pool, {
@@ -78,8 +84,9 @@ export async function withFailover<T>(
       try {
         if (ctx.gate) await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
         const { request, call } = build(target);
+        nonStream = !call.stream;
         const signal = AbortSignal.any([ctx.clientSignal, attemptEnd.signal]);
-        const exchange = await open(target, admitted, request, call, ctx, started, signal);
+        const exchange = await open(target, admitted, request, call, ctx, started, signal, deadline);
         const result = await body(exchange);
         return result;
       } catch (err) {
@@ -113,9 +120,12 @@ async function open(
   ctx: AttemptContext,
   startedAt: number,
   signal: AbortSignal,
+  deadline: number,
   pulled = false,
 ): Promise<OpenExchange> {
   const timeouts = target.pool.timeouts;
+  // What is left of the request's total limit (non-stream calls only).
+  const remaining = () => Math.max(1, deadline - Date.now());
   ctx.timing.originStarted();
   const response = await fetchOrigin({
     baseUrl: admitted.lease.url,
@@ -126,16 +136,26 @@ async function open(
     signal,
     // A non-stream answer comes whole, headers included, once the engine has generated all of it:
     // only the total limit can bound that wait. Streams send headers before the first token.
-    headersTimeoutMs: call.stream ? timeouts.headersMs : timeouts.totalMs,
+    headersTimeoutMs: call.stream ? timeouts.headersMs : remaining(),
     transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-  }).finally(() => ctx.timing.originResponded());
-  const reader = new TimedReader(response, timeouts.totalMs);
+  })
+    .catch((err: unknown) => {
+      // The wait that ran out is the request's total limit, not a headers limit of some odd length.
+      if (call.stream || !(err instanceof EcoError) || err.code !== 'origin_timeout') throw err;
+      throw new EcoError(
+        504,
+        'origin_timeout',
+        `No answer from the origin within the total limit of ${timeouts.totalMs} ms.`,
+      );
+    })
+    .finally(() => ctx.timing.originResponded());
+  const reader = new TimedReader(response, call.stream ? timeouts.totalMs : remaining());
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.
     if (!pulled && (await pullMissingModel(target, admitted, call, ctx, response.status, text)))
-      return open(target, admitted, request, call, ctx, startedAt, signal, true);
+      return open(target, admitted, request, call, ctx, startedAt, signal, deadline, true);
     throw target.adapter.mapError(response.status, text, response.headers);
   }
   return { target, admitted, reader, response, call, startedAt };

@@ -2,6 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { ensureBootstrapKey } from '../auth/bootstrap.ts';
+import { throttledAddress } from '../auth/client-address.ts';
 import { FailureThrottle } from '../auth/failure-throttle.ts';
 import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts';
 import { authenticateJwt } from '../auth/jwt-auth.ts';
@@ -75,7 +76,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const custom = authenticators.find((a) => a.matches(token));
   const background: Background = (work) => c.executionCtx.waitUntil(work);
   // Cloudflare sets it on every request; without it (local tools) there is no address to throttle.
-  const client = c.req.header('cf-connecting-ip');
+  const address = c.req.header('cf-connecting-ip');
+  const client = address === undefined ? undefined : throttledAddress(address);
   const throttle = failureThrottle(c.env);
   if (client !== undefined && !custom) {
     const waitMs = throttle.blockedFor(client, Date.now());

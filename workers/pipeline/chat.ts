@@ -8,13 +8,10 @@ import { estimatePromptTokens } from './token-estimate.ts';
 
 /** POST /v1/chat/completions. */
 export function runChat(c: Context<AppEnv>): Promise<Response> {
-  return runInference(c, (raw, defaultMaxTokens) => {
+  return runInference(c, (raw) => {
     const parsed = ChatCompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
-    const body =
-      defaultMaxTokens !== undefined && requestedMaxTokens(parsed.data) === undefined
-        ? { ...parsed.data, max_tokens: defaultMaxTokens }
-        : parsed.data;
+    const body = parsed.data;
     return {
       model: body.model,
       capability: 'chat',
@@ -22,7 +19,8 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
       includeUsage: body.stream_options?.include_usage === true,
       promptEstimate: estimatePromptTokens(body.messages),
       maxTokens: requestedMaxTokens(body),
-      endpoint: chatEndpoint(body),
+      endpoint: (defaultMaxTokens) =>
+        chatEndpoint(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),
     };
   });
 }

@@ -12,19 +12,21 @@ function estimateText(input: unknown): number {
   return 0;
 }
 
+/** A list of prompts (texts or token-id lists) is answered once per prompt. */
+function promptCount(prompt: CompletionRequest['prompt']): number {
+  if (typeof prompt === 'string') return 1;
+  return prompt.every((item) => typeof item === 'number') ? 1 : prompt.length;
+}
+
 /** POST /v1/completions. */
 export function runCompletion(c: Context<AppEnv>): Promise<Response> {
-  return runInference(c, (raw, defaultMaxTokens) => {
+  return runInference(c, (raw) => {
     const parsed = CompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const { stream_options, ...rest } = parsed.data;
     const stream = rest.stream === true;
     // Stream options only mean something on a stream; engines refuse them on a plain answer.
-    const asked = stream ? parsed.data : rest;
-    const body =
-      defaultMaxTokens !== undefined && asked.max_tokens == null
-        ? { ...asked, max_tokens: defaultMaxTokens }
-        : asked;
+    const body = stream ? parsed.data : rest;
     return {
       model: body.model,
       capability: 'completion',
@@ -32,7 +34,12 @@ export function runCompletion(c: Context<AppEnv>): Promise<Response> {
       includeUsage: stream && stream_options?.include_usage === true,
       promptEstimate: estimateText(body.prompt),
       maxTokens: body.max_tokens ?? undefined,
-      endpoint: exchangeEndpoint('completion', stripNulls(body)),
+      answers: promptCount(body.prompt),
+      endpoint: (defaultMaxTokens) =>
+        exchangeEndpoint(
+          'completion',
+          stripNulls(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),
+        ),
     };
   });
 }
@@ -43,6 +50,7 @@ export function runEmbedding(c: Context<AppEnv>): Promise<Response> {
     const parsed = EmbeddingRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
+    const endpoint = exchangeEndpoint('embedding', stripNulls(body));
     return {
       model: body.model,
       capability: 'embedding',
@@ -50,7 +58,7 @@ export function runEmbedding(c: Context<AppEnv>): Promise<Response> {
       includeUsage: false,
       promptEstimate: estimateText(body.input),
       maxTokens: undefined,
-      endpoint: exchangeEndpoint('embedding', stripNulls(body)),
+      endpoint: () => endpoint,
     };
   });
 }

@@ -19,13 +19,21 @@ function completionBudget(envValue: unknown): number {
 /**
  * The max_tokens a request without one is sent with, or undefined to leave it to the engine: a key
  * with token limits must not spend more than its reservation (prompt + budget), or bursts of such
- * requests overshoot the limits before any usage is settled.
+ * requests overshoot the limits before any usage is settled. It leaves the prompt room in the model's
+ * context: an engine refuses a max_tokens that does not fit, where without one it would have answered.
  */
-function defaultMaxTokens(principal: Principal, budget: number): number | undefined {
+function defaultMaxTokens(
+  principal: Principal,
+  budget: number,
+  contextLength: number,
+  promptEstimate: number,
+): number | undefined {
   const { tokensPerMinute, tokensPerDay, tokensPerMonth } = principal.limits;
   if (tokensPerMinute === undefined && tokensPerDay === undefined && tokensPerMonth === undefined)
     return undefined;
-  return budget;
+  // The prompt's size is an estimate: a quarter more, plus template tokens, covers its usual error.
+  const promptRoom = promptEstimate + Math.ceil(promptEstimate / 4) + 16;
+  return Math.max(1, Math.min(budget, contextLength - promptRoom));
 }
 
 /** What an inference route extracts from its validated body. */
@@ -37,7 +45,10 @@ export interface InferenceRequest {
   includeUsage: boolean;
   promptEstimate: number;
   maxTokens: number | undefined;
-  endpoint: Endpoint;
+  /** Answers the engine generates, each up to max_tokens (one per prompt of a completions request). */
+  answers?: number;
+  /** The endpoint, sent with `defaultMaxTokens` as max_tokens when the request set none. */
+  endpoint: (defaultMaxTokens: number | undefined) => Endpoint;
 }
 
 /**
@@ -46,12 +57,12 @@ export interface InferenceRequest {
  */
 export async function runInference(
   c: Context<AppEnv>,
-  parse: (raw: unknown, defaultMaxTokens: number | undefined) => InferenceRequest,
+  parse: (raw: unknown) => InferenceRequest,
 ): Promise<Response> {
   const raw = await readJsonBody(c.req.raw, numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576));
   const principal = c.get('principal');
   const budget = completionBudget(c.env.ECO_DEFAULT_MAX_TOKENS);
-  const req = parse(raw, defaultMaxTokens(principal, budget));
+  const req = parse(raw);
   const requestId = c.get('requestId');
 
   const resolved = await resolveModel(
@@ -63,15 +74,20 @@ export async function runInference(
     (work) => c.executionCtx.waitUntil(work),
   );
   const { model } = resolved;
-  const plan = req.endpoint.supportedBy
-    ? resolved.plan.filter((t) => req.endpoint.supportedBy!(t))
-    : resolved.plan;
+  const sentDefault =
+    req.maxTokens === undefined && req.capability !== 'embedding'
+      ? defaultMaxTokens(principal, budget, model.contextLength, req.promptEstimate)
+      : undefined;
+  const endpoint = req.endpoint(sentDefault);
+  const plan = endpoint.supportedBy ? resolved.plan.filter((t) => endpoint.supportedBy!(t)) : resolved.plan;
   if (plan.length === 0) {
     const engines = [...new Set(resolved.plan.map((t) => t.adapter.engine))].join(', ');
     throw unsupported(`the ${req.capability} endpoint`, engines);
   }
   const priority = resolvePriority(principal, c.req.header('x-eco-priority'));
-  const reserveTokens = req.promptEstimate + (req.capability === 'embedding' ? 0 : (req.maxTokens ?? budget));
+  const perAnswer = req.maxTokens ?? sentDefault ?? budget;
+  const reserveTokens =
+    req.promptEstimate + (req.capability === 'embedding' ? 0 : perAnswer * (req.answers ?? 1));
 
   // Per-key limits run in parallel with the pool admission; the origin request waits for both.
   let ticket: LimitTicket | undefined;
@@ -125,7 +141,7 @@ export async function runInference(
     timing: c.get('timing'),
     gate: limits,
     waitUntil: (p) => c.executionCtx.waitUntil(p),
-    endpoint: req.endpoint,
+    endpoint,
     includeUsage: req.includeUsage,
     clientModel: req.model,
     plan,
