@@ -4,6 +4,7 @@ import { PoolConfig } from '../../schemas/config.ts';
 import type { BreakerSnapshot } from './breaker.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { probeAuthHeaders, probePool } from './health-probes.ts';
+import type { LeaseChanges } from './lease-table.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
 import { PoolCore, type Waiter } from './pool-core.ts';
@@ -69,6 +70,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
   #nextProbeAt = 0;
   #probing: Promise<void> | undefined;
   #leaseTimer: ReturnType<typeof setTimeout> | undefined;
+  #leaseStoreFailures = 0;
 
   constructor(ctx: DurableObjectState, env: PoolEnv) {
     super(ctx, env);
@@ -127,6 +129,19 @@ export class EnginePool extends DurableObject<PoolEnv> {
   #storeLeases(force = false): void {
     const changes = this.#core.leases.takeChanges();
     if (!changes && !force) return;
+    try {
+      // One transaction: a write that fails leaves nothing half stored.
+      this.ctx.storage.transactionSync(() => this.#writeLeases(changes));
+    } catch (err) {
+      // Kept for the next window instead of lost: a forgotten grant would let the pool overshoot.
+      if (changes) this.#core.leases.keepChanges(changes);
+      this.#leaseStoreFailures++;
+      console.error('engine pool: lease store failed', String(err));
+      this.#storeLeasesSoon();
+    }
+  }
+
+  #writeLeases(changes: LeaseChanges | undefined): void {
     const sql = this.ctx.storage.sql;
     sql.exec(
       'INSERT INTO lease_seq (id, seq) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq',
@@ -221,7 +236,9 @@ export class EnginePool extends DurableObject<PoolEnv> {
   }
 
   async state(): Promise<PoolLiveState> {
-    return liveState(this.#core, this.#core.config?.name ?? '');
+    const live = liveState(this.#core, this.#core.config?.name ?? '');
+    if (this.#leaseStoreFailures > 0) live.leaseStoreFailures = this.#leaseStoreFailures;
+    return live;
   }
 
   async control(originId: string, action: OriginAction): Promise<{ ok: boolean }> {

@@ -70,6 +70,12 @@ export class LeaseTable {
     return this.#changed.size > 0;
   }
 
+  /** Changes taken but not stored (the write failed): they go out with the next ones. */
+  keepChanges(changes: LeaseChanges): void {
+    for (const lease of changes.put) this.#changed.add(lease.id);
+    for (const id of changes.drop) this.#changed.add(id);
+  }
+
   /** The changes since the last call, for storage; each id once, as it stands now. */
   takeChanges(): LeaseChanges | undefined {
     if (this.#changed.size === 0) return undefined;

@@ -141,6 +141,8 @@ export interface PoolLiveState {
   admissions: Record<string, number>;
   drainPerSecond: number;
   origins: OriginLiveState[];
+  /** Lease-table writes that failed since the object started (each is tried again in the next window). */
+  leaseStoreFailures?: number;
 }
 
 export type OriginAction = 'isolate' | 'reset';

@@ -116,6 +116,24 @@ describe('EnginePool Durable Object', () => {
     await stub.release(c.id, { kind: 'success' });
   });
 
+  it('a lease store that fails is tried again with the same changes, not dropped', async () => {
+    const { stub, req } = pool('do-store-retry');
+    await leasesStored(stub, 0);
+    // The table goes missing: the next store fails.
+    await runInDurableObject(stub, (_, state) => {
+      state.storage.sql.exec('ALTER TABLE leases RENAME TO leases_away');
+    });
+    const a = leaseOf(await stub.acquire(req()));
+    await vi.waitFor(async () => expect((await stub.state()).leaseStoreFailures).toBeGreaterThan(0));
+    await runInDurableObject(stub, (_, state) => {
+      state.storage.sql.exec('ALTER TABLE leases_away RENAME TO leases');
+    });
+    await leasesStored(stub, 1);
+    await evictDurableObject(stub);
+    expect((await stub.state()).inFlight).toBe(1);
+    await stub.release(a.id, { kind: 'success' });
+  });
+
   it('a lease released before a restart stays released after it', async () => {
     const { stub, req } = pool('do-restart-released');
     const a = leaseOf(await stub.acquire(req()));
