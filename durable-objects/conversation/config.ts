@@ -1,4 +1,5 @@
 import { numberVar } from '../../workers/env.ts';
+import { INDICATOR_TIMEOUT_MS } from '../../workers/im/send/indicator.ts';
 
 /** Conversation tuning, from `ECO_IM_*` vars (documented in docs/im.md). */
 export interface ConversationConfig {
@@ -16,6 +17,8 @@ export interface ConversationConfig {
   maxReplyParts: number;
   /** Estimated prompt tokens (system + history + message); the oldest history is left out beyond it. */
   promptMaxTokens: number;
+  /** Longest a reply waits for its typing indicator request still in flight (its own timeout). */
+  indicatorWaitMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -34,5 +37,6 @@ export function conversationConfig(env: Record<string, unknown>): ConversationCo
     sendTimeoutMs: Math.max(500, numberVar(env.ECO_IM_SEND_TIMEOUT_MS, 10_000)),
     maxReplyParts: Math.max(1, numberVar(env.ECO_IM_MAX_REPLY_PARTS, 10)),
     promptMaxTokens: Math.max(1, numberVar(env.ECO_IM_PROMPT_MAX_TOKENS, 6000)),
+    indicatorWaitMs: INDICATOR_TIMEOUT_MS,
   };
 }

@@ -10,7 +10,7 @@ import { deliver } from './delivery.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns } from './reply-cap.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
-import { showTyping } from './typing.ts';
+import { indicatorSettled, showTyping } from './typing.ts';
 
 export interface CoreDeps {
   store: ConversationStore;
@@ -92,6 +92,7 @@ export class ConversationCore {
     const { store, counters, config } = this.#d;
     const labels = { platform: bot.platform, bot: bot.id };
     let current = row;
+    let typing: Promise<void> | undefined;
     if (current.answer === null) {
       const answer = await prepareAnswer(current, {
         bot,
@@ -100,7 +101,9 @@ export class ConversationCore {
         ports: this.#d.ports,
         config,
         now: this.#d.now(),
-        beforeModel: () => showTyping(row, bot, this.#d.ports, counters),
+        beforeModel: () => {
+          typing = showTyping(row, bot, this.#d.ports, counters);
+        },
       });
       if (answer.kind === 'drop') {
         counters.add('im_replies_total', { ...labels, outcome: answer.outcome });
@@ -132,6 +135,7 @@ export class ConversationCore {
       store.update(current.seq, { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 });
       current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
     }
+    await indicatorSettled(typing, config.indicatorWaitMs);
     const result = await deliver(current, bot, store, this.#d.ports, this.#d.now);
     if (result.kind === 'wait') {
       // Paced: the alarm picks the reply up again at `until`, from the stored progress.

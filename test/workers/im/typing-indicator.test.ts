@@ -155,13 +155,38 @@ describe('Typing indicator: when the Conversation shows it', () => {
     expect(counters.added.find((a) => a.metric === 'im_replies_total')?.labels.outcome).toBe('answered');
   });
 
-  it('a hanging indicator never holds the reply', async () => {
+  it('a hanging indicator holds the reply no longer than the indicator wait', async () => {
     const world = fakeWorld({
       respond: (request) => (request.url.endsWith('/sendChatAction') ? new Promise(() => {}) : ok()),
     });
-    const result = await drive('telegram:typing:7', bot, [textEvent('1', '7', 'hello')], world);
+    const result = await drive('telegram:typing:7', bot, [textEvent('1', '7', 'hello')], world, {
+      config: { indicatorWaitMs: 20 },
+    });
     expect(result.backlog).toBe(0);
     expect(replies(world.log).map((s) => s.body.text)).toEqual(['answer to hello']);
+  });
+
+  it('a fast answer waits for its indicator still in flight, so "typing" never lands after the answer', async () => {
+    let indicatorAnswered = false;
+    let sentBeforeIndicator = false;
+    const world = fakeWorld({
+      respond: (request) => {
+        // The platform answers the indicator only after the model has answered (at once, here).
+        if (request.url.endsWith('/sendChatAction'))
+          return new Promise((resolve) =>
+            setTimeout(() => {
+              indicatorAnswered = true;
+              resolve(ok());
+            }, 50),
+          );
+        if (!indicatorAnswered) sentBeforeIndicator = true;
+        return ok();
+      },
+    });
+    const result = await drive('telegram:typing:10', bot, [textEvent('1', '10', 'hello')], world);
+    expect(result.backlog).toBe(0);
+    expect(replies(world.log).map((s) => s.body.text)).toEqual(['answer to hello']);
+    expect(sentBeforeIndicator).toBe(false);
   });
 
   it('a retried message shows no second indicator', async () => {
