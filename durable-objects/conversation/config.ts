@@ -19,6 +19,8 @@ export interface ConversationConfig {
   promptMaxTokens: number;
   /** Longest a reply waits for its typing indicator request still in flight (its own timeout). */
   indicatorWaitMs: number;
+  /** How often Telegram's typing status (which fades after 5 s) is sent again while the model works. */
+  indicatorRefreshMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -38,5 +40,6 @@ export function conversationConfig(env: Record<string, unknown>): ConversationCo
     maxReplyParts: Math.max(1, numberVar(env.ECO_IM_MAX_REPLY_PARTS, 10)),
     promptMaxTokens: Math.max(1, numberVar(env.ECO_IM_PROMPT_MAX_TOKENS, 6000)),
     indicatorWaitMs: INDICATOR_TIMEOUT_MS,
+    indicatorRefreshMs: 4000,
   };
 }

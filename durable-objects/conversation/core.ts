@@ -10,7 +10,7 @@ import { deliver } from './delivery.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns } from './reply-cap.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
-import { indicatorSettled, showTyping } from './typing.ts';
+import { TypingIndicator } from './typing.ts';
 
 export interface CoreDeps {
   store: ConversationStore;
@@ -92,19 +92,22 @@ export class ConversationCore {
     const { store, counters, config } = this.#d;
     const labels = { platform: bot.platform, bot: bot.id };
     let current = row;
-    let typing: Promise<void> | undefined;
+    const typing = new TypingIndicator(row, bot, this.#d.ports, counters, config.indicatorRefreshMs);
     if (current.answer === null) {
-      const answer = await prepareAnswer(current, {
-        bot,
-        chatKey,
-        store,
-        ports: this.#d.ports,
-        config,
-        now: this.#d.now(),
-        beforeModel: () => {
-          typing = showTyping(row, bot, this.#d.ports, counters);
-        },
-      });
+      let answer: Awaited<ReturnType<typeof prepareAnswer>>;
+      try {
+        answer = await prepareAnswer(current, {
+          bot,
+          chatKey,
+          store,
+          ports: this.#d.ports,
+          config,
+          now: this.#d.now(),
+          beforeModel: () => typing.start(),
+        });
+      } finally {
+        typing.stop();
+      }
       if (answer.kind === 'drop') {
         counters.add('im_replies_total', { ...labels, outcome: answer.outcome });
         store.remove(current.seq);
@@ -135,7 +138,7 @@ export class ConversationCore {
       store.update(current.seq, { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 });
       current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
     }
-    await indicatorSettled(typing, config.indicatorWaitMs);
+    await typing.settled(config.indicatorWaitMs);
     const result = await deliver(current, bot, store, this.#d.ports, this.#d.now);
     if (result.kind === 'wait') {
       // Paced: the alarm picks the reply up again at `until`, from the stored progress.

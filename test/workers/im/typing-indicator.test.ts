@@ -4,6 +4,7 @@ import { indicatorRequest } from '../../../workers/im/send/indicator.ts';
 import { postWebhook, seedBot } from './bots.ts';
 import {
   drive,
+  fakePorts,
   fakeWorld,
   type LogEntry,
   ok,
@@ -187,6 +188,51 @@ describe('Typing indicator: when the Conversation shows it', () => {
     expect(result.backlog).toBe(0);
     expect(replies(world.log).map((s) => s.body.text)).toEqual(['answer to hello']);
     expect(sentBeforeIndicator).toBe(false);
+  });
+
+  it('Telegram: sent again while a slow model works, and never after the answer', async () => {
+    const world = fakeWorld();
+    const ports = fakePorts(world);
+    const slow = {
+      ...ports,
+      // Answers after several refresh periods.
+      complete: async (call: Parameters<typeof ports.complete>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return ports.complete(call);
+      },
+    };
+    const result = await drive('telegram:typing:11', bot, [textEvent('1', '11', 'hello')], world, {
+      ports: slow,
+      config: { indicatorRefreshMs: 30 },
+    });
+    expect(result.backlog).toBe(0);
+    const order = kinds(world.log);
+    expect(order.filter((k) => k === 'indicator').length).toBeGreaterThan(2);
+    // The model answered, then only the reply: no indicator after the answer.
+    expect(order.slice(order.indexOf('model'))).toEqual(['model', 'reply']);
+  });
+
+  it('other platforms show it once (their indicators last 20–25 s)', async () => {
+    const world = fakeWorld();
+    const ports = fakePorts(world);
+    const slow = {
+      ...ports,
+      complete: async (call: Parameters<typeof ports.complete>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return ports.complete(call);
+      },
+    };
+    await drive(
+      'messenger:typing:12',
+      testBot('messenger', 'typing'),
+      [textEvent('1', '12', 'hello')],
+      world,
+      {
+        ports: slow,
+        config: { indicatorRefreshMs: 10 },
+      },
+    );
+    expect(kinds(world.log)).toEqual(['indicator', 'model', 'reply']);
   });
 
   it('a retried message shows no second indicator', async () => {
