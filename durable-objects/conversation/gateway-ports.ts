@@ -4,12 +4,8 @@ import { apiBase, secretValue } from '../../workers/im/bots.ts';
 import type { OutboundRequest } from '../../workers/im/send/types.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
 import type { ConversationConfig } from './config.ts';
+import { ContextCache } from './context-cache.ts';
 import type { CallResult, CompletionCall, ConversationPorts, SendResponse } from './ports.ts';
-
-/** How long a model's context size, once learnt, is used without asking again. */
-const CONTEXT_TTL_MS = 5 * 60_000;
-/** Bound on the sizes kept (one object serves one chat, so a handful at most in practice). */
-const MAX_CONTEXTS = 64;
 
 /**
  * The production ports: the model is called through the gateway's own pipeline (SELF, acting as the
@@ -61,7 +57,7 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
   }
 
   /** Context sizes learnt per key and model, so that a chat asks the registry once per TTL. */
-  const contexts = new Map<string, { contextLength: number | undefined; at: number }>();
+  const contexts = new ContextCache();
 
   return {
     async complete(call: CompletionCall) {
@@ -92,18 +88,12 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
       return listed.ok ? { ok: true as const, models: [...listed.models.keys()] } : listed;
     },
 
-    async modelContext(bot: BotConfig, chatKey: string, model: string) {
-      const key = `${bot.keyId}\n${model}`;
-      const now = Date.now();
-      const known = contexts.get(key);
-      if (known && now - known.at < CONTEXT_TTL_MS) return known.contextLength;
-      const listed = await models(bot, chatKey);
-      // Not learnt now (the gateway is busy or down): the configured budget stands for this call.
-      if (!listed.ok) return undefined;
-      const contextLength = listed.models.get(model);
-      if (contexts.size >= MAX_CONTEXTS) contexts.clear();
-      contexts.set(key, { contextLength, at: now });
-      return contextLength;
+    modelContext(bot: BotConfig, chatKey: string, model: string) {
+      return contexts.get(`${bot.keyId}\n${model}`, async () => {
+        const listed = await models(bot, chatKey);
+        // Not learnt now (the gateway is busy or down): the configured budget stands meanwhile.
+        return listed.ok ? { ok: true, contextLength: listed.models.get(model) } : { ok: false };
+      });
     },
 
     async send(request: OutboundRequest): Promise<SendResponse> {

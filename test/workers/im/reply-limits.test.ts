@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ContextCache, type ContextLookup } from '../../../durable-objects/conversation/context-cache.ts';
 import { fitPrompt, promptBudget } from '../../../durable-objects/conversation/prompt-fit.ts';
 import { capReply, TRUNCATION_NOTE } from '../../../durable-objects/conversation/reply-cap.ts';
 import type { HistoryMessage } from '../../../durable-objects/conversation/store.ts';
@@ -80,5 +81,31 @@ describe("promptBudget: the configured budget, within what the model's context l
   it('never goes below one token, even when the answer room takes the whole context', () => {
     expect(promptBudget(6000, 512, 512)).toBe(1);
     expect(promptBudget(6000, 512, 4096)).toBe(1);
+  });
+});
+
+describe('ContextCache: what the registry said, for a while', () => {
+  it('asks once per TTL, and after a failed lookup waits 30 s before asking again', async () => {
+    let now = 0;
+    const cache = new ContextCache(() => now);
+    const answers: ContextLookup[] = [{ ok: false }, { ok: true, contextLength: 4096 }];
+    let asked = 0;
+    const load = async () => {
+      asked++;
+      return answers.shift() ?? { ok: true, contextLength: 8192 };
+    };
+    expect(await cache.get('k\nm', load)).toBeUndefined();
+    now = 29_999;
+    expect(await cache.get('k\nm', load)).toBeUndefined();
+    expect(asked).toBe(1);
+    now = 30_000;
+    expect(await cache.get('k\nm', load)).toBe(4096);
+    now = 30_000 + 299_999;
+    expect(await cache.get('k\nm', load)).toBe(4096);
+    expect(asked).toBe(2);
+    now = 30_000 + 300_000;
+    expect(await cache.get('k\nm', load)).toBe(8192);
+    expect(await cache.get('other\nm', load)).toBe(8192);
+    expect(asked).toBe(4);
   });
 });
