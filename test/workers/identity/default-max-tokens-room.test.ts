@@ -1,7 +1,7 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invalidateRegistry } from '../../../workers/data/registry.ts';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { meteredEngine, postAs } from '../helpers/metered-engine.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 // The default max_tokens of a limited key must fit the model's context, and a completions request
@@ -34,47 +34,17 @@ beforeAll(async () => {
 });
 
 /** An engine that refuses, as vLLM does, a max_tokens that leaves the prompt no room in its context. */
-function engine(): Record<string, unknown>[] {
-  const seen: Record<string, unknown>[] = [];
-  mockOrigin(HOST, async (req) => {
-    const body = (await req.json()) as Record<string, unknown>;
-    seen.push(body);
-    const maxTokens = typeof body.max_tokens === 'number' ? body.max_tokens : 0;
+const engine = () =>
+  meteredEngine(HOST, {
     // The chat template makes a short prompt about 10 tokens.
-    if (body.model === 'small-context-model-engine' && maxTokens + 10 > CONTEXT)
-      return Response.json({ object: 'error', message: 'maximum context length exceeded' }, { status: 400 });
-    const prompts = Array.isArray(body.prompt) ? body.prompt.length : 1;
-    // Each answer as long as it was allowed to be.
-    const produced = prompts * maxTokens;
-    const usage = { prompt_tokens: 5, completion_tokens: produced, total_tokens: 5 + produced };
-    if (body.prompt !== undefined)
-      return Response.json({
-        id: 'c',
-        object: 'text_completion',
-        created: 1,
-        model: 'e',
-        choices: Array.from({ length: prompts }, (_, index) => ({ index, text: 'x', finish_reason: 'stop' })),
-        usage,
-      });
-    return Response.json({
-      id: 'c',
-      object: 'chat.completion',
-      created: 1,
-      model: 'e',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'x' }, finish_reason: 'stop' }],
-      usage,
-    });
+    refuse: (body) =>
+      body.model === 'small-context-model-engine' &&
+      typeof body.max_tokens === 'number' &&
+      body.max_tokens + 10 > CONTEXT
+        ? Response.json({ object: 'error', message: 'maximum context length exceeded' }, { status: 400 })
+        : undefined,
   });
-  return seen;
-}
-
-function post(key: string, path: string, body: Record<string, unknown>) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-}
+const post = postAs;
 
 describe('the default max_tokens of a key with token limits', () => {
   it('leaves the prompt room in a model whose context is smaller than the default', async () => {

@@ -1,6 +1,5 @@
-import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { meteredEngine, postAs } from '../helpers/metered-engine.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 const HOST = 'default-max-origin.test';
@@ -20,42 +19,9 @@ beforeAll(async () => {
   );
 });
 
-/** The bodies the engine received; it answers with as many tokens as it was allowed, or 5000. */
-function engine(): Record<string, unknown>[] {
-  const seen: Record<string, unknown>[] = [];
-  mockOrigin(HOST, async (req) => {
-    const body = (await req.json()) as Record<string, unknown>;
-    seen.push(body);
-    const produced = typeof body.max_tokens === 'number' ? body.max_tokens : 5000;
-    const usage = { prompt_tokens: 5, completion_tokens: produced, total_tokens: 5 + produced };
-    if (body.prompt !== undefined)
-      return Response.json({
-        id: 'c',
-        object: 'text_completion',
-        created: 1,
-        model: 'e',
-        choices: [{ index: 0, text: 'x', finish_reason: 'length' }],
-        usage,
-      });
-    return Response.json({
-      id: 'c',
-      object: 'chat.completion',
-      created: 1,
-      model: 'e',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'x' }, finish_reason: 'length' }],
-      usage,
-    });
-  });
-  return seen;
-}
-
-function post(key: string, path: string, body: Record<string, unknown>) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'default-max-model', ...body }),
-  });
-}
+const engine = () => meteredEngine(HOST, { unbounded: 5000 });
+const post = (key: string, path: string, body: Record<string, unknown>) =>
+  postAs(key, path, { model: 'default-max-model', ...body });
 
 const chat = { messages: [{ role: 'user', content: 'hi' }] };
 
