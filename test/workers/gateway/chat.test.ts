@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
@@ -101,14 +101,7 @@ describe('POST /v1/chat/completions', () => {
       let sent: Record<string, unknown> | undefined;
       mockOrigin('chat-origin.test', async (req) => {
         sent = (await req.json()) as Record<string, unknown>;
-        return Response.json({
-          id: 'chatcmpl-r',
-          object: 'chat.completion',
-          created: 1,
-          model: 'engine-side-name',
-          choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-        });
+        return chatAnswer();
       });
       const res = await post({
         model: 'chat-model',

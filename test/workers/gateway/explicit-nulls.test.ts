@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 // OpenAI reads an explicit `null` as "not set"; many clients send one for every field they leave out,
@@ -29,27 +29,18 @@ function post(path: string, body: unknown) {
 }
 
 /** The origin answers `answer`; the body the gateway sent it is captured. */
-function captureOrigin(answer: unknown): { sent?: Record<string, unknown> } {
+function captureOrigin(answer: () => Response): { sent?: Record<string, unknown> } {
   const seen: { sent?: Record<string, unknown> } = {};
   mockOrigin('nulls-origin.test', async (req) => {
     seen.sent = (await req.json()) as Record<string, unknown>;
-    return Response.json(answer);
+    return answer();
   });
   return seen;
 }
 
-const chatAnswer = {
-  id: 'chatcmpl-n',
-  object: 'chat.completion',
-  created: 1,
-  model: 'x',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-};
-
 describe('explicit null for an optional field', () => {
   it('is accepted on chat fields and message fields, and never forwarded', async () => {
-    const seen = captureOrigin(chatAnswer);
+    const seen = captureOrigin(() => chatAnswer());
     const res = await post('/v1/chat/completions', {
       model: 'nulls-model',
       messages: [
@@ -92,7 +83,7 @@ describe('explicit null for an optional field', () => {
   });
 
   it('is accepted on tool and response_format members', async () => {
-    const seen = captureOrigin(chatAnswer);
+    const seen = captureOrigin(() => chatAnswer());
     const res = await post('/v1/chat/completions', {
       model: 'nulls-model',
       messages: [
@@ -116,14 +107,16 @@ describe('explicit null for an optional field', () => {
   });
 
   it('is accepted on text completion fields', async () => {
-    const seen = captureOrigin({
-      id: 'cmpl-n',
-      object: 'text_completion',
-      created: 1,
-      model: 'x',
-      choices: [{ index: 0, text: 'ok', logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-    });
+    const seen = captureOrigin(() =>
+      Response.json({
+        id: 'cmpl-n',
+        object: 'text_completion',
+        created: 1,
+        model: 'x',
+        choices: [{ index: 0, text: 'ok', logprobs: null, finish_reason: 'stop' }],
+        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+      }),
+    );
     const res = await post('/v1/completions', {
       model: 'nulls-model',
       prompt: 'x',
@@ -135,12 +128,14 @@ describe('explicit null for an optional field', () => {
   });
 
   it('is accepted on embedding fields', async () => {
-    const seen = captureOrigin({
-      object: 'list',
-      data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
-      model: 'x',
-      usage: { prompt_tokens: 1, total_tokens: 1 },
-    });
+    const seen = captureOrigin(() =>
+      Response.json({
+        object: 'list',
+        data: [{ object: 'embedding', index: 0, embedding: [0.1] }],
+        model: 'x',
+        usage: { prompt_tokens: 1, total_tokens: 1 },
+      }),
+    );
     const res = await post('/v1/embeddings', {
       model: 'nulls-model',
       input: 'x',

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 let key: string;
@@ -39,21 +39,11 @@ function delayed(ms: number, request: Request): Promise<void> {
   });
 }
 
-const completion = () =>
-  Response.json({
-    id: 'c',
-    object: 'chat.completion',
-    created: 1,
-    model: 'e',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'done' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-  });
-
 describe('non-stream calls wait for the whole generation, within the total limit', () => {
   it('an answer that takes longer than the headers limit to generate still arrives', async () => {
     mockOrigin('slow-answer.test', async (request) => {
       await delayed(500, request);
-      return completion();
+      return chatAnswer('done');
     });
     const res = await post(false);
     expect(res.status).toBe(200);
@@ -65,7 +55,7 @@ describe('non-stream calls wait for the whole generation, within the total limit
   it('an answer that never comes is a 504 once the total limit has passed', async () => {
     mockOrigin('slow-answer.test', async (request) => {
       await delayed(60_000, request);
-      return completion();
+      return chatAnswer('done');
     });
     const res = await post(false);
     expect(res.status).toBe(504);

@@ -1,6 +1,6 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 // W3C Trace Context: a traceparent that does not parse is ignored, never passed on to the origin.
@@ -23,14 +23,7 @@ async function originSees(traceparent: string): Promise<string | null> {
   let seen: string | null = null;
   mockOrigin('trace-origin.test', (req) => {
     seen = req.headers.get('traceparent');
-    return Response.json({
-      id: 'chatcmpl-t',
-      object: 'chat.completion',
-      created: 1,
-      model: 'x',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-    });
+    return chatAnswer();
   });
   const res = await exports.default.fetch('http://gw/v1/chat/completions', {
     method: 'POST',

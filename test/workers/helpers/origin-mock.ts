@@ -26,6 +26,24 @@ afterEach(() => {
   handlers.clear();
 });
 
+export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+
+/** A vLLM non-stream chat answer. */
+export function chatAnswer(
+  content = 'ok',
+  usage: Usage = { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  model = 'm',
+): Response {
+  return Response.json({
+    id: 'x',
+    object: 'chat.completion',
+    created: 1,
+    model,
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+    usage,
+  });
+}
+
 /** An SSE response that writes the given events with no delay. */
 export function sseResponse(events: string[], status = 200): Response {
   const body = events.map((e) => `data: ${e}\n\n`).join('');

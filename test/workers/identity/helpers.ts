@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { expect } from 'vitest';
 import type { UsageRecord } from '../../../workers/usage/record-usage.ts';
-import { sseResponse } from '../helpers/origin-mock.ts';
+import { sseResponse, type Usage } from '../helpers/origin-mock.ts';
 import { seedPool } from '../helpers/seed.ts';
 
 export function call(
@@ -55,19 +55,7 @@ export function chatAs(key: string, model: string, content = 'hello', extra: Rec
   });
 }
 
-/** A vLLM non-stream chat answer. */
-export function chatAnswer(content: string, usage: Usage, model = 'm'): Response {
-  return Response.json({
-    id: 'x',
-    object: 'chat.completion',
-    created: 1,
-    model,
-    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
-    usage,
-  });
-}
-
-type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
+export { chatAnswer } from '../helpers/origin-mock.ts';
 
 const streamChunk = (delta: Record<string, unknown>, finish: string | null = null) =>
   JSON.stringify({

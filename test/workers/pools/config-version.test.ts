@@ -2,13 +2,14 @@ import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
-import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import type { AcquireRequest } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig } from '../../../schemas/config.ts';
 import { getPool, savePool } from '../../../workers/admin/config-store.ts';
 import { pushPoolConfig } from '../../../workers/admin/pool-live.ts';
 import { configStamp, stampConfig } from '../../../workers/data/config-stamp.ts';
 import { registry } from '../../../workers/data/registry.ts';
 import { admit } from '../../../workers/dispatch/admission.ts';
+import { leaseOf } from './pool-stub.ts';
 
 /** An old and a new config of one pool: other origins, capacity and breaker threshold. */
 function versions(name: string) {
@@ -43,11 +44,6 @@ const request = (config: PoolConfig, configKey: string, configVersion: number): 
   priority: 'normal',
   avoid: ['o2'],
 });
-
-const leaseOf = (r: AcquireResult) => {
-  if (!r.ok) throw new Error(`refused: ${r.reason}`);
-  return r.lease;
-};
 
 describe('pool config versions', () => {
   it('the pool core takes an offered config only when it is newer than the one it holds', () => {

@@ -2,12 +2,13 @@ import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'c
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import type { EnginePool } from '../../../durable-objects/engine-pool/engine-pool.ts';
-import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import type { AcquireRequest } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
 import { EcoError } from '../../../schemas/errors.ts';
 import { admit } from '../../../workers/dispatch/admission.ts';
 import { canHoldRelease } from '../../../workers/dispatch/pool-releases.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
+import { leaseOf, leasesStored } from './pool-stub.ts';
 
 let n = 0;
 function pool(name: string, overrides: Record<string, unknown> = {}) {
@@ -36,20 +37,6 @@ function pool(name: string, overrides: Record<string, unknown> = {}) {
   return { stub, req, config };
 }
 
-/** Wait until the object has stored its lease table as it stands (stores trail changes briefly). */
-async function leasesStored(stub: DurableObjectStub<EnginePool>, inFlight: number): Promise<void> {
-  await vi.waitFor(
-    () =>
-      runInDurableObject(stub, (_, state) => {
-        const row = state.storage.sql
-          .exec<{ n: number }>('SELECT coalesce(sum(slots), 0) AS n FROM leases')
-          .one();
-        expect(row.n).toBe(inFlight);
-      }),
-    { timeout: 3000, interval: 20 },
-  );
-}
-
 /** Two failures open o1; the alarm, once the 100 ms cooldown is over, half-opens it. */
 async function tripToHalfOpen(
   stub: DurableObjectStub<EnginePool>,
@@ -67,11 +54,6 @@ async function tripToHalfOpen(
     { timeout: 3000, interval: 50 },
   );
 }
-
-const leaseOf = (r: AcquireResult) => {
-  if (!r.ok) throw new Error(`refused: ${r.reason}`);
-  return r.lease;
-};
 
 describe('EnginePool Durable Object', () => {
   it('keeps an open breaker across eviction (state lives in SQLite) and refuses with 503-style reasons', async () => {

@@ -1,9 +1,9 @@
-import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
-import { describe, expect, it, vi } from 'vitest';
-import type { EnginePool } from '../../../durable-objects/engine-pool/engine-pool.ts';
-import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import { describe, expect, it } from 'vitest';
+import type { AcquireRequest } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig } from '../../../schemas/config.ts';
+import { leaseOf, leasesStored } from './pool-stub.ts';
 
 function pool(name: string, capacity = 1) {
   const config = PoolConfig.parse({
@@ -26,25 +26,6 @@ function pool(name: string, capacity = 1) {
   });
   return { stub, req };
 }
-
-/** Wait until the stored lease table holds `inFlight` slots (stores trail changes briefly). */
-async function leasesStored(stub: DurableObjectStub<EnginePool>, inFlight: number): Promise<void> {
-  await vi.waitFor(
-    () =>
-      runInDurableObject(stub, (_, state) => {
-        const row = state.storage.sql
-          .exec<{ n: number }>('SELECT coalesce(sum(slots), 0) AS n FROM leases')
-          .one();
-        expect(row.n).toBe(inFlight);
-      }),
-    { timeout: 3000, interval: 20 },
-  );
-}
-
-const leaseOf = (r: AcquireResult) => {
-  if (!r.ok) throw new Error(`refused: ${r.reason}`);
-  return r.lease;
-};
 
 describe('EnginePool lease table across restarts', () => {
   it('a block restored after a restart still gives back only the slots it no longer needs', async () => {
