@@ -16,6 +16,11 @@ export class FailureThrottle {
     this.#maxClients = maxClients;
   }
 
+  /** No failure is counted for any address (the usual case): nothing can be blocked. */
+  get idle(): boolean {
+    return this.#clients.size === 0;
+  }
+
   /** Milliseconds until `client` may be looked up again, or undefined when it may now. */
   blockedFor(client: string, now: number): number | undefined {
     if (this.#limit <= 0) return undefined;

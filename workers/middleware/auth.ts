@@ -77,10 +77,10 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const background: Background = (work) => c.executionCtx.waitUntil(work);
   // Cloudflare sets it on every request; without it (local tools) there is no address to throttle.
   const address = c.req.header('cf-connecting-ip');
-  const client = address === undefined ? undefined : throttledAddress(address);
   const throttle = failureThrottle(c.env);
-  if (client !== undefined && !custom) {
-    const waitMs = throttle.blockedFor(client, Date.now());
+  // The address is only looked at once some address has failed: no cost on the usual path.
+  if (address !== undefined && !custom && !throttle.idle) {
+    const waitMs = throttle.blockedFor(throttledAddress(address), Date.now());
     if (waitMs !== undefined && !knownApiKey(token)) {
       throw new EcoError(
         429,
@@ -96,8 +96,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       ? await custom.authenticate(c.env, token, background)
       : await authenticateKey(c.env, token, background);
   } catch (err) {
-    if (client !== undefined && err instanceof EcoError && err.status === 401)
-      throttle.record(client, Date.now());
+    if (address !== undefined && err instanceof EcoError && err.status === 401)
+      throttle.record(throttledAddress(address), Date.now());
     throw err;
   }
   c.set('principal', principal);

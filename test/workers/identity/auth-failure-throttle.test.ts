@@ -6,10 +6,12 @@ import { seedKey } from '../helpers/seed.ts';
 describe('FailureThrottle', () => {
   it('blocks an address past its limit until the window ends, and only that address', () => {
     const t = new FailureThrottle(3, 1000);
+    expect(t.idle).toBe(true);
     for (let i = 0; i < 3; i++) {
       expect(t.blockedFor('a', 100)).toBeUndefined();
       t.record('a', 100);
     }
+    expect(t.idle).toBe(false);
     expect(t.blockedFor('a', 200)).toBe(900);
     expect(t.blockedFor('b', 200)).toBeUndefined();
     expect(t.blockedFor('a', 1100)).toBeUndefined();
