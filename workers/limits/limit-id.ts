@@ -21,6 +21,11 @@ export function hasLimits(limits: LimiterLimits): boolean {
   );
 }
 
+/** Some limit counts tokens (as the limiter reads them: 0 or absent is no limit). */
+export function hasTokenLimits(limits: LimiterLimits): boolean {
+  return Boolean(limits.tokensPerMinute || limits.tokensPerDay || limits.tokensPerMonth);
+}
+
 export interface ReserveOptions {
   /** Lets the limiter grant this isolate a block of requests (see limit-blocks.ts). */
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;

@@ -5,6 +5,7 @@ import { type Endpoint, unsupported } from '../dispatch/endpoint.ts';
 import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { traceparentToPropagate } from '../http/trace-context.ts';
+import { hasTokenLimits } from '../limits/limit-id.ts';
 import { type LimitTicket, reserveLimits } from '../limits/limits.ts';
 import type { Principal } from '../principal.ts';
 import { recordUsage } from '../usage/record-usage.ts';
@@ -28,9 +29,7 @@ function defaultMaxTokens(
   contextLength: number,
   promptEstimate: number,
 ): number | undefined {
-  const { tokensPerMinute, tokensPerDay, tokensPerMonth } = principal.limits;
-  if (tokensPerMinute === undefined && tokensPerDay === undefined && tokensPerMonth === undefined)
-    return undefined;
+  if (!hasTokenLimits(principal.limits)) return undefined;
   // The prompt's size is an estimate: a quarter more, plus template tokens, covers its usual error.
   const promptRoom = promptEstimate + Math.ceil(promptEstimate / 4) + 16;
   return Math.max(1, Math.min(budget, contextLength - promptRoom));
