@@ -137,19 +137,12 @@ async function open(
     // A non-stream answer comes whole, headers included, once the engine has generated all of it:
     // only the total limit can bound that wait. Streams send headers before the first token.
     headersTimeoutMs: call.stream ? timeouts.headersMs : remaining(),
+    ...(call.stream
+      ? {}
+      : { timeoutMessage: `No answer from the origin within the total limit of ${timeouts.totalMs} ms.` }),
     transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
-  })
-    .catch((err: unknown) => {
-      // The wait that ran out is the request's total limit, not a headers limit of some odd length.
-      if (call.stream || !(err instanceof EcoError) || err.code !== 'origin_timeout') throw err;
-      throw new EcoError(
-        504,
-        'origin_timeout',
-        `No answer from the origin within the total limit of ${timeouts.totalMs} ms.`,
-      );
-    })
-    .finally(() => ctx.timing.originResponded());
+  }).finally(() => ctx.timing.originResponded());
   const reader = new TimedReader(response, call.stream ? timeouts.totalMs : remaining());
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');

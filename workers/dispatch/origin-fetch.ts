@@ -15,6 +15,8 @@ export interface OriginCall {
   /** Aborts the origin request: the client went away, or a timeout fired. */
   signal: AbortSignal;
   headersTimeoutMs: number;
+  /** What the 504 says when that wait runs out (default: no response headers within it). */
+  timeoutMessage?: string;
   /** How the exchange reaches the origin (default `fetch`); see `socketFetch`. */
   transport?: StreamTransport;
 }
@@ -57,7 +59,7 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
       throw new EcoError(
         504,
         'origin_timeout',
-        `No response headers from the origin within ${call.headersTimeoutMs} ms.`,
+        call.timeoutMessage ?? `No response headers from the origin within ${call.headersTimeoutMs} ms.`,
       );
     }
     if (err instanceof Http1Error) {
