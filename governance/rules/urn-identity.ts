@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { inUrnNamespace } from './urn-prefix.ts';
 
 export const urnIdentity: Rule = {
   code: 'QY072',
@@ -14,7 +15,7 @@ export const urnIdentity: Rule = {
     const idText = id ? stringValue(id.entry.value) : undefined;
     if (!urn || urnText === undefined || idText === undefined || idText === '') return;
     // A urn outside the platform namespaces is QY022's finding; what it ends with is beside the point.
-    if (!ctx.policy.namespaces.some((ns) => urnText.startsWith(`urn:${ns}:`))) return;
+    if (!inUrnNamespace(ctx.policy.namespaces, urnText)) return;
     if (urnText.endsWith(`:${idText}`)) return;
     const last = urnText.slice(urnText.lastIndexOf(':') + 1);
     report(at(urn.entry.value, urn.path, `urn ends with "${last}", not with the unique_id "${idText}"`));

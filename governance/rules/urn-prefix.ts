@@ -1,6 +1,11 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
 
+/** `value` is a urn in one of the platform namespaces (`urn:<ns>:` and something after it). */
+export function inUrnNamespace(namespaces: readonly string[], value: string): boolean {
+  return namespaces.some((ns) => value.startsWith(`urn:${ns}:`) && value.length > ns.length + 5);
+}
+
 export const urnPrefix: Rule = {
   code: 'QY022',
   name: 'urn-prefix',
@@ -10,10 +15,7 @@ export const urnPrefix: Rule = {
     const ref = field(ctx, 'document_metadata', 'urn');
     if (!ref) return;
     const value = stringValue(ref.entry.value) ?? '';
-    const ok = ctx.policy.namespaces.some(
-      (ns) => value.startsWith(`urn:${ns}:`) && value.length > ns.length + 5,
-    );
-    if (ok) return;
+    if (inUrnNamespace(ctx.policy.namespaces, value)) return;
     const expected = ctx.policy.namespaces.map((ns) => `urn:${ns}:`).join(' or ');
     report(at(ref.entry.value, ref.path, `urn ${describe(ref.entry.value)} must start with ${expected}`));
   },
