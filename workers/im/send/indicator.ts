@@ -1,5 +1,8 @@
 import type { Platform } from '../types.ts';
+import { messengerSendUrl } from './messenger.ts';
+import { telegramChat } from './telegram.ts';
 import { JSON_HEADERS, type OutboundRequest, type ReplyTarget } from './types.ts';
+import { whatsappMessagesUrl } from './whatsapp.ts';
 
 /** An indicator is cosmetic: give up quickly rather than keep a connection open during the answer. */
 export const INDICATOR_TIMEOUT_MS = 3000;
@@ -33,16 +36,14 @@ export function indicatorRequest(platform: Platform, input: IndicatorInput): Out
   switch (platform) {
     case 'telegram':
       return json(`${input.apiBase}/bot${input.token}/sendChatAction`, {
-        chat_id: /^-?\d+$/.test(target.chatId) ? Number(target.chatId) : target.chatId,
+        ...telegramChat(target),
         action: 'typing',
-        // Like replies: without it the status would show in the forum's General topic.
-        ...(target.threadId ? { message_thread_id: Number(target.threadId) } : {}),
       });
     case 'whatsapp':
       // The indicator rides on the read receipt of the message being answered.
       if (!target.messageId) return undefined;
       return json(
-        `${input.apiBase}/${encodeURIComponent(target.channelId ?? '')}/messages`,
+        whatsappMessagesUrl(input.apiBase, target),
         {
           messaging_product: 'whatsapp',
           status: 'read',
@@ -59,12 +60,10 @@ export function indicatorRequest(platform: Platform, input: IndicatorInput): Out
         { chatId: target.chatId, loadingSeconds: LINE_LOADING_SECONDS },
         bearer,
       );
-    case 'messenger': {
-      const page = target.channelId ? encodeURIComponent(target.channelId) : 'me';
-      return json(`${input.apiBase}/${page}/messages?access_token=${encodeURIComponent(input.token)}`, {
+    case 'messenger':
+      return json(messengerSendUrl(input.apiBase, target, input.token), {
         recipient: { id: target.chatId },
         sender_action: 'typing_on',
       });
-    }
   }
 }

@@ -1,4 +1,9 @@
-import { JSON_HEADERS, type OutboundRequest, type SendInput } from './types.ts';
+import { JSON_HEADERS, type OutboundRequest, type ReplyTarget, type SendInput } from './types.ts';
+
+/** The Cloud API messages URL of the target's business phone number. */
+export function whatsappMessagesUrl(apiBase: string, target: ReplyTarget): string {
+  return `${apiBase}/${encodeURIComponent(target.channelId ?? '')}/messages`;
+}
 
 /** Cloud API `POST /<phone-number-id>/messages`; the first part quotes the inbound message. */
 export function whatsappRequest(input: SendInput): OutboundRequest {
@@ -12,7 +17,7 @@ export function whatsappRequest(input: SendInput): OutboundRequest {
     ...(input.offset === 0 && target.messageId ? { context: { message_id: target.messageId } } : {}),
   };
   return {
-    url: `${input.apiBase}/${encodeURIComponent(target.channelId ?? '')}/messages`,
+    url: whatsappMessagesUrl(input.apiBase, target),
     headers: { ...JSON_HEADERS, authorization: `Bearer ${input.token}` },
     body: JSON.stringify(body),
     parts: 1,
