@@ -32,6 +32,8 @@ export interface OpenAiRequestOptions {
   omit?: ReadonlySet<ForwardedField>;
   /** Translate `max_completion_tokens` to `max_tokens` for engines that only know the older name. */
   legacyMaxTokens?: boolean;
+  /** The engine's own edits of the body, made before it is written. */
+  adjust?: (body: Record<string, unknown>) => void;
 }
 
 export function buildOpenAiChat(
@@ -50,6 +52,7 @@ export function buildOpenAiChat(
     body.max_tokens ??= body.max_completion_tokens;
     delete body.max_completion_tokens;
   }
+  options.adjust?.(body);
   if (ctx.stream) {
     body.stream = true;
     // Always ask for usage: the gateway records it even when the client did not ask to see it.

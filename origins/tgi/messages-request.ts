@@ -22,12 +22,15 @@ const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
  * validation as `/generate`, and its response_format is TGI's grammar type.
  */
 export function buildTgiMessagesChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  const request = buildOpenAiChat(req, ctx, { omit: MESSAGES_OMIT, legacyMaxTokens: true });
-  const body = JSON.parse(request.body ?? '{}') as Record<string, unknown>;
-  if (typeof body.stop === 'string') body.stop = [body.stop];
-  if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
-  if (!usableTopP(req)) delete body.top_p;
-  const grammar = jsonGrammar(req.response_format);
-  if (grammar) body.response_format = grammar;
-  return { ...request, body: JSON.stringify(body) };
+  return buildOpenAiChat(req, ctx, {
+    omit: MESSAGES_OMIT,
+    legacyMaxTokens: true,
+    adjust(body) {
+      if (typeof body.stop === 'string') body.stop = [body.stop];
+      if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
+      if (!usableTopP(req)) delete body.top_p;
+      const grammar = jsonGrammar(req.response_format);
+      if (grammar) body.response_format = grammar;
+    },
+  });
 }
