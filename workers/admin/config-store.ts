@@ -7,6 +7,7 @@ import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
 import { invalidateRegistry } from '../data/registry.ts';
+import { auditIfChanged } from './audit-if-changed.ts';
 
 /**
  * Pools and models in D1, read fresh (admin reads must see their own writes, not the isolate cache).
@@ -65,6 +66,31 @@ export async function savePool(database: D1Database, config: PoolConfig, audit: 
   ]);
   stampConfig(config, written[0]?.version ?? now);
   invalidateRegistry();
+}
+
+/**
+ * Write `config` over the stored pool only if the row is still at `expectedVersion`, the version the
+ * change was computed from. False when another write committed first: then nothing was written (not
+ * even the audit row), and the caller computes the change again from the newer config.
+ */
+export async function updatePoolIfUnchanged(
+  database: D1Database,
+  config: PoolConfig,
+  expectedVersion: number,
+  audit: AuditEntry,
+): Promise<boolean> {
+  const now = Date.now();
+  const version = Math.max(now, expectedVersion + 1);
+  const [update] = await database.batch([
+    database
+      .prepare('UPDATE pools SET protocol = ?, config = ?, updated_at = ? WHERE name = ? AND updated_at = ?')
+      .bind(config.protocol, JSON.stringify(config), version, config.name, expectedVersion),
+    auditIfChanged(database, audit, now),
+  ]);
+  if (!update?.meta.changes) return false;
+  stampConfig(config, version);
+  invalidateRegistry();
+  return true;
 }
 
 export async function deletePool(database: D1Database, name: string, audit: AuditEntry): Promise<void> {
@@ -163,6 +189,82 @@ export async function saveModel(
     throw err;
   }
   invalidateRegistry();
+}
+
+/** A model as stored, and the row it was read from (the expected state of a conditional update). */
+export async function getModelAndRow(
+  database: D1Database,
+  id: string,
+): Promise<{ model: ModelConfig; stored: StoredModelRow }> {
+  const stored = await database.prepare('SELECT * FROM models WHERE id = ?').bind(id).first<StoredModelRow>();
+  const model = stored ? toModel(fromStored(stored)) : undefined;
+  if (!stored || !model) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+  return { model, stored };
+}
+
+/**
+ * Write `model` only if its row still holds exactly what `before` (read by getModelAndRow) held. False
+ * when another write changed it first: then nothing was written, audit row included.
+ */
+export async function updateModelIfUnchanged(
+  database: D1Database,
+  model: ModelConfig,
+  before: StoredModelRow,
+  audit: AuditEntry,
+): Promise<boolean> {
+  const [update] = await database.batch([
+    database
+      .prepare(
+        `UPDATE models SET aliases = ?, owned_by = ?, routes = ?, capabilities = ?, context_length = ?, source = ?, created_at = ?
+         WHERE id = ? AND aliases IS ? AND owned_by IS ? AND routes IS ? AND capabilities IS ? AND context_length IS ? AND source IS ? AND created_at IS ?`,
+      )
+      .bind(
+        JSON.stringify(model.aliases),
+        model.ownedBy,
+        JSON.stringify(model.routes),
+        JSON.stringify(model.capabilities),
+        model.contextLength,
+        model.source ?? null,
+        model.createdAt || Math.floor(Date.now() / 1000),
+        model.id,
+        before.aliases,
+        before.owned_by,
+        before.routes,
+        before.capabilities,
+        before.context_length,
+        before.source,
+        before.created_at,
+      ),
+    auditIfChanged(database, audit),
+  ]);
+  if (!update?.meta.changes) return false;
+  invalidateRegistry();
+  return true;
+}
+
+/** A models row as D1 returns it (JSON columns as their stored text, compared as such). */
+export interface StoredModelRow {
+  id: string;
+  aliases: string;
+  owned_by: string;
+  routes: string;
+  capabilities: string;
+  context_length: number;
+  source: string | null;
+  created_at: number;
+}
+
+function fromStored(raw: StoredModelRow): ModelRow {
+  return {
+    id: raw.id,
+    aliases: safeJson(raw.aliases) as string[],
+    ownedBy: raw.owned_by,
+    routes: safeJson(raw.routes) as ModelRow['routes'],
+    capabilities: safeJson(raw.capabilities) as string[],
+    contextLength: raw.context_length,
+    source: raw.source,
+    createdAt: raw.created_at,
+  };
 }
 
 /** A row that no longer validates (written by SQL, say) can be deleted too, so none is out of reach. */

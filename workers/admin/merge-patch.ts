@@ -1,3 +1,5 @@
+import { EcoError } from '../../schemas/errors.ts';
+
 /**
  * A one-level-deep merge for PATCH bodies: top-level fields replace, nested plain objects (timeouts,
  * breaker, queue, …) merge field by field, arrays (origins, routes, aliases) replace whole. As in JSON
@@ -35,4 +37,16 @@ export function secretInAuth(raw: unknown): boolean {
   const auth = (raw as { auth?: unknown } | null)?.auth;
   if (!isPlain(auth)) return false;
   return Object.keys(auth).some((k) => !['header', 'secret', 'prefix'].includes(k));
+}
+
+/** Times a PATCH is re-applied when other writes of the same object keep committing first. */
+export const PATCH_ATTEMPTS = 5;
+
+/** Other writes of the object kept committing between this PATCH's read and its write. */
+export function writeConflict(kind: string, name: string): EcoError {
+  return new EcoError(
+    409,
+    'write_conflict',
+    `The ${kind} '${name}' kept changing while this change was applied; nothing was written. Try again.`,
+  );
 }

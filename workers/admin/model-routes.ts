@@ -6,10 +6,20 @@ import type { AppEnv } from '../app-env.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { botsNaming } from './bot-store.ts';
-import { checkModel, deleteModel, getModel, listModels, modelExists, saveModel } from './config-store.ts';
+import {
+  checkModel,
+  deleteModel,
+  getModel,
+  getModelAndRow,
+  listModels,
+  modelExists,
+  saveModel,
+  updateModelIfUnchanged,
+} from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
-import { mergePatch } from './merge-patch.ts';
+import { mergePatch, PATCH_ATTEMPTS, writeConflict } from './merge-patch.ts';
 import { errorDoc, jsonDoc } from './route-docs.ts';
+import { refuseUnknownFields } from './unknown-fields.ts';
 
 const errors = {
   400: errorDoc('Invalid request'),
@@ -72,6 +82,7 @@ async function refuseIfBotsName(c: Context<AppEnv>, id: string, names: string[],
 }
 
 function parseModel(raw: unknown): ModelConfig {
+  refuseUnknownFields(ModelConfig, raw);
   const parsed = ModelWrite.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
@@ -151,23 +162,28 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.patch('/admin/models/:id{.+}', admin, async (c) => {
-    const current = await getModel(c.env.DB, c.req.param('id'));
+    const id = c.req.param('id');
     const patch = await body(c);
-    if ('id' in patch && patch.id !== current.id)
-      throw new EcoError(400, 'invalid_request', 'A model id cannot change; create a new model.', {
-        param: 'id',
+    // Applied to the model as it is when written: a write committed in between is built on, not lost.
+    for (let attempt = 1; ; attempt++) {
+      const { model: current, stored } = await getModelAndRow(c.env.DB, id);
+      if ('id' in patch && patch.id !== current.id)
+        throw new EcoError(400, 'invalid_request', 'A model id cannot change; create a new model.', {
+          param: 'id',
+        });
+      const model = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
+      const dropped = current.aliases.filter((a) => !model.aliases.includes(a));
+      await refuseIfBotsName(c, model.id, dropped, 'aliases');
+      await checkModel(c.env.DB, model);
+      const written = await updateModelIfUnchanged(c.env.DB, model, stored, {
+        actorKeyId: actor(c),
+        action: 'model.update',
+        target: model.id,
+        detail: { patch },
       });
-    const model = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
-    const dropped = current.aliases.filter((a) => !model.aliases.includes(a));
-    await refuseIfBotsName(c, model.id, dropped, 'aliases');
-    await checkModel(c.env.DB, model);
-    await saveModel(c.env.DB, model, {
-      actorKeyId: actor(c),
-      action: 'model.update',
-      target: model.id,
-      detail: { patch },
-    });
-    return c.json(await getModel(c.env.DB, model.id));
+      if (written) return c.json(await getModel(c.env.DB, model.id));
+      if (attempt === PATCH_ATTEMPTS) throw writeConflict('model', id);
+    }
   });
 
   app.delete('/admin/models/:id{.+}', admin, async (c) => {

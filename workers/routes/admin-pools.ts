@@ -2,14 +2,24 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { PoolConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { deletePool, getPool, listPools, poolExists, savePool } from '../admin/config-store.ts';
+import {
+  deletePool,
+  getPool,
+  listPools,
+  poolExists,
+  savePool,
+  updatePoolIfUnchanged,
+} from '../admin/config-store.ts';
 import { readJsonObjectBody } from '../admin/json-object-body.ts';
-import { mergePatch, secretInAuth } from '../admin/merge-patch.ts';
+import { mergePatch, PATCH_ATTEMPTS, secretInAuth, writeConflict } from '../admin/merge-patch.ts';
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
+import { PoolWrite } from '../admin/pool-write.ts';
 import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
+import { refuseUnknownFields } from '../admin/unknown-fields.ts';
 import type { AppEnv } from '../app-env.ts';
 import { auditInsert } from '../auth/audit.ts';
+import { configStamp } from '../data/config-stamp.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
@@ -34,7 +44,8 @@ function parsePool(raw: Record<string, unknown>): PoolConfig {
       'Origin auth takes `header`, `secret` (the NAME of a Worker secret) and `prefix`; never the secret value.',
       { param: 'auth' },
     );
-  const parsed = PoolConfig.safeParse(raw);
+  refuseUnknownFields(PoolConfig, raw);
+  const parsed = PoolWrite.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   return parsed.data;
 }
@@ -131,21 +142,29 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.patch('/admin/pools/:name', admin, async (c) => {
-    const current = await getPool(c.env.DB, c.req.param('name'));
+    const name = c.req.param('name');
     const patch = await readAdminBody(c);
-    if ('name' in patch && patch.name !== current.name)
-      throw new EcoError(400, 'invalid_request', 'A pool cannot be renamed; create a new one.', {
-        param: 'name',
+    // The patch applies to the config as it is when written: another write that commits between the
+    // read and the write is not overwritten; the patch is applied again on top of it.
+    for (let attempt = 1; ; attempt++) {
+      const current = await getPool(c.env.DB, name);
+      if ('name' in patch && patch.name !== current.name)
+        throw new EcoError(400, 'invalid_request', 'A pool cannot be renamed; create a new one.', {
+          param: 'name',
+        });
+      const config = parsePool(mergePatch(current as unknown as Record<string, unknown>, patch));
+      const written = await updatePoolIfUnchanged(c.env.DB, config, configStamp(current).version, {
+        actorKeyId: actor(c),
+        action: 'pool.update',
+        target: config.name,
+        detail: { patch },
       });
-    const config = parsePool(mergePatch(current as unknown as Record<string, unknown>, patch));
-    await savePool(c.env.DB, config, {
-      actorKeyId: actor(c),
-      action: 'pool.update',
-      target: config.name,
-      detail: { patch },
-    });
-    await pushPoolConfig(c.env, config);
-    return c.json(await view(c, config));
+      if (written) {
+        await pushPoolConfig(c.env, config);
+        return c.json(await view(c, config));
+      }
+      if (attempt === PATCH_ATTEMPTS) throw writeConflict('pool', name);
+    }
   });
 
   app.delete('/admin/pools/:name', admin, async (c) => {

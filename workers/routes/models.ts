@@ -5,7 +5,7 @@ import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
 import { refuseOtherMethods } from '../http/method-not-allowed.ts';
-import type { Principal } from '../principal.ts';
+import { mayUseModel, type Principal } from '../principal.ts';
 
 const ModelObject = z
   .object({
@@ -38,7 +38,7 @@ function toModelObject(model: ModelConfig): z.infer<typeof ModelObject> {
 }
 
 function visible(principal: Principal, model: ModelConfig): boolean {
-  return principal.allowedModels === null || principal.allowedModels.includes(model.id);
+  return mayUseModel(principal.allowedModels, model);
 }
 
 const listRoute = createRoute({
@@ -79,8 +79,11 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ object: 'list' as const, data }, 200);
   });
 
-  app.openapi(getRoute, async (c) => {
-    const { model: id } = c.req.valid('param');
+  // Model ids may contain slashes (`org/model`, as open models are named), so the id takes the rest of
+  // the path; the document keeps OpenAI's `{model}`.
+  app.openAPIRegistry.registerPath(getRoute);
+  app.get('/v1/models/:model{.+}', async (c) => {
+    const id = c.req.param('model');
     const snapshot = await registry(c.env.DB, Date.now(), (work) => c.executionCtx.waitUntil(work));
     const model = snapshot.byName.get(id);
     if (!model || !visible(c.get('principal'), model)) {
@@ -89,5 +92,5 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json(toModelObject(model), 200);
   });
   refuseOtherMethods(app, '/v1/models', ['GET']);
-  refuseOtherMethods(app, '/v1/models/:model', ['GET']);
+  refuseOtherMethods(app, '/v1/models/:model{.+}', ['GET']);
 }

@@ -3,7 +3,14 @@ import { EcoError } from '../../schemas/errors.ts';
 import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { requireScope } from '../middleware/auth.ts';
-import { dateRange, GROUP_COLUMNS, type GroupBy, usageGroups, usageTotals } from '../usage/usage-query.ts';
+import {
+  dateRange,
+  GROUP_COLUMNS,
+  type GroupBy,
+  type UsageFilter,
+  usageGroups,
+  usageTotals,
+} from '../usage/usage-query.ts';
 
 const Totals = z
   .object({
@@ -24,8 +31,18 @@ const OwnUsage = z
     end: z.string(),
     totals: Totals,
     data: z.array(Totals.extend({ day: z.string(), model: z.string() })),
+    has_more: z.boolean().openapi({ description: 'Groups were left out: narrow the range or the filters.' }),
   })
   .openapi('Usage');
+
+/** Groups in one answer; past it the answer says `has_more` instead of ending the list unannounced. */
+const MAX_GROUPS = 10_000;
+
+/** The first MAX_GROUPS groups, and whether there were more (one extra row is read to know). */
+async function firstGroups(database: D1Database, filter: UsageFilter, groupBy: GroupBy[]) {
+  const rows = await usageGroups(database, filter, groupBy, MAX_GROUPS + 1);
+  return { data: rows.slice(0, MAX_GROUPS), hasMore: rows.length > MAX_GROUPS };
+}
 
 const Range = z.object({
   start: z.string().optional().openapi({ description: 'First UTC day (YYYY-MM-DD); default 30 days back.' }),
@@ -84,7 +101,11 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
         description: 'Grouped usage',
         content: {
           'application/json': {
-            schema: z.object({ object: z.literal('list'), data: z.array(z.record(z.string(), z.unknown())) }),
+            schema: z.object({
+              object: z.literal('list'),
+              data: z.array(z.record(z.string(), z.unknown())),
+              has_more: z.boolean(),
+            }),
           },
         },
       },
@@ -97,9 +118,9 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
     const principal = c.get('principal');
     const range = dateRange(c.req.query('start'), c.req.query('end'));
     const filter = { range, keyId: principal.keyId };
-    const [totals, data] = await Promise.all([
+    const [totals, groups] = await Promise.all([
       usageTotals(c.env.DB, filter),
-      usageGroups(c.env.DB, filter, ['day', 'model']),
+      firstGroups(c.env.DB, filter, ['day', 'model']),
     ]);
     return c.json({
       object: 'usage',
@@ -107,7 +128,8 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
       start: range.start,
       end: range.end,
       totals,
-      data,
+      data: groups.data,
+      has_more: groups.hasMore,
     });
   });
 
@@ -120,10 +142,17 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
       ...(q.key_id ? { keyId: q.key_id } : {}),
       ...(q.model ? { model: q.model } : {}),
     };
-    const [totals, data] = await Promise.all([
+    const [totals, groups] = await Promise.all([
       usageTotals(c.env.DB, filter),
-      usageGroups(c.env.DB, filter, parseGroupBy(q.group_by)),
+      firstGroups(c.env.DB, filter, parseGroupBy(q.group_by)),
     ]);
-    return c.json({ object: 'list', start: range.start, end: range.end, totals, data });
+    return c.json({
+      object: 'list',
+      start: range.start,
+      end: range.end,
+      totals,
+      data: groups.data,
+      has_more: groups.hasMore,
+    });
   });
 }

@@ -1,20 +1,11 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedKey } from '../helpers/seed.ts';
+import { callAs, errorOf } from './admin-call.ts';
 
 let admin: string;
 
-function call(method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
-
-const errorOf = async (res: Response) =>
-  ((await res.json()) as { error: { message: string; type: string; param: string | null; code: string } })
-    .error;
+const call = (method: string, path: string, body?: unknown) => callAs(admin, method, path, body);
 
 async function audits(target: string): Promise<string[]> {
   const rows = await env.DB.prepare(

@@ -1,0 +1,62 @@
+import { PoolConfig } from '../../schemas/config.ts';
+
+/** Field names are tokens (RFC 9110 §5.1); any other name makes `Headers.set` throw on every request. */
+const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** Field values: visible characters, spaces and tabs; a CR or LF would split the header. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Origins are called with `fetch` or an HTTP/1.1 socket: only http and https reach an engine. */
+const ORIGIN_PROTOCOLS = new Set(['http:', 'https:']);
+
+/**
+ * The gateway's own secrets (`ECO_*`: internal token key, JWT secrets, metrics token, bot tokens).
+ * Origin auth sends the named secret's value to the origin's URL, so naming one of these would hand
+ * it to whoever runs that URL.
+ */
+export function isGatewaySecretName(name: string): boolean {
+  return name.startsWith('ECO_');
+}
+
+function protocolOf(url: string): string | undefined {
+  try {
+    return new URL(url).protocol;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What a pool write must also satisfy (stored rows are read with PoolConfig alone, so these rules
+ * never hide a pool the registry already serves): a config the request path can use as written.
+ */
+export const PoolWrite = PoolConfig.superRefine((pool, ctx) => {
+  pool.origins.forEach((origin, i) => {
+    const protocol = protocolOf(origin.url);
+    if (protocol !== undefined && !ORIGIN_PROTOCOLS.has(protocol))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['origins', i, 'url'],
+        message: `an http:// or https:// URL (not ${protocol})`,
+      });
+  });
+  const auth = pool.auth;
+  if (!auth) return;
+  if (!FIELD_NAME.test(auth.header))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', 'header'],
+      message: "an HTTP header name (letters, digits and !#$%&'*+-.^_`|~, no spaces or colon)",
+    });
+  if (auth.prefix !== undefined && !FIELD_VALUE.test(auth.prefix))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', 'prefix'],
+      message: 'header value text (no line breaks or control characters)',
+    });
+  if (isGatewaySecretName(auth.secret))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', 'secret'],
+      message: "one of the gateway's own secrets (ECO_*), which is never sent to an origin",
+    });
+});
