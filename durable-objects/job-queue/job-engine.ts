@@ -250,6 +250,7 @@ export class JobEngine {
   private async deliver(row: JobRow): Promise<void> {
     const { store, config, now, random, sendCallback } = this.deps;
     const attempt = row.callback_attempts + 1;
+    const delivery = { id: row.id, attempt, finishedAt: row.finished_at };
     let outcome: { ok: true } | { ok: false; error: string };
     try {
       outcome = await sendCallback(jobView(row), AbortSignal.timeout(config.callbackTimeoutMs));
@@ -257,13 +258,13 @@ export class JobEngine {
       outcome = { ok: false, error: String(err) };
     }
     if (outcome.ok) {
-      store.callbackDelivered(row.id, attempt);
+      store.callbackDelivered(delivery);
       return;
     }
     const nextAt =
       attempt >= config.callbackMaxAttempts
         ? null
         : now() + backoffMs(attempt, config.callbackBackoff, random);
-    store.callbackFailed(row.id, attempt, outcome.error.slice(0, 500), nextAt);
+    store.callbackFailed(delivery, outcome.error.slice(0, 500), nextAt);
   }
 }

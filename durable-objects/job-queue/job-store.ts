@@ -82,6 +82,17 @@ export interface ListQuery {
   before: { createdAt: number; id: string } | null;
 }
 
+/**
+ * One delivery of a job's callback: the attempt number, and the finish it reports. A replayed job
+ * finishes again with a new `finished_at`, so a delivery of its earlier outcome that answers late
+ * never settles the callback of the later one.
+ */
+export interface CallbackDelivery {
+  id: string;
+  attempt: number;
+  finishedAt: number | null;
+}
+
 /** Idempotency keys answer with the same job for this long. */
 export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
@@ -426,32 +437,34 @@ export class JobStore {
       .toArray();
   }
 
-  callbackDelivered(id: string, attempt: number): boolean {
+  callbackDelivered(delivery: CallbackDelivery): boolean {
     return (
       this.sql.exec(
         `UPDATE jobs SET callback_status = 'delivered', callback_attempts = ?, callback_delivered_at = ?,
            callback_next_at = NULL, callback_error = NULL
-         WHERE id = ? AND callback_status = 'pending' AND callback_attempts = ?`,
-        attempt,
+         WHERE id = ? AND callback_status = 'pending' AND callback_attempts = ? AND finished_at IS ?`,
+        delivery.attempt,
         this.now(),
-        id,
-        attempt - 1,
+        delivery.id,
+        delivery.attempt - 1,
+        delivery.finishedAt,
       ).rowsWritten > 0
     );
   }
 
   /** A failed delivery: retried at `nextAt`, or given up (null); the job and its result stay. */
-  callbackFailed(id: string, attempt: number, error: string, nextAt: number | null): boolean {
+  callbackFailed(delivery: CallbackDelivery, error: string, nextAt: number | null): boolean {
     return (
       this.sql.exec(
         `UPDATE jobs SET callback_status = ?, callback_attempts = ?, callback_next_at = ?, callback_error = ?
-         WHERE id = ? AND callback_status = 'pending' AND callback_attempts = ?`,
+         WHERE id = ? AND callback_status = 'pending' AND callback_attempts = ? AND finished_at IS ?`,
         nextAt === null ? 'failed' : 'pending',
-        attempt,
+        delivery.attempt,
         nextAt,
         error,
-        id,
-        attempt - 1,
+        delivery.id,
+        delivery.attempt - 1,
+        delivery.finishedAt,
       ).rowsWritten > 0
     );
   }

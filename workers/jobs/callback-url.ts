@@ -93,9 +93,15 @@ function privateIPv4([a, b, c]: number[]): boolean {
 }
 
 function privateIPv6(address: string): boolean {
-  const first = address.split(':')[0] ?? '';
+  const groups = address.split(':');
+  const first = groups[0] ?? '';
   const head = first === '' ? 0 : Number.parseInt(first, 16);
   return (
+    // Forms that carry an IPv4 address a relay or translator would reach on our behalf: 6to4
+    // 2002::/16, Teredo 2001:0::/32, local-use NAT64 64:ff9b:1::/48.
+    head === 0x2002 ||
+    (head === 0x2001 && groups[1] === '0') ||
+    address.startsWith('64:ff9b:1:') ||
     address === '::' ||
     address === '::1' ||
     address.startsWith('::') || // IPv4-compatible and other ::/96 forms

@@ -24,8 +24,21 @@ export interface ValidJob {
 
 const CAPABILITY: Record<JobType, string> = { chat: 'chat', completion: 'completion' };
 
+/**
+ * Metadata comes back exactly as given. A `__proto__` key is an ordinary JSON key, but copying it onto
+ * a plain object (as parsing into a record does) drops it without a word: refuse it instead.
+ */
+function refuseProtoMetadataKey(raw: unknown): void {
+  const metadata = (raw as { metadata?: unknown } | null)?.metadata;
+  if (metadata === null || typeof metadata !== 'object' || !Object.hasOwn(metadata, '__proto__')) return;
+  throw new EcoError(400, 'invalid_metadata', "metadata may not use the key '__proto__'.", {
+    param: 'metadata.__proto__',
+  });
+}
+
 /** A job body checked exactly as the sync API would check its request, before anything is stored. */
 export async function validateJob(env: Env, principal: Principal, raw: unknown): Promise<ValidJob> {
+  refuseProtoMetadataKey(raw);
   const parsed = CreateJobRequest.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
   const body = parsed.data;

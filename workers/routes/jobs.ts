@@ -12,6 +12,7 @@ import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
 import { decodeCursor, encodeCursor, type JobCursor } from '../jobs/cursor.ts';
+import { requireRunnableOwner } from '../jobs/job-owner.ts';
 import { validateJob } from '../jobs/job-request.ts';
 import { listLimit, statusesFor } from '../jobs/list-params.ts';
 import {
@@ -83,6 +84,7 @@ function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
 
 async function createJob(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');
+  requireRunnableOwner(principal);
   const settings = jobSettings(c.env);
   // A job body never needs much more than its request's stored limit (checked exactly in validateJob).
   const maxBody = Math.min(numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576), MAX_JOB_BODY_BYTES);
@@ -154,6 +156,11 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
         content: json(Job),
       },
       ...errors,
+      403: {
+        description:
+          'Missing the `jobs` or `inference` scope, or a token that names no API key to run the job as',
+        content: json(ErrorResponse),
+      },
       404: { description: 'Unknown model', content: json(ErrorResponse) },
       409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
       413: { description: 'The request is larger than a job stores', content: json(ErrorResponse) },

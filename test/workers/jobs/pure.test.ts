@@ -83,6 +83,8 @@ describe('callback URL policy', () => {
     'https://hooks.example.com./jobs',
     'https://8.8.8.8/cb',
     'https://[2606:4700::1111]/cb',
+    'https://[2001:4860:4860::8888]/cb',
+    'https://[64:ff9b::808:808]/cb',
   ])('accepts %s', (url) => {
     expect(validateCallbackUrl(url, prod).ok).toBe(true);
   });
@@ -109,6 +111,11 @@ describe('callback URL policy', () => {
     ['https://[::ffff:10.0.0.1]/x', 'private'],
     ['https://[::ffff:127.0.0.1]/x', 'loopback'],
     ['https://[64:ff9b::a00:1]/x', 'private'],
+    // 6to4 with 127.0.0.1 and 10.0.0.1 inside, Teredo, local-use NAT64
+    ['https://[2002:7f00:1::1]/x', 'private'],
+    ['https://[2002:a00:1::]/x', 'private'],
+    ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x', 'private'],
+    ['https://[64:ff9b:1::a00:1]/x', 'private'],
     ['https://intranet/x', 'public host'],
     ['https://printer.local/x', 'local-only'],
     ['https://db.internal/x', 'local-only'],

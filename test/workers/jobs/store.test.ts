@@ -190,16 +190,18 @@ describe('JobStore guarded transitions', () => {
       store.enqueue(newJob('cb', { callbackUrl: 'https://hooks.test/cb' }));
       store.claim(1);
       store.succeed('cb', 1, { answer: 42 }, null);
-      expect(store.callbackFailed('cb', 1, 'HTTP 500', clock.now() + 100)).toBe(true);
-      expect(store.callbackFailed('cb', 1, 'HTTP 500', clock.now() + 100)).toBe(false);
+      const finishedAt = clock.now();
+      const at = (attempt: number) => ({ id: 'cb', attempt, finishedAt });
+      expect(store.callbackFailed(at(1), 'HTTP 500', clock.now() + 100)).toBe(true);
+      expect(store.callbackFailed(at(1), 'HTTP 500', clock.now() + 100)).toBe(false);
       expect(store.dueCallbacks(5)).toEqual([]);
       clock.advance(100);
       expect(store.dueCallbacks(5)).toHaveLength(1);
-      expect(store.callbackFailed('cb', 2, 'HTTP 500', null)).toBe(true);
+      expect(store.callbackFailed(at(2), 'HTTP 500', null)).toBe(true);
       const view = jobView(store.get('cb')!);
       expect(view.callback).toMatchObject({ status: 'failed', attempts: 2, last_error: 'HTTP 500' });
       expect(view).toMatchObject({ status: 'succeeded', result: { answer: 42 } });
-      expect(store.callbackDelivered('cb', 3)).toBe(false);
+      expect(store.callbackDelivered(at(3))).toBe(false);
     }));
 });
 
@@ -213,13 +215,14 @@ describe('JobStore retention and listing', () => {
       store.claim(2);
       store.succeed('done', 1, {}, null);
       store.succeed('hook', 1, {}, null);
+      const finishedAt = clock.now();
       clock.advance(999);
       expect(store.purge(1000)).toBe(0);
       clock.advance(1);
       expect(store.purge(1000)).toBe(1);
       expect(store.get('done')).toBeUndefined();
       expect(store.get('hook')).toBeDefined();
-      store.callbackDelivered('hook', 1);
+      store.callbackDelivered({ id: 'hook', attempt: 1, finishedAt });
       expect(store.purge(1000)).toBe(1);
       expect(store.get('open')).toBeDefined();
     }));

@@ -10,7 +10,7 @@ const app = createApp();
 let key: string;
 
 beforeAll(async () => {
-  key = await seedKey({ scopes: ['jobs'], tenant: `limits-${crypto.randomUUID().slice(0, 8)}` });
+  key = await seedKey({ scopes: ['jobs', 'inference'], tenant: `limits-${crypto.randomUUID().slice(0, 8)}` });
   await seedPool(
     {
       name: 'limits-pool',

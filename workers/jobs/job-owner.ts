@@ -1,0 +1,27 @@
+import { EcoError } from '../../schemas/errors.ts';
+import { hasScope, type Principal } from '../principal.ts';
+
+/**
+ * A job runs later through the inference API as the API key that submitted it (its limits, models and
+ * usage apply then). A submitter whose jobs could never run that way is refused before anything is
+ * stored, rather than answered 202 for a job that fails on every attempt:
+ * - a token from the identity provider names no API key (`jwt:<sub>`) to run as;
+ * - a credential without the `inference` scope could not make the calls its job makes.
+ * Tokens exchanged from a key at /v1/auth/token act as that key and may submit.
+ */
+export function requireRunnableOwner(principal: Principal): void {
+  if (principal.keyId.startsWith('jwt:')) {
+    throw new EcoError(
+      403,
+      'jobs_need_api_key',
+      'Jobs run as an API key: submit them with an API key, or with a token exchanged from one at /v1/auth/token.',
+    );
+  }
+  if (!hasScope(principal, 'inference')) {
+    throw new EcoError(
+      403,
+      'insufficient_scope',
+      "This key lacks the 'inference' scope its jobs would run with; submitting a job needs 'jobs' and 'inference'.",
+    );
+  }
+}
