@@ -28,3 +28,15 @@ export interface Principal {
 export function hasScope(principal: Principal, scope: Scope): boolean {
   return principal.scopes.includes('admin') || principal.scopes.includes(scope);
 }
+
+/**
+ * Whether a key restricted to `allowedModels` may use `model`: a listed name may be the model's id or
+ * one of its aliases (an alias names the same model), so listing either one allows it.
+ */
+export function mayUseModel(
+  allowedModels: string[] | null,
+  model: { id: string; aliases: readonly string[] },
+): boolean {
+  if (allowedModels === null) return true;
+  return allowedModels.includes(model.id) || model.aliases.some((alias) => allowedModels.includes(alias));
+}

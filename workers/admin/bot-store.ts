@@ -6,6 +6,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { db } from '../data/db.ts';
 import { botFields, invalidateBotCache } from '../im/bots.ts';
+import { mayUseModel } from '../principal.ts';
 import { listModels } from './config-store.ts';
 
 /**
@@ -90,7 +91,7 @@ export async function checkBotReferences(
     throw new EcoError(400, 'model_not_found', `No model '${bot.defaultModel}' in the registry.`, {
       param: 'defaultModel',
     });
-  if (key.allowedModels && !key.allowedModels.includes(model.id))
+  if (!mayUseModel(key.allowedModels ?? null, model))
     throw new EcoError(400, 'model_not_allowed', `API key '${bot.keyId}' may not use '${model.id}'.`, {
       param: 'defaultModel',
     });

@@ -40,8 +40,18 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
   const headers = new Headers(call.request.headers);
   headers.set('x-request-id', call.requestId);
   if (call.traceparent) headers.set('traceparent', call.traceparent);
-  for (const [name, value] of Object.entries(originAuthHeaders(call.pool, call.env)))
-    headers.set(name, value);
+  for (const [name, value] of Object.entries(originAuthHeaders(call.pool, call.env))) {
+    try {
+      headers.set(name, value);
+    } catch {
+      // A pool stored before its auth header was checked on write: a configuration error, not a crash.
+      throw new EcoError(
+        502,
+        'origin_misconfigured',
+        `Pool '${call.pool.name}' has an origin auth header the runtime refuses; correct the pool's auth.`,
+      );
+    }
+  }
 
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), call.headersTimeoutMs);

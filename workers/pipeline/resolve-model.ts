@@ -4,7 +4,7 @@ import { registry } from '../data/registry.ts';
 import type { Background } from '../data/ttl-cache.ts';
 import { type RouteTarget, routePlan } from '../dispatch/route-plan.ts';
 import type { Env } from '../env.ts';
-import { hasScope, type Principal } from '../principal.ts';
+import { hasScope, mayUseModel, type Principal } from '../principal.ts';
 
 export interface ResolvedModel {
   model: ModelConfig;
@@ -25,7 +25,7 @@ export async function resolveModel(
   if (!model) {
     throw new EcoError(404, 'model_not_found', `The model '${modelId}' does not exist.`, { param: 'model' });
   }
-  if (principal.allowedModels && !principal.allowedModels.includes(model.id)) {
+  if (!mayUseModel(principal.allowedModels, model)) {
     throw new EcoError(403, 'model_not_allowed', `This key may not use the model '${model.id}'.`, {
       param: 'model',
     });

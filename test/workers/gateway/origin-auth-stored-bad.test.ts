@@ -1,0 +1,47 @@
+import { exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
+
+let key: string;
+let originCalls = 0;
+
+// Stored directly, as a pool written before its auth header was checked on write would be.
+beforeAll(async () => {
+  key = await seedKey();
+  await seedPool(
+    {
+      name: 'bad-auth-pool',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://bad-auth-origin.test', capacity: 8, weight: 1 }],
+      auth: { header: 'X Api Key', secret: 'ECO_IM_TEST_ACCESS_TOKEN' },
+      retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 2 },
+    },
+    'bad-auth-model',
+  );
+  mockOrigin('bad-auth-origin.test', () => {
+    originCalls++;
+    return chatAnswer('hi');
+  });
+});
+
+function post(stream: boolean) {
+  return exports.default.fetch('http://gw/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'bad-auth-model', stream, messages: [{ role: 'user', content: 'x' }] }),
+  });
+}
+
+describe('a stored pool whose origin auth header the runtime refuses', () => {
+  it.each([false, true])('answers 502 origin_misconfigured, not a crash (stream: %s)', async (stream) => {
+    const res = await post(stream);
+    const body = (await res.json()) as { error: { code: string; type: string } };
+    expect({ status: res.status, code: body.error.code, type: body.error.type }).toEqual({
+      status: 502,
+      code: 'origin_misconfigured',
+      type: 'server_error',
+    });
+    expect(originCalls).toBe(0);
+  });
+});
