@@ -1,5 +1,5 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, normalize } from 'node:path';
 import { globBase, globToRegExp, isGlob } from './glob.ts';
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
@@ -13,7 +13,7 @@ export async function collectFiles(inputs: readonly string[]): Promise<string[]>
     if (info?.isDirectory()) {
       for (const file of await walk(input)) if (file.endsWith(EXTENSION)) found.add(file);
     } else if (info) {
-      found.add(input);
+      found.add(normalize(input));
     } else if (isGlob(input)) {
       const pattern = globToRegExp(input.replace(/^\.\//, ''));
       const base = globBase(input);
@@ -26,7 +26,24 @@ export async function collectFiles(inputs: readonly string[]): Promise<string[]>
       throw new Error(`no such file or directory: ${input}`);
     }
   }
-  return [...found].sort();
+  return onePathPerFile([...found].sort());
+}
+
+/**
+ * Keeps the first path (in sorted order) of each real file: a file reached twice, through a link or
+ * overlapping inputs, would otherwise be linted twice and report its own unique_id as a duplicate.
+ */
+async function onePathPerFile(paths: readonly string[]): Promise<string[]> {
+  const seen = new Set<string>();
+  const kept: string[] = [];
+  for (const path of paths) {
+    // A path that does not resolve (a dangling link) is kept so reading it reports the problem.
+    const real = await realpath(path).catch(() => path);
+    if (seen.has(real)) continue;
+    seen.add(real);
+    kept.push(path);
+  }
+  return kept;
 }
 
 async function walk(dir: string): Promise<string[]> {

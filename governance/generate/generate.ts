@@ -52,7 +52,8 @@ export function generateGovernance(source: string, options: GenerateOptions = {}
   const resource: ResourceIdentity = { kind: primary.kind, name: primary.name, namespace: primary.namespace };
   const uniqueId = options.uniqueId ?? uuidV1();
   const governance = governanceDocument(resource, uniqueId, file, manifests, { ...options, policy });
-  const body = source.replace(/\s*$/, '\n');
+  // trimEnd, not /\s*$/: the regex retries from every blank of a long run (quadratic).
+  const body = `${source.trimEnd()}\n`;
   return { ok: true, output: `${body}${governance}`, governance, uniqueId, resource };
 }
 

@@ -39,7 +39,14 @@ export function parseFile(path: string, source: string, limits: LintLimits): Par
   }
   let docs: Document.Parsed[];
   try {
-    const parsed = parseAllDocuments(source, { lineCounter, prettyErrors: false, keepSourceTokens: false });
+    // The parser's own duplicate-key check compares each key with every earlier one (quadratic on wide
+    // mappings); walkDocument does the same check with a set, in linear time.
+    const parsed = parseAllDocuments(source, {
+      lineCounter,
+      prettyErrors: false,
+      keepSourceTokens: false,
+      uniqueKeys: false,
+    });
     docs = Array.isArray(parsed) ? parsed : [];
   } catch (error) {
     // The parser reports problems as values; a throw here means the input defeated it.

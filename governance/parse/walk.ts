@@ -1,4 +1,4 @@
-import { type Alias, isAlias, isCollection, isPair, isScalar, type Node } from 'yaml';
+import { type Alias, isAlias, isCollection, isMap, isPair, isScalar, type Node, type YAMLMap } from 'yaml';
 import type { LintLimits } from '../policy/default-policy.ts';
 
 export interface WalkProblem {
@@ -47,6 +47,8 @@ export function walkDocument(root: Node | null, limits: LintLimits): WalkResult 
         problem: hostile(`collections nest deeper than ${limits.maxDepth} levels`, node),
       };
     }
+    const duplicate = isMap(node) ? duplicateKey(node) : undefined;
+    if (duplicate) return { aliasTargets, problem: syntax('Map keys must be unique', duplicate) };
     pushChildren(node, depth + 1, stack);
   }
   if (aliasTargets.size === 0) return { aliasTargets };
@@ -65,6 +67,23 @@ function pushChildren(node: Node, depth: number, stack: Array<{ node: Node; dept
       stack.push({ node: item as Node, depth });
     }
   }
+}
+
+/**
+ * The first key of a mapping equal to an earlier one, with the parser's notion of equality (scalars
+ * by value, other nodes by identity), found in one pass.
+ */
+function duplicateKey(map: YAMLMap): Node | undefined {
+  const seen = new Set<unknown>();
+  for (const pair of map.items) {
+    if (!isScalar(pair.key)) continue;
+    const value = pair.key.value;
+    // NaN is never equal to itself for the parser; a set would call two of them equal.
+    if (typeof value === 'number' && Number.isNaN(value)) continue;
+    if (seen.has(value)) return pair.key;
+    seen.add(value);
+  }
+  return undefined;
 }
 
 /** Counts the nodes that expanding every alias would produce; circular aliases count as hostile. */

@@ -1,9 +1,21 @@
 import { parse } from 'yaml';
+import { RULES } from '../rules/index.ts';
 import { DEFAULT_POLICY, type Policy } from './default-policy.ts';
 import { patternHazard } from './pattern-safety.ts';
 import { type PolicyOverride, policyOverrideSchema } from './policy-schema.ts';
 
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; error: string };
+
+// A misspelt rule key would leave that rule at its default severity without a word.
+const RULE_KEYS: ReadonlySet<string> = new Set(RULES.flatMap((rule) => [rule.code, rule.name]));
+
+// A file that could not be parsed or checked is never silently clean: these are always reported.
+const ALWAYS_REPORTED: ReadonlySet<string> = new Set(
+  RULES.filter((rule) => ['QY000', 'QY001', 'QY002'].includes(rule.code)).flatMap((rule) => [
+    rule.code,
+    rule.name,
+  ]),
+);
 
 /** Validates an already-parsed policy object (e.g. from a JSON request body) and merges it over the defaults. */
 export function resolvePolicy(input: unknown): PolicyResult {
@@ -13,6 +25,18 @@ export function resolvePolicy(input: unknown): PolicyResult {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
     return { ok: false, error: `invalid policy: ${where}${issue?.message ?? 'unknown error'}` };
+  }
+  const unknownRule = Object.keys(parsed.data.rules ?? {}).find((key) => !RULE_KEYS.has(key));
+  if (unknownRule !== undefined) {
+    const hint = 'use a code (QY031) or a name (lifecycle-policy)';
+    return { ok: false, error: `invalid policy: rules.${unknownRule}: unknown rule; ${hint}` };
+  }
+  const silenced = Object.entries(parsed.data.rules ?? {}).find(
+    ([key, severity]) => ALWAYS_REPORTED.has(key) && severity === 'off',
+  );
+  if (silenced !== undefined) {
+    const why = 'a file that cannot be parsed or fully checked is always reported';
+    return { ok: false, error: `invalid policy: rules.${silenced[0]}: cannot be off; ${why}` };
   }
   const policy = mergePolicy(parsed.data);
   try {

@@ -1,6 +1,7 @@
 import type { Rule } from '../lint/context.ts';
 
-const DIRECTIVE = /^%YAML\b/gm;
+// A byte order mark may start the stream (or any document in it); the directive follows it.
+const DIRECTIVE = /^\uFEFF?%YAML\b/gm;
 
 export const yamlDirective: Rule = {
   code: 'QY003',
@@ -18,5 +19,5 @@ export const yamlDirective: Rule = {
 };
 
 export function hasYamlDirective(source: string): boolean {
-  return source.includes('%YAML') && /^%YAML\b/m.test(source);
+  return source.includes('%YAML') && /^\uFEFF?%YAML\b/m.test(source);
 }
