@@ -8,6 +8,7 @@ import { db } from '../data/db.ts';
 import { botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
 import { listModels } from './config-store.ts';
+import { problemsOf } from './problems.ts';
 
 /**
  * IM bots in D1, read fresh for the admin API. Every write commits with its audit row in one D1
@@ -22,17 +23,20 @@ export interface StoredBot {
 }
 
 /** Every row is shown, valid or not, so that none is out of the API's reach. */
-function toStored(row: BotRow): StoredBot {
+export function storedBot(row: BotRow): StoredBot {
   const fields = botFields(row);
   const parsed = BotConfig.safeParse(fields);
   if (parsed.success) return { config: parsed.data, createdAt: row.createdAt };
-  const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(bot)'}: ${i.message}`);
-  return { config: fields as BotConfig, createdAt: row.createdAt, problems };
+  return {
+    config: fields as BotConfig,
+    createdAt: row.createdAt,
+    problems: problemsOf(parsed.error, '(bot)'),
+  };
 }
 
 export async function listBots(database: D1Database): Promise<StoredBot[]> {
   const rows = await db(database).select().from(bots).orderBy(bots.platform, bots.id);
-  return rows.map(toStored);
+  return rows.map(storedBot);
 }
 
 export async function findStoredBot(
@@ -45,7 +49,7 @@ export async function findStoredBot(
     .from(bots)
     .where(and(eq(bots.platform, platform), eq(bots.id, id)))
     .limit(1);
-  return rows[0] ? toStored(rows[0]) : undefined;
+  return rows[0] ? storedBot(rows[0]) : undefined;
 }
 
 export async function getBot(database: D1Database, platform: string, id: string): Promise<StoredBot> {
@@ -104,6 +108,16 @@ export async function botsNaming(database: D1Database, names: string[]): Promise
     .select({ platform: bots.platform, id: bots.id })
     .from(bots)
     .where(inArray(bots.defaultModel, names))
+    .orderBy(bots.platform, bots.id);
+  return rows.map((r) => `${r.platform}/${r.id}`);
+}
+
+/** The bots that bill to API key `keyId`, as `platform/id`. */
+export async function botsBillingTo(database: D1Database, keyId: string): Promise<string[]> {
+  const rows = await db(database)
+    .select({ platform: bots.platform, id: bots.id })
+    .from(bots)
+    .where(eq(bots.keyId, keyId))
     .orderBy(bots.platform, bots.id);
   return rows.map((r) => `${r.platform}/${r.id}`);
 }

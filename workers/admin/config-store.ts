@@ -8,6 +8,8 @@ import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
 import { invalidateRegistry } from '../data/registry.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
+import { safeJson } from './safe-json.ts';
+import { findStoredPool } from './stored-pool.ts';
 
 /**
  * Pools and models in D1, read fresh (admin reads must see their own writes, not the isolate cache).
@@ -23,11 +25,21 @@ export async function listPools(database: D1Database): Promise<PoolConfig[]> {
   });
 }
 
+/** A pool the request path can use: 404 when there is no row, 409 when its row does not validate. */
 export async function getPool(database: D1Database, name: string): Promise<PoolConfig> {
-  const row = (await db(database).select().from(pools).where(eq(pools.name, name)).limit(1))[0];
-  const parsed = row ? PoolConfig.safeParse(safeJson(row.config)) : undefined;
-  if (!row || !parsed?.success) throw new EcoError(404, 'pool_not_found', `No engine pool named '${name}'.`);
-  return stampConfig(parsed.data, row.updatedAt);
+  const stored = await findStoredPool(database, name);
+  if (!stored) throw poolNotFound(name);
+  if (stored.problems)
+    throw new EcoError(
+      409,
+      'pool_invalid',
+      `The stored config of pool '${name}' is not valid (${stored.problems.join('; ')}); fix it with PATCH or POST, or delete it.`,
+    );
+  return stored.config;
+}
+
+export function poolNotFound(name: string): EcoError {
+  return new EcoError(404, 'pool_not_found', `No engine pool named '${name}'.`);
 }
 
 export async function poolExists(database: D1Database, name: string): Promise<boolean> {
@@ -93,7 +105,9 @@ export async function updatePoolIfUnchanged(
   return true;
 }
 
+/** A row that no longer validates can be deleted too, so none is out of reach. */
 export async function deletePool(database: D1Database, name: string, audit: AuditEntry): Promise<void> {
+  if (!(await poolExists(database, name))) throw poolNotFound(name);
   const users = (await listModels(database)).filter((m) => m.routes.some((r) => r.pool === name));
   if (users.length > 0) {
     throw new EcoError(
@@ -274,12 +288,4 @@ export async function deleteModel(database: D1Database, id: string, audit: Audit
   const handle = db(database);
   await handle.batch([handle.delete(models).where(eq(models.id, id)), auditInsert(database, audit)]);
   invalidateRegistry();
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

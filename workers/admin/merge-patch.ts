@@ -50,3 +50,20 @@ export function writeConflict(kind: string, name: string): EcoError {
     `The ${kind} '${name}' kept changing while this change was applied; nothing was written. Try again.`,
   );
 }
+
+/**
+ * A PATCH applied to the object as it is when written: `attempt` reads it, merges, and writes only if
+ * nothing changed since that read (undefined when another write committed first). A write committed in
+ * between is built on, not lost; after PATCH_ATTEMPTS lost races the answer is 409 write_conflict.
+ */
+export async function patchUntilWritten<T>(
+  kind: string,
+  name: string,
+  attempt: () => Promise<T | undefined>,
+): Promise<T> {
+  for (let i = 0; i < PATCH_ATTEMPTS; i++) {
+    const result = await attempt();
+    if (result !== undefined) return result;
+  }
+  throw writeConflict(kind, name);
+}

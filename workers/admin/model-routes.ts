@@ -17,7 +17,7 @@ import {
   updateModelIfUnchanged,
 } from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
-import { mergePatch, PATCH_ATTEMPTS, writeConflict } from './merge-patch.ts';
+import { mergePatch, patchUntilWritten } from './merge-patch.ts';
 import { errorDoc, jsonDoc } from './route-docs.ts';
 import { refuseUnknownFields } from './unknown-fields.ts';
 
@@ -164,26 +164,25 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.patch('/admin/models/:id{.+}', admin, async (c) => {
     const id = c.req.param('id');
     const patch = await body(c);
-    // Applied to the model as it is when written: a write committed in between is built on, not lost.
-    for (let attempt = 1; ; attempt++) {
+    const model = await patchUntilWritten('model', id, async () => {
       const { model: current, stored } = await getModelAndRow(c.env.DB, id);
       if ('id' in patch && patch.id !== current.id)
         throw new EcoError(400, 'invalid_request', 'A model id cannot change; create a new model.', {
           param: 'id',
         });
-      const model = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
-      const dropped = current.aliases.filter((a) => !model.aliases.includes(a));
-      await refuseIfBotsName(c, model.id, dropped, 'aliases');
-      await checkModel(c.env.DB, model);
-      const written = await updateModelIfUnchanged(c.env.DB, model, stored, {
+      const next = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
+      const dropped = current.aliases.filter((a) => !next.aliases.includes(a));
+      await refuseIfBotsName(c, next.id, dropped, 'aliases');
+      await checkModel(c.env.DB, next);
+      const written = await updateModelIfUnchanged(c.env.DB, next, stored, {
         actorKeyId: actor(c),
         action: 'model.update',
-        target: model.id,
+        target: next.id,
         detail: { patch },
       });
-      if (written) return c.json(await getModel(c.env.DB, model.id));
-      if (attempt === PATCH_ATTEMPTS) throw writeConflict('model', id);
-    }
+      return written ? next : undefined;
+    });
+    return c.json(await getModel(c.env.DB, model.id));
   });
 
   app.delete('/admin/models/:id{.+}', admin, async (c) => {

@@ -7,7 +7,10 @@ import type { Env } from '../env.ts';
 const STATE_TIMEOUT_MS = 3000;
 
 /** Live state from the pool's Durable Object; undefined when it does not answer in time. */
-export async function poolLiveState(env: Env, pool: PoolConfig): Promise<PoolLiveState | undefined> {
+export async function poolLiveState(
+  env: Env,
+  pool: Pick<PoolConfig, 'name'>,
+): Promise<PoolLiveState | undefined> {
   return withinTime(env.ENGINE_POOL.getByName(pool.name).state(), STATE_TIMEOUT_MS);
 }
 

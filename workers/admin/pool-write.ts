@@ -1,4 +1,5 @@
 import { PoolConfig } from '../../schemas/config.ts';
+import { checkPoolSettings } from './pool-settings.ts';
 
 /** Field names are tokens (RFC 9110 §5.1); any other name makes `Headers.set` throw on every request. */
 const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -17,9 +18,9 @@ export function isGatewaySecretName(name: string): boolean {
   return name.startsWith('ECO_');
 }
 
-function protocolOf(url: string): string | undefined {
+function parseUrl(url: string): URL | undefined {
   try {
-    return new URL(url).protocol;
+    return new URL(url);
   } catch {
     return undefined;
   }
@@ -31,14 +32,22 @@ function protocolOf(url: string): string | undefined {
  */
 export const PoolWrite = PoolConfig.superRefine((pool, ctx) => {
   pool.origins.forEach((origin, i) => {
-    const protocol = protocolOf(origin.url);
-    if (protocol !== undefined && !ORIGIN_PROTOCOLS.has(protocol))
+    const url = parseUrl(origin.url);
+    if (url && !ORIGIN_PROTOCOLS.has(url.protocol))
       ctx.addIssue({
         code: 'custom',
         path: ['origins', i, 'url'],
-        message: `an http:// or https:// URL (not ${protocol})`,
+        message: `an http:// or https:// URL (not ${url.protocol})`,
+      });
+    // Credentials in the URL would be stored in D1 and shown by every read of the pool.
+    if (url && (url.username !== '' || url.password !== ''))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['origins', i, 'url'],
+        message: 'a URL without a user name or password (origin credentials go in `auth`, as a secret name)',
       });
   });
+  checkPoolSettings(pool, ctx);
   const auth = pool.auth;
   if (!auth) return;
   if (!FIELD_NAME.test(auth.header))

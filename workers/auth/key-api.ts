@@ -94,6 +94,12 @@ export const ApiKeyObject = z
   .openapi('ApiKey');
 export type ApiKeyObject = z.infer<typeof ApiKeyObject>;
 
+export const RevokedApiKey = ApiKeyObject.extend({
+  bots_affected: z
+    .array(z.string())
+    .openapi({ description: 'IM bots (`platform/id`) that bill to this key and can no longer answer.' }),
+}).openapi('RevokedApiKey');
+
 export const ApiKeyWithSecret = ApiKeyObject.extend({
   key: z.string().openapi({ description: 'The secret. Shown only in this response.' }),
 }).openapi('ApiKeyWithSecret');
@@ -107,9 +113,12 @@ export const ApiKeyList = z
   })
   .openapi('ApiKeyList');
 
+/** A filter given empty (`?tenant=`) is refused: read as absent, it would list every tenant. */
+const Filter = (what: string) => z.string().min(1, `${what}; leave the parameter out to list all`);
+
 export const ListKeysQuery = z.object({
-  tenant: z.string().optional(),
+  tenant: Filter('a tenant name').optional(),
   include_revoked: z.enum(['true', 'false']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
-  cursor: z.string().optional(),
+  cursor: Filter('the next_cursor of the previous page').optional(),
 });

@@ -3,6 +3,9 @@ import type { PriorityClass } from '../../schemas/config.ts';
 import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { auditIfChanged } from '../admin/audit-if-changed.ts';
+import { botsBillingTo } from '../admin/bot-store.ts';
+import { writeConflict } from '../admin/merge-patch.ts';
 import { invalidateKeyCache } from '../data/api-keys.ts';
 import { db } from '../data/db.ts';
 import { displayPrefix, generateApiKey, sha256Hex } from '../data/key-hash.ts';
@@ -94,9 +97,9 @@ export async function listKeys(
   query: { tenant?: string; includeRevoked: boolean; limit: number; cursor?: string },
 ): Promise<{ data: ApiKeyObject[]; nextCursor: string | null }> {
   const conditions = [];
-  if (query.tenant) conditions.push(eq(apiKeys.tenant, query.tenant));
+  if (query.tenant !== undefined) conditions.push(eq(apiKeys.tenant, query.tenant));
   if (!query.includeRevoked) conditions.push(isNull(apiKeys.revokedAt));
-  if (query.cursor) conditions.push(gt(apiKeys.id, query.cursor));
+  if (query.cursor !== undefined) conditions.push(gt(apiKeys.id, query.cursor));
   const rows = await db(store.database)
     .select()
     .from(apiKeys)
@@ -280,15 +283,33 @@ export async function revokeKey(store: KeyStore, id: string): Promise<ApiKeyObje
   return getKey(store, id);
 }
 
+/**
+ * A key an IM bot bills to is not deleted (the bot could never answer again): 409 naming the bots.
+ * Revoking such a key still works; that is the way to stop it at once.
+ */
+async function refuseIfBotsBill(database: D1Database, id: string): Promise<void> {
+  const users = await botsBillingTo(database, id);
+  if (users.length > 0)
+    throw new EcoError(
+      409,
+      'api_key_in_use',
+      `IM bot ${users.join(', ')} bills to API key '${id}'; change or delete those bots first (or revoke the key to stop it now).`,
+    );
+}
+
 export async function deleteKey(store: KeyStore, id: string): Promise<void> {
   const row = await loadRow(store.database, id);
+  await refuseIfBotsBill(store.database, id);
   const now = store.now?.() ?? Date.now();
-  const handle = db(store.database);
-  await handle.batch([
-    handle.delete(apiKeyRetiredHashes).where(eq(apiKeyRetiredHashes.keyId, id)),
-    handle.delete(apiKeys).where(eq(apiKeys.id, id)),
-    auditInsert(
-      store.database,
+  const database = store.database;
+  // The delete re-checks the bots itself, so a bot switched to this key since the check keeps it; the
+  // audit row and the retired secrets go only with a key that was deleted.
+  const [removed] = await database.batch([
+    database
+      .prepare('DELETE FROM api_keys WHERE id = ? AND NOT EXISTS (SELECT 1 FROM bots WHERE key_id = ?)')
+      .bind(id, id),
+    auditIfChanged(
+      database,
       {
         actorKeyId: store.actorKeyId,
         action: 'api_key.delete',
@@ -297,6 +318,15 @@ export async function deleteKey(store: KeyStore, id: string): Promise<void> {
       },
       now,
     ),
+    database
+      .prepare(
+        'DELETE FROM api_key_retired_hashes WHERE key_id = ? AND NOT EXISTS (SELECT 1 FROM api_keys WHERE id = ?)',
+      )
+      .bind(id, id),
   ]);
   invalidateKeyCache();
+  if (removed?.meta.changes) return;
+  await refuseIfBotsBill(database, id);
+  await loadRow(database, id); // deleted meanwhile by another request: 404
+  throw writeConflict('API key', id);
 }

@@ -11,8 +11,9 @@ import {
   type StoredBot,
   saveBot,
 } from '../admin/bot-store.ts';
-import { mergePatch } from '../admin/merge-patch.ts';
-import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
+import { getBotAndRow, updateBotIfUnchanged } from '../admin/bot-update.ts';
+import { mergePatch, patchUntilWritten } from '../admin/merge-patch.ts';
+import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Env } from '../env.ts';
 import { validationError } from '../http/validation.ts';
@@ -96,7 +97,11 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
       params: BotParams,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
-    responses: { 200: jsonDoc(BotView, 'Updated'), ...errors },
+    responses: {
+      200: jsonDoc(BotView, 'Updated'),
+      ...errors,
+      409: errorDoc('Other writes of the bot kept committing first (write_conflict)'),
+    },
   });
   registry.registerPath({
     ...base,
@@ -138,23 +143,24 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.patch('/admin/bots/:platform/:id', admin, async (c) => {
     const { platform, id } = c.req.param();
-    const current = await getBot(c.env.DB, platform, id);
     const patch = await readAdminBody(c);
-    for (const field of ['platform', 'id'] as const) {
-      if (field in patch && patch[field] !== current.config[field])
-        throw new EcoError(400, 'invalid_request', `A bot's ${field} cannot change; create a new bot.`, {
-          param: field,
-        });
-    }
-    const config = parseBot(mergePatch(current.config as unknown as Record<string, unknown>, patch));
-    await checkBotReferences(c.env.DB, config);
-    await saveBot(c.env.DB, config, current.createdAt, {
-      actorKeyId: actor(c),
-      action: 'bot.update',
-      target: `${platform}/${id}`,
-      detail: { patch },
+    const target = `${platform}/${id}`;
+    // Applied to the bot as it is when written: a write committed in between is built on, not lost.
+    const written = await patchUntilWritten('bot', target, async () => {
+      const { bot: current, stored } = await getBotAndRow(c.env.DB, platform, id);
+      for (const field of ['platform', 'id'] as const) {
+        if (field in patch && patch[field] !== current.config[field])
+          throw new EcoError(400, 'invalid_request', `A bot's ${field} cannot change; create a new bot.`, {
+            param: field,
+          });
+      }
+      const config = parseBot(mergePatch(current.config as unknown as Record<string, unknown>, patch));
+      await checkBotReferences(c.env.DB, config);
+      const audit = { actorKeyId: actor(c), action: 'bot.update', target, detail: { patch } };
+      if (!(await updateBotIfUnchanged(c.env.DB, config, stored, audit))) return undefined;
+      return { config, createdAt: current.createdAt };
     });
-    return c.json(view(c.env, { config, createdAt: current.createdAt }));
+    return c.json(view(c.env, written));
   });
 
   app.delete('/admin/bots/:platform/:id', admin, async (c) => {

@@ -1,6 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
+import { botsBillingTo } from '../admin/bot-store.ts';
+import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import {
   ApiKeyList,
@@ -8,6 +9,7 @@ import {
   ApiKeyWithSecret,
   CreateKeyBody,
   ListKeysQuery,
+  RevokedApiKey,
   RotateKeyBody,
   UpdateKeyBody,
 } from '../auth/key-api.ts';
@@ -80,15 +82,15 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     ...base,
     method: 'post',
     path: '/admin/keys/{id}/revoke',
-    summary: 'Revoke a key (kept for the record)',
+    summary: 'Revoke a key (kept for the record); the answer names the IM bots it stops',
     request: { params: IdParam },
-    responses: { 200: jsonDoc(ApiKeyObject, 'The revoked key'), ...errors },
+    responses: { 200: jsonDoc(RevokedApiKey, 'The revoked key'), ...errors },
   });
   registry.registerPath({
     ...base,
     method: 'delete',
     path: '/admin/keys/{id}',
-    summary: 'Delete a key',
+    summary: 'Delete a key (409 while an IM bot bills to it)',
     request: { params: IdParam },
     responses: {
       200: jsonDoc(
@@ -96,6 +98,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
         'Deleted',
       ),
       ...errors,
+      409: errorDoc('An IM bot bills to the key'),
     },
   });
 
@@ -110,8 +113,8 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     if (!parsed.success) throw validationError(parsed.error);
     const q = parsed.data;
     const page = await listKeys(store(c), {
-      ...(q.tenant ? { tenant: q.tenant } : {}),
-      ...(q.cursor ? { cursor: q.cursor } : {}),
+      ...(q.tenant !== undefined ? { tenant: q.tenant } : {}),
+      ...(q.cursor !== undefined ? { cursor: q.cursor } : {}),
       includeRevoked: q.include_revoked === 'true',
       limit: q.limit,
     });
@@ -132,9 +135,10 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     const { key, secret } = await rotateKey(store(c), c.req.param('id'), body.grace_period_seconds * 1000);
     return c.json({ ...key, key: secret });
   });
-  app.post('/admin/keys/:id/revoke', admin, async (c) =>
-    c.json(await revokeKey(store(c), c.req.param('id'))),
-  );
+  app.post('/admin/keys/:id/revoke', admin, async (c) => {
+    const key = await revokeKey(store(c), c.req.param('id'));
+    return c.json({ ...key, bots_affected: await botsBillingTo(c.env.DB, key.id) });
+  });
   app.delete('/admin/keys/:id', admin, async (c) => {
     const id = c.req.param('id');
     await deleteKey(store(c), id);

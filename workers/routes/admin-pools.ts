@@ -5,21 +5,21 @@ import { EcoError } from '../../schemas/errors.ts';
 import {
   deletePool,
   getPool,
-  listPools,
   poolExists,
+  poolNotFound,
   savePool,
   updatePoolIfUnchanged,
 } from '../admin/config-store.ts';
 import { readJsonObjectBody } from '../admin/json-object-body.ts';
-import { mergePatch, PATCH_ATTEMPTS, secretInAuth, writeConflict } from '../admin/merge-patch.ts';
+import { mergePatch, patchUntilWritten, secretInAuth } from '../admin/merge-patch.ts';
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
 import { PoolWrite } from '../admin/pool-write.ts';
-import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
+import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
+import { findStoredPool, listStoredPools, type StoredPool } from '../admin/stored-pool.ts';
 import { refuseUnknownFields } from '../admin/unknown-fields.ts';
 import type { AppEnv } from '../app-env.ts';
 import { auditInsert } from '../auth/audit.ts';
-import { configStamp } from '../data/config-stamp.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
@@ -27,7 +27,13 @@ const ADMIN_BODY_BYTES = 256 * 1024;
 const errors = adminErrors('Unknown pool or origin');
 /** Live state comes from the pool object; its shape is documented in docs/pools.md. */
 const PoolView = z
-  .object({ name: z.string(), config: PoolConfig, state: z.record(z.string(), z.unknown()).nullable() })
+  .object({
+    name: z.string(),
+    config: PoolConfig,
+    state: z.record(z.string(), z.unknown()).nullable(),
+    /** Present when the stored config would not be accepted as written now; fix it with PATCH or POST, or delete it. */
+    problems: z.array(z.string()).optional(),
+  })
   .openapi('PoolView');
 const NameParam = z.object({ name: z.string() });
 const OriginParam = z.object({ name: z.string(), id: z.string(), action: z.enum(['isolate', 'reset']) });
@@ -91,7 +97,11 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       params: NameParam,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
-    responses: { 200: jsonDoc(PoolView, 'Updated'), ...errors },
+    responses: {
+      200: jsonDoc(PoolView, 'Updated'),
+      ...errors,
+      409: errorDoc('Other writes of the pool kept committing first (write_conflict)'),
+    },
   });
   registry.registerPath({
     ...base,
@@ -102,6 +112,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: {
       200: jsonDoc(z.object({ name: z.string(), deleted: z.literal(true) }), 'Deleted'),
       ...errors,
+      409: errorDoc('A model routes to the pool (pool_in_use)'),
     },
   });
   registry.registerPath({
@@ -110,23 +121,32 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools/{name}/origins/{id}/{action}',
     summary: 'Isolate an origin (held open until reset) or reset its breaker',
     request: { params: OriginParam },
-    responses: { 200: jsonDoc(PoolView, 'The pool after the change'), ...errors },
+    responses: {
+      200: jsonDoc(PoolView, 'The pool after the change'),
+      ...errors,
+      409: errorDoc('The stored config does not validate (pool_invalid)'),
+    },
   });
 
   const admin = requireScope('admin');
-  const view = async (c: Context<AppEnv>, config: PoolConfig) => ({
-    name: config.name,
-    config,
-    state: (await poolLiveState(c.env, config)) ?? null,
+  const view = async (c: Context<AppEnv>, stored: Pick<StoredPool, 'name' | 'config' | 'problems'>) => ({
+    name: stored.name,
+    config: stored.config,
+    state: (await poolLiveState(c.env, stored)) ?? null,
+    ...(stored.problems ? { problems: stored.problems } : {}),
   });
+  const viewOf = (c: Context<AppEnv>, config: PoolConfig) => view(c, { name: config.name, config });
 
   app.get('/admin/pools', admin, async (c) => {
-    const configs = await listPools(c.env.DB);
-    return c.json({ object: 'list', data: await Promise.all(configs.map((p) => view(c, p))) });
+    const stored = await listStoredPools(c.env.DB);
+    return c.json({ object: 'list', data: await Promise.all(stored.map((p) => view(c, p))) });
   });
-  app.get('/admin/pools/:name', admin, async (c) =>
-    c.json(await view(c, await getPool(c.env.DB, c.req.param('name')))),
-  );
+  app.get('/admin/pools/:name', admin, async (c) => {
+    const name = c.req.param('name');
+    const stored = await findStoredPool(c.env.DB, name);
+    if (!stored) throw poolNotFound(name);
+    return c.json(await view(c, stored));
+  });
 
   app.post('/admin/pools', admin, async (c) => {
     const config = parsePool(await readAdminBody(c));
@@ -138,38 +158,36 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       detail: { config },
     });
     await pushPoolConfig(c.env, config);
-    return c.json(await view(c, config), existed ? 200 : 201);
+    return c.json(await viewOf(c, config), existed ? 200 : 201);
   });
 
   app.patch('/admin/pools/:name', admin, async (c) => {
     const name = c.req.param('name');
     const patch = await readAdminBody(c);
-    // The patch applies to the config as it is when written: another write that commits between the
-    // read and the write is not overwritten; the patch is applied again on top of it.
-    for (let attempt = 1; ; attempt++) {
-      const current = await getPool(c.env.DB, name);
+    // A stored row that no longer validates is patched too: the merged config is checked as a write.
+    const config = await patchUntilWritten('pool', name, async () => {
+      const current = await findStoredPool(c.env.DB, name);
+      if (!current) throw poolNotFound(name);
       if ('name' in patch && patch.name !== current.name)
         throw new EcoError(400, 'invalid_request', 'A pool cannot be renamed; create a new one.', {
           param: 'name',
         });
-      const config = parsePool(mergePatch(current as unknown as Record<string, unknown>, patch));
-      const written = await updatePoolIfUnchanged(c.env.DB, config, configStamp(current).version, {
+      const base = { ...(current.config as unknown as Record<string, unknown>), name: current.name };
+      const next = parsePool(mergePatch(base, patch));
+      const written = await updatePoolIfUnchanged(c.env.DB, next, current.version, {
         actorKeyId: actor(c),
         action: 'pool.update',
-        target: config.name,
+        target: name,
         detail: { patch },
       });
-      if (written) {
-        await pushPoolConfig(c.env, config);
-        return c.json(await view(c, config));
-      }
-      if (attempt === PATCH_ATTEMPTS) throw writeConflict('pool', name);
-    }
+      return written ? next : undefined;
+    });
+    await pushPoolConfig(c.env, config);
+    return c.json(await viewOf(c, config));
   });
 
   app.delete('/admin/pools/:name', admin, async (c) => {
     const name = c.req.param('name');
-    await getPool(c.env.DB, name);
     await deletePool(c.env.DB, name, { actorKeyId: actor(c), action: 'pool.delete', target: name });
     await c.env.ENGINE_POOL.getByName(name)
       .forget()
@@ -187,7 +205,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     const result = await c.env.ENGINE_POOL.getByName(name).control(id, action);
     if (!result.ok) throw new EcoError(503, 'pool_unavailable', `Pool '${name}' did not apply the change.`);
     await savePoolAudit(c, name, id, action);
-    return c.json(await view(c, config));
+    return c.json(await viewOf(c, config));
   });
 
   registerAdminModelRoutes(app);

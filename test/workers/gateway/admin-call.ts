@@ -13,3 +13,12 @@ export function callAs(key: string, method: string, path: string, body?: unknown
 export const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { message: string; type: string; param: string | null; code: string } })
     .error;
+
+/** A minimal valid pool body for POST /admin/pools (health probes off), with `extra` fields over it. */
+export const poolBody = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  protocol: 'vllm',
+  origins: [{ id: 'a', url: `http://${name}-a.test`, capacity: 4 }],
+  health: { enabled: false },
+  ...extra,
+});

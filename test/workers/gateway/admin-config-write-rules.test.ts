@@ -1,19 +1,11 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedKey } from '../helpers/seed.ts';
-import { callAs, errorOf } from './admin-call.ts';
+import { callAs, errorOf, poolBody } from './admin-call.ts';
 
 let admin: string;
 
 const call = (method: string, path: string, body?: unknown) => callAs(admin, method, path, body);
-
-const poolBody = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  protocol: 'vllm',
-  origins: [{ id: 'a', url: `http://${name}-a.test`, capacity: 4 }],
-  health: { enabled: false },
-  ...extra,
-});
 
 async function storedPool(name: string): Promise<boolean> {
   const row = await env.DB.prepare('SELECT name FROM pools WHERE name = ?').bind(name).first();
