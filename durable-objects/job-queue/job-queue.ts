@@ -4,6 +4,7 @@ import type { Env } from '../../workers/env.ts';
 import { callbackSender } from './callback-sender.ts';
 import { jobSettings } from './config.ts';
 import { type CallbackSender, type EngineConfig, type Executor, JobEngine } from './job-engine.ts';
+import type { ListKey, ListQuery } from './job-list.ts';
 import { type Idempotency, type JobRow, JobStore, type NewJob, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
 import { selfExecutor } from './self-executor.ts';
@@ -20,12 +21,14 @@ export type CancelResult =
   | { ok: false; reason: 'not_cancellable'; job: Job };
 export type ReplayResult = { ok: true; job: Job } | { ok: false; reason: 'not_found' | 'not_failed' };
 
-export interface ListInput {
-  /** null: every tenant (admin). */
-  tenant: string | null;
-  statuses: StoredStatus[] | null;
-  limit: number;
-  before: { createdAt: number; id: string } | null;
+export type ListInput = ListQuery & { statuses: StoredStatus[] | null };
+
+/** One shard's part of a listing page: jobs newest first, their stored bytes, and where it stopped. */
+export interface ListResult {
+  jobs: Job[];
+  bytes: number;
+  /** The newest matching job not returned (count or byte limit); null when none is left. */
+  stop: ListKey | null;
 }
 
 /** Test seams: swap how attempts run and callbacks are sent, or the engine settings. */
@@ -132,8 +135,9 @@ export class JobQueue extends DurableObject<Env> {
     return this.#owned(row, tenant) ? jobView(row) : null;
   }
 
-  async list(input: ListInput): Promise<Job[]> {
-    return this.#store.list(input).map(jobView);
+  async list(input: ListInput): Promise<ListResult> {
+    const page = this.#store.list(input);
+    return { jobs: page.rows.map(jobView), bytes: page.bytes, stop: page.stop };
   }
 
   async cancel(id: string, tenant: string | null): Promise<CancelResult> {

@@ -1,5 +1,6 @@
 import type { PriorityClass } from '../../schemas/config.ts';
 import type { JobError, JobType } from '../../schemas/jobs.ts';
+import { type ListPage, type ListQuery, listJobs } from './job-list.ts';
 import { PRIORITY_RANK } from './ordering.ts';
 import type { Sql } from './sql.ts';
 
@@ -74,13 +75,6 @@ export type EnqueueResult =
   | { kind: 'created'; row: JobRow }
   | { kind: 'replayed'; row: JobRow }
   | { kind: 'conflict'; jobId: string };
-
-export interface ListQuery {
-  tenant: string | null;
-  statuses: StoredStatus[] | null;
-  limit: number;
-  before: { createdAt: number; id: string } | null;
-}
 
 /**
  * One delivery of a job's callback: the attempt number, and the finish it reports. A replayed job
@@ -192,29 +186,9 @@ export class JobStore {
     return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
   }
 
-  list(query: ListQuery): JobRow[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (query.tenant !== null) {
-      where.push('tenant = ?');
-      args.push(query.tenant);
-    }
-    if (query.statuses) {
-      where.push(`status IN (${query.statuses.map(() => '?').join(', ')})`);
-      args.push(...query.statuses);
-    }
-    if (query.before) {
-      where.push('(created_at, id) < (?, ?)');
-      args.push(query.before.createdAt, query.before.id);
-    }
-    const clause = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
-    return this.sql
-      .exec<JobRow>(
-        `SELECT * FROM jobs ${clause} ORDER BY created_at DESC, id DESC LIMIT ?`,
-        ...args,
-        query.limit,
-      )
-      .toArray();
+  /** Matching jobs newest first, within a count and a byte limit (see listJobs). */
+  list(query: ListQuery): ListPage {
+    return listJobs(this.sql, query);
   }
 
   /** Retries whose backoff has elapsed become claimable. */

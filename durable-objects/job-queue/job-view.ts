@@ -3,8 +3,38 @@ import type { JobRow } from './job-store.ts';
 
 const parse = <T>(text: string | null): T | null => (text === null ? null : (JSON.parse(text) as T));
 
+/** The columns the public view reads (a listing loads only these). */
+export type JobViewRow = Pick<
+  JobRow,
+  | 'id'
+  | 'type'
+  | 'status'
+  | 'priority'
+  | 'model'
+  | 'base_url'
+  | 'created_at'
+  | 'deadline_at'
+  | 'next_run_at'
+  | 'attempts'
+  | 'max_attempts'
+  | 'started_at'
+  | 'finished_at'
+  | 'result'
+  | 'usage'
+  | 'error'
+  | 'metadata'
+  | 'transitions'
+  | 'attempt_log'
+  | 'callback_url'
+  | 'callback_status'
+  | 'callback_attempts'
+  | 'callback_next_at'
+  | 'callback_delivered_at'
+  | 'callback_error'
+>;
+
 /** The public shape of a stored job: what GET /v1/jobs/<id> answers and what a callback receives. */
-export function jobView(row: JobRow): Job {
+export function jobView(row: JobViewRow): Job {
   const status: JobStatus = row.status === 'waiting' ? 'queued' : row.status;
   return {
     id: row.id,

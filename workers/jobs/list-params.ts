@@ -24,3 +24,10 @@ export function listLimit(value: string | undefined): number {
   }
   return n;
 }
+
+/**
+ * Stored bytes one listing page may load from its shards together, shared equally by the shards a
+ * page reads (jobs carry results of up to 1 MiB). A page that reaches it comes back shorter, with
+ * `next_cursor`; a single job larger than its shard's share comes back alone on a page.
+ */
+export const LIST_PAGE_BYTES = 8 * 1024 * 1024;

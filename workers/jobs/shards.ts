@@ -25,10 +25,6 @@ export function shardStub(env: Env, tenant: string, shard: number): JobQueueStub
   return stub(env, namespace(env).idFromName(shardName(tenant, shard)));
 }
 
-export function tenantShards(env: Env, tenant: string, shards: number): JobQueueStub[] {
-  return Array.from({ length: shards }, (_, i) => shardStub(env, tenant, i));
-}
-
 /**
  * The object holding a job, if the id is well formed and (when a tenant is given) one of its shards.
  * Shards above the configured count are searched too: after ECO_JOB_SHARDS is lowered their jobs still

@@ -4,10 +4,9 @@ import { EcoError } from '../../schemas/errors.ts';
 import { Job, JobList } from '../../schemas/jobs.ts';
 import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
-import { decodeWalkCursor, encodeWalkCursor } from '../jobs/cursor.ts';
-import { listLimit } from '../jobs/list-params.ts';
-import { walkShards } from '../jobs/shard-walk.ts';
-import { shardNames, stubByName, stubForJob } from '../jobs/shards.ts';
+import { jobListPage } from '../jobs/list-page.ts';
+import { deadLetterSource } from '../jobs/list-sources.ts';
+import { stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 const errors = adminErrors('No such job');
@@ -31,29 +30,10 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: { 200: jsonDoc(JobList, 'A page of failed jobs'), ...errors },
   });
   app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
-    const cursor = c.req.query('cursor');
     const tenant = c.req.query('tenant') || undefined;
-    const page = await walkShards(
-      {
-        shardsAfter: (after, through, limit) => shardNames(c.env, { tenant, after, through, limit }),
-        read: (name, limit, before) =>
-          stubByName(c.env, name).list({ tenant: null, statuses: ['failed'], limit, before }),
-      },
-      {
-        limit: listLimit(c.req.query('limit')),
-        shardBudget: jobSettings(c.env).deadLetterShards,
-        cursor: cursor ? decodeWalkCursor(cursor) : null,
-      },
-    );
-    return c.json(
-      {
-        object: 'list' as const,
-        data: page.data,
-        has_more: page.next !== null,
-        next_cursor: page.next === null ? null : encodeWalkCursor(page.next),
-      },
-      200,
-    );
+    const source = deadLetterSource(c.env, tenant);
+    const query = { limit: c.req.query('limit'), cursor: c.req.query('cursor') };
+    return c.json(await jobListPage(source, jobSettings(c.env).deadLetterShards, query), 200);
   });
 
   app.openAPIRegistry.registerPath({

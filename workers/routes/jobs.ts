@@ -2,7 +2,6 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { jobSettings } from '../../durable-objects/job-queue/config.ts';
 import type { SubmitInput, SubmitResult } from '../../durable-objects/job-queue/job-queue.ts';
-import type { StoredStatus } from '../../durable-objects/job-queue/job-store.ts';
 import { MAX_REQUEST_BYTES } from '../../durable-objects/job-queue/row-limits.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, Job, JobList, JobStatus } from '../../schemas/jobs.ts';
@@ -11,18 +10,12 @@ import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
-import { decodeCursor, encodeCursor, type JobCursor } from '../jobs/cursor.ts';
 import { requireRunnableOwner } from '../jobs/job-owner.ts';
 import { validateJob } from '../jobs/job-request.ts';
-import { listLimit, statusesFor } from '../jobs/list-params.ts';
-import {
-  type JobQueueStub,
-  pickShard,
-  registerShard,
-  shardStub,
-  stubForJob,
-  tenantShards,
-} from '../jobs/shards.ts';
+import { jobListPage } from '../jobs/list-page.ts';
+import { statusesFor } from '../jobs/list-params.ts';
+import { tenantSource } from '../jobs/list-sources.ts';
+import { type JobQueueStub, pickShard, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 
@@ -34,29 +27,6 @@ const errors = {
   403: { description: 'Missing the `jobs` scope', content: json(ErrorResponse) },
 };
 const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
-
-/** Newest first across shards: each shard answers its newest `limit + 1`, merged and cut. */
-async function listAcross(
-  stubs: JobQueueStub[],
-  tenant: string | null,
-  statuses: StoredStatus[] | null,
-  limit: number,
-  before: JobCursor | null,
-) {
-  const pages = await Promise.all(stubs.map((s) => s.list({ tenant, statuses, limit: limit + 1, before })));
-  const merged = pages
-    .flat()
-    .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  const data = merged.slice(0, limit);
-  const last = data.at(-1);
-  const hasMore = merged.length > limit;
-  return {
-    object: 'list' as const,
-    data,
-    has_more: hasMore,
-    next_cursor: hasMore && last ? encodeCursor({ createdAt: last.created_at, id: last.id }) : null,
-  };
-}
 
 /** Room for the envelope (type, metadata, callback) and formatting around a request of the stored limit. */
 const MAX_JOB_BODY_BYTES = 2 * MAX_REQUEST_BYTES;
@@ -186,15 +156,13 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.get('/v1/jobs', requireScope('jobs'), async (c) => {
     const principal = c.get('principal');
-    const cursor = c.req.query('cursor');
-    const page = await listAcross(
-      tenantShards(c.env, principal.tenant, jobSettings(c.env).shards),
-      principal.tenant,
-      statusesFor(c.req.query('status')),
-      listLimit(c.req.query('limit')),
-      cursor ? decodeCursor(cursor) : null,
+    const shards = jobSettings(c.env).shards;
+    // Every shard of the tenant in one group, so the whole listing is newest first.
+    const source = tenantSource(c.env, principal.tenant, shards, statusesFor(c.req.query('status')));
+    return c.json(
+      await jobListPage(source, shards, { limit: c.req.query('limit'), cursor: c.req.query('cursor') }),
+      200,
     );
-    return c.json(page, 200);
   });
 
   app.openAPIRegistry.registerPath({

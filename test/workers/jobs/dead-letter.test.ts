@@ -7,33 +7,12 @@ import type { Job } from '../../../schemas/jobs.ts';
 import { createApp } from '../../../workers/app.ts';
 import type { Env } from '../../../workers/env.ts';
 import { decodeWalkCursor, encodeWalkCursor } from '../../../workers/jobs/cursor.ts';
-import { type ShardWalkSource, walkShards } from '../../../workers/jobs/shard-walk.ts';
+import { walkShards } from '../../../workers/jobs/shard-walk.ts';
 import { registerShard, shardName, shardStub } from '../../../workers/jobs/shards.ts';
 import { seedKey } from '../helpers/seed.ts';
+import { memorySource } from './memory-shards.ts';
 
 const e = env as unknown as Env;
-
-/** In-memory shards: name → jobs, read as the real ones are (newest first, strictly below a cursor). */
-function memorySource(shards: Map<string, Job[]>): ShardWalkSource {
-  const names = [...shards.keys()].sort();
-  return {
-    shardsAfter: async (after, through, limit) =>
-      names
-        .filter((n) => (after === null || n > after) && (through === null || n <= through))
-        .slice(0, limit),
-    read: async (name, limit, before) =>
-      shards
-        .get(name)!
-        .filter(
-          (j) =>
-            before === null ||
-            j.created_at < before.createdAt ||
-            (j.created_at === before.createdAt && j.id < before.id),
-        )
-        .sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? 1 : -1))
-        .slice(0, limit),
-  };
-}
 
 describe('walking shards for a listing', () => {
   it('following next yields every job exactly once, whatever the page size and shard budget', async () => {
@@ -53,7 +32,12 @@ describe('walking shards for a listing', () => {
           const seen: string[] = [];
           let cursor = null;
           for (let pages = 0; pages <= all.length + shards.size + 1; pages++) {
-            const page = await walkShards(memorySource(shards), { limit, shardBudget, cursor });
+            const page = await walkShards(memorySource(shards).source, {
+              limit,
+              shardBudget,
+              byteBudget: Number.POSITIVE_INFINITY,
+              cursor,
+            });
             expect(page.data.length).toBeLessThanOrEqual(limit);
             seen.push(...page.data.map((j) => j.id));
             if (page.next === null) break;

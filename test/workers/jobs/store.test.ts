@@ -235,19 +235,21 @@ describe('JobStore retention and listing', () => {
         store.enqueue(newJob(`l${i}`));
       }
       store.claim(1); // l0 runs
-      const page1 = store.list({ tenant: 't1', statuses: null, limit: 2, before: null });
-      expect(page1.map((r) => r.id)).toEqual(['l4', 'l3']);
-      const last = page1.at(-1)!;
-      const page2 = store.list({
-        tenant: 't1',
-        statuses: null,
-        limit: 10,
-        before: { createdAt: last.created_at, id: last.id },
-      });
-      expect(page2.map((r) => r.id)).toEqual(['l2', 'l1', 'l0']);
+      const all = { tenant: 't1', statuses: null, maxBytes: Number.POSITIVE_INFINITY };
+      const page1 = store.list({ ...all, limit: 2, before: null });
+      expect(page1.rows.map((r) => r.id)).toEqual(['l4', 'l3']);
+      expect(page1.stop).toMatchObject({ id: 'l2' });
+      const last = page1.rows.at(-1)!;
+      const page2 = store.list({ ...all, limit: 10, before: { createdAt: last.created_at, id: last.id } });
+      expect(page2.rows.map((r) => r.id)).toEqual(['l2', 'l1', 'l0']);
+      expect(page2.stop).toBeNull();
       expect(
-        store.list({ tenant: 't1', statuses: ['running'], limit: 10, before: null }).map((r) => r.id),
+        store.list({ ...all, statuses: ['running'], limit: 10, before: null }).rows.map((r) => r.id),
       ).toEqual(['l0']);
-      expect(store.list({ tenant: 'other', statuses: null, limit: 10, before: null })).toEqual([]);
+      expect(store.list({ ...all, tenant: 'other', limit: 10, before: null })).toEqual({
+        rows: [],
+        bytes: 0,
+        stop: null,
+      });
     }));
 });
