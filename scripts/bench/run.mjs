@@ -43,6 +43,7 @@ async function main() {
 
     const floor = await serve({ target: 'floor', origin });
     const relay = await serve({ target: 'relay', origin });
+    const socketRelay = await serve({ target: 'socket-relay', origin });
     const gateway = await serve({ target: 'gateway', origin, bundle: join(dir, 'bundle'), key: KEY });
     const socketGateway = await serve({
       target: 'gateway',
@@ -64,6 +65,14 @@ async function main() {
         url: `${relay.url}/v1/chat/completions`,
         group: relay.pgid,
         model: 'bench-engine',
+      },
+      {
+        // What the gateway's socket transport could cost at the least; its JSON cells would say nothing.
+        name: 'socket relay (own TCP connection, reads and writes each chunk, nothing else)',
+        url: `${socketRelay.url}/v1/chat/completions`,
+        group: socketRelay.pgid,
+        model: 'bench-engine',
+        streamsOnly: true,
       },
       {
         name: 'gateway (auth, limits, admission, usage), streams over fetch',
@@ -268,7 +277,7 @@ function medianOfRounds(rounds) {
 }
 
 function report(targets, r, perEvent) {
-  const [direct, floor, relay, gw, sock] = targets.map((t) => t.name);
+  const [direct, floor, relay, socketRelay, gw, sock] = targets.map((t) => t.name);
   const get = (key) => r[key] ?? {};
   const ev = (key) => perEvent[key] ?? Number.NaN;
   out('## Gateway vs floor (one workerd process each, same run)');
@@ -277,7 +286,7 @@ function report(targets, r, perEvent) {
     '| target | JSON req/s c=1 | p50 / p99 ms c=1 | JSON req/s c=64 | p50 / p99 ms c=64 | CPU ms/req c=64 | SSE req/s c=64 | CPU ms/SSE req c=64 |',
   );
   out('|---|---:|---:|---:|---:|---:|---:|---:|');
-  for (const name of [direct, floor, relay, gw, sock]) {
+  for (const name of [direct, floor, relay, socketRelay, gw, sock]) {
     const a = get(`json c1 ${name}`);
     const b = get(`json c64 ${name}`);
     const s = get(`sse c64 ${name}`);
@@ -289,7 +298,7 @@ function report(targets, r, perEvent) {
   out();
   out('| first content `data:` line (emulator TTFT 20 ms) | p50 c=1 | p99 c=1 | p50 c=64 | p99 c=64 |');
   out('|---|---:|---:|---:|---:|');
-  for (const name of [direct, floor, relay, gw, sock]) {
+  for (const name of [direct, floor, relay, socketRelay, gw, sock]) {
     const a = get(`ttfb c1 ${name}`);
     const b = get(`ttfb c64 ${name}`);
     out(`| ${name} | ${f(a.p50)} | ${f(a.p99)} | ${f(b.p50)} | ${f(b.p99)} |`);
@@ -320,13 +329,19 @@ function report(targets, r, perEvent) {
     `- CPU per stream (10 / 1,000 events): floor ${f(ev(`10 ${floor}`), 3)} / ${f(ev(`1000 ${floor}`), 3)} ms, ${both((n) => `${f(ev(`10 ${n}`), 3)} / ${f(ev(`1000 ${n}`), 3)} ms`)}`,
   );
   out();
-  out('What reading each fetch chunk in JavaScript costs in this runtime (the JS relay row, same run):');
+  out('What relaying costs in this runtime before any gateway work (the two relay rows, same run):');
   out();
   out(
     `- JS relay: streaming requests/s c=64 ${f(sseRatio(relay))}× the floor's; per-event slope ${f(slopeOf(relay), 1)} µs/event; CPU per non-stream request ${f(get(`json c64 ${relay}`).cpuMsPerReq / get(`json c64 ${floor}`).cpuMsPerReq)}×`,
   );
   out(
     `- Gateway over fetch against the JS relay: streaming requests/s ${f(get(`sse c64 ${gw}`).rps / get(`sse c64 ${relay}`).rps)}×; per-event slope over the relay's ${f(slopeOf(gw) - slopeOf(relay), 1)} µs/event`,
+  );
+  out(
+    `- Socket relay: streaming requests/s c=64 ${f(sseRatio(socketRelay))}× the floor's; per-event slope ${f(slopeOf(socketRelay), 1)} µs/event; CPU per stream (10 events) ${f(ev(`10 ${socketRelay}`), 3)} ms`,
+  );
+  out(
+    `- Gateway over sockets against the socket relay: streaming requests/s ${f(get(`sse c64 ${sock}`).rps / get(`sse c64 ${socketRelay}`).rps)}×; CPU per stream (10 events) +${f(ev(`10 ${sock}`) - ev(`10 ${socketRelay}`), 3)} ms, which is the gateway's own work per request`,
   );
   out(
     '- A fetch body gives one HTTP chunk per read, and the emulator, like the engines, writes one chunk per token. A socket read returns all that has arrived, so tokens that arrive faster than they are relayed are read together, and a token that arrives alone is read at once',

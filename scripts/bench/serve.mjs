@@ -5,6 +5,8 @@
  *   --target=floor   a passthrough Worker: fetch() to the origin, return its Response untouched
  *   --target=relay   the least a relay that sees the stream can do: read each origin chunk in
  *                    JavaScript and enqueue it, unchanged, into the response body (no other work)
+ *   --target=socket-relay the same over a TCP socket of its own (`connect()`): an HTTP/1.0 request,
+ *                    the head read up to its end, then each socket read enqueued unchanged
  *   --target=gateway the built gateway bundle with D1, Durable Objects and its self binding, migrated
  *                    and seeded with an engine pool for the given origin and a key with limits on;
  *                    --stream-transport=socket sets the pool's `streamTransport` (default fetch)
@@ -28,6 +30,17 @@ const wrangler = readFileSync(join(ROOT, 'wrangler.toml'), 'utf8');
 const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(wrangler)[1];
 const compatibilityFlags = JSON.parse(/^compatibility_flags\s*=\s*(\[[^\]]*\])/m.exec(wrangler)[1]);
 
+/** Relay body: every read of `reader` enqueued unchanged into the stream of `controller`. */
+const PUMP = `    const pump = async () => {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return controller.close();
+        controller.enqueue(value);
+      }
+    };
+    pump().catch((err) => controller.error(err));
+`;
+
 const FLOOR = `export default {
   async fetch(request, env) {
     const url = new URL(request.url);
@@ -44,19 +57,54 @@ const RELAY = `export default {
     const reader = upstream.body.getReader();
     let controller;
     const body = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 8 });
-    const pump = async () => {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return controller.close();
-        controller.enqueue(value);
-      }
-    };
-    pump().catch((err) => controller.error(err));
-    return new Response(body, { status: upstream.status, headers: upstream.headers });
+${PUMP}    return new Response(body, { status: upstream.status, headers: upstream.headers });
   },
 };`;
 
-const RELAYS = { floor: FLOOR, relay: RELAY };
+// HTTP/1.0, so the origin answers close-delimited and the body needs no de-chunking: the least a
+// relay over a socket must do. Only the status and content type are taken from the head.
+const SOCKET_RELAY = `import { connect } from 'cloudflare:sockets';
+const encoder = new TextEncoder();
+function headEnd(bytes) {
+  for (let i = 3; i < bytes.length; i++)
+    if (bytes[i] === 10 && bytes[i - 1] === 13 && bytes[i - 2] === 10 && bytes[i - 3] === 13) return i + 1;
+  return -1;
+}
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url);
+    if (url.pathname === '/health') return new Response('ok');
+    const origin = new URL(env.ORIGIN_URL);
+    const body = encoder.encode(await request.text());
+    const socket = connect({ hostname: origin.hostname, port: Number(origin.port) });
+    const writer = socket.writable.getWriter();
+    writer.write(encoder.encode('POST ' + url.pathname + ' HTTP/1.0\\r\\nhost: ' + origin.host +
+      '\\r\\ncontent-type: application/json\\r\\ncontent-length: ' + body.byteLength + '\\r\\n\\r\\n'));
+    writer.write(body);
+    writer.releaseLock();
+    const reader = socket.readable.getReader();
+    let buffer = new Uint8Array(0);
+    let end = -1;
+    while (end < 0) {
+      const { done, value } = await reader.read();
+      if (done) throw new Error('connection closed before a response head');
+      const joined = new Uint8Array(buffer.length + value.length);
+      joined.set(buffer);
+      joined.set(value, buffer.length);
+      buffer = joined;
+      end = headEnd(buffer);
+    }
+    const head = new TextDecoder().decode(buffer.subarray(0, end));
+    const status = Number(head.slice(9, 12));
+    const type = /^content-type:[ \\t]*([^\\r]*)/im.exec(head)?.[1] ?? 'application/octet-stream';
+    let controller;
+    const out = new ReadableStream({ start(c) { controller = c; } }, { highWaterMark: 8 });
+    if (end < buffer.length) controller.enqueue(buffer.subarray(end));
+${PUMP}    return new Response(out, { status, headers: { 'content-type': type } });
+  },
+};`;
+
+const RELAYS = { floor: FLOOR, relay: RELAY, 'socket-relay': SOCKET_RELAY };
 
 let mf;
 if (args.target in RELAYS) {
