@@ -2,10 +2,10 @@ import type { BotConfig } from '../../schemas/bot-config.ts';
 import type { BotRow } from '../../schemas/db/bots.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AuditEntry } from '../auth/audit.ts';
+import { safeJson } from '../data/safe-json.ts';
 import { invalidateBotCache } from '../im/bots.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
 import { type StoredBot, storedBot } from './bot-store.ts';
-import { safeJson } from './safe-json.ts';
 
 /** A bots row as D1 returns it (settings as its stored JSON text, compared as such). */
 export interface StoredBotRow {

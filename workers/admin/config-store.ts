@@ -1,14 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
-import { ModelConfig, PoolConfig } from '../../schemas/config.ts';
-import { type ModelRow, models } from '../../schemas/db/models.ts';
+import { type ModelConfig, PoolConfig } from '../../schemas/config.ts';
+import { models } from '../../schemas/db/models.ts';
 import { pools } from '../../schemas/db/pools.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
 import { invalidateRegistry } from '../data/registry.ts';
+import { safeJson } from '../data/safe-json.ts';
+import { modelInput, parseStoredModel, readModelRows, type StoredModelRow } from '../data/stored-model.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
-import { safeJson } from './safe-json.ts';
+import { problemsOf } from './problems.ts';
 import { findStoredPool } from './stored-pool.ts';
 
 /**
@@ -121,18 +123,18 @@ export async function deletePool(database: D1Database, name: string, audit: Audi
   invalidateRegistry();
 }
 
-function toModel(row: ModelRow): ModelConfig | undefined {
-  const parsed = ModelConfig.safeParse({ ...row, source: row.source ?? undefined });
+function toModel(row: StoredModelRow): ModelConfig | undefined {
+  const parsed = parseStoredModel(row);
   return parsed.success ? parsed.data : undefined;
 }
 
+/** The valid models (what the registry serves and writes are checked against). */
 export async function listModels(database: D1Database): Promise<ModelConfig[]> {
-  const rows = await db(database).select().from(models).orderBy(models.id);
-  return rows.flatMap((row) => toModel(row) ?? []);
+  return (await readModelRows(database)).flatMap((row) => toModel(row) ?? []);
 }
 
 export async function getModel(database: D1Database, id: string): Promise<ModelConfig> {
-  const row = (await db(database).select().from(models).where(eq(models.id, id)).limit(1))[0];
+  const row = (await readModelRows(database, id))[0];
   const model = row ? toModel(row) : undefined;
   if (!model) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
   return model;
@@ -205,15 +207,45 @@ export async function saveModel(
   invalidateRegistry();
 }
 
-/** A model as stored, and the row it was read from (the expected state of a conditional update). */
+/**
+ * A model as stored, and the row it was read from (the expected state of a conditional update). A row
+ * that no longer validates comes as its stored fields, so a PATCH can correct it (the merged result is
+ * validated like any write).
+ */
 export async function getModelAndRow(
   database: D1Database,
   id: string,
 ): Promise<{ model: ModelConfig; stored: StoredModelRow }> {
-  const stored = await database.prepare('SELECT * FROM models WHERE id = ?').bind(id).first<StoredModelRow>();
-  const model = stored ? toModel(fromStored(stored)) : undefined;
-  if (!stored || !model) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
-  return { model, stored };
+  const stored = (await readModelRows(database, id))[0];
+  if (!stored) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+  return { model: storedModelView(stored).model, stored };
+}
+
+/** A models row as the admin API shows it: the model, plus `problems` when the row no longer validates. */
+export interface StoredModel {
+  model: ModelConfig;
+  problems?: string[];
+}
+
+function storedModelView(raw: StoredModelRow): StoredModel {
+  const parsed = parseStoredModel(raw);
+  if (parsed.success) return { model: parsed.data };
+  // Shown as stored (a JSON column that does not parse is left out), with why it would not be accepted.
+  return { model: modelInput(raw) as unknown as ModelConfig, problems: problemsOf(parsed.error, '(model)') };
+}
+
+/**
+ * Every models row, valid or not, so that none is out of the admin API's reach: a row that no longer
+ * validates (written by SQL, or by an older release) is listed with its `problems` and can be fixed
+ * with PATCH or deleted. The registry and the write checks use only valid rows (`listModels`).
+ */
+export async function listStoredModels(database: D1Database): Promise<StoredModel[]> {
+  return (await readModelRows(database)).map(storedModelView);
+}
+
+export async function findStoredModel(database: D1Database, id: string): Promise<StoredModel | undefined> {
+  const row = (await readModelRows(database, id))[0];
+  return row ? storedModelView(row) : undefined;
 }
 
 /**
@@ -254,31 +286,6 @@ export async function updateModelIfUnchanged(
   if (!update?.meta.changes) return false;
   invalidateRegistry();
   return true;
-}
-
-/** A models row as D1 returns it (JSON columns as their stored text, compared as such). */
-export interface StoredModelRow {
-  id: string;
-  aliases: string;
-  owned_by: string;
-  routes: string;
-  capabilities: string;
-  context_length: number;
-  source: string | null;
-  created_at: number;
-}
-
-function fromStored(raw: StoredModelRow): ModelRow {
-  return {
-    id: raw.id,
-    aliases: safeJson(raw.aliases) as string[],
-    ownedBy: raw.owned_by,
-    routes: safeJson(raw.routes) as ModelRow['routes'],
-    capabilities: safeJson(raw.capabilities) as string[],
-    contextLength: raw.context_length,
-    source: raw.source,
-    createdAt: raw.created_at,
-  };
 }
 
 /** A row that no longer validates (written by SQL, say) can be deleted too, so none is out of reach. */

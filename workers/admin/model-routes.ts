@@ -9,10 +9,12 @@ import { botsNaming } from './bot-store.ts';
 import {
   checkModel,
   deleteModel,
+  findStoredModel,
   getModel,
   getModelAndRow,
-  listModels,
+  listStoredModels,
   modelExists,
+  type StoredModel,
   saveModel,
   updateModelIfUnchanged,
 } from './config-store.ts';
@@ -81,6 +83,16 @@ async function refuseIfBotsName(c: Context<AppEnv>, id: string, names: string[],
     );
 }
 
+/** A stored row's aliases; a row that no longer validates may hold anything there. */
+function aliasesOf(model: ModelConfig): string[] {
+  return Array.isArray(model.aliases) ? model.aliases.filter((a) => typeof a === 'string') : [];
+}
+
+/** A row that no longer validates carries `problems`, saying why a write of it would be refused. */
+function storedModelBody(stored: StoredModel) {
+  return stored.problems ? { ...stored.model, problems: stored.problems } : stored.model;
+}
+
 function parseModel(raw: unknown): ModelConfig {
   refuseUnknownFields(ModelConfig, raw);
   const parsed = ModelWrite.safeParse(raw);
@@ -141,8 +153,15 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   const admin = requireScope('admin');
   const actor = (c: Context<AppEnv>) => c.get('principal').keyId;
   // Model ids may contain slashes (`org/model`), so the id takes the rest of the path.
-  app.get('/admin/models', admin, async (c) => c.json({ object: 'list', data: await listModels(c.env.DB) }));
-  app.get('/admin/models/:id{.+}', admin, async (c) => c.json(await getModel(c.env.DB, c.req.param('id'))));
+  app.get('/admin/models', admin, async (c) =>
+    c.json({ object: 'list', data: (await listStoredModels(c.env.DB)).map(storedModelBody) }),
+  );
+  app.get('/admin/models/:id{.+}', admin, async (c) => {
+    const id = c.req.param('id');
+    const stored = await findStoredModel(c.env.DB, id);
+    if (!stored) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+    return c.json(storedModelBody(stored));
+  });
 
   app.post('/admin/models', admin, async (c) => {
     const model = parseModel(await body(c));
@@ -171,7 +190,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
           param: 'id',
         });
       const next = parseModel(mergePatch(current as unknown as Record<string, unknown>, patch));
-      const dropped = current.aliases.filter((a) => !next.aliases.includes(a));
+      const dropped = aliasesOf(current).filter((a) => !next.aliases.includes(a));
       await refuseIfBotsName(c, next.id, dropped, 'aliases');
       await checkModel(c.env.DB, next);
       const written = await updateModelIfUnchanged(c.env.DB, next, stored, {
@@ -187,8 +206,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.delete('/admin/models/:id{.+}', admin, async (c) => {
     const id = c.req.param('id');
-    const stored = await getModel(c.env.DB, id).catch(() => undefined);
-    await refuseIfBotsName(c, id, [id, ...(stored?.aliases ?? [])], null);
+    const stored = await findStoredModel(c.env.DB, id);
+    await refuseIfBotsName(c, id, [id, ...(stored ? aliasesOf(stored.model) : [])], null);
     await deleteModel(c.env.DB, id, { actorKeyId: actor(c), action: 'model.delete', target: id });
     return c.json({ id, deleted: true as const });
   });

@@ -3,8 +3,8 @@ import { PoolConfig } from '../../schemas/config.ts';
 import { pools } from '../../schemas/db/pools.ts';
 import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
+import { safeJson } from '../data/safe-json.ts';
 import { problemsOf } from './problems.ts';
-import { safeJson } from './safe-json.ts';
 
 /**
  * A pools row as the admin API shows it. Every row is shown, valid or not, so that none is out of the

@@ -1,8 +1,8 @@
-import { ModelConfig, PoolConfig } from '../../schemas/config.ts';
-import { models } from '../../schemas/db/models.ts';
+import { type ModelConfig, PoolConfig } from '../../schemas/config.ts';
 import { pools } from '../../schemas/db/pools.ts';
 import { stampConfig } from './config-stamp.ts';
 import { db } from './db.ts';
+import { parseStoredModel, readModelRows } from './stored-model.ts';
 import type { Background } from './ttl-cache.ts';
 
 /**
@@ -90,14 +90,11 @@ function reload(database: D1Database, now: number): Promise<Snapshot> {
 
 async function load(database: D1Database, now: number): Promise<Snapshot> {
   const handle = db(database);
-  const [modelRows, poolRows] = await Promise.all([
-    handle.select().from(models),
-    handle.select().from(pools),
-  ]);
+  const [modelRows, poolRows] = await Promise.all([readModelRows(database), handle.select().from(pools)]);
   const modelList: ModelConfig[] = [];
   const byName = new Map<string, ModelConfig>();
   for (const row of modelRows) {
-    const parsed = ModelConfig.safeParse({ ...row, source: row.source ?? undefined });
+    const parsed = parseStoredModel(row);
     if (!parsed.success) continue; // a broken row must not take the registry down; /ready reports it
     modelList.push(parsed.data);
     byName.set(parsed.data.id, parsed.data);

@@ -1,0 +1,60 @@
+import { ModelConfig } from '../../schemas/config.ts';
+import type { ModelRow } from '../../schemas/db/models.ts';
+import { safeJson } from './safe-json.ts';
+
+/** A models row as D1 returns it (JSON columns as their stored text, compared as such). */
+export interface StoredModelRow {
+  id: string;
+  aliases: string;
+  owned_by: string;
+  routes: string;
+  capabilities: string;
+  context_length: number;
+  source: string | null;
+  created_at: number;
+}
+
+/**
+ * Models rows as stored, read with plain SQL: a JSON column that does not parse (a row written by
+ * hand) must not make the whole read throw, as a JSON-typed column read would, taking every model
+ * down with it. `id` reads one row.
+ */
+export async function readModelRows(database: D1Database, id?: string): Promise<StoredModelRow[]> {
+  const statement =
+    id === undefined
+      ? database.prepare('SELECT * FROM models ORDER BY id')
+      : database.prepare('SELECT * FROM models WHERE id = ?').bind(id);
+  return (await statement.all<StoredModelRow>()).results;
+}
+
+/**
+ * A JSON column's value; text that is not JSON stays the text, so that checking the row refuses it
+ * (read as absent, a column with a default would silently take the default instead).
+ */
+function jsonColumn(text: string): unknown {
+  return safeJson(text) ?? text;
+}
+
+/** The row's fields, JSON columns parsed. */
+export function modelFields(raw: StoredModelRow): ModelRow {
+  return {
+    id: raw.id,
+    aliases: jsonColumn(raw.aliases) as string[],
+    ownedBy: raw.owned_by,
+    routes: jsonColumn(raw.routes) as ModelRow['routes'],
+    capabilities: jsonColumn(raw.capabilities) as string[],
+    contextLength: raw.context_length,
+    source: raw.source,
+    createdAt: raw.created_at,
+  };
+}
+
+/** The row as the fields a model config is checked against (an absent source is undefined, not null). */
+export function modelInput(raw: StoredModelRow): Record<string, unknown> {
+  const row = modelFields(raw);
+  return { ...row, source: row.source ?? undefined };
+}
+
+export function parseStoredModel(raw: StoredModelRow) {
+  return ModelConfig.safeParse(modelInput(raw));
+}
