@@ -28,24 +28,36 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
 } as const;
 
+type OptionName = keyof typeof OPTIONS;
+
+// The options each command reads; any other one is a mistake that would otherwise be ignored silently.
+const APPLIES_TO: Record<'lint' | 'convert' | 'generate', readonly OptionName[]> = {
+  lint: ['format', 'policy'],
+  convert: ['out', 'policy'],
+  generate: ['out', 'namespace', 'owner', 'policy'],
+};
+
 /** Parses argv into a command; throws an Error with a usage message on bad input. */
 export function parseCommand(argv: readonly string[]): Command {
-  const { values, positionals } = parseArgs({
+  const { values, positionals, tokens } = parseArgs({
     args: [...argv],
     options: OPTIONS,
     allowPositionals: true,
     strict: true,
+    tokens: true,
   });
   if (values.help) return { name: 'help' };
   if (values.version) return { name: 'version' };
-  const policy = values.policy;
   const [first, ...rest] = positionals;
-  if (first === 'convert') {
+  const name = first === 'convert' || first === 'generate' ? first : 'lint';
+  checkOptions(tokens, name);
+  const policy = values.policy;
+  if (name === 'convert') {
     if (!values.out) throw new Error('convert needs --out <dir>');
     if (rest.length === 0) throw new Error('convert needs at least one file or directory');
     return { name: 'convert', paths: rest, out: values.out, ...(policy ? { policy } : {}) };
   }
-  if (first === 'generate') {
+  if (name === 'generate') {
     if (rest.length !== 1) throw new Error('generate needs exactly one manifest');
     return {
       name: 'generate',
@@ -67,4 +79,24 @@ export function parseCommand(argv: readonly string[]): Command {
     format: format as Format,
     ...(policy ? { policy } : {}),
   };
+}
+
+type Token = NonNullable<ReturnType<typeof parseArgs>['tokens']>[number];
+
+/**
+ * Refuses an option the command does not read, one given twice (only the last would count) and an
+ * empty value (`--policy=` would quietly mean the default policy).
+ */
+function checkOptions(tokens: readonly Token[], command: keyof typeof APPLIES_TO): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option') continue;
+    const shown = token.rawName === `--${token.name}` ? token.rawName : `${token.rawName} (--${token.name})`;
+    if (!(APPLIES_TO[command] as readonly string[]).includes(token.name)) {
+      throw new Error(`option ${shown} does not apply to ${command}`);
+    }
+    if (seen.has(token.name)) throw new Error(`option ${shown} is given more than once`);
+    seen.add(token.name);
+    if (token.value === '') throw new Error(`option ${shown} needs a value`);
+  }
 }

@@ -5,13 +5,20 @@ import { globBase, globToRegExp, isGlob } from './glob.ts';
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const EXTENSION = '.qyaml';
 
-/** Expands files, directories (recursing to *.qyaml) and globs into a sorted, de-duplicated list. */
+/**
+ * Expands files, directories (recursing to *.qyaml) and globs into a sorted, de-duplicated list.
+ * A directory or glob that yields no file is an error, like a path that does not exist.
+ */
 export async function collectFiles(inputs: readonly string[]): Promise<string[]> {
   const found = new Set<string>();
   for (const input of inputs) {
     const info = await stat(input).catch(() => undefined);
     if (info?.isDirectory()) {
-      for (const file of await walk(input)) if (file.endsWith(EXTENSION)) found.add(file);
+      const files = (await walk(input)).filter((file) => file.endsWith(EXTENSION));
+      // A directory named explicitly is meant to hold manifests: an empty one is most likely a wrong
+      // path, and skipping it would let CI pass without checking what was intended.
+      if (files.length === 0) throw new Error(`no .qyaml files found in ${input}`);
+      for (const file of files) found.add(file);
     } else if (info) {
       found.add(normalize(input));
     } else if (isGlob(input)) {

@@ -1,3 +1,4 @@
+import { splitLines } from '../parse/line-breaks.ts';
 import type { Diagnostic, LintReport } from '../types.ts';
 
 export interface TextFormatOptions {
@@ -13,10 +14,8 @@ export function formatText(report: LintReport, options: TextFormatOptions = {}):
   for (const file of report.files) {
     if (file.diagnostics.length === 0) continue;
     out.push(file.path);
-    const lines = options.sources
-      ?.get(file.path)
-      ?.replace(/^\uFEFF/, '')
-      .split(/\r?\n/);
+    const source = options.sources?.get(file.path);
+    const lines = source === undefined ? undefined : splitLines(source.replace(/^\uFEFF/, ''));
     for (const diagnostic of file.diagnostics) {
       out.push(headline(diagnostic));
       const line = lines?.[diagnostic.line - 1];

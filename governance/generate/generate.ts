@@ -1,6 +1,7 @@
 import { v1 as uuidV1 } from 'uuid';
 import { Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { findBlocks } from '../parse/blocks.ts';
+import { normalizeLineBreaks } from '../parse/line-breaks.ts';
 import { findManifests, type ManifestInfo } from '../parse/manifests.ts';
 import { getMap, getString, makeDeref } from '../parse/nodes.ts';
 import { type ParsedFile, parseFile } from '../parse/parse-file.ts';
@@ -53,7 +54,8 @@ export function generateGovernance(source: string, options: GenerateOptions = {}
   const uniqueId = options.uniqueId ?? uuidV1();
   const governance = governanceDocument(resource, uniqueId, file, manifests, { ...options, policy });
   // trimEnd, not /\s*$/: the regex retries from every blank of a long run (quadratic).
-  const body = `${source.trimEnd()}\n`;
+  // The manifest is copied with its lone CRs as LF, so the whole output has one kind of line break.
+  const body = `${normalizeLineBreaks(source).trimEnd()}\n`;
   return { ok: true, output: `${body}${governance}`, governance, uniqueId, resource };
 }
 

@@ -1,5 +1,6 @@
 import { type Alias, type Document, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import type { LintLimits } from '../policy/default-policy.ts';
+import { normalizeLineBreaks } from './line-breaks.ts';
 import { prescan } from './prescan.ts';
 import { walkDocument } from './walk.ts';
 
@@ -19,6 +20,7 @@ export interface ParseProblem {
 
 export interface ParsedFile {
   path: string;
+  /** The file's text with lone CR line breaks read as LF (same length, same offsets). */
   source: string;
   lineCounter: LineCounter;
   documents: ParsedDocument[];
@@ -28,7 +30,8 @@ export interface ParsedFile {
 const RESOURCE_ERRORS = new Set(['RESOURCE_EXHAUSTION']);
 
 /** Parses every document of a file, keeping positions; a broken document never hides the others. */
-export function parseFile(path: string, source: string, limits: LintLimits): ParsedFile {
+export function parseFile(path: string, text: string, limits: LintLimits): ParsedFile {
+  const source = normalizeLineBreaks(text);
   const lineCounter = new LineCounter();
   const file: ParsedFile = { path, source, lineCounter, documents: [], problems: [] };
   const early = prescan(source, limits);

@@ -1,4 +1,5 @@
 import { parse } from 'yaml';
+import { normalizeLineBreaks } from '../parse/line-breaks.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_POLICY, type Policy } from './default-policy.ts';
 import { patternHazard } from './pattern-safety.ts';
@@ -53,7 +54,7 @@ export function resolvePolicy(input: unknown): PolicyResult {
 export function parsePolicyText(text: string): PolicyResult {
   let data: unknown;
   try {
-    data = parse(text, { maxAliasCount: 100 });
+    data = parse(normalizeLineBreaks(text), { maxAliasCount: 100 });
   } catch (error) {
     return { ok: false, error: `policy file does not parse: ${(error as Error).message.split('\n')[0]}` };
   }

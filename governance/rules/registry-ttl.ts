@@ -1,6 +1,6 @@
-import { isScalar } from 'yaml';
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe } from '../parse/nodes.ts';
+import { integerValue, numberText } from '../parse/numbers.ts';
 
 export const registryTtl: Rule = {
   code: 'QY042',
@@ -11,7 +11,10 @@ export const registryTtl: Rule = {
     const ref = field(ctx, 'registry_binding', 'registry_ttl');
     if (!ref) return;
     const node = ref.entry.value;
-    if (isScalar(node) && Number.isInteger(node.value) && (node.value as number) >= 0) return;
-    report(at(node, ref.path, `registry_ttl ${describe(node)} must be an integer of 0 or more`));
+    // A float such as 30.0 is refused too: registries read the value as a whole number of seconds.
+    const value = integerValue(node);
+    if (value !== undefined && value >= 0) return;
+    const shown = numberText(node) ?? describe(node);
+    report(at(node, ref.path, `registry_ttl ${shown} must be an integer of 0 or more`));
   },
 };

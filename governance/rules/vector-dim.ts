@@ -1,6 +1,7 @@
 import { isScalar } from 'yaml';
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe } from '../parse/nodes.ts';
+import { integerValue, numberText } from '../parse/numbers.ts';
 
 export const vectorDim: Rule = {
   code: 'QY050',
@@ -15,14 +16,15 @@ export const vectorDim: Rule = {
       at(
         ref.entry.value,
         ref.path,
-        `coherence_vector_dim ${describe(ref.entry.value)} must be a positive integer`,
+        `coherence_vector_dim ${numberText(ref.entry.value) ?? describe(ref.entry.value)} must be a positive integer`,
       ),
     );
   },
 };
 
+/** The value of a scalar written as a YAML integer above 0; `4.0` is a float and does not count. */
 export function positiveInteger(node: unknown): number | undefined {
   if (!isScalar(node)) return undefined;
-  const value = node.value;
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+  const value = integerValue(node);
+  return value !== undefined && value > 0 ? value : undefined;
 }

@@ -2,18 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = join(ROOT, 'bin/eco-lint.mjs');
-const CORPUS = fileURLToPath(new URL('../../../../shared/fixtures/qyaml-corpus', import.meta.url));
-const REDIS = readFileSync(join(CORPUS, 'k8s/base/redis.qyaml'), 'utf8');
-
-function ecoLint(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { ecoLint, REDIS } from './eco-lint-run.ts';
 
 function workDir(): string {
   return mkdtempSync(join(tmpdir(), 'eco-lint-inputs-'));

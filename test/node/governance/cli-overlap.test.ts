@@ -1,17 +1,12 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateGovernance } from '../../../governance/index.ts';
+import { ecoLint } from './eco-lint-run.ts';
 
-const BIN = fileURLToPath(new URL('../../../bin/eco-lint.mjs', import.meta.url));
-
-function ecoLint(args: string[], cwd: string) {
-  const result = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 20_000 });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+const _BIN = fileURLToPath(new URL('../../../bin/eco-lint.mjs', import.meta.url));
 
 /** A directory with one file that lints clean. */
 function cleanTree(): string {

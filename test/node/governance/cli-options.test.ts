@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ecoLint, PLAIN, REDIS } from './eco-lint-run.ts';
+
+function workDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'eco-lint-options-'));
+  writeFileSync(join(dir, 'redis.qyaml'), REDIS);
+  writeFileSync(join(dir, 'cm.yaml'), PLAIN);
+  return dir;
+}
+
+/** The first line of stderr: the message, before the usage text. */
+function firstLine(stderr: string): string {
+  return stderr.split('\n')[0]!;
+}
+
+describe('eco-lint refuses options that do not apply to the command', () => {
+  const cases: [string[], string][] = [
+    [['redis.qyaml', '--out', 'x'], '--out does not apply to lint'],
+    [['lint', 'redis.qyaml', '-o', 'x'], '-o (--out) does not apply to lint'],
+    [['redis.qyaml', '--namespace', 'eco-base'], '--namespace does not apply to lint'],
+    [['redis.qyaml', '--owner', 'me'], '--owner does not apply to lint'],
+    [['convert', 'redis.qyaml', '--out', 'out', '--format', 'json'], '--format does not apply to convert'],
+    [
+      ['convert', 'redis.qyaml', '--out', 'out', '--namespace', 'eco-base'],
+      '--namespace does not apply to convert',
+    ],
+    [['convert', 'redis.qyaml', '--out', 'out', '--owner', 'me'], '--owner does not apply to convert'],
+    [['generate', 'cm.yaml', '--format', 'sarif'], '--format does not apply to generate'],
+    [['generate', 'cm.yaml', '-f', 'json'], '-f (--format) does not apply to generate'],
+  ];
+  for (const [args, message] of cases) {
+    it(`eco-lint ${args.join(' ')}`, () => {
+      const dir = workDir();
+      const { code, stdout, stderr } = ecoLint(args, dir);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(firstLine(stderr)).toBe(`eco-lint: option ${message}`);
+    });
+  }
+
+  it('writes nothing when convert is refused for an option', () => {
+    const dir = workDir();
+    ecoLint(['convert', 'redis.qyaml', '--out', 'out', '--format', 'json'], dir);
+    expect(() => readFileSync(join(dir, 'out', 'redis.yaml'))).toThrow();
+  });
+
+  it('refuses an option given twice instead of keeping the last one', () => {
+    const dir = workDir();
+    const { code, stderr } = ecoLint(['--format', 'json', '--format', 'sarif', 'redis.qyaml'], dir);
+    expect(code).toBe(2);
+    expect(firstLine(stderr)).toBe('eco-lint: option --format is given more than once');
+  });
+
+  it('refuses an empty option value instead of falling back to the default', () => {
+    const dir = workDir();
+    for (const args of [
+      ['--policy=', 'redis.qyaml'],
+      ['generate', 'cm.yaml', '--out='],
+      ['generate', 'cm.yaml', '--namespace='],
+    ]) {
+      const { code, stderr } = ecoLint(args, dir);
+      expect(code).toBe(2);
+      expect(firstLine(stderr)).toMatch(/^eco-lint: option --(policy|out|namespace) needs a value$/);
+    }
+  });
+
+  it('still accepts each command with its own options', () => {
+    const dir = workDir();
+    mkdirSync(join(dir, 'out'));
+    writeFileSync(join(dir, 'policy.yaml'), 'rules: {}\n');
+    expect(ecoLint(['--format', 'json', '--policy', 'policy.yaml', 'redis.qyaml'], dir).code).toBe(1);
+    expect(ecoLint(['convert', 'redis.qyaml', '--out', 'out', '--policy', 'policy.yaml'], dir).code).toBe(0);
+    const generate = ['generate', 'cm.yaml', '--out', 'g.qyaml', '--namespace', 'eco-base', '--owner', 'me'];
+    expect(ecoLint([...generate, '--policy', 'policy.yaml'], dir).code).toBe(0);
+    expect(ecoLint(['--help', '--out', 'x'], dir).code).toBe(0);
+  });
+});
