@@ -1,10 +1,14 @@
 import type { Job, JobError } from '../../schemas/jobs.ts';
 import { type JobRow, type JobStore, jobError, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
+import { isKeyLimitRefusal, limitWaitMs } from './limit-wait.ts';
 import { type BackoffPolicy, backoffMs } from './ordering.ts';
 import { timerDelay } from './timer-delay.ts';
 
-/** What one attempt of a job came to. `retryable`: 429, 5xx, network; everything else is final. */
+/**
+ * What one attempt of a job came to. `retryable`: 429, 5xx, network; everything else is final. A 429
+ * of the key's own limits (see limit-wait.ts) is not counted as an attempt at all.
+ */
 export type ExecOutcome =
   | { kind: 'succeeded'; result: unknown; usage: unknown }
   | { kind: 'failed'; error: JobError; retryable: boolean; retryAfterMs?: number };
@@ -218,6 +222,12 @@ export class JobEngine {
         jobError(408, 'job_expired', 'The job did not finish before its deadline.'),
         'deadline',
       );
+      return;
+    }
+    if (isKeyLimitRefusal(outcome.error)) {
+      // The key's own limit refused the run before any origin saw it: wait for it, no attempt spent.
+      const delay = limitWaitMs(outcome.retryAfterMs, row.limit_waits + 1, random);
+      store.limitWait(row.id, attempt, outcome.error.code ?? '', delay);
       return;
     }
     const failure =

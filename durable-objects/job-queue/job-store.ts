@@ -37,6 +37,8 @@ export interface JobRow {
   next_run_at: number;
   attempts: number;
   max_attempts: number;
+  /** Runs refused by the key's own limits since the last attempt (these are not attempts). */
+  limit_waits: number;
   started_at: number | null;
   finished_at: number | null;
   result: string | null;
@@ -113,8 +115,15 @@ export class JobStore {
     this.now = now;
   }
 
-  /** Jobs by stored status, and callbacks by delivery status (for /metrics; both read an index or scan once). */
-  counts(): { jobs: Partial<Record<StoredStatus, number>>; callbacks: Record<string, number> } {
+  /**
+   * Jobs by stored status, callbacks by delivery status, and jobs waiting for their key's limit (for
+   * /metrics; each reads an index or scans once).
+   */
+  counts(): {
+    jobs: Partial<Record<StoredStatus, number>>;
+    callbacks: Record<string, number>;
+    limitWaiting: number;
+  } {
     const jobs: Partial<Record<StoredStatus, number>> = {};
     for (const row of this.sql
       .exec<{ status: StoredStatus; n: number }>('SELECT status, count(*) AS n FROM jobs GROUP BY status')
@@ -127,7 +136,10 @@ export class JobStore {
       )
       .toArray())
       callbacks[row.status] = row.n;
-    return { jobs, callbacks };
+    const limitWaiting = this.sql
+      .exec<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE status = 'waiting' AND limit_waits > 0`)
+      .one().n;
+    return { jobs, callbacks, limitWaiting };
   }
 
   enqueue(job: NewJob, idempotency?: Idempotency): EnqueueResult {
@@ -256,7 +268,7 @@ export class JobStore {
     const now = this.now();
     return (
       this.sql.exec(
-        `UPDATE jobs SET status = 'succeeded', finished_at = ?, result = ?, usage = ?, error = NULL,
+        `UPDATE jobs SET status = 'succeeded', finished_at = ?, result = ?, usage = ?, error = NULL, limit_waits = 0,
            ${PUSH_TRANSITION}, ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
          WHERE id = ? AND status = 'running' AND attempts = ?`,
         now,
@@ -278,7 +290,7 @@ export class JobStore {
     const now = this.now();
     return (
       this.sql.exec(
-        `UPDATE jobs SET status = 'waiting', next_run_at = ?, error = ?,
+        `UPDATE jobs SET status = 'waiting', next_run_at = ?, error = ?, limit_waits = 0,
            ${PUSH_TRANSITION}, ${END_ATTEMPT}
          WHERE id = ? AND status = 'running' AND attempts = ?`,
         now + delayMs,
@@ -287,6 +299,35 @@ export class JobStore {
         now,
         'retryable_error',
         JSON.stringify(error),
+        id,
+        attempt,
+      ).rowsWritten > 0
+    );
+  }
+
+  /**
+   * A run refused by the key's own limit (`code`) was not an attempt: the attempt count and log go
+   * back to what they were, and the job waits `delayMs` (its deadline still applies: `expireDue`).
+   * The claim's `running` transition becomes one `queued` transition noting the wait; further waits
+   * in a row update that one instead of adding more, so a job waiting for hours stays small.
+   */
+  limitWait(id: string, attempt: number, code: string, delayMs: number): boolean {
+    const now = this.now();
+    return (
+      this.sql.exec(
+        `UPDATE jobs SET status = 'waiting', next_run_at = ?, attempts = attempts - 1,
+           started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
+           limit_waits = limit_waits + 1,
+           transitions = json_set(
+             CASE WHEN limit_waits > 0 THEN json_remove(transitions, '$[#-1]') ELSE transitions END,
+             '$[#-1]',
+             json_object('status', 'queued', 'at', ?, 'attempt', attempts,
+               'note', printf('limit wait: %s (%d in a row)', ?, limit_waits + 1))),
+           attempt_log = json_remove(attempt_log, '$[#-1]')
+         WHERE id = ? AND status = 'running' AND attempts = ?`,
+        now + delayMs,
+        now,
+        code,
         id,
         attempt,
       ).rowsWritten > 0
@@ -304,7 +345,8 @@ export class JobStore {
     const now = this.now();
     return (
       this.sql.exec(
-        `UPDATE jobs SET status = ?, finished_at = ?, error = ?, ${PUSH_TRANSITION}, ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
+        `UPDATE jobs SET status = ?, finished_at = ?, error = ?, limit_waits = 0, ${PUSH_TRANSITION}, ${END_ATTEMPT},
+           ${TERMINAL_CALLBACK}
          WHERE id = ? AND status = 'running' AND attempts = ?`,
         status,
         now,
@@ -345,7 +387,7 @@ export class JobStore {
     const now = this.now();
     return (
       this.sql.exec(
-        `UPDATE jobs SET status = 'queued', attempts = 0, error = NULL, finished_at = NULL, next_run_at = ?,
+        `UPDATE jobs SET status = 'queued', attempts = 0, limit_waits = 0, error = NULL, finished_at = NULL, next_run_at = ?,
            deadline_at = ? + (deadline_at - created_at), callback_status = NULL, callback_attempts = 0,
            callback_next_at = NULL, callback_delivered_at = NULL, callback_error = NULL, ${PUSH_TRANSITION}
          WHERE id = ? AND status = 'failed'`,
@@ -369,7 +411,7 @@ export class JobStore {
     );
     const failed = this.sql
       .exec(
-        `UPDATE jobs SET status = 'failed', finished_at = ?, error = ?,
+        `UPDATE jobs SET status = 'failed', finished_at = ?, error = ?, limit_waits = 0,
          transitions = json_insert(transitions, '$[#]', json_object('status', 'failed', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
          ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
        WHERE status = 'running' AND attempts >= max_attempts RETURNING id`,
@@ -386,7 +428,7 @@ export class JobStore {
       failed +
       this.sql
         .exec(
-          `UPDATE jobs SET status = 'queued', next_run_at = ?,
+          `UPDATE jobs SET status = 'queued', next_run_at = ?, limit_waits = 0,
          transitions = json_insert(transitions, '$[#]', json_object('status', 'queued', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
          ${END_ATTEMPT}
        WHERE status = 'running' RETURNING id`,

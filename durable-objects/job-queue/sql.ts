@@ -42,6 +42,7 @@ export const JOB_SCHEMA = [
     next_run_at INTEGER NOT NULL,
     attempts INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
+    limit_waits INTEGER NOT NULL DEFAULT 0,
     started_at INTEGER,
     finished_at INTEGER,
     result TEXT,
@@ -71,6 +72,17 @@ export const JOB_SCHEMA = [
   'CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)',
 ];
 
+/** Columns added after the first schema, with their definitions: objects created before gain them. */
+const ADDED_COLUMNS: [string, string][] = [['limit_waits', 'INTEGER NOT NULL DEFAULT 0']];
+
 export function migrate(sql: Sql): void {
   for (const statement of JOB_SCHEMA) sql.exec(statement);
+  const columns = new Set(
+    sql
+      .exec<{ name: string }>("SELECT name FROM pragma_table_info('jobs')")
+      .toArray()
+      .map((c) => c.name),
+  );
+  for (const [name, definition] of ADDED_COLUMNS)
+    if (!columns.has(name)) sql.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${definition}`);
 }

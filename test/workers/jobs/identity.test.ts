@@ -2,7 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../schemas/jobs.ts';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
 const ORIGIN = 'jobs-identity-origin.test';
@@ -20,16 +20,7 @@ beforeAll(async () => {
     },
     'jobs-identity-model',
   );
-  mockOrigin(ORIGIN, () =>
-    Response.json({
-      id: 'c',
-      object: 'chat.completion',
-      created: 1,
-      model: 'x',
-      choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-    }),
-  );
+  mockOrigin(ORIGIN, () => chatAnswer('ok'));
 });
 
 /** A token from the identity provider (HS256 with ECO_JWT_SECRET): no API key stands behind it. */

@@ -1,0 +1,42 @@
+import type { JobError } from '../../schemas/jobs.ts';
+
+/**
+ * 429 codes of the submitting key's own limits (workers/limits): its requests/tokens per minute,
+ * its concurrent requests, and its daily/monthly token budget (spent, or held by requests in flight).
+ * The request was fine; it only has to wait, so such a run is not an attempt. Pool refusals
+ * (`pool_saturated`, `request_shed`, `queue_timeout`) are not here: they say the shared engines are
+ * short of capacity, for a time nobody knows, and stay failures that count.
+ */
+const KEY_LIMIT_CODES: ReadonlySet<string> = new Set([
+  'rate_limit_exceeded',
+  'concurrency_limit_exceeded',
+  'budget_exceeded',
+]);
+
+export function isKeyLimitRefusal(error: JobError): boolean {
+  return error.status === 429 && error.code !== null && KEY_LIMIT_CODES.has(error.code);
+}
+
+/** What the gateway answers a 429 without its own Retry-After (workers/http/error-response.ts). */
+const DEFAULT_RETRY_AFTER_MS = 1000;
+const MIN_JITTER_MS = 100;
+const MAX_JITTER_MS = 5 * 60_000;
+/** The jitter's span is Retry-After × 2^(waits in a row) / 4, up to this many times Retry-After. */
+const MAX_JITTER_FACTOR = 16;
+
+/**
+ * How long a run refused by its key's limit waits: the Retry-After, never less, plus jitter so a burst
+ * does not wake at once. The span grows with the job's refusals in a row: when many more jobs wait
+ * than the limit admits, their wake-ups spread out instead of all calling again each time a request
+ * frees up, while a job that waits alone is back soon after the Retry-After.
+ */
+export function limitWaitMs(
+  retryAfterMs: number | undefined,
+  waitsInRow: number,
+  random: () => number,
+): number {
+  const floor = retryAfterMs !== undefined && retryAfterMs > 0 ? retryAfterMs : DEFAULT_RETRY_AFTER_MS;
+  const factor = Math.min(MAX_JITTER_FACTOR, 2 ** Math.max(0, waitsInRow - 1) / 4);
+  const span = Math.min(MAX_JITTER_MS, Math.max(MIN_JITTER_MS, floor * factor));
+  return Math.ceil(floor + random() * span);
+}

@@ -1,0 +1,328 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+import { JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
+import { JobStore, jobError } from '../../../durable-objects/job-queue/job-store.ts';
+import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
+import { isKeyLimitRefusal, limitWaitMs } from '../../../durable-objects/job-queue/limit-wait.ts';
+import { selfExecutor } from '../../../durable-objects/job-queue/self-executor.ts';
+import { migrate } from '../../../durable-objects/job-queue/sql.ts';
+import type { Env } from '../../../workers/env.ts';
+import { engineConfig, manualClock, newJob, withSql } from './helpers.ts';
+
+type Clock = ReturnType<typeof manualClock>;
+
+const completion = () =>
+  Response.json({
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
+  });
+
+/** A 429 as the gateway answers it: the error body and Retry-After in seconds and milliseconds. */
+const refusal = (code: string, retryAfterMs: number, status = 429) =>
+  Response.json(
+    { error: { message: `refused: ${code}`, type: 'rate_limit_error', param: null, code } },
+    {
+      status,
+      headers: {
+        'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
+        'retry-after-ms': String(retryAfterMs),
+      },
+    },
+  );
+
+/**
+ * The gateway as a job's self call sees it, on the test's clock: each API key has a requests-per-minute
+ * bucket (full at first, one request back every 60 s / rpm); a refusal is `rate_limit_exceeded`.
+ */
+function gatewayWithRpm(clock: Clock, rpm: number, keyOf: (jobId: string) => string) {
+  const buckets = new Map<string, { level: number; at: number }>();
+  const calls: { job: string; at: number; status: number }[] = [];
+  const perMs = rpm / 60_000;
+  const fetcher = {
+    fetch: async (_url: string, init: RequestInit) => {
+      const job = String((init.headers as Record<string, string>)['x-request-id']).split('.')[0]!;
+      const b = buckets.get(keyOf(job)) ?? { level: rpm, at: clock.now() };
+      b.level = Math.min(rpm, b.level + (clock.now() - b.at) * perMs);
+      b.at = clock.now();
+      buckets.set(keyOf(job), b);
+      const ok = b.level >= 1;
+      calls.push({ job, at: clock.now(), status: ok ? 200 : 429 });
+      if (!ok) return refusal('rate_limit_exceeded', Math.ceil((1 - b.level) / perMs));
+      b.level -= 1;
+      return completion();
+    },
+  } as unknown as Fetcher;
+  return { fetcher, calls };
+}
+
+/** A gateway that answers every self call with `answer()`. */
+const gatewayAnswering = (answer: () => Response) => ({ fetch: async () => answer() }) as unknown as Fetcher;
+
+function engineFor(store: JobStore, clock: Clock, fetcher: Fetcher, concurrency = 4) {
+  return new JobEngine({
+    store,
+    execute: selfExecutor(env as unknown as Env, () => fetcher),
+    sendCallback: async () => ({ ok: true }),
+    config: engineConfig({ concurrency, retry: { baseMs: 1000, maxMs: 8000 } }),
+    now: clock.now,
+    random: () => 0.5,
+  });
+}
+
+/** Drains as the object's alarm would, moving the clock to each time the drain asks to run again. */
+async function runToEnd(engine: JobEngine, store: JobStore, clock: Clock, ids: string[]) {
+  const wakes: number[] = [];
+  for (let i = 0; i < 1000; i++) {
+    const next = await engine.drain();
+    if (ids.every((id) => store.get(id)!.finished_at !== null) || next === null) return wakes;
+    wakes.push(next);
+    clock.set(Math.max(next, clock.now()));
+  }
+  throw new Error('the jobs did not finish');
+}
+
+const limitNotes = (id: string, store: JobStore) =>
+  jobView(store.get(id)!).transitions.filter((t) => t.note?.startsWith('limit wait'));
+
+describe("a run refused by the key's own rate limit", () => {
+  it('does not consume an attempt: a burst over requests_per_minute all succeeds, each with one attempt', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      const gateway = gatewayWithRpm(clock, 2, () => 'k1');
+      const ids = Array.from({ length: 8 }, (_, i) => `burst${i}`);
+      // a one-hour deadline: long enough for 8 requests at 2 a minute
+      for (const id of ids) store.enqueue(newJob(id, { maxAttempts: 2, timeoutMs: 3_600_000 }));
+      const engine = engineFor(store, clock, gateway.fetcher);
+      await runToEnd(engine, store, clock, ids);
+
+      for (const id of ids) {
+        const view = jobView(store.get(id)!);
+        expect(view.status).toBe('succeeded');
+        expect(view.attempts).toBe(1);
+        expect(view.attempt_log.map((a) => a.outcome)).toEqual(['succeeded']);
+      }
+      // 2 requests at once, then one every 30 s: most jobs waited, and their transitions say so
+      const waited = ids.filter((id) => limitNotes(id, store).length > 0);
+      expect(waited.length).toBeGreaterThanOrEqual(6);
+      const view = jobView(store.get(waited.at(-1)!)!);
+      expect(view.transitions.map((t) => t.status)).toEqual(['queued', 'queued', 'running', 'succeeded']);
+      expect(view.transitions[1]).toMatchObject({
+        status: 'queued',
+        attempt: 1,
+        note: expect.stringMatching(/^limit wait: rate_limit_exceeded \(\d+ in a row\)$/),
+      });
+      // never sooner than Retry-After: no refused job ran again before a request was back
+      const refusedAt = gateway.calls.filter((c) => c.status === 429).map((c) => c.at);
+      const served = gateway.calls.filter((c) => c.status === 200);
+      expect(served).toHaveLength(8);
+      expect(refusedAt.length).toBeGreaterThan(0);
+      for (let i = 2; i < served.length; i++)
+        expect(served[i]!.at - served[i - 2]!.at).toBeGreaterThanOrEqual(30_000);
+    }));
+
+  it('waits at least the Retry-After, with jitter, and the wait is visible as next_attempt_at', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('one', { maxAttempts: 1, timeoutMs: 3_600_000 }));
+      const engine = engineFor(
+        store,
+        clock,
+        gatewayAnswering(() => refusal('rate_limit_exceeded', 12_000)),
+      );
+      const next = await engine.drain();
+      const view = jobView(store.get('one')!);
+      expect(view).toMatchObject({ status: 'queued', attempts: 0, attempt_log: [], started_at: null });
+      expect(view.next_attempt_at).toBeGreaterThan(clock.now() + 12_000);
+      expect(view.next_attempt_at).toBeLessThanOrEqual(clock.now() + 12_000 + 6_000);
+      // the object's alarm is asked for exactly then
+      expect(next).toBe(view.next_attempt_at);
+      expect(limitNotes('one', store)).toHaveLength(1);
+    }));
+
+  it('collapses waits in a row into one transition, so a long wait never grows the job', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('long', { maxAttempts: 1, timeoutMs: 600_000 }));
+      let refusals = 0;
+      const engine = engineFor(
+        store,
+        clock,
+        gatewayAnswering(() => {
+          refusals++;
+          return refusals <= 5 ? refusal('concurrency_limit_exceeded', 1000) : completion();
+        }),
+      );
+      await runToEnd(engine, store, clock, ['long']);
+      const view = jobView(store.get('long')!);
+      expect(view.status).toBe('succeeded');
+      expect(view.attempts).toBe(1);
+      expect(view.transitions.map((t) => t.status)).toEqual(['queued', 'queued', 'running', 'succeeded']);
+      expect(view.transitions[1]!.note).toBe('limit wait: concurrency_limit_exceeded (5 in a row)');
+      expect(view.attempt_log).toHaveLength(1);
+      expect(view.started_at).toBe(view.attempt_log[0]!.started_at);
+    }));
+
+  it('ends expired (not failed) when its deadline passes while it waits', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('late', { maxAttempts: 2, timeoutMs: 90_000 }));
+      const engine = engineFor(
+        store,
+        clock,
+        gatewayAnswering(() => refusal('rate_limit_exceeded', 20_000)),
+      );
+      await runToEnd(engine, store, clock, ['late']);
+      const view = jobView(store.get('late')!);
+      expect(view).toMatchObject({ status: 'expired', attempts: 0, attempt_log: [] });
+      expect(view.error?.code).toBe('job_expired');
+      expect(view.finished_at).toBe(view.expires_at);
+      expect(limitNotes('late', store).length).toBeGreaterThan(0);
+    }));
+
+  it('waits for a spent daily budget until it resets, bounded by the deadline (then expired)', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('budget', { maxAttempts: 3, timeoutMs: 3_600_000 }));
+      const engine = engineFor(
+        store,
+        clock,
+        gatewayAnswering(() => refusal('budget_exceeded', 5 * 3_600_000)),
+      );
+      const next = await engine.drain();
+      const waiting = jobView(store.get('budget')!);
+      expect(waiting).toMatchObject({ status: 'queued', attempts: 0 });
+      expect(waiting.next_attempt_at).toBeGreaterThanOrEqual(clock.now() + 5 * 3_600_000);
+      // the object wakes at the deadline, which comes first
+      expect(next).toBe(waiting.expires_at);
+      await runToEnd(engine, store, clock, ['budget']);
+      expect(jobView(store.get('budget')!)).toMatchObject({ status: 'expired', attempts: 0 });
+    }));
+
+  it('does not hold a slot: with one slot, other keys and higher priorities run while it waits', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('limited', { keyId: 'busy', priority: 'critical', timeoutMs: 3_600_000 }));
+      store.enqueue(newJob('other', { keyId: 'calm', priority: 'low' }));
+      store.enqueue(newJob('mine-high', { keyId: 'busy', priority: 'high', timeoutMs: 3_600_000 }));
+      const answers = new Map<string, () => Response>([
+        ['limited', () => refusal('rate_limit_exceeded', 30_000)],
+        ['other', completion],
+        ['mine-high', completion],
+      ]);
+      const fetcher = {
+        fetch: async (_url: string, init: RequestInit) => {
+          const id = String((init.headers as Record<string, string>)['x-request-id']).split('.')[0]!;
+          return answers.get(id)!();
+        },
+      } as unknown as Fetcher;
+      const engine = engineFor(store, clock, fetcher, 1);
+      const next = await engine.drain();
+      expect(store.get('other')!.status).toBe('succeeded');
+      expect(store.get('mine-high')!.status).toBe('succeeded');
+      expect(jobView(store.get('limited')!)).toMatchObject({ status: 'queued', attempts: 0 });
+      expect(next).toBe(store.get('limited')!.next_run_at);
+      expect(next).toBeGreaterThanOrEqual(clock.now() + 30_000);
+      expect(store.counts().limitWaiting).toBe(1);
+    }));
+});
+
+describe('failures that are not the key’s own limit', () => {
+  it.each([
+    ['an origin 503', () => refusal('origin_unavailable', 1000, 503)],
+    ['a saturated pool (429 pool_saturated)', () => refusal('pool_saturated', 1000)],
+    ['a shed request (429 request_shed)', () => refusal('request_shed', 1000)],
+  ])('still consume attempts: %s fails the job after max_attempts', (_name, answer) =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('bad', { maxAttempts: 3, timeoutMs: 3_600_000 }));
+      const engine = engineFor(store, clock, gatewayAnswering(answer));
+      await runToEnd(engine, store, clock, ['bad']);
+      const view = jobView(store.get('bad')!);
+      expect(view).toMatchObject({ status: 'failed', attempts: 3 });
+      expect(view.attempt_log.map((a) => a.outcome)).toEqual([
+        'retryable_error',
+        'retryable_error',
+        'retryable_error',
+      ]);
+      expect(limitNotes('bad', store)).toEqual([]);
+      expect(store.counts().limitWaiting).toBe(0);
+    }),
+  );
+
+  it('a refusal after earlier failures keeps the attempts already spent', () =>
+    withSql(async (sql) => {
+      const clock = manualClock(1_700_000_000_000);
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('mixed', { maxAttempts: 2, timeoutMs: 3_600_000 }));
+      const answers = [
+        () => refusal('origin_unavailable', 1000, 503),
+        () => refusal('rate_limit_exceeded', 1000),
+        () => refusal('rate_limit_exceeded', 1000),
+        completion,
+      ];
+      const engine = engineFor(
+        store,
+        clock,
+        gatewayAnswering(() => answers.shift()!()),
+      );
+      await runToEnd(engine, store, clock, ['mixed']);
+      const view = jobView(store.get('mixed')!);
+      expect(view).toMatchObject({ status: 'succeeded', attempts: 2 });
+      expect(view.attempt_log.map((a) => [a.attempt, a.outcome])).toEqual([
+        [1, 'retryable_error'],
+        [2, 'succeeded'],
+      ]);
+      expect(view.transitions.map((t) => [t.status, t.attempt ?? null])).toEqual([
+        ['queued', null],
+        ['running', 1],
+        ['queued', 1],
+        ['queued', 2],
+        ['running', 2],
+        ['succeeded', 2],
+      ]);
+    }));
+});
+
+describe('limit wait policy', () => {
+  it("counts only the key's own limits as waits", () => {
+    for (const code of ['rate_limit_exceeded', 'concurrency_limit_exceeded', 'budget_exceeded'])
+      expect(isKeyLimitRefusal(jobError(429, code, 'x'))).toBe(true);
+    for (const code of ['pool_saturated', 'request_shed', 'queue_timeout', 'too_many_auth_failures'])
+      expect(isKeyLimitRefusal(jobError(429, code, 'x'))).toBe(false);
+    expect(isKeyLimitRefusal(jobError(503, 'rate_limit_exceeded', 'x'))).toBe(false);
+    expect(isKeyLimitRefusal(jobError(400, 'request_exceeds_budget', 'x'))).toBe(false);
+  });
+
+  it('never waits less than Retry-After; the jitter grows with waits in a row, within bounds', () => {
+    expect(limitWaitMs(2000, 1, () => 0)).toBe(2000);
+    expect(limitWaitMs(2000, 1, () => 1)).toBe(2500);
+    expect(limitWaitMs(2000, 3, () => 1)).toBe(4000);
+    expect(limitWaitMs(2000, 50, () => 1)).toBe(2000 + 16 * 2000);
+    // at least 100 ms of spread, at most 5 minutes
+    expect(limitWaitMs(10, 1, () => 1)).toBe(110);
+    expect(limitWaitMs(86_400_000, 1, () => 1)).toBe(86_400_000 + 300_000);
+    // no Retry-After: the gateway's own default of one second
+    expect(limitWaitMs(undefined, 1, () => 0)).toBe(1000);
+  });
+});
+
+describe('an object created before limit waits', () => {
+  it('gains the column when it starts, its jobs kept', () =>
+    withSql(async (sql) => {
+      const clock = manualClock();
+      const store = new JobStore(sql, clock.now);
+      store.enqueue(newJob('old'));
+      sql.exec('ALTER TABLE jobs DROP COLUMN limit_waits');
+      migrate(sql);
+      migrate(sql);
+      expect(store.get('old')).toMatchObject({ status: 'queued', limit_waits: 0 });
+    }));
+});
