@@ -7,6 +7,7 @@ import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { db } from '../data/db.ts';
 import { botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
+import { auditIfChanged } from './audit-if-changed.ts';
 import { listModels } from './config-store.ts';
 import { problemsOf } from './problems.ts';
 
@@ -122,31 +123,47 @@ export async function botsBillingTo(database: D1Database, keyId: string): Promis
   return rows.map((r) => `${r.platform}/${r.id}`);
 }
 
+/**
+ * Create or replace a bot. The write goes through only while its billing key exists unrevoked: it was
+ * checked before (checkBotReferences), but a key deleted or revoked since must not be written in, or
+ * the bot would answer nobody. False when the key went away: nothing was written, audit row included.
+ */
 export async function saveBot(
   database: D1Database,
   bot: BotConfig,
   createdAt: number,
   audit: AuditEntry,
-): Promise<void> {
-  const handle = db(database);
-  const row = {
-    name: bot.name,
-    keyId: bot.keyId,
-    defaultModel: bot.defaultModel,
-    secretName: bot.secretName,
-    verifyTokenName: bot.verifyTokenName,
-    accessTokenName: bot.accessTokenName,
-    apiBase: bot.apiBase,
-    settings: bot.settings,
-  };
-  await handle.batch([
-    handle
-      .insert(bots)
-      .values({ platform: bot.platform, id: bot.id, createdAt, ...row })
-      .onConflictDoUpdate({ target: [bots.platform, bots.id], set: row }),
-    auditInsert(database, audit),
+): Promise<boolean> {
+  const [write] = await database.batch([
+    database
+      .prepare(
+        `INSERT INTO bots (platform, id, name, key_id, default_model, secret_name, verify_token_name, access_token_name, api_base, settings, created_at)
+         SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+         WHERE EXISTS (SELECT 1 FROM api_keys WHERE api_keys.id = ? AND api_keys.revoked_at IS NULL)
+         ON CONFLICT (platform, id) DO UPDATE SET name = excluded.name, key_id = excluded.key_id,
+           default_model = excluded.default_model, secret_name = excluded.secret_name,
+           verify_token_name = excluded.verify_token_name, access_token_name = excluded.access_token_name,
+           api_base = excluded.api_base, settings = excluded.settings`,
+      )
+      .bind(
+        bot.platform,
+        bot.id,
+        bot.name,
+        bot.keyId,
+        bot.defaultModel,
+        bot.secretName,
+        bot.verifyTokenName ?? null,
+        bot.accessTokenName,
+        bot.apiBase ?? null,
+        JSON.stringify(bot.settings),
+        createdAt,
+        bot.keyId,
+      ),
+    auditIfChanged(database, audit),
   ]);
+  if (!write?.meta.changes) return false;
   invalidateBotCache();
+  return true;
 }
 
 export async function deleteBot(

@@ -12,7 +12,7 @@ import {
   saveBot,
 } from '../admin/bot-store.ts';
 import { getBotAndRow, updateBotIfUnchanged } from '../admin/bot-update.ts';
-import { mergePatch, patchUntilWritten } from '../admin/merge-patch.ts';
+import { mergePatch, patchUntilWritten, writeConflict } from '../admin/merge-patch.ts';
 import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Env } from '../env.ts';
@@ -132,12 +132,17 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
     await checkBotReferences(c.env.DB, config);
     const existing = await findStoredBot(c.env.DB, config.platform, config.id);
     const createdAt = existing?.createdAt ?? Date.now();
-    await saveBot(c.env.DB, config, createdAt, {
+    const written = await saveBot(c.env.DB, config, createdAt, {
       actorKeyId: actor(c),
       action: existing ? 'bot.replace' : 'bot.create',
       target: `${config.platform}/${config.id}`,
       detail: { config },
     });
+    if (!written) {
+      // The billing key went away between the check and the write: the check says so (400 key_not_found).
+      await checkBotReferences(c.env.DB, config);
+      throw writeConflict('bot', `${config.platform}/${config.id}`);
+    }
     return c.json(view(c.env, { config, createdAt }), existing ? 200 : 201);
   });
 
