@@ -14,6 +14,11 @@ export interface JobSettings {
   /** Shard objects one dead-letter page reads at most (each read is one Durable Object call). */
   deadLetterShards: number;
   retentionMs: number;
+  /**
+   * Unfinished jobs (queued, waiting or running) a tenant may have, enforced by each shard on its share
+   * (see queue-bound.ts).
+   */
+  maxPending: number;
   callbackMaxAttempts: number;
   callbackRetryBaseMs: number;
   callbackTimeoutMs: number;
@@ -39,6 +44,7 @@ export function jobSettings(env: Record<string, unknown>): JobSettings {
     attemptTimeoutMs: Math.floor(num(env.ECO_JOB_ATTEMPT_TIMEOUT_S, 600, 1, 720)) * 1000,
     deadLetterShards: Math.floor(num(env.ECO_JOB_DEAD_LETTER_SHARDS, MAX_JOB_SHARDS, 1, MAX_JOB_SHARDS)),
     retentionMs: num(env.ECO_JOB_RETENTION_HOURS, 168, 0.001, 24 * 365) * 3_600_000,
+    maxPending: Math.floor(num(env.ECO_JOB_MAX_PENDING, 100_000, 1, 100_000_000)),
     callbackMaxAttempts: Math.floor(num(env.ECO_JOB_CALLBACK_MAX_ATTEMPTS, 10, 1, 30)),
     callbackRetryBaseMs: num(env.ECO_JOB_CALLBACK_RETRY_BASE_MS, 2000, 0, 600_000),
     callbackTimeoutMs: 10_000,

@@ -7,13 +7,19 @@ import { type CallbackSender, type EngineConfig, type Executor, JobEngine } from
 import type { ListKey, ListQuery } from './job-list.ts';
 import { type Idempotency, type JobRow, JobStore, type NewJob, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
+import { shardBound } from './queue-bound.ts';
 import { selfExecutor } from './self-executor.ts';
 import { migrate } from './sql.ts';
 
-export type SubmitInput = Omit<NewJob, 'id'> & { idempotency?: Idempotency };
+/**
+ * A new job, with the bound on unfinished jobs this shard enforces for it (see queue-bound.ts; by
+ * default the shard's share of the object's own `ECO_JOB_MAX_PENDING`).
+ */
+export type SubmitInput = Omit<NewJob, 'id'> & { idempotency?: Idempotency; maxUnfinished?: number };
 export type SubmitResult =
   | { ok: true; job: Job; replayed: boolean }
   | { ok: false; reason: 'idempotency_conflict'; jobId: string }
+  | { ok: false; reason: 'queue_full'; limit: number; unfinished: number; retryAfterMs: number }
   | { ok: false; reason: 'store_failed'; message: string };
 export type CancelResult =
   | { ok: true; job: Job; previous: StoredStatus }
@@ -84,6 +90,11 @@ export class JobQueue extends DurableObject<Env> {
     };
   }
 
+  #defaultBound(): number {
+    const s = jobSettings(this.env);
+    return shardBound(s.maxPending, s.shards);
+  }
+
   #buildEngine(): JobEngine {
     const secret = () => {
       const value = this.env.ECO_JOB_CALLBACK_SECRET;
@@ -110,17 +121,23 @@ export class JobQueue extends DurableObject<Env> {
   }
 
   async submit(input: SubmitInput): Promise<SubmitResult> {
-    const { idempotency, ...job } = input;
+    const { idempotency, maxUnfinished = this.#defaultBound(), ...job } = input;
     const id = `job_${this.ctx.id.toString()}_${crypto.randomUUID().replaceAll('-', '').slice(0, 20)}`;
     let result: ReturnType<JobStore['enqueue']>;
     try {
       // One transaction: a job is stored with its idempotency key or not at all.
-      result = this.ctx.storage.transactionSync(() => this.#store.enqueue({ ...job, id }, idempotency));
+      result = this.ctx.storage.transactionSync(() =>
+        this.#store.enqueue({ ...job, id }, idempotency, { maxUnfinished }),
+      );
     } catch (err) {
       // Say, a row over SQLite's size limit: a result value, as errors lose their detail across RPC.
       return { ok: false, reason: 'store_failed', message: String(err).slice(0, 300) };
     }
     if (result.kind === 'conflict') return { ok: false, reason: 'idempotency_conflict', jobId: result.jobId };
+    if (result.kind === 'full') {
+      const { limit, unfinished, retryAfterMs } = result;
+      return { ok: false, reason: 'queue_full', limit, unfinished, retryAfterMs };
+    }
     if (result.kind === 'created') await this.#kick();
     return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };
   }

@@ -2,6 +2,7 @@ import type { PriorityClass } from '../../schemas/config.ts';
 import type { JobError, JobType } from '../../schemas/jobs.ts';
 import { type ListPage, type ListQuery, listJobs } from './job-list.ts';
 import { PRIORITY_RANK } from './ordering.ts';
+import { FINISH_WINDOW_MS, queueFullRetryAfterMs } from './queue-bound.ts';
 import type { Sql } from './sql.ts';
 
 /**
@@ -76,7 +77,13 @@ export interface Idempotency {
 export type EnqueueResult =
   | { kind: 'created'; row: JobRow }
   | { kind: 'replayed'; row: JobRow }
-  | { kind: 'conflict'; jobId: string };
+  | { kind: 'conflict'; jobId: string }
+  | { kind: 'full'; limit: number; unfinished: number; retryAfterMs: number };
+
+/** What a submit may add to. `maxUnfinished`: the shard's bound on unfinished jobs (none when absent). */
+export interface EnqueueLimits {
+  maxUnfinished?: number | undefined;
+}
 
 /**
  * One delivery of a job's callback: the attempt number, and the finish it reports. A replayed job
@@ -94,6 +101,11 @@ export const IDEMPOTENCY_TTL_MS = 24 * 3_600_000;
 
 const transition = (status: string, at: number, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ status, at, ...extra });
+
+/** The submit path's reads for the bound: the kept count, and (on a refusal) recent finishes. */
+export const UNFINISHED_COUNT_SQL = 'SELECT unfinished AS n FROM job_totals WHERE id = 1';
+export const RECENT_FINISHES_SQL =
+  'SELECT count(*) AS n FROM jobs WHERE finished_at IS NOT NULL AND finished_at > ?';
 
 const PUSH_TRANSITION = `transitions = json_insert(transitions, '$[#]', json(?))`;
 // Every terminal transition schedules the callback (when there is one) in the same write.
@@ -142,7 +154,16 @@ export class JobStore {
     return { jobs, callbacks, limitWaiting };
   }
 
-  enqueue(job: NewJob, idempotency?: Idempotency): EnqueueResult {
+  /** Jobs not finished (queued, waiting or running): one row kept by triggers (see sql.ts). */
+  unfinishedCount(): number {
+    return this.sql.exec<{ n: number }>(UNFINISHED_COUNT_SQL).toArray()[0]?.n ?? 0;
+  }
+
+  /**
+   * Store a new job, or answer the job an idempotency key already names. A full shard refuses a new
+   * job before anything is written; a repeated submit still answers its job, full or not.
+   */
+  enqueue(job: NewJob, idempotency?: Idempotency, limits: EnqueueLimits = {}): EnqueueResult {
     const now = this.now();
     if (idempotency) {
       const existing = this.sql
@@ -156,6 +177,12 @@ export class JobStore {
         const row = this.get(existing.job_id);
         if (row) return { kind: 'replayed', row };
       }
+    }
+    const limit = limits.maxUnfinished;
+    if (limit !== undefined) {
+      const unfinished = this.unfinishedCount();
+      if (unfinished >= limit)
+        return { kind: 'full', limit, unfinished, retryAfterMs: this.retryAfterFull(now) };
     }
     const row = this.sql
       .exec<JobRow>(
@@ -192,6 +219,12 @@ export class JobStore {
       );
     }
     return { kind: 'created', row };
+  }
+
+  /** When a full shard likely has room again, from its recent finishes (an index range, on refusal only). */
+  private retryAfterFull(now: number): number {
+    const finished = this.sql.exec<{ n: number }>(RECENT_FINISHES_SQL, now - FINISH_WINDOW_MS).one().n;
+    return queueFullRetryAfterMs(finished);
   }
 
   get(id: string): JobRow | undefined {

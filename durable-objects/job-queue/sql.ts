@@ -1,3 +1,5 @@
+import { UNFINISHED_STATUSES } from './queue-bound.ts';
+
 /**
  * The slice of a Durable Object's `ctx.storage.sql` the job store uses. Kept this small so the same
  * store runs on Node's SQLite in the benchmark and in the object itself.
@@ -21,6 +23,8 @@ export interface Sql {
  *   promote:  (status, next_run_at)        — retries whose backoff has elapsed
  *   expire:   (status, deadline_at)        — unfinished jobs past their deadline
  *   list:     (created_at, id) and (status, created_at, id) — newest first with a cursor
+ * The number of unfinished jobs (the shard's bound) is one row of `job_totals`, kept by triggers in
+ * the same statement as every insert, status change and delete, so a submit reads it in O(1).
  */
 export const JOB_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS jobs (
@@ -72,6 +76,25 @@ export const JOB_SCHEMA = [
   'CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)',
 ];
 
+const UNFINISHED = `(${UNFINISHED_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * Triggers that keep `job_totals.unfinished` equal to the jobs whose status is unfinished. Created
+ * after the row is seeded (see migrate), so an object that predates them starts from a true count.
+ */
+const TOTALS_TRIGGERS = [
+  `CREATE TRIGGER IF NOT EXISTS jobs_unfinished_insert AFTER INSERT ON jobs
+   WHEN NEW.status IN ${UNFINISHED}
+   BEGIN UPDATE job_totals SET unfinished = unfinished + 1 WHERE id = 1; END`,
+  `CREATE TRIGGER IF NOT EXISTS jobs_unfinished_update AFTER UPDATE OF status ON jobs
+   WHEN (OLD.status IN ${UNFINISHED}) != (NEW.status IN ${UNFINISHED})
+   BEGIN UPDATE job_totals SET unfinished = unfinished + CASE WHEN NEW.status IN ${UNFINISHED} THEN 1 ELSE -1 END
+     WHERE id = 1; END`,
+  `CREATE TRIGGER IF NOT EXISTS jobs_unfinished_delete AFTER DELETE ON jobs
+   WHEN OLD.status IN ${UNFINISHED}
+   BEGIN UPDATE job_totals SET unfinished = unfinished - 1 WHERE id = 1; END`,
+];
+
 /** Columns added after the first schema, with their definitions: objects created before gain them. */
 const ADDED_COLUMNS: [string, string][] = [['limit_waits', 'INTEGER NOT NULL DEFAULT 0']];
 
@@ -85,4 +108,15 @@ export function migrate(sql: Sql): void {
   );
   for (const [name, definition] of ADDED_COLUMNS)
     if (!columns.has(name)) sql.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${definition}`);
+  // Objects created before the bound count their unfinished jobs once (an index range of the claim
+  // index), then the triggers keep the count.
+  sql.exec(
+    'CREATE TABLE IF NOT EXISTS job_totals (id INTEGER PRIMARY KEY CHECK (id = 1), unfinished INTEGER NOT NULL)',
+  );
+  if (sql.exec('SELECT 1 AS x FROM job_totals WHERE id = 1').toArray().length === 0) {
+    sql.exec(
+      `INSERT INTO job_totals (id, unfinished) SELECT 1, count(*) FROM jobs WHERE status IN ${UNFINISHED}`,
+    );
+  }
+  for (const statement of TOTALS_TRIGGERS) sql.exec(statement);
 }

@@ -2,6 +2,7 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { jobSettings } from '../../durable-objects/job-queue/config.ts';
 import type { SubmitInput, SubmitResult } from '../../durable-objects/job-queue/job-queue.ts';
+import { shardBound } from '../../durable-objects/job-queue/queue-bound.ts';
 import { MAX_REQUEST_BYTES } from '../../durable-objects/job-queue/row-limits.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, Job, JobList, JobStatus } from '../../schemas/jobs.ts';
@@ -15,6 +16,7 @@ import { validateJob } from '../jobs/job-request.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { statusesFor } from '../jobs/list-params.ts';
 import { tenantSource } from '../jobs/list-sources.ts';
+import { queueFullError } from '../jobs/queue-full.ts';
 import { type JobQueueStub, pickShard, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { registerAdminJobRoutes } from './admin-jobs.ts';
@@ -86,6 +88,7 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
     baseUrl: new URL(c.req.url).origin,
     timeoutMs: (job.timeoutSeconds ?? settings.defaultTimeoutS) * 1000,
     maxAttempts: settings.maxAttempts,
+    maxUnfinished: shardBound(settings.maxPending, settings.shards),
     ...(scope === undefined ? {} : { idempotency: { scope, bodyHash: await bodyHash(raw) } }),
   });
   if (!result.ok && result.reason === 'store_failed') {
@@ -95,6 +98,7 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
       `The job could not be stored, so nothing was queued: ${result.message}`,
     );
   }
+  if (!result.ok && result.reason === 'queue_full') throw queueFullError(result, settings);
   if (!result.ok) {
     throw new EcoError(
       409,
@@ -134,6 +138,10 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       404: { description: 'Unknown model', content: json(ErrorResponse) },
       409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
       413: { description: 'The request is larger than a job stores', content: json(ErrorResponse) },
+      429: {
+        description: 'Too many unfinished jobs for the tenant (`job_queue_full`); retry after Retry-After',
+        content: json(ErrorResponse),
+      },
       500: { description: 'The job could not be stored (nothing was queued)', content: json(ErrorResponse) },
       503: { description: 'The job queue did not answer', content: json(ErrorResponse) },
     },
