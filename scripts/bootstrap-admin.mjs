@@ -7,24 +7,21 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { parseArgs } from 'node:util';
+import { resolve } from 'node:path';
+import { bootstrapArgs, USAGE } from './lib/bootstrap-args.mjs';
+import { childEnv, ROOT } from './lib/procs.mjs';
+import { wranglerEnvs } from './lib/wrangler-envs.mjs';
 
-const { values } = parseArgs({
-  options: {
-    env: { type: 'string' },
-    local: { type: 'boolean', default: false },
-    'persist-to': { type: 'string' },
-    name: { type: 'string', default: 'bootstrap admin' },
-    tenant: { type: 'string', default: 'admin' },
-    help: { type: 'boolean', default: false },
-  },
-});
-if (values.help || (!values.env && !values.local)) {
-  process.stderr.write(
-    'usage: npm run keys:bootstrap -- --env <staging|production> | --local [--persist-to DIR]\n',
-  );
-  process.exit(values.help ? 0 : 2);
+const parsed = bootstrapArgs(process.argv.slice(2), wranglerEnvs());
+if (parsed.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
 }
+if (parsed.error) {
+  process.stderr.write(`keys:bootstrap: ${parsed.error}\n${USAGE}`);
+  process.exit(2);
+}
+const values = parsed.options;
 
 const secret = `eco_sk_${randomBytes(32).toString('base64url')}`;
 const hash = createHash('sha256').update(secret).digest('hex');
@@ -39,10 +36,24 @@ const sql =
 const args = ['d1', 'execute', 'DB', '--command', sql];
 if (values.local) {
   args.push('--local');
-  if (values['persist-to']) args.push('--persist-to', values['persist-to']);
+  if (values['persist-to']) args.push('--persist-to', resolve(values['persist-to']));
   if (values.env) args.push('--env', values.env);
-  const result = spawnSync('wrangler', args, { stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  // The project's wrangler, also when the script is run with plain `node`.
+  const result = spawnSync('wrangler', args, {
+    cwd: ROOT,
+    env: childEnv(),
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  if (result.error) {
+    process.stderr.write(`keys:bootstrap: cannot run wrangler: ${result.error.message}\n`);
+    process.exit(1);
+  }
+  if (result.status !== 0) {
+    process.stderr.write(
+      `keys:bootstrap: wrangler d1 execute failed (${result.status ?? result.signal}); no key was created\n`,
+    );
+    process.exit(result.status || 1);
+  }
   process.stdout.write(`\nAdmin key ${id} created in local D1.\n`);
 } else {
   args.push('--remote', '--env', values.env);

@@ -1,19 +1,41 @@
 #!/usr/bin/env node
 /**
- * `npm run deploy:check`: bundles the Worker exactly as `wrangler deploy` would (for the given
- * `--env`, default top level) into a temporary directory without uploading, and prints the bundle size.
+ * `npm run deploy:check [-- --env NAME]`: bundles the Worker exactly as `wrangler deploy` would (for
+ * the given environment, default top level) into a temporary directory without uploading, and prints
+ * the bundle size. A failed dry run exits 1 with wrangler's output; the temporary directory is removed
+ * in every case, also when the check is interrupted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { run } from './lib/procs.mjs';
+import { deployCheckArgs } from './lib/deploy-check-args.mjs';
+import { run, stopGroup } from './lib/procs.mjs';
+import { wranglerEnvs } from './lib/wrangler-envs.mjs';
 
-const envArg = process.argv.find((a) => a.startsWith('--env='));
+const parsed = deployCheckArgs(process.argv.slice(2), wranglerEnvs());
+if (parsed.error) {
+  process.stderr.write(`deploy:check: ${parsed.error}\nusage: npm run deploy:check [-- --env NAME]\n`);
+  process.exit(2);
+}
+const { env } = parsed;
 const dir = mkdtempSync(join(tmpdir(), 'eco-deploy-check-'));
+let wrangler;
+const cleanUp = () => rmSync(dir, { recursive: true, force: true });
+for (const [signal, code] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+]) {
+  process.on(signal, () => {
+    stopGroup(wrangler, 'SIGKILL');
+    cleanUp();
+    process.exit(code);
+  });
+}
+
 try {
-  const args = ['deploy', '--dry-run', '--outdir', dir, ...(envArg ? [envArg] : [])];
-  const output = await run('wrangler', args);
+  const args = ['deploy', '--dry-run', '--outdir', dir, ...(env ? ['--env', env] : [])];
+  const output = await run('wrangler', args, { group: true, onChild: (c) => (wrangler = c) });
   const bundle = readFileSync(join(dir, 'index.js'));
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
   process.stdout.write(
@@ -23,11 +45,11 @@ try {
       .join('\n')}\n`,
   );
   process.stdout.write(
-    `deploy check passed${envArg ? ` (${envArg.slice(6)})` : ''}: bundle ${kib(bundle.length)}, gzip ${kib(gzipSync(bundle).length)}\n`,
+    `deploy check passed${env ? ` (${env})` : ''}: bundle ${kib(bundle.length)}, gzip ${kib(gzipSync(bundle).length)}\n`,
   );
 } catch (err) {
-  process.stderr.write(`${err.message}\n`);
+  process.stderr.write(`deploy check failed: ${err.message}\n`);
   process.exitCode = 1;
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  cleanUp();
 }

@@ -1,69 +1,63 @@
 #!/usr/bin/env node
 /**
  * `npm run dev`: the whole platform locally. Applies D1 migrations, starts the origin emulator, seeds
- * pools/models/the admin key for it, then runs `wrangler dev`. Ctrl-C or SIGTERM stops every child.
+ * pools/models/the admin key for it, then runs `wrangler dev`. Ctrl-C or SIGTERM stops every child,
+ * also during startup; a child that exits on its own stops the others and dev exits 1.
  *
  * ECO_GATEWAY_PORT (8787), ECO_EMULATOR_PORT (8790), ECO_DEV_API_KEY (generated when unset),
- * ECO_PERSIST_DIR (.wrangler/state): lets several stacks run side by side.
+ * ECO_PERSIST_DIR (.wrangler/state): lets several stacks run side by side. All are checked, and both
+ * ports must be free, before anything starts.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstJsonLine, ROOT, run, start, stopGroup, waitForHttp } from './lib/procs.mjs';
+import { devConfig } from './lib/dev-config.mjs';
+import { ensurePortFree } from './lib/ports.mjs';
+import { firstJsonLine, ROOT, waitForHttp } from './lib/procs.mjs';
 import { seedSql } from './lib/seed-sql.mjs';
 import { loadSeeds } from './lib/seeds.mjs';
-
-const gatewayPort = Number(process.env.ECO_GATEWAY_PORT ?? 8787);
-const emulatorPort = Number(process.env.ECO_EMULATOR_PORT ?? 8790);
-const persistDir = process.env.ECO_PERSIST_DIR ?? join(ROOT, '.wrangler/state');
-const apiKey = process.env.ECO_DEV_API_KEY ?? `eco_sk_dev_${randomBytes(24).toString('base64url')}`;
-const extraVars = (process.env.ECO_DEV_VARS ?? '').split(/\s+/).filter(Boolean);
-
-const children = [];
-let stopping = false;
+import { StoppingError, Supervisor } from './lib/supervisor.mjs';
 
 function log(message) {
   process.stderr.write(`[dev] ${message}\n`);
 }
 
-function shutdown(code) {
-  if (stopping) return;
-  stopping = true;
-  for (const child of children) stopGroup(child);
-  setTimeout(() => {
-    for (const child of children) stopGroup(child, 'SIGKILL');
-    process.exit(code);
-  }, 3000).unref();
-  Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r() : c.once('exit', r))))).then(
-    () => process.exit(code),
-  );
+let config;
+try {
+  config = devConfig(process.env, ROOT);
+  await ensurePortFree(config.gatewayPort, 'ECO_GATEWAY_PORT');
+  await ensurePortFree(config.emulatorPort, 'ECO_EMULATOR_PORT');
+} catch (err) {
+  log(err.message);
+  process.exit(1);
 }
-process.on('SIGINT', () => shutdown(0));
-process.on('SIGTERM', () => shutdown(0));
+const { gatewayPort, emulatorPort, persistDir, apiKey, extraVars } = config;
+
+const supervisor = new Supervisor({ log });
+supervisor.handleSignals();
 
 try {
   log(`applying D1 migrations (${persistDir})`);
-  await run('wrangler', ['d1', 'migrations', 'apply', 'DB', '--local', '--persist-to', persistDir]);
+  await supervisor.step('wrangler', [
+    'd1',
+    'migrations',
+    'apply',
+    'DB',
+    '--local',
+    '--persist-to',
+    persistDir,
+  ]);
 
   log(`starting the origin emulator (control API on 127.0.0.1:${emulatorPort})`);
-  const emulator = start('node', ['origins/emulator/main.ts'], {
+  const emulator = supervisor.service('the emulator', 'node', ['origins/emulator/main.ts'], {
     env: { ECO_EMULATOR_PORT: String(emulatorPort) },
     stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  children.push(emulator);
-  emulator.on('exit', (code) => {
-    if (!stopping) {
-      log(`the emulator exited (${code}); stopping`);
-      shutdown(1);
-    }
   });
   const announced = await firstJsonLine(emulator);
   emulator.stdout.resume();
 
   log(`seeding ${announced.origins.length} emulated origins and the local admin key`);
-  const dir = mkdtempSync(join(tmpdir(), 'eco-seed-'));
-  const seedFile = join(dir, 'seed.sql');
   const seeds = await loadSeeds();
   const seedContext = { origins: announced.origins, apiKey, gatewayPort, emulatorPort, env: process.env };
   const seedVars = {};
@@ -72,19 +66,24 @@ try {
     if (seed.seedSql) sql += await seed.seedSql(seedContext);
     if (seed.vars) Object.assign(seedVars, await seed.vars(seedContext));
   }
-  writeFileSync(seedFile, sql);
-  await run('wrangler', [
-    'd1',
-    'execute',
-    'DB',
-    '--local',
-    '--persist-to',
-    persistDir,
-    '--file',
-    seedFile,
-    '--yes',
-  ]);
-  rmSync(dir, { recursive: true, force: true });
+  const dir = mkdtempSync(join(tmpdir(), 'eco-seed-'));
+  try {
+    const seedFile = join(dir, 'seed.sql');
+    writeFileSync(seedFile, sql);
+    await supervisor.step('wrangler', [
+      'd1',
+      'execute',
+      'DB',
+      '--local',
+      '--persist-to',
+      persistDir,
+      '--file',
+      seedFile,
+      '--yes',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 
   log(`starting the gateway on 127.0.0.1:${gatewayPort}`);
   const internalSecret = process.env.ECO_INTERNAL_SECRET ?? randomBytes(32).toString('base64url');
@@ -94,7 +93,8 @@ try {
     ...extraVars,
   ];
   const varArgs = vars.flatMap((v) => ['--var', v]);
-  const gateway = start(
+  supervisor.service(
+    'wrangler',
     'wrangler',
     [
       'dev',
@@ -111,14 +111,8 @@ try {
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },
   );
-  children.push(gateway);
-  gateway.on('exit', (code) => {
-    if (!stopping) {
-      log(`wrangler exited (${code}); stopping`);
-      shutdown(1);
-    }
-  });
   await waitForHttp(`http://127.0.0.1:${gatewayPort}/health`, 90_000);
+  if (supervisor.stopping) throw new StoppingError();
 
   const base = `http://127.0.0.1:${gatewayPort}`;
   process.stdout.write(
@@ -139,6 +133,7 @@ try {
     ].join('\n'),
   );
 } catch (err) {
-  log(String(err?.stack ?? err));
-  shutdown(1);
+  // Once a stop has begun, what failed is a consequence of it: the stop already said why.
+  if (!supervisor.stopping && !(err instanceof StoppingError)) log(String(err?.stack ?? err));
+  supervisor.stop(1);
 }

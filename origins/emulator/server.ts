@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { checkFault, checkSettings, parseControlBody } from './control-input.ts';
 import { emulatedEngines } from './engines/index.ts';
-import { FAULT_MODES, type FaultInput, FaultTable } from './faults.ts';
+import { FaultTable } from './faults.ts';
 import { sendJson, sendText } from './http.ts';
 import type { EmulatedEngine, EmulatorSettings, OriginState } from './types.ts';
 
@@ -81,7 +82,13 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
     origins.push(state);
   }
 
-  const control = createServer((req, res) => void serveControl(req, res, origins, faults, settings));
+  // A failing control request answers 500; it never takes the emulator (and a dev stack) down.
+  const control = createServer((req, res) =>
+    serveControl(req, res, origins, faults, settings).catch((err) => {
+      if (!res.headersSent) sendJson(res, 500, { error: String(err) });
+      else res.destroy();
+    }),
+  );
   await listen(control, options.controlPort, host);
   servers.push(control);
   const controlPort = (control.address() as AddressInfo).port;
@@ -185,6 +192,17 @@ async function serveOrigin(
   }
 }
 
+const CONTROL_ROUTES = new Set([
+  'GET /health',
+  'GET /_control/origins',
+  'GET /_control/stats',
+  'GET /_control/faults',
+  'DELETE /_control/faults',
+  'POST /_control/faults',
+  'GET /_control/settings',
+  'POST /_control/settings',
+]);
+
 async function serveControl(
   req: IncomingMessage,
   res: ServerResponse,
@@ -193,14 +211,13 @@ async function serveControl(
   settings: EmulatorSettings,
 ): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://control');
-  const raw = (await readBody(req)) ?? '';
-  let body: Record<string, unknown> = {};
-  try {
-    body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
-  } catch {
-    return sendJson(res, 400, { error: 'body is not JSON' });
-  }
   const route = `${req.method} ${url.pathname}`;
+  if (!CONTROL_ROUTES.has(route)) return sendJson(res, 404, { error: `no control route ${route}` });
+  const raw = await readBody(req);
+  if (raw === undefined) return sendJson(res, 413, { error: 'body too large' });
+  const parsed = parseControlBody(raw);
+  if (!parsed.ok) return sendJson(res, 400, { error: parsed.error });
+  const body = parsed.value;
   switch (route) {
     case 'GET /health':
       return sendJson(res, 200, { status: 'ok' });
@@ -224,41 +241,20 @@ async function serveControl(
       faults.clear();
       return sendJson(res, 200, { faults: [] });
     case 'POST /_control/faults': {
-      const problem = invalidFault(body, origins);
-      if (problem) return sendJson(res, 400, { error: problem });
-      return sendJson(res, 201, faults.add(body as unknown as FaultInput));
+      const fault = checkFault(body, origins);
+      if (!fault.ok) return sendJson(res, 400, { error: fault.error });
+      return sendJson(res, 201, faults.add(fault.value));
     }
     case 'GET /_control/settings':
       return sendJson(res, 200, settings);
     case 'POST /_control/settings': {
-      for (const key of ['tokensPerSecond', 'ttftMs', 'defaultMaxTokens', 'answerTokens'] as const) {
-        const value = body[key];
-        if (value === undefined) continue;
-        if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-          return sendJson(res, 400, { error: `${key} must be a non-negative number` });
-        }
-        settings[key] = value;
-      }
+      // Checked as a whole first: a refused request changes nothing.
+      const change = checkSettings(body);
+      if (!change.ok) return sendJson(res, 400, { error: change.error });
+      Object.assign(settings, change.value);
       return sendJson(res, 200, settings);
     }
     default:
       return sendJson(res, 404, { error: `no control route ${route}` });
   }
-}
-
-function invalidFault(body: Record<string, unknown>, origins: OriginState[]): string | undefined {
-  if (typeof body.engine !== 'string' || !origins.some((o) => o.engine === body.engine)) {
-    return `engine must be one of ${[...new Set(origins.map((o) => o.engine))].join(', ')}`;
-  }
-  if (body.origin !== undefined && !origins.some((o) => o.id === body.origin && o.engine === body.engine)) {
-    return `no origin '${String(body.origin)}' for engine '${body.engine}'`;
-  }
-  if (!FAULT_MODES.includes(body.mode as never)) return `mode must be one of ${FAULT_MODES.join(', ')}`;
-  for (const key of ['count', 'status', 'retryAfter', 'delayMs', 'afterTokens']) {
-    const value = body[key];
-    if (value !== undefined && (typeof value !== 'number' || !Number.isInteger(value) || value < 0)) {
-      return `${key} must be a non-negative integer`;
-    }
-  }
-  return undefined;
 }

@@ -20,7 +20,8 @@ export function childEnv(extra = {}) {
 
 /**
  * Run a command to completion; reject with its output when it fails. `timeoutMs` kills it (and its
- * process group) when it runs too long; `stdoutOnly` resolves with stdout alone.
+ * process group) when it runs too long; `stdoutOnly` resolves with stdout alone. `group` gives it a
+ * process group of its own and `onChild` receives it, so a caller can stop it (and what it started).
  */
 export function run(cmd, args, options = {}) {
   return new Promise((resolve, reject) => {
@@ -28,8 +29,9 @@ export function run(cmd, args, options = {}) {
       cwd: ROOT,
       env: childEnv(options.env),
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: options.timeoutMs !== undefined,
+      detached: options.group === true || options.timeoutMs !== undefined,
     });
+    options.onChild?.(child);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -61,12 +63,27 @@ export function start(cmd, args, options = {}) {
   });
 }
 
+/**
+ * Signal a child's process group. The group is signalled even when the child itself has exited: a
+ * crashed wrangler leaves its workerd processes behind in that group, still serving the port.
+ */
 export function stopGroup(child, signal = 'SIGTERM') {
-  if (!child || child.exitCode !== null || child.pid === undefined) return;
+  if (!child || child.pid === undefined) return;
   try {
     process.kill(-child.pid, signal);
   } catch {
     // already gone
+  }
+}
+
+/** Whether any process of the child's group is still running. */
+export function groupAlive(child) {
+  if (!child || child.pid === undefined) return false;
+  try {
+    process.kill(-child.pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
   }
 }
 

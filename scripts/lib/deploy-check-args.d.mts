@@ -1,0 +1,4 @@
+export declare function deployCheckArgs(
+  argv: string[],
+  environments: string[],
+): { env?: string; error?: string };

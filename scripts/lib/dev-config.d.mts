@@ -1,0 +1,8 @@
+export interface DevConfig {
+  gatewayPort: number;
+  emulatorPort: number;
+  apiKey: string;
+  persistDir: string;
+  extraVars: string[];
+}
+export declare function devConfig(env: Record<string, string | undefined>, root: string): DevConfig;

@@ -1,0 +1,93 @@
+import { groupAlive, run, start, stopGroup } from './procs.mjs';
+
+/** Thrown by a supervisor that is stopping: nothing new starts once a stop has begun. */
+export class StoppingError extends Error {
+  constructor() {
+    super('stopping');
+  }
+}
+
+/** How a child ended, in words: `exit code 1`, `signal SIGKILL`. */
+export function describeExit(code, signal) {
+  return signal ? `signal ${signal}` : `exit code ${code}`;
+}
+
+/**
+ * Owns every process a command starts: long-running services and the startup steps before them,
+ * each in a process group of its own. A service that exits while the stack runs stops the rest;
+ * a stop (signal, failure, service exit) reaches everything started so far, steps included, and
+ * refuses to start anything after it. The process exits once every group is gone.
+ */
+export class Supervisor {
+  #groups = new Set();
+  #log;
+  #exit;
+  #graceMs;
+  stopping = false;
+
+  constructor({ log, exit = (code) => process.exit(code), graceMs = 3000 }) {
+    this.#log = log;
+    this.#exit = exit;
+    this.#graceMs = graceMs;
+  }
+
+  /** Stop everything on SIGINT/SIGTERM, also while starting up. */
+  handleSignals() {
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, () => {
+        if (!this.stopping) this.#log(`${signal}: stopping`);
+        this.stop(0);
+      });
+    }
+  }
+
+  /** A long-running child; its exit while the stack is not stopping stops the stack with code 1. */
+  service(name, cmd, args, options) {
+    if (this.stopping) throw new StoppingError();
+    const child = start(cmd, args, options);
+    this.#groups.add(child);
+    child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      this.#log(`${name} exited unexpectedly (${describeExit(code, signal)}); stopping everything`);
+      this.stop(1);
+    });
+    return child;
+  }
+
+  /** A startup step run to completion; a stop meanwhile stops it too. */
+  async step(cmd, args, options = {}) {
+    if (this.stopping) throw new StoppingError();
+    let child;
+    try {
+      return await run(cmd, args, {
+        ...options,
+        group: true,
+        onChild: (c) => {
+          child = c;
+          this.#groups.add(c);
+        },
+      });
+    } catch (err) {
+      throw this.stopping ? new StoppingError() : err;
+    } finally {
+      // Keep a finished step's group only while something of it may still run.
+      if (child && !groupAlive(child)) this.#groups.delete(child);
+    }
+  }
+
+  /** Stop every group (SIGTERM, then SIGKILL after the grace period) and exit with `code`. */
+  stop(code) {
+    if (this.stopping) return;
+    this.stopping = true;
+    const groups = [...this.#groups];
+    for (const child of groups) stopGroup(child);
+    const deadline = Date.now() + this.#graceMs;
+    const poll = setInterval(() => {
+      const left = groups.filter(groupAlive);
+      if (left.length > 0 && Date.now() < deadline) return;
+      for (const child of left) stopGroup(child, 'SIGKILL');
+      clearInterval(poll);
+      this.#exit(code);
+    }, 50);
+  }
+}

@@ -1,0 +1,1 @@
+export declare function wranglerEnvs(toml?: string): string[];

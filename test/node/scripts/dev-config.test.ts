@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { apiKeyProblem } from '../../../scripts/lib/api-key-format.mjs';
+import { devConfig } from '../../../scripts/lib/dev-config.mjs';
+import { parsePort } from '../../../scripts/lib/ports.mjs';
+
+describe('dev ports', () => {
+  it('takes 1–65535 and the default when unset', () => {
+    expect(parsePort('ECO_GATEWAY_PORT', undefined, 8787)).toBe(8787);
+    expect(parsePort('ECO_GATEWAY_PORT', '18900', 8787)).toBe(18900);
+    expect(parsePort('ECO_GATEWAY_PORT', '65535', 8787)).toBe(65535);
+  });
+
+  it.each(['abc', '0', '65536', '-1', '8787.5', '1e3', '0x50', ' ', '80 81'])(
+    'refuses %j naming the variable',
+    (raw) => {
+      expect(() => parsePort('ECO_EMULATOR_PORT', raw, 8790)).toThrow(/ECO_EMULATOR_PORT=.* 1 to 65535/);
+    },
+  );
+});
+
+describe('dev API key', () => {
+  const good = `eco_sk_dev_${'a'.repeat(32)}`;
+
+  it('accepts keys of the gateway format, generated ones included', () => {
+    expect(apiKeyProblem(good)).toBeUndefined();
+    expect(apiKeyProblem(devConfig({}, '/r/').apiKey)).toBeUndefined();
+  });
+
+  it.each([
+    ['short', 'eco_sk_short'],
+    ['no prefix', 'a'.repeat(48)],
+    ['whitespace', `eco_sk_ ${'a'.repeat(40)}`],
+    ['JWT-shaped', `eco_sk_${'a'.repeat(20)}.b.c`],
+    ['internal token', `eco_int.${'a'.repeat(40)}`],
+    ['too long', `eco_sk_${'a'.repeat(8200)}`],
+  ])('refuses a %s key', (_name, key) => {
+    expect(apiKeyProblem(key)).toBeTypeOf('string');
+    expect(() => devConfig({ ECO_DEV_API_KEY: key }, '/r/')).toThrow(/^ECO_DEV_API_KEY /m);
+  });
+});
+
+describe('devConfig', () => {
+  it('reports every problem at once', () => {
+    expect(() =>
+      devConfig({ ECO_GATEWAY_PORT: 'x', ECO_EMULATOR_PORT: '70000', ECO_DEV_API_KEY: 'k' }, '/r/'),
+    ).toThrow(/ECO_GATEWAY_PORT[\s\S]*ECO_EMULATOR_PORT[\s\S]*ECO_DEV_API_KEY/);
+  });
+
+  it('refuses the same port for the gateway and the emulator', () => {
+    expect(() => devConfig({ ECO_GATEWAY_PORT: '9000', ECO_EMULATOR_PORT: '9000' }, '/r/')).toThrow(
+      /both 9000/,
+    );
+  });
+
+  it('keeps the defaults', () => {
+    const config = devConfig({}, '/r/');
+    expect(config).toMatchObject({ gatewayPort: 8787, emulatorPort: 8790, persistDir: '/r/.wrangler/state' });
+  });
+});

@@ -1,0 +1,55 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { alive, eventually, killAll, pidIn, spawnScript, within } from './process-helpers.ts';
+
+const FIXTURE = 'test/node/scripts/fixtures/supervised.mjs';
+const TAGS = ['alpha', 'beta', 'leader', 'helper', 'step'];
+
+let cleanup: (() => void) | undefined;
+afterEach(() => {
+  cleanup?.();
+  cleanup = undefined;
+});
+
+function supervised(mode: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'eco-supervisor-'));
+  const run = spawnScript([FIXTURE, mode, dir]);
+  const pid = (tag: string) => pidIn(join(dir, `${tag}.pid`));
+  cleanup = () => {
+    killAll(run.child, TAGS.map(pid));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { ...run, pid };
+}
+
+describe('the dev stack supervisor', () => {
+  it('stops the other children and exits 1 naming the one that died', async () => {
+    const { exited, pid } = supervised('service-dies');
+    const result = await within(exited, 8000);
+    expect(result?.code, result?.stderr).toBe(1);
+    expect(result?.stderr).toContain('beta exited unexpectedly (exit code 3)');
+    expect(await eventually(() => !alive(pid('alpha')!), 2000)).toBe(true);
+  }, 10_000);
+
+  it('stops what a child that exited left running in its process group', async () => {
+    const { exited, pid } = supervised('leader-leaves-child');
+    const result = await within(exited, 8000);
+    expect(result?.stderr).toContain('gamma exited unexpectedly (exit code 1)');
+    expect(pid('helper')).toBeDefined();
+    expect(await eventually(() => !alive(pid('helper')!), 2000)).toBe(true);
+  }, 10_000);
+
+  it('on SIGTERM during a startup step stops what started so far and starts nothing more', async () => {
+    const { child, exited, pid } = supervised('signal-during-step');
+    expect(await eventually(() => pid('step') !== undefined && pid('alpha') !== undefined, 5000)).toBe(true);
+    child.kill('SIGTERM');
+    const result = await within(exited, 8000);
+    expect(result?.code, result?.stderr).toBe(0);
+    expect(await eventually(() => !alive(pid('alpha')!) && !alive(pid('step')!), 2000)).toBe(true);
+    // Nothing after the step ever started.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(pid('beta')).toBeUndefined();
+  }, 10_000);
+});
