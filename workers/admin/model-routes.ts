@@ -20,16 +20,31 @@ import {
 } from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
 import { mergePatch, patchUntilWritten } from './merge-patch.ts';
-import { errorDoc, jsonDoc } from './route-docs.ts';
+import { adminErrors, BODY_ERRORS, jsonDoc } from './route-docs.ts';
 import { refuseUnknownFields } from './unknown-fields.ts';
 
-const errors = {
-  400: errorDoc('Invalid request'),
-  403: errorDoc("The key lacks the 'admin' scope"),
-  404: errorDoc('Unknown model'),
-  409: errorDoc('Id or alias already taken'),
+const NOT_FOUND = 'Unknown model';
+const WRITE_ERRORS = {
+  ...BODY_ERRORS,
+  400: 'Malformed JSON, a field that does not validate, or a route to a pool that does not exist',
 };
 const IdParam = z.object({ id: z.string() });
+/** A model as stored: valid, or as it is with `problems` saying why a write of it would be refused. */
+const ModelView = z
+  .union([
+    ModelConfig,
+    z
+      .object({
+        problems: z.array(z.string()).openapi({
+          description: 'Why a write of this row would be refused; fix it with PATCH, or delete it.',
+        }),
+      })
+      .catchall(z.unknown())
+      .openapi({
+        description: 'The stored model as it is, when `problems` says why it would not be accepted now.',
+      }),
+  ])
+  .openapi('ModelView');
 
 function body(c: Context<AppEnv>): Promise<Record<string, unknown>> {
   return readJsonObjectBody(c.req.raw, 64 * 1024);
@@ -110,8 +125,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models',
     summary: 'List models',
     responses: {
-      200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(ModelConfig) }), 'Models'),
-      ...errors,
+      200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(ModelView) }), 'Models'),
+      ...adminErrors(),
     },
   });
   registry.registerPath({
@@ -120,7 +135,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models/{id}',
     summary: 'One model',
     request: { params: IdParam },
-    responses: { 200: jsonDoc(ModelConfig, 'The model'), ...errors },
+    responses: { 200: jsonDoc(ModelView, 'The model'), ...adminErrors({ 404: NOT_FOUND }) },
   });
   registry.registerPath({
     ...base,
@@ -128,7 +143,13 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models',
     summary: 'Create a model (409 when the id or an alias is taken)',
     request: { body: { content: { 'application/json': { schema: ModelConfig } } } },
-    responses: { 201: jsonDoc(ModelConfig, 'Created'), ...errors },
+    responses: {
+      201: jsonDoc(ModelConfig, 'Created'),
+      ...adminErrors({
+        ...WRITE_ERRORS,
+        409: "The id exists (model_exists), or the id or an alias is another model's (model_name_taken)",
+      }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -139,7 +160,16 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       params: IdParam,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
-    responses: { 200: jsonDoc(ModelConfig, 'Updated'), ...errors },
+    responses: {
+      200: jsonDoc(ModelConfig, 'Updated'),
+      ...adminErrors({
+        ...WRITE_ERRORS,
+        404: NOT_FOUND,
+        409:
+          "An alias is another model's (model_name_taken), a dropped alias is a bot's default model " +
+          '(model_in_use), or other writes of the model kept committing first (write_conflict)',
+      }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -147,7 +177,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models/{id}',
     summary: 'Delete a model',
     request: { params: IdParam },
-    responses: { 200: jsonDoc(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'), ...errors },
+    responses: {
+      200: jsonDoc(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'),
+      ...adminErrors({ 404: NOT_FOUND, 409: "The model is a bot's default model (model_in_use)" }),
+    },
   });
 
   const admin = requireScope('admin');

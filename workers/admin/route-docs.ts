@@ -1,13 +1,10 @@
-import type { z } from '@hono/zod-openapi';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
+import { z } from '@hono/zod-openapi';
+import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 
 /** OpenAPI pieces the admin routes share, so that their documented answers stay alike. */
 
 /** An error answer in OpenAI's error shape. */
-export const errorDoc = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorResponse } },
-});
+export const errorDoc = errorAnswer;
 
 /** A JSON answer of `schema`. */
 export const jsonDoc = (schema: z.ZodType, description: string) => ({
@@ -15,10 +12,29 @@ export const jsonDoc = (schema: z.ZodType, description: string) => ({
   content: { 'application/json': { schema } },
 });
 
-/** The errors every authenticated admin route documents; `notFound` says what its 404 means. */
-export const adminErrors = (notFound: string) => ({
-  400: errorDoc('Invalid request'),
-  401: errorDoc('Missing or invalid credential'),
+/**
+ * A stored row that no longer validates is shown as it is (written by SQL, or by an older release), with
+ * `problems` saying why a write of it would be refused; this is its documented shape.
+ */
+export const storedAsIs = (what: string) =>
+  z.record(z.string(), z.unknown()).openapi({
+    description: `The stored ${what} as it is, when \`problems\` says why it would not be accepted now.`,
+  });
+
+/** What a route that reads a JSON body answers when the body is not one it takes. */
+export const BODY_ERRORS = {
+  400: 'Malformed JSON, or a field that does not validate',
+  413: 'The request body is too large',
+} as const;
+
+type ErrorStatus = 400 | 404 | 409 | 413 | 503;
+
+/**
+ * The error answers of an admin route: those of authentication and the admin scope, which every admin
+ * route shares, and `own`, the statuses its handler answers with what each means there.
+ */
+export const adminErrors = (own: Partial<Record<ErrorStatus, string>> = {}) => ({
+  ...credentialErrors,
   403: errorDoc("The key lacks the 'admin' scope"),
-  404: errorDoc(notFound),
+  ...Object.fromEntries(Object.entries(own).map(([status, description]) => [status, errorDoc(description)])),
 });

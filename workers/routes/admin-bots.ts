@@ -13,7 +13,7 @@ import {
 } from '../admin/bot-store.ts';
 import { getBotAndRow, updateBotIfUnchanged } from '../admin/bot-update.ts';
 import { mergePatch, patchUntilWritten, writeConflict } from '../admin/merge-patch.ts';
-import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
+import { adminErrors, BODY_ERRORS, jsonDoc, storedAsIs } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import type { Env } from '../env.ts';
 import { validationError } from '../http/validation.ts';
@@ -21,10 +21,10 @@ import { secretValue } from '../im/bots.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { readAdminBody } from './admin-pools.ts';
 
-const errors = adminErrors('Unknown bot');
+const NOT_FOUND = 'Unknown bot';
 const BotView = z
   .object({
-    config: BotConfig,
+    config: z.union([BotConfig, storedAsIs('bot')]),
     /** Where the platform must deliver this bot's webhooks. */
     webhookPath: z.string(),
     /** Whether each secret the bot names is set in this deployment (values are never shown). */
@@ -69,7 +69,7 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'List IM bots',
     responses: {
       200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(BotView) }), 'Bots'),
-      ...errors,
+      ...adminErrors(),
     },
   });
   registry.registerPath({
@@ -78,7 +78,7 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/bots/{platform}/{id}',
     summary: 'One IM bot, with its webhook path and whether its secrets are set',
     request: { params: BotParams },
-    responses: { 200: jsonDoc(BotView, 'The bot'), ...errors },
+    responses: { 200: jsonDoc(BotView, 'The bot'), ...adminErrors({ 404: NOT_FOUND }) },
   });
   registry.registerPath({
     ...base,
@@ -86,7 +86,15 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/bots',
     summary: 'Create or replace an IM bot (secrets by NAME only)',
     request: { body: { content: { 'application/json': { schema: BotConfig } } } },
-    responses: { 200: jsonDoc(BotView, 'Replaced'), 201: jsonDoc(BotView, 'Created'), ...errors },
+    responses: {
+      200: jsonDoc(BotView, 'Replaced'),
+      201: jsonDoc(BotView, 'Created'),
+      ...adminErrors({
+        ...BODY_ERRORS,
+        400: 'Malformed JSON, a field that does not validate, or a billing key or default model that is not usable',
+        409: 'The bot changed while it was written (write_conflict)',
+      }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -99,8 +107,12 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     responses: {
       200: jsonDoc(BotView, 'Updated'),
-      ...errors,
-      409: errorDoc('Other writes of the bot kept committing first (write_conflict)'),
+      ...adminErrors({
+        ...BODY_ERRORS,
+        400: 'Malformed JSON, a field that does not validate or cannot change, or a billing key or default model that is not usable',
+        404: NOT_FOUND,
+        409: 'Other writes of the bot kept committing first (write_conflict)',
+      }),
     },
   });
   registry.registerPath({
@@ -111,7 +123,7 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: BotParams },
     responses: {
       200: jsonDoc(z.object({ platform: z.string(), id: z.string(), deleted: z.literal(true) }), 'Deleted'),
-      ...errors,
+      ...adminErrors({ 404: NOT_FOUND }),
     },
   });
 

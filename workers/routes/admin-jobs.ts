@@ -2,14 +2,12 @@ import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { jobSettings } from '../../durable-objects/job-queue/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { Job, JobList } from '../../schemas/jobs.ts';
-import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
+import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { deadLetterSource } from '../jobs/list-sources.ts';
 import { stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
-
-const errors = adminErrors('No such job');
 
 /** The dead letter (failed jobs across tenants) and replay, for admins. */
 export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -27,7 +25,10 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
         cursor: z.string().optional(),
       }),
     },
-    responses: { 200: jsonDoc(JobList, 'A page of failed jobs'), ...errors },
+    responses: {
+      200: jsonDoc(JobList, 'A page of failed jobs'),
+      ...adminErrors({ 400: 'A limit or cursor that is not valid' }),
+    },
   });
   app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
     const tenant = c.req.query('tenant') || undefined;
@@ -44,8 +45,7 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: idParam },
     responses: {
       202: jsonDoc(Job, 'Queued again'),
-      ...errors,
-      409: errorDoc('The job is not failed'),
+      ...adminErrors({ 404: 'No such job', 409: 'The job is not failed (job_not_failed)' }),
     },
   });
   app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {

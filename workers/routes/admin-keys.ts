@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { botsBillingTo } from '../admin/bot-store.ts';
-import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
+import { adminErrors, BODY_ERRORS, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import {
   ApiKeyList,
@@ -27,7 +27,7 @@ import { parseBody } from '../auth/parse-body.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
-const errors = adminErrors('Unknown key');
+const NOT_FOUND = 'Unknown key';
 const IdParam = z.object({ id: z.string().min(1) });
 
 function store(c: Context<AppEnv>): KeyStore {
@@ -44,7 +44,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys',
     summary: 'Create an API key (the secret is returned once)',
     request: { body: { content: { 'application/json': { schema: CreateKeyBody } } } },
-    responses: { 201: jsonDoc(ApiKeyWithSecret, 'The key and its secret'), ...errors },
+    responses: { 201: jsonDoc(ApiKeyWithSecret, 'The key and its secret'), ...adminErrors(BODY_ERRORS) },
   });
   registry.registerPath({
     ...base,
@@ -52,7 +52,10 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys',
     summary: 'List API keys (never their secrets)',
     request: { query: ListKeysQuery },
-    responses: { 200: jsonDoc(ApiKeyList, 'A page of keys, ordered by id'), ...errors },
+    responses: {
+      200: jsonDoc(ApiKeyList, 'A page of keys, ordered by id'),
+      ...adminErrors({ 400: 'A query parameter does not validate' }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -60,7 +63,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}',
     summary: 'Get an API key',
     request: { params: IdParam },
-    responses: { 200: jsonDoc(ApiKeyObject, 'The key'), ...errors },
+    responses: { 200: jsonDoc(ApiKeyObject, 'The key'), ...adminErrors({ 404: NOT_FOUND }) },
   });
   registry.registerPath({
     ...base,
@@ -68,7 +71,10 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}',
     summary: 'Update name, scopes, limits, allowed models, priorities or expiry',
     request: { params: IdParam, body: { content: { 'application/json': { schema: UpdateKeyBody } } } },
-    responses: { 200: jsonDoc(ApiKeyObject, 'The updated key'), ...errors },
+    responses: {
+      200: jsonDoc(ApiKeyObject, 'The updated key'),
+      ...adminErrors({ ...BODY_ERRORS, 404: NOT_FOUND }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -76,7 +82,14 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}/rotate',
     summary: 'Issue a new secret; the previous one works for the grace period',
     request: { params: IdParam, body: { content: { 'application/json': { schema: RotateKeyBody } } } },
-    responses: { 200: jsonDoc(ApiKeyWithSecret, 'The key and its new secret'), ...errors },
+    responses: {
+      200: jsonDoc(ApiKeyWithSecret, 'The key and its new secret'),
+      ...adminErrors({
+        ...BODY_ERRORS,
+        404: NOT_FOUND,
+        409: 'The key is revoked (api_key_revoked), or another rotation of it committed first (rotation_conflict)',
+      }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -84,7 +97,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/keys/{id}/revoke',
     summary: 'Revoke a key (kept for the record); the answer names the IM bots it stops',
     request: { params: IdParam },
-    responses: { 200: jsonDoc(RevokedApiKey, 'The revoked key'), ...errors },
+    responses: { 200: jsonDoc(RevokedApiKey, 'The revoked key'), ...adminErrors({ 404: NOT_FOUND }) },
   });
   registry.registerPath({
     ...base,
@@ -97,8 +110,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
         z.object({ id: z.string(), object: z.literal('api_key'), deleted: z.literal(true) }),
         'Deleted',
       ),
-      ...errors,
-      409: errorDoc('An IM bot bills to the key'),
+      ...adminErrors({ 404: NOT_FOUND, 409: 'An IM bot bills to the key (api_key_in_use)' }),
     },
   });
 

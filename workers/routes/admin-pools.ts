@@ -15,7 +15,7 @@ import { mergePatch, patchUntilWritten, secretInAuth } from '../admin/merge-patc
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
 import { PoolWrite } from '../admin/pool-write.ts';
-import { adminErrors, errorDoc, jsonDoc } from '../admin/route-docs.ts';
+import { adminErrors, BODY_ERRORS, jsonDoc, storedAsIs } from '../admin/route-docs.ts';
 import { findStoredPool, listStoredPools, type StoredPool } from '../admin/stored-pool.ts';
 import { refuseUnknownFields } from '../admin/unknown-fields.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -24,12 +24,12 @@ import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 const ADMIN_BODY_BYTES = 256 * 1024;
-const errors = adminErrors('Unknown pool or origin');
+const NOT_FOUND = 'Unknown pool';
 /** Live state comes from the pool object; its shape is documented in docs/pools.md. */
 const PoolView = z
   .object({
     name: z.string(),
-    config: PoolConfig,
+    config: z.union([PoolConfig, storedAsIs('config')]),
     state: z.record(z.string(), z.unknown()).nullable(),
     /** Present when the stored config would not be accepted as written now; fix it with PATCH or POST, or delete it. */
     problems: z.array(z.string()).optional(),
@@ -69,7 +69,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'List engine pools with live state',
     responses: {
       200: jsonDoc(z.object({ object: z.literal('list'), data: z.array(PoolView) }), 'Pools'),
-      ...errors,
+      ...adminErrors(),
     },
   });
   registry.registerPath({
@@ -78,7 +78,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools/{name}',
     summary: 'One pool: config, breakers, in-flight, queue, latency/TTFT percentiles, probes',
     request: { params: NameParam },
-    responses: { 200: jsonDoc(PoolView, 'The pool'), ...errors },
+    responses: { 200: jsonDoc(PoolView, 'The pool'), ...adminErrors({ 404: NOT_FOUND }) },
   });
   registry.registerPath({
     ...base,
@@ -86,7 +86,11 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools',
     summary: 'Create or replace a pool',
     request: { body: { content: { 'application/json': { schema: PoolConfig } } } },
-    responses: { 200: jsonDoc(PoolView, 'Replaced'), 201: jsonDoc(PoolView, 'Created'), ...errors },
+    responses: {
+      200: jsonDoc(PoolView, 'Replaced'),
+      201: jsonDoc(PoolView, 'Created'),
+      ...adminErrors(BODY_ERRORS),
+    },
   });
   registry.registerPath({
     ...base,
@@ -99,8 +103,11 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     responses: {
       200: jsonDoc(PoolView, 'Updated'),
-      ...errors,
-      409: errorDoc('Other writes of the pool kept committing first (write_conflict)'),
+      ...adminErrors({
+        ...BODY_ERRORS,
+        404: NOT_FOUND,
+        409: 'Other writes of the pool kept committing first (write_conflict)',
+      }),
     },
   });
   registry.registerPath({
@@ -111,8 +118,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: NameParam },
     responses: {
       200: jsonDoc(z.object({ name: z.string(), deleted: z.literal(true) }), 'Deleted'),
-      ...errors,
-      409: errorDoc('A model routes to the pool (pool_in_use)'),
+      ...adminErrors({ 404: NOT_FOUND, 409: 'A model routes to the pool (pool_in_use)' }),
     },
   });
   registry.registerPath({
@@ -123,8 +129,11 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: OriginParam },
     responses: {
       200: jsonDoc(PoolView, 'The pool after the change'),
-      ...errors,
-      409: errorDoc('The stored config does not validate (pool_invalid)'),
+      ...adminErrors({
+        404: 'Unknown pool, or the pool has no such origin',
+        409: 'The stored config does not validate (pool_invalid)',
+        503: "The pool did not apply the change (pool_unavailable), or a JWT's identity provider keys could not be fetched",
+      }),
     },
   });
 

@@ -1,9 +1,9 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { EcoError } from '../../schemas/errors.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { mintAccessToken, tokenTtlS } from '../auth/access-token.ts';
 import { parseBody } from '../auth/parse-body.ts';
+import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { hasScope, SCOPES } from '../principal.ts';
 
 const TokenRequest = z
@@ -39,11 +39,11 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { body: { content: { 'application/json': { schema: TokenRequest } } } },
     responses: {
       200: { description: 'The token', content: { 'application/json': { schema: TokenResponse } } },
-      401: { description: 'Invalid credential', content: { 'application/json': { schema: ErrorResponse } } },
-      403: {
-        description: 'Not an API key, or scopes not held',
-        content: { 'application/json': { schema: ErrorResponse } },
-      },
+      ...credentialErrors,
+      400: errorAnswer('Malformed JSON, or a field that does not validate'),
+      403: errorAnswer('Not an API key, or scopes not held'),
+      413: errorAnswer('The request body is too large'),
+      500: errorAnswer('Token signing is not configured (token_signing_unconfigured)'),
     },
   });
   app.post('/v1/auth/token', async (c) => {

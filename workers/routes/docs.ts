@@ -2,6 +2,7 @@ import { swaggerUI } from '@hono/swagger-ui';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { refuseOtherMethods } from '../http/method-not-allowed.ts';
+import { errorAnswer } from '../http/openapi-errors.ts';
 
 /** The OpenAPI 3.1 document generated from the routes' zod schemas, and an interactive page over it. */
 export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -9,6 +10,26 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
     type: 'http',
     scheme: 'bearer',
     description: 'An API key (`eco_sk_…`) or a JWT.',
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This OpenAPI 3.1 document',
+    responses: {
+      200: {
+        description: 'The document',
+        content: { 'application/json': { schema: { type: 'object' } } },
+      },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/docs',
+    summary: 'An interactive page over this document',
+    responses: {
+      200: { description: 'The page', content: { 'text/html': { schema: { type: 'string' } } } },
+      404: errorAnswer('The page is turned off (`ECO_DOCS_ENABLED=false`)'),
+    },
   });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -9,10 +9,10 @@ import {
 } from '../../governance/index.ts';
 import { governanceAudit } from '../../schemas/db/governance-audit.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { db } from '../data/db.ts';
 import { readTextBody } from '../http/json-body.ts';
+import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 /** Whole request body; each file is further bounded by the policy's own limits. */
@@ -86,12 +86,10 @@ const validateRoute = createRoute({
   },
   responses: {
     200: { description: 'The lint report', content: { 'application/json': { schema: GovernanceReport } } },
-    400: { description: 'Malformed request', content: { 'application/json': { schema: ErrorResponse } } },
-    403: {
-      description: "The key lacks the 'governance' scope",
-      content: { 'application/json': { schema: ErrorResponse } },
-    },
-    413: { description: 'Body over 5 MiB', content: { 'application/json': { schema: ErrorResponse } } },
+    ...credentialErrors,
+    400: errorAnswer('Malformed request'),
+    403: errorAnswer("The key lacks the 'governance' scope"),
+    413: errorAnswer('Body over 5 MiB'),
   },
 });
 

@@ -10,6 +10,7 @@ import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
+import { credentialErrors } from '../http/openapi-errors.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
 import { requireRunnableOwner } from '../jobs/job-owner.ts';
 import { validateJob } from '../jobs/job-request.ts';
@@ -24,10 +25,10 @@ import { registerAdminJobRoutes } from './admin-jobs.ts';
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const errors = {
-  400: { description: 'Invalid request', content: json(ErrorResponse) },
-  401: { description: 'Missing or invalid credential', content: json(ErrorResponse) },
+  ...credentialErrors,
   403: { description: 'Missing the `jobs` scope', content: json(ErrorResponse) },
 };
+const badRequest = { 400: { description: 'Invalid request', content: json(ErrorResponse) } };
 const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
 
 /** Room for the envelope (type, metadata, callback) and formatting around a request of the stored limit. */
@@ -130,6 +131,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
         content: json(Job),
       },
       ...errors,
+      ...badRequest,
       403: {
         description:
           'Missing the `jobs` or `inference` scope, or a token that names no API key to run the job as',
@@ -139,11 +141,15 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
       413: { description: 'The request is larger than a job stores', content: json(ErrorResponse) },
       429: {
-        description: 'Too many unfinished jobs for the tenant (`job_queue_full`); retry after Retry-After',
+        description:
+          'Too many unfinished jobs for the tenant (`job_queue_full`), or too many invalid credentials from this address; retry after Retry-After',
         content: json(ErrorResponse),
       },
       500: { description: 'The job could not be stored (nothing was queued)', content: json(ErrorResponse) },
-      503: { description: 'The job queue did not answer', content: json(ErrorResponse) },
+      503: {
+        description: "The job queue did not answer, or a JWT's identity provider keys could not be fetched",
+        content: json(ErrorResponse),
+      },
     },
   });
   app.post('/v1/jobs', requireScope('jobs'), createJob);
@@ -160,7 +166,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
         cursor: z.string().optional(),
       }),
     },
-    responses: { 200: { description: 'A page of jobs', content: json(JobList) }, ...errors },
+    responses: { 200: { description: 'A page of jobs', content: json(JobList) }, ...errors, ...badRequest },
   });
   app.get('/v1/jobs', requireScope('jobs'), async (c) => {
     const principal = c.get('principal');

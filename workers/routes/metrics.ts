@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { metricsSources } from '../metrics/registry.ts';
 import { authenticate, bearerToken } from '../middleware/auth.ts';
 import { hasScope } from '../principal.ts';
@@ -30,6 +31,20 @@ async function authorize(c: Context<AppEnv>): Promise<void> {
 
 /** GET /metrics: Prometheus text from every registered source (pools, and whatever others add). */
 export function registerMetricsRoutes(app: OpenAPIHono<AppEnv>): void {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics (the metrics token, or a key with the admin scope)',
+    security: [{ bearer: [] }],
+    responses: {
+      200: {
+        description: 'Prometheus text exposition format 0.0.4',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+      ...credentialErrors,
+      403: errorAnswer("Neither the metrics token nor a key with the 'admin' scope"),
+    },
+  });
   app.get('/metrics', async (c) => {
     await authorize(c);
     const results = await Promise.allSettled(metricsSources.map((source) => source(c.env)));

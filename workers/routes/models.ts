@@ -1,10 +1,10 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
 import { refuseOtherMethods } from '../http/method-not-allowed.ts';
+import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { mayUseModel, type Principal } from '../principal.ts';
 
 const ModelObject = z
@@ -48,10 +48,7 @@ const listRoute = createRoute({
   security: [{ bearer: [] }],
   responses: {
     200: { description: 'The model registry', content: { 'application/json': { schema: ModelList } } },
-    401: {
-      description: 'Missing or invalid credential',
-      content: { 'application/json': { schema: ErrorResponse } },
-    },
+    ...credentialErrors,
   },
 });
 
@@ -63,11 +60,8 @@ const getRoute = createRoute({
   request: { params: z.object({ model: z.string().min(1) }) },
   responses: {
     200: { description: 'The model', content: { 'application/json': { schema: ModelObject } } },
-    401: {
-      description: 'Missing or invalid credential',
-      content: { 'application/json': { schema: ErrorResponse } },
-    },
-    404: { description: 'Unknown model', content: { 'application/json': { schema: ErrorResponse } } },
+    ...credentialErrors,
+    404: errorAnswer('Unknown model, or one this key may not use'),
   },
 });
 

@@ -1,7 +1,7 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { EcoError } from '../../schemas/errors.ts';
-import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
+import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import {
   dateRange,
@@ -33,7 +33,26 @@ const OwnUsage = z
     data: z.array(Totals.extend({ day: z.string(), model: z.string() })),
     has_more: z.boolean().openapi({ description: 'Groups were left out: narrow the range or the filters.' }),
   })
-  .openapi('Usage');
+  .openapi('KeyUsage');
+
+/** One group per distinct value of the `group_by` dimensions (`day`, `tenant`, `key_id`, `model`). */
+const UsageGroup = Totals.extend({
+  day: z.string().optional(),
+  tenant: z.string().optional(),
+  key_id: z.string().optional(),
+  model: z.string().optional(),
+});
+
+const UsageReport = z
+  .object({
+    object: z.literal('list'),
+    start: z.string(),
+    end: z.string(),
+    totals: Totals,
+    data: z.array(UsageGroup),
+    has_more: z.boolean().openapi({ description: 'Groups were left out: narrow the range or the filters.' }),
+  })
+  .openapi('UsageReport');
 
 /** Groups in one answer; past it the answer says `has_more` instead of ending the list unannounced. */
 const MAX_GROUPS = 10_000;
@@ -47,11 +66,6 @@ async function firstGroups(database: D1Database, filter: UsageFilter, groupBy: G
 const Range = z.object({
   start: z.string().optional().openapi({ description: 'First UTC day (YYYY-MM-DD); default 30 days back.' }),
   end: z.string().optional().openapi({ description: 'Last UTC day, inclusive; default today.' }),
-});
-
-const err = (description: string) => ({
-  description,
-  content: { 'application/json': { schema: ErrorResponse } },
 });
 
 function parseGroupBy(value: string | undefined): GroupBy[] {
@@ -79,8 +93,8 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { query: Range },
     responses: {
       200: { description: 'Usage', content: { 'application/json': { schema: OwnUsage } } },
-      400: err('Bad date range'),
-      401: err('Invalid credential'),
+      ...credentialErrors,
+      400: errorAnswer('Bad date range'),
     },
   });
   app.openAPIRegistry.registerPath({
@@ -97,20 +111,10 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
       }),
     },
     responses: {
-      200: {
-        description: 'Grouped usage',
-        content: {
-          'application/json': {
-            schema: z.object({
-              object: z.literal('list'),
-              data: z.array(z.record(z.string(), z.unknown())),
-              has_more: z.boolean(),
-            }),
-          },
-        },
-      },
-      400: err('Bad query'),
-      403: err("The key lacks the 'admin' scope"),
+      200: { description: 'Grouped usage', content: { 'application/json': { schema: UsageReport } } },
+      ...credentialErrors,
+      400: errorAnswer('Bad query'),
+      403: errorAnswer("The key lacks the 'admin' scope"),
     },
   });
 

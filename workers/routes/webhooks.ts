@@ -5,6 +5,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
 import { decodeUtf8, readBodyBytes } from '../http/json-body.ts';
+import { errorAnswer } from '../http/openapi-errors.ts';
 import { findBot, secretValue } from '../im/bots.ts';
 import { handOver } from '../im/hand-over.ts';
 import { imMetricsText } from '../im/metrics.ts';
@@ -16,6 +17,19 @@ import { metaHandshake } from '../im/verify/meta.ts';
 import { metricsSources } from '../metrics/registry.ts';
 
 const PATH = '/webhooks/{platform}/{botId}';
+const EVENT_COUNT = { type: 'integer' as const, minimum: 0 };
+/** The batch as handed over: events queued, already seen, acknowledged without a reply, unreadable. */
+const WebhookAccepted = {
+  type: 'object' as const,
+  required: ['ok', 'queued', 'duplicates', 'ignored', 'malformed'],
+  properties: {
+    ok: { type: 'boolean' as const, enum: [true] },
+    queued: EVENT_COUNT,
+    duplicates: EVENT_COUNT,
+    ignored: EVENT_COUNT,
+    malformed: EVENT_COUNT,
+  },
+};
 const params = [
   {
     name: 'platform',
@@ -42,10 +56,15 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       'Verified with the platform signature of the bot; answers 200 once every event is durably queued.',
     parameters: params,
     responses: {
-      200: { description: 'Accepted (including events that are acknowledged and ignored)' },
-      401: { description: 'Missing or invalid platform signature, or the bot secret is not configured' },
-      404: { description: 'Unknown platform or bot' },
-      413: { description: 'Body too large' },
+      200: {
+        description: 'Accepted (including events that are acknowledged and ignored)',
+        content: { 'application/json': { schema: WebhookAccepted } },
+      },
+      400: errorAnswer('The body is not UTF-8 JSON'),
+      401: errorAnswer('Missing or invalid platform signature, or the bot secret is not configured'),
+      404: errorAnswer('Unknown platform or bot'),
+      413: errorAnswer('Body too large'),
+      503: errorAnswer('The events could not be queued; the platform should deliver them again'),
     },
   });
   app.openAPIRegistry.registerPath({
@@ -54,8 +73,13 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Meta subscription handshake (WhatsApp, Messenger)',
     parameters: params,
     responses: {
-      200: { description: 'The hub.challenge, echoed' },
-      403: { description: 'Wrong verify token or mode' },
+      200: {
+        description: 'The hub.challenge, echoed',
+        content: { 'text/plain': { schema: { type: 'string' } } },
+      },
+      403: errorAnswer('Wrong verify token or mode'),
+      404: errorAnswer('Unknown platform or bot'),
+      405: errorAnswer('The bot is on a platform without a subscription handshake (POST only)'),
     },
   });
 
