@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { asEcoError, EcoError } from '../schemas/errors.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorResponse } from './http/error-response.ts';
+import { refuseOtherMethodsEverywhere } from './http/method-not-allowed.ts';
 import { validationError } from './http/validation.ts';
 import { authenticate } from './middleware/auth.ts';
 import { cors } from './middleware/cors.ts';
@@ -53,6 +54,7 @@ export function createApp(): OpenAPIHono<AppEnv> {
   registerAdminBotRoutes(app);
   registerJobRoutes(app);
   registerGovernanceRoutes(app);
+  refuseOtherMethodsEverywhere(app);
 
   app.notFound((c) => respondWithError(c, new EcoError(404, 'not_found', 'No such route.')));
   app.onError((err, c) => {

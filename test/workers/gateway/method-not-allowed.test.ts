@@ -25,6 +25,14 @@ describe('a method the route does not take', () => {
     ['POST', '/openapi.json', 'GET, HEAD'],
     ['POST', '/health', 'GET, HEAD'],
     ['DELETE', '/ready', 'GET, HEAD'],
+    // Every other route too, by one pass over the app's routes once they are all registered.
+    ['POST', '/metrics', 'GET, HEAD'],
+    ['GET', '/v1/auth/token', 'POST'],
+    ['DELETE', '/v1/usage', 'GET, HEAD'],
+    ['PUT', '/v1/jobs', 'GET, POST, HEAD'],
+    ['PATCH', '/v1/jobs/job_x', 'GET, DELETE, HEAD'],
+    ['GET', '/v1/governance/validate', 'POST'],
+    ['PUT', '/webhooks/telegram/some-bot', 'GET, POST, HEAD'],
   ])('%s %s answers 405 allowing %s', async (method, path, allow) => {
     const res = await call(method, path);
     expect(res.status).toBe(405);
@@ -38,6 +46,16 @@ describe('a method the route does not take', () => {
         code: 'method_not_allowed',
       },
     });
+  });
+
+  it('answers 405 on admin paths too, for a caller allowed there', async () => {
+    const admin = await seedKey({ scopes: ['admin'] });
+    const res = await exports.default.fetch('http://gw/admin/keys', {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${admin}` },
+    });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, POST, HEAD');
   });
 
   it('still asks for a credential first on the API', async () => {
