@@ -6,7 +6,8 @@
  *      non-stream answers are otherwise instant, so a latency fault stands in for generation time).
  *  (b) enqueue / claim / complete p99 at 10 and at 100,000 queued jobs: the object's own SQL
  *      bookkeeping (`JobStore`, the same module and statements) on SQLite via node:sqlite, timed per
- *      operation (inside workerd the clock does not advance during synchronous code).
+ *      operation (inside workerd the clock does not advance during synchronous code), in rounds that
+ *      alternate between the two depths; each figure is the median of the rounds'.
  * `node scripts/bench/jobs.mjs [--skip-stack]`; `benchJobs()` returns the figures.
  */
 import { mkdtempSync } from 'node:fs';
@@ -66,43 +67,68 @@ const summary = (samples) => {
   return { p50Us: Math.round(p(s, 0.5) * 1000), p99Us: Math.round(p(s, 0.99) * 1000) };
 };
 
-/** Per-operation latency with `depth` jobs waiting; each round enqueues one, claims one, completes it. */
-export function bookkeepingAt(depth, rounds = 3000) {
+/** A store in memory with `depth` jobs waiting, in the lowest class (see `measureRound`). */
+function openStore(depth) {
   const db = new DatabaseSync(':memory:');
   const sql = nodeSql(db);
   migrate(sql);
-  let clock = 1_700_000_000_000;
-  const store = new JobStore(sql, () => clock);
+  const state = { db, sql, depth, next: depth, clock: 1_700_000_000_000 };
+  state.store = new JobStore(sql, () => state.clock);
   db.exec('BEGIN');
-  for (let i = 0; i < depth; i++) store.enqueue(newJob(i, PRIORITIES[i % 4]));
+  for (let i = 0; i < depth; i++) state.store.enqueue(newJob(i, PRIORITIES[i % 4]));
   db.exec('COMMIT');
   // Claims take the best class first: keep the backlog in the lowest class so claims reach new jobs
   // of a better class and the depth stays put.
   db.exec(`UPDATE jobs SET priority = 'low', priority_rank = 3`);
+  return state;
+}
+
+/** One round: `steps` times enqueue one job, claim one, complete it; latency of each operation. */
+function measureRound(state, steps) {
   const times = { enqueue: [], claim: [], complete: [] };
-  for (let r = 0; r < rounds + 200; r++) {
-    clock += 1;
+  for (let r = 0; r < steps + 100; r++) {
+    state.clock += 1;
     const t0 = performance.now();
-    store.enqueue(newJob(depth + r, 'high'));
+    state.store.enqueue(newJob(state.next++, 'high'));
     const t1 = performance.now();
-    const [row] = store.claim(1);
+    const [row] = state.store.claim(1);
     const t2 = performance.now();
-    store.succeed(row.id, row.attempts, { ok: true }, { total_tokens: 1 });
+    state.store.succeed(row.id, row.attempts, { ok: true }, { total_tokens: 1 });
     const t3 = performance.now();
-    if (r >= 200) {
+    if (r >= 100) {
       times.enqueue.push(t1 - t0);
       times.claim.push(t2 - t1);
       times.complete.push(t3 - t2);
     }
   }
-  const queued = sql.exec(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).one().n;
-  db.close();
-  return {
-    queued,
-    enqueue: summary(times.enqueue),
-    claim: summary(times.claim),
-    complete: summary(times.complete),
-  };
+  return times;
+}
+
+const median = (values) => {
+  const s = [...values].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/**
+ * Per-operation latency at each depth, in rounds that alternate between the depths, so a pause of the
+ * machine or of the collector hits both alike: p50 and p99 are the medians of the rounds' figures.
+ */
+export function bookkeeping(depths, { rounds = 7, steps = 1000 } = {}) {
+  const states = depths.map(openStore);
+  const perRound = states.map(() => []);
+  for (let round = 0; round < rounds; round++)
+    states.forEach((state, i) => {
+      perRound[i].push(measureRound(state, steps));
+    });
+  return states.map((state, i) => {
+    const queued = state.sql.exec(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'queued'`).one().n;
+    state.db.close();
+    const figure = (op) => {
+      const summaries = perRound[i].map((times) => summary(times[op]));
+      return { p50Us: median(summaries.map((x) => x.p50Us)), p99Us: median(summaries.map((x) => x.p99Us)) };
+    };
+    return { queued, enqueue: figure('enqueue'), claim: figure('claim'), complete: figure('complete') };
+  });
 }
 
 async function throughput(stack, count, delayMs) {
@@ -148,8 +174,7 @@ async function throughput(stack, count, delayMs) {
 }
 
 export async function benchJobs({ stack: withStack = true } = {}) {
-  const at10 = bookkeepingAt(10);
-  const at100k = bookkeepingAt(100_000);
+  const [at10, at100k] = bookkeeping([10, 100_000]);
   const ratio = (k) => +(at100k[k].p99Us / Math.max(1, at10[k].p99Us)).toFixed(2);
   const result = {
     bookkeeping: {
