@@ -1,7 +1,6 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { ChatCompletion, ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import type { AppEnv } from '../app-env.ts';
-import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import { inferenceErrors } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { runChat } from '../pipeline/chat.ts';
@@ -27,5 +26,4 @@ export function registerChatRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.post('/v1/chat/completions', requireScope('inference'), runChat);
-  refuseOtherMethods(app, '/v1/chat/completions', ['POST']);
 }

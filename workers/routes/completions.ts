@@ -6,7 +6,6 @@ import {
   TextCompletion,
 } from '../../schemas/openai/completions.ts';
 import type { AppEnv } from '../app-env.ts';
-import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import { inferenceErrors } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { runCompletion, runEmbedding } from '../pipeline/completions.ts';
@@ -45,6 +44,4 @@ export function registerCompletionRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.post('/v1/completions', requireScope('inference'), runCompletion);
   app.post('/v1/embeddings', requireScope('inference'), runEmbedding);
-  refuseOtherMethods(app, '/v1/completions', ['POST']);
-  refuseOtherMethods(app, '/v1/embeddings', ['POST']);
 }

@@ -1,7 +1,6 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
-import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
 
 /** The OpenAPI 3.1 document generated from the routes' zod schemas, and an interactive page over it. */
@@ -45,5 +44,4 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
     if (c.env.ECO_DOCS_ENABLED === 'false') return c.notFound();
     return page(c, next);
   });
-  refuseOtherMethods(app, '/openapi.json', ['GET']);
 }

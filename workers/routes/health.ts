@@ -1,7 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
-import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
 
@@ -67,7 +66,4 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
     const body = { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
     return ready ? c.json(body, 200) : c.json(body, 503);
   });
-
-  refuseOtherMethods(app, '/health', ['GET']);
-  refuseOtherMethods(app, '/ready', ['GET']);
 }

@@ -3,7 +3,6 @@ import type { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
-import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { mayUseModel, type Principal } from '../principal.ts';
 
@@ -85,6 +84,4 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     return c.json(toModelObject(model), 200);
   });
-  refuseOtherMethods(app, '/v1/models', ['GET']);
-  refuseOtherMethods(app, '/v1/models/:model{.+}', ['GET']);
 }
