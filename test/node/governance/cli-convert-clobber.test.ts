@@ -2,19 +2,17 @@ import {
   existsSync,
   linkSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ecoLint, PLAIN, REDIS } from './eco-lint-run.ts';
+import { ecoLint, PLAIN, REDIS, tempDir } from './eco-lint-run.ts';
 
 function workDir(): string {
-  return mkdtempSync(join(tmpdir(), 'eco-lint-clobber-'));
+  return tempDir('clobber');
 }
 
 describe('eco-lint convert never overwrites its inputs', () => {

@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ecoLint, REDIS } from './eco-lint-run.ts';
+import { ecoLint, REDIS, tempDir } from './eco-lint-run.ts';
 
 function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'eco-lint-empty-'));
+  const dir = tempDir('empty');
   mkdirSync(join(dir, 'k8s'));
   writeFileSync(join(dir, 'k8s', 'redis.qyaml'), REDIS);
   return dir;

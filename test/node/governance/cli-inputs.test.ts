@@ -1,12 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ecoLint, REDIS } from './eco-lint-run.ts';
+import { ecoLint, REDIS, tempDir } from './eco-lint-run.ts';
 
 function workDir(): string {
-  return mkdtempSync(join(tmpdir(), 'eco-lint-inputs-'));
+  return tempDir('inputs');
 }
 
 describe('eco-lint input files', () => {

@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ecoLint, PLAIN, REDIS } from './eco-lint-run.ts';
+import { ecoLint, PLAIN, REDIS, tempDir } from './eco-lint-run.ts';
 
 function workDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'eco-lint-options-'));
+  const dir = tempDir('options');
   writeFileSync(join(dir, 'redis.qyaml'), REDIS);
   writeFileSync(join(dir, 'cm.yaml'), PLAIN);
   return dir;

@@ -1,16 +1,15 @@
-import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { generateGovernance } from '../../../governance/index.ts';
-import { ecoLint } from './eco-lint-run.ts';
+import { ecoLint, tempDir } from './eco-lint-run.ts';
 
 const _BIN = fileURLToPath(new URL('../../../bin/eco-lint.mjs', import.meta.url));
 
 /** A directory with one file that lints clean. */
 function cleanTree(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'eco-lint-overlap-'));
+  const dir = tempDir('overlap');
   const generated = generateGovernance('kind: ConfigMap\nmetadata:\n  name: c\n  namespace: eco-base\n');
   if (!generated.ok) throw new Error(generated.error);
   mkdirSync(join(dir, 'k8s'));

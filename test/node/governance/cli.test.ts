@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { BLOCK_NAMES } from '../../../governance/index.ts';
+import { tempDir } from './eco-lint-run.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(ROOT, 'bin/eco-lint.mjs');
@@ -16,7 +16,7 @@ function ecoLint(args: string[], node = process.execPath) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-const work = mkdtempSync(join(tmpdir(), 'eco-lint-'));
+const work = tempDir('cli');
 const MANIFEST = `apiVersion: apps/v1
 kind: Deployment
 metadata:

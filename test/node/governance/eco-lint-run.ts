@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterAll } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const BIN = join(ROOT, 'bin/eco-lint.mjs');
@@ -17,7 +18,15 @@ export function ecoLint(args: string[], cwd: string) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-/** A fresh temporary directory named after the test file. */
+const made: string[] = [];
+// Registered while the importing test file is collected: its directories go when its tests are done.
+afterAll(() => {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A fresh temporary directory named after the test file, removed once the file's tests are done. */
 export function tempDir(label: string): string {
-  return mkdtempSync(join(tmpdir(), `eco-lint-${label}-`));
+  const dir = mkdtempSync(join(tmpdir(), `eco-lint-${label}-`));
+  made.push(dir);
+  return dir;
 }
