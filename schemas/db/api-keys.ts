@@ -1,4 +1,5 @@
 import { index, integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { jsonText } from './json-text.ts';
 
 export const apiKeys = sqliteTable(
   'api_keys',
@@ -8,9 +9,9 @@ export const apiKeys = sqliteTable(
     tenant: text('tenant').notNull(),
     prefix: text('prefix').notNull(),
     keyHash: text('key_hash').notNull().unique(),
-    scopes: text('scopes', { mode: 'json' }).$type<string[]>().notNull(),
-    limits: text('limits', { mode: 'json' }).$type<Record<string, number>>().notNull(),
-    allowedModels: text('allowed_models', { mode: 'json' }).$type<string[] | null>(),
+    scopes: jsonText<string[]>('scopes').notNull(),
+    limits: jsonText<Record<string, number>>('limits').notNull(),
+    allowedModels: jsonText<string[] | null>('allowed_models'),
     defaultPriority: text('default_priority').notNull(),
     maxPriority: text('max_priority').notNull(),
     createdAt: integer('created_at').notNull(),

@@ -5,6 +5,7 @@ import { type BotRow, bots } from '../../schemas/db/bots.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { db } from '../data/db.ts';
+import { storedKeyProblems } from '../data/stored-key.ts';
 import { botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
@@ -68,23 +69,19 @@ export async function checkBotReferences(
   bot: BotConfig,
   now = Date.now(),
 ): Promise<void> {
-  const key = (
-    await db(database)
-      .select({
-        revokedAt: apiKeys.revokedAt,
-        expiresAt: apiKeys.expiresAt,
-        scopes: apiKeys.scopes,
-        allowedModels: apiKeys.allowedModels,
-      })
-      .from(apiKeys)
-      .where(eq(apiKeys.id, bot.keyId))
-      .limit(1)
-  )[0];
+  const key = (await db(database).select().from(apiKeys).where(eq(apiKeys.id, bot.keyId)).limit(1))[0];
   const live = key && key.revokedAt === null && (key.expiresAt === null || key.expiresAt > now);
   if (!live)
     throw new EcoError(400, 'key_not_found', `No live API key '${bot.keyId}' for the bot to bill to.`, {
       param: 'keyId',
     });
+  if (storedKeyProblems(key).length > 0)
+    throw new EcoError(
+      400,
+      'api_key_record_invalid',
+      `API key '${bot.keyId}' has a stored record that is invalid; correct it under /admin/keys first.`,
+      { param: 'keyId' },
+    );
   // Bots answer as this key: it needs `inference` itself (an admin key would run chat traffic as admin).
   if (!key.scopes.includes('inference'))
     throw new EcoError(400, 'key_cannot_infer', `API key '${bot.keyId}' lacks the 'inference' scope.`, {

@@ -90,6 +90,10 @@ export const ApiKeyObject = z
     revoked_at: z.string().nullable(),
     status: z.enum(['active', 'expired', 'revoked']),
     previous_secrets: z.array(z.object({ prefix: z.string(), valid_until: z.string() })),
+    problems: z.array(z.string()).optional().openapi({
+      description:
+        'Present when the stored record does not hold what this API writes (a row edited by hand): the key is refused until a PATCH corrects it.',
+    }),
   })
   .openapi('ApiKey');
 export type ApiKeyObject = z.infer<typeof ApiKeyObject>;

@@ -9,6 +9,7 @@ import { writeConflict } from '../admin/merge-patch.ts';
 import { invalidateKeyCache } from '../data/api-keys.ts';
 import { db } from '../data/db.ts';
 import { displayPrefix, generateApiKey, sha256Hex } from '../data/key-hash.ts';
+import { storedKeyProblems } from '../data/stored-key.ts';
 import type { KeyLimits } from '../principal.ts';
 import { auditInsert } from './audit.ts';
 import type { ApiKeyObject, CreateKeyBody, UpdateKeyBody } from './key-api.ts';
@@ -36,15 +37,16 @@ export function toKeyObject(
 ): ApiKeyObject {
   const revoked = row.revokedAt !== null && row.revokedAt <= now;
   const expired = row.expiresAt !== null && row.expiresAt <= now;
+  const problems = storedKeyProblems(row);
   return {
     object: 'api_key',
     id: row.id,
     name: row.name,
     tenant: row.tenant,
     prefix: row.prefix,
-    scopes: row.scopes,
+    scopes: Array.isArray(row.scopes) ? row.scopes : [],
     limits: limitsToWire(row.limits as KeyLimits),
-    allowed_models: row.allowedModels ?? null,
+    allowed_models: Array.isArray(row.allowedModels) ? row.allowedModels : null,
     default_priority: row.defaultPriority,
     max_priority: row.maxPriority,
     created_at: iso(row.createdAt)!,
@@ -55,6 +57,7 @@ export function toKeyObject(
     previous_secrets: previous
       .filter((p) => p.graceUntil > now)
       .map((p) => ({ prefix: p.prefix, valid_until: iso(p.graceUntil)! })),
+    ...(problems.length > 0 ? { problems } : {}),
   };
 }
 

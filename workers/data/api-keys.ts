@@ -1,13 +1,13 @@
 import { eq } from 'drizzle-orm';
-import { priorityOr } from '../../schemas/config.ts';
+import type { PriorityClass } from '../../schemas/config.ts';
 import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { numberVar } from '../env.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
-import { SCOPES } from '../principal.ts';
 import { db } from './db.ts';
 import { sha256Hex } from './key-hash.ts';
+import { storedKeyProblems } from './stored-key.ts';
 import { type Background, TtlCache } from './ttl-cache.ts';
 
 let cache: TtlCache<ApiKeyRow | null> | undefined;
@@ -120,18 +120,23 @@ export async function authenticateApiKey(
   return principalFromRow(row);
 }
 
+/** The key's principal; a row that does not hold what the admin API writes is refused (500). */
 export function principalFromRow(row: ApiKeyRow): Principal {
-  const scopes = (Array.isArray(row.scopes) ? row.scopes : []).filter((s): s is Scope =>
-    (SCOPES as readonly string[]).includes(s),
-  );
+  if (storedKeyProblems(row).length > 0) {
+    throw new EcoError(
+      500,
+      'api_key_record_invalid',
+      "The API key's stored record is invalid; an administrator can see its problems under /admin/keys and correct them.",
+    );
+  }
   return {
     kind: 'api_key',
     keyId: row.id,
     tenant: row.tenant,
-    scopes,
-    limits: (row.limits ?? {}) as KeyLimits,
-    allowedModels: Array.isArray(row.allowedModels) ? row.allowedModels : null,
-    defaultPriority: priorityOr(row.defaultPriority, 'normal'),
-    maxPriority: priorityOr(row.maxPriority, 'high'),
+    scopes: row.scopes as Scope[],
+    limits: row.limits as KeyLimits,
+    allowedModels: row.allowedModels,
+    defaultPriority: row.defaultPriority as PriorityClass,
+    maxPriority: row.maxPriority as PriorityClass,
   };
 }
