@@ -3,6 +3,8 @@ import type { FinishReason } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
 import { readErrorBody } from '../errors.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
+import { derivedFinish, promptCall } from '../templates/prompt-call.ts';
+import type { CallContext } from '../types.ts';
 
 const FINISH: ReadonlySet<string> = new Set([
   'stop',
@@ -22,13 +24,19 @@ interface Chunk {
 /**
  * MII's OpenAI server streams chunks without `object`/`created` and never with usage, so they are
  * decoded to native events and re-encoded by the gateway rather than relayed. `data: [DONE]` ends the
- * stream; a body that closes without it is a truncation.
+ * stream; a body that closes without it is a truncation. MII writes its own finish "none" as null, so
+ * a `[DONE]` that no finish reason preceded gets one derived from the budget (one chunk per token).
  */
-export function miiOpenAiStream(engine: string): StreamDecoder {
+export function miiOpenAiStream(engine: string, ctx: CallContext): StreamDecoder {
+  let finished = false;
+  let steps = 0;
   return framedDecoder({
     framing: 'sse',
     onMessage: (data, out) => {
-      if (data === '[DONE]') return pushEnd(out);
+      if (data === '[DONE]') {
+        if (!finished) out.push({ kind: 'finish', reason: derivedFinish(steps, promptCall(ctx)?.maxTokens) });
+        return pushEnd(out);
+      }
       let chunk: Chunk;
       try {
         chunk = JSON.parse(data) as Chunk;
@@ -42,8 +50,10 @@ export function miiOpenAiStream(engine: string): StreamDecoder {
       const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
       if (!choice || typeof choice !== 'object') return pushError(out, malformedStream(engine, data));
       const content = choice.delta?.content;
-      if (typeof content === 'string' && content.length > 0) out.push({ kind: 'delta', content });
-      else if (choice.delta?.role === 'assistant') out.push({ kind: 'delta', role: 'assistant' });
+      if (typeof content === 'string' && content.length > 0) {
+        steps++;
+        out.push({ kind: 'delta', content });
+      } else if (choice.delta?.role === 'assistant') out.push({ kind: 'delta', role: 'assistant' });
       const finish = choice.finish_reason;
       if (typeof finish !== 'string') return;
       if (!FINISH.has(finish)) {
@@ -52,6 +62,8 @@ export function miiOpenAiStream(engine: string): StreamDecoder {
           new EcoError(502, 'origin_error', `${engine}: generation ended with '${finish}'`),
         );
       }
+      if (finished) return;
+      finished = true;
       out.push({ kind: 'finish', reason: finish as FinishReason });
     },
     endOfBody: { truncated: `${engine}: the stream ended without [DONE]` },

@@ -1,11 +1,19 @@
-import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
+import type { ChatCompletion, ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { renderMessageText } from '../templates/chat-template.ts';
-import { refuseUnsupported } from '../templates/prompt-call.ts';
-import type { CallContext, EngineAdapter, OriginRequest } from '../types.ts';
+import {
+  derivedFinish,
+  estimateTokens,
+  promptCall,
+  refuseUnsupported,
+  rememberRequestedPrompt,
+} from '../templates/prompt-call.ts';
+import { refuseCompletionExtras } from '../templates/text-completion.ts';
+import type { CallContext, EngineAdapter, Exchange, OriginRequest } from '../types.ts';
 import { mapMiiError } from './errors.ts';
+import { refuseSeveralStops } from './limits.ts';
 import { miiOpenAiStream } from './openai-stream.ts';
 
 const ENGINE = 'DeepSpeed-MII (OpenAI server)';
@@ -16,13 +24,14 @@ const ENGINE = 'DeepSpeed-MII (OpenAI server)';
  */
 export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, ENGINE);
-  const body: Record<string, unknown> = {
-    model: ctx.engineModel,
-    messages: req.messages.map((m) => ({
-      role: m.role === 'developer' ? 'system' : m.role,
-      content: renderMessageText(m, ENGINE),
-    })),
-  };
+  refuseSeveralStops(req.stop, ENGINE);
+  const messages = req.messages.map((m) => ({
+    role: m.role === 'developer' ? 'system' : m.role,
+    content: renderMessageText(m, ENGINE),
+  }));
+  // The budget is kept to derive a finish reason MII leaves null (its own "none").
+  rememberRequestedPrompt(ctx, messages.map((m) => m.content).join('\n'), req);
+  const body: Record<string, unknown> = { model: ctx.engineModel, messages };
   const maxTokens = requestedMaxTokens(req);
   if (maxTokens !== undefined) body.max_tokens = maxTokens;
   for (const field of [
@@ -48,6 +57,33 @@ export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): Or
   };
 }
 
+/** A non-stream answer whose finish reason MII left null: derived from the budget, like its stream's. */
+function decodeMiiOpenAiChat(body: string, ctx: CallContext): ChatCompletion {
+  const out = decodeOpenAiChat(ENGINE, body, ctx);
+  const choice = out.choices[0];
+  if (choice && choice.finish_reason === null) {
+    const used = out.usage?.completion_tokens ?? estimateTokens(choice.message.content ?? '');
+    choice.finish_reason = derivedFinish(used, promptCall(ctx)?.maxTokens);
+  }
+  return out;
+}
+
+/**
+ * `/v1/completions`: MII reads only the first stop string and has no echo, suffix or log-probs (it
+ * answers `logprobs: null`), so those are refused rather than ignored.
+ */
+function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string, unknown>> {
+  const base = openAiExchange(ENGINE, '/v1/completions', true);
+  return {
+    ...base,
+    build(req, ctx) {
+      refuseCompletionExtras(req, ENGINE);
+      refuseSeveralStops(req.stop, ENGINE);
+      return base.build(req, ctx);
+    },
+  };
+}
+
 /** DeepSpeed-MII's OpenAI-compatible server (`mii.entrypoints.openai_api_server`). */
 export const miiOpenAiAdapter: EngineAdapter = {
   protocol: 'deepspeed-mii-openai',
@@ -55,13 +91,13 @@ export const miiOpenAiAdapter: EngineAdapter = {
   streamFraming: 'native',
   reportsStreamUsage: false,
   buildChat: buildMiiOpenAi,
-  decodeChat: (body, ctx) => decodeOpenAiChat(ENGINE, body, ctx),
-  chatStream: () => miiOpenAiStream(ENGINE),
+  decodeChat: decodeMiiOpenAiChat,
+  chatStream: (ctx) => miiOpenAiStream(ENGINE, ctx),
   mapError: (status, body, headers) => mapMiiError(ENGINE, status, body, headers),
   health: {
     // Always `{"status":"ok"}` once the server is up: it does not look at the model servers behind it.
     request: () => ({ method: 'GET', path: '/health', headers: {} }),
     interpret: (status) => (status === 200 ? 'ready' : 'down'),
   },
-  completions: openAiExchange(ENGINE, '/v1/completions', true),
+  completions: miiOpenAiCompletions(),
 };

@@ -7,7 +7,11 @@ import {
   rememberRequestedPrompt,
   textCompletion,
 } from '../templates/prompt-call.ts';
-import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
+import {
+  completionPrompt,
+  refuseCompletionExtras,
+  textCompletionObject,
+} from '../templates/text-completion.ts';
 import type { CallContext, Exchange } from '../types.ts';
 import { sglangGenerateStreamDecoder } from './generate-stream.ts';
 import { type MetaInfo, sglangFinish, sglangUsage } from './meta.ts';
@@ -37,6 +41,7 @@ export function incrementalOption(ctx: CallContext): boolean {
 /** `/v1/completions` through `/generate`: the prompt is sent as is, without a chat template. */
 export const sglangCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
   build(req, ctx) {
+    refuseCompletionExtras(req, SGLANG);
     const prompt = completionPrompt(req, SGLANG);
     const sampling = req as SglangSampling;
     rememberRequestedPrompt(ctx, prompt, sampling);

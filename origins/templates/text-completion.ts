@@ -15,17 +15,24 @@ export function completionPrompt(req: Record<string, unknown>, engine: string): 
   });
 }
 
+export type CompletionExtra = 'echo' | 'suffix' | 'logprobs';
+
 /**
  * Completion options a bare generate endpoint has no input for (`echo`, `suffix`, `logprobs`): refused
- * with a clear 400 rather than silently answered without them.
+ * with a clear 400 rather than silently answered without them. `supported` names those the engine takes.
  */
-export function refuseCompletionExtras(req: Record<string, unknown>, engine: string): void {
-  const refuse = (param: string, what: string) => {
-    throw new EcoError(400, 'unsupported_parameter', `${engine} does not support ${what}`, { param });
+export function refuseCompletionExtras(
+  req: Record<string, unknown>,
+  engine: string,
+  supported: readonly CompletionExtra[] = [],
+): void {
+  const refuse = (param: CompletionExtra) => {
+    if (supported.includes(param)) return;
+    throw new EcoError(400, 'unsupported_parameter', `${engine} does not support ${param}`, { param });
   };
-  if (req.echo === true) refuse('echo', 'echo');
-  if (typeof req.suffix === 'string' && req.suffix.length > 0) refuse('suffix', 'suffix');
-  if (typeof req.logprobs === 'number' && req.logprobs > 0) refuse('logprobs', 'logprobs');
+  if (req.echo === true) refuse('echo');
+  if (typeof req.suffix === 'string' && req.suffix.length > 0) refuse('suffix');
+  if (typeof req.logprobs === 'number' && req.logprobs > 0) refuse('logprobs');
 }
 
 export function textCompletionObject(

@@ -8,7 +8,11 @@ import {
   rememberRequestedPrompt,
   textCompletion,
 } from '../templates/prompt-call.ts';
-import { completionPrompt, textCompletionObject } from '../templates/text-completion.ts';
+import {
+  completionPrompt,
+  refuseCompletionExtras,
+  textCompletionObject,
+} from '../templates/text-completion.ts';
 import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange } from '../types.ts';
 import { tgiFinish } from './errors.ts';
@@ -58,6 +62,7 @@ export function decodeTgiChat(body: string, ctx: CallContext): ChatCompletion {
 /** `/v1/completions` through `/generate`: the prompt is sent as is, without a chat template. */
 export const tgiCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
   build(req, ctx) {
+    refuseCompletionExtras(req, TGI);
     const prompt = completionPrompt(req, TGI);
     const sampling = req as Sampling;
     rememberRequestedPrompt(ctx, prompt, sampling);

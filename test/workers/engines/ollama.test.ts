@@ -167,10 +167,13 @@ describe('Ollama non-stream answers', () => {
       truncate: true,
     });
     expect(
-      embeddings.decode('{"model":"m","embeddings":[[0.5,1]],"prompt_eval_count":2}', embedCall),
+      embeddings.decode('{"model":"m","embeddings":[[0.5,1],[1,0.5]],"prompt_eval_count":2}', embedCall),
     ).toEqual({
       object: 'list',
-      data: [{ object: 'embedding', index: 0, embedding: [0.5, 1] }],
+      data: [
+        { object: 'embedding', index: 0, embedding: [0.5, 1] },
+        { object: 'embedding', index: 1, embedding: [1, 0.5] },
+      ],
       model: 'client-model',
       usage: { prompt_tokens: 2, total_tokens: 2 },
     });
