@@ -21,6 +21,12 @@ export interface ConversationConfig {
   indicatorWaitMs: number;
   /** How often Telegram's typing status (which fades after 5 s) is sent again while the model works. */
   indicatorRefreshMs: number;
+  /**
+   * No further message is started once a drain pass has run this long: an alarm handler is cut off
+   * after 15 minutes of wall time and retried only a few times, and one message may take minutes
+   * (model timeout, sends). The rest continues in the next alarm, set for at once.
+   */
+  passBudgetMs: number;
 }
 
 const HOUR = 3_600_000;
@@ -41,5 +47,6 @@ export function conversationConfig(env: Record<string, unknown>): ConversationCo
     promptMaxTokens: Math.max(1, numberVar(env.ECO_IM_PROMPT_MAX_TOKENS, 6000)),
     indicatorWaitMs: INDICATOR_TIMEOUT_MS,
     indicatorRefreshMs: 4000,
+    passBudgetMs: 5 * 60_000,
   };
 }

@@ -73,10 +73,12 @@ export class ConversationCore {
     const bot = store.get<BotConfig>('bot');
     const chatKey = store.get<string>('chat_key') ?? '';
     const max = this.#d.maxPerPass ?? 50;
+    const started = this.#d.now();
     for (let handled = 0; bot && handled < max; handled++) {
       const row = store.head();
       if (!row) break;
       if (row.dueAt > this.#d.now()) return row.dueAt;
+      if (this.#d.now() - started >= config.passBudgetMs) break;
       try {
         await this.#handle(row, bot, chatKey);
       } catch (err) {

@@ -68,7 +68,7 @@ export async function deliver(
       !tokenUsed &&
       row.target.replyToken !== undefined &&
       now - (row.eventAt || row.receivedAt) < LINE_REPLY_TOKEN_MAX_AGE_MS;
-    const request = await buildRequest(bot, input, lineReply);
+    const request = await buildRequest(bot, input, lineReply, row.phase);
     const response = await ports.send(request);
     const outcome: SendOutcome =
       response.status === 0
@@ -101,7 +101,12 @@ export async function deliver(
   return { kind: 'done' };
 }
 
-async function buildRequest(bot: BotConfig, input: SendInput, lineReply: boolean): Promise<OutboundRequest> {
+async function buildRequest(
+  bot: BotConfig,
+  input: SendInput,
+  lineReply: boolean,
+  phase: InboxRow['phase'],
+): Promise<OutboundRequest> {
   switch (bot.platform) {
     case 'telegram':
       return telegramRequest(input);
@@ -112,6 +117,6 @@ async function buildRequest(bot: BotConfig, input: SendInput, lineReply: boolean
     case 'line':
       return lineReply
         ? lineReplyRequest(input)
-        : linePushRequest(input, await lineRetryKey(input.target.eventId, input.offset));
+        : linePushRequest(input, await lineRetryKey(input.target.eventId, input.offset, phase));
   }
 }

@@ -1,6 +1,7 @@
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
 import type { Env } from '../../workers/env.ts';
 import { apiBase, secretValue } from '../../workers/im/bots.ts';
+import { readAnswer } from '../../workers/im/send/read-answer.ts';
 import type { OutboundRequest } from '../../workers/im/send/types.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
 import type { ConversationConfig } from './config.ts';
@@ -97,17 +98,22 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
     },
 
     async send(request: OutboundRequest): Promise<SendResponse> {
+      const timeoutMs = request.timeoutMs ?? config.sendTimeoutMs;
+      const started = Date.now();
+      let res: Response;
       try {
-        const res = await fetch(request.url, {
+        res = await fetch(request.url, {
           method: 'POST',
           headers: request.headers,
           body: request.body,
-          signal: AbortSignal.timeout(request.timeoutMs ?? config.sendTimeoutMs),
+          signal: AbortSignal.timeout(timeoutMs),
         });
-        return { status: res.status, body: await res.text(), headers: res.headers };
       } catch {
         return { status: 0, body: 'network error or timeout', headers: new Headers() };
       }
+      // The status is the platform's verdict; a body that breaks off must not turn a sent part into a resend.
+      const body = await readAnswer(res.body, timeoutMs - (Date.now() - started));
+      return { status: res.status, body, headers: res.headers };
     },
 
     secret: (name) => secretValue(env, name),

@@ -6,7 +6,8 @@ export type Labels = Record<string, string>;
 
 export const IM_METRICS = {
   im_webhook_requests_total: 'Webhook requests by result (accepted, or why they were refused).',
-  im_events_total: 'Platform events by what happened to them (queued, duplicate, ignored, malformed).',
+  im_events_total:
+    'Platform events by what happened to them (queued, duplicate, ignored, malformed, platform_error).',
   im_replies_total: 'Inbound messages by final outcome (answered, apology, rate_limited, undeliverable).',
   im_reply_failures_total:
     'Failed reply attempts by stage (model, send, internal); each is retried with backoff.',

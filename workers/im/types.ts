@@ -10,11 +10,14 @@ export function isPlatform(value: string): value is Platform {
  * One platform event after parsing. Only `text` events reach a Conversation; the rest are counted
  * and acknowledged. `malformed` marks an item the platform's schema promises but that lacks what is
  * needed to act on it (no event id): acknowledged too, since a redelivery would be just as broken.
+ * `platform_error` is the platform reporting a failure (WhatsApp's `failed` receipt of a message it
+ * had accepted, a webhook `errors[]` item): acknowledged, but logged and counted, never passed off as
+ * an ignorable receipt.
  */
 export interface ImEvent {
   /** The platform's dedup key: update_id, wamid, webhookEventId, mid. */
   eventId: string;
-  kind: 'text' | 'ignored' | 'malformed';
+  kind: 'text' | 'ignored' | 'malformed' | 'platform_error';
   /** The conversation key inside the bot: Telegram chat, WhatsApp user, LINE group/room/user, PSID. */
   chatId: string;
   userId: string;

@@ -18,7 +18,10 @@ import { metricsSources } from '../metrics/registry.ts';
 
 const PATH = '/webhooks/{platform}/{botId}';
 const EVENT_COUNT = { type: 'integer' as const, minimum: 0 };
-/** The batch as handed over: events queued, already seen, acknowledged without a reply, unreadable. */
+/**
+ * The batch as handed over: events queued, already seen, acknowledged without a reply (including
+ * failures the platform reports), unreadable.
+ */
 const WebhookAccepted = {
   type: 'object' as const,
   required: ['ok', 'queued', 'duplicates', 'ignored', 'malformed'],
@@ -153,8 +156,16 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     const { queued, duplicates } = handed;
     const ignored = events.filter((e) => e.kind === 'ignored').length;
     const malformed = events.filter((e) => e.kind === 'malformed').length;
+    const platformErrors = events.filter((e) => e.kind === 'platform_error');
     if (malformed > 0) {
       console.warn('im malformed events', `${bot.platform}:${bot.id}`, malformed);
+    }
+    if (platformErrors.length > 0) {
+      // A reply the platform accepted but could not deliver shows up only here: make it loud.
+      console.error('im platform error', `${bot.platform}:${bot.id}`, {
+        count: platformErrors.length,
+        events: platformErrors.slice(0, 10).map((e) => ({ event: e.eventId, reason: e.reason })),
+      });
     }
     countWebhook(
       c.env.DB,
@@ -166,9 +177,11 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
         batch.add('im_events_total', { ...labels, kind: 'duplicate' }, duplicates);
         batch.add('im_events_total', { ...labels, kind: 'ignored' }, ignored);
         batch.add('im_events_total', { ...labels, kind: 'malformed' }, malformed);
+        batch.add('im_events_total', { ...labels, kind: 'platform_error' }, platformErrors.length);
       },
     );
-    return c.json({ ok: true, queued, duplicates, ignored, malformed }, 200);
+    // Platform errors are acknowledged without a reply, like ignored events, in what the platform sees.
+    return c.json({ ok: true, queued, duplicates, ignored: ignored + platformErrors.length, malformed }, 200);
   });
 }
 

@@ -22,6 +22,15 @@ export function id(value: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * The list under `key` of a webhook envelope, or undefined when the body is not that envelope: a signed
+ * body without it is reported as one `malformed` event instead of passing for an empty delivery.
+ */
+export function envelope(body: unknown, key: string): unknown[] | undefined {
+  const list = obj(body)?.[key];
+  return Array.isArray(list) ? list : undefined;
+}
+
 /** An item that cannot be acted on (no event id); counted as `malformed`, never answered. */
 export function malformed(reason: string, chatId = ''): ImEvent {
   return { eventId: '', kind: 'malformed', chatId, userId: chatId, timestampMs: 0, reason };

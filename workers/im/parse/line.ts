@@ -1,5 +1,5 @@
 import type { ImEvent } from '../types.ts';
-import { arr, id, malformed, obj, str } from './json-shape.ts';
+import { envelope, id, malformed, obj, str } from './json-shape.ts';
 
 /** Reply tokens of the console's old Verify call: replying to them always fails. */
 const DUMMY_REPLY_TOKENS = new Set(['00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff']);
@@ -9,10 +9,11 @@ const DUMMY_REPLY_TOKENS = new Set(['00000000000000000000000000000000', 'fffffff
  * are answered; follows, joins, postbacks, standby-mode events and the rest are acknowledged.
  */
 export function parseLine(body: unknown): ImEvent[] {
-  const root = obj(body);
-  const destination = str(root?.destination);
+  const items = envelope(body, 'events');
+  if (!items) return [malformed('not_a_webhook')];
+  const destination = str(obj(body)?.destination);
   const events: ImEvent[] = [];
-  for (const item of arr(root?.events)) {
+  for (const item of items) {
     const event = obj(item);
     if (!event) {
       events.push(malformed('not_an_object'));

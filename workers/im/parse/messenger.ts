@@ -1,13 +1,15 @@
 import type { ImEvent } from '../types.ts';
-import { arr, id, malformed, obj, str } from './json-shape.ts';
+import { arr, envelope, id, malformed, obj, str } from './json-shape.ts';
 
 /**
  * Messenger webhooks batch `entry[] × messaging[]`; every item is read. Echoes of the page's own
  * messages, deliveries, reads, edits, reactions, postbacks and attachments are acknowledged only.
  */
 export function parseMessenger(body: unknown): ImEvent[] {
+  const entries = envelope(body, 'entry');
+  if (!entries) return [malformed('not_a_webhook')];
   const events: ImEvent[] = [];
-  for (const entry of arr(obj(body)?.entry)) {
+  for (const entry of entries) {
     for (const item of arr(obj(entry)?.messaging)) {
       const messaging = obj(item);
       if (!messaging) {

@@ -1,26 +1,40 @@
 import type { ImEvent } from '../types.ts';
-import { arr, id, malformed, obj, str } from './json-shape.ts';
+import { arr, envelope, id, malformed, obj, str } from './json-shape.ts';
 
 /**
  * WhatsApp Cloud API notifications batch `entry[] × changes[] × messages[]`; every item is read.
- * Status receipts, errors and non-text messages are acknowledged and ignored.
+ * Status receipts and non-text messages are acknowledged and ignored; a `failed` receipt (a reply Meta
+ * accepted but could not deliver) and webhook `errors[]` are acknowledged as platform errors.
  */
 export function parseWhatsApp(body: unknown): ImEvent[] {
+  const entries = envelope(body, 'entry');
+  if (!entries) return [malformed('not_a_webhook')];
   const events: ImEvent[] = [];
-  for (const entry of arr(obj(body)?.entry)) {
+  for (const entry of entries) {
     for (const change of arr(obj(entry)?.changes)) {
       const value = obj(obj(change)?.value);
       if (!value) continue;
       const channelId = str(obj(value.metadata)?.phone_number_id);
       for (const status of arr(value.statuses)) {
         const s = obj(status);
+        const failed = s?.status === 'failed';
         events.push({
           eventId: `status:${str(s?.id) ?? ''}:${str(s?.status) ?? ''}`,
-          kind: 'ignored',
+          kind: failed ? 'platform_error' : 'ignored',
           chatId: str(s?.recipient_id) ?? '',
           userId: '',
           timestampMs: Number(s?.timestamp ?? 0) * 1000 || 0,
-          reason: 'status',
+          reason: failed ? `send_failed:${errorCode(s?.errors)}` : 'status',
+        });
+      }
+      for (const error of arr(value.errors)) {
+        events.push({
+          eventId: '',
+          kind: 'platform_error',
+          chatId: '',
+          userId: '',
+          timestampMs: 0,
+          reason: `error:${errorCode([error])}`,
         });
       }
       for (const item of arr(value.messages)) {
@@ -52,4 +66,9 @@ export function parseWhatsApp(body: unknown): ImEvent[] {
     }
   }
   return events;
+}
+
+/** The first Graph error code of an `errors[]` list, for logs and the receipt's reason. */
+function errorCode(errors: unknown): string {
+  return id(obj(arr(errors)[0])?.code) ?? 'unknown';
 }

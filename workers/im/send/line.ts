@@ -32,11 +32,19 @@ export function linePushRequest(input: SendInput, retryKey: string): OutboundReq
   };
 }
 
-/** A UUID derived from the event and the position in the reply, so every retry reuses the same key. */
-export async function lineRetryKey(eventId: string, offset: number): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest('SHA-256', new TextEncoder().encode(`${eventId}#${offset}`)),
-  );
+/**
+ * A UUID derived from the event, the position in the reply and what is sent, so every retry reuses
+ * the same key. The apology gets keys of its own: LINE answers 409 to a key it once accepted, so an
+ * apology reusing the key of a reply part already pushed would be counted as sent but never shown.
+ */
+export async function lineRetryKey(
+  eventId: string,
+  offset: number,
+  phase: 'reply' | 'apology' = 'reply',
+): Promise<string> {
+  // The reply's key material is unchanged, so pushes in flight across a deploy keep their keys.
+  const material = phase === 'reply' ? `${eventId}#${offset}` : `${eventId}#${phase}#${offset}`;
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(material)));
   digest[6] = (digest[6]! & 0x0f) | 0x40;
   digest[8] = (digest[8]! & 0x3f) | 0x80;
   const hex = Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
