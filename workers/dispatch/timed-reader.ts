@@ -4,8 +4,10 @@ import { EcoError } from '../../schemas/errors.ts';
  * Reads an origin body chunk by chunk with a deadline per read (time to first token, then idle time
  * between chunks) and an overall deadline. A stall becomes an `origin_timeout`, never a hang.
  *
- * One watchdog timer serves every read: a read only moves the deadline forward, and the timer re-arms
- * itself when it wakes early. Streams of thousands of small chunks thus cost no timer per chunk.
+ * One watchdog timer serves every read: a read that moves the deadline later leaves the timer alone (it
+ * re-arms itself when it wakes early), and only one that moves it earlier than the timer's wake-up (a
+ * short idle limit after a long wait for the first token) re-arms it. Streams of thousands of small
+ * chunks thus cost no timer per chunk.
  */
 export class TimedReader {
   readonly #response: Response;
@@ -17,6 +19,8 @@ export class TimedReader {
   #what = '';
   #reading = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** When the armed timer fires. */
+  #wakeAt = 0;
   #timedOut: EcoError | undefined;
   #finished = false;
 
@@ -62,7 +66,11 @@ export class TimedReader {
     this.#what = total ? 'the total time limit' : what;
     if (this.#limitMs <= 0) return Promise.reject(this.#expire());
     this.#deadline = now + this.#limitMs;
-    if (this.#timer === undefined) this.#arm(this.#limitMs);
+    // Re-armed only when the deadline moves earlier than the wake-up (first token → idle limit).
+    if (this.#timer === undefined || this.#deadline < this.#wakeAt) {
+      if (this.#timer !== undefined) clearTimeout(this.#timer);
+      this.#arm(this.#limitMs);
+    }
     this.#reading = true;
     // One promise per read (no async wrapper): this runs once per origin chunk.
     return this.#reader.read().then(this.#onRead, this.#onError);
@@ -93,6 +101,7 @@ export class TimedReader {
   }
 
   #arm(ms: number): void {
+    this.#wakeAt = Date.now() + ms;
     this.#timer = setTimeout(() => this.#wake(), Math.max(1, ms));
   }
 
