@@ -75,7 +75,10 @@ export async function withFailover<T>(
           ...(ctx.affinityKey === undefined ? {} : { affinityKey: ctx.affinityKey }),
         });
       } catch (err) {
-        last = asEcoError(err);
+        const refused = asEcoError(err);
+        // "No origin available" after an origin of this request answered (often: the only one, now
+        // backing off as it asked): that origin's own answer, with its Retry-After, says more.
+        if (!(last && refused.code === 'origin_unavailable')) last = refused;
         break; // this pool cannot take the request now: next pool
       }
       const started = Date.now();
