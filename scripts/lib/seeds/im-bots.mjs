@@ -1,5 +1,7 @@
+import { createHash, randomBytes } from 'node:crypto';
+
 /**
- * Local IM bots: one per platform, id `dev`, billing to the local dev key and answering with
+ * Local IM bots: one per platform, id `dev`, billing to a local inference key of their own and answering with
  * `dev-vllm`. Their secrets are fixed dev values passed to wrangler dev as vars (override any of them
  * from the environment). With ECO_IM_FAKE_URL set, the platforms' send APIs point at that local fake
  * (`<fake>/telegram`, `<fake>/whatsapp`, `<fake>/line`, `<fake>/messenger`).
@@ -19,15 +21,27 @@ export function secretNames(platform) {
   };
 }
 
+/** The key the dev bots bill to: `inference` only, as bot writes require; its secret is never used. */
+export const BOT_KEY_ID = 'key_local_dev_bots';
+
+function botKeySql(now) {
+  const hash = createHash('sha256').update(randomBytes(32)).digest('hex');
+  return (
+    'INSERT INTO api_keys (id, name, tenant, prefix, key_hash, scopes, limits, allowed_models, default_priority, max_priority, created_at) ' +
+    `VALUES (${quote(BOT_KEY_ID)}, 'local development IM bots', 'dev', 'eco_sk_bots_', ${quote(hash)}, '["inference"]', '{}', NULL, 'high', 'high', ${now}) ` +
+    'ON CONFLICT(id) DO UPDATE SET scopes = excluded.scopes, revoked_at = NULL, expires_at = NULL;'
+  );
+}
+
 export function seedSql(ctx) {
   const maxChars = Number(ctx.env?.ECO_IM_DEV_MAX_MESSAGE_CHARS ?? 0);
   const settings = JSON.stringify(maxChars > 0 ? { maxMessageChars: maxChars } : {});
   const now = Date.now();
-  return `${PLATFORMS.map((platform) => {
+  return `${botKeySql(now)}\n${PLATFORMS.map((platform) => {
     const names = secretNames(platform);
     return (
       'INSERT INTO bots (platform, id, name, key_id, default_model, secret_name, verify_token_name, access_token_name, api_base, settings, created_at) ' +
-      `VALUES (${quote(platform)}, 'dev', ${quote(`local ${platform} bot`)}, 'key_local_dev', 'dev-vllm', ${quote(names.secret)}, ${quote(names.verifyToken)}, ${quote(names.accessToken)}, NULL, ${quote(settings)}, ${now}) ` +
+      `VALUES (${quote(platform)}, 'dev', ${quote(`local ${platform} bot`)}, ${quote(BOT_KEY_ID)}, 'dev-vllm', ${quote(names.secret)}, ${quote(names.verifyToken)}, ${quote(names.accessToken)}, NULL, ${quote(settings)}, ${now}) ` +
       'ON CONFLICT(platform, id) DO UPDATE SET key_id = excluded.key_id, default_model = excluded.default_model, secret_name = excluded.secret_name, verify_token_name = excluded.verify_token_name, access_token_name = excluded.access_token_name, settings = excluded.settings;'
     );
   }).join('\n')}\n`;
