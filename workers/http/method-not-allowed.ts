@@ -9,11 +9,13 @@ const isMethod = (m: string): m is Method => (METHODS as readonly string[]).incl
 
 /**
  * Answer every other method on `path` (Hono syntax) with a 405 naming the ones it takes: a client that
- * used the wrong method learns that, instead of a 404 that says the path does not exist. OPTIONS is
- * left to CORS; HEAD is answered wherever GET is.
+ * used the wrong method learns that, instead of a 404 that says the path does not exist. OPTIONS answers
+ * 204 with the same list (CORS preflights never get here); HEAD is answered wherever GET is.
  */
 function refuseOtherMethods(app: OpenAPIHono<AppEnv>, path: string, allowed: Method[]): void {
   const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
+  // A plain OPTIONS (a CORS preflight is answered before routing) asks what the path takes.
+  app.on('OPTIONS', path, () => new Response(null, { status: 204, headers: { allow: `${allow}, OPTIONS` } }));
   const others = METHODS.filter((m) => !allowed.includes(m));
   if (others.length === 0) return;
   app.on(others, path, (c) => {

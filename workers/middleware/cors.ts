@@ -80,7 +80,9 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
 
   if (preflight) {
     if (!allowed) {
-      throw new EcoError(403, 'cors_origin_not_allowed', `The origin '${origin}' may not call this API.`);
+      throw new EcoError(403, 'cors_origin_not_allowed', `The origin '${origin}' may not call this API.`, {
+        headers: { vary: 'Origin' },
+      });
     }
     const headers = new Headers();
     apply(headers);

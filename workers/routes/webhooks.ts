@@ -89,7 +89,9 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get('/webhooks/:platform/:botId', async (c) => {
     const bot = await resolveBot(c);
     if (bot.platform !== 'whatsapp' && bot.platform !== 'messenger') {
-      throw new EcoError(405, 'method_not_allowed', `${bot.platform} webhooks are POST only.`);
+      throw new EcoError(405, 'method_not_allowed', `${bot.platform} webhooks are POST only.`, {
+        headers: { allow: 'POST' },
+      });
     }
     const result = await metaHandshake(
       new URL(c.req.url).searchParams,

@@ -41,6 +41,19 @@ describe('Vary: Origin', () => {
     }
   });
 
+  it('is sent on a refused preflight too', async () => {
+    const res = await app().request(
+      '/x',
+      {
+        method: 'OPTIONS',
+        headers: { origin: 'https://evil.test', 'access-control-request-method': 'POST' },
+      },
+      vars('https://a.test'),
+    );
+    expect(res.status).toBe(403);
+    expect(res.headers.get('vary')).toContain('Origin');
+  });
+
   it('is left out when no origin is allowed and the request has none', async () => {
     const res = await app().request('/x', {}, vars(''));
     expect(res.headers.get('vary')).toBeNull();

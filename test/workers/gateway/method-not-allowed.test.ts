@@ -1,6 +1,7 @@
 import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedKey } from '../helpers/seed.ts';
+import { seedBot } from '../im/bots.ts';
 
 // A known path asked with a method it does not take is a 405 that names the methods it does take,
 // not a 404 that suggests the path is wrong.
@@ -56,6 +57,24 @@ describe('a method the route does not take', () => {
     });
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('GET, POST, HEAD');
+  });
+
+  it.each([
+    ['/v1/chat/completions', 'POST, OPTIONS'],
+    ['/v1/models', 'GET, HEAD, OPTIONS'],
+    ['/health', 'GET, HEAD, OPTIONS'],
+    ['/v1/jobs', 'GET, POST, HEAD, OPTIONS'],
+  ])('answers a plain OPTIONS %s (not a CORS preflight) with 204 and Allow %s', async (path, allow) => {
+    const res = await call('OPTIONS', path);
+    expect(res.status).toBe(204);
+    expect(res.headers.get('allow')).toBe(allow);
+  });
+
+  it('names POST in Allow when a POST-only platform refuses GET on its webhook', async () => {
+    await seedBot({ platform: 'telegram', id: 'method-bot', keyId: 'key_method_bot', model: 'any-model' });
+    const res = await exports.default.fetch('http://gw/webhooks/telegram/method-bot');
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('POST');
   });
 
   it('still asks for a credential first on the API', async () => {
