@@ -99,10 +99,31 @@ async function presentedKeyHash(key: string): Promise<string> {
   return hash;
 }
 
-/** The key was presented and found valid in this isolate recently (no database lookup needed). */
-export function knownApiKey(key: string): boolean {
-  const hash = presentedHashes.get(key);
-  return hash !== undefined && cache?.get(hash) != null;
+/**
+ * Keys that authenticated in this isolate, with when they last did. Only successes are written, so a
+ * flood of made-up keys cannot push real ones out; the oldest goes first when the table is full.
+ */
+const recentlyValid = new Map<string, number>();
+const MAX_RECENTLY_VALID = 10_000;
+const RECENTLY_VALID_MS = 3_600_000;
+
+function rememberValid(key: string, now: number): void {
+  if (key.length > MAX_MEMO_KEY_LENGTH) return;
+  recentlyValid.delete(key);
+  if (recentlyValid.size >= MAX_RECENTLY_VALID) {
+    const oldest = recentlyValid.keys().next().value;
+    if (oldest !== undefined) recentlyValid.delete(oldest);
+  }
+  recentlyValid.set(key, now);
+}
+
+/**
+ * The key authenticated in this isolate within the last hour: worth a lookup even from an address that
+ * is throttled for failures (the lookup still refuses it if it was revoked since).
+ */
+export function knownApiKey(key: string, now = Date.now()): boolean {
+  const seen = recentlyValid.get(key);
+  return seen !== undefined && now - seen < RECENTLY_VALID_MS;
 }
 
 /** Resolve a presented API key to its principal, or explain precisely why it is refused (401). */
@@ -117,7 +138,11 @@ export async function authenticateApiKey(
   if (!row) throw new EcoError(401, 'invalid_api_key', 'The API key is not valid.');
   const refusal = keyRefusal(row, now);
   if (refusal) throw refusal;
-  return principalFromRow(row);
+  const principal = principalFromRow(row);
+  // Refreshed at most once a second per key: a busy key costs a map lookup, not a reinsertion.
+  const seen = recentlyValid.get(key);
+  if (seen === undefined || now - seen > 1000) rememberValid(key, now);
+  return principal;
 }
 
 /** The key's principal; a row that does not hold what the admin API writes is refused (500). */

@@ -1,6 +1,7 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { FailureThrottle } from '../../../workers/auth/failure-throttle.ts';
+import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
 import { seedKey } from '../helpers/seed.ts';
 
 describe('FailureThrottle', () => {
@@ -50,6 +51,23 @@ describe('invalid credentials from one address', () => {
     // A key this isolate already knows is not held up, and other addresses are not affected.
     expect((await models(known, ip)).status).toBe(200);
     expect((await models('eco_sk_made_up_61', '203.0.113.8')).status).toBe(401);
+  });
+
+  it('a key seen valid keeps passing after its cache entry expired, and is still checked', async () => {
+    const known = await seedKey({ id: 'key_throttle_recent' });
+    const ip = '203.0.113.9';
+    expect((await models(known, ip)).status).toBe(200);
+    for (let i = 0; i < 60; i++) expect((await models(`eco_sk_made_up_r${i}`, ip)).status).toBe(401);
+    invalidateKeyCache(); // as after ECO_KEY_CACHE_TTL_MS
+    expect((await models(known, ip)).status).toBe(200);
+    // Passing the throttle still means a lookup: a revoked key is refused as revoked.
+    await env.DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?')
+      .bind(Date.now(), 'key_throttle_recent')
+      .run();
+    invalidateKeyCache();
+    const revoked = await models(known, ip);
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as { error: { code: string } }).error.code).toBe('api_key_revoked');
   });
 
   it('requests without a client address (local tools) are never throttled', async () => {
