@@ -48,6 +48,7 @@ export async function deliver(
   }
   let sent = row.partsSent;
   let tokenUsed = row.replyTokenUsed;
+  let moved = false;
   const gap = partGapMs(bot.platform, row.target.chatId);
   while (sent < parts.length) {
     const lastPartAt = store.get<number>(LAST_PART_AT);
@@ -77,6 +78,7 @@ export async function deliver(
             lineReply,
             linePush: bot.platform === 'line' && !lineReply,
             meta: bot.platform === 'whatsapp' || bot.platform === 'messenger',
+            telegram: bot.platform === 'telegram',
           });
     if (lineReply) {
       // A reply token is single use: whatever happened, later parts (and retries) push.
@@ -84,6 +86,14 @@ export async function deliver(
       store.update(row.seq, { replyTokenUsed: true });
     }
     if (outcome.kind === 'reply_token_invalid') continue;
+    if (outcome.kind === 'chat_moved') {
+      // Once per delivery: a chat that says it moved again is not followed round in circles.
+      if (moved) return { kind: 'permanent', status: response.status, detail: response.body.slice(0, 200) };
+      moved = true;
+      row.target = { ...row.target, chatId: outcome.chatId };
+      store.update(row.seq, { target: row.target });
+      continue;
+    }
     if (outcome.kind === 'retry') {
       return {
         kind: 'retry',

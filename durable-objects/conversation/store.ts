@@ -97,8 +97,9 @@ export class ConversationStore {
     return Number(this.#sql.exec('SELECT COUNT(*) AS n FROM inbox').one().n);
   }
 
-  update(seq: number, fields: Partial<Omit<InboxRow, 'seq' | 'eventId' | 'text' | 'target'>>): void {
+  update(seq: number, fields: Partial<Omit<InboxRow, 'seq' | 'eventId' | 'text'>>): void {
     const columns: Record<string, unknown> = {
+      target: fields.target === undefined ? undefined : JSON.stringify(fields.target),
       phase: fields.phase,
       attempts: fields.attempts,
       due_at: fields.dueAt,

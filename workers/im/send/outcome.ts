@@ -3,7 +3,9 @@ export type SendOutcome =
   | { kind: 'ok' }
   | { kind: 'retry'; status: number; retryAfterMs?: number }
   | { kind: 'permanent'; status: number; detail: string }
-  | { kind: 'reply_token_invalid' };
+  | { kind: 'reply_token_invalid' }
+  /** Telegram: the group became a supergroup with a new id; the same part goes there. */
+  | { kind: 'chat_moved'; chatId: string };
 
 /**
  * Graph API codes that mean "slow down" or "try again later" (app, page, account, throughput and
@@ -15,9 +17,13 @@ export function classifySend(
   status: number,
   body: string,
   headers: Headers,
-  options: { lineReply?: boolean; linePush?: boolean; meta?: boolean } = {},
+  options: { lineReply?: boolean; linePush?: boolean; meta?: boolean; telegram?: boolean } = {},
 ): SendOutcome {
   if (status >= 200 && status < 300) return { kind: 'ok' };
+  if (status === 400 && options.telegram) {
+    const chatId = migratedChat(body);
+    if (chatId !== undefined) return { kind: 'chat_moved', chatId };
+  }
   // A push repeated with the same retry key after it was accepted: it was delivered.
   if (status === 409 && options.linePush) return { kind: 'ok' };
   if (status === 400 && options.lineReply) return { kind: 'reply_token_invalid' };
@@ -25,6 +31,17 @@ export function classifySend(
     return { kind: 'retry', status, ...retryAfter(body, headers) };
   }
   return { kind: 'permanent', status, detail: body.slice(0, 200) };
+}
+
+/** Telegram's `parameters.migrate_to_chat_id`: where a group upgraded to a supergroup now lives. */
+function migratedChat(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { parameters?: { migrate_to_chat_id?: unknown } }).parameters
+      ?.migrate_to_chat_id;
+    return typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function metaTransient(body: string): boolean {
