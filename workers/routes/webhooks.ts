@@ -17,6 +17,11 @@ import { metaHandshake } from '../im/verify/meta.ts';
 import { metricsSources } from '../metrics/registry.ts';
 
 const PATH = '/webhooks/{platform}/{botId}';
+/**
+ * Meta batches up to 1,000 updates in one POST, and a body refused as too large is refused on every
+ * retry, then dropped: the default leaves room for a full batch of long messages.
+ */
+const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 const EVENT_COUNT = { type: 'integer' as const, minimum: 0 };
 /**
  * The batch as handed over: events queued, already seen, acknowledged without a reply (including
@@ -115,7 +120,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       );
     let raw: ArrayBuffer;
     try {
-      raw = await readBodyBytes(c.req.raw, numberVar(c.env.ECO_IM_MAX_BODY_BYTES, 1_048_576));
+      raw = await readBodyBytes(c.req.raw, numberVar(c.env.ECO_IM_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES));
     } catch (err) {
       count('too_large');
       throw err;

@@ -80,8 +80,23 @@ describe.each(platforms)('%s webhook verification', (platform) => {
     const missing = await postWebhook(platform, 'no-such-bot', raw);
     expect(missing.status).toBe(404);
     expect(await missing.json()).toMatchObject({ error: { code: 'bot_not_found' } });
-    const huge = `{"pad":"${'x'.repeat(1_100_000)}"}`;
+    const huge = `{"pad":"${'x'.repeat(8_400_000)}"}`;
     expect((await postWebhook(platform, 'route', huge)).status).toBe(413);
+  });
+});
+
+describe('a large batch', () => {
+  it('accepts a WhatsApp batch of 1,000 updates over 1 MiB (Meta batches up to 1,000)', async () => {
+    const statuses = Array.from({ length: 1000 }, (_, i) => ({
+      id: `wamid.${String(i).padStart(1200, '0')}`,
+      status: 'read',
+      recipient: '1',
+    }));
+    const raw = JSON.stringify(whatsappBatch([], statuses));
+    expect(raw.length).toBeGreaterThan(1_048_576);
+    const res = await postWebhook('whatsapp', 'route', raw);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ ok: true, ignored: 1000 });
   });
 });
 
