@@ -12,6 +12,7 @@ import {
 } from '../templates/prompt-call.ts';
 import { refuseCompletionExtras } from '../templates/text-completion.ts';
 import type { CallContext, EngineAdapter, Exchange, OriginRequest } from '../types.ts';
+import { miiCompletionsStream } from './completions-stream.ts';
 import { mapMiiError } from './errors.ts';
 import { refuseSeveralStops } from './limits.ts';
 import { miiOpenAiStream } from './openai-stream.ts';
@@ -70,7 +71,7 @@ function decodeMiiOpenAiChat(body: string, ctx: CallContext): ChatCompletion {
 
 /**
  * `/v1/completions`: MII reads only the first stop string and has no echo, suffix or log-probs (it
- * answers `logprobs: null`), so those are refused rather than ignored.
+ * answers `logprobs: null`), so those are refused rather than ignored; its stream chunks lack `created`.
  */
 function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string, unknown>> {
   const base = openAiExchange(ENGINE, '/v1/completions', true);
@@ -81,6 +82,7 @@ function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string
       refuseSeveralStops(req.stop, ENGINE);
       return base.build(req, ctx);
     },
+    stream: (ctx) => miiCompletionsStream(ENGINE, ctx),
   };
 }
 

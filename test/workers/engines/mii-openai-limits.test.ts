@@ -62,3 +62,22 @@ describe('MII OpenAI server: a finish reason it leaves null', () => {
     expect(miiOpenAiAdapter.decodeChat(body, c).choices[0]!.finish_reason).toBe('length');
   });
 });
+
+describe('MII OpenAI server: completions stream chunks', () => {
+  // MII sets `object` on its completion chunks but not `created`, which OpenAI's chunk always has.
+  const stream = [
+    'data: {"id":"cmpl-1","object":"text_completion","model":"engine-model","choices":[{"index":0,"text":"Hel","finish_reason":null}]}',
+    'data: {"id":"cmpl-1","object":"text_completion","model":"engine-model","choices":[{"index":0,"text":"lo","finish_reason":"length"}]}',
+    'data: [DONE]',
+    '',
+  ].join('\n\n');
+
+  it('reach the client with a created time, every one of them', () => {
+    const c = ctx(oai);
+    const events = replay(miiOpenAiAdapter.completions!.stream!(c), stream, [40, 130]);
+    const chunks = events.filter((e) => e.kind === 'chunk');
+    expect(chunks).toHaveLength(2);
+    for (const chunk of chunks) expect(JSON.parse(chunk.json).created).toBe(c.created);
+    expect(events.at(-1)).toEqual({ kind: 'end' });
+  });
+});
