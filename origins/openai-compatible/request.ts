@@ -49,7 +49,8 @@ export function buildOpenAiChat(
     body[field] = value;
   }
   if (options.legacyMaxTokens && body.max_completion_tokens !== undefined) {
-    body.max_tokens ??= body.max_completion_tokens;
+    // The newer field is the budget when both are sent (as on OpenAI, and as the gateway reserves it).
+    body.max_tokens = body.max_completion_tokens;
     delete body.max_completion_tokens;
   }
   options.adjust?.(body);
