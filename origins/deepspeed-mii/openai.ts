@@ -7,6 +7,7 @@ import {
   derivedFinish,
   estimateTokens,
   promptCall,
+  refuseLogprobs,
   refuseUnsupported,
   rememberRequestedPrompt,
 } from '../templates/prompt-call.ts';
@@ -25,6 +26,7 @@ const ENGINE = 'DeepSpeed-MII (OpenAI server)';
  */
 export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, ENGINE);
+  refuseLogprobs(req, ENGINE);
   refuseSeveralStops(req.stop, ENGINE);
   const messages = req.messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,

@@ -7,6 +7,7 @@ import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
   derivedFinish,
   promptCall,
+  refuseLogprobs,
   refuseUnsupported,
   rememberRequestedPrompt,
   reportedUsage,
@@ -43,6 +44,7 @@ interface MiiSampling {
  */
 export function buildMiiRest(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, ENGINE);
+  refuseLogprobs(req, ENGINE);
   return miiRequest(renderChatPrompt(req.messages, templateFor(ctx.pool), ENGINE), req, ctx);
 }
 

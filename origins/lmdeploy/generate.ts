@@ -10,6 +10,7 @@ import {
   derivedFinish,
   poolMaxTokens,
   promptCall,
+  refuseLogprobs,
   refuseUnsupported,
   rememberPrompt,
   reportedUsage,
@@ -38,6 +39,7 @@ interface LmdeploySampling {
 /** `POST /generate` (v0.10.2+): the prompt is sent as is (`do_preprocess` off), so it is templated here. */
 export function buildLmdeployGenerate(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseUnsupported(req, LMDEPLOY_NATIVE);
+  refuseLogprobs(req, LMDEPLOY_NATIVE);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), LMDEPLOY_NATIVE);
   return generateRequest(prompt, req, ctx);
 }

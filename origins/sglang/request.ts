@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import { refuseNativeTools, rememberRequestedPrompt } from '../templates/prompt-call.ts';
+import { refuseLogprobs, refuseNativeTools, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const SGLANG = 'SGLang';
@@ -53,6 +53,7 @@ export function generateRequest(
 /** Chat on the native API: the conversation rendered with the pool's chat template. */
 export function buildSglangChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   refuseNativeTools(req, SGLANG, 'sglang-openai');
+  refuseLogprobs(req, SGLANG);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), SGLANG);
   rememberRequestedPrompt(ctx, prompt, req);
   return generateRequest(prompt, samplingParams(req), ctx.stream);

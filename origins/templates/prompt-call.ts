@@ -122,6 +122,19 @@ export function refuseUnsupported(req: ChatCompletionRequest, engine: string): v
   }
 }
 
+/**
+ * Log-probabilities asked of an API that returns none: refused, as on completions, rather than
+ * answered with `logprobs: null` as if the engine had been asked.
+ */
+export function refuseLogprobs(req: ChatCompletionRequest, engine: string): void {
+  const top = req.top_logprobs;
+  if (req.logprobs === true || (typeof top === 'number' && top > 0)) {
+    throw new EcoError(400, 'unsupported_parameter', `${engine} does not return log-probabilities`, {
+      param: req.logprobs === true ? 'logprobs' : 'top_logprobs',
+    });
+  }
+}
+
 /** Tool calling asked of a native prompt API: refused, naming the pool protocol that has it. */
 export function refuseNativeTools(req: ChatCompletionRequest, engine: string, toolProtocol: string): void {
   if (req.tools && req.tools.length > 0) {
