@@ -54,6 +54,14 @@ export const ChatCompletionRequest = z
       ]),
     ),
     parallel_tool_calls: optional(z.boolean()),
+    // Read only to be refused: dropped silently, a legacy client would never get its function call.
+    functions: optional(z.array(z.unknown())).openapi({
+      description:
+        'Deprecated request-level functions: refused with 400 `unsupported_parameter`; send `tools`.',
+    }),
+    function_call: optional(z.unknown()).openapi({
+      description: 'Deprecated: refused with 400 `unsupported_parameter`; send `tool_choice`.',
+    }),
     reasoning_effort: optional(z.enum(['minimal', 'low', 'medium', 'high'])).openapi({
       description: 'How long a reasoning model thinks before it answers; passed on to engines that take it.',
     }),

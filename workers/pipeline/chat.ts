@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { EcoError } from '../../schemas/errors.ts';
 import { ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { AppEnv } from '../app-env.ts';
 import { chatEndpoint } from '../dispatch/endpoint.ts';
@@ -12,6 +13,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
     const parsed = ChatCompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
+    refuseLegacyFunctions(body);
     return {
       model: body.model,
       capability: 'chat',
@@ -23,4 +25,21 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
         chatEndpoint(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),
     };
   });
+}
+
+/** Request-level `functions`/`function_call` (superseded by `tools`): refused rather than ignored. */
+function refuseLegacyFunctions(body: ChatCompletionRequest): void {
+  const field =
+    body.functions !== undefined
+      ? 'functions'
+      : body.function_call !== undefined
+        ? 'function_call'
+        : undefined;
+  if (field === undefined) return;
+  throw new EcoError(
+    400,
+    'unsupported_parameter',
+    `'${field}' is not supported; describe functions with 'tools' (and choose with 'tool_choice').`,
+    { param: field },
+  );
 }
