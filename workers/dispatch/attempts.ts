@@ -146,7 +146,7 @@ async function open(
     transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
   }).finally(() => ctx.timing.originResponded());
-  const reader = new TimedReader(response, call.stream ? timeouts.totalMs : remaining());
+  const reader = new TimedReader(response, call.stream ? timeouts.totalMs : remaining(), signal);
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.

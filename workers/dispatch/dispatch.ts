@@ -110,10 +110,14 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
       h.set('server-timing', d.timing.header());
       return h;
     };
-    const session = new StreamSession(headers, { holdMs: d.holdMs, flushMs: d.flushMs }, resolve);
+    // A cancelled body ends the attempt like a disconnect the request's signal reports.
+    const gone = new AbortController();
+    const options = { holdMs: d.holdMs, flushMs: d.flushMs, onClientGone: () => gone.abort() };
+    const session = new StreamSession(headers, options, resolve);
+    const ctx = { ...d, clientSignal: AbortSignal.any([d.clientSignal, gone.signal]) };
     // Once an origin has produced output, what it produced so far: spent even if the stream then fails.
     let produced: (() => Usage) | undefined;
-    const run = withFailover(d.plan, d, build(d, true), (ex) =>
+    const run = withFailover(d.plan, ctx, build(d, true), (ex) =>
       relay(d, ex, session, started, (usage) => {
         produced = usage;
       }),

@@ -17,6 +17,11 @@ export interface StreamSessionOptions {
    * output after a quiet window leaves at once. 0 writes every event on its own.
    */
   flushMs: number;
+  /**
+   * The client cancelled the body. The runtime does not abort the request's signal once the response is
+   * out, so this is the only word that it left while its origin is silent.
+   */
+  onClientGone?: () => void;
 }
 
 /**
@@ -59,6 +64,7 @@ export class StreamSession {
           this.#stopKeepalive();
           this.#stopFlushTimer();
           this.#wakeWriter();
+          options.onClientGone?.();
         },
       },
       { highWaterMark: BUFFERED_CHUNKS },

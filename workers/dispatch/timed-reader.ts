@@ -14,6 +14,8 @@ export class TimedReader {
   readonly #body: ReadableStream<Uint8Array>;
   #locked: ReadableStreamDefaultReader<Uint8Array> | undefined;
   readonly #totalDeadline: number;
+  /** The total limit as configured: what a cut at it reports (not what was left of it). */
+  readonly #totalMs: number;
   #deadline = 0;
   #limitMs = 0;
   #what = '';
@@ -21,14 +23,28 @@ export class TimedReader {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** When the armed timer fires. */
   #wakeAt = 0;
-  #timedOut: EcoError | undefined;
+  /** What every read fails with from now on: a timeout, or the attempt ended (signal). */
+  #failure: EcoError | undefined;
   #finished = false;
 
-  /** Reads `response`'s body (none reads as empty) within `totalMs` overall. */
-  constructor(response: Response, totalMs: number) {
+  /**
+   * Reads `response`'s body (none reads as empty) within `totalMs` overall. `signal` ends the reading
+   * and cancels the body: the runtime's fetch signal stops at the headers, so without this a client
+   * gone while its origin is silent would hold its lease (and the origin) until a timeout.
+   */
+  constructor(response: Response, totalMs: number, signal?: AbortSignal) {
     this.#response = response;
     this.#body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
     this.#totalDeadline = Date.now() + totalMs;
+    this.#totalMs = totalMs;
+    if (signal?.aborted) this.#abort();
+    else signal?.addEventListener('abort', () => this.#abort(), { once: true });
+  }
+
+  #abort(): void {
+    if (this.#finished || this.#failure) return;
+    this.#failure = new EcoError(499, 'client_closed', 'The client closed the request.');
+    this.cancel('aborted');
   }
 
   /** The body's reader, taken on first use so that `wholeText` can still read the body natively. */
@@ -44,10 +60,11 @@ export class TimedReader {
    */
   async wholeText(timeoutMs: number, what: string): Promise<string> {
     const limitMs = Math.min(timeoutMs, this.#totalDeadline - Date.now());
-    const label = limitMs < timeoutMs ? 'the total time limit' : what;
+    const total = limitMs < timeoutMs;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(timeoutError(label, limitMs)), Math.max(1, limitMs));
+      const error = () => (total ? timeoutError(TOTAL, this.#totalMs) : timeoutError(what, limitMs));
+      timer = setTimeout(() => reject(error()), Math.max(1, limitMs));
     });
     try {
       return await Promise.race([this.#response.text(), expired]);
@@ -59,11 +76,11 @@ export class TimedReader {
   }
 
   read(timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
-    if (this.#timedOut) return Promise.reject(this.#timedOut);
+    if (this.#failure) return Promise.reject(this.#failure);
     const now = Date.now();
     const total = this.#totalDeadline - now <= timeoutMs;
     this.#limitMs = total ? this.#totalDeadline - now : timeoutMs;
-    this.#what = total ? 'the total time limit' : what;
+    this.#what = total ? TOTAL : what;
     if (this.#limitMs <= 0) return Promise.reject(this.#expire());
     this.#deadline = now + this.#limitMs;
     // Re-armed only when the deadline moves earlier than the wake-up (first token → idle limit).
@@ -78,7 +95,7 @@ export class TimedReader {
 
   readonly #onRead = (result: ReadableStreamReadResult<Uint8Array>): Uint8Array | undefined => {
     this.#reading = false;
-    if (this.#timedOut) throw this.#timedOut;
+    if (this.#failure) throw this.#failure;
     if (result.done) {
       this.#stop();
       return undefined;
@@ -89,7 +106,7 @@ export class TimedReader {
   readonly #onError = (err: unknown): never => {
     this.#reading = false;
     this.#stop();
-    if (this.#timedOut) throw this.#timedOut;
+    if (this.#failure) throw this.#failure;
     throw brokenStream(err);
   };
 
@@ -117,9 +134,10 @@ export class TimedReader {
   }
 
   #expire(): EcoError {
-    this.#timedOut = timeoutError(this.#what, this.#limitMs);
+    const total = this.#what === TOTAL;
+    this.#failure = timeoutError(this.#what, total ? this.#totalMs : this.#limitMs);
     this.cancel('timeout');
-    return this.#timedOut;
+    return this.#failure;
   }
 
   #stop(): void {
@@ -128,6 +146,8 @@ export class TimedReader {
     this.#timer = undefined;
   }
 }
+
+const TOTAL = 'the total time limit';
 
 function timeoutError(what: string, limitMs: number): EcoError {
   return new EcoError(504, 'origin_timeout', `The origin exceeded ${what} (${limitMs} ms).`);
