@@ -107,8 +107,11 @@ export async function withFailover<T>(
         if (committed || !isRetryable(error)) throw error;
         last = error;
         failedOrigins.push(admitted.lease.originId);
+        // An origin's own Retry-After is honoured by its pool, which skips that origin until then
+        // (settled above): the next try goes elsewhere and need not wait it out.
+        const retryAfterMs = outcomeKind(error) === 'backoff' ? undefined : error.retryAfterMs;
         if (attempt + 1 < policy.attempts)
-          await sleep(backoffMs(policy, attempt, error.retryAfterMs), ctx.clientSignal);
+          await sleep(backoffMs(policy, attempt, retryAfterMs), ctx.clientSignal);
       }
     }
   }
