@@ -43,9 +43,10 @@ export type CompletionRequest = z.infer<typeof CompletionRequest>;
 export const EmbeddingRequest = z
   .object({
     model: z.string().min(1).max(256),
+    // As on OpenAI, an empty text is refused: it has nothing to embed, and engines differ on what they answer.
     input: z.union([
-      z.string(),
-      z.array(z.string()).min(1).max(2048),
+      z.string().min(1, 'an input text may not be empty'),
+      z.array(z.string().min(1, 'an input text may not be empty')).min(1).max(2048),
       TokenIds,
       z.array(TokenIds).min(1).max(2048),
     ]),
