@@ -40,6 +40,8 @@ export interface JobRow {
   max_attempts: number;
   /** Runs refused by the key's own limits since the last attempt (these are not attempts). */
   limit_waits: number;
+  /** The deadline's length from submission (null in rows stored before the column existed). */
+  timeout_ms: number | null;
   started_at: number | null;
   finished_at: number | null;
   result: string | null;
@@ -187,8 +189,8 @@ export class JobStore {
     const row = this.sql
       .exec<JobRow>(
         `INSERT INTO jobs (id, tenant, key_id, type, status, priority, priority_rank, model, request, metadata,
-           callback_url, base_url, created_at, deadline_at, next_run_at, max_attempts, transitions)
-         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)))
+           callback_url, base_url, created_at, deadline_at, timeout_ms, next_run_at, max_attempts, transitions)
+         VALUES (?, ?, ?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, json_array(json(?)))
          RETURNING *`,
         job.id,
         job.tenant,
@@ -203,6 +205,7 @@ export class JobStore {
         job.baseUrl,
         now,
         now + job.timeoutMs,
+        job.timeoutMs,
         now,
         job.maxAttempts,
         transition('queued', now),
@@ -415,13 +418,17 @@ export class JobStore {
     return changed > 0 ? row.status : undefined;
   }
 
-  /** A failed job goes back to the queue with fresh attempts and a fresh deadline of the same length. */
+  /**
+   * A failed job goes back to the queue with fresh attempts and a fresh deadline of the same length:
+   * its timeout, not `deadline_at - created_at`, which grows with every replay. Rows stored before
+   * `timeout_ms` existed fall back to that difference.
+   */
   replay(id: string): boolean {
     const now = this.now();
     return (
       this.sql.exec(
         `UPDATE jobs SET status = 'queued', attempts = 0, limit_waits = 0, error = NULL, finished_at = NULL, next_run_at = ?,
-           deadline_at = ? + (deadline_at - created_at), callback_status = NULL, callback_attempts = 0,
+           deadline_at = ? + COALESCE(timeout_ms, deadline_at - created_at), callback_status = NULL, callback_attempts = 0,
            callback_next_at = NULL, callback_delivered_at = NULL, callback_error = NULL, ${PUSH_TRANSITION}
          WHERE id = ? AND status = 'failed'`,
         now,

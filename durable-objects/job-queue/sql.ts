@@ -47,6 +47,7 @@ export const JOB_SCHEMA = [
     attempts INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
     limit_waits INTEGER NOT NULL DEFAULT 0,
+    timeout_ms INTEGER,
     started_at INTEGER,
     finished_at INTEGER,
     result TEXT,
@@ -96,7 +97,11 @@ const TOTALS_TRIGGERS = [
 ];
 
 /** Columns added after the first schema, with their definitions: objects created before gain them. */
-const ADDED_COLUMNS: [string, string][] = [['limit_waits', 'INTEGER NOT NULL DEFAULT 0']];
+const ADDED_COLUMNS: [string, string][] = [
+  ['limit_waits', 'INTEGER NOT NULL DEFAULT 0'],
+  // The job's timeout, so a replay gets a deadline of that length (NULL in rows stored before it).
+  ['timeout_ms', 'INTEGER'],
+];
 
 export function migrate(sql: Sql): void {
   for (const statement of JOB_SCHEMA) sql.exec(statement);

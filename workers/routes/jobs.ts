@@ -17,6 +17,7 @@ import { validateJob } from '../jobs/job-request.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { statusesFor } from '../jobs/list-params.ts';
 import { tenantSource } from '../jobs/list-sources.ts';
+import { withoutNullOptionals } from '../jobs/null-optionals.ts';
 import { queueFullError } from '../jobs/queue-full.ts';
 import { type JobQueueStub, pickShard, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -61,7 +62,7 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
   const settings = jobSettings(c.env);
   // A job body never needs much more than its request's stored limit (checked exactly in validateJob).
   const maxBody = Math.min(numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576), MAX_JOB_BODY_BYTES);
-  const raw = await readJsonBody(c.req.raw, maxBody);
+  const raw = withoutNullOptionals(await readJsonBody(c.req.raw, maxBody));
   const job = await validateJob(c.env, principal, raw);
   const key = c.req.header('idempotency-key');
   if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
