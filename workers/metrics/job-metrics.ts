@@ -1,4 +1,5 @@
 import { jobShards } from '../../schemas/db/job-shards.ts';
+import { JobStatus } from '../../schemas/jobs.ts';
 import { db } from '../data/db.ts';
 import { withinTime } from '../data/within-time.ts';
 import type { Env } from '../env.ts';
@@ -33,6 +34,8 @@ export async function jobMetricsText(env: Env): Promise<string> {
     if (!c) return;
     up++;
     const tenant = shards[i]!.tenant;
+    // Every status is written, 0 included, so dashboards see 0 rather than a missing series.
+    for (const status of JobStatus.options) add(jobs, `${tenant}\n${status}`, 0);
     for (const [status, n] of Object.entries(c.jobs))
       add(jobs, `${tenant}\n${SHOWN_STATUS[status] ?? status}`, n);
     for (const [status, n] of Object.entries(c.callbacks)) add(callbacks, `${tenant}\n${status}`, n);

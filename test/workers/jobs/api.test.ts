@@ -370,6 +370,9 @@ describe('GET /metrics', () => {
     const text = await scrape.text();
     expect(text).toContain('# TYPE eco_jobs gauge');
     expect(text).toContain(`eco_jobs{tenant="${tenant}",status="succeeded"} 3`);
+    // Every status is written for a tenant, 0 included: a dashboard sees 0, not a gap.
+    for (const status of ['queued', 'running', 'failed', 'cancelled', 'expired'])
+      expect(text).toContain(`eco_jobs{tenant="${tenant}",status="${status}"} 0`);
     expect(text).toMatch(/eco_job_shards\{state="up"\} (\d+)/);
     const [, known] = /eco_job_shards\{state="known"\} (\d+)/.exec(text)!;
     const [, up] = /eco_job_shards\{state="up"\} (\d+)/.exec(text)!;
