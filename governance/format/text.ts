@@ -1,5 +1,6 @@
 import { splitLines } from '../parse/line-breaks.ts';
 import type { Diagnostic, LintReport } from '../types.ts';
+import { escapeInvisible, maskInvisible } from './visible.ts';
 
 export interface TextFormatOptions {
   /** File contents by path, to show the offending line under each diagnostic. */
@@ -13,7 +14,7 @@ export function formatText(report: LintReport, options: TextFormatOptions = {}):
   const out: string[] = [];
   for (const file of report.files) {
     if (file.diagnostics.length === 0) continue;
-    out.push(file.path);
+    out.push(escapeInvisible(file.path));
     const source = options.sources?.get(file.path);
     const lines = source === undefined ? undefined : splitLines(source.replace(/^\uFEFF/, ''));
     for (const diagnostic of file.diagnostics) {
@@ -29,13 +30,13 @@ export function formatText(report: LintReport, options: TextFormatOptions = {}):
 
 function headline(d: Diagnostic): string {
   const where = `${d.line}:${d.column}`.padEnd(8);
-  const field = d.path ? `  (${d.path})` : '';
-  return `  ${where} ${d.severity.padEnd(7)} ${d.rule}  ${d.message}${field}`;
+  const field = d.path ? `  (${escapeInvisible(d.path)})` : '';
+  return `  ${where} ${d.severity.padEnd(7)} ${d.rule}  ${escapeInvisible(d.message)}${field}`;
 }
 
 function excerpt(line: string, d: Diagnostic): string[] {
   const gutter = String(d.line).padStart(6);
-  let text = line.replace(/\t/g, ' ');
+  let text = maskInvisible(line.replace(/\t/g, ' '));
   let column = d.column;
   // Long lines are cut around the caret so the report stays readable.
   if (text.length > MAX_SOURCE_LINE) {

@@ -2,6 +2,7 @@ import { type Alias, type Document, LineCounter, type Node, parseAllDocuments } 
 import type { LintLimits } from '../policy/default-policy.ts';
 import { normalizeLineBreaks } from './line-breaks.ts';
 import { prescan } from './prescan.ts';
+import { nonPrintableScanner } from './printable.ts';
 import { walkDocument } from './walk.ts';
 
 export interface ParsedDocument {
@@ -61,7 +62,23 @@ export function parseFile(path: string, text: string, limits: LintLimits): Parse
     file.problems.push({ kind: 'hostile', message, offset: 0 });
     return file;
   }
+  const firstNonPrintable = nonPrintableScanner(source);
+  if (docs.length === 0) {
+    const bad = firstNonPrintable(0, source.length);
+    if (bad) file.problems.push({ kind: 'syntax', ...bad });
+  }
+  let regionStart = 0;
   docs.forEach((doc, index) => {
+    // Each document owns the text up to its end (the last one, the rest of the file), so a character
+    // between documents is still reported, with the document it precedes or follows.
+    const regionEnd = index === docs.length - 1 ? source.length : doc.range[2];
+    const bad = doc.errors.length === 0 ? firstNonPrintable(regionStart, regionEnd) : undefined;
+    regionStart = Math.max(regionStart, regionEnd);
+    if (bad) {
+      file.problems.push({ kind: 'syntax', ...bad });
+      file.documents.push({ doc, index, ok: false, aliasTargets: new Map() });
+      return;
+    }
     file.documents.push(checkDocument(doc, index, file, limits));
   });
   return file;

@@ -10,6 +10,14 @@ export type PolicyResult = { ok: true; policy: Policy } | { ok: false; error: st
 // A misspelt rule key would leave that rule at its default severity without a word.
 const RULE_KEYS: ReadonlySet<string> = new Set(RULES.flatMap((rule) => [rule.code, rule.name]));
 
+// Each key of `rules` (a code or a name) to the rule's code.
+const CODE_OF: ReadonlyMap<string, string> = new Map(
+  RULES.flatMap((rule) => [
+    [rule.code, rule.code],
+    [rule.name, rule.code],
+  ]),
+);
+
 // A file that could not be parsed or checked is never silently clean: these are always reported.
 const ALWAYS_REPORTED: ReadonlySet<string> = new Set(
   RULES.filter((rule) => ['QY000', 'QY001', 'QY002'].includes(rule.code)).flatMap((rule) => [
@@ -32,6 +40,8 @@ export function resolvePolicy(input: unknown): PolicyResult {
     const hint = 'use a code (QY031) or a name (lifecycle-policy)';
     return { ok: false, error: `invalid policy: rules.${unknownRule}: unknown rule; ${hint}` };
   }
+  const twice = setTwice(Object.keys(parsed.data.rules ?? {}));
+  if (twice) return { ok: false, error: `invalid policy: ${twice}` };
   const silenced = Object.entries(parsed.data.rules ?? {}).find(
     ([key, severity]) => ALWAYS_REPORTED.has(key) && severity === 'off',
   );
@@ -59,6 +69,18 @@ export function parsePolicyText(text: string): PolicyResult {
     return { ok: false, error: `policy file does not parse: ${(error as Error).message.split('\n')[0]}` };
   }
   return resolvePolicy(data ?? {});
+}
+
+/** A rule given both by its code and by its name: which severity wins would be a silent choice. */
+function setTwice(keys: readonly string[]): string | undefined {
+  const first = new Map<string, string>();
+  for (const key of keys) {
+    const code = CODE_OF.get(key)!;
+    const earlier = first.get(code);
+    if (earlier !== undefined) return `rules.${key}: ${code} is already set as rules.${earlier}; set it once`;
+    first.set(code, key);
+  }
+  return undefined;
 }
 
 function mergePolicy(override: PolicyOverride): Policy {

@@ -18,6 +18,11 @@ export const uniqueId: Rule = {
   },
 };
 
+/** The key two ids are compared by: UUIDs are case-insensitive on input (RFC 4122 §3), other ids are not. */
+export function idKey(value: string): string {
+  return UUID.test(value) ? value.toLowerCase() : value;
+}
+
 /** Why a value is not an acceptable UUID, or undefined when it is. */
 export function uuidProblem(value: string | undefined, versions: number[]): string | undefined {
   if (value === undefined || !UUID.test(value)) return 'is not a UUID';

@@ -15,7 +15,12 @@ export const unknownKey: Rule = {
       for (const { key } of entries(block.value, block.deref)) {
         const name = String(key.value);
         if (Object.hasOwn(known, name)) continue;
-        report(at(key, `${block.name}.${name}`, `unknown key ${name} in ${block.name}`));
+        // YAML 1.2 has no merge keys; the fields an author meant to merge in are missing (QY013).
+        const message =
+          name === '<<'
+            ? `merge key << in ${block.name} is not supported (YAML 1.2 reads it as an ordinary key); write the fields out`
+            : `unknown key ${name} in ${block.name}`;
+        report(at(key, `${block.name}.${name}`, message));
       }
     }
   },
