@@ -67,10 +67,20 @@ export class DrainRate {
     this.#buckets[i]!++;
   }
 
+  /**
+   * Releases per second since the oldest second of the window that saw one (at least 1 s): a pool
+   * that got busy 2 s ago drains at the pace of those 2 s, not at a fifth of it (a Retry-After 5x
+   * too long); a steady pool is averaged over the whole window.
+   */
   perSecond(now: number): number {
     const current = Math.floor(now / 1000);
     let n = 0;
-    for (let i = 0; i < 10; i++) if (current - this.#epochs[i]! < 10) n += this.#buckets[i]!;
-    return n / 10;
+    let oldest = current;
+    for (let i = 0; i < 10; i++) {
+      if (current - this.#epochs[i]! >= 10 || this.#buckets[i] === 0) continue;
+      n += this.#buckets[i]!;
+      oldest = Math.min(oldest, this.#epochs[i]!);
+    }
+    return n === 0 ? 0 : n / Math.max(1, (now - oldest * 1000) / 1000);
   }
 }

@@ -39,7 +39,12 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
   if (local) return local;
   const stub = env.ENGINE_POOL.getByName(pool.name);
   const held = [...heldReleases.take(pool.name), ...takeBlockOutcomes(pool.name)];
-  const onAbort = () => void stub.cancel(req.requestId).catch(() => {});
+  // Kept alive with waitUntil: a disconnect cancels the request's own work, and a bare call made
+  // from its abort handler may never reach the pool (the wait would then hold a slot for nobody).
+  const onAbort = () => {
+    const cancel = stub.cancel(req.requestId).catch(() => {});
+    req.waitUntil?.(cancel);
+  };
   req.signal?.addEventListener('abort', onAbort, { once: true });
   let result: AcquireResult;
   const stamp = configStamp(pool);
@@ -70,7 +75,10 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
   if (result.configVersion !== undefined) registryBehind();
   const lease = result.lease;
   if (req.signal?.aborted) {
-    await stub.release(lease.id, { kind: 'aborted' }).catch(() => {});
+    // As for the cancel above: the grant goes back even though the request's own work is ending.
+    const back = stub.release(lease.id, { kind: 'aborted' }).catch(() => {});
+    req.waitUntil?.(back);
+    await back;
     throw new EcoError(499, 'client_closed', 'The client closed the request.');
   }
   if (lease.block && req.waitUntil) return openBlock(env, pool, lease, req.waitUntil);
