@@ -419,7 +419,8 @@ export class JobStore {
   }
 
   /**
-   * A failed job goes back to the queue with fresh attempts and a fresh deadline of the same length:
+   * A failed job goes back to the queue with fresh attempts (its start time is the replayed run's; the
+   * attempt log keeps the earlier ones) and a fresh deadline of the same length:
    * its timeout, not `deadline_at - created_at`, which grows with every replay. Rows stored before
    * `timeout_ms` existed fall back to that difference.
    */
@@ -427,7 +428,7 @@ export class JobStore {
     const now = this.now();
     return (
       this.sql.exec(
-        `UPDATE jobs SET status = 'queued', attempts = 0, limit_waits = 0, error = NULL, finished_at = NULL, next_run_at = ?,
+        `UPDATE jobs SET status = 'queued', attempts = 0, limit_waits = 0, error = NULL, started_at = NULL, finished_at = NULL, next_run_at = ?,
            deadline_at = ? + COALESCE(timeout_ms, deadline_at - created_at), callback_status = NULL, callback_attempts = 0,
            callback_next_at = NULL, callback_delivered_at = NULL, callback_error = NULL, ${PUSH_TRANSITION}
          WHERE id = ? AND status = 'failed'`,

@@ -19,4 +19,19 @@ describe('JobStore replay deadline', () => {
         expect(store.get('r')!.deadline_at - clock.now()).toBe(60_000);
       }
     }));
+
+  it("starts the replayed run's clock: started_at is the new run's start, not the first run's", () =>
+    withSql((sql) => {
+      const { store, clock } = storeWith(sql);
+      store.enqueue(newJob('s', { timeoutMs: 60_000, maxAttempts: 1 }));
+      store.claim(1);
+      const first = store.get('s')!.started_at;
+      store.finishWithError('s', 1, 'failed', err, 'error');
+      clock.advance(7_000);
+      expect(store.replay('s')).toBe(true);
+      expect(store.get('s')!.started_at).toBeNull();
+      store.claim(1);
+      expect(store.get('s')!.started_at).toBe(clock.now());
+      expect(store.get('s')!.started_at).not.toBe(first);
+    }));
 });
