@@ -33,10 +33,19 @@ export function isIsoTimestamp(value: unknown): boolean {
   if (!match) return false;
   const [, year, month, day, hour = '0', minute = '0', second = '0', , offsetHour = '0', offsetMinute = '0'] =
     match;
-  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
-  const sameDay = date.getUTCMonth() === Number(month) - 1 && date.getUTCDate() === Number(day);
+  const sameDay = Number(day) >= 1 && Number(day) <= daysInMonth(Number(year), Number(month));
   const time = Number(hour) < 24 && Number(minute) < 60 && Number(second) < 61;
   // An offset is a time of day (RFC 3339: hours 00-23, minutes 00-59); +25:99 is no place on Earth.
   const offset = Number(offsetHour) < 24 && Number(offsetMinute) < 60;
   return sameDay && time && offset;
+}
+
+/**
+ * Days of `month` (1-12; 0 otherwise) in `year` of the proleptic Gregorian calendar. Counted rather than
+ * asked of Date.UTC, which reads years 0-99 as 1900-1999 (and so refused 0000-02-29).
+ */
+function daysInMonth(year: number, month: number): number {
+  if (month < 1 || month > 12) return 0;
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
