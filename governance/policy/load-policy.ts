@@ -7,10 +7,8 @@ import { type PolicyOverride, policyOverrideSchema } from './policy-schema.ts';
 
 export type PolicyResult = { ok: true; policy: Policy } | { ok: false; error: string };
 
-// A misspelt rule key would leave that rule at its default severity without a word.
-const RULE_KEYS: ReadonlySet<string> = new Set(RULES.flatMap((rule) => [rule.code, rule.name]));
-
-// Each key of `rules` (a code or a name) to the rule's code.
+// Each key `rules` may use (a code or a name) to the rule's code. A misspelt rule key, absent here,
+// would leave that rule at its default severity without a word.
 const CODE_OF: ReadonlyMap<string, string> = new Map(
   RULES.flatMap((rule) => [
     [rule.code, rule.code],
@@ -19,12 +17,7 @@ const CODE_OF: ReadonlyMap<string, string> = new Map(
 );
 
 // A file that could not be parsed or checked is never silently clean: these are always reported.
-const ALWAYS_REPORTED: ReadonlySet<string> = new Set(
-  RULES.filter((rule) => ['QY000', 'QY001', 'QY002'].includes(rule.code)).flatMap((rule) => [
-    rule.code,
-    rule.name,
-  ]),
-);
+const ALWAYS_REPORTED: ReadonlySet<string> = new Set(['QY000', 'QY001', 'QY002']);
 
 /** Validates an already-parsed policy object (e.g. from a JSON request body) and merges it over the defaults. */
 export function resolvePolicy(input: unknown): PolicyResult {
@@ -35,7 +28,7 @@ export function resolvePolicy(input: unknown): PolicyResult {
     const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
     return { ok: false, error: `invalid policy: ${where}${issue?.message ?? 'unknown error'}` };
   }
-  const unknownRule = Object.keys(parsed.data.rules ?? {}).find((key) => !RULE_KEYS.has(key));
+  const unknownRule = Object.keys(parsed.data.rules ?? {}).find((key) => !CODE_OF.has(key));
   if (unknownRule !== undefined) {
     const hint = 'use a code (QY031) or a name (lifecycle-policy)';
     return { ok: false, error: `invalid policy: rules.${unknownRule}: unknown rule; ${hint}` };
@@ -43,7 +36,7 @@ export function resolvePolicy(input: unknown): PolicyResult {
   const twice = setTwice(Object.keys(parsed.data.rules ?? {}));
   if (twice) return { ok: false, error: `invalid policy: ${twice}` };
   const silenced = Object.entries(parsed.data.rules ?? {}).find(
-    ([key, severity]) => ALWAYS_REPORTED.has(key) && severity === 'off',
+    ([key, severity]) => ALWAYS_REPORTED.has(CODE_OF.get(key)!) && severity === 'off',
   );
   if (silenced !== undefined) {
     const why = 'a file that cannot be parsed or fully checked is always reported';
