@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { parseAnswer } from '../error-answer.ts';
+import { checkVectorCount, rememberInputCount } from '../templates/embedding-inputs.ts';
 import { estimatedUsage, promptCall, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import {
   completionPrompt,
@@ -17,8 +18,6 @@ type Json = Record<string, unknown>;
 
 /** Calls that asked for base64 vectors (decode sees only the call context, not the request). */
 const base64Calls = new WeakSet<CallContext>();
-/** How many inputs each call sent: the answer must hold exactly one vector per input. */
-const inputCounts = new WeakMap<CallContext, number>();
 
 /** `/v1/completions` through `/api/generate` (the prompt goes through the model's own template). */
 export const ollamaCompletions: Exchange<Json, Json> = {
@@ -73,7 +72,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     };
     if (typeof req.dimensions === 'number') body.dimensions = req.dimensions;
     if (req.encoding_format === 'base64') base64Calls.add(ctx);
-    inputCounts.set(ctx, typeof input === 'string' ? 1 : (input as string[]).length);
+    rememberInputCount(ctx, input);
     return {
       method: 'POST',
       path: '/api/embed',
@@ -86,15 +85,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     if (!Array.isArray(parsed?.embeddings) || !parsed.embeddings.every(isVector)) {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }
-    // A short list would shift every later vector onto the wrong input for the client.
-    const expected = inputCounts.get(ctx);
-    if (expected !== undefined && parsed.embeddings.length !== expected) {
-      throw new EcoError(
-        502,
-        'origin_malformed_response',
-        `${OLLAMA}: ${parsed.embeddings.length} embeddings for ${expected} inputs`,
-      );
-    }
+    checkVectorCount(OLLAMA, parsed.embeddings, ctx);
     const base64 = base64Calls.has(ctx);
     const count = tokenCount(parsed.prompt_eval_count) ?? 0;
     return {

@@ -1,19 +1,10 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { parseAnswer } from '../error-answer.ts';
+import { checkVectorCount, rememberInputCount } from '../templates/embedding-inputs.ts';
 import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange, OriginRequest } from '../types.ts';
 import { FAILED_FINISH_REASONS, readUsage } from './scan.ts';
 import { openAiStreamDecoder } from './stream.ts';
-
-/** How many inputs each embeddings call sent: the answer must hold exactly one vector per input. */
-const inputCounts = new WeakMap<CallContext, number>();
-
-/** Inputs of an embeddings request: a string or a token-id list is one, a list of either is one each. */
-function inputCount(input: unknown): number | undefined {
-  if (typeof input === 'string') return 1;
-  if (!Array.isArray(input)) return undefined;
-  return input.length > 0 && input.every((item) => typeof item === 'number') ? 1 : input.length;
-}
 
 /** `/v1/completions` and `/v1/embeddings` for engines that serve them OpenAI-style. */
 export function openAiExchange(
@@ -26,8 +17,7 @@ export function openAiExchange(
     build(req, ctx): OriginRequest {
       const body: Record<string, unknown> = { ...req, model: ctx.engineModel };
       if (ctx.stream) body.stream_options = { include_usage: true };
-      const inputs = embeddings ? inputCount(req.input) : undefined;
-      if (inputs !== undefined) inputCounts.set(ctx, inputs);
+      if (embeddings) rememberInputCount(ctx, req.input);
       return {
         method: 'POST',
         path,
@@ -45,7 +35,7 @@ export function openAiExchange(
       if (!Array.isArray(answer[list])) {
         throw new EcoError(502, 'origin_malformed_response', `${engine}: the response has no ${list} list`);
       }
-      if (embeddings) checkVectorCount(engine, answer.data as unknown[], inputCounts.get(ctx));
+      if (embeddings) checkVectorCount(engine, answer.data as unknown[], ctx);
       else for (const choice of answer.choices as unknown[]) checkCompletionChoice(engine, choice);
       // Usage is billed: anything but real token counts is dropped and the gateway estimates instead.
       const { usage: raw, ...rest } = answer;
@@ -57,16 +47,6 @@ export function openAiExchange(
   };
   if (streams) exchange.stream = () => openAiStreamDecoder({ engine, terminator: true });
   return exchange;
-}
-
-/** A short (or long) list would put every later vector against the wrong input. */
-function checkVectorCount(engine: string, data: unknown[], expected: number | undefined): void {
-  if (expected === undefined || data.length === expected) return;
-  throw new EcoError(
-    502,
-    'origin_malformed_response',
-    `${engine}: ${data.length} embeddings for ${expected} inputs`,
-  );
 }
 
 /**
