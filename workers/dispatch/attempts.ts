@@ -99,17 +99,18 @@ export async function withFailover<T>(
           ? new EcoError(499, 'client_closed', 'The client closed the request.')
           : asEcoError(err);
         const committed = (err as { committed?: boolean })?.committed === true;
-        const settled = settle(admitted, error, started);
+        const kind = outcomeKind(error);
+        const settled = settle(admitted, error, kind, started);
         ctx.waitUntil(settled);
         // An origin failure reaches its breaker before the client or the next attempt moves on, so
         // sequential callers cannot outrun it (one pool round trip, on the failure path only).
-        if (!committed && outcomeKind(error) !== 'client_error') await settled;
+        if (!committed && kind !== 'client_error') await settled;
         if (committed || !isRetryable(error)) throw error;
         last = error;
         failedOrigins.push(admitted.lease.originId);
         // An origin's own Retry-After is honoured by its pool, which skips that origin until then
         // (settled above): the next try goes elsewhere and need not wait it out.
-        const retryAfterMs = outcomeKind(error) === 'backoff' ? undefined : error.retryAfterMs;
+        const retryAfterMs = kind === 'backoff' ? undefined : error.retryAfterMs;
         if (attempt + 1 < policy.attempts)
           await sleep(backoffMs(policy, attempt, retryAfterMs), ctx.clientSignal);
       }
@@ -160,9 +161,14 @@ async function open(
   return { target, admitted, reader, response, call, startedAt };
 }
 
-function settle(admitted: Admitted, error: EcoError, started: number): Promise<void> {
+function settle(
+  admitted: Admitted,
+  error: EcoError,
+  kind: LeaseOutcome['kind'],
+  started: number,
+): Promise<void> {
   const outcome: LeaseOutcome = {
-    kind: outcomeKind(error),
+    kind,
     status: error.status,
     latencyMs: Date.now() - started,
     code: error.code,
