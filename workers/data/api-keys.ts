@@ -107,8 +107,10 @@ const recentlyValid = new Map<string, number>();
 const MAX_RECENTLY_VALID = 10_000;
 const RECENTLY_VALID_MS = 3_600_000;
 
+/** Refreshed at most once a second per key: a busy key costs a map lookup, not a reinsertion. */
 function rememberValid(key: string, now: number): void {
-  if (key.length > MAX_MEMO_KEY_LENGTH) return;
+  const seen = recentlyValid.get(key);
+  if ((seen !== undefined && now - seen <= 1000) || key.length > MAX_MEMO_KEY_LENGTH) return;
   recentlyValid.delete(key);
   if (recentlyValid.size >= MAX_RECENTLY_VALID) {
     const oldest = recentlyValid.keys().next().value;
@@ -139,9 +141,7 @@ export async function authenticateApiKey(
   const refusal = keyRefusal(row, now);
   if (refusal) throw refusal;
   const principal = principalFromRow(row);
-  // Refreshed at most once a second per key: a busy key costs a map lookup, not a reinsertion.
-  const seen = recentlyValid.get(key);
-  if (seen === undefined || now - seen > 1000) rememberValid(key, now);
+  rememberValid(key, now);
   return principal;
 }
 
