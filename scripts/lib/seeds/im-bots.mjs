@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../seed-sql.mjs';
 
 /**
  * Local IM bots: one per platform, id `dev`, billing to a local inference key of their own and answering with
@@ -25,7 +26,7 @@ export function secretNames(platform) {
 export const BOT_KEY_ID = 'key_local_dev_bots';
 
 function botKeySql(now) {
-  const hash = createHash('sha256').update(randomBytes(32)).digest('hex');
+  const hash = sha256Hex(randomBytes(32));
   return (
     'INSERT INTO api_keys (id, name, tenant, prefix, key_hash, scopes, limits, allowed_models, default_priority, max_priority, created_at) ' +
     `VALUES (${quote(BOT_KEY_ID)}, 'local development IM bots', 'dev', 'eco_sk_bots_', ${quote(hash)}, '["inference"]', '{}', NULL, 'high', 'high', ${now}) ` +
