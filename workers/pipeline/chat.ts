@@ -29,12 +29,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
 
 /** Request-level `functions`/`function_call` (superseded by `tools`): refused rather than ignored. */
 function refuseLegacyFunctions(body: ChatCompletionRequest): void {
-  const field =
-    body.functions !== undefined
-      ? 'functions'
-      : body.function_call !== undefined
-        ? 'function_call'
-        : undefined;
+  const field = (['functions', 'function_call'] as const).find((name) => body[name] !== undefined);
   if (field === undefined) return;
   throw new EcoError(
     400,
