@@ -1,5 +1,6 @@
 import type { ChatCompletion, ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import { checkedChat, refuseUnsupportedSampling } from '../chat-fields.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { renderMessageText } from '../templates/chat-template.ts';
@@ -7,8 +8,6 @@ import {
   derivedFinish,
   estimateTokens,
   promptCall,
-  refuseLogprobs,
-  refuseUnsupported,
   rememberRequestedPrompt,
 } from '../templates/prompt-call.ts';
 import { refuseCompletionExtras } from '../templates/text-completion.ts';
@@ -23,10 +22,9 @@ const ENGINE = 'DeepSpeed-MII (OpenAI server)';
 /**
  * MII's FastChat-derived request model: `messages` are `{role, content: string}` (content parts fail its
  * validation, so text parts are joined), no seed, tools or response_format; `stream_options` is ignored.
+ * Its handler reads the penalties into nothing, so those are refused with the rest (chat-fields.ts).
  */
 export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  refuseUnsupported(req, ENGINE);
-  refuseLogprobs(req, ENGINE);
   refuseSeveralStops(req.stop, ENGINE);
   const messages = req.messages.map((m) => ({
     role: m.role === 'developer' ? 'system' : m.role,
@@ -37,14 +35,7 @@ export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): Or
   const body: Record<string, unknown> = { model: ctx.engineModel, messages };
   const maxTokens = requestedMaxTokens(req);
   if (maxTokens !== undefined) body.max_tokens = maxTokens;
-  for (const field of [
-    'temperature',
-    'top_p',
-    'stop',
-    'presence_penalty',
-    'frequency_penalty',
-    'user',
-  ] as const) {
+  for (const field of ['temperature', 'top_p', 'stop', 'user'] as const) {
     const value = req[field];
     if (value != null) body[field] = value;
   }
@@ -81,6 +72,7 @@ function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string
     ...base,
     build(req, ctx) {
       refuseCompletionExtras(req, ENGINE);
+      refuseUnsupportedSampling(req, 'deepspeed-mii-openai', ENGINE);
       refuseSeveralStops(req.stop, ENGINE);
       return base.build(req, ctx);
     },
@@ -94,7 +86,7 @@ export const miiOpenAiAdapter: EngineAdapter = {
   engine: ENGINE,
   streamFraming: 'native',
   reportsStreamUsage: false,
-  buildChat: buildMiiOpenAi,
+  buildChat: checkedChat('deepspeed-mii-openai', ENGINE, buildMiiOpenAi),
   decodeChat: decodeMiiOpenAiChat,
   chatStream: (ctx) => miiOpenAiStream(ENGINE, ctx),
   mapError: (status, body, headers) => mapMiiError(ENGINE, status, body, headers),

@@ -1,14 +1,13 @@
 import { asEcoError, EcoError, toErrorInfo } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import { checkedChat, refuseUnsupportedSampling } from '../chat-fields.ts';
 import { parseAnswer } from '../error-answer.ts';
 import { frameTooLarge, MAX_FRAME_CHARS } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
   derivedFinish,
   promptCall,
-  refuseLogprobs,
-  refuseUnsupported,
   rememberRequestedPrompt,
   reportedUsage,
   textCompletion,
@@ -43,8 +42,6 @@ interface MiiSampling {
  * request is sent as a plain one and its answer replayed as a single delta.
  */
 export function buildMiiRest(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  refuseUnsupported(req, ENGINE);
-  refuseLogprobs(req, ENGINE);
   return miiRequest(renderChatPrompt(req.messages, templateFor(ctx.pool), ENGINE), req, ctx);
 }
 
@@ -144,6 +141,7 @@ export function miiRestStream(ctx: CallContext): StreamDecoder {
 export const miiRestCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
   build(req, ctx) {
     refuseCompletionExtras(req, ENGINE);
+    refuseUnsupportedSampling(req, 'deepspeed-mii', ENGINE);
     return miiRequest(completionPrompt(req, ENGINE), req as MiiSampling, ctx);
   },
   decode(body, ctx) {
@@ -159,7 +157,7 @@ export const miiRestAdapter: EngineAdapter = {
   engine: ENGINE,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat: buildMiiRest,
+  buildChat: checkedChat('deepspeed-mii', ENGINE, buildMiiRest),
   decodeChat: decodeMiiRest,
   chatStream: miiRestStream,
   mapError: (status, body, headers) => mapMiiError(ENGINE, status, body, headers),

@@ -2,6 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
+import { refuseUnsupportedSampling } from '../chat-fields.ts';
 import { parseAnswer } from '../error-answer.ts';
 import { readErrorBody } from '../errors.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
@@ -10,8 +11,6 @@ import {
   derivedFinish,
   poolMaxTokens,
   promptCall,
-  refuseLogprobs,
-  refuseUnsupported,
   rememberPrompt,
   reportedUsage,
   textCompletion,
@@ -38,8 +37,6 @@ interface LmdeploySampling {
 
 /** `POST /generate` (v0.10.2+): the prompt is sent as is (`do_preprocess` off), so it is templated here. */
 export function buildLmdeployGenerate(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  refuseUnsupported(req, LMDEPLOY_NATIVE);
-  refuseLogprobs(req, LMDEPLOY_NATIVE);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), LMDEPLOY_NATIVE);
   return generateRequest(prompt, req, ctx);
 }
@@ -100,6 +97,7 @@ export function decodeLmdeployGenerate(body: string, ctx: CallContext) {
 export const lmdeployCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
   build(req, ctx) {
     refuseCompletionExtras(req, LMDEPLOY_NATIVE);
+    refuseUnsupportedSampling(req, 'lmdeploy', LMDEPLOY_NATIVE);
     return generateRequest(completionPrompt(req, LMDEPLOY_NATIVE), req as LmdeploySampling, ctx);
   },
   decode(body, ctx) {

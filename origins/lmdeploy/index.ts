@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
@@ -61,7 +62,7 @@ export const lmdeployAdapter: EngineAdapter = {
   engine: LMDEPLOY_NATIVE,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat: buildLmdeployGenerate,
+  buildChat: checkedChat('lmdeploy', LMDEPLOY_NATIVE, buildLmdeployGenerate),
   decodeChat: decodeLmdeployGenerate,
   chatStream: lmdeployGenerateStream,
   mapError: (status, body, headers) => mapOriginError(LMDEPLOY_NATIVE, status, body, headers),
@@ -79,7 +80,7 @@ export const lmdeployOpenAiAdapter: EngineAdapter = {
   engine: OPENAI_ENGINE,
   streamFraming: 'openai',
   reportsStreamUsage: true,
-  buildChat: (req, ctx) => buildOpenAiChat(req, ctx),
+  buildChat: checkedChat('lmdeploy-openai', OPENAI_ENGINE, buildOpenAiChat),
   decodeChat(body, ctx) {
     // `parse_error` is LMDeploy's own failure value, which the shared decoder would read as no finish.
     if (/"finish_reason":\s*"parse_error"/.test(body)) {

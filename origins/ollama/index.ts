@@ -1,3 +1,5 @@
+import { EcoError } from '../../schemas/errors.ts';
+import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError, readErrorBody } from '../errors.ts';
 import type { EngineAdapter } from '../types.ts';
 import { decodeOllamaChat } from './decode.ts';
@@ -9,16 +11,25 @@ import { buildOllamaChat, OLLAMA } from './request.ts';
 /** `model "x" not found, try pulling it first` (scheduler) or `model 'x' not found`. */
 const MISSING = /model ['"].*['"] not found/i;
 
+/** `"x" does not support thinking`: the model has no `think`, which reasoning_effort asked for. */
+const NO_THINKING = /does not support thinking/i;
+
+function mapOllamaError(status: number, body: string, headers: Headers): EcoError {
+  const error = mapOriginError(OLLAMA, status, body, headers);
+  if (status !== 400 || !NO_THINKING.test(readErrorBody(body).message)) return error;
+  return new EcoError(400, 'unsupported_parameter', error.message, { param: 'reasoning_effort' });
+}
+
 /** Ollama's native API: `/api/chat` (NDJSON), `/api/generate`, `/api/embed`, pull on demand. */
 export const ollamaAdapter: EngineAdapter = {
   protocol: 'ollama',
   engine: OLLAMA,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat: buildOllamaChat,
+  buildChat: checkedChat('ollama', OLLAMA, buildOllamaChat),
   decodeChat: decodeOllamaChat,
   chatStream: (ctx) => ollamaStreamDecoder(ctx, 'chat'),
-  mapError: (status, body, headers) => mapOriginError(OLLAMA, status, body, headers),
+  mapError: mapOllamaError,
   health: {
     // Ollama answers as soon as it listens (models load lazily), so this is liveness.
     request: () => ({ method: 'GET', path: '/', headers: {} }),

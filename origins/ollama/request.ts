@@ -65,6 +65,8 @@ export function buildOllamaChat(req: ChatCompletionRequest, ctx: CallContext): O
   };
   // Ollama has no tool_choice: "none" is honoured by not offering the tools at all.
   if (req.tools && req.tools.length > 0 && req.tool_choice !== 'none') body.tools = req.tools;
+  // Its `think` takes the same levels (other values are refused in chat-fields.ts).
+  if (req.reasoning_effort != null) body.think = req.reasoning_effort;
   const options = ollamaOptions(req, ctx.pool);
   if (Object.keys(options).length > 0) body.options = options;
   return {

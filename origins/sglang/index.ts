@@ -1,5 +1,6 @@
 import { EcoError, toErrorInfo } from '../../schemas/errors.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
+import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
@@ -46,7 +47,7 @@ export const sglangAdapter: EngineAdapter = {
   engine: SGLANG,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat: buildSglangChat,
+  buildChat: checkedChat('sglang', SGLANG, buildSglangChat),
   decodeChat: decodeSglangChat,
   chatStream: (ctx) => sglangGenerateStreamDecoder(ctx, incrementalOption(ctx)),
   mapError,
@@ -82,7 +83,7 @@ export const sglangOpenAiAdapter: EngineAdapter = {
   engine: SGLANG,
   streamFraming: 'openai',
   reportsStreamUsage: true,
-  buildChat: (req, ctx) => buildOpenAiChat(req, ctx),
+  buildChat: checkedChat('sglang-openai', SGLANG, buildOpenAiChat),
   decodeChat: (body, ctx) => decodeOpenAiChat(SGLANG, body, ctx),
   chatStream: sglangOpenAiStream,
   mapError,

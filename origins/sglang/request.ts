@@ -1,7 +1,7 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import { refuseLogprobs, refuseNativeTools, rememberRequestedPrompt } from '../templates/prompt-call.ts';
+import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const SGLANG = 'SGLang';
@@ -14,6 +14,8 @@ export interface SglangSampling {
   stop?: string | string[] | null;
   frequency_penalty?: number | null;
   presence_penalty?: number | null;
+  seed?: number | null;
+  logit_bias?: Record<string, number> | null;
   response_format?: ChatCompletionRequest['response_format'];
 }
 
@@ -27,6 +29,11 @@ export function samplingParams(req: SglangSampling): Record<string, unknown> {
   if (req.stop != null) p.stop = req.stop;
   if (typeof req.frequency_penalty === 'number') p.frequency_penalty = req.frequency_penalty;
   if (typeof req.presence_penalty === 'number') p.presence_penalty = req.presence_penalty;
+  // The names SGLang's own OpenAI layer hands these to `SamplingParams` under.
+  if (typeof req.seed === 'number') p.sampling_seed = req.seed;
+  const bias = req.logit_bias;
+  if (bias && typeof bias === 'object' && !Array.isArray(bias) && Object.keys(bias).length > 0)
+    p.logit_bias = bias;
   const format = req.response_format;
   if (format?.type === 'json_schema')
     p.json_schema = JSON.stringify(format.json_schema.schema ?? { type: 'object' });
@@ -52,8 +59,6 @@ export function generateRequest(
 
 /** Chat on the native API: the conversation rendered with the pool's chat template. */
 export function buildSglangChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  refuseNativeTools(req, SGLANG, 'sglang-openai');
-  refuseLogprobs(req, SGLANG);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), SGLANG);
   rememberRequestedPrompt(ctx, prompt, req);
   return generateRequest(prompt, samplingParams(req), ctx.stream);

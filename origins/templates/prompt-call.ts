@@ -1,11 +1,5 @@
 import type { PoolConfig } from '../../schemas/config.ts';
-import { EcoError } from '../../schemas/errors.ts';
-import type {
-  ChatCompletion,
-  ChatCompletionRequest,
-  FinishReason,
-  Usage,
-} from '../../schemas/openai/chat.ts';
+import type { ChatCompletion, FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { CallContext } from '../types.ts';
 
@@ -105,44 +99,4 @@ export function assistantCompletion(
     choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
     usage,
   };
-}
-
-/** Features a bare prompt endpoint has no input for: refused with a clear 400, never silently dropped. */
-export function refuseUnsupported(req: ChatCompletionRequest, engine: string): void {
-  if (req.tools && req.tools.length > 0) {
-    throw new EcoError(400, 'unsupported_parameter', `${engine} does not support tools`, { param: 'tools' });
-  }
-  if (req.response_format && req.response_format.type !== 'text') {
-    throw new EcoError(
-      400,
-      'unsupported_parameter',
-      `${engine} does not support response_format '${req.response_format.type}'`,
-      { param: 'response_format' },
-    );
-  }
-}
-
-/**
- * Log-probabilities asked of an API that returns none: refused, as on completions, rather than
- * answered with `logprobs: null` as if the engine had been asked.
- */
-export function refuseLogprobs(req: ChatCompletionRequest, engine: string): void {
-  const top = req.top_logprobs;
-  if (req.logprobs === true || (typeof top === 'number' && top > 0)) {
-    throw new EcoError(400, 'unsupported_parameter', `${engine} does not return log-probabilities`, {
-      param: req.logprobs === true ? 'logprobs' : 'top_logprobs',
-    });
-  }
-}
-
-/** Tool calling asked of a native prompt API: refused, naming the pool protocol that has it. */
-export function refuseNativeTools(req: ChatCompletionRequest, engine: string, toolProtocol: string): void {
-  if (req.tools && req.tools.length > 0) {
-    throw new EcoError(
-      400,
-      'unsupported_parameter',
-      `${engine}: the native /generate API has no tool calling; use a pool with the ${toolProtocol} protocol`,
-      { param: 'tools' },
-    );
-  }
 }

@@ -4,6 +4,7 @@ import { derivedFinish, promptCall, reportedUsage } from '../templates/prompt-ca
 import { tokenCount } from '../token-count.ts';
 import type { CallContext } from '../types.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
+import { stopHoldback } from './stop-trim.ts';
 
 interface StreamToken {
   text?: unknown;
@@ -27,6 +28,7 @@ interface StreamResponse {
  */
 export function tgiGenerateStreamDecoder(engine: string, ctx: CallContext): StreamDecoder {
   let tokens = 0;
+  const held = stopHoldback(ctx);
   return framedDecoder({
     framing: 'sse',
     onMessage: (data, out) => {
@@ -42,10 +44,13 @@ export function tgiGenerateStreamDecoder(engine: string, ctx: CallContext): Stre
       if (!token || typeof token !== 'object') return pushError(out, malformedStream(engine, data));
       tokens++;
       if (token.special !== true && typeof token.text === 'string' && token.text.length > 0) {
-        out.push({ kind: 'delta', content: token.text });
+        const ready = held.push(token.text);
+        if (ready.length > 0) out.push({ kind: 'delta', content: ready });
       }
       if (event.generated_text == null && event.details == null) return;
       const details = event.details;
+      const rest = held.finish(details?.finish_reason === 'stop_sequence');
+      if (rest.length > 0) out.push({ kind: 'delta', content: rest });
       const completion = tokenCount(details?.generated_tokens);
       const finish =
         tgiFinish(details?.finish_reason) ??

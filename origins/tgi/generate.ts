@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
+import { refuseUnsupportedSampling } from '../chat-fields.ts';
 import { parseAnswer } from '../error-answer.ts';
 import {
   derivedFinish,
@@ -18,6 +19,7 @@ import type { CallContext, Exchange } from '../types.ts';
 import { tgiFinish } from './errors.ts';
 import { tgiGenerateStreamDecoder } from './generate-stream.ts';
 import { generateRequest, type Sampling, TGI, tgiParameters } from './request.ts';
+import { rememberStops, withoutMatchedStop } from './stop-trim.ts';
 
 interface GenerateAnswer {
   text: string;
@@ -45,7 +47,9 @@ function readGenerate(body: string, ctx: CallContext): GenerateAnswer {
       completionTokens ?? Math.ceil(parsed.generated_text.length / 4),
       promptCall(ctx)?.maxTokens,
     );
-  return { text: parsed.generated_text, finish, completionTokens };
+  const stopped = parsed.details?.finish_reason === 'stop_sequence';
+  const text = stopped ? withoutMatchedStop(parsed.generated_text, ctx) : parsed.generated_text;
+  return { text, finish, completionTokens };
 }
 
 export function decodeTgiChat(body: string, ctx: CallContext): ChatCompletion {
@@ -63,9 +67,11 @@ export function decodeTgiChat(body: string, ctx: CallContext): ChatCompletion {
 export const tgiCompletions: Exchange<Record<string, unknown>, Record<string, unknown>> = {
   build(req, ctx) {
     refuseCompletionExtras(req, TGI);
+    refuseUnsupportedSampling(req, 'tgi', TGI);
     const prompt = completionPrompt(req, TGI);
     const sampling = req as Sampling;
     rememberRequestedPrompt(ctx, prompt, sampling);
+    rememberStops(ctx, sampling.stop);
     return generateRequest(prompt, tgiParameters(sampling), ctx.stream);
   },
   decode(body, ctx) {

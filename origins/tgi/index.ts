@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion } from '../../schemas/openai/chat.ts';
+import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
@@ -11,6 +12,7 @@ import { tgiGenerateStreamDecoder } from './generate-stream.ts';
 import { buildTgiMessagesChat } from './messages-request.ts';
 import { tgiMessagesStreamDecoder } from './messages-stream.ts';
 import { buildTgiChat, TGI } from './request.ts';
+import { rememberStops, withoutMatchedStop } from './stop-trim.ts';
 
 const QUEUE = 'tgi_queue_size';
 const BATCH = 'tgi_batch_current_size';
@@ -48,7 +50,7 @@ export const tgiAdapter: EngineAdapter = {
   engine: TGI,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat: buildTgiChat,
+  buildChat: checkedChat('tgi', TGI, buildTgiChat),
   decodeChat: decodeTgiChat,
   chatStream: (ctx) => tgiGenerateStreamDecoder(TGI, ctx),
   mapError,
@@ -63,9 +65,10 @@ function decodeMessagesChat(body: string, ctx: CallContext): ChatCompletion {
   const out = decodeOpenAiChat(TGI, body, ctx);
   if (out.id === '') out.id = `chatcmpl-${ctx.requestId}`;
   const choice = out.choices[0];
-  if (choice && choice.finish_reason === null) {
-    const raw = FINISH_FIELD.exec(body);
-    if (raw) choice.finish_reason = tgiFinish(raw[1]) ?? null;
+  const raw = FINISH_FIELD.exec(body);
+  if (choice && choice.finish_reason === null && raw) choice.finish_reason = tgiFinish(raw[1]) ?? null;
+  if (choice?.message.content && raw?.[1] === 'stop_sequence') {
+    choice.message.content = withoutMatchedStop(choice.message.content, ctx);
   }
   // TGI reports `eos_token` after a tool call; OpenAI clients look for `tool_calls` (as in its stream).
   if (choice?.message.tool_calls && choice.finish_reason !== 'length') choice.finish_reason = 'tool_calls';
@@ -78,9 +81,9 @@ export const tgiMessagesAdapter: EngineAdapter = {
   engine: TGI,
   streamFraming: 'native',
   reportsStreamUsage: true,
-  buildChat: buildTgiMessagesChat,
+  buildChat: checkedChat('tgi-messages', TGI, buildTgiMessagesChat),
   decodeChat: decodeMessagesChat,
-  chatStream: () => tgiMessagesStreamDecoder(TGI),
+  chatStream: (ctx) => tgiMessagesStreamDecoder(TGI, ctx),
   mapError,
   health,
   metrics,
@@ -91,14 +94,19 @@ export const tgiMessagesAdapter: EngineAdapter = {
 function normalizedCompletions() {
   const base = openAiExchange(TGI, '/v1/completions', false);
   return {
-    build: base.build,
+    build(req: Record<string, unknown>, ctx: CallContext) {
+      rememberStops(ctx, req.stop);
+      return base.build(req, ctx);
+    },
     decode(body: string, ctx: CallContext) {
       const out = base.decode(body, ctx);
       const choices = out.choices;
       if (!Array.isArray(choices)) throw new EcoError(502, 'origin_malformed_response', `${TGI}: no choices`);
-      for (const c of choices as { finish_reason?: unknown }[]) {
-        if (c && typeof c === 'object' && c.finish_reason != null)
-          c.finish_reason = tgiFinish(c.finish_reason) ?? c.finish_reason;
+      for (const c of choices as { finish_reason?: unknown; text?: unknown }[]) {
+        if (!c || typeof c !== 'object') continue;
+        if (c.finish_reason === 'stop_sequence' && typeof c.text === 'string')
+          c.text = withoutMatchedStop(c.text, ctx);
+        if (c.finish_reason != null) c.finish_reason = tgiFinish(c.finish_reason) ?? c.finish_reason;
       }
       if (out.id === '') out.id = `cmpl-${ctx.requestId}`;
       return out;

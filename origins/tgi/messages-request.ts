@@ -2,16 +2,17 @@ import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 import { jsonGrammar, tgiSeed, usableTopP } from './request.ts';
+import { rememberStops } from './stop-trim.ts';
 
 /**
- * Fields TGI's ChatRequest does not read: `n` and `logit_bias` are documented as unused; the others are
- * not part of its request model. `max_completion_tokens` is sent renamed (legacyMaxTokens).
+ * Fields TGI's ChatRequest does not read and whose absence changes nothing: `n` is always 1 here,
+ * `parallel_tool_calls` and `user` have no effect on the answer; `response_format` is rewritten below.
+ * `logit_bias` and `reasoning_effort`, which would change it, are refused before (chat-fields.ts).
+ * `max_completion_tokens` is sent renamed (legacyMaxTokens).
  */
 const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
   'n',
-  'logit_bias',
   'parallel_tool_calls',
-  'reasoning_effort',
   'response_format',
   'user',
 ]);
@@ -22,6 +23,7 @@ const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
  * validation as `/generate`, and its response_format is TGI's grammar type.
  */
 export function buildTgiMessagesChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
+  rememberStops(ctx, req.stop);
   return buildOpenAiChat(req, ctx, {
     omit: MESSAGES_OMIT,
     legacyMaxTokens: true,

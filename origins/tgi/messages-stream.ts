@@ -3,7 +3,9 @@ import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts'
 import { mapOriginError } from '../errors.ts';
 import { readUsage, startsWithError } from '../openai-compatible/scan.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
+import type { CallContext } from '../types.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
+import { stopHoldback } from './stop-trim.ts';
 
 interface Chunk {
   choices?: {
@@ -21,8 +23,10 @@ const VALIDATION = /validation|context length|too long|must be|tokens/i;
  * they are decoded and re-encoded rather than relayed. Ends with `data: [DONE]`; errors come as
  * `{"error":{"message","http_status_code":422}}` (≥2.4.1) or `{"error","error_type"}` (older).
  */
-export function tgiMessagesStreamDecoder(engine: string): StreamDecoder {
+export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): StreamDecoder {
   let toolCalls = false;
+  // Text is held back by the longest stop, to cut a matched one as on `/generate` (stop-trim.ts).
+  const held = stopHoldback(ctx);
   return framedDecoder({
     framing: 'sse',
     onMessage: (data, out) => {
@@ -48,15 +52,23 @@ export function tgiMessagesStreamDecoder(engine: string): StreamDecoder {
         const content = delta?.content;
         const calls = delta?.tool_calls;
         const event: Extract<StreamEvent, { kind: 'delta' }> = { kind: 'delta' };
-        if (typeof content === 'string' && content.length > 0) event.content = content;
+        if (typeof content === 'string' && content.length > 0) {
+          const ready = held.push(content);
+          if (ready.length > 0) event.content = ready;
+        }
         if (calls != null) {
           if (typeof calls !== 'object') return pushError(out, malformedStream(engine, data));
           // TGI sends a single tool call object where OpenAI sends a list.
           event.toolCalls = Array.isArray(calls) ? calls : [{ index: 0, ...calls }];
           toolCalls = true;
+          // Text before a tool call is not the end of the answer: none of it is a stop.
+          const text = (event.content ?? '') + held.finish(false);
+          if (text.length > 0) event.content = text;
         }
         if (event.content !== undefined || event.toolCalls !== undefined) out.push(event);
         if (choice.finish_reason != null) {
+          const rest = held.finish(choice.finish_reason === 'stop_sequence');
+          if (rest.length > 0) out.push({ kind: 'delta', content: rest });
           const finish =
             choice.finish_reason === 'tool_calls' || (toolCalls && choice.finish_reason !== 'length')
               ? 'tool_calls'

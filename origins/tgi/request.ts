@@ -1,8 +1,9 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import { refuseLogprobs, refuseNativeTools, rememberRequestedPrompt } from '../templates/prompt-call.ts';
+import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
+import { rememberStops } from './stop-trim.ts';
 
 export const TGI = 'TGI';
 
@@ -59,10 +60,9 @@ export function jsonGrammar(format: Sampling['response_format']): Record<string,
 
 /** Chat on the native API: the conversation rendered with the pool's chat template. */
 export function buildTgiChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  refuseNativeTools(req, TGI, 'tgi-messages');
-  refuseLogprobs(req, TGI);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), TGI);
   rememberRequestedPrompt(ctx, prompt, req);
+  rememberStops(ctx, req.stop);
   return generateRequest(prompt, tgiParameters(req), ctx.stream);
 }
 

@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
+import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError, readErrorBody } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
@@ -91,7 +92,9 @@ export const trtllmServeAdapter: EngineAdapter = {
   engine: ENGINE,
   streamFraming: 'openai',
   reportsStreamUsage: true,
-  buildChat: (req, ctx) => buildOpenAiChat(req, ctx, { omit: CHAT_OMIT, legacyMaxTokens: true }),
+  buildChat: checkedChat('trtllm-serve', ENGINE, (req, ctx) =>
+    buildOpenAiChat(req, ctx, { omit: CHAT_OMIT, legacyMaxTokens: true }),
+  ),
   decodeChat: (body, ctx) => decodeOpenAiChat(ENGINE, body, ctx),
   chatStream: trtllmServeStream,
   mapError: mapTrtllmServeError,

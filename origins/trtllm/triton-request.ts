@@ -1,12 +1,7 @@
 import type { PoolConfig } from '../../schemas/config.ts';
 import { type ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import {
-  poolMaxTokens,
-  refuseLogprobs,
-  refuseUnsupported,
-  rememberPrompt,
-} from '../templates/prompt-call.ts';
+import { poolMaxTokens, rememberPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const TRITON_ENGINE = 'Triton (TensorRT-LLM)';
@@ -34,8 +29,6 @@ export interface TritonSampling {
 
 /** Chat: the conversation rendered with the pool's chat template. */
 export function buildTritonGenerate(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
-  refuseUnsupported(req, TRITON_ENGINE);
-  refuseLogprobs(req, TRITON_ENGINE);
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), TRITON_ENGINE);
   return tritonGenerateRequest(prompt, req, ctx);
 }

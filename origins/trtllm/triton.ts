@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { checkedChat } from '../chat-fields.ts';
 import { parseAnswer } from '../error-answer.ts';
 import { derivedFinish, estimatedUsage, promptCall, textCompletion } from '../templates/prompt-call.ts';
 import {
@@ -95,7 +96,7 @@ export const tritonAdapter: EngineAdapter = {
   engine: TRITON_ENGINE,
   streamFraming: 'native',
   reportsStreamUsage: false,
-  buildChat: buildTritonGenerate,
+  buildChat: checkedChat('triton-trtllm', TRITON_ENGINE, buildTritonGenerate),
   decodeChat: decodeTritonGenerate,
   chatStream: tritonStreamDecoder,
   mapError: mapTritonError,

@@ -1,3 +1,4 @@
+import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
@@ -19,7 +20,7 @@ export const vllmAdapter: EngineAdapter = {
   engine: ENGINE,
   streamFraming: 'openai',
   reportsStreamUsage: true,
-  buildChat: (req, ctx) => buildOpenAiChat(req, ctx),
+  buildChat: checkedChat('vllm', ENGINE, buildOpenAiChat),
   decodeChat: (body, ctx) => decodeOpenAiChat(ENGINE, body, ctx),
   chatStream: () => openAiStreamDecoder({ engine: ENGINE, terminator: true }),
   mapError: (status, body, headers) => mapOriginError(ENGINE, status, body, headers),

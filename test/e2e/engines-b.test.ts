@@ -160,6 +160,22 @@ describe.each(NATIVE_COMPLETIONS)('%s /v1/completions through the gateway', (poo
 });
 
 describe('what the engines cannot do', () => {
+  it('trtllm-serve takes reasoning_effort low, and minimal is a 400 naming the values it takes', async () => {
+    const client = clientFor('trtllm-serve');
+    const ask = (effort: 'low' | 'minimal') =>
+      client.chat.completions.create({
+        model: 'dev-trtllm-serve',
+        max_tokens: 4,
+        reasoning_effort: effort,
+        messages: [{ role: 'user', content: 'hi' }],
+      });
+    expect((await ask('low')).choices[0]?.message.content).toBeTruthy();
+    const err = (await ask('minimal').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
+    expect(err.status).toBe(400);
+    expect(err.param).toBe('reasoning_effort');
+    expect(err.message).toContain("takes reasoning_effort 'low', 'medium' or 'high', not 'minimal'");
+  });
+
   it('LMDeploy has no embeddings: a clear 400 naming it', async () => {
     const err = await clientFor('lmdeploy-openai')
       .embeddings.create({ model: 'dev-lmdeploy-openai', input: 'x' })

@@ -31,6 +31,7 @@ const CHAT_KEYS = new Set([
   'tools',
   'tool_choice',
   'user',
+  'reasoning_effort',
   'best_of',
   'use_beam_search',
   'top_k',
@@ -78,6 +79,17 @@ function extraFieldError(body: unknown, allowed: ReadonlySet<string>): string | 
   const input = JSON.stringify((body as Record<string, unknown>)[extra]);
   return JSON.stringify({
     error: `[{'type': 'extra_forbidden', 'loc': ('body', '${extra}'), 'msg': 'Extra inputs are not permitted', 'input': ${input}}]`,
+  });
+}
+
+// `ReasoningEffort` (harmony enum) | Literal["low", "medium", "high", "max", "none"].
+const EFFORTS = new Set(['low', 'medium', 'high', 'max', 'none', 'Low', 'Medium', 'High']);
+
+function effortError(body: unknown): string | undefined {
+  const effort = (body as { reasoning_effort?: unknown } | undefined)?.reasoning_effort;
+  if (effort == null || (typeof effort === 'string' && EFFORTS.has(effort))) return undefined;
+  return JSON.stringify({
+    error: `[{'type': 'literal_error', 'loc': ('body', 'reasoning_effort'), 'msg': "Input should be 'low', 'medium', 'high', 'max' or 'none'", 'input': ${JSON.stringify(effort)}}]`,
   });
 }
 
@@ -145,7 +157,9 @@ export const trtllmServeEngine: EmulatedEngine = {
     if (r.path === '/v1/chat/completions' || r.path === '/v1/completions') {
       const chat = r.path === '/v1/chat/completions';
       const invalid =
-        extraFieldError(r.body, chat ? CHAT_KEYS : COMPLETION_KEYS) ?? streamOptionsError(r.body);
+        extraFieldError(r.body, chat ? CHAT_KEYS : COMPLETION_KEYS) ??
+        (chat ? effortError(r.body) : undefined) ??
+        streamOptionsError(r.body);
       if (invalid) {
         sendJson(r.res, 400, invalid);
         return true;

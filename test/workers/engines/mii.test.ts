@@ -82,7 +82,7 @@ describe('MII OpenAI server stream conformance', () => {
 
   it('sends string contents and only the fields MII knows', () => {
     const body = JSON.parse(
-      miiOpenAiAdapter.buildChat(req({ seed: 1, stop: ['x'], temperature: 0.3 }), ctx(oai)).body ?? '{}',
+      miiOpenAiAdapter.buildChat(req({ stop: ['x'], temperature: 0.3 }), ctx(oai)).body ?? '{}',
     );
     expect(body).toEqual({
       model: 'engine-model',
