@@ -1,17 +1,24 @@
 import type { Job, JobError } from '../../schemas/jobs.ts';
 import { type JobRow, type JobStore, jobError, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
-import { isKeyLimitRefusal, limitWaitMs } from './limit-wait.ts';
+import { limitWaitMs, waitKind } from './limit-wait.ts';
 import { type BackoffPolicy, backoffMs } from './ordering.ts';
 import { timerDelay } from './timer-delay.ts';
 
 /**
  * What one attempt of a job came to. `retryable`: 429, 5xx, network; everything else is final. A 429
- * of the key's own limits (see limit-wait.ts) is not counted as an attempt at all.
+ * of the key's own limits, or a refusal of the engine pool before any origin saw the request
+ * (`refusedByPool`), is not counted as an attempt at all (see limit-wait.ts).
  */
 export type ExecOutcome =
   | { kind: 'succeeded'; result: unknown; usage: unknown }
-  | { kind: 'failed'; error: JobError; retryable: boolean; retryAfterMs?: number };
+  | {
+      kind: 'failed';
+      error: JobError;
+      retryable: boolean;
+      retryAfterMs?: number;
+      refusedByPool?: boolean;
+    };
 
 /** Runs one attempt of a job through the gateway's pipeline; must settle soon after `signal` aborts. */
 export type Executor = (job: JobRow, signal: AbortSignal) => Promise<ExecOutcome>;
@@ -224,10 +231,12 @@ export class JobEngine {
       );
       return;
     }
-    if (isKeyLimitRefusal(outcome.error)) {
-      // The key's own limit refused the run before any origin saw it: wait for it, no attempt spent.
+    const wait = waitKind(outcome.error, outcome.refusedByPool === true);
+    if (wait !== null) {
+      // The key's own limit or the pools' capacity refused the run before any origin saw it: wait
+      // for it, no attempt spent.
       const delay = limitWaitMs(outcome.retryAfterMs, row.limit_waits + 1, random);
-      store.limitWait(row.id, attempt, outcome.error.code ?? '', delay);
+      store.limitWait(row.id, attempt, outcome.error.code ?? '', delay, wait);
       return;
     }
     const failure =

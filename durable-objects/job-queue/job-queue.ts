@@ -142,6 +142,11 @@ export class JobQueue extends DurableObject<Env> {
     return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };
   }
 
+  /** Whether this shard holds a live Idempotency-Key (`scope`): after a change of the shard count. */
+  async holdsIdempotency(scope: string): Promise<boolean> {
+    return this.#store.holdsIdempotency(scope);
+  }
+
   /** Job and callback counts by status, for /metrics. */
   async counts(): Promise<ReturnType<JobStore['counts']>> {
     return this.#store.counts();

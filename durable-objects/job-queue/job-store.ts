@@ -1,6 +1,7 @@
 import type { PriorityClass } from '../../schemas/config.ts';
 import type { JobError, JobType } from '../../schemas/jobs.ts';
 import { type ListPage, type ListQuery, listJobs } from './job-list.ts';
+import type { WaitKind } from './limit-wait.ts';
 import { PRIORITY_RANK } from './ordering.ts';
 import { FINISH_WINDOW_MS, queueFullRetryAfterMs } from './queue-bound.ts';
 import type { Sql } from './sql.ts';
@@ -38,8 +39,13 @@ export interface JobRow {
   next_run_at: number;
   attempts: number;
   max_attempts: number;
-  /** Runs refused by the key's own limits since the last attempt (these are not attempts). */
+  /**
+   * Runs refused by the key's own limits or the pools' capacity since the last attempt (these are
+   * not attempts).
+   */
   limit_waits: number;
+  /** What the latest of those waits is for (NULL in rows stored before the column: `limit`). */
+  wait_kind: WaitKind | null;
   /** The deadline's length from submission (null in rows stored before the column existed). */
   timeout_ms: number | null;
   started_at: number | null;
@@ -130,13 +136,14 @@ export class JobStore {
   }
 
   /**
-   * Jobs by stored status, callbacks by delivery status, and jobs waiting for their key's limit (for
-   * /metrics; each reads an index or scans once).
+   * Jobs by stored status, callbacks by delivery status, and jobs waiting for their key's limit or
+   * for pool capacity (for /metrics; each reads an index or scans once).
    */
   counts(): {
     jobs: Partial<Record<StoredStatus, number>>;
     callbacks: Record<string, number>;
     limitWaiting: number;
+    capacityWaiting: number;
   } {
     const jobs: Partial<Record<StoredStatus, number>> = {};
     for (const row of this.sql
@@ -150,10 +157,15 @@ export class JobStore {
       )
       .toArray())
       callbacks[row.status] = row.n;
-    const limitWaiting = this.sql
-      .exec<{ n: number }>(`SELECT count(*) AS n FROM jobs WHERE status = 'waiting' AND limit_waits > 0`)
-      .one().n;
-    return { jobs, callbacks, limitWaiting };
+    const waits = this.sql
+      .exec<{ capacity: number; n: number }>(
+        `SELECT wait_kind IS 'capacity' AS capacity, count(*) AS n FROM jobs
+         WHERE status = 'waiting' AND limit_waits > 0 GROUP BY 1`,
+      )
+      .toArray();
+    const limitWaiting = waits.find((w) => !w.capacity)?.n ?? 0;
+    const capacityWaiting = waits.find((w) => w.capacity)?.n ?? 0;
+    return { jobs, callbacks, limitWaiting, capacityWaiting };
   }
 
   /** Jobs not finished (queued, waiting or running): one row kept by triggers (see sql.ts). */
@@ -230,6 +242,19 @@ export class JobStore {
     return queueFullRetryAfterMs(finished);
   }
 
+  /** Whether an Idempotency-Key (`scope`) still names a job here. */
+  holdsIdempotency(scope: string): boolean {
+    return (
+      this.sql
+        .exec(
+          'SELECT 1 AS x FROM idempotency WHERE scope = ? AND created_at > ?',
+          scope,
+          this.now() - IDEMPOTENCY_TTL_MS,
+        )
+        .toArray().length > 0
+    );
+  }
+
   get(id: string): JobRow | undefined {
     return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
   }
@@ -250,13 +275,25 @@ export class JobStore {
       .toArray().length;
   }
 
-  /** Jobs still waiting at their deadline expire without another attempt. */
+  /**
+   * Jobs still waiting at their deadline expire without another attempt. The error says what the job
+   * was waiting for (its key's limit, pool capacity, or a retry after a failed attempt), which the
+   * expiry would otherwise hide. SET expressions read the row as it was before the update; the bare
+   * placeholders after ?1 and ?2 number on from 3.
+   */
   expireDue(): string[] {
     const now = this.now();
     const error = JSON.stringify(jobError(408, 'job_expired', 'The job did not finish before its deadline.'));
     return this.sql
       .exec<{ id: string }>(
-        `UPDATE jobs SET status = 'expired', finished_at = ?, error = ?, ${PUSH_TRANSITION}, ${TERMINAL_CALLBACK}
+        `UPDATE jobs SET status = 'expired', finished_at = ?1,
+           error = json_set(?2, '$.message', json_extract(?2, '$.message') || CASE
+             WHEN status = 'waiting' AND limit_waits > 0
+               THEN printf(' It was waiting (%s).', json_extract(transitions, '$[#-1].note'))
+             WHEN status = 'waiting' AND json_extract(error, '$.code') IS NOT NULL
+               THEN printf(' Its last attempt failed (%s).', json_extract(error, '$.code'))
+             ELSE '' END),
+           ${PUSH_TRANSITION}, ${TERMINAL_CALLBACK}
          WHERE status IN ('queued', 'waiting') AND deadline_at <= ? RETURNING id`,
         now,
         error,
@@ -342,27 +379,30 @@ export class JobStore {
   }
 
   /**
-   * A run refused by the key's own limit (`code`) was not an attempt: the attempt count and log go
-   * back to what they were, and the job waits `delayMs` (its deadline still applies: `expireDue`).
-   * The claim's `running` transition becomes one `queued` transition noting the wait; further waits
-   * in a row update that one instead of adding more, so a job waiting for hours stays small.
+   * A run refused by the key's own limit or the pools' capacity (`kind`, `code`) was not an attempt:
+   * the attempt count and log go back to what they were, and the job waits `delayMs` (its deadline
+   * still applies: `expireDue`). The claim's `running` transition becomes one `queued` transition
+   * noting the wait; further waits in a row update that one instead of adding more, so a job waiting
+   * for hours stays small.
    */
-  limitWait(id: string, attempt: number, code: string, delayMs: number): boolean {
+  limitWait(id: string, attempt: number, code: string, delayMs: number, kind: WaitKind = 'limit'): boolean {
     const now = this.now();
     return (
       this.sql.exec(
         `UPDATE jobs SET status = 'waiting', next_run_at = ?, attempts = attempts - 1,
            started_at = CASE WHEN attempts = 1 THEN NULL ELSE started_at END,
-           limit_waits = limit_waits + 1,
+           limit_waits = limit_waits + 1, wait_kind = ?,
            transitions = json_set(
              CASE WHEN limit_waits > 0 THEN json_remove(transitions, '$[#-1]') ELSE transitions END,
              '$[#-1]',
              json_object('status', 'queued', 'at', ?, 'attempt', attempts,
-               'note', printf('limit wait: %s (%d in a row)', ?, limit_waits + 1))),
+               'note', printf('%s wait: %s (%d in a row)', ?, ?, limit_waits + 1))),
            attempt_log = json_remove(attempt_log, '$[#-1]')
          WHERE id = ? AND status = 'running' AND attempts = ?`,
         now + delayMs,
+        kind,
         now,
+        kind,
         code,
         id,
         attempt,
@@ -526,19 +566,24 @@ export class JobStore {
     );
   }
 
-  /** Delete finished jobs older than the retention period (in bounded batches) and old idempotency keys. */
+  /**
+   * Delete finished jobs older than the retention period (in bounded batches) and old idempotency keys.
+   * A job its Idempotency-Key still names stays until the key expires (a retention under 24 h would
+   * otherwise let a resubmit with that key run the job again). Keys go first, so their jobs go with them.
+   */
   purge(retentionMs: number, batch = 500): number {
     const now = this.now();
-    const deleted = this.sql
+    this.sql.exec('DELETE FROM idempotency WHERE created_at <= ?', now - IDEMPOTENCY_TTL_MS);
+    return this.sql
       .exec(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE finished_at IS NOT NULL AND finished_at <= ?
-         AND (callback_status IS NULL OR callback_status != 'pending') ORDER BY finished_at LIMIT ?) RETURNING id`,
+         AND (callback_status IS NULL OR callback_status != 'pending')
+         AND NOT EXISTS (SELECT 1 FROM idempotency WHERE idempotency.job_id = jobs.id)
+         ORDER BY finished_at LIMIT ?) RETURNING id`,
         now - retentionMs,
         batch,
       )
       .toArray().length;
-    this.sql.exec('DELETE FROM idempotency WHERE created_at <= ?', now - IDEMPOTENCY_TTL_MS);
-    return deleted;
   }
 
   /**

@@ -1,11 +1,16 @@
 import type { JobError } from '../../schemas/jobs.ts';
 
 /**
+ * Why a run that never became an attempt waits: `limit`, the key's own limits refused it; `capacity`,
+ * the engine pools refused it before any origin saw the request.
+ */
+export type WaitKind = 'limit' | 'capacity';
+
+/**
  * 429 codes of the submitting key's own limits (workers/limits): its requests/tokens per minute,
  * its concurrent requests, and its daily/monthly token budget (spent, or held by requests in flight).
- * The request was fine; it only has to wait, so such a run is not an attempt. Pool refusals
- * (`pool_saturated`, `request_shed`, `queue_timeout`) are not here: they say the shared engines are
- * short of capacity, for a time nobody knows, and stay failures that count.
+ * The request was fine; it only has to wait, so such a run is not an attempt. Pool refusals are
+ * told apart by the gateway's own marker instead (see `waitKind`).
  */
 const KEY_LIMIT_CODES: ReadonlySet<string> = new Set([
   'rate_limit_exceeded',
@@ -17,6 +22,18 @@ export function isKeyLimitRefusal(error: JobError): boolean {
   return error.status === 429 && error.code !== null && KEY_LIMIT_CODES.has(error.code);
 }
 
+/**
+ * Whether a failed run is a wait rather than an attempt. A 429 or 503 that the gateway marks as
+ * refused by the engine pool (queue full, shed, queue wait over, no origin available) never reached an
+ * engine: the gateway could not start the work. The same codes from an origin's own answer (an
+ * `origin_unavailable` 503 of an engine, say) carry no marker and stay attempts.
+ */
+export function waitKind(error: JobError, refusedByPool: boolean): WaitKind | null {
+  if (isKeyLimitRefusal(error)) return 'limit';
+  if (refusedByPool && (error.status === 429 || error.status === 503)) return 'capacity';
+  return null;
+}
+
 /** What the gateway answers a 429 without its own Retry-After (workers/http/error-response.ts). */
 const DEFAULT_RETRY_AFTER_MS = 1000;
 const MIN_JITTER_MS = 100;
@@ -25,10 +42,11 @@ const MAX_JITTER_MS = 5 * 60_000;
 const MAX_JITTER_FACTOR = 16;
 
 /**
- * How long a run refused by its key's limit waits: the Retry-After, never less, plus jitter so a burst
- * does not wake at once. The span grows with the job's refusals in a row: when many more jobs wait
- * than the limit admits, their wake-ups spread out instead of all calling again each time a request
- * frees up, while a job that waits alone is back soon after the Retry-After.
+ * How long a run refused by its key's limit or the pools' capacity waits: the Retry-After, never
+ * less, plus jitter so a burst does not wake at once. The span grows with the job's refusals in a
+ * row: when many more jobs wait than the limit admits, their wake-ups spread out instead of all
+ * calling again each time a request frees up, while a job that waits alone is back soon after the
+ * Retry-After.
  */
 export function limitWaitMs(
   retryAfterMs: number | undefined,

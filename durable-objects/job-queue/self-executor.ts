@@ -1,5 +1,6 @@
 import type { JobError } from '../../schemas/jobs.ts';
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
+import { REFUSED_BY_HEADER } from '../../workers/dispatch/refused-by.ts';
 import type { Env } from '../../workers/env.ts';
 import { readBounded } from './bounded-body.ts';
 import type { ExecOutcome, Executor } from './job-engine.ts';
@@ -88,6 +89,7 @@ function failure(response: Response, body: unknown): ExecOutcome {
     retryable: status === 429 || status >= 500,
     error,
     ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...(response.headers.get(REFUSED_BY_HEADER) === 'pool' ? { refusedByPool: true } : {}),
   };
 }
 

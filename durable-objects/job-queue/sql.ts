@@ -47,6 +47,7 @@ export const JOB_SCHEMA = [
     attempts INTEGER NOT NULL DEFAULT 0,
     max_attempts INTEGER NOT NULL,
     limit_waits INTEGER NOT NULL DEFAULT 0,
+    wait_kind TEXT,
     timeout_ms INTEGER,
     started_at INTEGER,
     finished_at INTEGER,
@@ -75,6 +76,8 @@ export const JOB_SCHEMA = [
     created_at INTEGER NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)',
+  // Purging checks whether a live key still names a finished job.
+  'CREATE INDEX IF NOT EXISTS idempotency_job ON idempotency (job_id)',
 ];
 
 const UNFINISHED = `(${UNFINISHED_STATUSES.map((s) => `'${s}'`).join(', ')})`;
@@ -101,6 +104,8 @@ const ADDED_COLUMNS: [string, string][] = [
   ['limit_waits', 'INTEGER NOT NULL DEFAULT 0'],
   // The job's timeout, so a replay gets a deadline of that length (NULL in rows stored before it).
   ['timeout_ms', 'INTEGER'],
+  // What the current run-that-was-not-an-attempt waits for: 'limit' or 'capacity' (NULL: 'limit').
+  ['wait_kind', 'TEXT'],
 ];
 
 export function migrate(sql: Sql): void {

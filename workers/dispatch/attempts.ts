@@ -7,6 +7,7 @@ import type { ServerTiming } from '../http/server-timing.ts';
 import { type Admitted, admit } from './admission.ts';
 import { pullMissingModel } from './model-pull.ts';
 import { fetchOrigin } from './origin-fetch.ts';
+import { refusedByPool } from './refused-by.ts';
 import { backoffMs, isRetryable, outcomeKind } from './retry-policy.ts';
 import type { RouteTarget } from './route-plan.ts';
 import { readAllText, TimedReader } from './timed-reader.ts';
@@ -56,6 +57,8 @@ export async function withFailover<T>(
   // counted from its first try, so tries after a hung origin share it instead of each taking it whole.
   const requestStart = Date.now();
   let nonStream = false;
+  // Whether an origin request was started: a refusal when none was is the pools' alone.
+  let reachedOrigin = false;
   for (const target of plan) {
     const policy = target.pool.retry;
     const deadline = requestStart + target.pool.timeouts.totalMs;
@@ -88,6 +91,7 @@ export async function withFailover<T>(
         if (ctx.gate) await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
         const { request, call } = build(target);
         nonStream = !call.stream;
+        reachedOrigin = true;
         const signal = AbortSignal.any([ctx.clientSignal, attemptEnd.signal]);
         const exchange = await open(target, admitted, request, call, ctx, started, signal, deadline);
         const result = await body(exchange);
@@ -116,7 +120,8 @@ export async function withFailover<T>(
       }
     }
   }
-  throw last ?? new EcoError(503, 'origin_unavailable', 'No origin could serve the request.');
+  const error = last ?? new EcoError(503, 'origin_unavailable', 'No origin could serve the request.');
+  throw !reachedOrigin && (error.status === 429 || error.status === 503) ? refusedByPool(error) : error;
 }
 
 async function open(

@@ -62,7 +62,18 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
     );
   }
   const model = inner.data.model;
-  await resolveModel(env, principal, model, undefined, CAPABILITY[body.type]);
+  try {
+    await resolveModel(env, principal, model, undefined, CAPABILITY[body.type]);
+  } catch (err) {
+    // The model is a field of the job's request: say so where the sync API says `model`.
+    if (err instanceof EcoError && err.param === 'model') {
+      throw new EcoError(err.status, err.code, err.message, {
+        param: 'request.model',
+        ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+      });
+    }
+    throw err;
+  }
 
   let callbackUrl: string | undefined;
   if (body.callback_url !== undefined) {

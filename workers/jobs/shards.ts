@@ -8,11 +8,14 @@ import type { Env } from '../env.ts';
 /**
  * Jobs live in `jobs:<tenant>:<shard>` objects so one tenant's flood never blocks another's queue.
  * A job id names its object (`job_<object id hex>_<random>`), so GET and DELETE go straight to it.
- * Raising ECO_JOB_SHARDS is safe; lowering it hides the higher shards from listings (their ids work).
+ * Changing ECO_JOB_SHARDS keeps Idempotency-Keys and listings whole (see shard-counts.ts).
  */
 // The RPC types of a stub turn `unknown` fields (a job's result) into `never`; the methods' own
 // signatures are the truth, as every value crossing is plain JSON-shaped data.
-export type JobQueueStub = Pick<JobQueue, 'submit' | 'get' | 'list' | 'cancel' | 'replay' | 'counts'>;
+export type JobQueueStub = Pick<
+  JobQueue,
+  'submit' | 'get' | 'list' | 'cancel' | 'replay' | 'counts' | 'holdsIdempotency'
+>;
 
 const JOB_ID = /^job_([0-9a-f]{64})_([0-9a-f]{20})$/;
 

@@ -28,6 +28,7 @@ export async function jobMetricsText(env: Env): Promise<string> {
   const jobs = new Map<string, number>();
   const callbacks = new Map<string, number>();
   const limitWaiting = new Map<string, number>();
+  const capacityWaiting = new Map<string, number>();
   const add = (map: Map<string, number>, key: string, n: number) => map.set(key, (map.get(key) ?? 0) + n);
   let up = 0;
   counts.forEach((c, i) => {
@@ -41,6 +42,7 @@ export async function jobMetricsText(env: Env): Promise<string> {
     for (const [status, n] of Object.entries(c.callbacks)) add(callbacks, `${tenant}\n${status}`, n);
     // An object still running an older version (during a deploy) answers without it.
     add(limitWaiting, tenant, c.limitWaiting ?? 0);
+    add(capacityWaiting, tenant, c.capacityWaiting ?? 0);
   });
   const w = new MetricsWriter();
   w.declare(
@@ -62,6 +64,12 @@ export async function jobMetricsText(env: Env): Promise<string> {
     "Queued jobs waiting for their key's own rate limit, concurrency or budget (not counted as attempts), by tenant.",
   );
   for (const [tenant, n] of limitWaiting) w.sample('eco_jobs_limit_waiting', { tenant }, n);
+  w.declare(
+    'eco_jobs_capacity_waiting',
+    'gauge',
+    'Queued jobs the engine pools refused before any origin saw them, waiting for capacity (not counted as attempts), by tenant.',
+  );
+  for (const [tenant, n] of capacityWaiting) w.sample('eco_jobs_capacity_waiting', { tenant }, n);
   w.declare('eco_job_callbacks', 'gauge', 'Job completion callbacks, by tenant and delivery status.');
   for (const [key, n] of callbacks) {
     const [tenant, status] = key.split('\n') as [string, string];

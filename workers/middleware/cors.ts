@@ -12,6 +12,7 @@ const EXPOSE_HEADERS = [
   'retry-after',
   'retry-after-ms',
   'server-timing',
+  'x-eco-refused-by',
   ...['requests', 'tokens'].flatMap((k) => [
     `x-ratelimit-limit-${k}`,
     `x-ratelimit-remaining-${k}`,

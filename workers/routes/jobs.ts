@@ -19,7 +19,9 @@ import { statusesFor } from '../jobs/list-params.ts';
 import { tenantSource } from '../jobs/list-sources.ts';
 import { withoutNullOptionals } from '../jobs/null-optionals.ts';
 import { queueFullError } from '../jobs/queue-full.ts';
-import { type JobQueueStub, pickShard, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
+import { listingShards, shardCounts } from '../jobs/shard-counts.ts';
+import { type JobQueueStub, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
+import { submitShard } from '../jobs/submit-shard.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 
@@ -76,7 +78,7 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
     );
   }
   const scope = key === undefined ? undefined : `${principal.tenant}\n${principal.keyId}\n${key}`;
-  const shard = await pickShard(settings.shards, scope);
+  const shard = await submitShard(c.env, principal.tenant, settings.shards, scope);
   await registerShard(c.env, principal.tenant, shard);
   const result = await submitTo(shardStub(c.env, principal.tenant, shard), {
     tenant: principal.tenant,
@@ -171,7 +173,10 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.get('/v1/jobs', requireScope('jobs'), async (c) => {
     const principal = c.get('principal');
-    const shards = jobSettings(c.env).shards;
+    const settings = jobSettings(c.env);
+    // Shards of an earlier, larger ECO_JOB_SHARDS too, while they may hold retained jobs.
+    const counts = await shardCounts(c.env, settings.shards);
+    const shards = listingShards(counts, settings.shards, settings.retentionMs);
     // Every shard of the tenant in one group, so the whole listing is newest first.
     const source = tenantSource(c.env, principal.tenant, shards, statusesFor(c.req.query('status')));
     return c.json(

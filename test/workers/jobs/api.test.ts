@@ -124,7 +124,7 @@ describe('POST /v1/jobs', () => {
       [
         { type: 'chat', request: { model: 'nope', messages: [{ role: 'user', content: 'x' }] } },
         404,
-        'model',
+        'request.model',
       ],
       [chatJob('x', { callback_url: 'http://hooks.example.com/x' }), 400, 'callback_url'],
       [chatJob('x', { callback_url: 'https://169.254.169.254/latest' }), 400, 'callback_url'],
