@@ -1,5 +1,7 @@
 import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
+import { commandIsOurs } from './addressee.ts';
+import { longestWaitMs } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
 import { fitPrompt, promptBudget } from './prompt-fit.ts';
@@ -11,10 +13,11 @@ export type Answer =
   | {
       kind: 'reply';
       text: string;
-      outcome: 'answered' | 'command' | 'rate_limited';
+      outcome: 'answered' | 'command' | 'rate_limited' | 'not_text';
       turns?: HistoryMessage[];
     }
-  | { kind: 'drop'; outcome: 'rate_limited' }
+  /** Nothing is sent: a flood past the notice, or a group command addressed to another bot. */
+  | { kind: 'drop'; outcome: 'rate_limited' | 'not_addressed' }
   | {
       kind: 'failed';
       failure: Extract<CallResult<object>, { ok: false }>;
@@ -43,7 +46,15 @@ export function currentModel(ctx: Pick<AnswerContext, 'bot' | 'store'>): string 
 /** Commands answer locally; other text goes through the per-chat rate limit to the model. */
 export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<Answer> {
   const command = parseCommand(row.text);
-  if (command) return runCommand(command, ctx);
+  if (command) {
+    const addressee = await commandIsOurs(command, row.target.group === true, ctx);
+    if (!addressee.ok) return { kind: 'failed', failure: addressee };
+    // Another bot's command: ignored entirely, as bots in a group conventionally do. So is a command
+    // we do not know, said in a group without our name: it is most likely another bot's.
+    const foreign = command.name === 'unknown' && command.addressedTo === undefined && row.target.group;
+    if (!addressee.ours || foreign) return { kind: 'drop', outcome: 'not_addressed' };
+    return runCommand(command, ctx);
+  }
 
   // A rate of 0 turns the per-chat limit off; a retry of the same message is not charged again.
   if (ctx.config.ratePerMinute > 0 && row.attempts === 0) {
@@ -61,6 +72,9 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
       return { kind: 'reply', text: MESSAGES.rateLimited, outcome: 'rate_limited' };
     }
   }
+
+  // A photo, voice note or file (see ImEvent): the model reads text only, so say so.
+  if (row.text === '') return { kind: 'reply', text: MESSAGES.textOnly, outcome: 'not_text' };
 
   ctx.beforeModel?.();
   const model = currentModel(ctx);
@@ -95,10 +109,14 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
     if (result.code === CONTEXT_EXCEEDED)
       return { kind: 'failed', failure: result, apology: MESSAGES.tooLong };
     const gone = result.code === 'model_not_found' || result.code === 'model_not_allowed';
+    // Spent until the period resets (not merely held by requests in flight): retries cannot help.
+    const spent =
+      result.code === 'budget_exceeded' && (result.retryAfterMs ?? 0) > longestWaitMs(ctx.config.retryMaxMs);
     return {
       kind: 'failed',
       failure: result,
       ...(gone ? { apology: MESSAGES.modelUnavailable(model) } : {}),
+      ...(spent ? { apology: MESSAGES.outOfBudget } : {}),
     };
   }
   const text = result.content.trim() === '' ? MESSAGES.empty : result.content;

@@ -10,5 +10,13 @@ export function retryDelay(
 ): number {
   const exp = Math.min(config.maxMs, config.baseMs * 2 ** Math.max(0, attempt - 1));
   const jittered = exp / 2 + random() * (exp / 2);
-  return Math.ceil(Math.max(jittered, Math.min(retryAfterMs, config.maxMs * 10)));
+  return Math.ceil(Math.max(jittered, Math.min(retryAfterMs, longestWaitMs(config.maxMs))));
+}
+
+/**
+ * The longest Retry-After a retry waits for. A refusal asking for more (a spent daily budget) is not
+ * retried at all: the chat would hold the message, and every one behind it, for nothing.
+ */
+export function longestWaitMs(retryMaxMs: number): number {
+  return retryMaxMs * 10;
 }

@@ -4,7 +4,7 @@ import { TEXT_LIMIT } from '../../workers/im/send/types.ts';
 import { splitMessage } from '../../workers/im/split-message.ts';
 import type { BotConfig, ImEvent } from '../../workers/im/types.ts';
 import { prepareAnswer } from './answer.ts';
-import { retryDelay } from './backoff.ts';
+import { longestWaitMs, retryDelay } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import { deliver } from './delivery.ts';
 import type { ConversationPorts } from './ports.ts';
@@ -46,6 +46,12 @@ export class ConversationCore {
     let queued = 0;
     for (const event of events) {
       if (event.kind !== 'text' || event.text === undefined) continue;
+      if (event.timestampMs > 0 && now - event.timestampMs > this.#d.config.dedupRetentionMs) {
+        // Its dedup record, if it was ever answered, is gone: a signed body replayed this late would
+        // be answered (and billed) again. Counted with the duplicates; no platform redelivers so late.
+        console.warn('im event older than the dedup window', { chat: chatKey, event: event.eventId });
+        continue;
+      }
       const target = {
         eventId: event.eventId,
         chatId: event.chatId,
@@ -54,6 +60,7 @@ export class ConversationCore {
         ...(event.channelId ? { channelId: event.channelId } : {}),
         ...(event.replyToken ? { replyToken: event.replyToken } : {}),
         ...(event.threadId ? { threadId: event.threadId } : {}),
+        ...(event.group ? { group: true } : {}),
       };
       if (
         this.#d.store.admit(
@@ -118,7 +125,8 @@ export class ConversationCore {
       if (answer.kind === 'failed') {
         counters.add('im_reply_failures_total', { ...labels, stage: 'model' });
         const text = answer.apology;
-        if (answer.failure.retryable && text === undefined) {
+        const tooLong = (answer.failure.retryAfterMs ?? 0) > longestWaitMs(config.retryMaxMs);
+        if (answer.failure.retryable && text === undefined && !tooLong) {
           this.#retryOrApologize(
             current,
             bot,

@@ -123,6 +123,31 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     );
   });
 
+  it('in a Telegram group, runs only the commands addressed to this bot', async () => {
+    const group = (updateId: number, text: string) => ({
+      update_id: updateId,
+      message: {
+        message_id: updateId,
+        from: { id: 77, is_bot: false },
+        chat: { id: -100503, type: 'supergroup', title: 'Team' },
+        date: Math.floor(Date.now() / 1000),
+        text,
+      },
+    });
+    expect((await post('telegram', group(2100, '/help@other_bot'))).status).toBe(200);
+    expect((await post('telegram', group(2101, '/weather Paris'))).status).toBe(200);
+    expect((await post('telegram', group(2102, '/help@Eco_Dev_Bot'))).status).toBe(200);
+    // The help comes in several parts at this stack's 60-character limit, paced in the group.
+    await vi.waitFor(() => expect(telegramCalls(-100503).at(-1)?.body.text).toMatch(/Current model/), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    const replies = telegramCalls(-100503);
+    expect(replies.map((c) => c.body.text).join(' ')).toMatch(/\/reset clears/);
+    expect((replies[0]!.body.reply_parameters as { message_id?: number }).message_id).toBe(2102);
+    expect(fake.calls.filter((c) => c.path.endsWith('/getMe'))).toHaveLength(1);
+  });
+
   it('answers every message of a WhatsApp batch and ignores its status receipts', async () => {
     const message = (id: string, from: string, body: string) => ({
       from,
@@ -176,6 +201,49 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     expect(to4911).toEqual(['wamid.E1', 'wamid.E3']);
   });
 
+  it('tells a WhatsApp user who sends a photo that only text is read', async () => {
+    const photo = {
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: 'WABA',
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '15550000000', phone_number_id: 'PNID' },
+                messages: [
+                  {
+                    from: '4944',
+                    id: 'wamid.P1',
+                    timestamp: String(Math.floor(Date.now() / 1000)),
+                    type: 'image',
+                    image: { id: 'media-1', mime_type: 'image/jpeg' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    };
+    const res = await post('whatsapp', photo);
+    expect(await res.json()).toMatchObject({ queued: 1, ignored: 0 });
+    await vi.waitFor(
+      () => {
+        const notes = fake.calls.filter(
+          (c) => c.platform === 'whatsapp' && c.body.to === '4944' && c.body.text,
+        );
+        // In parts at this stack's 60-character limit.
+        expect(notes.map((c) => (c.body.text as { body: string }).body).join(' ')).toBe(
+          'Sorry, I can only read text messages. Please type your question.',
+        );
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+  });
+
   it('answers LINE with the reply API and Messenger with the Send API', async () => {
     const line = {
       destination: 'Ubot',
@@ -219,8 +287,12 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
           ),
         ).toBe(true);
         expect(
+          // The message itself, not only the typing indicator that goes out before it.
           fake.calls.some(
-            (c) => c.platform === 'messenger' && (c.body.recipient as { id: string }).id === 'PSIDE2E',
+            (c) =>
+              c.platform === 'messenger' &&
+              (c.body.recipient as { id: string }).id === 'PSIDE2E' &&
+              c.body.message !== undefined,
           ),
         ).toBe(true);
       },

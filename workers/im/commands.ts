@@ -1,19 +1,24 @@
-/** Chat commands. Telegram appends `@botname` in groups (`/model@eco_bot x`); that suffix is dropped. */
-export type ChatCommand =
+/**
+ * Chat commands. Telegram appends `@botname` in groups (`/model@eco_bot x`): that name is kept in
+ * `addressedTo`, so the Conversation can tell a command for this bot from one for another bot.
+ */
+export type ChatCommand = (
   | { name: 'help' }
   | { name: 'reset' }
   | { name: 'model'; model: string | undefined }
-  | { name: 'unknown'; command: string };
+  | { name: 'unknown'; command: string }
+) & { addressedTo?: string };
 
 export function parseCommand(text: string): ChatCommand | undefined {
-  const match = /^\/([A-Za-z_]+)(?:@\S+)?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  const match = /^\/([A-Za-z_]+)(?:@(\S+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
   if (!match) return undefined;
   const name = match[1]!.toLowerCase();
-  const arg = match[2]?.trim() || undefined;
-  if (name === 'help' || name === 'start') return { name: 'help' };
-  if (name === 'reset') return { name: 'reset' };
-  if (name === 'model') return { name: 'model', model: arg?.split(/\s+/)[0] };
-  return { name: 'unknown', command: name };
+  const to = match[2] ? { addressedTo: match[2] } : {};
+  const arg = match[3]?.trim() || undefined;
+  if (name === 'help' || name === 'start') return { name: 'help', ...to };
+  if (name === 'reset') return { name: 'reset', ...to };
+  if (name === 'model') return { name: 'model', model: arg?.split(/\s+/)[0], ...to };
+  return { name: 'unknown', command: name, ...to };
 }
 
 export function helpText(model: string): string {
@@ -34,6 +39,8 @@ export const MESSAGES = {
   historyDropped:
     '(Our conversation had grown too long for the model, so I have forgotten the earlier messages and answered this one on its own.)',
   tooLong: 'Sorry, that message is too long for the model. Please send a shorter one.',
+  textOnly: 'Sorry, I can only read text messages. Please type your question.',
+  outOfBudget: 'Sorry, I have used up my allowance for answers for now. Please try again later.',
   unknownCommand: (command: string) => `Unknown command /${command}. Send /help for the list.`,
   modelSet: (model: string) => `Model set to ${model}.`,
   modelList: (current: string, models: string[]) =>

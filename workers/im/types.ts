@@ -8,7 +8,8 @@ export function isPlatform(value: string): value is Platform {
 
 /**
  * One platform event after parsing. Only `text` events reach a Conversation; the rest are counted
- * and acknowledged. `malformed` marks an item the platform's schema promises but that lacks what is
+ * and acknowledged. A `text` event with an empty `text` is a message the model cannot read (a photo,
+ * a voice note, a file) sent in a direct chat: it is answered with a note that only text is read. `malformed` marks an item the platform's schema promises but that lacks what is
  * needed to act on it (no event id): acknowledged too, since a redelivery would be just as broken.
  * `platform_error` is the platform reporting a failure (WhatsApp's `failed` receipt of a message it
  * had accepted, a webhook `errors[]` item): acknowledged, but logged and counted, never passed off as
@@ -28,6 +29,8 @@ export interface ImEvent {
   messageId?: string;
   /** The receiving account: WhatsApp phone_number_id, Messenger page id, LINE destination. */
   channelId?: string;
+  /** A chat of several people (Telegram group or supergroup, LINE group or room), not a direct chat. */
+  group?: boolean;
   /** Telegram forum topic (`message_thread_id` of a topic message): every reply part goes there. */
   threadId?: string;
   /** LINE reply token (single use, about a minute). */

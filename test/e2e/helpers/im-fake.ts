@@ -54,6 +54,15 @@ export async function startImFake(): Promise<ImFake> {
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
+    if (platform === 'telegram' && url.pathname.endsWith('/getMe')) {
+      res.end(
+        JSON.stringify({
+          ok: true,
+          result: { id: 1, is_bot: true, first_name: 'Eco', username: 'eco_dev_bot' },
+        }),
+      );
+      return;
+    }
     res.end(
       JSON.stringify(
         platform === 'telegram' ? { ok: true, result: { message_id: calls.length } } : { ok: true },

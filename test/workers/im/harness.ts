@@ -65,17 +65,29 @@ export function isIndicatorCall(call: Pick<SentCall, 'url' | 'body'>): boolean {
   );
 }
 
+/** Telegram's getMe answer for a bot named `eco_bot`. */
+export const telegramIdentity = () =>
+  Response.json({ ok: true, result: { id: 1, is_bot: true, first_name: 'Eco', username: 'eco_bot' } });
+
 /**
  * A mocked platform send API that records every call: messages in the array, typing indicator calls
- * in `indicators` (answered by `indicator`, 200 by default).
+ * in `indicators` (answered by `indicator`, 200 by default), Telegram getMe calls in `identity`.
  */
 export function mockSendApi(
   host: string,
   answer: (call: SentCall) => Response = () => Response.json({ ok: true }),
   indicator: (call: SentCall) => Response | Promise<Response> = () => Response.json({ ok: true }),
+  identity: () => Response | Promise<Response> = telegramIdentity,
 ) {
-  const sent: SentCall[] & { indicators: SentCall[] } = Object.assign([], { indicators: [] });
+  const sent: SentCall[] & { indicators: SentCall[]; identity: string[] } = Object.assign([], {
+    indicators: [],
+    identity: [],
+  });
   mockOrigin(host, async (req) => {
+    if (new URL(req.url).pathname.endsWith('/getMe')) {
+      sent.identity.push(req.url);
+      return identity();
+    }
     const call = { url: req.url, headers: req.headers, body: (await req.json()) as Record<string, unknown> };
     if (isIndicatorCall(call)) {
       sent.indicators.push(call);

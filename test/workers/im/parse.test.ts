@@ -8,6 +8,7 @@ import {
   lineEvent,
   messengerBody,
   messengerMessaging,
+  SENT_AT_S,
   telegramText,
   whatsappBatch,
 } from './payloads.ts';
@@ -24,7 +25,7 @@ describe('Telegram updates', () => {
         userId: '111111111',
         text: 'Hello bot',
         messageId: '42',
-        timestampMs: 1767225600000,
+        timestampMs: SENT_AT_S * 1000,
       },
     ]);
   });
@@ -77,21 +78,21 @@ describe('WhatsApp notifications', () => {
       address: '16505551234',
       messageId: 'wamid.A',
       channelId: '106540352242922',
-      timestampMs: 1767225600000,
+      timestampMs: SENT_AT_S * 1000,
     });
     // A business-scoped user id keys the conversation; the phone number still addresses the reply.
     expect(events[2]).toMatchObject({ chatId: 'DE.123', address: '491700000000' });
   });
 
-  it('acknowledges status receipts and non-text messages', () => {
+  it('acknowledges status receipts and stickers (photos and files get a note: not-text.test.ts)', () => {
     const body = whatsappBatch(
-      [{ id: 'wamid.I', from: '1', type: 'image' }],
+      [{ id: 'wamid.I', from: '1', type: 'sticker' }],
       [
         { id: 'wamid.X', status: 'delivered', recipient: '1' },
         { id: 'wamid.X', status: 'read', recipient: '1' },
       ],
     );
-    expect(kinds(parseWhatsApp(body))).toEqual(['status', 'status', 'type:image']);
+    expect(kinds(parseWhatsApp(body))).toEqual(['status', 'status', 'type:sticker']);
   });
 
   it('ignores other webhook fields and malformed shapes without throwing', () => {
@@ -132,9 +133,12 @@ describe('LINE events', () => {
       chatId: 'U4af4980629abcdef0123456789abcdef',
       replyToken: 'rt-01A',
       channelId: 'U0123456789abcdef0123456789abcdef',
-      timestampMs: 1767225600000,
+      timestampMs: SENT_AT_S * 1000,
     });
     expect(events[1]).toMatchObject({ chatId: 'Cgroup', userId: 'U4af4980629abcdef0123456789abcdef' });
+    // Only a group (or room) is marked: it decides which commands are left to other bots.
+    expect(events[0]!.group).toBeUndefined();
+    expect(events[1]!.group).toBe(true);
   });
 
   it('treats the console Verify call (no events, or dummy reply tokens) as nothing to answer', () => {
@@ -191,13 +195,13 @@ describe('Messenger events', () => {
     ]);
   });
 
-  it('never answers echoes of its own messages, deliveries, reads, attachments, edits or reactions', () => {
+  it('never answers echoes of its own messages, deliveries, reads, stickers, edits or reactions', () => {
     const base = { sender: { id: 'P1' }, recipient: { id: 'PAGE_ID' }, timestamp: 1 };
     const events = parseMessenger(
       messengerBody([
         [
           messengerMessaging({ mid: 'e1', psid: 'P1', text: 'my own reply', echo: true }),
-          messengerMessaging({ mid: 'a1', psid: 'P1' }),
+          { ...base, message: { mid: 'a1', sticker_id: 369239263222822, attachments: [{ type: 'image' }] } },
           { ...base, delivery: { mids: ['x'], watermark: 1 } },
           { ...base, read: { watermark: 1 } },
           { ...base, message_edit: { mid: 'm1', text: 'new' } },

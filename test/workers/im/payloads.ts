@@ -1,3 +1,9 @@
+/**
+ * When the payloads say their messages were sent: this run's start, since a message older than the
+ * Conversation's dedup window is treated as a replay and not answered.
+ */
+export const SENT_AT_S = Math.floor(Date.now() / 1000);
+
 /** Webhook bodies shaped like each platform's documented payloads, for parser, route and DO tests. */
 
 export function telegramText(updateId: number, chatId: number, text: string, messageId = updateId) {
@@ -7,7 +13,7 @@ export function telegramText(updateId: number, chatId: number, text: string, mes
       message_id: messageId,
       from: { id: chatId, is_bot: false, first_name: 'Ada', language_code: 'en' },
       chat: { id: chatId, first_name: 'Ada', type: 'private' },
-      date: 1767225600,
+      date: SENT_AT_S,
       text,
     },
   };
@@ -34,7 +40,7 @@ export function whatsappBatch(
                 from: m.from,
                 ...(m.fromUserId ? { from_user_id: m.fromUserId } : {}),
                 id: m.id,
-                timestamp: '1767225600',
+                timestamp: String(SENT_AT_S),
                 type: m.type ?? 'text',
                 ...((m.type ?? 'text') === 'text'
                   ? { text: { body: m.text ?? '' } }
@@ -45,7 +51,7 @@ export function whatsappBatch(
                     statuses: statuses.map((s) => ({
                       id: s.id,
                       status: s.status,
-                      timestamp: '1767225601',
+                      timestamp: String(SENT_AT_S + 1),
                       recipient_id: s.recipient,
                     })),
                   }
@@ -73,7 +79,7 @@ export function lineEvent(input: {
   return {
     type: input.type ?? 'message',
     mode: input.mode ?? 'active',
-    timestamp: input.timestamp ?? 1767225600000,
+    timestamp: input.timestamp ?? SENT_AT_S * 1000,
     source: input.groupId ? { type: 'group', groupId: input.groupId, userId } : { type: 'user', userId },
     webhookEventId: input.id,
     deliveryContext: { isRedelivery: false },
@@ -99,7 +105,7 @@ export function messengerMessaging(input: { mid: string; psid: string; text?: st
   return {
     sender: { id: input.echo ? 'PAGE_ID' : input.psid },
     recipient: { id: input.echo ? input.psid : 'PAGE_ID' },
-    timestamp: 1767225600000,
+    timestamp: SENT_AT_S * 1000,
     message: {
       mid: input.mid,
       ...(input.text !== undefined ? { text: input.text } : { attachments: [{ type: 'image' }] }),
@@ -111,6 +117,6 @@ export function messengerMessaging(input: { mid: string; psid: string; text?: st
 export function messengerBody(entries: unknown[][]) {
   return {
     object: 'page',
-    entry: entries.map((messaging, i) => ({ id: 'PAGE_ID', time: 1767225600000 + i, messaging })),
+    entry: entries.map((messaging, i) => ({ id: 'PAGE_ID', time: SENT_AT_S * 1000 + i, messaging })),
   };
 }

@@ -71,6 +71,32 @@ describe.each(platforms)('%s webhook verification', (platform) => {
     });
   });
 
+  it('rejects a signature header sent twice (a proxy or a forger adding its own), even when both are right', async () => {
+    const header = {
+      telegram: 'x-telegram-bot-api-secret-token',
+      line: 'x-line-signature',
+      whatsapp: 'x-hub-signature-256',
+      messenger: 'x-hub-signature-256',
+    }[platform];
+    const valid =
+      platform === 'telegram'
+        ? SECRET
+        : platform === 'line'
+          ? await lineSignature(SECRET, raw)
+          : await metaSignature(SECRET, raw);
+    for (const second of [valid, 'forged']) {
+      const headers = new Headers({ 'content-type': 'application/json' });
+      headers.append(header, valid);
+      headers.append(header, second);
+      const res = await exports.default.fetch(`http://gw/webhooks/${platform}/route`, {
+        method: 'POST',
+        headers,
+        body: raw,
+      });
+      expect(res.status).toBe(401);
+    }
+  });
+
   it('refuses everything when the bot secret is not configured, even a body signed with an empty key', async () => {
     expect((await postWebhook(platform, 'nosecret', raw)).status).toBe(401);
     expect((await postWebhook(platform, 'nosecret', raw, { unsigned: true })).status).toBe(401);

@@ -31,6 +31,14 @@ export function envelope(body: unknown, key: string): unknown[] | undefined {
   return Array.isArray(list) ? list : undefined;
 }
 
+/**
+ * A person's message that the model cannot read (a photo, a voice note, a file): in a direct chat it
+ * is answered with a note rather than met with silence, so it goes to the Conversation, with no text.
+ */
+export function notText<T extends Omit<ImEvent, 'kind' | 'text'>>(base: T): T & { kind: 'text'; text: '' } {
+  return { ...base, kind: 'text', text: '' };
+}
+
 /** An item that cannot be acted on (no event id); counted as `malformed`, never answered. */
 export function malformed(reason: string, chatId = ''): ImEvent {
   return { eventId: '', kind: 'malformed', chatId, userId: chatId, timestampMs: 0, reason };

@@ -1,5 +1,8 @@
 import type { ImEvent } from '../types.ts';
-import { envelope, id, malformed, obj, str } from './json-shape.ts';
+import { envelope, id, malformed, notText, obj, str } from './json-shape.ts';
+
+/** Message types the model cannot read; stickers are gestures and stay unanswered. */
+const MEDIA = new Set(['image', 'video', 'audio', 'file', 'location']);
 
 /** Reply tokens of the console's old Verify call: replying to them always fails. */
 const DUMMY_REPLY_TOKENS = new Set(['00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff']);
@@ -34,6 +37,7 @@ export function parseLine(body: unknown): ImEvent[] {
       userId: id(source?.userId) ?? chatId,
       timestampMs: typeof event.timestamp === 'number' ? event.timestamp : 0,
       ...(destination ? { channelId: destination } : {}),
+      ...(source?.type === 'group' || source?.type === 'room' ? { group: true } : {}),
     };
     const type = str(event.type) ?? 'unknown';
     const text = type === 'message' && message?.type === 'text' ? str(message.text) : undefined;
@@ -43,11 +47,23 @@ export function parseLine(body: unknown): ImEvent[] {
     else if (text === undefined || text.trim() === '') reason = `message:${str(message?.type) ?? 'unknown'}`;
     else if (replyToken && DUMMY_REPLY_TOKENS.has(replyToken)) reason = 'verify';
     else if (!chatId) reason = 'no_source';
+    const messageId = id(message?.id);
+    const media =
+      reason === `message:${str(message?.type)}` &&
+      source?.type === 'user' &&
+      chatId !== '' &&
+      MEDIA.has(str(message?.type) ?? '') &&
+      !(replyToken && DUMMY_REPLY_TOKENS.has(replyToken));
+    if (media) {
+      events.push(
+        notText({ ...base, ...(replyToken ? { replyToken } : {}), ...(messageId ? { messageId } : {}) }),
+      );
+      continue;
+    }
     if (reason !== undefined || text === undefined) {
       events.push({ ...base, kind: 'ignored', reason: reason ?? 'unknown' });
       continue;
     }
-    const messageId = id(message?.id);
     events.push({
       ...base,
       kind: 'text',

@@ -1,5 +1,8 @@
 import type { ImEvent } from '../types.ts';
-import { arr, envelope, id, malformed, obj, str } from './json-shape.ts';
+import { arr, envelope, id, malformed, notText, obj, str } from './json-shape.ts';
+
+/** Attachment types the model cannot read; stickers (images with a `sticker_id`) stay unanswered. */
+const MEDIA = new Set(['image', 'audio', 'video', 'file', 'location']);
 
 /**
  * Messenger webhooks batch `entry[] × messaging[]`; every item is read. Echoes of the page's own
@@ -43,6 +46,11 @@ export function parseMessenger(body: unknown): ImEvent[] {
       if (message.is_echo === true) reason = 'echo';
       else if (text === undefined || text.trim() === '') reason = 'attachment';
       else if (!chatId) reason = 'no_sender';
+      const attachment = str(obj(arr(message.attachments)[0])?.type) ?? '';
+      if (reason === 'attachment' && chatId && MEDIA.has(attachment) && message.sticker_id === undefined) {
+        events.push(notText({ ...base, eventId: mid, messageId: mid }));
+        continue;
+      }
       if (reason !== undefined || text === undefined) {
         events.push({ ...base, eventId: mid, kind: 'ignored', reason: reason ?? 'unknown' });
         continue;

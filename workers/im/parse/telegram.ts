@@ -1,5 +1,5 @@
 import type { ImEvent } from '../types.ts';
-import { id, malformed, obj, str } from './json-shape.ts';
+import { id, malformed, notText, obj, str } from './json-shape.ts';
 
 /** Update kinds other than `message` that Telegram may send; acknowledged, never answered. */
 const OTHER_KINDS = [
@@ -12,6 +12,26 @@ const OTHER_KINDS = [
   'chat_member',
   'message_reaction',
   'poll',
+];
+
+/**
+ * Message fields of content the model cannot read, sent by a person; stickers, dice and games are
+ * gestures rather than questions and stay unanswered, like service messages.
+ */
+const MEDIA = [
+  'photo',
+  'voice',
+  'audio',
+  'video',
+  'video_note',
+  'document',
+  'animation',
+  'location',
+  'venue',
+  'contact',
+  'poll',
+  'story',
+  'paid_media',
 ];
 
 /** A Telegram Update carries `update_id` and at most one payload. */
@@ -33,15 +53,18 @@ export function parseTelegram(body: unknown): ImEvent[] {
     chatId,
     userId: id(from?.id) ?? chatId,
     timestampMs: (typeof message.date === 'number' ? message.date : 0) * 1000,
+    ...(chat?.type === 'group' || chat?.type === 'supergroup' ? { group: true } : {}),
   };
   const text = str(message.text);
+  const messageId = id(message.message_id);
   if (!chatId || text === undefined || text.trim() === '') {
-    // Service messages (joins, leaves), media without text.
+    const media = chat?.type === 'private' && from?.is_bot !== true && MEDIA.some((k) => k in message);
+    if (chatId && media) return [notText({ ...base, ...(messageId ? { messageId } : {}) })];
+    // Service messages (joins, leaves), media in groups, stickers.
     const reason = 'new_chat_members' in message || 'left_chat_member' in message ? 'join' : 'non_text';
     return [{ ...base, kind: 'ignored', reason }];
   }
   if (from?.is_bot === true) return [{ ...base, kind: 'ignored', reason: 'from_bot' }];
-  const messageId = id(message.message_id);
   // Replies in ordinary groups carry a thread id too; only a topic message names a topic to answer in.
   const threadId = message.is_topic_message === true ? id(message.message_thread_id) : undefined;
   return [

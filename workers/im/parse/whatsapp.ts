@@ -1,5 +1,11 @@
 import type { ImEvent } from '../types.ts';
-import { arr, envelope, id, malformed, obj, str } from './json-shape.ts';
+import { arr, envelope, id, malformed, notText, obj, str } from './json-shape.ts';
+
+/**
+ * Message types a person sends that the model cannot read; reactions, stickers, button replies and
+ * system notices stay unanswered. `unsupported` is a type the Cloud API cannot show us at all.
+ */
+const MEDIA = new Set(['image', 'audio', 'video', 'document', 'location', 'contacts', 'unsupported']);
 
 /**
  * WhatsApp Cloud API notifications batch `entry[] × changes[] × messages[]`; every item is read.
@@ -57,7 +63,9 @@ export function parseWhatsApp(body: unknown): ImEvent[] {
           ...(channelId ? { channelId } : {}),
         };
         const text = message.type === 'text' ? str(obj(message.text)?.body) : undefined;
-        if (!chatId || text === undefined || text.trim() === '') {
+        if (chatId && text === undefined && MEDIA.has(str(message.type) ?? '')) {
+          events.push(notText(base));
+        } else if (!chatId || text === undefined || text.trim() === '') {
           events.push({ ...base, kind: 'ignored', reason: `type:${str(message.type) ?? 'unknown'}` });
         } else {
           events.push({ ...base, kind: 'text', text });

@@ -25,3 +25,18 @@ export function telegramRequest(input: SendInput): OutboundRequest {
     parts: 1,
   };
 }
+
+/** `getMe`: the bot's own account, whose `username` is the name group commands are addressed with. */
+export function telegramGetMe(apiBase: string, token: string): OutboundRequest {
+  return { url: `${apiBase}/bot${token}/getMe`, headers: { ...JSON_HEADERS }, body: '{}', parts: 0 };
+}
+
+/** The `username` of a getMe answer, or undefined when the body is not one. */
+export function telegramUsername(body: string): string | undefined {
+  try {
+    const result = (JSON.parse(body) as { result?: { username?: unknown } }).result;
+    return typeof result?.username === 'string' && result.username !== '' ? result.username : undefined;
+  } catch {
+    return undefined;
+  }
+}

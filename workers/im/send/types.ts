@@ -20,6 +20,8 @@ export interface ReplyTarget {
   channelId?: string;
   replyToken?: string;
   threadId?: string;
+  /** A group chat: commands this bot does not know are left to the group's other bots. */
+  group?: boolean;
 }
 
 export interface SendInput {
