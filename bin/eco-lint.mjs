@@ -7,9 +7,20 @@ import { fileURLToPath } from 'node:url';
 
 const REEXEC_MARK = 'ECO_LINT_REEXEC';
 
+// A reader that goes away (`eco-lint | head`) wants no more output: that is no failure of the run,
+// whose exit code still says what was found. Any other write error is an I/O error (exit 2).
+let writeFailed = false;
+process.stdout.on('error', (error) => {
+  if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') return;
+  if (!writeFailed) console.error(`eco-lint: cannot write the report: ${error.message}`);
+  writeFailed = true;
+  process.exitCode = 2;
+});
+
 if (process.features?.typescript) {
   const { run } = await import('../governance/cli/main.ts');
-  process.exitCode = await run(process.argv.slice(2));
+  const code = await run(process.argv.slice(2));
+  process.exitCode = writeFailed ? 2 : code;
 } else if (process.env[REEXEC_MARK]) {
   console.error('eco-lint: this Node cannot run TypeScript; install Node >= 22.18');
   process.exitCode = 2;

@@ -35,6 +35,11 @@ export interface LintReport {
 export interface SourceFile {
   path: string;
   content: string;
+  /**
+   * Set (with empty content) when the file was too large to be read at all: its size in bytes. The
+   * file is reported over the size limit (QY002) instead of being read, or silently dropped.
+   */
+  unreadBytes?: number;
 }
 
 /** Static description of a rule, used by every output format and the documentation. */

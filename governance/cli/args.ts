@@ -4,11 +4,12 @@ export const FORMATS = ['text', 'json', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
 
 export const USAGE = `Usage:
-  eco-lint [--format text|json|sarif] [--policy <file>] [<file|dir|glob>...]
+  eco-lint [--format text|json|sarif] [--policy <file>] [<file|dir|glob|->...]
   eco-lint convert <file|dir|glob>... --out <dir> [--policy <file>]
   eco-lint generate <manifest> [--out <file>] [--namespace <ns>] [--owner <owner>] [--policy <file>]
 
-Lints .qyaml governance manifests (directories are searched for *.qyaml; default: .).
+Lints .qyaml governance manifests (directories are searched for *.qyaml; - reads standard input;
+default: .).
 Exit codes: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.`;
 
 export type Command =

@@ -1,6 +1,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, normalize } from 'node:path';
 import { globBase, globToRegExp, isGlob } from './glob.ts';
+import { STDIN_PATH } from './io.ts';
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git']);
 const EXTENSION = '.qyaml';
@@ -9,9 +10,15 @@ const EXTENSION = '.qyaml';
  * Expands files, directories (recursing to *.qyaml) and globs into a sorted, de-duplicated list.
  * A directory or glob that yields no file is an error, like a path that does not exist.
  */
-export async function collectFiles(inputs: readonly string[]): Promise<string[]> {
+export async function collectFiles(
+  inputs: readonly string[],
+  options: { stdin?: boolean } = {},
+): Promise<string[]> {
   const found = new Set<string>();
+  // `-` is standard input (where the command reads it): listed first, once, however often it is given.
+  const stdin = options.stdin === true && inputs.includes(STDIN_PATH);
   for (const input of inputs) {
+    if (stdin && input === STDIN_PATH) continue;
     const info = await stat(input).catch(() => undefined);
     if (info?.isDirectory()) {
       const files = (await walk(input)).filter((file) => file.endsWith(EXTENSION));
@@ -33,7 +40,8 @@ export async function collectFiles(inputs: readonly string[]): Promise<string[]>
       throw new Error(`no such file or directory: ${input}`);
     }
   }
-  return onePathPerFile([...found].sort());
+  const files = await onePathPerFile([...found].sort());
+  return stdin ? [STDIN_PATH, ...files] : files;
 }
 
 /**

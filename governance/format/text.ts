@@ -1,5 +1,6 @@
 import { splitLines } from '../parse/line-breaks.ts';
 import type { Diagnostic, LintReport } from '../types.ts';
+import { type Cell, displayCells } from './display-width.ts';
 import { escapeInvisible, maskInvisible } from './visible.ts';
 
 export interface TextFormatOptions {
@@ -17,10 +18,15 @@ export function formatText(report: LintReport, options: TextFormatOptions = {}):
     out.push(escapeInvisible(file.path));
     const source = options.sources?.get(file.path);
     const lines = source === undefined ? undefined : splitLines(source.replace(/^\uFEFF/, ''));
+    // Many findings can share one (long) line: it is measured once.
+    const shown = new Map<number, ShownLine>();
     for (const diagnostic of file.diagnostics) {
       out.push(headline(diagnostic));
       const line = lines?.[diagnostic.line - 1];
-      if (line !== undefined) out.push(...excerpt(line, diagnostic));
+      if (line === undefined) continue;
+      const measured = shown.get(diagnostic.line) ?? measure(line);
+      shown.set(diagnostic.line, measured);
+      out.push(...excerpt(measured, diagnostic));
     }
     out.push('');
   }
@@ -34,17 +40,50 @@ function headline(d: Diagnostic): string {
   return `  ${where} ${d.severity.padEnd(7)} ${d.rule}  ${escapeInvisible(d.message)}${field}`;
 }
 
-function excerpt(line: string, d: Diagnostic): string[] {
+interface ShownLine {
+  cells: Cell[];
+  /** Columns before each cell (and, last, the line's full width). */
+  columns: number[];
+}
+
+function measure(line: string): ShownLine {
+  const cells = displayCells(line).map((cell) => ({ ...cell, text: maskInvisible(cell.text) }));
+  const columns = [0];
+  for (const cell of cells) columns.push(columns[columns.length - 1]! + cell.width);
+  return { cells, columns };
+}
+
+function excerpt({ cells, columns }: ShownLine, d: Diagnostic): string[] {
   const gutter = String(d.line).padStart(6);
-  let text = maskInvisible(line.replace(/\t/g, ' '));
-  let column = d.column;
-  // Long lines are cut around the caret so the report stays readable.
-  if (text.length > MAX_SOURCE_LINE) {
-    const start = Math.max(0, column - MAX_SOURCE_LINE / 2);
-    text = text.slice(start, start + MAX_SOURCE_LINE);
-    column -= start;
+  // Columns count UTF-16 units; the caret goes under the character there, as a terminal shows the line.
+  const target = firstCellAt(cells, d.column - 1);
+  let start = 0;
+  let end = cells.length;
+  // Long lines are cut around the caret, by columns and between characters, so the report stays readable.
+  if (columns[end]! > MAX_SOURCE_LINE) {
+    start = target;
+    while (start > 0 && columns[target]! - columns[start - 1]! <= MAX_SOURCE_LINE / 2) start--;
+    end = start;
+    while (end < cells.length && columns[end + 1]! - columns[start]! <= MAX_SOURCE_LINE) end++;
   }
-  return [`${gutter} | ${text}`, `${' '.repeat(6)} | ${' '.repeat(Math.max(0, column - 1))}^`];
+  const text = cells
+    .slice(start, end)
+    .map((cell) => cell.text)
+    .join('');
+  const caret = ' '.repeat(columns[target]! - columns[start]!);
+  return [`${gutter} | ${text}`, `${' '.repeat(6)} | ${caret}^`];
+}
+
+/** Index of the first cell at or after a UTF-16 offset (binary search; cells are in offset order). */
+function firstCellAt(cells: readonly Cell[], offset: number): number {
+  let low = 0;
+  let high = cells.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (cells[mid]!.offset < offset) low = mid + 1;
+    else high = mid;
+  }
+  return low;
 }
 
 function summaryLine(report: LintReport): string {

@@ -3,7 +3,9 @@ import { Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
 import { findBlocks } from '../parse/blocks.ts';
 import { normalizeLineBreaks } from '../parse/line-breaks.ts';
 import { findManifests, type ManifestInfo } from '../parse/manifests.ts';
-import { getMap, getString, makeDeref } from '../parse/nodes.ts';
+import { mergedMap as getMap, mergedString as getString, mergedEntry } from '../parse/merge.ts';
+import { makeDeref } from '../parse/nodes.ts';
+import { integerValue } from '../parse/numbers.ts';
 import { type ParsedFile, parseFile } from '../parse/parse-file.ts';
 import { DEFAULT_POLICY, type Policy } from '../policy/default-policy.ts';
 import { isProbePath } from '../rules/health-check-path.ts';
@@ -154,10 +156,11 @@ function serviceEndpoint(file: ParsedFile, resource: ResourceIdentity): string {
 
 function firstPort(service: YAMLMap, deref: ReturnType<typeof makeDeref>): number | undefined {
   const spec = getMap(service, 'spec', deref);
-  const ports = spec ? deref(spec.get('ports', true)) : null;
+  const ports = spec ? (mergedEntry(spec, 'ports', deref)?.value ?? null) : null;
   if (!isSeq(ports)) return undefined;
   const first = deref(ports.items[0]);
   if (!isMap(first)) return undefined;
-  const port = first.get('port');
-  return typeof port === 'number' ? port : undefined;
+  // Kubernetes reads the port with merge keys applied; one not read exactly is left out, not rounded.
+  const port = integerValue(mergedEntry(first, 'port', deref)?.value);
+  return port !== undefined && port > 0 && port <= 65_535 ? port : undefined;
 }

@@ -55,7 +55,7 @@ export function lintText(path: string, content: string, policy: Policy = DEFAULT
 }
 
 function buildContext(source: SourceFile, policy: Policy): FileContext {
-  const file = parseFile(source.path, source.content, policy.limits);
+  const file = parseFile(source.path, source.content, policy.limits, source.unreadBytes);
   const occurrences = findBlocks(file.documents);
   const blocks = new Map<BlockName, BlockOccurrence>();
   for (const occurrence of occurrences) {

@@ -1,5 +1,6 @@
-import { isMap, isSeq, type Node, type Scalar } from 'yaml';
-import { type Deref, getMap, getString, makeDeref } from './nodes.ts';
+import { isMap, isSeq, type Node } from 'yaml';
+import { mergedMap as getMap, mergedString as getString, mergedEntries, mergedEntry } from './merge.ts';
+import { type Deref, makeDeref, stringValue } from './nodes.ts';
 import type { ParsedDocument } from './parse-file.ts';
 
 /** What the cross-checks need to know about one Kubernetes object of the file. */
@@ -7,6 +8,8 @@ export interface ManifestInfo {
   kind: string;
   name: string | undefined;
   namespace: string | undefined;
+  /** Where a namespace that arrives through a merge key (`<<: *placement`) is written; else undefined. */
+  namespaceMergedFrom: number | undefined;
   /** True when the object declares containers (a pod or a pod template). */
   hasContainers: boolean;
   /** `httpGet.path` of every liveness, readiness and startup probe. */
@@ -16,7 +19,10 @@ export interface ManifestInfo {
 const PROBE_KEYS = new Set(['livenessProbe', 'readinessProbe', 'startupProbe']);
 const CONTAINER_KEYS = new Set(['containers', 'initContainers']);
 
-/** Collects the Kubernetes objects (mappings with a `kind`) of the cleanly parsed documents. */
+/**
+ * Collects the Kubernetes objects (mappings with a `kind`) of the cleanly parsed documents, read with
+ * merge keys applied, as Kubernetes reads them.
+ */
 export function findManifests(documents: ParsedDocument[]): ManifestInfo[] {
   const manifests: ManifestInfo[] = [];
   for (const document of documents) {
@@ -27,10 +33,12 @@ export function findManifests(documents: ParsedDocument[]): ManifestInfo[] {
     const kind = getString(root, 'kind', deref);
     if (!kind) continue;
     const metadata = getMap(root, 'metadata', deref);
+    const namespace = metadata ? mergedEntry(metadata, 'namespace', deref) : undefined;
     const info: ManifestInfo = {
       kind,
       name: metadata ? getString(metadata, 'name', deref) : undefined,
-      namespace: metadata ? getString(metadata, 'namespace', deref) : undefined,
+      namespace: stringValue(namespace?.value ?? null),
+      namespaceMergedFrom: namespace?.merged ? (namespace.value?.range?.[0] ?? undefined) : undefined,
       hasContainers: false,
       probePaths: [],
     };
@@ -57,9 +65,9 @@ function scanPodSpecs(spec: Node, deref: Deref, info: ManifestInfo): void {
       continue;
     }
     if (!isMap(node)) continue;
-    for (const pair of node.items) {
-      const key = (pair.key as Scalar | null)?.value;
-      const value = deref(pair.value);
+    for (const entry of mergedEntries(node, deref)) {
+      const key = entry.key.value;
+      const value = entry.value;
       if (!value) continue;
       if (typeof key === 'string' && CONTAINER_KEYS.has(key) && isSeq(value)) info.hasContainers = true;
       if (typeof key === 'string' && PROBE_KEYS.has(key) && isMap(value)) {

@@ -9,6 +9,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
+import { shorten } from './numbers.ts';
 
 /** Resolves aliases through the targets found while walking the document. */
 export type Deref = (node: unknown) => Node | null;
@@ -76,9 +77,10 @@ export function describe(node: Node | null): string {
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
     const value = node.value;
-    if (typeof value === 'string')
-      return JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
-    return String(value);
+    if (typeof value === 'string') return JSON.stringify(shorten(value));
+    // Numbers, booleans and timestamps are quoted as written: a rounded or converted value
+    // (9007199254740992 for 9007199254740993, Infinity for 1e400) is not what the author sees.
+    return shorten(node.source?.trim() || String(value));
   }
   return 'a value';
 }

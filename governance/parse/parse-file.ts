@@ -31,11 +31,17 @@ export interface ParsedFile {
 const RESOURCE_ERRORS = new Set(['RESOURCE_EXHAUSTION']);
 
 /** Parses every document of a file, keeping positions; a broken document never hides the others. */
-export function parseFile(path: string, text: string, limits: LintLimits): ParsedFile {
+export function parseFile(path: string, text: string, limits: LintLimits, unreadBytes?: number): ParsedFile {
   const source = normalizeLineBreaks(text);
   const lineCounter = new LineCounter();
   const file: ParsedFile = { path, source, lineCounter, documents: [], problems: [] };
-  const early = prescan(source, limits);
+  const early =
+    unreadBytes === undefined
+      ? prescan(source, limits)
+      : {
+          message: `file is ${unreadBytes} bytes, over the limit of ${limits.maxFileBytes} characters`,
+          offset: 0,
+        };
   if (early) {
     lineCounter.addNewLine(0);
     file.problems.push({ kind: 'hostile', ...early });

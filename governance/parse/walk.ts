@@ -1,5 +1,16 @@
-import { type Alias, isAlias, isCollection, isMap, isPair, isScalar, type Node, type YAMLMap } from 'yaml';
+import {
+  type Alias,
+  isAlias,
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  type Node,
+  type Scalar,
+  type YAMLMap,
+} from 'yaml';
 import type { LintLimits } from '../policy/default-policy.ts';
+import { exactInteger } from './numbers.ts';
 
 export interface WalkProblem {
   kind: 'hostile' | 'syntax';
@@ -77,13 +88,22 @@ function duplicateKey(map: YAMLMap): Node | undefined {
   const seen = new Set<unknown>();
   for (const pair of map.items) {
     if (!isScalar(pair.key)) continue;
-    const value = pair.key.value;
+    const value = comparedKey(pair.key);
     // NaN is never equal to itself for the parser; a set would call two of them equal.
     if (typeof value === 'number' && Number.isNaN(value)) continue;
     if (seen.has(value)) return pair.key;
     seen.add(value);
   }
   return undefined;
+}
+
+const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** A key's value for comparison: integers beyond a number's exact range by their exact value. */
+function comparedKey(key: Scalar): unknown {
+  const exact = typeof key.value === 'number' ? exactInteger(key) : undefined;
+  if (exact === undefined || (exact <= MAX_EXACT && exact >= -MAX_EXACT)) return key.value;
+  return exact;
 }
 
 /** Counts the nodes that expanding every alias would produce; circular aliases count as hostile. */

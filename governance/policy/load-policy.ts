@@ -2,6 +2,7 @@ import { parse } from 'yaml';
 import { normalizeLineBreaks } from '../parse/line-breaks.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_POLICY, type Policy } from './default-policy.ts';
+import { toExactNumbers } from './exact-integers.ts';
 import { patternHazard } from './pattern-safety.ts';
 import { type PolicyOverride, policyOverrideSchema } from './policy-schema.ts';
 
@@ -57,11 +58,18 @@ export function resolvePolicy(input: unknown): PolicyResult {
 export function parsePolicyText(text: string): PolicyResult {
   let data: unknown;
   try {
-    data = parse(normalizeLineBreaks(text), { maxAliasCount: 100 });
+    data = parse(normalizeLineBreaks(text), { maxAliasCount: 100, intAsBigInt: true });
   } catch (error) {
-    return { ok: false, error: `policy file does not parse: ${(error as Error).message.split('\n')[0]}` };
+    const first = (error as Error).message.split('\n')[0]!.replace(/:$/, '');
+    // The parser's advice names its own API; the author needs to know what is wrong with the file.
+    const message = first.startsWith('Source contains multiple documents')
+      ? 'the file holds more than one YAML document'
+      : first;
+    return { ok: false, error: `policy file does not parse: ${message}` };
   }
-  return resolvePolicy(data ?? {});
+  const exact = toExactNumbers(data);
+  if (!exact.ok) return { ok: false, error: `invalid policy: ${exact.error}` };
+  return resolvePolicy(exact.value ?? {});
 }
 
 /** A rule given both by its code and by its name: which severity wins would be a silent choice. */

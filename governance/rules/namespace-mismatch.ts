@@ -1,4 +1,5 @@
 import { at, field, type Rule } from '../lint/context.ts';
+import { lineOf } from '../lint/position.ts';
 import { stringValue } from '../parse/nodes.ts';
 
 export const namespaceMismatch: Rule = {
@@ -17,7 +18,10 @@ export const namespaceMismatch: Rule = {
       if (actual === undefined || actual === expected || reported.has(actual)) continue;
       reported.add(actual);
       const object = `${manifest.kind}${manifest.name ? `/${manifest.name}` : ''}`;
-      const message = `k8s_namespace "${expected}" disagrees with metadata.namespace "${actual}" of ${object}`;
+      // A merged namespace is written away from the object: say where, so it can be found.
+      const from = manifest.namespaceMergedFrom;
+      const origin = from === undefined ? '' : ` (merged from line ${lineOf(ctx.file, from)})`;
+      const message = `k8s_namespace "${expected}" disagrees with metadata.namespace "${actual}"${origin} of ${object}`;
       report(at(ref.entry.value, ref.path, message));
     }
   },

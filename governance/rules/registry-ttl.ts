@@ -1,6 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe } from '../parse/nodes.ts';
-import { integerValue, numberText } from '../parse/numbers.ts';
+import { numberText, readInteger } from '../parse/numbers.ts';
 
 export const registryTtl: Rule = {
   code: 'QY042',
@@ -12,9 +12,10 @@ export const registryTtl: Rule = {
     if (!ref) return;
     const node = ref.entry.value;
     // A float such as 30.0 is refused too: registries read the value as a whole number of seconds.
-    const value = integerValue(node);
-    if (value !== undefined && value >= 0) return;
+    const reading = readInteger(node);
+    if (reading?.ok && reading.value >= 0) return;
     const shown = numberText(node) ?? describe(node);
-    report(at(node, ref.path, `registry_ttl ${shown} must be an integer of 0 or more`));
+    const problem = reading && !reading.ok ? reading.problem : 'must be an integer of 0 or more';
+    report(at(node, ref.path, `registry_ttl ${shown} ${problem}`));
   },
 };

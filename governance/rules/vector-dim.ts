@@ -1,7 +1,7 @@
 import { isScalar } from 'yaml';
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe } from '../parse/nodes.ts';
-import { integerValue, numberText } from '../parse/numbers.ts';
+import { integerValue, numberText, readInteger } from '../parse/numbers.ts';
 
 export const vectorDim: Rule = {
   code: 'QY050',
@@ -12,13 +12,10 @@ export const vectorDim: Rule = {
     const ref = field(ctx, 'vector_alignment_map', 'coherence_vector_dim');
     if (!ref) return;
     if (positiveInteger(ref.entry.value) !== undefined) return;
-    report(
-      at(
-        ref.entry.value,
-        ref.path,
-        `coherence_vector_dim ${numberText(ref.entry.value) ?? describe(ref.entry.value)} must be a positive integer`,
-      ),
-    );
+    const reading = readInteger(ref.entry.value);
+    const problem = reading && !reading.ok ? reading.problem : 'must be a positive integer';
+    const shown = numberText(ref.entry.value) ?? describe(ref.entry.value);
+    report(at(ref.entry.value, ref.path, `coherence_vector_dim ${shown} ${problem}`));
   },
 };
 

@@ -149,7 +149,23 @@ function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy }
       param,
     });
   }
+  refuseDuplicatePaths(parsed.data.files);
   return { files: parsed.data.files, policy: resolved(parsed.data.policy) };
+}
+
+/** Findings and cross-file references name files by path: two files under one path would be ambiguous. */
+function refuseDuplicatePaths(files: readonly SourceFile[]): void {
+  const first = new Map<string, number>();
+  files.forEach((file, index) => {
+    const earlier = first.get(file.path);
+    if (earlier === undefined) {
+      first.set(file.path, index);
+      return;
+    }
+    const param = `files.${index}.path`;
+    const message = `Invalid request: ${param}: ${JSON.stringify(file.path)} is already the path of files.${earlier}`;
+    throw new EcoError(400, 'invalid_request', message, { param });
+  });
 }
 
 function resolved(input: unknown): Policy {
