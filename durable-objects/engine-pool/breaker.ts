@@ -52,6 +52,11 @@ export class Breaker {
     return this.#s.state;
   }
 
+  /** When the circuit last opened: it names the half-open spell that follows, whose trials decide it. */
+  get openedAt(): number {
+    return this.#s.openedAt;
+  }
+
   get probesInFlight(): number {
     return this.#probesInFlight;
   }

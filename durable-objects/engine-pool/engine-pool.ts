@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { adapterFor } from '../../origins/registry.ts';
-import { PoolConfig } from '../../schemas/config.ts';
+import type { PoolConfig } from '../../schemas/config.ts';
 import type { BreakerSnapshot } from './breaker.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { probeAuthHeaders, probePool } from './health-probes.ts';
@@ -8,6 +8,7 @@ import type { LeaseChanges } from './lease-table.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
 import { PoolCore, type Waiter } from './pool-core.ts';
+import { storedBreaker, storedConfig } from './stored-state.ts';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -41,12 +42,14 @@ interface LeaseRow extends Record<string, SqlStorageValue> {
   probe: number;
   block_slots: number;
   block_ms: number;
+  trial_of: number;
 }
 
 function leaseOfRow(row: LeaseRow): Lease {
   const lease: Lease = { id: row.id, originId: row.origin_id, url: row.url, expiresAt: row.expires_at };
   if (row.slots > 1) lease.slots = row.slots;
   if (row.probe === 1) lease.probe = true;
+  if (row.trial_of > 0) lease.trialOf = row.trial_of;
   // A block stays one (even when shrunk to a slot): its holder reports what it keeps, not a release.
   if (row.block_slots > 0) lease.block = { slots: row.block_slots, useForMs: row.block_ms };
   return lease;
@@ -77,16 +80,18 @@ export class EnginePool extends DurableObject<PoolEnv> {
     ctx.blockConcurrencyWhile(async () => {
       const sql = ctx.storage.sql;
       this.#createTables();
-      for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers'))
-        this.#saved.set(row.origin_id, JSON.parse(row.snapshot) as BreakerSnapshot);
+      for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers')) {
+        const snapshot = storedBreaker(row.snapshot);
+        if (snapshot) this.#saved.set(row.origin_id, snapshot);
+      }
       const stored = sql
         .exec<{ key: string; config: string; version: number }>(
           'SELECT key, config, version FROM pool_config',
         )
         .toArray()[0];
       if (stored) {
-        const parsed = PoolConfig.safeParse(JSON.parse(stored.config));
-        if (parsed.success) this.#core.configure(parsed.data, stored.key, this.#saved, stored.version);
+        const config = storedConfig(stored.config);
+        if (config) this.#core.configure(config, stored.key, this.#saved, stored.version);
       }
       const seq = sql.exec<{ seq: number }>('SELECT seq FROM lease_seq').toArray()[0]?.seq;
       this.#core.restoreLeases(
@@ -119,6 +124,9 @@ export class EnginePool extends DurableObject<PoolEnv> {
       sql.exec('ALTER TABLE leases ADD COLUMN block_slots INTEGER NOT NULL DEFAULT 0');
       sql.exec('ALTER TABLE leases ADD COLUMN block_ms INTEGER NOT NULL DEFAULT 0');
     }
+    // Nor a trial's half-open spell: such a trial counts as one of the current spell.
+    if (!leaseColumns.some((c) => c.name === 'trial_of'))
+      sql.exec('ALTER TABLE leases ADD COLUMN trial_of INTEGER NOT NULL DEFAULT 0');
     sql.exec('CREATE TABLE IF NOT EXISTS lease_seq (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)');
   }
 
@@ -151,7 +159,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
     for (const id of changes.drop) sql.exec('DELETE FROM leases WHERE id = ?', id);
     for (const l of changes.put)
       sql.exec(
-        'INSERT INTO leases (id, origin_id, url, expires_at, slots, probe, block_slots, block_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at',
+        'INSERT INTO leases (id, origin_id, url, expires_at, slots, probe, block_slots, block_ms, trial_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at',
         l.id,
         l.originId,
         l.url,
@@ -160,6 +168,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
         l.probe ? 1 : 0,
         l.block?.slots ?? 0,
         l.block?.useForMs ?? 0,
+        l.trialOf ?? 0,
       );
   }
 
@@ -256,7 +265,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
 
   /** The pool was deleted: refuse waiters and drop everything stored. */
   async forget(): Promise<void> {
-    for (const cancel of [...this.#cancels.values()]) cancel();
+    this.#core.refuseWaiting(this.#core.config?.name ?? '');
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#alarmAt = undefined;

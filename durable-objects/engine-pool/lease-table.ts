@@ -128,6 +128,11 @@ export class LeaseTable {
     return expired;
   }
 
+  /** The live leases (for estimates; never mutate them). */
+  values(): IterableIterator<Lease> {
+    return this.#leases.values();
+  }
+
   /** Leases held across all origins. */
   total(): number {
     let n = 0;

@@ -5,6 +5,7 @@ import { LeaseTable } from './lease-table.ts';
 import { isAlive, type OriginSlot, pickOrigin } from './origin-picker.ts';
 import { DrainRate, OriginStats } from './origin-stats.ts';
 import { PriorityQueue, type QueueEntry } from './priority-queue.ts';
+import { slotFreeIn } from './slot-free-estimate.ts';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -108,9 +109,10 @@ export class PoolCore {
   restoreLeases(leases: readonly Lease[], seqFloor = 0): void {
     this.leases.restore(leases, this.now(), seqFloor);
     for (const lease of leases) {
-      if (!lease.probe || this.leases.get(lease.id) === undefined) continue;
-      const breaker = this.slots.get(lease.originId)?.breaker;
-      if (breaker?.state === 'half_open') breaker.startProbe();
+      if (this.leases.get(lease.id) === undefined) continue;
+      const slot = this.slots.get(lease.originId);
+      if (slot && isCurrentTrial(slot, lease) && slot.breaker.state === 'half_open')
+        slot.breaker.startProbe();
     }
   }
 
@@ -151,6 +153,7 @@ export class PoolCore {
       pick.probe,
       block?.slots ?? 1,
     );
+    if (pick.probe) lease.trialOf = pick.slot.breaker.openedAt;
     this.#count('granted');
     if (block) {
       lease.block = block;
@@ -261,6 +264,12 @@ export class PoolCore {
     return false;
   }
 
+  /** The pool was deleted: everyone waiting is told so (and may fail over), none was cancelled. */
+  refuseWaiting(pool: string): void {
+    for (let w = this.queue.take(); w; w = this.queue.take())
+      w.resolve(this.#refuse('no_origins', 5000, `Pool '${pool}' was deleted while this request waited.`));
+  }
+
   /** The waiter's deadline passed or its caller went away. */
   expire(waiter: Waiter, reason: 'timeout' | 'cancelled'): void {
     if (!this.queue.cancel(waiter)) return;
@@ -324,7 +333,7 @@ export class PoolCore {
       : outcome.kind === 'failure'
         ? `${outcome.code ?? 'failure'}${outcome.status ? ` (${outcome.status})` : ''}`
         : '';
-    return slot.breaker.record(signal, now, lease.probe === true, reason);
+    return slot.breaker.record(signal, now, isCurrentTrial(slot, lease), reason);
   }
 
   /** Alarm work: half-open due breakers, reclaim expired leases, serve the queue. */
@@ -336,7 +345,7 @@ export class PoolCore {
     for (const lease of expired) {
       const slot = this.slots.get(lease.originId);
       slot?.stats.count('expired');
-      if (lease.probe) slot?.breaker.record('neutral', now, true);
+      if (slot && isCurrentTrial(slot, lease)) slot.breaker.record('neutral', now, true);
     }
     this.drainQueue();
     return { changed, expired: expired.length };
@@ -377,12 +386,16 @@ export class PoolCore {
     return clamp(wait);
   }
 
-  /** Retry-After for a full pool: the waiters ahead divided by how fast slots free up. */
+  /**
+   * Retry-After for a full pool: the waiters ahead divided by how fast slots free up or, with no
+   * release in the rate's window (just restarted, or every slot held by a long stream), when the
+   * held slots should free by their start and their origin's typical request time.
+   */
   #full(req: AcquireRequest, reason: 'full' | 'shed' | 'timeout' | 'cancelled'): Refusal {
     const now = this.now();
     const rate = this.drain.perSecond(now);
     const ahead = this.queue.ahead(req.priority) + 1;
-    const retryAfterMs = clamp(rate > 0 ? (ahead / rate) * 1000 : 5000);
+    const retryAfterMs = rate > 0 ? clamp((ahead / rate) * 1000) : this.#heldSlotsWait(now, ahead);
     const message =
       reason === 'shed'
         ? `Pool '${req.pool}' is overloaded; this request was shed for higher-priority traffic.`
@@ -394,10 +407,44 @@ export class PoolCore {
     return this.#refuse(reason, retryAfterMs, message);
   }
 
+  #heldSlotsWait(now: number, turn: number): number {
+    const typical = new Map<string, number | undefined>();
+    const wait = slotFreeIn(
+      {
+        now,
+        // Slots on origins gone from the config or not taking traffic make no room for anyone.
+        leases: [...this.leases.values()].filter((l) => {
+          const slot = this.slots.get(l.originId);
+          return slot !== undefined && isAlive(slot, now);
+        }),
+        totalMs: this.config!.timeouts.totalMs,
+        leaseMarginMs: LEASE_MARGIN_MS,
+        typicalMs: (originId) => {
+          if (!typical.has(originId))
+            typical.set(originId, this.slots.get(originId)?.stats.latency.percentiles().p50);
+          return typical.get(originId);
+        },
+      },
+      turn,
+      MAX_RETRY_MS,
+    );
+    // Whole seconds, rounded up, as for an open circuit. Nothing held: room is due at any moment.
+    return wait === undefined ? MIN_RETRY_MS : clamp(Math.ceil(wait / 1000) * 1000);
+  }
+
   #refuse(reason: Refusal['reason'], retryAfterMs: number, message: string): Refusal {
     this.#count(`rejected_${reason}`);
     return { ok: false, reason, retryAfterMs: Math.round(retryAfterMs), message };
   }
+}
+
+/**
+ * A trial of the origin's current half-open spell. One of an earlier spell (the circuit re-opened
+ * while it ran) proves nothing now and holds none of this spell's trial places; a trial stored
+ * before spells were recorded counts as current.
+ */
+function isCurrentTrial(slot: OriginSlot, lease: Lease): boolean {
+  return lease.probe === true && (lease.trialOf === undefined || lease.trialOf === slot.breaker.openedAt);
 }
 
 function clamp(ms: number): number {

@@ -59,6 +59,8 @@ export interface Lease {
   block?: { slots: number; useForMs: number };
   /** A half-open trial request. */
   probe?: boolean;
+  /** A trial's half-open spell (its breaker's `openedAt` at the grant); a later spell ignores it. */
+  trialOf?: number;
 }
 
 export type RefusalReason = 'no_origins' | 'full' | 'open' | 'shed' | 'timeout' | 'cancelled';

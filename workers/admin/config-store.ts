@@ -1,13 +1,13 @@
 import { eq, sql } from 'drizzle-orm';
-import { type ModelConfig, PoolConfig } from '../../schemas/config.ts';
+import type { ModelConfig, PoolConfig } from '../../schemas/config.ts';
 import { models } from '../../schemas/db/models.ts';
 import { pools } from '../../schemas/db/pools.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
+import { parsePoolRow } from '../data/pool-row.ts';
 import { invalidateRegistry } from '../data/registry.ts';
-import { safeJson } from '../data/safe-json.ts';
 import { modelInput, parseStoredModel, readModelRows, type StoredModelRow } from '../data/stored-model.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
 import { problemsOf } from './problems.ts';
@@ -22,8 +22,8 @@ import { findStoredPool } from './stored-pool.ts';
 export async function listPools(database: D1Database): Promise<PoolConfig[]> {
   const rows = await db(database).select().from(pools).orderBy(pools.name);
   return rows.flatMap((row) => {
-    const parsed = PoolConfig.safeParse(safeJson(row.config));
-    return parsed.success ? [stampConfig(parsed.data, row.updatedAt)] : [];
+    const read = parsePoolRow(row);
+    return read.ok ? [read.config] : [];
   });
 }
 

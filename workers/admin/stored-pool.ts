@@ -1,10 +1,8 @@
 import { eq } from 'drizzle-orm';
-import { PoolConfig } from '../../schemas/config.ts';
+import type { PoolConfig } from '../../schemas/config.ts';
 import { pools } from '../../schemas/db/pools.ts';
-import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
-import { safeJson } from '../data/safe-json.ts';
-import { problemsOf } from './problems.ts';
+import { parsePoolRow } from '../data/pool-row.ts';
 
 /**
  * A pools row as the admin API shows it. Every row is shown, valid or not, so that none is out of the
@@ -21,22 +19,12 @@ export interface StoredPool {
   problems?: string[];
 }
 
-type PoolRow = typeof pools.$inferSelect;
-
-function toStored(row: PoolRow): StoredPool {
-  const raw = safeJson(row.config);
-  const parsed = PoolConfig.safeParse(raw);
+function toStored(row: typeof pools.$inferSelect): StoredPool {
+  const read = parsePoolRow(row);
   const base = { name: row.name, version: row.updatedAt };
-  if (parsed.success && parsed.data.name === row.name)
-    return { ...base, config: stampConfig(parsed.data, row.updatedAt) };
-  const problems =
-    raw === undefined
-      ? ['(pool): the stored config is not JSON']
-      : parsed.success
-        ? [`name: '${parsed.data.name}' differs from the row's name '${row.name}'`]
-        : problemsOf(parsed.error, '(pool)');
-  const config = (typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : {}) as PoolConfig;
-  return { ...base, config, problems };
+  return read.ok
+    ? { ...base, config: read.config }
+    : { ...base, config: read.raw as PoolConfig, problems: read.problems };
 }
 
 export async function listStoredPools(database: D1Database): Promise<StoredPool[]> {

@@ -4,14 +4,8 @@ import { priorityOr } from '../../schemas/config.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
 import { jwtErrors } from './jwt-errors.ts';
-
-const LIMIT_NAMES: [keyof KeyLimits, string][] = [
-  ['requestsPerMinute', 'requests_per_minute'],
-  ['tokensPerMinute', 'tokens_per_minute'],
-  ['maxConcurrent', 'max_concurrent'],
-  ['tokensPerDay', 'tokens_per_day'],
-  ['tokensPerMonth', 'tokens_per_month'],
-];
+import { AllowedModels } from './key-api.ts';
+import { MAX_LIMIT, readLimits } from './key-limits.ts';
 
 /** `scope` (space-separated, OAuth), `scp` (array or string) or `eco_scopes` (array); known scopes only. */
 export function scopesFromClaims(payload: JWTPayload): Scope[] {
@@ -24,14 +18,20 @@ export function scopesFromClaims(payload: JWTPayload): Scope[] {
 }
 
 function limitsFromClaims(value: unknown): KeyLimits {
-  if (!value || typeof value !== 'object') return {};
-  const source = value as Record<string, unknown>;
-  const limits: KeyLimits = {};
-  for (const [camel, snake] of LIMIT_NAMES) {
-    const n = source[camel] ?? source[snake];
-    if (typeof n === 'number' && Number.isInteger(n) && n > 0) limits[camel] = n;
-  }
-  return limits;
+  if (value === undefined || value === null) return {};
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw jwtErrors.claims("'eco_limits' must be an object");
+  const read = readLimits(value as Record<string, unknown>);
+  if ('invalid' in read)
+    throw jwtErrors.claims(`'eco_limits.${read.invalid}' must be a whole number from 1 to ${MAX_LIMIT}`);
+  return read.limits;
+}
+
+/** Absent: every model. Anything but a list of model ids is refused: read as absent, it would open all. */
+function modelsFromClaims(value: unknown): string[] | null {
+  const parsed = AllowedModels.safeParse(value ?? null);
+  if (!parsed.success) throw jwtErrors.claims("'eco_models' must be a list of model ids");
+  return parsed.data;
 }
 
 /** An identity provider's verified claims as a principal (see docs/security.md for the claim names). */
@@ -42,7 +42,6 @@ export function principalFromClaims(payload: JWTPayload, defaultTenant: string):
   const tenantClaim = payload.eco_tenant ?? payload.tenant;
   const tenant = typeof tenantClaim === 'string' && tenantClaim !== '' ? tenantClaim : defaultTenant;
   const scopes = scopesFromClaims(payload);
-  const models = payload.eco_models;
   const maxPriority = priorityOr(payload.eco_max_priority, 'high');
   // The default applies when a request sends no x-eco-priority: it may not exceed the maximum either.
   const defaultPriority = capPriority(priorityOr(payload.eco_priority, 'normal'), maxPriority);
@@ -52,8 +51,7 @@ export function principalFromClaims(payload: JWTPayload, defaultTenant: string):
     tenant,
     scopes: scopes.length > 0 ? scopes : ['inference'],
     limits: limitsFromClaims(payload.eco_limits),
-    allowedModels:
-      Array.isArray(models) && models.every((m) => typeof m === 'string') ? (models as string[]) : null,
+    allowedModels: modelsFromClaims(payload.eco_models),
     defaultPriority,
     maxPriority,
   };

@@ -1,24 +1,15 @@
 import { z } from '@hono/zod-openapi';
 import { PriorityClass } from '../../schemas/config.ts';
 import { SCOPES } from '../principal.ts';
+import { WireLimitsSchema } from './key-limits.ts';
 
 /** Wire shapes of the admin key API. JSON is snake_case; timestamps are ISO 8601 strings. */
 
-const count = z.number().int().positive().max(1_000_000_000_000);
+export const KeyLimitsInput = WireLimitsSchema.openapi('ApiKeyLimits');
 
-export const KeyLimitsInput = z
-  .object({
-    requests_per_minute: count.optional(),
-    tokens_per_minute: count.optional(),
-    max_concurrent: count.optional(),
-    tokens_per_day: count.optional(),
-    tokens_per_month: count.optional(),
-  })
-  .strict()
-  .openapi('ApiKeyLimits');
-
-const Scopes = z.array(z.enum(SCOPES)).min(1).max(SCOPES.length);
-const Models = z.array(z.string().min(1).max(200)).max(1000).nullable();
+/** Shared with the check of stored key rows (workers/data/stored-key.ts): one bound for both. */
+export const Scopes = z.array(z.enum(SCOPES)).min(1).max(SCOPES.length);
+export const AllowedModels = z.array(z.string().min(1).max(200)).max(1000).nullable();
 const IsoTime = z.iso.datetime({ offset: true });
 
 export const CreateKeyBody = z
@@ -31,7 +22,7 @@ export const CreateKeyBody = z
       .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
     scopes: Scopes.default(['inference']),
     limits: KeyLimitsInput.default({}),
-    allowed_models: Models.default(null),
+    allowed_models: AllowedModels.default(null),
     default_priority: PriorityClass.default('normal'),
     max_priority: PriorityClass.default('high'),
     expires_at: IsoTime.nullable().optional(),
@@ -51,7 +42,7 @@ export const UpdateKeyBody = z
     scopes: Scopes.optional(),
     /** Replaces the whole limits object; `{}` removes every limit. */
     limits: KeyLimitsInput.optional(),
-    allowed_models: Models.optional(),
+    allowed_models: AllowedModels.optional(),
     default_priority: PriorityClass.optional(),
     max_priority: PriorityClass.optional(),
     expires_at: IsoTime.nullable().optional(),

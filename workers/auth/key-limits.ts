@@ -1,14 +1,11 @@
+import { z } from '@hono/zod-openapi';
 import type { KeyLimits } from '../principal.ts';
 
-/** The limits object as the admin API writes it (snake_case) and as it is stored (camelCase JSON). */
-export interface WireLimits {
-  requests_per_minute?: number | undefined;
-  tokens_per_minute?: number | undefined;
-  max_concurrent?: number | undefined;
-  tokens_per_day?: number | undefined;
-  tokens_per_month?: number | undefined;
-}
-
+/**
+ * The one definition of a key's limits: each limit's wire name (snake_case, the admin API) and stored
+ * name (camelCase JSON in the key row), and one bound for all of them. The API's input schema and the
+ * check of a stored row are both built from it, so a row can hold nothing the API would refuse.
+ */
 const PAIRS = [
   ['requests_per_minute', 'requestsPerMinute'],
   ['tokens_per_minute', 'tokensPerMinute'],
@@ -16,6 +13,25 @@ const PAIRS = [
   ['tokens_per_day', 'tokensPerDay'],
   ['tokens_per_month', 'tokensPerMonth'],
 ] as const;
+
+type Pair = (typeof PAIRS)[number];
+type WireName = Pair[0];
+type StoredName = Pair[1];
+
+export const MAX_LIMIT = 1_000_000_000_000;
+const limit = z.number().int().positive().max(MAX_LIMIT).optional();
+
+function shapeOf<N extends string>(names: readonly N[]): Record<N, typeof limit> {
+  return Object.fromEntries(names.map((name) => [name, limit])) as Record<N, typeof limit>;
+}
+
+/** The limits object as the admin API takes and shows it. */
+export const WireLimitsSchema = z.object(shapeOf<WireName>(PAIRS.map((p) => p[0]))).strict();
+/** The limits object as a key row stores it. */
+export const StoredLimitsSchema = z.object(shapeOf<StoredName>(PAIRS.map((p) => p[1]))).strict();
+
+/** The limits object as the admin API writes it (snake_case). */
+export type WireLimits = { [N in WireName]?: number | undefined };
 
 export function limitsFromWire(wire: WireLimits): KeyLimits {
   const out: KeyLimits = {};
@@ -30,4 +46,20 @@ export function limitsToWire(limits: KeyLimits | null | undefined): WireLimits {
     if (typeof value === 'number') out[w] = value;
   }
   return out;
+}
+
+/**
+ * Limits named either way (an identity provider's claim object), under the same bounds. A value that
+ * is present but out of bounds is named (`invalid`, its wire name): read as absent, it would be no limit.
+ */
+export function readLimits(source: Record<string, unknown>): { limits: KeyLimits } | { invalid: WireName } {
+  const limits: KeyLimits = {};
+  for (const [w, k] of PAIRS) {
+    const value = source[k] ?? source[w];
+    if (value === undefined || value === null) continue;
+    const parsed = limit.safeParse(value);
+    if (!parsed.success || parsed.data === undefined) return { invalid: w };
+    limits[k] = parsed.data;
+  }
+  return { limits };
 }

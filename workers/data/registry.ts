@@ -1,7 +1,7 @@
-import { type ModelConfig, PoolConfig } from '../../schemas/config.ts';
+import type { ModelConfig, PoolConfig } from '../../schemas/config.ts';
 import { pools } from '../../schemas/db/pools.ts';
-import { stampConfig } from './config-stamp.ts';
 import { db } from './db.ts';
+import { parsePoolRow } from './pool-row.ts';
 import { parseStoredModel, readModelRows } from './stored-model.ts';
 import type { Background } from './ttl-cache.ts';
 
@@ -102,14 +102,9 @@ async function load(database: D1Database, now: number): Promise<Snapshot> {
   }
   const poolMap = new Map<string, PoolConfig>();
   for (const row of poolRows) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(row.config);
-    } catch {
-      continue;
-    }
-    const parsed = PoolConfig.safeParse(raw);
-    if (parsed.success) poolMap.set(parsed.data.name, stampConfig(parsed.data, row.updatedAt));
+    // A broken row must not take the registry down; the admin views list it with its problems.
+    const read = parsePoolRow(row);
+    if (read.ok) poolMap.set(read.config.name, read.config);
   }
   modelList.sort((a, b) => a.id.localeCompare(b.id));
   return { models: modelList, byName, pools: poolMap, loadedAt: now };

@@ -1,26 +1,31 @@
 import { z } from '@hono/zod-openapi';
+import { PRIORITY_RANK } from '../../durable-objects/job-queue/ordering.ts';
 import { PriorityClass } from '../../schemas/config.ts';
 import type { ApiKeyRow } from '../../schemas/db/api-keys.ts';
-import { SCOPES } from '../principal.ts';
+import { AllowedModels, Scopes } from '../auth/key-api.ts';
+import { StoredLimitsSchema } from '../auth/key-limits.ts';
 
-const count = z.number().int().positive();
-
-/** What the admin API writes into a key row's checked columns (limits as stored, camelCase). */
-const StoredKeyFields = z.object({
-  scopes: z.array(z.enum(SCOPES)).min(1),
-  limits: z
-    .object({
-      requestsPerMinute: count.optional(),
-      tokensPerMinute: count.optional(),
-      maxConcurrent: count.optional(),
-      tokensPerDay: count.optional(),
-      tokensPerMonth: count.optional(),
-    })
-    .strict(),
-  allowedModels: z.array(z.string().min(1)).nullable(),
-  defaultPriority: PriorityClass,
-  maxPriority: PriorityClass,
-});
+/**
+ * What the admin API writes into a key row's checked columns (limits as stored, camelCase), with the
+ * API's own definitions and bounds: a row can hold nothing the API would refuse.
+ */
+const StoredKeyFields = z
+  .object({
+    scopes: Scopes,
+    limits: StoredLimitsSchema,
+    allowedModels: AllowedModels,
+    defaultPriority: PriorityClass,
+    maxPriority: PriorityClass,
+  })
+  .superRefine((row, ctx) => {
+    // Used as it stands when a request names no priority: above the maximum, it would jump the cap.
+    if (PRIORITY_RANK[row.defaultPriority] < PRIORITY_RANK[row.maxPriority])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultPriority'],
+        message: `above maxPriority '${row.maxPriority}' (default_priority may not be above max_priority)`,
+      });
+  });
 
 const checked = new WeakMap<ApiKeyRow, string[]>();
 

@@ -179,6 +179,7 @@ describe('CORS', () => {
     expect(unauth.status).toBe(401);
     expect(unauth.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect(unauth.headers.get('access-control-expose-headers')).toContain('x-ratelimit-remaining-requests');
+    expect(unauth.headers.get('access-control-expose-headers')).toContain('x-eco-refused-by');
     const other = await call('/v1/models', null, { headers: { origin: 'https://evil.test' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
     expect(other.headers.get('vary')).toContain('Origin');
