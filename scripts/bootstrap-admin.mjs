@@ -3,7 +3,7 @@
  * `npm run keys:bootstrap -- --env production [--name ops] [--tenant admin]`: create the first admin key
  * for a deployed gateway. Prints the secret once and the `wrangler d1 execute --remote` command that
  * inserts its hash (it does not run it: review, then paste). `--local [--persist-to DIR]` runs it
- * against local D1 instead. Alternative: set the ECO_BOOTSTRAP_ADMIN_KEY secret (see docs/security.md).
+ * against local D1 instead (by default the state `npm run dev` uses: ECO_PERSIST_DIR or .wrangler/state). Alternative: set the ECO_BOOTSTRAP_ADMIN_KEY secret (see docs/security.md).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -36,7 +36,11 @@ const sql =
 const args = ['d1', 'execute', 'DB', '--command', sql];
 if (values.local) {
   args.push('--local');
-  if (values['persist-to']) args.push('--persist-to', resolve(values['persist-to']));
+  // The same local state as `npm run dev`: --persist-to, else ECO_PERSIST_DIR, else its default.
+  const persistTo = values['persist-to']
+    ? resolve(values['persist-to'])
+    : resolve(ROOT, process.env.ECO_PERSIST_DIR || '.wrangler/state');
+  args.push('--persist-to', persistTo);
   if (values.env) args.push('--env', values.env);
   // The project's wrangler, also when the script is run with plain `node`.
   const result = spawnSync('wrangler', args, {
@@ -54,7 +58,7 @@ if (values.local) {
     );
     process.exit(result.status || 1);
   }
-  process.stdout.write(`\nAdmin key ${id} created in local D1.\n`);
+  process.stdout.write(`\nAdmin key ${id} created in local D1 (${persistTo}).\n`);
 } else {
   args.push('--remote', '--env', values.env);
   const shellQuote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`);

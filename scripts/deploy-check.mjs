@@ -2,7 +2,8 @@
 /**
  * `npm run deploy:check [-- --env NAME]`: bundles the Worker exactly as `wrangler deploy` would (for
  * the given environment, default top level) into a temporary directory without uploading, and prints
- * the bundle size. A failed dry run exits 1 with wrangler's output; the temporary directory is removed
+ * the bundle size. A failed dry run exits 1 with wrangler's output, and so does an environment whose D1
+ * database_id is still the repository's placeholder; the temporary directory is removed
  * in every case, also when the check is interrupted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { deployCheckArgs } from './lib/deploy-check-args.mjs';
 import { run, stopGroup } from './lib/procs.mjs';
+import { placeholderIds } from './lib/wrangler-config.mjs';
 import { wranglerEnvs } from './lib/wrangler-envs.mjs';
 
 const parsed = deployCheckArgs(process.argv.slice(2), wranglerEnvs());
@@ -44,9 +46,18 @@ try {
       .filter((l) => /Total Upload|env\.|Binding/.test(l))
       .join('\n')}\n`,
   );
-  process.stdout.write(
-    `deploy check passed${env ? ` (${env})` : ''}: bundle ${kib(bundle.length)}, gzip ${kib(gzipSync(bundle).length)}\n`,
-  );
+  const size = `bundle ${kib(bundle.length)}, gzip ${kib(gzipSync(bundle).length)}`;
+  // A dry run takes any database id; a deploy with the placeholder one would fail or reach no database.
+  const placeholders = env ? placeholderIds(env) : [];
+  if (placeholders.length > 0) {
+    process.stderr.write(
+      `deploy check failed (${env}): ${size}, but [env.${env}] still has the placeholder D1 database_id ${placeholders.join(', ')}: ` +
+        `create the database (npx wrangler d1 create <database_name>) and put its id in wrangler.toml\n`,
+    );
+    process.exitCode = 1;
+  } else {
+    process.stdout.write(`deploy check passed${env ? ` (${env})` : ''}: ${size}\n`);
+  }
 } catch (err) {
   process.stderr.write(`deploy check failed: ${err.message}\n`);
   process.exitCode = 1;

@@ -13,11 +13,15 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { devConfig } from './lib/dev-config.mjs';
-import { ensurePortFree } from './lib/ports.mjs';
+import { ensurePortFree, originOnPort } from './lib/ports.mjs';
 import { firstJsonLine, ROOT, waitForHttp } from './lib/procs.mjs';
 import { seedSql } from './lib/seed-sql.mjs';
 import { loadSeeds } from './lib/seeds.mjs';
+import { staleStateAdvice } from './lib/stale-state.mjs';
 import { StoppingError, Supervisor } from './lib/supervisor.mjs';
+
+/** A reason not to go on that the message says in full (no stack trace). */
+class Refusal extends Error {}
 
 function log(message) {
   process.stderr.write(`[dev] ${message}\n`);
@@ -50,11 +54,20 @@ try {
   ]);
 
   log(`starting the origin emulator (control API on 127.0.0.1:${emulatorPort})`);
-  const emulator = supervisor.service('the emulator', 'node', ['origins/emulator/main.ts'], {
-    env: { ECO_EMULATOR_PORT: String(emulatorPort) },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const announced = await firstJsonLine(emulator);
+  // Its origins take any free port, which may be the gateway's when that lies in the ephemeral range.
+  let emulator;
+  let announced;
+  for (let tries = 1; ; tries++) {
+    emulator = supervisor.service('the emulator', 'node', ['origins/emulator/main.ts'], {
+      env: { ECO_EMULATOR_PORT: String(emulatorPort) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    announced = await firstJsonLine(emulator);
+    const clash = originOnPort(announced.origins, gatewayPort);
+    if (!clash || tries === 3) break;
+    log(`emulated origin ${clash.id} took the gateway's port ${gatewayPort}; starting the emulator again`);
+    await supervisor.retire(emulator);
+  }
   emulator.stdout.resume();
 
   log(`seeding ${announced.origins.length} emulated origins and the local admin key`);
@@ -85,6 +98,11 @@ try {
     rmSync(dir, { recursive: true, force: true });
   }
 
+  // Checked again: something may have taken the port since the first check, and wrangler's own
+  // message names neither the port's variable nor what to do.
+  await ensurePortFree(gatewayPort, 'ECO_GATEWAY_PORT').catch((err) => {
+    throw new Refusal(err.message);
+  });
   log(`starting the gateway on 127.0.0.1:${gatewayPort}`);
   const internalSecret = process.env.ECO_INTERNAL_SECRET ?? randomBytes(32).toString('base64url');
   const vars = [
@@ -134,6 +152,9 @@ try {
   );
 } catch (err) {
   // Once a stop has begun, what failed is a consequence of it: the stop already said why.
-  if (!supervisor.stopping && !(err instanceof StoppingError)) log(String(err?.stack ?? err));
+  if (!supervisor.stopping && !(err instanceof StoppingError)) {
+    const said = err instanceof Refusal ? err.message : staleStateAdvice(err?.message ?? '', persistDir);
+    log(said ?? String(err?.stack ?? err));
+  }
   supervisor.stop(1);
 }

@@ -33,3 +33,8 @@ export function ensurePortFree(port, variable, host = '127.0.0.1') {
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve()));
   });
 }
+
+/** The announced origin (`{ id, url }`) listening on `port`, if any. */
+export function originOnPort(origins, port) {
+  return origins.find((o) => Number(new URL(o.url).port) === port);
+}

@@ -47,11 +47,23 @@ export class Supervisor {
     const child = start(cmd, args, options);
     this.#groups.add(child);
     child.once('exit', (code, signal) => {
-      if (this.stopping) return;
+      if (this.stopping || child.retired) return;
       this.#log(`${name} exited unexpectedly (${describeExit(code, signal)}); stopping everything`);
       this.stop(1);
     });
     return child;
+  }
+
+  /** Stop one service on purpose (to start it again): its exit stops nothing else. */
+  async retire(child) {
+    child.retired = true;
+    const exited = new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) resolve();
+      else child.once('exit', resolve);
+    });
+    stopGroup(child);
+    await exited;
+    this.#groups.delete(child);
   }
 
   /** A startup step run to completion; a stop meanwhile stops it too. */

@@ -218,6 +218,88 @@ describe('jobs on a real stack', () => {
     }
   });
 
+  it('waits for a saturated pool without spending attempts, then succeeds on its first', async () => {
+    const origins = (
+      (await (await fetch(`${stack.emulator}/_control/origins`)).json()) as {
+        origins: { id: string; url: string }[];
+      }
+    ).origins;
+    const url = origins.find((o) => o.id === 'vllm-1')?.url;
+    expect(url).toBeDefined();
+    // One slot and no queue: while one request runs, the pool refuses the next before any origin sees it.
+    const pool = await api('/admin/pools', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'jobs-e2e-capacity',
+        protocol: 'vllm',
+        origins: [{ id: 'vllm-1', url, capacity: 1 }],
+        queue: { maxDepth: 0, maxWaitMs: 0 },
+        admission: { blockSize: 0 },
+        // A pool that has learnt nothing about its origin says a slot frees by the total timeout at the
+        // latest: that is the Retry-After the job waits, so it is kept short here.
+        timeouts: { headersMs: 6000, firstTokenMs: 6000, idleMs: 6000, totalMs: 8000 },
+      }),
+    });
+    expect(pool.status, await pool.clone().text()).toBeLessThan(300);
+    const model = await api('/admin/models', {
+      method: 'POST',
+      body: JSON.stringify({
+        id: 'jobs-e2e-capacity-model',
+        routes: [{ pool: 'jobs-e2e-capacity', engineModel: 'meta-llama/Llama-3.1-8B-Instruct' }],
+      }),
+    });
+    expect(model.status, await model.clone().text()).toBe(201);
+    try {
+      // The first request on the origin takes 4 s and holds the pool's only slot meanwhile.
+      await setFault(stack, { engine: 'vllm', origin: 'vllm-1', mode: 'latency', delayMs: 4000, count: 1 });
+      const ask = (content: string) =>
+        api('/v1/chat/completions', {
+          method: 'POST',
+          body: JSON.stringify({
+            model: 'jobs-e2e-capacity-model',
+            max_tokens: 4,
+            messages: [{ role: 'user', content }],
+          }),
+        });
+      const holder = ask('holds the slot');
+      const refused = await waitFor(
+        () => ask('refused'),
+        (r) => r.status !== 200,
+        5000,
+      );
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('x-eco-refused-by')).toBe('pool');
+      const before = await served();
+      const job = await submit({
+        type: 'chat',
+        request: {
+          model: 'jobs-e2e-capacity-model',
+          max_tokens: 4,
+          messages: [{ role: 'user', content: 'waits' }],
+        },
+      });
+      const waiting = await waitJob(job.id, (j) =>
+        j.transitions.some((t) => /^capacity wait: pool_saturated/.test(t.note ?? '')),
+      );
+      expect(waiting.status).toBe('queued');
+      expect(waiting.attempts).toBe(0);
+      expect(waiting.attempt_log).toEqual([]);
+      expect((await holder).status).toBe(200);
+      const done = await waitJob(job.id);
+      expect(done.status, JSON.stringify({ retryAfter: refused.headers.get('retry-after'), done })).toBe(
+        'succeeded',
+      );
+      expect(done.attempts).toBe(1);
+      expect(done.attempt_log.map((a) => a.outcome)).toEqual(['succeeded']);
+      expect(done.result?.choices[0]?.message?.content.length).toBeGreaterThan(0);
+      // the origin saw the job once: every refusal was the pool's, before any origin
+      expect((await served()) - before).toBe(1);
+    } finally {
+      await api('/admin/models/jobs-e2e-capacity-model', { method: 'DELETE' });
+      await api('/admin/pools/jobs-e2e-capacity', { method: 'DELETE' });
+    }
+  });
+
   it('loses nothing and runs nothing twice after success when the stack is killed mid-run', async () => {
     await slowOrigins(400);
     const jobs: Job[] = [];

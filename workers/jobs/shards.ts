@@ -1,5 +1,4 @@
 import { and, asc, eq, gt, lte } from 'drizzle-orm';
-import { MAX_JOB_SHARDS } from '../../durable-objects/job-queue/config.ts';
 import type { JobQueue } from '../../durable-objects/job-queue/job-queue.ts';
 import { jobShards } from '../../schemas/db/job-shards.ts';
 import { db } from '../data/db.ts';
@@ -29,27 +28,16 @@ export function shardStub(env: Env, tenant: string, shard: number): JobQueueStub
 }
 
 /**
- * The object holding a job, if the id is well formed and (when a tenant is given) one of its shards.
- * Shards above the configured count are searched too: after ECO_JOB_SHARDS is lowered their jobs still
- * run, so they must stay readable and cancellable by id.
+ * The object holding a job, if the id is well formed. The id names its object, so no shard name is
+ * hashed: whether the job belongs to a tenant is checked by the object against the stored row
+ * (`get`/`cancel` take the tenant), which also keeps jobs of shards above a lowered ECO_JOB_SHARDS
+ * readable and cancellable by id.
  */
-export function stubForJob(
-  env: Env,
-  jobId: string,
-  scope: { tenant: string } | null,
-): JobQueueStub | undefined {
+export function stubForJob(env: Env, jobId: string): JobQueueStub | undefined {
   const match = JOB_ID.exec(jobId);
   if (!match) return undefined;
-  const hex = match[1]!;
-  if (scope) {
-    for (let i = 0; i < MAX_JOB_SHARDS; i++) {
-      const id = namespace(env).idFromName(shardName(scope.tenant, i));
-      if (id.toString() === hex) return stub(env, id);
-    }
-    return undefined;
-  }
   try {
-    return stub(env, namespace(env).idFromString(hex));
+    return stub(env, namespace(env).idFromString(match[1]!));
   } catch {
     return undefined;
   }

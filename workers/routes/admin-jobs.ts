@@ -4,6 +4,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { Job, JobList } from '../../schemas/jobs.ts';
 import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
+import { jobNotFound } from '../jobs/job-not-found.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { deadLetterSource } from '../jobs/list-sources.ts';
 import { stubForJob } from '../jobs/shards.ts';
@@ -50,11 +51,10 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
     const id = c.req.param('id');
-    const stub = stubForJob(c.env, id, null);
+    const stub = stubForJob(c.env, id);
     const result = stub ? await stub.replay(id) : ({ ok: false, reason: 'not_found' } as const);
     if (result.ok) return c.json(result.job, 202);
-    if (result.reason === 'not_found')
-      throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    if (result.reason === 'not_found') throw jobNotFound(id);
     throw new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });
   });
 }

@@ -12,6 +12,7 @@ import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { credentialErrors } from '../http/openapi-errors.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
+import { jobNotFound } from '../jobs/job-not-found.ts';
 import { requireRunnableOwner } from '../jobs/job-owner.ts';
 import { validateJob } from '../jobs/job-request.ts';
 import { jobListPage } from '../jobs/list-page.ts';
@@ -52,9 +53,8 @@ async function submitTo(stub: JobQueueStub, input: SubmitInput): Promise<SubmitR
 }
 
 function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
-  const principal = c.get('principal');
-  const stub = stubForJob(c.env, id, { tenant: principal.tenant });
-  if (!stub) throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+  const stub = stubForJob(c.env, id);
+  if (!stub) throw jobNotFound(id);
   return stub;
 }
 
@@ -196,7 +196,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get('/v1/jobs/:id', requireScope('jobs'), async (c) => {
     const id = c.req.param('id');
     const job = await jobStub(c, id).get(id, c.get('principal').tenant);
-    if (!job) throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    if (!job) throw jobNotFound(id);
     return c.json(job, 200);
   });
 
@@ -217,8 +217,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     const id = c.req.param('id');
     const result = await jobStub(c, id).cancel(id, c.get('principal').tenant);
     if (result.ok) return c.json(result.job, 200);
-    if (result.reason === 'not_found')
-      throw new EcoError(404, 'job_not_found', `No job '${id}'.`, { param: 'id' });
+    if (result.reason === 'not_found') throw jobNotFound(id);
     throw new EcoError(409, 'job_not_cancellable', `The job already finished (${result.job.status}).`, {
       param: 'id',
     });

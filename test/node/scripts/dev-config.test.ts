@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { apiKeyProblem } from '../../../scripts/lib/api-key-format.mjs';
 import { devConfig } from '../../../scripts/lib/dev-config.mjs';
-import { parsePort } from '../../../scripts/lib/ports.mjs';
+import { originOnPort, parsePort } from '../../../scripts/lib/ports.mjs';
 
 describe('dev ports', () => {
   it('takes 1–65535 and the default when unset', () => {
@@ -16,6 +16,17 @@ describe('dev ports', () => {
       expect(() => parsePort('ECO_EMULATOR_PORT', raw, 8790)).toThrow(/ECO_EMULATOR_PORT=.* 1 to 65535/);
     },
   );
+});
+
+describe('an emulated origin on the gateway port', () => {
+  it('is found by its URL port', () => {
+    const origins = [
+      { id: 'vllm-1', url: 'http://127.0.0.1:41000' },
+      { id: 'tgi-1', url: 'http://127.0.0.1:41001' },
+    ];
+    expect(originOnPort(origins, 41001)?.id).toBe('tgi-1');
+    expect(originOnPort(origins, 4100)).toBeUndefined();
+  });
 });
 
 describe('dev API key', () => {

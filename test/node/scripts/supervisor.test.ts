@@ -41,6 +41,18 @@ describe('the dev stack supervisor', () => {
     expect(await eventually(() => !alive(pid('helper')!), 2000)).toBe(true);
   }, 10_000);
 
+  it('a service stopped on purpose stops nothing else, and a stop still reaches its successor', async () => {
+    const { child, exited, pid } = supervised('retire-and-restart');
+    expect(await eventually(() => pid('beta') !== undefined, 5000)).toBe(true);
+    expect(alive(pid('alpha')!)).toBe(false);
+    expect(await within(exited, 500)).toBeUndefined();
+    child.kill('SIGTERM');
+    const result = await within(exited, 8000);
+    expect(result?.code, result?.stderr).toBe(0);
+    expect(result?.stderr).not.toContain('exited unexpectedly');
+    expect(await eventually(() => !alive(pid('beta')!), 2000)).toBe(true);
+  }, 10_000);
+
   it('on SIGTERM during a startup step stops what started so far and starts nothing more', async () => {
     const { child, exited, pid } = supervised('signal-during-step');
     expect(await eventually(() => pid('step') !== undefined && pid('alpha') !== undefined, 5000)).toBe(true);

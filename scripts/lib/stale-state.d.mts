@@ -1,0 +1,1 @@
+export declare function staleStateAdvice(output: string, persistDir: string): string | undefined;
