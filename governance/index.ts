@@ -7,6 +7,7 @@ export { type GenerateOptions, type GenerateResult, generateGovernance } from '.
 export { type LintRun, lintFiles, lintRun, lintText, summarize } from './lint/lint.ts';
 export { BLOCK_NAMES, type BlockName } from './parse/blocks.ts';
 export { DEFAULT_POLICY, type LintLimits, type Policy } from './policy/default-policy.ts';
+export { parseJsonExact } from './policy/exact-json.ts';
 export { type PolicyResult, parsePolicyText, resolvePolicy } from './policy/load-policy.ts';
 export { RULES } from './rules/index.ts';
 export type {

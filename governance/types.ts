@@ -12,6 +12,12 @@ export interface Diagnostic {
   path: string;
   line: number;
   column: number;
+  /**
+   * Where the offending text (the value or key as written) ends: the position just after its last
+   * character, as SARIF counts. Absent when the finding is about a point, not a span of text.
+   */
+  endLine?: number;
+  endColumn?: number;
 }
 
 export interface FileReport {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { STDIN_PATH } from './io.ts';
 
 export const FORMATS = ['text', 'json', 'sarif'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -6,15 +7,17 @@ export type Format = (typeof FORMATS)[number];
 export const USAGE = `Usage:
   eco-lint [--format text|json|sarif] [--policy <file>] [<file|dir|glob|->...]
   eco-lint convert <file|dir|glob>... --out <dir> [--policy <file>]
+  eco-lint convert - [--policy <file>]
   eco-lint generate <manifest> [--out <file>] [--namespace <ns>] [--owner <owner>] [--policy <file>]
 
 Lints .qyaml governance manifests (directories are searched for *.qyaml; - reads standard input;
-default: .).
+default: .). convert - reads standard input and writes the plain YAML to standard output.
 Exit codes: 0 clean (warnings allowed), 1 errors found, 2 usage or I/O error.`;
 
 export type Command =
   | { name: 'lint'; paths: string[]; format: Format; policy?: string }
   | { name: 'convert'; paths: string[]; out: string; policy?: string }
+  | { name: 'convert-stdin'; policy?: string }
   | { name: 'generate'; manifest: string; out?: string; namespace?: string; owner?: string; policy?: string }
   | { name: 'help' }
   | { name: 'version' };
@@ -53,6 +56,15 @@ export function parseCommand(argv: readonly string[]): Command {
   const name = first === 'convert' || first === 'generate' ? first : 'lint';
   checkOptions(tokens, name);
   const policy = values.policy;
+  if (name === 'convert' && rest.includes(STDIN_PATH)) {
+    // Standard input has no name to mirror under --out: it is written to standard output.
+    if (rest.some((path) => path !== STDIN_PATH)) {
+      throw new Error('convert - reads standard input only; convert files with --out <dir> in another run');
+    }
+    if (values.out !== undefined)
+      throw new Error('convert - writes to standard output; --out does not apply');
+    return { name: 'convert-stdin', ...(policy ? { policy } : {}) };
+  }
   if (name === 'convert') {
     if (!values.out) throw new Error('convert needs --out <dir>');
     if (rest.length === 0) throw new Error('convert needs at least one file or directory');

@@ -2,6 +2,7 @@ import { TOOL_VERSION } from '../format/sarif.ts';
 import { DEFAULT_POLICY, type Policy, parsePolicyText } from '../index.ts';
 import { type Command, parseCommand, USAGE } from './args.ts';
 import { runConvert } from './convert-command.ts';
+import { runConvertStdin } from './convert-stdin.ts';
 import { runGenerate } from './generate-command.ts';
 import { readText } from './io.ts';
 import { runLint } from './lint-command.ts';
@@ -30,6 +31,7 @@ export async function run(argv: readonly string[]): Promise<number> {
     }
     const policy = await loadPolicy(command.policy);
     if (command.name === 'convert') return await runConvert(command, policy);
+    if (command.name === 'convert-stdin') return await runConvertStdin(policy);
     if (command.name === 'generate') return await runGenerate(command, policy);
     return await runLint(command, policy);
   } catch (error) {

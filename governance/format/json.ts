@@ -12,6 +12,10 @@ export function formatJson(report: LintReport): string {
         path: d.path,
         line: d.line,
         column: d.column,
+        // Added after the first release: present only when known, so older readers see the same shape.
+        ...(d.endLine !== undefined && d.endColumn !== undefined
+          ? { endLine: d.endLine, endColumn: d.endColumn }
+          : {}),
       })),
     })),
     summary: {

@@ -1,5 +1,5 @@
 import { RULES } from '../rules/index.ts';
-import type { LintReport, Severity } from '../types.ts';
+import type { Diagnostic, LintReport, Severity } from '../types.ts';
 
 export const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 export const TOOL_NAME = 'eco-lint';
@@ -24,7 +24,7 @@ export function toSarif(report: LintReport): Record<string, unknown> {
         {
           physicalLocation: {
             artifactLocation: { uri: toUri(file.path) },
-            region: { startLine: d.line, startColumn: d.column },
+            region: regionOf(d),
           },
           ...(d.path ? { logicalLocations: [{ fullyQualifiedName: d.path, kind: 'member' }] } : {}),
         },
@@ -54,6 +54,16 @@ export function toSarif(report: LintReport): Record<string, unknown> {
       },
     ],
   };
+}
+
+/** SARIF's region: its endColumn, like ours, is the column just after the span. */
+function regionOf(d: Diagnostic): Record<string, number> {
+  const region: Record<string, number> = { startLine: d.line, startColumn: d.column };
+  if (d.endLine !== undefined && d.endColumn !== undefined) {
+    region.endLine = d.endLine;
+    region.endColumn = d.endColumn;
+  }
+  return region;
 }
 
 export function formatSarif(report: LintReport): string {

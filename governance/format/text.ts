@@ -57,6 +57,13 @@ function excerpt({ cells, columns }: ShownLine, d: Diagnostic): string[] {
   const gutter = String(d.line).padStart(6);
   // Columns count UTF-16 units; the caret goes under the character there, as a terminal shows the line.
   const target = firstCellAt(cells, d.column - 1);
+  // The carets run under the whole span as written, up to the end of its first line.
+  const spanEnd =
+    d.endLine === undefined || d.endColumn === undefined
+      ? target + 1
+      : d.endLine > d.line
+        ? lastVisible(cells)
+        : firstCellAt(cells, d.endColumn - 1);
   let start = 0;
   let end = cells.length;
   // Long lines are cut around the caret, by columns and between characters, so the report stays readable.
@@ -70,8 +77,17 @@ function excerpt({ cells, columns }: ShownLine, d: Diagnostic): string[] {
     .slice(start, end)
     .map((cell) => cell.text)
     .join('');
-  const caret = ' '.repeat(columns[target]! - columns[start]!);
-  return [`${gutter} | ${text}`, `${' '.repeat(6)} | ${caret}^`];
+  const pad = ' '.repeat(columns[target]! - columns[start]!);
+  // At least one caret, even under a zero-width character or past the end of the line.
+  const width = Math.max(1, columns[Math.min(spanEnd, end)]! - columns[Math.min(target, end)]!);
+  return [`${gutter} | ${text}`, `${' '.repeat(6)} | ${pad}${'^'.repeat(width)}`];
+}
+
+/** Index just after the line's last character other than a blank. */
+function lastVisible(cells: readonly Cell[]): number {
+  let end = cells.length;
+  while (end > 0 && cells[end - 1]!.text.trim() === '') end--;
+  return end;
 }
 
 /** Index of the first cell at or after a UTF-16 offset (binary search; cells are in offset order). */

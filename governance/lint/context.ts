@@ -2,7 +2,7 @@ import type { Node, Scalar } from 'yaml';
 import { isMap } from 'yaml';
 import type { BlockName, BlockOccurrence } from '../parse/blocks.ts';
 import type { ManifestInfo } from '../parse/manifests.ts';
-import { type Entry, getEntry, isBlank } from '../parse/nodes.ts';
+import { type Entry, endOf, getEntry, isBlank } from '../parse/nodes.ts';
 import type { ParsedFile } from '../parse/parse-file.ts';
 import type { Policy } from '../policy/default-policy.ts';
 import type { RuleMeta } from '../types.ts';
@@ -14,6 +14,8 @@ export interface Finding {
   path: string;
   /** Character offset into the file's source. */
   offset: number;
+  /** Offset just after the offending text, when the finding is about a span of it. */
+  endOffset?: number;
 }
 
 export interface FileContext {
@@ -51,5 +53,7 @@ export function field(ctx: FileContext, block: BlockName, key: string): FieldRef
 }
 
 export function at(node: Node | Scalar, path: string, message: string): Finding {
-  return { message, path, offset: node.range?.[0] ?? 0 };
+  const offset = node.range?.[0] ?? 0;
+  const end = endOf(node);
+  return { message, path, offset, ...(end !== undefined && end > offset ? { endOffset: end } : {}) };
 }

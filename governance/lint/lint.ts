@@ -88,7 +88,26 @@ function severityOf(rule: Rule, policy: Policy): Severity | undefined {
 
 function toDiagnostic(rule: Rule, severity: Severity, ctx: FileContext, finding: Finding): Diagnostic {
   const { line, column } = positionOf(ctx.file, finding.offset);
-  return { rule: rule.code, severity, message: finding.message, path: finding.path, line, column };
+  const diagnostic: Diagnostic = {
+    rule: rule.code,
+    severity,
+    message: finding.message,
+    path: finding.path,
+    line,
+    column,
+  };
+  const end = spanEnd(ctx.file.source, finding);
+  if (end === undefined) return diagnostic;
+  const after = positionOf(ctx.file, end);
+  return { ...diagnostic, endLine: after.line, endColumn: after.column };
+}
+
+/** The span's end without the line breaks and blanks a node's range may run over (never empty). */
+function spanEnd(source: string, { offset, endOffset }: Finding): number | undefined {
+  if (endOffset === undefined) return undefined;
+  let end = Math.min(endOffset, source.length);
+  while (end > offset + 1 && /\s/.test(source[end - 1]!)) end--;
+  return end > offset ? end : undefined;
 }
 
 function byPosition(a: Diagnostic, b: Diagnostic): number {

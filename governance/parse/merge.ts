@@ -48,7 +48,7 @@ export function mergedEntries(map: YAMLMap, deref: Deref): MergedEntry[] {
 }
 
 /** A plain `<<` (or one tagged `!!merge`); a quoted "<<" is an ordinary key for YAML 1.1 readers too. */
-function isMergeKey(key: unknown): boolean {
+export function isMergeKey(key: unknown): boolean {
   if (!isScalar(key) || key.value !== MERGE_KEY) return false;
   return key.type === 'PLAIN' || key.tag === 'tag:yaml.org,2002:merge';
 }

@@ -2,6 +2,7 @@ import {
   type Alias,
   isAlias,
   isMap,
+  isPair,
   isScalar,
   isSeq,
   type Node,
@@ -68,6 +69,21 @@ export function seqItems(node: Node | null, deref: Deref): Node[] | undefined {
 
 export function offsetOf(node: { range?: [number, number, number] | null } | null | undefined): number {
   return node?.range?.[0] ?? 0;
+}
+
+/**
+ * Offset just after a node as written. A block collection's range runs on over trailing comments and
+ * blank lines, so it ends with its last item instead (found iteratively: nesting is bounded, not small).
+ */
+export function endOf(node: Node | Scalar): number | undefined {
+  let current: unknown = node;
+  while ((isMap(current) || isSeq(current)) && !current.flow && current.items.length > 0) {
+    const last: unknown = current.items[current.items.length - 1];
+    const next = isPair(last) ? (last.value ?? last.key) : last;
+    if (!next || typeof next !== 'object' || !('range' in next) || !next.range) break;
+    current = next;
+  }
+  return (current as { range?: [number, number, number] | null }).range?.[1];
 }
 
 /** Human rendering of a scalar for messages, bounded so huge values never flood a report. */

@@ -17,6 +17,8 @@ export interface ParseProblem {
   kind: 'syntax' | 'hostile';
   message: string;
   offset: number;
+  /** Offset just after the offending text, when the parser names a span. */
+  endOffset?: number;
 }
 
 export interface ParsedFile {
@@ -100,7 +102,13 @@ function checkDocument(
     // Later errors in the same document are almost always echoes of the first one.
     const error = doc.errors.find((e) => RESOURCE_ERRORS.has(e.code)) ?? doc.errors[0]!;
     const kind = RESOURCE_ERRORS.has(error.code) ? 'hostile' : 'syntax';
-    file.problems.push({ kind, message: firstLine(error.message), offset: error.pos[0] });
+    const [offset, endOffset] = error.pos;
+    file.problems.push({
+      kind,
+      message: firstLine(error.message),
+      offset,
+      ...(endOffset > offset ? { endOffset } : {}),
+    });
     return { doc, index, ok: false, aliasTargets: new Map() };
   }
   const walked = walkDocument(doc.contents as Node | null, limits);

@@ -10,12 +10,14 @@ import {
   type YAMLMap,
 } from 'yaml';
 import type { LintLimits } from '../policy/default-policy.ts';
+import { endOf } from './nodes.ts';
 import { exactInteger } from './numbers.ts';
 
 export interface WalkProblem {
   kind: 'hostile' | 'syntax';
   message: string;
   offset: number;
+  endOffset?: number;
 }
 
 export interface WalkResult {
@@ -142,9 +144,15 @@ function measureExpansion(root: Node, targets: Map<Alias, Node>, max: number): W
 }
 
 function hostile(message: string, node: Node): WalkProblem {
-  return { kind: 'hostile', message, offset: node.range?.[0] ?? 0 };
+  return { kind: 'hostile', message, ...spanOf(node) };
 }
 
 function syntax(message: string, node: Node): WalkProblem {
-  return { kind: 'syntax', message, offset: node.range?.[0] ?? 0 };
+  return { kind: 'syntax', message, ...spanOf(node) };
+}
+
+function spanOf(node: Node): { offset: number; endOffset?: number } {
+  const offset = node.range?.[0] ?? 0;
+  const end = endOf(node);
+  return end !== undefined && end > offset ? { offset, endOffset: end } : { offset };
 }

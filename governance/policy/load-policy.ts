@@ -17,13 +17,17 @@ const CODE_OF: ReadonlyMap<string, string> = new Map(
   ]),
 );
 
-// A file that could not be parsed or checked is never silently clean: these are always reported.
+// A file that could not be parsed or checked is never silently clean: these are always reported, and
+// fail the run unless the policy says, in a key of its own, that such files may pass.
 const ALWAYS_REPORTED: ReadonlySet<string> = new Set(['QY000', 'QY001', 'QY002']);
 
 /** Validates an already-parsed policy object (e.g. from a JSON request body) and merges it over the defaults. */
 export function resolvePolicy(input: unknown): PolicyResult {
   if (input === undefined || input === null) return { ok: true, policy: DEFAULT_POLICY };
-  const parsed = policyOverrideSchema.safeParse(input);
+  // Integers read exactly (bigints, from a policy file or parseJsonExact) are refused beyond 2^53.
+  const exact = toExactNumbers(input);
+  if (!exact.ok) return { ok: false, error: `invalid policy: ${exact.error}` };
+  const parsed = policyOverrideSchema.safeParse(exact.value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
@@ -36,13 +40,8 @@ export function resolvePolicy(input: unknown): PolicyResult {
   }
   const twice = setTwice(Object.keys(parsed.data.rules ?? {}));
   if (twice) return { ok: false, error: `invalid policy: ${twice}` };
-  const silenced = Object.entries(parsed.data.rules ?? {}).find(
-    ([key, severity]) => ALWAYS_REPORTED.has(CODE_OF.get(key)!) && severity === 'off',
-  );
-  if (silenced !== undefined) {
-    const why = 'a file that cannot be parsed or fully checked is always reported';
-    return { ok: false, error: `invalid policy: rules.${silenced[0]}: cannot be off; ${why}` };
-  }
+  const lowered = uncheckedLowered(parsed.data);
+  if (lowered) return { ok: false, error: `invalid policy: ${lowered}` };
   const policy = mergePolicy(parsed.data);
   try {
     new RegExp(policy.schemaVersionPattern);
@@ -67,9 +66,23 @@ export function parsePolicyText(text: string): PolicyResult {
       : first;
     return { ok: false, error: `policy file does not parse: ${message}` };
   }
-  const exact = toExactNumbers(data);
-  if (!exact.ok) return { ok: false, error: `invalid policy: ${exact.error}` };
-  return resolvePolicy(exact.value ?? {});
+  return resolvePolicy(data ?? {});
+}
+
+/**
+ * QY000-QY002 turned off, or lowered below error without `acceptUncheckedFiles: true`: one mistyped
+ * rule key (QY001 for QY011) would otherwise let YAML that does not even parse through CI with exit 0.
+ */
+function uncheckedLowered(override: PolicyOverride): string | undefined {
+  for (const [key, severity] of Object.entries(override.rules ?? {})) {
+    if (!ALWAYS_REPORTED.has(CODE_OF.get(key)!) || severity === 'error') continue;
+    const what = 'a file that cannot be parsed or fully checked';
+    if (severity === 'off') return `rules.${key}: cannot be off; ${what} is always reported`;
+    if (override.acceptUncheckedFiles !== true) {
+      return `rules.${key}: ${severity} would let ${what} pass; set acceptUncheckedFiles: true as well to allow it`;
+    }
+  }
+  return undefined;
 }
 
 /** A rule given both by its code and by its name: which severity wins would be a silent choice. */
@@ -85,7 +98,7 @@ function setTwice(keys: readonly string[]): string | undefined {
 }
 
 function mergePolicy(override: PolicyOverride): Policy {
-  const { limits, generate, rules, ...lists } = override;
+  const { limits, generate, rules, acceptUncheckedFiles: _accepted, ...lists } = override;
   return {
     ...DEFAULT_POLICY,
     ...stripUndefined(lists),

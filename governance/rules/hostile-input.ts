@@ -8,7 +8,8 @@ export const hostileInput: Rule = {
     'Alias bombs, extreme nesting and huge scalars are refused to keep linting bounded in time and memory.',
   checkFile(ctx, report) {
     for (const problem of ctx.file.problems) {
-      if (problem.kind === 'hostile') report({ message: problem.message, path: '', offset: problem.offset });
+      if (problem.kind === 'hostile')
+        report({ message: problem.message, path: '', offset: problem.offset, endOffset: problem.endOffset });
     }
   },
 };

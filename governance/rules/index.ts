@@ -15,6 +15,7 @@ import { hostileInput } from './hostile-input.ts';
 import { internalError } from './internal-error.ts';
 import { k8sNamespace } from './k8s-namespace.ts';
 import { lifecyclePolicy } from './lifecycle-policy.ts';
+import { mergeValue } from './merge-value.ts';
 import { missingBlock } from './missing-block.ts';
 import { namespaceMismatch } from './namespace-mismatch.ts';
 import { parseError } from './parse-error.ts';
@@ -36,6 +37,7 @@ export const RULES: readonly Rule[] = [
   parseError,
   hostileInput,
   yamlDirective,
+  mergeValue,
   missingBlock,
   blockShape,
   duplicateBlock,

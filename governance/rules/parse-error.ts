@@ -7,7 +7,8 @@ export const parseError: Rule = {
   rationale: 'A document that does not parse cannot be applied; the other documents are still checked.',
   checkFile(ctx, report) {
     for (const problem of ctx.file.problems) {
-      if (problem.kind === 'syntax') report({ message: problem.message, path: '', offset: problem.offset });
+      if (problem.kind === 'syntax')
+        report({ message: problem.message, path: '', offset: problem.offset, endOffset: problem.endOffset });
     }
   },
 };

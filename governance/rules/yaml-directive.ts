@@ -13,7 +13,9 @@ export const yamlDirective: Rule = {
     const source = ctx.file.source;
     if (!hasYamlDirective(source)) return;
     for (const match of source.matchAll(DIRECTIVE)) {
-      report({ message: '%YAML directive is not allowed', path: '', offset: match.index });
+      const lineEnd = source.indexOf('\n', match.index);
+      const endOffset = lineEnd === -1 ? source.length : lineEnd;
+      report({ message: '%YAML directive is not allowed', path: '', offset: match.index, endOffset });
     }
   },
 };

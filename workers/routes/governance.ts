@@ -4,6 +4,7 @@ import {
   type LintLimits,
   lintRun,
   type Policy,
+  parseJsonExact,
   resolvePolicy,
   type SourceFile,
 } from '../../governance/index.ts';
@@ -36,6 +37,12 @@ const Diagnostic = z.object({
   path: z.string().openapi({ example: 'document_metadata.unique_id' }),
   line: z.number().int(),
   column: z.number().int(),
+  endLine: z.number().int().optional().openapi({ description: 'Line of the end of the offending text' }),
+  endColumn: z
+    .number()
+    .int()
+    .optional()
+    .openapi({ description: 'Column just after the offending text (exclusive, as in SARIF)' }),
 });
 
 const GovernanceReport = z
@@ -133,7 +140,8 @@ function parseRequest(contentType: string, body: string): { files: SourceFile[];
 function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy } {
   let data: unknown;
   try {
-    data = JSON.parse(body);
+    // Integers beyond 2^53 are kept exact, so the policy is refused by name as a policy file would be.
+    data = parseJsonExact(body);
   } catch (err) {
     throw new EcoError(
       400,

@@ -62,11 +62,23 @@ describe('eco-lint lint', () => {
     const policy = join(work, 'policy.yaml');
     writeFileSync(
       policy,
-      'rules:\n  unique-id: warning\n  parse-error: warning\n  service-endpoint: warning\n',
+      'rules:\n  unique-id: warning\n  parse-error: warning\n  service-endpoint: warning\nacceptUncheckedFiles: true\n',
     );
     const { code, stdout } = ecoLint(['--policy', policy, '--format', 'json', CORPUS]);
     expect(code).toBe(0);
     expect(JSON.parse(stdout).summary).toEqual({ files: 43, errors: 0, warnings: 88 });
+  });
+  it('lets files that do not parse pass only when the policy says so in a key of its own', () => {
+    const policy = join(work, 'policy-parse-warning.yaml');
+    writeFileSync(
+      policy,
+      'rules:\n  unique-id: warning\n  parse-error: warning\n  service-endpoint: warning\n',
+    );
+    const { code, stdout, stderr } = ecoLint(['--policy', policy, '--format', 'json', CORPUS]);
+    expect({ code, stdout }).toEqual({ code: 2, stdout: '' });
+    expect(stderr).toBe(
+      `eco-lint: ${policy}: invalid policy: rules.parse-error: warning would let a file that cannot be parsed or fully checked pass; set acceptUncheckedFiles: true as well to allow it\n`,
+    );
   });
   it('exits 2 on usage and I/O errors', () => {
     expect(ecoLint(['--format', 'xml', CORPUS]).code).toBe(2);

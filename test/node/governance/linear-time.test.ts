@@ -33,6 +33,8 @@ describe('large but legal input never meets a quadratic pass', () => {
           path: '',
           line: 60_002,
           column: 3,
+          endLine: 60_002,
+          endColumn: 5,
         },
       ]);
     },

@@ -30,6 +30,8 @@ describe('JSON format', () => {
           path: 'document_metadata.unique_id',
           line: 28,
           column: 14,
+          endLine: 28,
+          endColumn: 24,
         },
         {
           rule: 'QY031',
@@ -38,6 +40,8 @@ describe('JSON format', () => {
           path: 'governance_info.lifecycle_policy',
           line: 40,
           column: 21,
+          endLine: 40,
+          endColumn: 27,
         },
       ],
     });
@@ -54,7 +58,7 @@ describe('text format', () => {
       '  28:14    error   QY020  unique_id "not-a-uuid" is not a UUID  (document_metadata.unique_id)',
     );
     expect(lines[2]).toBe('    28 |   unique_id: not-a-uuid');
-    expect(lines[3]).toBe('       |              ^');
+    expect(lines[3]).toBe('       |              ^^^^^^^^^^');
     expect(text).not.toContain('k8s/good.qyaml');
     expect(text.trimEnd().split('\n').at(-1)).toBe('FAIL: 2 files checked, 1 error, 1 warning');
   });
@@ -86,7 +90,7 @@ describe('SARIF 2.1.0 format', () => {
         {
           physicalLocation: {
             artifactLocation: { uri: 'k8s/bad.qyaml' },
-            region: { startLine: 28, startColumn: 14 },
+            region: { startLine: 28, startColumn: 14, endLine: 28, endColumn: 24 },
           },
           logicalLocations: [{ fullyQualifiedName: 'document_metadata.unique_id', kind: 'member' }],
         },

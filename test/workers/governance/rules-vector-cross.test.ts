@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lintFiles } from '../../../governance/index.ts';
-import { diag, expectOnly, lint, locate, VALID, valueAfter, withLine } from './fixtures.ts';
+import { diag, expectOnly, lint, locate, VALID, valueAfter, withLine, withoutEnd } from './fixtures.ts';
 
 describe('QY050 vector-dim', () => {
   it('rejects zero', () => {
@@ -61,7 +61,7 @@ describe('QY060 duplicate-unique-id and QY061 duplicate-uri', () => {
       { path: 'b.qyaml', content: VALID },
     ]);
     expect(report.files[0]!.diagnostics).toEqual([]);
-    expect(report.files[1]!.diagnostics).toEqual([
+    expect(report.files[1]!.diagnostics.map(withoutEnd)).toEqual([
       diag(
         'QY060',
         'error',
