@@ -44,8 +44,9 @@ export const CHAT_FIELD_SUPPORT: Readonly<Record<EngineProtocol, ChatFieldSuppor
   },
   // TGI's ChatRequest marks logit_bias unused and has no reasoning_effort.
   'tgi-messages': { refused: ['logit_bias'], efforts: [] },
-  // `/api/chat` has no logit bias and no tool_choice; reasoning_effort becomes `think`.
-  ollama: { refused: ['logprobs', 'logit_bias', 'forced_tool_choice'], efforts: THREE_EFFORTS },
+  // `/api/chat` has no logit bias and no tool_choice; reasoning_effort becomes `think`. Log-probabilities
+  // are mapped (ollama/logprobs.ts).
+  ollama: { refused: ['logit_bias', 'forced_tool_choice'], efforts: THREE_EFFORTS },
   sglang: { refused: ['tools', 'logprobs'], toolProtocol: 'sglang-openai', efforts: [] },
   'sglang-openai': { refused: [], efforts: ALL_EFFORTS },
   'trtllm-serve': { refused: [], efforts: THREE_EFFORTS },

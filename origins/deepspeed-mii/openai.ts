@@ -10,6 +10,7 @@ import {
   promptCall,
   rememberRequestedPrompt,
 } from '../templates/prompt-call.ts';
+import { rememberStops } from '../templates/stop-trim.ts';
 import { refuseCompletionExtras } from '../templates/text-completion.ts';
 import type { CallContext, EngineAdapter, Exchange, OriginRequest } from '../types.ts';
 import { miiCompletionsStream } from './completions-stream.ts';
@@ -32,13 +33,16 @@ export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): Or
   }));
   // The budget is kept to derive a finish reason MII leaves null (its own "none").
   rememberRequestedPrompt(ctx, messages.map((m) => m.content).join('\n'), req);
+  // Its stream sends the token a stop matched (openai-stream.ts).
+  rememberStops(ctx, req.stop);
   const body: Record<string, unknown> = { model: ctx.engineModel, messages };
   const maxTokens = requestedMaxTokens(req);
   if (maxTokens !== undefined) body.max_tokens = maxTokens;
-  for (const field of ['temperature', 'top_p', 'stop', 'user'] as const) {
+  for (const field of ['stop', 'user'] as const) {
     const value = req[field];
     if (value != null) body[field] = value;
   }
+  Object.assign(body, miiSampling(req.temperature, req.top_p));
   if (ctx.stream) body.stream = true;
   return {
     method: 'POST',
@@ -49,6 +53,20 @@ export function buildMiiOpenAi(req: ChatCompletionRequest, ctx: CallContext): Or
     },
     body: JSON.stringify(body),
   };
+}
+
+/**
+ * MII's OpenAI server always samples (`do_sample` is fixed to true) and its generation parameters refuse
+ * a temperature or top_p that is not above 0. OpenAI's `temperature: 0` (greedy decoding), and `top_p: 0`
+ * (only the likeliest token), are sent as `top_k: 1`: only the likeliest token is left to sample from.
+ * The zero value itself is then left to the server's default.
+ */
+export function miiSampling(temperature: unknown, topP: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (temperature === 0 || topP === 0) out.top_k = 1;
+  if (typeof temperature === 'number' && temperature !== 0) out.temperature = temperature;
+  if (typeof topP === 'number' && topP !== 0) out.top_p = topP;
+  return out;
 }
 
 /** A non-stream answer whose finish reason MII left null: derived from the budget, like its stream's. */
@@ -74,7 +92,9 @@ function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string
       refuseCompletionExtras(req, ENGINE);
       refuseUnsupportedSampling(req, 'deepspeed-mii-openai', ENGINE);
       refuseSeveralStops(req.stop, ENGINE);
-      return base.build(req, ctx);
+      rememberStops(ctx, req.stop);
+      const { temperature, top_p, ...rest } = req;
+      return base.build({ ...rest, ...miiSampling(temperature, top_p) }, ctx);
     },
     stream: (ctx) => miiCompletionsStream(ENGINE, ctx),
   };

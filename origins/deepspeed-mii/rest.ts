@@ -49,12 +49,11 @@ function miiRequest(prompt: string, req: MiiSampling, ctx: CallContext): OriginR
   const maxTokens = rememberRequestedPrompt(ctx, prompt, req);
   const body: Record<string, unknown> = { prompts: [prompt] };
   if (maxTokens !== undefined) body.max_new_tokens = maxTokens;
-  if (req.temperature != null) {
-    // MII samples by default; temperature 0 means greedy decoding, which it spells do_sample=false.
-    if (req.temperature === 0) body.do_sample = false;
-    else body.temperature = req.temperature;
-  }
-  if (req.top_p != null) body.top_p = req.top_p;
+  // MII samples by default and takes only a temperature and top_p above 0: either at 0 means greedy
+  // decoding, which it spells do_sample=false.
+  if (req.temperature === 0 || req.top_p === 0) body.do_sample = false;
+  if (req.temperature != null && req.temperature !== 0) body.temperature = req.temperature;
+  if (req.top_p != null && req.top_p !== 0) body.top_p = req.top_p;
   if (req.stop != null) body.stop = typeof req.stop === 'string' ? [req.stop] : req.stop;
   return {
     method: 'POST',

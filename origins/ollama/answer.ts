@@ -4,6 +4,7 @@ import { derivedFinish, estimateTokens, promptCall, reportedUsage } from '../tem
 import { tokenCount } from '../token-count.ts';
 import type { CallContext } from '../types.ts';
 import { OLLAMA } from './request.ts';
+import { toolCallLimit } from './tool-call-limit.ts';
 
 /** Fields of Ollama's final (`done: true`) object, shared by /api/chat and /api/generate. */
 export interface OllamaFinal {
@@ -51,10 +52,14 @@ export function ollamaUsage(final: OllamaFinal, ctx: CallContext): Usage | undef
   };
 }
 
-/** Ollama tool calls (arguments as an object) → OpenAI's (arguments as a JSON string, with an id). */
+/**
+ * Ollama tool calls (arguments as an object) → OpenAI's (arguments as a JSON string, with an id).
+ * `offset` is the number of calls already given out in this answer.
+ */
 export function openAiToolCalls(calls: unknown, ctx: CallContext, offset: number, indexed: boolean) {
   if (!Array.isArray(calls)) return [];
-  return (calls as OllamaToolCall[]).map((call, i) => {
+  const kept = calls.slice(0, Math.max(0, toolCallLimit(ctx) - offset));
+  return (kept as OllamaToolCall[]).map((call, i) => {
     const fn = call?.function ?? {};
     const args = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
     return {

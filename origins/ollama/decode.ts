@@ -4,12 +4,14 @@ import { parseAnswer } from '../error-answer.ts';
 import { assistantCompletion, estimatedUsage, promptCall } from '../templates/prompt-call.ts';
 import type { CallContext } from '../types.ts';
 import { type OllamaFinal, ollamaFinish, ollamaUsage, openAiToolCalls } from './answer.ts';
+import { openAiLogprobs } from './logprobs.ts';
 import { OLLAMA } from './request.ts';
 
 interface Answer extends OllamaFinal {
   message?: { content?: unknown; thinking?: unknown; tool_calls?: unknown };
   response?: unknown;
   thinking?: unknown;
+  logprobs?: unknown;
 }
 
 /** One `stream: false` answer: the same object as a stream's final line, with the whole text. */
@@ -29,7 +31,8 @@ export function decodeOllamaChat(body: string, ctx: CallContext): ChatCompletion
   }
   const calls = openAiToolCalls(message.tool_calls, ctx, 0, false);
   const content = message.content;
-  return assistantCompletion(
+  const logprobs = openAiLogprobs(answer.logprobs, ctx, content.length > 0);
+  const completion = assistantCompletion(
     ctx,
     {
       role: 'assistant',
@@ -42,4 +45,6 @@ export function decodeOllamaChat(body: string, ctx: CallContext): ChatCompletion
     ollamaFinish(answer, ctx, calls.length > 0),
     ollamaUsage(answer, ctx) ?? estimatedUsage(promptCall(ctx)?.prompt ?? '', content),
   );
+  if (logprobs) completion.choices[0]!.logprobs = logprobs;
+  return completion;
 }

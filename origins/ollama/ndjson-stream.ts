@@ -45,9 +45,10 @@ export function ollamaStreamDecoder(ctx: CallContext, endpoint: 'chat' | 'genera
       if (typeof source?.thinking === 'string' && source.thinking.length > 0)
         event.reasoning = source.thinking;
       const calls = line.message?.tool_calls;
-      if (Array.isArray(calls) && calls.length > 0) {
-        event.toolCalls = openAiToolCalls(calls, ctx, toolCalls, true);
-        toolCalls += calls.length;
+      const converted = openAiToolCalls(calls, ctx, toolCalls, true);
+      if (converted.length > 0) {
+        event.toolCalls = converted;
+        toolCalls += converted.length;
       }
       if (event.content !== undefined || event.reasoning !== undefined || event.toolCalls !== undefined) {
         out.push(event);

@@ -1,10 +1,10 @@
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { derivedFinish, promptCall, reportedUsage } from '../templates/prompt-call.ts';
+import { stopHoldback } from '../templates/stop-trim.ts';
 import { tokenCount } from '../token-count.ts';
 import type { CallContext } from '../types.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
-import { stopHoldback } from './stop-trim.ts';
 
 interface StreamToken {
   text?: unknown;

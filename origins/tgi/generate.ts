@@ -9,6 +9,7 @@ import {
   rememberRequestedPrompt,
   textCompletion,
 } from '../templates/prompt-call.ts';
+import { rememberStops, withoutMatchedStop } from '../templates/stop-trim.ts';
 import {
   completionPrompt,
   refuseCompletionExtras,
@@ -19,7 +20,6 @@ import type { CallContext, Exchange } from '../types.ts';
 import { tgiFinish } from './errors.ts';
 import { tgiGenerateStreamDecoder } from './generate-stream.ts';
 import { generateRequest, type Sampling, TGI, tgiParameters } from './request.ts';
-import { rememberStops, withoutMatchedStop } from './stop-trim.ts';
 
 interface GenerateAnswer {
   text: string;

@@ -5,6 +5,7 @@ import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
+import { rememberStops, withoutMatchedStop } from '../templates/stop-trim.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
@@ -12,7 +13,6 @@ import { tgiGenerateStreamDecoder } from './generate-stream.ts';
 import { buildTgiMessagesChat } from './messages-request.ts';
 import { tgiMessagesStreamDecoder } from './messages-stream.ts';
 import { buildTgiChat, TGI } from './request.ts';
-import { rememberStops, withoutMatchedStop } from './stop-trim.ts';
 
 const QUEUE = 'tgi_queue_size';
 const BATCH = 'tgi_batch_current_size';

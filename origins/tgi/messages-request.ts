@@ -1,8 +1,8 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
+import { rememberStops } from '../templates/stop-trim.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 import { jsonGrammar, tgiSeed, usableTopP } from './request.ts';
-import { rememberStops } from './stop-trim.ts';
 
 /**
  * Fields TGI's ChatRequest does not read and whose absence changes nothing: `n` is always 1 here,

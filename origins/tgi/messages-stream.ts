@@ -3,9 +3,9 @@ import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts'
 import { mapOriginError } from '../errors.ts';
 import { readUsage, startsWithError } from '../openai-compatible/scan.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
+import { stopHoldback } from '../templates/stop-trim.ts';
 import type { CallContext } from '../types.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
-import { stopHoldback } from './stop-trim.ts';
 
 interface Chunk {
   choices?: {

@@ -2,8 +2,8 @@ import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
+import { rememberStops } from '../templates/stop-trim.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
-import { rememberStops } from './stop-trim.ts';
 
 export const TGI = 'TGI';
 

@@ -2,6 +2,7 @@ import type { PoolConfig } from '../../schemas/config.ts';
 import { type ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import { poolMaxTokens, rememberPrompt } from '../templates/prompt-call.ts';
+import { rememberStops } from '../templates/stop-trim.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const TRITON_ENGINE = 'Triton (TensorRT-LLM)';
@@ -37,6 +38,8 @@ export function buildTritonGenerate(req: ChatCompletionRequest, ctx: CallContext
 export function tritonGenerateRequest(prompt: string, req: TritonSampling, ctx: CallContext): OriginRequest {
   const maxTokens = requestedMaxTokens(req) ?? poolMaxTokens(ctx.pool);
   rememberPrompt(ctx, { prompt, maxTokens });
+  // The model's text ends with the stop word that stopped it: kept to cut it off (stop-trim.ts).
+  rememberStops(ctx, req.stop);
   const body: Record<string, unknown> = { text_input: prompt, max_tokens: maxTokens, stream: ctx.stream };
   if (req.temperature != null) body.temperature = req.temperature;
   if (req.top_p != null) body.top_p = req.top_p;

@@ -2,6 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { derivedFinish, estimatedUsage, promptCall } from '../templates/prompt-call.ts';
+import { stopHoldback } from '../templates/stop-trim.ts';
 import type { CallContext } from '../types.ts';
 import { tritonErrorStatus } from './triton-errors.ts';
 import { stripsEcho, TRITON_ENGINE } from './triton-request.ts';
@@ -12,20 +13,25 @@ import { EchoStripper, stripEndMarker } from './triton-text.ts';
  * finish reason and no usage. The end of the body ends the stream: the HTTP layer reports a cut
  * connection as a read error, so a clean end of body after at least one response is a finished
  * generation. A partial frame at the end, or no response at all, is a truncation. The finish reason is
- * derived (end-of-turn marker seen or budget not used up → `stop`; budget used up → `length`) and
- * usage is estimated and flagged.
+ * derived (end-of-turn marker seen, an asked-for stop word ending the text, or budget not used up →
+ * `stop`; budget used up → `length`) and usage is estimated and flagged. The stop word itself, which
+ * the model's text ends with, is cut.
  */
 export function tritonStreamDecoder(ctx: CallContext): StreamDecoder {
   const call = promptCall(ctx);
   const echo = new EchoStripper(stripsEcho(ctx.pool) ? call?.prompt : undefined);
+  // Text is held back by the longest asked-for stop: the model's last tokens may be that stop word.
+  const held = stopHoldback(ctx);
   let steps = 0;
   let text = '';
   let sawEndMarker = false;
 
+  const send = (out: StreamEvent[], piece: string) => {
+    if (piece.length > 0) out.push({ kind: 'delta', content: piece });
+  };
   const emit = (out: StreamEvent[], piece: string) => {
-    if (piece.length === 0) return;
     text += piece;
-    out.push({ kind: 'delta', content: piece });
+    send(out, held.push(piece));
   };
 
   return framedDecoder({
@@ -66,7 +72,9 @@ export function tritonStreamDecoder(ctx: CallContext): StreamDecoder {
           return;
         }
         emit(out, echo.flush());
-        const finish = sawEndMarker ? 'stop' : derivedFinish(steps, call?.maxTokens);
+        const rest = sawEndMarker ? { text: held.finish(false), cut: false } : held.finishIfMatched();
+        send(out, rest.text);
+        const finish = sawEndMarker || rest.cut ? 'stop' : derivedFinish(steps, call?.maxTokens);
         out.push({ kind: 'finish', reason: finish });
         out.push({ kind: 'usage', usage: estimatedUsage(call?.prompt ?? '', text, steps) });
         pushEnd(out);

@@ -2,6 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { checkedChat } from '../chat-fields.ts';
 import { parseAnswer } from '../error-answer.ts';
 import { derivedFinish, estimatedUsage, promptCall, textCompletion } from '../templates/prompt-call.ts';
+import { cutMatchedStop } from '../templates/stop-trim.ts';
 import {
   completionPrompt,
   refuseCompletionExtras,
@@ -21,7 +22,8 @@ import { stripEcho, stripEndMarker } from './triton-text.ts';
 
 /**
  * Non-stream `generate`: `text_output` only. Usage is estimated (flagged); when the model returns
- * per-token log-probs their count is the completion length. The finish reason is derived.
+ * per-token log-probs their count is the completion length. The finish reason is derived: `stop` when
+ * the text ends with an end-of-turn marker or an asked-for stop word (both cut), else from the budget.
  */
 function readTritonGenerate(body: string, ctx: CallContext) {
   const parsed = parseAnswer<{ text_output?: unknown; output_log_probs?: unknown }>(TRITON_ENGINE, body);
@@ -31,11 +33,13 @@ function readTritonGenerate(body: string, ctx: CallContext) {
   const call = promptCall(ctx);
   let text = parsed.text_output;
   if (call && stripsEcho(ctx.pool)) text = stripEcho(text, call.prompt);
-  const cut = stripEndMarker(text);
+  const marker = stripEndMarker(text);
+  // No end-of-turn marker: the text may end with the stop word that ended the generation.
+  const stop = marker.ended ? { text: marker.text, cut: false } : cutMatchedStop(marker.text, ctx);
   const logprobs = Array.isArray(parsed.output_log_probs) ? parsed.output_log_probs.length : undefined;
-  const usage = estimatedUsage(call?.prompt ?? '', cut.text, logprobs);
-  const finish = cut.ended ? 'stop' : derivedFinish(usage.completion_tokens, call?.maxTokens);
-  return { text: cut.text, finish, usage } as const;
+  const usage = estimatedUsage(call?.prompt ?? '', marker.text, logprobs);
+  const finish = marker.ended || stop.cut ? 'stop' : derivedFinish(usage.completion_tokens, call?.maxTokens);
+  return { text: stop.text, finish, usage } as const;
 }
 
 export function decodeTritonGenerate(body: string, ctx: CallContext) {

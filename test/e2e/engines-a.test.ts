@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { engineCalls, status, useInstantEmulator } from './helpers/engine-calls.ts';
+import { engineCalls, messages, status, useInstantEmulator } from './helpers/engine-calls.ts';
 import { setFault } from './helpers/stack.ts';
 
 /**
@@ -10,7 +10,7 @@ import { setFault } from './helpers/stack.ts';
  */
 const stack = inject('stack');
 const POOLS = ['tgi', 'tgi-messages', 'ollama', 'sglang', 'sglang-openai'] as const;
-const { recover, streamed, plain } = engineCalls(stack);
+const { clientFor, recover, streamed, plain } = engineCalls(stack);
 useInstantEmulator(stack);
 
 describe.each(POOLS)('%s through the gateway', (pool) => {
@@ -111,5 +111,29 @@ describe('ollama pull on demand', () => {
     const err = await plain(undefined, 'dev-ollama-pull-missing').catch((e: unknown) => e);
     expect(status(err)).toBe(502);
     expect((err as Error).message).toContain('file does not exist');
+  });
+});
+
+describe('ollama log-probabilities', () => {
+  it('a non-stream chat returns logprobs.content, one entry per token with its alternatives', async () => {
+    const answer = await clientFor('ollama').chat.completions.create({
+      model: 'dev-ollama',
+      max_tokens: 4,
+      logprobs: true,
+      top_logprobs: 2,
+      messages,
+    });
+    const content = answer.choices[0]?.logprobs?.content ?? [];
+    expect(content).toHaveLength(answer.usage?.completion_tokens ?? -1);
+    expect(content.map((c) => c.token).join('')).toBe(answer.choices[0]?.message.content);
+    expect(content[0]?.top_logprobs).toHaveLength(2);
+  });
+
+  it('a streamed one is a 400 naming logprobs', async () => {
+    const err = await clientFor('ollama')
+      .chat.completions.create({ model: 'dev-ollama', max_tokens: 4, logprobs: true, stream: true, messages })
+      .catch((e: unknown) => e);
+    expect(status(err)).toBe(400);
+    expect((err as InstanceType<typeof OpenAI.APIError>).param).toBe('logprobs');
   });
 });

@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { engineCalls, status, useInstantEmulator } from './helpers/engine-calls.ts';
+import { engineCalls, messages, status, useInstantEmulator } from './helpers/engine-calls.ts';
 import { setFault } from './helpers/stack.ts';
 
 /**
@@ -181,5 +181,43 @@ describe('what the engines cannot do', () => {
       .embeddings.create({ model: 'dev-lmdeploy-openai', input: 'x' })
       .catch((e: unknown) => e);
     expect(status(err)).toBe(400);
+  });
+});
+
+describe('DeepSpeed-MII OpenAI server specifics', () => {
+  it('temperature 0 is answered greedily, not failed inside the engine (which takes only values above 0)', async () => {
+    const client = clientFor('deepspeed-mii-openai');
+    const answer = await client.chat.completions.create({
+      model: 'dev-deepspeed-mii-openai',
+      max_tokens: 6,
+      temperature: 0,
+      messages,
+    });
+    expect(answer.choices[0]?.message.content).toBeTruthy();
+    const completion = await client.completions.create({
+      model: 'dev-deepspeed-mii-openai',
+      max_tokens: 6,
+      temperature: 0,
+      prompt: 'Say something',
+    });
+    expect(completion.choices[0]?.text).toBeTruthy();
+  });
+
+  it('a streamed completion that stops does not end with the token that stopped it', async () => {
+    const stream = await clientFor('deepspeed-mii-openai').completions.create({
+      model: 'dev-deepspeed-mii-openai',
+      max_tokens: 200,
+      prompt: 'Say something',
+      stream: true,
+    });
+    let text = '';
+    let finish: string | null | undefined;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.text ?? '';
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+    }
+    expect(finish).toBe('stop');
+    expect(text).not.toContain('</s>');
+    expect(text.length).toBeGreaterThan(0);
   });
 });

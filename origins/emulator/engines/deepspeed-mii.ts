@@ -75,6 +75,21 @@ export const deepspeedMiiEngine: EmulatedEngine = {
   },
 };
 
+/** A Llama-style tokenizer's end-of-sequence token, decoded as MII's stream does (special tokens kept). */
+const EOS = '</s>';
+
+/**
+ * The server fixes do_sample to true and passes temperature and top_p on to its generation parameters,
+ * which take only values above 0: the model server's validation error surfaces as FastAPI's plain 500.
+ */
+function refusesTemperature(r: EngineRequest): boolean {
+  const b = r.body as { temperature?: unknown; top_p?: unknown } | undefined;
+  const zero = (v: unknown) => typeof v === 'number' && v <= 0;
+  if (!zero(b?.temperature) && !zero(b?.top_p)) return false;
+  sendText(r.res, 500, 'Internal Server Error');
+  return true;
+}
+
 export const deepspeedMiiOpenAiEngine: EmulatedEngine = {
   protocol: 'deepspeed-mii-openai',
   probePaths: ['/health'],
@@ -108,12 +123,18 @@ export const deepspeedMiiOpenAiEngine: EmulatedEngine = {
         return true;
       }
       if (await preFaults(this, r)) return true;
-      await openAiChat(r, { pythonSpacing: true, omitObjectInChunks: true, streamUsage: false }, fail);
+      if (refusesTemperature(r)) return true;
+      await openAiChat(
+        r,
+        { pythonSpacing: true, omitObjectInChunks: true, streamUsage: false, stopTokenInStream: EOS },
+        fail,
+      );
       return true;
     }
     if (r.path === '/v1/completions') {
       if (await preFaults(this, r)) return true;
-      await openAiCompletion(r, { pythonSpacing: true }, fail);
+      if (refusesTemperature(r)) return true;
+      await openAiCompletion(r, { pythonSpacing: true, stopTokenInStream: EOS }, fail);
       return true;
     }
     return false;

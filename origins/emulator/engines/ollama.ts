@@ -36,7 +36,20 @@ interface GenerationBody {
   messages?: { role?: string; content?: unknown }[];
   prompt?: unknown;
   stream?: boolean;
+  logprobs?: boolean;
+  top_logprobs?: number;
   options?: { num_predict?: number; seed?: number };
+}
+
+/** 0.12.11+'s per-token log-probabilities: a made-up but well-formed list, one entry per token. */
+function logprobsOf(gen: Generation, top: number) {
+  return gen.tokens.map((token, i) => {
+    const entry = { token, logprob: -0.1 * (i + 1), bytes: [...new TextEncoder().encode(token)] };
+    const alternatives = Array.from({ length: Math.min(top, 20) }, (_, k) =>
+      k === 0 ? entry : { token: `alt${k}`, logprob: entry.logprob - k, bytes: [97, 108, 116] },
+    );
+    return top > 0 ? { ...entry, top_logprobs: alternatives } : entry;
+  });
 }
 
 /** 400 for a bad body, 404 for an absent model: answered here, like Ollama's handlers do. */
@@ -77,7 +90,13 @@ async function generation(r: EngineRequest, kind: 'chat' | 'generate'): Promise<
     kind === 'chat' ? { message: { role: 'assistant', content: t } } : { response: t };
   const context = kind === 'generate' ? { context: [1, 2, 3] } : {};
   if (body!.stream === false) {
-    const answer = { model, created_at: now(), ...text(gen.tokens.join('')), ...finalFields(gen) };
+    const answer = {
+      model,
+      created_at: now(),
+      ...text(gen.tokens.join('')),
+      ...finalFields(gen),
+      ...(body!.logprobs === true ? { logprobs: logprobsOf(gen, Number(body!.top_logprobs ?? 0)) } : {}),
+    };
     sendJson(r.res, 200, kind === 'generate' ? { ...answer, ...context } : answer);
     return;
   }

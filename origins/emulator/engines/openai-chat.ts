@@ -18,6 +18,11 @@ export interface OpenAiQuirks {
   trailingSpaceOnFirst?: boolean;
   /** Error body for the engine's own validation errors. */
   idPrefix?: string;
+  /**
+   * Text of the end-of-sequence token, streamed as the last piece before a `stop` finish (DeepSpeed-MII
+   * streams the token that stopped it; its non-stream answers leave it out).
+   */
+  stopTokenInStream?: string;
 }
 
 /** The chat request fields the emulated OpenAI servers read. */
@@ -128,7 +133,11 @@ export function chatFrames(
       `data: ${chunk([choice({ role: 'assistant', content: '' }, null)])}${quirks.trailingSpaceOnFirst ? ' ' : ''}\n\n`,
     token: (token) => `data: ${chunk([choice({ content: token }, null)])}\n\n`,
     tail: () => {
-      let out = `data: ${chunk([choice({}, gen.finishReason)])}\n\n`;
+      let out =
+        quirks.stopTokenInStream && gen.finishReason === 'stop'
+          ? `data: ${chunk([choice({ content: quirks.stopTokenInStream }, null)])}\n\n`
+          : '';
+      out += `data: ${chunk([choice({}, gen.finishReason)])}\n\n`;
       if (includeUsage) {
         const usage = {
           prompt_tokens: gen.promptTokens,
@@ -185,6 +194,9 @@ export async function openAiCompletion(r: EngineRequest, quirks: OpenAiQuirks, e
     contentType: 'text/event-stream',
     token: (t) => `data: ${dumps({ ...head, choices: [choice(t, null)] }, quirks.pythonSpacing)}\n\n`,
     tail: () =>
+      (quirks.stopTokenInStream && gen.finishReason === 'stop'
+        ? `data: ${dumps({ ...head, choices: [choice(quirks.stopTokenInStream, null)] }, quirks.pythonSpacing)}\n\n`
+        : '') +
       `data: ${dumps({ ...head, choices: [choice('', gen.finishReason)] }, quirks.pythonSpacing)}\n\n` +
       `data: ${dumps({ ...head, choices: [], usage }, quirks.pythonSpacing)}\n\ndata: [DONE]\n\n`,
     malformed: () => 'data: {"id":\n\n',
