@@ -30,6 +30,11 @@ export const BotSettings = z
     maxMessageChars: z.number().int().min(100).max(65_536).optional(),
     /** Show the platform's typing/loading indicator while the model works (default true). */
     typingIndicator: z.boolean().optional(),
+    /**
+     * In group chats: `mentions` (default) answers only messages that mention the bot, reply to it or
+     * are commands for it; `all` answers every text message. Direct chats are always answered.
+     */
+    groupReplies: z.enum(['mentions', 'all']).optional(),
   })
   .strict();
 

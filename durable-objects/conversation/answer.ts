@@ -1,6 +1,7 @@
 import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
+import { groupReplies } from '../../workers/im/group-filter.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
-import { commandIsOurs } from './addressee.ts';
+import { addressing, commandIsOurs } from './addressee.ts';
 import { longestWaitMs } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
@@ -13,10 +14,13 @@ export type Answer =
   | {
       kind: 'reply';
       text: string;
-      outcome: 'answered' | 'command' | 'rate_limited' | 'not_text';
+      outcome: 'answered' | 'command' | 'welcome' | 'rate_limited' | 'not_text';
       turns?: HistoryMessage[];
     }
-  /** Nothing is sent: a flood past the notice, or a group command addressed to another bot. */
+  /**
+   * Nothing is sent: a flood past the notice, a group command addressed to another bot, or a group
+   * message not addressed to the bot where it answers only those (groupReplies `mentions`).
+   */
   | { kind: 'drop'; outcome: 'rate_limited' | 'not_addressed' }
   | {
       kind: 'failed';
@@ -43,43 +47,42 @@ export function currentModel(ctx: Pick<AnswerContext, 'bot' | 'store'>): string 
   return ctx.store.get<string>('model') ?? ctx.bot.defaultModel;
 }
 
-/** Commands answer locally; other text goes through the per-chat rate limit to the model. */
+/**
+ * Commands answer locally; other text goes to the model. Everything answered goes through the per-chat
+ * rate limit first.
+ */
 export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<Answer> {
-  const command = parseCommand(row.text);
+  const addressee = await addressing(row, ctx);
+  if (!addressee.ok) return { kind: 'failed', failure: addressee };
+  const text = addressee.text;
+  const command = parseCommand(text);
   if (command) {
-    const addressee = await commandIsOurs(command, row.target.group === true, ctx);
-    if (!addressee.ok) return { kind: 'failed', failure: addressee };
+    const ours = await commandIsOurs(command, row.target.group === true, ctx);
+    if (!ours.ok) return { kind: 'failed', failure: ours };
     // Another bot's command: ignored entirely, as bots in a group conventionally do. So is a command
     // we do not know, said in a group without our name: it is most likely another bot's.
     const foreign = command.name === 'unknown' && command.addressedTo === undefined && row.target.group;
-    if (!addressee.ours || foreign) return { kind: 'drop', outcome: 'not_addressed' };
-    return runCommand(command, ctx);
+    if (!ours.ours || foreign) return { kind: 'drop', outcome: 'not_addressed' };
+    // Every answer is a message sent: a flood of /start or /help is throttled like any other.
+    return rateLimit(row, ctx) ?? runCommand(command, row, ctx);
   }
+  // Checked before the rate limit: chatter the bot ignores must not spend the chat's allowance.
+  if (row.target.group && !addressee.addressed && groupReplies(ctx.bot) === 'mentions')
+    return { kind: 'drop', outcome: 'not_addressed' };
 
-  // A rate of 0 turns the per-chat limit off; a retry of the same message is not charged again.
-  if (ctx.config.ratePerMinute > 0 && row.attempts === 0) {
-    const bucket = takeToken(
-      ctx.store.get<BucketState>('bucket'),
-      { perMinute: ctx.config.ratePerMinute, burst: ctx.config.rateBurst },
-      ctx.now,
-    );
-    ctx.store.set('bucket', bucket.state);
-    if (!bucket.allowed) {
-      // Tell the user at most once a minute, not once per message of a flood.
-      const notifiedAt = ctx.store.get<number>('rate_notified_at') ?? Number.NEGATIVE_INFINITY;
-      if (ctx.now - notifiedAt < 60_000) return { kind: 'drop', outcome: 'rate_limited' };
-      ctx.store.set('rate_notified_at', ctx.now);
-      return { kind: 'reply', text: MESSAGES.rateLimited, outcome: 'rate_limited' };
-    }
-  }
+  const limited = rateLimit(row, ctx);
+  if (limited) return limited;
 
+  // A first tap (Get Started, a LINE follow), or a bare mention of the bot: say what it does.
+  if (row.signals.greeting || (text === '' && row.text !== ''))
+    return { kind: 'reply', text: helpText(currentModel(ctx), groupHint(row, ctx)), outcome: 'welcome' };
   // A photo, voice note or file (see ImEvent): the model reads text only, so say so.
   if (row.text === '') return { kind: 'reply', text: MESSAGES.textOnly, outcome: 'not_text' };
 
   ctx.beforeModel?.();
   const model = currentModel(ctx);
   const system = ctx.bot.settings.systemPrompt;
-  const user: HistoryMessage = { role: 'user', content: row.text };
+  const user: HistoryMessage = { role: 'user', content: text };
   const call = (history: HistoryMessage[], maxTokens: number) =>
     ctx.ports.complete({
       bot: ctx.bot,
@@ -119,23 +122,50 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
       ...(spent ? { apology: MESSAGES.outOfBudget } : {}),
     };
   }
-  const text = result.content.trim() === '' ? MESSAGES.empty : result.content;
+  const content = result.content.trim() === '' ? MESSAGES.empty : result.content;
   return {
     kind: 'reply',
-    text: notice ? `${notice}\n\n${text}` : text,
+    text: notice ? `${notice}\n\n${content}` : content,
     outcome: 'answered',
-    turns: [user, { role: 'assistant', content: text }],
+    turns: [user, { role: 'assistant', content }],
   };
+}
+
+/** The per-chat limit: undefined when the message may be answered, else the notice or silence. */
+function rateLimit(row: InboxRow, ctx: AnswerContext): Answer | undefined {
+  // A rate of 0 turns the per-chat limit off; a retry of the same message is not charged again.
+  if (ctx.config.ratePerMinute > 0 && row.attempts === 0) {
+    const bucket = takeToken(
+      ctx.store.get<BucketState>('bucket'),
+      { perMinute: ctx.config.ratePerMinute, burst: ctx.config.rateBurst },
+      ctx.now,
+    );
+    ctx.store.set('bucket', bucket.state);
+    if (!bucket.allowed) {
+      // Tell the user at most once a minute, not once per message of a flood.
+      const notifiedAt = ctx.store.get<number>('rate_notified_at') ?? Number.NEGATIVE_INFINITY;
+      if (ctx.now - notifiedAt < 60_000) return { kind: 'drop', outcome: 'rate_limited' };
+      ctx.store.set('rate_notified_at', ctx.now);
+      return { kind: 'reply', text: MESSAGES.rateLimited, outcome: 'rate_limited' };
+    }
+  }
+  return undefined;
+}
+
+/** In a group where the bot answers only what is addressed to it, the help says how to address it. */
+function groupHint(row: InboxRow, ctx: AnswerContext): boolean {
+  return row.target.group === true && groupReplies(ctx.bot) === 'mentions';
 }
 
 async function runCommand(
   command: NonNullable<ReturnType<typeof parseCommand>>,
+  row: InboxRow,
   ctx: AnswerContext,
 ): Promise<Answer> {
   const reply = (text: string): Answer => ({ kind: 'reply', text, outcome: 'command' });
   switch (command.name) {
     case 'help':
-      return reply(helpText(currentModel(ctx)));
+      return reply(helpText(currentModel(ctx), groupHint(row, ctx)));
     case 'reset':
       ctx.store.clearHistory();
       return reply(MESSAGES.reset);

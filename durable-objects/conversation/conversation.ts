@@ -31,6 +31,9 @@ export class Conversation extends DurableObject<Env> {
 
   async enqueue(chatKey: string, bot: BotConfig, events: ImEvent[]): Promise<EnqueueResult> {
     const result = this.#core().enqueue(chatKey, bot, events);
+    if (result.dropped) {
+      await this.#counters.flush(this.env.DB).catch((err) => console.error('im counters flush failed', err));
+    }
     if (result.queued > 0) {
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());

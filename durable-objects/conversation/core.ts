@@ -26,6 +26,8 @@ export interface CoreDeps {
 export interface EnqueueResult {
   queued: number;
   duplicates: number;
+  /** Replies given up because the bot was removed from the chat. */
+  dropped?: number;
 }
 
 /**
@@ -44,7 +46,24 @@ export class ConversationCore {
     this.#d.store.set('bot', bot);
     this.#d.store.set('chat_key', chatKey);
     let queued = 0;
+    let dropped = 0;
     for (const event of events) {
+      if (event.kind === 'left') {
+        // Every send to the chat would be refused from now on: retrying them only bills the model.
+        // A redelivered removal, or messages sent after it (the bot added back), leave the inbox alone.
+        if (!this.#d.store.markSeen(event.eventId, now)) continue;
+        const gone = this.#d.store.dropPending(event.timestampMs);
+        if (gone > 0) {
+          console.warn('im bot removed from chat; pending replies dropped', { chat: chatKey, gone });
+          this.#d.counters.add(
+            'im_replies_total',
+            { platform: bot.platform, bot: bot.id, outcome: 'chat_left' },
+            gone,
+          );
+        }
+        dropped += gone;
+        continue;
+      }
       if (event.kind !== 'text' || event.text === undefined) continue;
       if (event.timestampMs > 0 && now - event.timestampMs > this.#d.config.dedupRetentionMs) {
         // Its dedup record, if it was ever answered, is gone: a signed body replayed this late would
@@ -64,14 +83,24 @@ export class ConversationCore {
       };
       if (
         this.#d.store.admit(
-          { eventId: event.eventId, text: event.text, target, eventAt: event.timestampMs },
+          {
+            eventId: event.eventId,
+            text: event.text,
+            target,
+            eventAt: event.timestampMs,
+            ...(event.signals ? { signals: event.signals } : {}),
+          },
           now,
         )
       ) {
         queued++;
       }
     }
-    return { queued, duplicates: events.filter((e) => e.kind === 'text').length - queued };
+    return {
+      queued,
+      duplicates: events.filter((e) => e.kind === 'text').length - queued,
+      ...(dropped > 0 ? { dropped } : {}),
+    };
   }
 
   /** Handle every due message in order; returns when the next alarm should fire (undefined: never). */
@@ -162,7 +191,10 @@ export class ConversationCore {
       return;
     }
     counters.add('im_reply_failures_total', { ...labels, stage: 'send' });
-    const fresh = store.head() ?? current;
+    // The row itself, re-read: it may have been dropped meanwhile (the bot removed from the chat).
+    const head = store.head();
+    if (head?.seq !== current.seq) return;
+    const fresh = head;
     if (result.kind === 'retry') {
       this.#retryOrApologize(fresh, bot, `send ${result.status} ${result.detail}`, result.retryAfterMs);
     } else {

@@ -1,4 +1,5 @@
 import type { ReplyTarget } from '../../workers/im/send/types.ts';
+import type { MessageSignals } from '../../workers/im/types.ts';
 
 /**
  * The Conversation's SQLite state: processed event ids (dedup), the inbox drained in arrival order,
@@ -21,7 +22,8 @@ const SCHEMA = [
     outcome TEXT,
     parts_sent INTEGER NOT NULL DEFAULT 0,
     reply_token_used INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT
+    last_error TEXT,
+    signals TEXT
   )`,
   'CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL, at INTEGER NOT NULL)',
   'CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
@@ -46,6 +48,8 @@ export interface InboxRow {
   partsSent: number;
   replyTokenUsed: boolean;
   lastError: string | null;
+  /** Mentions, a reply to a bot, a first contact: what decides whether and how it is answered. */
+  signals: MessageSignals;
 }
 
 export interface NewInboxItem {
@@ -53,6 +57,7 @@ export interface NewInboxItem {
   text: string;
   target: ReplyTarget;
   eventAt: number;
+  signals?: MessageSignals;
 }
 
 export interface HistoryMessage {
@@ -66,26 +71,41 @@ export class ConversationStore {
   constructor(sql: SqlStorage) {
     this.#sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
+    // Objects created before the column existed get it added in place.
+    if (!sql.exec('SELECT * FROM inbox LIMIT 0').columnNames.includes('signals'))
+      sql.exec('ALTER TABLE inbox ADD COLUMN signals TEXT');
   }
 
   /** Record the event id and queue it, or report a redelivery. Synchronous: atomic inside the object. */
   admit(item: NewInboxItem, now: number): boolean {
-    const inserted = this.#sql.exec(
-      'INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)',
-      item.eventId,
-      now,
-    );
-    if (inserted.rowsWritten === 0) return false;
+    if (!this.markSeen(item.eventId, now)) return false;
     this.#sql.exec(
-      'INSERT INTO inbox (event_id, text, target, event_at, received_at, due_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO inbox (event_id, text, target, event_at, received_at, due_at, signals) VALUES (?, ?, ?, ?, ?, ?, ?)',
       item.eventId,
       item.text,
       JSON.stringify(item.target),
       item.eventAt,
       now,
       now,
+      item.signals ? JSON.stringify(item.signals) : null,
     );
     return true;
+  }
+
+  /** Record an event id; false when it was seen before (a redelivery). */
+  markSeen(eventId: string, now: number): boolean {
+    return (
+      this.#sql.exec('INSERT OR IGNORE INTO seen (event_id, at) VALUES (?, ?)', eventId, now).rowsWritten > 0
+    );
+  }
+
+  /**
+   * Drop the messages still waiting for a reply that were sent no later than `sentBy` (Unix ms; 0:
+   * every one); returns how many there were.
+   */
+  dropPending(sentBy: number): number {
+    if (sentBy <= 0) return this.#sql.exec('DELETE FROM inbox').rowsWritten;
+    return this.#sql.exec('DELETE FROM inbox WHERE event_at <= ?', sentBy).rowsWritten;
   }
 
   head(): InboxRow | undefined {
@@ -192,5 +212,6 @@ function toInboxRow(row: Record<string, SqlStorageValue>): InboxRow {
     partsSent: Number(row.parts_sent),
     replyTokenUsed: Number(row.reply_token_used) === 1,
     lastError: row.last_error === null ? null : String(row.last_error),
+    signals: row.signals ? (JSON.parse(String(row.signals)) as MessageSignals) : {},
   };
 }

@@ -148,6 +148,32 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     expect(fake.calls.filter((c) => c.path.endsWith('/getMe'))).toHaveLength(1);
   });
 
+  it('in a Telegram group, answers only a message that mentions the bot, never the chatter around it', async () => {
+    const group = (updateId: number, text: string, entities?: unknown[]) => ({
+      update_id: updateId,
+      message: {
+        message_id: updateId,
+        from: { id: 78, is_bot: false },
+        chat: { id: -100504, type: 'supergroup', title: 'Busy' },
+        date: Math.floor(Date.now() / 1000),
+        text,
+        ...(entities ? { entities } : {}),
+      },
+    });
+    const mention = [{ type: 'mention', offset: 0, length: 12 }];
+    expect((await post('telegram', group(2200, 'lunch at noon?'))).status).toBe(200);
+    expect((await post('telegram', group(2201, '@eco_dev_bot hello', mention))).status).toBe(200);
+    expect((await post('telegram', group(2202, 'see you there'))).status).toBe(200);
+    // A chat answers in arrival order: once 2203 is answered, 2202 has been decided too.
+    expect((await post('telegram', group(2203, '@eco_dev_bot thanks', mention))).status).toBe(200);
+    const quoted = () =>
+      telegramCalls(-100504)
+        .map((c) => (c.body.reply_parameters as { message_id?: number } | undefined)?.message_id)
+        .filter((id) => id !== undefined);
+    await vi.waitFor(() => expect(quoted()).toContain(2203), { timeout: 30_000, interval: 100 });
+    expect(quoted()).toEqual([2201, 2203]);
+  });
+
   it('answers every message of a WhatsApp batch and ignores its status receipts', async () => {
     const message = (id: string, from: string, body: string) => ({
       from,

@@ -21,9 +21,10 @@ export function parseCommand(text: string): ChatCommand | undefined {
   return { name: 'unknown', command: name, ...to };
 }
 
-export function helpText(model: string): string {
+export function helpText(model: string, inGroup = false): string {
   return [
     'Send a message and I answer with an AI model.',
+    ...(inGroup ? ['In this group, mention me or reply to one of my messages and I answer.'] : []),
     '/reset clears the conversation history.',
     '/model shows the current model and the ones you can choose; /model <id> switches.',
     '/help shows this message.',

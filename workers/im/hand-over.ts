@@ -13,7 +13,7 @@ export const HANDOVER_CONCURRENCY = 16;
 type Enqueuer = Pick<DurableObjectNamespace<Conversation>, 'getByName'>;
 
 /**
- * Hand every text event to its chat's Conversation, one call per chat, at most `limit` at a time.
+ * Hand every text event (and every removal of the bot from a chat) to its chat's Conversation, one call per chat, at most `limit` at a time.
  * Resolves only after every chat has recorded its events; if any call fails, no further calls start,
  * the ones in flight are awaited, and the error is thrown (the platform redelivers; dedup makes the
  * chats already handed over safe).
@@ -26,7 +26,7 @@ export async function handOver(
 ): Promise<EnqueueResult> {
   const byChat = new Map<string, ImEvent[]>();
   for (const event of events) {
-    if (event.kind !== 'text') continue;
+    if (event.kind !== 'text' && event.kind !== 'left') continue;
     const list = byChat.get(event.chatId) ?? [];
     list.push(event);
     byChat.set(event.chatId, list);

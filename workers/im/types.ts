@@ -13,12 +13,13 @@ export function isPlatform(value: string): value is Platform {
  * needed to act on it (no event id): acknowledged too, since a redelivery would be just as broken.
  * `platform_error` is the platform reporting a failure (WhatsApp's `failed` receipt of a message it
  * had accepted, a webhook `errors[]` item): acknowledged, but logged and counted, never passed off as
- * an ignorable receipt.
+ * an ignorable receipt. `left` is the bot removed from the chat (LINE leave/unfollow, Telegram
+ * my_chat_member left/kicked): the chat's pending replies are dropped, since no send can reach it.
  */
 export interface ImEvent {
   /** The platform's dedup key: update_id, wamid, webhookEventId, mid. */
   eventId: string;
-  kind: 'text' | 'ignored' | 'malformed' | 'platform_error';
+  kind: 'text' | 'ignored' | 'malformed' | 'platform_error' | 'left';
   /** The conversation key inside the bot: Telegram chat, WhatsApp user, LINE group/room/user, PSID. */
   chatId: string;
   userId: string;
@@ -37,9 +38,36 @@ export interface ImEvent {
   replyToken?: string;
   /** When the platform says the message was sent (Unix ms). */
   timestampMs: number;
+  /** What else the parser saw that decides whether and how the message is answered. */
+  signals?: MessageSignals;
   /** Why an event is ignored or malformed, for logs: `status`, `echo`, `join`, `no_event_id`, … */
   reason?: string;
 }
+
+/**
+ * A mention in a message's text (UTF-16 offset and length, as both platforms count): of the bot itself
+ * (`self`, LINE), of an account by `@username` or by user id (Telegram, checked against the bot's own).
+ */
+export interface Mention {
+  offset: number;
+  length: number;
+  self?: boolean;
+  username?: string;
+  userId?: string;
+}
+
+export interface MessageSignals {
+  /** Mentions in a group message: one of the bot addresses the message to it (see groupReplies). */
+  mentions?: Mention[];
+  /** A group message replying to a message of a bot with this id (Telegram). */
+  replyToBotId?: string;
+  /** A first contact (Messenger Get Started, LINE follow): answered with the welcome text. */
+  greeting?: boolean;
+}
+
+/** How a bot answers in groups: only messages addressed to it (mention, reply, command), or every one. */
+export type GroupReplies = 'mentions' | 'all';
+export const DEFAULT_GROUP_REPLIES: GroupReplies = 'mentions';
 
 /** Bot configuration as the Conversation needs it; secrets are names of Worker secrets, never values. */
 export interface BotConfig {
@@ -63,4 +91,6 @@ export interface BotSettings {
   maxMessageChars?: number;
   /** Show the platform's typing/loading indicator while the model works; absent means on. */
   typingIndicator?: boolean;
+  /** In group chats, answer only messages addressed to the bot (default) or every text message. */
+  groupReplies?: GroupReplies;
 }

@@ -7,6 +7,7 @@ import { numberVar } from '../env.ts';
 import { decodeUtf8, readBodyBytes } from '../http/json-body.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
 import { findBot, secretValue } from '../im/bots.ts';
+import { plainGroupChatter } from '../im/group-filter.ts';
 import { handOver } from '../im/hand-over.ts';
 import { imMetricsText } from '../im/metrics.ts';
 import { parsers } from '../im/parse/index.ts';
@@ -148,7 +149,12 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       count('bad_json');
       throw new EcoError(400, 'invalid_json', 'The webhook body is not valid JSON.');
     }
-    const events = parsers[bot.platform](body);
+    const chatter = { count: 0 };
+    const events = parsers[bot.platform](body).map((event) => {
+      if (!plainGroupChatter(event, bot)) return event;
+      chatter.count++;
+      return { ...event, kind: 'ignored' as const, reason: 'not_addressed' };
+    });
     let handed: { queued: number; duplicates: number };
     try {
       handed = await handOver(
@@ -162,6 +168,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     const { queued, duplicates } = handed;
     const ignored = events.filter((e) => e.kind === 'ignored').length;
+    const left = events.filter((e) => e.kind === 'left').length;
     const malformed = events.filter((e) => e.kind === 'malformed').length;
     const platformErrors = events.filter((e) => e.kind === 'platform_error');
     if (malformed > 0) {
@@ -182,13 +189,19 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
         batch.add('im_webhook_requests_total', { ...labels, result: 'accepted' });
         batch.add('im_events_total', { ...labels, kind: 'queued' }, queued);
         batch.add('im_events_total', { ...labels, kind: 'duplicate' }, duplicates);
-        batch.add('im_events_total', { ...labels, kind: 'ignored' }, ignored);
+        batch.add('im_events_total', { ...labels, kind: 'ignored' }, ignored - chatter.count);
+        batch.add('im_events_total', { ...labels, kind: 'not_addressed' }, chatter.count);
         batch.add('im_events_total', { ...labels, kind: 'malformed' }, malformed);
         batch.add('im_events_total', { ...labels, kind: 'platform_error' }, platformErrors.length);
+        batch.add('im_events_total', { ...labels, kind: 'left' }, left);
       },
     );
-    // Platform errors are acknowledged without a reply, like ignored events, in what the platform sees.
-    return c.json({ ok: true, queued, duplicates, ignored: ignored + platformErrors.length, malformed }, 200);
+    // Platform errors and removals are acknowledged without a reply, like ignored events, in what the
+    // platform sees.
+    return c.json(
+      { ok: true, queued, duplicates, ignored: ignored + platformErrors.length + left, malformed },
+      200,
+    );
   });
 }
 

@@ -152,18 +152,18 @@ describe('LINE events', () => {
     expect(kinds(dummy)).toEqual(['verify', 'verify']);
   });
 
-  it('acknowledges follows, joins, postbacks, stickers and standby mode', () => {
+  it('acknowledges member joins, postbacks, stickers, standby mode and follows in standby', () => {
     const events = parseLine(
       lineBody([
-        lineEvent({ id: '1', type: 'follow' }),
-        lineEvent({ id: '2', type: 'join', groupId: 'G' }),
+        lineEvent({ id: '1', type: 'follow', mode: 'standby' }),
+        lineEvent({ id: '2', type: 'memberJoined', groupId: 'G' }),
         lineEvent({ id: '3', type: 'postback' }),
         lineEvent({ id: '4', messageType: 'sticker' }),
         lineEvent({ id: '5', mode: 'standby', text: 'hi' }),
-        lineEvent({ id: '6', type: 'unfollow' }),
       ]),
     );
-    expect(kinds(events)).toEqual(['follow', 'join', 'postback', 'message:sticker', 'standby', 'unfollow']);
+    expect(events.every((e) => e.kind === 'ignored')).toBe(true);
+    expect(kinds(events)).toEqual(['standby', 'memberJoined', 'postback', 'message:sticker', 'standby']);
   });
 
   it('reports events with neither webhookEventId nor a message id as malformed', () => {
@@ -206,20 +206,11 @@ describe('Messenger events', () => {
           { ...base, read: { watermark: 1 } },
           { ...base, message_edit: { mid: 'm1', text: 'new' } },
           { ...base, reaction: { mid: 'm1', action: 'react' } },
-          { ...base, postback: { payload: 'P' } },
         ],
       ]),
     );
     expect(events.every((e) => e.kind === 'ignored')).toBe(true);
-    expect(kinds(events)).toEqual([
-      'echo',
-      'attachment',
-      'delivery',
-      'read',
-      'message_edit',
-      'reaction',
-      'postback',
-    ]);
+    expect(kinds(events)).toEqual(['echo', 'attachment', 'delivery', 'read', 'message_edit', 'reaction']);
   });
 
   it('reports messages without a mid as malformed', () => {

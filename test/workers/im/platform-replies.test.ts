@@ -82,7 +82,7 @@ describe('LINE replies', () => {
       return Response.json({ message: 'The retry key is already accepted' }, { status: 409 });
     });
     const groupId = 'Cgroup0000000000000000000000000000';
-    const stale = lineEvent({ id: '01L3', groupId, timestamp: Date.now() - 120_000 });
+    const stale = lineEvent({ id: '01L3', groupId, timestamp: Date.now() - 120_000, text: '/help' });
     await postWebhook('line', 'plat', JSON.stringify(lineBody([stale])));
     await vi.waitFor(async () => expect(await backlog(`line:plat:${groupId}`)).toBe(0));
     expect(sent.map((s) => s.url)).toEqual([

@@ -22,6 +22,8 @@ beforeAll(async () => {
     keyId: 'key_im_addressed',
     model: 'im-addressed',
     apiBase: `http://${API}`,
+    // Every message of the group is answered: commands are what is under test here.
+    settings: { groupReplies: 'all' },
   });
 });
 

@@ -28,7 +28,7 @@ describe('Telegram forum topics', () => {
 
   it('sends every part of a reply into the topic the question came from, 3 s apart (group rate)', async () => {
     const world = fakeWorld({ answer: () => ({ ok: true, content: 'First part. Second part.' }) });
-    const bot = testBot('telegram', 'topic', { maxMessageChars: 12 });
+    const bot = testBot('telegram', 'topic', { maxMessageChars: 12, groupReplies: 'all' });
     const [event] = parseTelegram(topicUpdate(10, -100123, 77, 'q'));
     await drive('telegram:topic:-100123', bot, [event!], world);
     const sends = world.log.filter((e): e is LogEntry & Sent => e.kind === 'send');

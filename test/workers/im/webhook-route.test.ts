@@ -20,7 +20,7 @@ const bodies = {
     edited_message: { message_id: 1, chat: { id: 1 }, date: 1, text: 'x' },
   }),
   whatsapp: JSON.stringify(whatsappBatch([], [{ id: 'wamid.S', status: 'read', recipient: '1' }])),
-  line: JSON.stringify(lineBody([lineEvent({ id: 'F1', type: 'follow' })])),
+  line: JSON.stringify(lineBody([lineEvent({ id: 'F1', type: 'memberJoined', groupId: 'Cg' })])),
   messenger: JSON.stringify(
     messengerBody([[messengerMessaging({ mid: 'e', psid: 'P', text: 'echo', echo: true })]]),
   ),

@@ -1,5 +1,5 @@
-import type { ImEvent } from '../types.ts';
-import { envelope, id, malformed, notText, obj, str } from './json-shape.ts';
+import type { ImEvent, Mention } from '../types.ts';
+import { arr, envelope, id, type Json, malformed, notText, obj, str } from './json-shape.ts';
 
 /** Message types the model cannot read; stickers are gestures and stay unanswered. */
 const MEDIA = new Set(['image', 'video', 'audio', 'file', 'location']);
@@ -40,6 +40,19 @@ export function parseLine(body: unknown): ImEvent[] {
       ...(source?.type === 'group' || source?.type === 'room' ? { group: true } : {}),
     };
     const type = str(event.type) ?? 'unknown';
+    if ((type === 'leave' || type === 'unfollow') && chatId) {
+      // Taken out of the group or room, or blocked by the user: no reply can reach the chat any more.
+      events.push({ ...base, kind: 'left', reason: type });
+      continue;
+    }
+    const live = event.mode !== 'standby' && !(replyToken && DUMMY_REPLY_TOKENS.has(replyToken));
+    const arrival = (type === 'follow' && source?.type === 'user') || (type === 'join' && base.group);
+    if (arrival && live && replyToken && chatId) {
+      // A new friend (or one unblocking), or the bot added to a group or room: welcomed, through the
+      // reply token the event carries; in a group the welcome says how to address the bot.
+      events.push({ ...base, kind: 'text', text: '', replyToken, signals: { greeting: true } });
+      continue;
+    }
     const text = type === 'message' && message?.type === 'text' ? str(message.text) : undefined;
     let reason: string | undefined;
     if (event.mode === 'standby') reason = 'standby';
@@ -64,13 +77,33 @@ export function parseLine(body: unknown): ImEvent[] {
       events.push({ ...base, kind: 'ignored', reason: reason ?? 'unknown' });
       continue;
     }
+    const mentions = base.group ? selfMentions(obj(message?.mention), destination) : [];
     events.push({
       ...base,
       kind: 'text',
       text,
       ...(replyToken ? { replyToken } : {}),
       ...(messageId ? { messageId } : {}),
+      ...(mentions.length > 0 ? { signals: { mentions } } : {}),
     });
   }
   return events;
+}
+
+/**
+ * The mentions of the bot itself in a text message (`isSelf`, or a user mention of the bot's own id,
+ * the webhook's `destination`). `@All` is an announcement to the group, not a question for the bot.
+ */
+function selfMentions(mention: Json | undefined, destination: string | undefined): Mention[] {
+  const mentions: Mention[] = [];
+  for (const item of arr(mention?.mentionees)) {
+    const m = obj(item);
+    const offset = m?.index;
+    const length = m?.length;
+    if (typeof offset !== 'number' || typeof length !== 'number' || offset < 0 || length < 1) continue;
+    const self =
+      m?.isSelf === true || (m?.type === 'user' && destination !== undefined && m.userId === destination);
+    if (self) mentions.push({ offset, length, self: true });
+  }
+  return mentions;
 }

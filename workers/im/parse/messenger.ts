@@ -29,6 +29,19 @@ export function parseMessenger(body: unknown): ImEvent[] {
         events.push(malformed('no_event_id', chatId));
         continue;
       }
+      const postback = obj(messaging.postback);
+      if (postback && chatId) {
+        // The gateway sends no buttons: a postback is the Get Started button (or a menu the Page set
+        // up), a person's first tap, answered with the welcome text.
+        events.push({
+          ...base,
+          eventId: str(postback.mid) ?? `postback:${chatId}:${timestampMs}`,
+          kind: 'text',
+          text: '',
+          signals: { greeting: true },
+        });
+        continue;
+      }
       if (!message || !mid) {
         const kind = ['delivery', 'read', 'postback', 'reaction', 'message_edit', 'optin', 'referral'].find(
           (k) => k in messaging,

@@ -1,5 +1,5 @@
-import type { ImEvent } from '../types.ts';
-import { id, malformed, notText, obj, str } from './json-shape.ts';
+import type { ImEvent, Mention, MessageSignals } from '../types.ts';
+import { arr, id, type Json, malformed, notText, obj, str } from './json-shape.ts';
 
 /** Update kinds other than `message` that Telegram may send; acknowledged, never answered. */
 const OTHER_KINDS = [
@@ -41,6 +41,8 @@ export function parseTelegram(body: unknown): ImEvent[] {
   // Telegram posts one Update per request: anything without an update_id is one malformed event.
   if (!update || !eventId) return [malformed(update ? 'no_event_id' : 'not_an_object')];
   const message = obj(update.message);
+  const membership = botMembership(eventId, obj(update.my_chat_member));
+  if (membership) return [membership];
   if (!message) {
     const kind = OTHER_KINDS.find((k) => k in update) ?? 'other';
     return [{ eventId, kind: 'ignored', chatId: '', userId: '', timestampMs: 0, reason: kind }];
@@ -67,7 +69,65 @@ export function parseTelegram(body: unknown): ImEvent[] {
   if (from?.is_bot === true) return [{ ...base, kind: 'ignored', reason: 'from_bot' }];
   // Replies in ordinary groups carry a thread id too; only a topic message names a topic to answer in.
   const threadId = message.is_topic_message === true ? id(message.message_thread_id) : undefined;
+  const signals = base.group ? addressing(message, text) : undefined;
   return [
-    { ...base, kind: 'text', text, ...(messageId ? { messageId } : {}), ...(threadId ? { threadId } : {}) },
+    {
+      ...base,
+      kind: 'text',
+      text,
+      ...(messageId ? { messageId } : {}),
+      ...(threadId ? { threadId } : {}),
+      ...(signals ? { signals } : {}),
+    },
   ];
+}
+
+/**
+ * The bot's own membership changing. Removed (`left` or `kicked`: taken out of a group, or blocked by
+ * the user of a private chat): its pending replies can never be delivered. Added to a group: welcomed,
+ * so the group learns how to address it.
+ */
+function botMembership(eventId: string, update: Json | undefined): ImEvent | undefined {
+  const before = obj(update?.old_chat_member)?.status;
+  const status = obj(update?.new_chat_member)?.status;
+  const chat = obj(update?.chat);
+  const chatId = id(chat?.id);
+  if (!chatId) return undefined;
+  const date = update?.date;
+  const timestampMs = typeof date === 'number' && Number.isFinite(date) ? date * 1000 : 0;
+  const base = { eventId, chatId, userId: chatId, timestampMs };
+  if (status === 'left' || status === 'kicked') return { ...base, kind: 'left', reason: `bot_${status}` };
+  const group = chat?.type === 'group' || chat?.type === 'supergroup';
+  const joined =
+    (before === 'left' || before === 'kicked') && (status === 'member' || status === 'administrator');
+  if (group && joined) return { ...base, kind: 'text', text: '', group: true, signals: { greeting: true } };
+  return undefined;
+}
+
+/**
+ * What in a group message may address the bot: `@username` and `text_mention` entities, and a reply to
+ * a bot's message. Whose they are is settled later, against the bot's own name and id.
+ */
+function addressing(message: Json, text: string): MessageSignals | undefined {
+  const mentions: Mention[] = [];
+  for (const item of arr(message.entities)) {
+    const entity = obj(item);
+    const offset = entity?.offset;
+    const length = entity?.length;
+    if (typeof offset !== 'number' || typeof length !== 'number' || offset < 0 || length < 2) continue;
+    if (entity?.type === 'mention') {
+      const name = text.slice(offset, offset + length);
+      if (name.startsWith('@')) mentions.push({ offset, length, username: name.slice(1) });
+    } else if (entity?.type === 'text_mention') {
+      const userId = id(obj(entity.user)?.id);
+      if (userId) mentions.push({ offset, length, userId });
+    }
+  }
+  const quoted = obj(message.reply_to_message);
+  const author = obj(quoted?.from);
+  // In a forum, a message outside any reply quotes its topic's creation: that is no reply to the bot.
+  const replyToBotId =
+    author?.is_bot === true && !('forum_topic_created' in (quoted ?? {})) ? id(author.id) : undefined;
+  if (mentions.length === 0 && !replyToBotId) return undefined;
+  return { ...(mentions.length > 0 ? { mentions } : {}), ...(replyToBotId ? { replyToBotId } : {}) };
 }

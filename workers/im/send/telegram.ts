@@ -31,11 +31,13 @@ export function telegramGetMe(apiBase: string, token: string): OutboundRequest {
   return { url: `${apiBase}/bot${token}/getMe`, headers: { ...JSON_HEADERS }, body: '{}', parts: 0 };
 }
 
-/** The `username` of a getMe answer, or undefined when the body is not one. */
-export function telegramUsername(body: string): string | undefined {
+/** The `username` and user `id` of a getMe answer, or undefined when the body is not one. */
+export function telegramAccount(body: string): { username: string; id: string } | undefined {
   try {
-    const result = (JSON.parse(body) as { result?: { username?: unknown } }).result;
-    return typeof result?.username === 'string' && result.username !== '' ? result.username : undefined;
+    const result = (JSON.parse(body) as { result?: { username?: unknown; id?: unknown } }).result;
+    const username = typeof result?.username === 'string' && result.username !== '' ? result.username : '';
+    const id = typeof result?.id === 'number' && Number.isFinite(result.id) ? String(result.id) : '';
+    return username && id ? { username, id } : undefined;
   } catch {
     return undefined;
   }
