@@ -1,14 +1,14 @@
 import { DurableObject } from 'cloudflare:workers';
 import { adapterFor } from '../../origins/registry.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
-import type { BreakerSnapshot } from './breaker.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { probeAuthHeaders, probePool } from './health-probes.ts';
+import type { KeptBreaker } from './kept-breaker.ts';
 import type { LeaseChanges } from './lease-table.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
 import { PoolCore, type Waiter } from './pool-core.ts';
-import { storedBreaker, storedConfig } from './stored-state.ts';
+import { breakerRow, storedBreaker, storedConfig } from './stored-state.ts';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -63,7 +63,7 @@ function leaseOfRow(row: LeaseRow): Lease {
  */
 export class EnginePool extends DurableObject<PoolEnv> {
   #core = new PoolCore();
-  readonly #saved = new Map<string, BreakerSnapshot>();
+  readonly #saved = new Map<string, KeptBreaker>();
   readonly #cancels = new Map<string, () => void>();
   /** Queued waiters by deadline, served by one timer (see deadline-heap.ts). */
   readonly #deadlines = new DeadlineHeap<Waiter>();
@@ -93,6 +93,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
         const config = storedConfig(stored.config);
         if (config) this.#core.configure(config, stored.key, this.#saved, stored.version);
       }
+      this.#storeKeptChanges();
       const seq = sql.exec<{ seq: number }>('SELECT seq FROM lease_seq').toArray()[0]?.seq;
       this.#core.restoreLeases(
         sql.exec<LeaseRow>('SELECT * FROM leases').toArray().map(leaseOfRow),
@@ -343,18 +344,31 @@ export class EnginePool extends DurableObject<PoolEnv> {
   /** Persist changed breakers (and, soon, leases), then make sure the alarm fires when the next thing is due. */
   #afterChange(force = false): void {
     this.#storeLeasesSoon();
+    this.#storeKeptChanges();
     for (const slot of this.#core.slots.values()) {
       if (slot.breaker.version === slot.persistedVersion) continue;
       slot.persistedVersion = slot.breaker.version;
-      const snapshot = slot.breaker.snapshot();
-      this.#saved.set(slot.id, snapshot);
-      this.ctx.storage.sql.exec(
-        'INSERT INTO breakers (origin_id, snapshot) VALUES (?, ?) ON CONFLICT(origin_id) DO UPDATE SET snapshot = excluded.snapshot',
-        slot.id,
-        JSON.stringify(snapshot),
-      );
+      const kept: KeptBreaker = { snapshot: slot.breaker.snapshot(), url: slot.url };
+      this.#saved.set(slot.id, kept);
+      this.#storeBreaker(slot.id, kept);
     }
     this.#schedule(force);
+  }
+
+  #storeBreaker(originId: string, kept: KeptBreaker | undefined): void {
+    const sql = this.ctx.storage.sql;
+    if (!kept) sql.exec('DELETE FROM breakers WHERE origin_id = ?', originId);
+    else
+      sql.exec(
+        'INSERT INTO breakers (origin_id, snapshot) VALUES (?, ?) ON CONFLICT(origin_id) DO UPDATE SET snapshot = excluded.snapshot',
+        originId,
+        breakerRow(kept),
+      );
+  }
+
+  /** Breakers of origins that left the config: stored as what remains of them (see kept-breaker.ts). */
+  #storeKeptChanges(): void {
+    for (const id of this.#core.takeKeptChanges()) this.#storeBreaker(id, this.#saved.get(id));
   }
 
   #schedule(force: boolean): void {

@@ -1,6 +1,7 @@
 import type { PoolConfig } from '../../schemas/config.ts';
 import { HashRing } from './bounded-load-hash.ts';
-import { Breaker, type BreakerSignal, type BreakerSnapshot } from './breaker.ts';
+import { Breaker, type BreakerSignal } from './breaker.ts';
+import { type KeptBreaker, keptAfterRemoval, startingSnapshot } from './kept-breaker.ts';
 import { LeaseTable } from './lease-table.ts';
 import { isAlive, type OriginSlot, pickOrigin } from './origin-picker.ts';
 import { DrainRate, OriginStats } from './origin-stats.ts';
@@ -46,6 +47,8 @@ export class PoolCore {
   readonly admissions: Record<string, number> = {};
   readonly drain = new DrainRate();
   #ring: HashRing | undefined;
+  /** Ids whose kept breaker changed because their origin left the config (the shell stores them). */
+  readonly #keptChanged = new Set<string>();
   lastUsedAt = 0;
   readonly now: () => number;
 
@@ -57,42 +60,51 @@ export class PoolCore {
    * Apply an offered config only when it is newer than the one held (or none is held): callers may
    * hold stale copies, and an older config must never replace a newer one. False: nothing changed.
    */
-  offer(config: PoolConfig, key: string, version: number, saved?: Map<string, BreakerSnapshot>): boolean {
+  offer(config: PoolConfig, key: string, version: number, saved?: Map<string, KeptBreaker>): boolean {
     // Written so that a missing version (an older caller) counts as not newer.
     if (this.config !== undefined && !(version > this.configVersion)) return false;
     this.configure(config, key, saved, version);
     return true;
   }
 
-  /** Apply a (new) configuration: breakers of origins that stay keep their state. */
-  configure(
-    config: PoolConfig,
-    key: string,
-    saved: Map<string, BreakerSnapshot> = new Map(),
-    version = 0,
-  ): void {
+  /**
+   * Apply a (new) configuration. Breakers of origins that stay at their URL keep their state; an
+   * origin at a new URL is a new machine and starts fresh; `saved` (breakers kept by the shell) is
+   * trimmed for origins that left, so that adding one back later does not revive its old state (see
+   * kept-breaker.ts).
+   */
+  configure(config: PoolConfig, key: string, saved: Map<string, KeptBreaker> = new Map(), version = 0): void {
     this.config = config;
     this.configKey = key;
     this.configVersion = version;
     const next = new Map<string, OriginSlot>();
     for (const o of config.origins) {
       const old = this.slots.get(o.id);
-      if (old) {
+      if (old && old.url === o.url) {
         old.breaker.configure(config.breaker);
-        next.set(o.id, { ...old, url: o.url, capacity: o.capacity, weight: o.weight });
-      } else {
-        const breaker = new Breaker(config.breaker, saved.get(o.id));
-        const slot: OriginSlot = {
-          id: o.id,
-          url: o.url,
-          capacity: o.capacity,
-          weight: o.weight,
-          breaker,
-          stats: new OriginStats(),
-          persistedVersion: breaker.version,
-        };
-        next.set(o.id, slot);
+        next.set(o.id, { ...old, capacity: o.capacity, weight: o.weight });
+        continue;
       }
+      const kept = old ? undefined : saved.get(o.id);
+      const breaker = new Breaker(config.breaker, startingSnapshot(kept, o.url));
+      const slot: OriginSlot = {
+        id: o.id,
+        url: o.url,
+        capacity: o.capacity,
+        weight: o.weight,
+        breaker,
+        stats: new OriginStats(),
+        // Stored at once unless the row already says exactly this, so a restart finds the same.
+        persistedVersion: kept && !kept.removed && kept.url === o.url ? breaker.version : -1,
+      };
+      next.set(o.id, slot);
+    }
+    for (const [id, kept] of saved) {
+      if (next.has(id) || kept.removed) continue;
+      const left = keptAfterRemoval(kept);
+      if (left) saved.set(id, left);
+      else saved.delete(id);
+      this.#keptChanged.add(id);
     }
     this.slots.clear();
     for (const [id, slot] of next) this.slots.set(id, slot);
@@ -100,6 +112,13 @@ export class PoolCore {
     this.queue.maxDepth = config.queue.maxDepth;
     // Added origins or capacity are room for whoever already waits.
     this.drainQueue();
+  }
+
+  /** Ids whose kept breaker changed since the last call: store `saved.get(id)`, or drop the row. */
+  takeKeptChanges(): string[] {
+    const ids = [...this.#keptChanged];
+    this.#keptChanged.clear();
+    return ids;
   }
 
   /**

@@ -6,6 +6,12 @@ const FIELD_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** Field values: visible characters, spaces and tabs; a CR or LF would split the header. */
 const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
+/**
+ * Origin ids are path segments of the admin API, metric labels, log fields and storage keys: the
+ * tenant name characters, and never `.` or `..`, which URL normalization removes from a path.
+ */
+const ORIGIN_ID = /^[A-Za-z0-9._:-]+$/;
+
 /** Origins are called with `fetch` or an HTTP/1.1 socket: only http and https reach an engine. */
 const ORIGIN_PROTOCOLS = new Set(['http:', 'https:']);
 
@@ -32,6 +38,12 @@ function parseUrl(url: string): URL | undefined {
  */
 export const PoolWrite = PoolConfig.superRefine((pool, ctx) => {
   pool.origins.forEach((origin, i) => {
+    if (!ORIGIN_ID.test(origin.id) || origin.id === '.' || origin.id === '..')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['origins', i, 'id'],
+        message: "letters, digits and . _ : - only (not '.' or '..')",
+      });
     const url = parseUrl(origin.url);
     if (url && !ORIGIN_PROTOCOLS.has(url.protocol))
       ctx.addIssue({

@@ -6,11 +6,24 @@ import { numberVar } from '../env.ts';
 /**
  * Short-lived JWTs the gateway issues in exchange for an API key (POST /v1/auth/token). HS256 with
  * ECO_JWT_SIGNING_SECRET, or a key derived from ECO_INTERNAL_SECRET. They name the key by id, so a
- * revoked key's tokens stop within the key cache TTL.
+ * revoked or deleted key's tokens stop within the key cache TTL, and the secret that bought them, so
+ * that a rotation ends them with that secret (at once, or when its grace period ends).
  */
 export const GATEWAY_ISSUER = 'urn:eco:gateway';
 export const GATEWAY_AUDIENCE = 'urn:eco:gateway';
 export const KEY_ID_CLAIM = 'eco_key_id';
+export const SECRET_CLAIM = 'eco_secret';
+
+/**
+ * Names a secret inside a token: the start of its stored SHA-256. Tokens are readable, but 64 bits of
+ * the hash of a 256-bit random secret tell nothing about the secret, and two secrets of one key share
+ * them only by a 1 in 2^64 chance.
+ */
+export function secretTag(keyHash: string): string {
+  return keyHash.slice(0, 16);
+}
+
+export const SECRET_TAG = /^[0-9a-f]{16}$/;
 
 const encoder = new TextEncoder();
 const derived = new Map<string, Uint8Array>();
@@ -43,7 +56,7 @@ export function tokenTtlS(env: Env): number {
 
 export async function mintAccessToken(
   env: Env,
-  input: { keyId: string; tenant: string; scopes: string[]; ttlS: number },
+  input: { keyId: string; secretTag: string; tenant: string; scopes: string[]; ttlS: number },
   now = Date.now(),
 ): Promise<{ token: string; expiresAt: number }> {
   const key = await signingKey(env);
@@ -58,6 +71,7 @@ export async function mintAccessToken(
   const exp = iat + Math.round(input.ttlS);
   const token = await new SignJWT({
     [KEY_ID_CLAIM]: input.keyId,
+    [SECRET_CLAIM]: input.secretTag,
     eco_tenant: input.tenant,
     scope: input.scopes.join(' '),
   })

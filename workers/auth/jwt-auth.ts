@@ -1,8 +1,18 @@
-import { findKeyById, keyRefusal, principalFromRow } from '../data/api-keys.ts';
+import type { ApiKeyRow } from '../../schemas/db/api-keys.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { findKeyById, findRetiredSecret, keyRefusal, principalFromRow } from '../data/api-keys.ts';
 import type { Background } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
 import type { Principal } from '../principal.ts';
-import { GATEWAY_AUDIENCE, GATEWAY_ISSUER, KEY_ID_CLAIM, signingKey } from './access-token.ts';
+import {
+  GATEWAY_AUDIENCE,
+  GATEWAY_ISSUER,
+  KEY_ID_CLAIM,
+  SECRET_CLAIM,
+  SECRET_TAG,
+  secretTag,
+  signingKey,
+} from './access-token.ts';
 import { principalFromClaims, scopesFromClaims } from './jwt-claims.ts';
 import { jwtConfig } from './jwt-config.ts';
 import { jwtErrors } from './jwt-errors.ts';
@@ -40,7 +50,7 @@ async function authenticateAccessToken(
   if (typeof keyId !== 'string') throw jwtErrors.claims(`'${KEY_ID_CLAIM}' is required`);
   const row = await findKeyById(env.DB, keyId, env.ECO_KEY_CACHE_TTL_MS, background);
   if (!row) throw jwtErrors.claims('the key it was issued for no longer exists');
-  const refusal = keyRefusal({ ...row, graceUntil: null }, Date.now());
+  const refusal = keyRefusal(await bySecret(env, row, payload[SECRET_CLAIM], background), Date.now());
   if (refusal) throw refusal;
   const principal = principalFromRow(row);
   // A token never carries more than its key has now (scopes may have been narrowed since).
@@ -49,4 +59,28 @@ async function authenticateAccessToken(
     ? [...granted]
     : principal.scopes.filter((s) => granted.has(s));
   return { ...principal, kind: 'jwt', scopes };
+}
+
+/**
+ * The key row as the secret that bought the token sees it: the current secret's never runs out; a
+ * rotated one's carries its grace period. Tokens minted before they named their secret have none to check
+ * and live out their (short) TTL.
+ */
+async function bySecret(
+  env: Env,
+  row: ApiKeyRow,
+  tag: unknown,
+  background: Background | undefined,
+): Promise<ApiKeyRow> {
+  if (tag === undefined || (typeof tag === 'string' && tag === secretTag(row.keyHash)))
+    return { ...row, graceUntil: null };
+  if (typeof tag !== 'string' || !SECRET_TAG.test(tag))
+    throw jwtErrors.claims(`'${SECRET_CLAIM}' is invalid`);
+  const retired = await findRetiredSecret(env.DB, row.id, tag, env.ECO_KEY_CACHE_TTL_MS, background);
+  if (retired) return retired;
+  throw new EcoError(
+    401,
+    'api_key_rotated',
+    'The API key secret this token was issued for has been rotated out.',
+  );
 }

@@ -4,7 +4,7 @@ import { priorityOr } from '../../schemas/config.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
 import { jwtErrors } from './jwt-errors.ts';
-import { AllowedModels } from './key-api.ts';
+import { AllowedModels, TenantName } from './key-api.ts';
 import { MAX_LIMIT, readLimits } from './key-limits.ts';
 
 /** `scope` (space-separated, OAuth), `scp` (array or string) or `eco_scopes` (array); known scopes only. */
@@ -34,13 +34,25 @@ function modelsFromClaims(value: unknown): string[] | null {
   return parsed.data;
 }
 
+/**
+ * `eco_tenant`, else `tenant`, else the configured default. A claim that is present but not a tenant
+ * name keys may have is refused: read as absent, it would put the subject in another tenant.
+ */
+function tenantFromClaims(payload: JWTPayload, defaultTenant: string): string {
+  const claim = payload.eco_tenant != null ? 'eco_tenant' : payload.tenant != null ? 'tenant' : undefined;
+  if (claim === undefined) return defaultTenant;
+  const parsed = TenantName.safeParse(payload[claim]);
+  if (!parsed.success)
+    throw jwtErrors.claims(`'${claim}' must be 1 to 100 letters, digits or . _ : - characters`);
+  return parsed.data;
+}
+
 /** An identity provider's verified claims as a principal (see docs/security.md for the claim names). */
 export function principalFromClaims(payload: JWTPayload, defaultTenant: string): Principal {
   if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 256) {
     throw jwtErrors.claims("'sub' is required");
   }
-  const tenantClaim = payload.eco_tenant ?? payload.tenant;
-  const tenant = typeof tenantClaim === 'string' && tenantClaim !== '' ? tenantClaim : defaultTenant;
+  const tenant = tenantFromClaims(payload, defaultTenant);
   const scopes = scopesFromClaims(payload);
   const maxPriority = priorityOr(payload.eco_max_priority, 'high');
   // The default applies when a request sends no x-eco-priority: it may not exceed the maximum either.

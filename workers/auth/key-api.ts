@@ -12,14 +12,20 @@ export const Scopes = z.array(z.enum(SCOPES)).min(1).max(SCOPES.length);
 export const AllowedModels = z.array(z.string().min(1).max(200)).max(1000).nullable();
 const IsoTime = z.iso.datetime({ offset: true });
 
+/**
+ * A tenant names Durable Objects, metric labels and log fields: one rule for keys and JWT claims
+ * (workers/auth/jwt-claims.ts).
+ */
+export const TenantName = z
+  .string()
+  .min(1)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only');
+
 export const CreateKeyBody = z
   .object({
     name: z.string().min(1).max(200),
-    tenant: z
-      .string()
-      .min(1)
-      .max(100)
-      .regex(/^[A-Za-z0-9._:-]+$/, 'letters, digits and . _ : - only'),
+    tenant: TenantName,
     scopes: Scopes.default(['inference']),
     limits: KeyLimitsInput.default({}),
     allowed_models: AllowedModels.default(null),

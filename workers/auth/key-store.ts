@@ -30,6 +30,22 @@ function checkPriorities(defaultPriority: PriorityClass, maxPriority: PriorityCl
   }
 }
 
+/**
+ * An expiry must lie ahead: one already past would make (or leave) a key that is refused on its first
+ * use while the API answered success. Stopping a key now is what revoke is for.
+ */
+function futureExpiry(at: number, now: number): number {
+  if (at <= now) {
+    throw new EcoError(
+      400,
+      'invalid_request',
+      `expires_at (${new Date(at).toISOString()}) is in the past; give a later time, null for no expiry, or revoke the key to stop it now.`,
+      { param: 'expires_at' },
+    );
+  }
+  return at;
+}
+
 export function toKeyObject(
   row: ApiKeyRow,
   previous: { prefix: string; graceUntil: number }[],
@@ -135,7 +151,7 @@ export async function createKey(
     body.expires_in_seconds !== undefined
       ? now + Math.round(body.expires_in_seconds * 1000)
       : body.expires_at
-        ? Date.parse(body.expires_at)
+        ? futureExpiry(Date.parse(body.expires_at), now)
         : null;
   const secret = generateApiKey();
   const row: ApiKeyRow = {
@@ -180,7 +196,7 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
   if (body.default_priority !== undefined) changes.defaultPriority = body.default_priority;
   if (body.max_priority !== undefined) changes.maxPriority = body.max_priority;
   if (body.expires_at !== undefined)
-    changes.expiresAt = body.expires_at === null ? null : Date.parse(body.expires_at);
+    changes.expiresAt = body.expires_at === null ? null : futureExpiry(Date.parse(body.expires_at), now);
   checkPriorities(
     (changes.defaultPriority ?? row.defaultPriority) as PriorityClass,
     (changes.maxPriority ?? row.maxPriority) as PriorityClass,

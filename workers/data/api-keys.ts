@@ -1,4 +1,4 @@
-import { eq } from 'drizzle-orm';
+import { and, desc, eq, like } from 'drizzle-orm';
 import type { PriorityClass } from '../../schemas/config.ts';
 import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
@@ -64,6 +64,35 @@ export function findKeyById(
   return keyCache(ttlVar).getOrLoad(
     `id:${id}`,
     async () => (await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1))[0] ?? null,
+    background,
+  );
+}
+
+/**
+ * A rotated-out secret of key `id` named by the start of its hash (`tag`, see access-token.ts), as the
+ * key row with `graceUntil` set to when that secret stopped or stops working; null when the key holds
+ * no such secret (never had it, or was deleted). Cached like the other lookups.
+ */
+export function findRetiredSecret(
+  database: D1Database,
+  id: string,
+  tag: string,
+  ttlVar: unknown,
+  background?: Background,
+): Promise<ApiKeyRow | null> {
+  return keyCache(ttlVar).getOrLoad(
+    `retired:${id}:${tag}`,
+    async () => {
+      const rows = await db(database)
+        .select({ key: apiKeys, graceUntil: apiKeyRetiredHashes.graceUntil })
+        .from(apiKeyRetiredHashes)
+        .innerJoin(apiKeys, eq(apiKeys.id, apiKeyRetiredHashes.keyId))
+        .where(and(eq(apiKeyRetiredHashes.keyId, id), like(apiKeyRetiredHashes.keyHash, `${tag}%`)))
+        .orderBy(desc(apiKeyRetiredHashes.graceUntil))
+        .limit(1);
+      const hit = rows[0];
+      return hit ? { ...hit.key, graceUntil: hit.graceUntil } : null;
+    },
     background,
   );
 }

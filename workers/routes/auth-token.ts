@@ -1,9 +1,11 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
-import { mintAccessToken, tokenTtlS } from '../auth/access-token.ts';
+import { mintAccessToken, secretTag, tokenTtlS } from '../auth/access-token.ts';
 import { parseBody } from '../auth/parse-body.ts';
+import { sha256Hex } from '../data/key-hash.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
+import { bearerToken } from '../middleware/auth.ts';
 import { hasScope, SCOPES } from '../principal.ts';
 
 const TokenRequest = z
@@ -34,7 +36,8 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Exchange an API key for a short-lived JWT',
     description:
       'The token acts as the key (its limits, usage and allowed models apply) and stops working within ' +
-      'ECO_KEY_CACHE_TTL_MS of the key being revoked. Only an API key can be exchanged, not a token.',
+      'ECO_KEY_CACHE_TTL_MS of the key being revoked or deleted, or of the secret that bought it being ' +
+      'rotated out (at once, or when its grace period ends). Only an API key can be exchanged, not a token.',
     security: [{ bearer: [] }],
     request: { body: { content: { 'application/json': { schema: TokenRequest } } } },
     responses: {
@@ -43,6 +46,7 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       400: errorAnswer('Malformed JSON, or a field that does not validate'),
       403: errorAnswer('Not an API key, or scopes not held'),
       413: errorAnswer('The request body is too large'),
+      415: errorAnswer('A `Content-Encoding` other than gzip or deflate'),
       500: errorAnswer('Token signing is not configured (token_signing_unconfigured)'),
     },
   });
@@ -60,18 +64,26 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       });
     }
     const ttlS = Math.min(tokenTtlS(c.env), body.ttl_seconds ?? Number.POSITIVE_INFINITY);
+    // The secret presented (the key's current one, or a rotated one in its grace period) bounds the token.
+    const presented = await sha256Hex(bearerToken(c.req.header('authorization')));
     const { token, expiresAt } = await mintAccessToken(c.env, {
       keyId: principal.keyId,
+      secretTag: secretTag(presented),
       tenant: principal.tenant,
       scopes,
       ttlS,
     });
-    return c.json({
-      access_token: token,
-      token_type: 'Bearer' as const,
-      expires_in: ttlS,
-      expires_at: new Date(expiresAt).toISOString(),
-      scope: scopes.join(' '),
-    });
+    // A credential: no cache on the way may keep it (RFC 6749 §5.1).
+    return c.json(
+      {
+        access_token: token,
+        token_type: 'Bearer' as const,
+        expires_in: ttlS,
+        expires_at: new Date(expiresAt).toISOString(),
+        scope: scopes.join(' '),
+      },
+      200,
+      { 'cache-control': 'no-store', pragma: 'no-cache' },
+    );
   });
 }

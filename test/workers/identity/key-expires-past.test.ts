@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { seedKey } from '../helpers/seed.ts';
+import { call, expectError } from './helpers.ts';
+
+type KeyBody = { id: string; key?: string; status: string; expires_at: string | null };
+
+const past = () => new Date(Date.now() - 60_000).toISOString();
+const future = () => new Date(Date.now() + 3_600_000).toISOString();
+
+async function refusedOn(res: Response, param: string): Promise<void> {
+  const copy = res.clone();
+  await expectError(res, 400, 'invalid_request');
+  const body = (await copy.json()) as { error: { param: string | null; message: string } };
+  expect(body.error.param).toBe(param);
+  expect(body.error.message).toContain('past');
+}
+
+describe('a key expiry in the past', () => {
+  it('is refused on create, naming expires_at, and no key is made', async () => {
+    const admin = await seedKey({ scopes: ['admin'], tenant: 'expiry-create' });
+    await refusedOn(
+      await call('/admin/keys', admin, {
+        method: 'POST',
+        body: { name: 'late', tenant: 'expiry-create', expires_at: past() },
+      }),
+      'expires_at',
+    );
+    const list = (await (await call('/admin/keys?tenant=expiry-create', admin)).json()) as {
+      data: { name: string }[];
+    };
+    expect(list.data.map((k) => k.name)).not.toContain('late');
+  });
+
+  it('is refused on update; a future expiry or none renews even an already expired key', async () => {
+    const admin = await seedKey({ scopes: ['admin'] });
+    const created = (await (
+      await call('/admin/keys', admin, { method: 'POST', body: { name: 'k', tenant: 'expiry-patch' } })
+    ).json()) as KeyBody;
+    const patch = (body: unknown) => call(`/admin/keys/${created.id}`, admin, { method: 'PATCH', body });
+    await refusedOn(await patch({ expires_at: past() }), 'expires_at');
+    const unchanged = (await (await call(`/admin/keys/${created.id}`, admin)).json()) as KeyBody;
+    expect(unchanged).toMatchObject({ status: 'active', expires_at: null });
+
+    const expired = await seedKey({ scopes: ['admin'], expiresAt: Date.now() - 1 });
+    const listed = (await (await call('/admin/keys?limit=500', admin)).json()) as {
+      data: (KeyBody & { prefix: string })[];
+    };
+    const row = listed.data.find((k) => expired.startsWith(k.prefix) && k.status === 'expired')!;
+    const patchExpired = (body: unknown) => call(`/admin/keys/${row.id}`, admin, { method: 'PATCH', body });
+    await refusedOn(await patchExpired({ expires_at: past() }), 'expires_at');
+    // Other fields of an expired key can still be changed: it stays expired.
+    const renamed = await patchExpired({ name: 'still expired' });
+    expect(((await renamed.json()) as KeyBody).status).toBe('expired');
+    const renewed = (await (await patchExpired({ expires_at: future() })).json()) as KeyBody;
+    expect(renewed.status).toBe('active');
+    expect((await call('/v1/models', expired)).status).toBe(200);
+  });
+});
