@@ -64,7 +64,7 @@ export function openAiToolCalls(calls: unknown, ctx: CallContext, offset: number
     const args = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
     return {
       ...(indexed ? { index: offset + i } : {}),
-      id: typeof call?.id === 'string' ? call.id : `call_${ctx.requestId.slice(0, 16)}_${offset + i}`,
+      id: typeof call?.id === 'string' ? call.id : `call_${ctx.requestId.slice(-16)}_${offset + i}`,
       type: 'function',
       function: { name: String(fn.name ?? ''), arguments: args },
     };

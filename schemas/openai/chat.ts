@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { ChatMessage } from './messages.ts';
 import { optional } from './optional.ts';
+import { stopSequences } from './stop.ts';
 import { tokenLimit } from './token-limit.ts';
 
 /** POST /v1/chat/completions request body. Unknown top-level fields are ignored, never forwarded. */
@@ -12,10 +13,7 @@ export const ChatCompletionRequest = z
     top_p: z.number().min(0).max(1).nullable().optional(),
     max_tokens: tokenLimit().nullable().optional(),
     max_completion_tokens: tokenLimit().nullable().optional(),
-    stop: z
-      .union([z.string(), z.array(z.string()).max(4)])
-      .nullable()
-      .optional(),
+    stop: stopSequences(),
     seed: z.number().int().nullable().optional(),
     n: z
       .literal(1)

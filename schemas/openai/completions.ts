@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { Usage } from './chat.ts';
 import { optional } from './optional.ts';
+import { stopSequences } from './stop.ts';
 import { tokenLimit } from './token-limit.ts';
 
 /** A tokenized text: the engine's token ids. */
@@ -20,10 +21,7 @@ export const CompletionRequest = z
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
     n: z.literal(1).nullable().optional(),
-    stop: z
-      .union([z.string(), z.array(z.string()).max(4)])
-      .nullable()
-      .optional(),
+    stop: stopSequences(),
     stream: z.boolean().nullable().optional(),
     stream_options: z
       .object({ include_usage: optional(z.boolean()) })

@@ -120,4 +120,55 @@ describe('the OpenAI client against the dev stack', () => {
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? '';
     expect(text.length).toBeGreaterThan(0);
   });
+
+  it('passes the CORS preflight a browser makes for the headers this client sends', async () => {
+    let sent: string[] = [];
+    const recording = new OpenAI({
+      baseURL: `${stack.gateway}/v1`,
+      apiKey: stack.apiKey,
+      maxRetries: 0,
+      fetch: (url, init) => {
+        sent = [];
+        new Headers(init?.headers).forEach((_, name) => {
+          sent.push(name);
+        });
+        return fetch(url, init);
+      },
+    });
+    await recording.models.list();
+    expect(sent.some((name) => name.startsWith('x-stainless-'))).toBe(true);
+    const res = await fetch(`${stack.gateway}/v1/chat/completions`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://localhost:5173', // the dev ECO_CORS_ORIGINS
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': sent.join(','),
+      },
+    });
+    expect(res.status).toBe(204);
+    const allowed = (res.headers.get('access-control-allow-headers') ?? '').split(', ');
+    for (const name of sent) expect(allowed, name).toContain(name);
+  });
+
+  it('reads a gzip request body', async () => {
+    const body = JSON.stringify({
+      model: 'dev-vllm',
+      max_tokens: 3,
+      messages: [{ role: 'user', content: 'zip' }],
+    });
+    const packed = await new Response(
+      new Blob([body]).stream().pipeThrough(new CompressionStream('gzip')),
+    ).arrayBuffer();
+    const res = await fetch(`${stack.gateway}/v1/chat/completions`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${stack.apiKey}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: packed,
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { usage: { completion_tokens: number } }).usage.completion_tokens).toBe(3);
+  });
 });

@@ -24,10 +24,11 @@ export const storedAsIs = (what: string) =>
 /** What a route that reads a JSON body answers when the body is not one it takes. */
 export const BODY_ERRORS = {
   400: 'Malformed JSON, or a field that does not validate',
-  413: 'The request body is too large',
+  413: 'The request body is too large (decompressed, when sent with `Content-Encoding`)',
+  415: 'A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)',
 } as const;
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 503;
+type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 503;
 
 /**
  * The error answers of an admin route: those of authentication and the admin scope, which every admin

@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { bodyCompression, decompressAtMost } from './content-encoding.ts';
 import { readAtMost } from './read-at-most.ts';
 
 export interface JsonBodyOptions {
@@ -31,8 +32,12 @@ export async function readJsonBody(
 /** Decodes strictly: a byte that is not UTF-8 would otherwise become U+FFFD and change the text unseen. */
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
+/** The body as text, decompressed first when its Content-Encoding is gzip or deflate. */
 export async function readTextBody(request: Request, maxBytes: number): Promise<string> {
-  return decodeUtf8(await readBodyBytes(request, maxBytes), 'request body');
+  const compression = bodyCompression(request.headers.get('content-encoding'));
+  const bytes = await readBodyBytes(request, maxBytes);
+  if (compression === undefined) return decodeUtf8(bytes, 'request body');
+  return decodeUtf8(decompressAtMost(bytes, compression, maxBytes), 'request body');
 }
 
 /** `bytes` as text, or a 400 `invalid_encoding` naming `what` when they are not UTF-8. */

@@ -21,7 +21,8 @@ export const inferenceErrors = {
   401: credentialErrors[401],
   403: errorAnswer('The key lacks the `inference` scope or may not use the model'),
   404: errorAnswer('Unknown model'),
-  413: errorAnswer('The request body is too large'),
+  413: errorAnswer('The request body is too large (decompressed, when sent with `Content-Encoding`)'),
+  415: errorAnswer('A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)'),
   429: errorAnswer(
     'Rate limited, over budget or pool saturated, or too many invalid credentials from this address (with `retry-after`)',
   ),

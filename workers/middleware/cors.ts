@@ -5,8 +5,19 @@ import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
 
 const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
-const ALLOW_HEADERS =
-  'authorization, content-type, idempotency-key, traceparent, x-request-id, x-eco-priority, x-eco-pool, x-eco-affinity';
+const GATEWAY_HEADERS = [
+  'authorization',
+  'content-type',
+  'idempotency-key',
+  'traceparent',
+  'x-request-id',
+  'x-eco-priority',
+  'x-eco-pool',
+  'x-eco-affinity',
+];
+/** An HTTP header name (RFC 9110 token). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]{1,64}$/;
+const MAX_ASKED_HEADERS = 32;
 const EXPOSE_HEADERS = [
   'x-request-id',
   'retry-after',
@@ -42,6 +53,23 @@ function policy(originsVar: unknown, credentialsVar: unknown): CorsPolicy {
     policies.set(cacheKey, p);
   }
   return p;
+}
+
+/**
+ * The gateway's own request headers plus those the preflight asks for: SDKs add their own to every call
+ * (the openai client's `x-stainless-*`, `openai-organization`), and a browser sends nothing unless each
+ * is allowed. Only an origin already allowed gets here; a list that does not parse is not echoed.
+ */
+function allowHeaders(asked: string | undefined): string {
+  const names = new Set(GATEWAY_HEADERS);
+  const list = (asked ?? '')
+    .split(',')
+    .map((h) => h.trim().toLowerCase())
+    .filter((h) => h !== '');
+  if (list.length <= MAX_ASKED_HEADERS && list.every((h) => HEADER_NAME.test(h))) {
+    for (const name of list) names.add(name);
+  }
+  return [...names].join(', ');
 }
 
 /** Change the response's headers, copying it first when they are immutable (a proxied response). */
@@ -88,7 +116,7 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
     const headers = new Headers();
     apply(headers);
     headers.set('access-control-allow-methods', ALLOW_METHODS);
-    headers.set('access-control-allow-headers', ALLOW_HEADERS);
+    headers.set('access-control-allow-headers', allowHeaders(c.req.header('access-control-request-headers')));
     headers.set('access-control-max-age', String(numberVar(c.env.ECO_CORS_MAX_AGE_S, 600)));
     headers.append('vary', 'Access-Control-Request-Method, Access-Control-Request-Headers');
     return new Response(null, { status: 204, headers });

@@ -63,6 +63,7 @@ export async function runInference(
   const budget = completionBudget(c.env.ECO_DEFAULT_MAX_TOKENS);
   const req = parse(raw);
   const requestId = c.get('requestId');
+  const attemptId = dispatchId(requestId, c.req.header('x-request-id'));
 
   const resolved = await resolveModel(
     c.env,
@@ -133,7 +134,7 @@ export async function runInference(
   const affinityKey = c.req.header('x-eco-affinity') ?? userField(raw);
   const dispatch: Dispatch = {
     env: c.env,
-    requestId,
+    requestId: attemptId,
     tenant: principal.tenant,
     priority,
     clientSignal: c.req.raw.signal,
@@ -153,6 +154,17 @@ export async function runInference(
     ...(affinityKey ? { affinityKey } : {}),
   };
   return req.stream ? dispatchStream(dispatch) : dispatchJson(dispatch);
+}
+
+/**
+ * The id the dispatch names this request by: the completion id an engine leaves out, the origin's
+ * `x-request-id`, the key of its wait in a pool's queue. A caller's own id is echoed to it and kept on
+ * usage rows, but callers repeat theirs (a constant, the same id on each retry), so here it gets a
+ * random suffix; a generated id is unique already.
+ */
+function dispatchId(requestId: string, incoming: string | undefined): string {
+  if (incoming !== requestId) return requestId;
+  return `${requestId}-${crypto.randomUUID().replaceAll('-', '').slice(0, 16)}`;
 }
 
 /** The OpenAI `user` field doubles as the affinity key when no `x-eco-affinity` header is sent. */

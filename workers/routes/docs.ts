@@ -3,6 +3,12 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
 
+/**
+ * The swagger-ui release the page loads. Pinned: the page runs the CDN's script beside the API key a
+ * reader pastes into it, so it must be a known release, not whatever the CDN serves as latest.
+ */
+const SWAGGER_UI_VERSION = '5.17.14';
+
 /** The OpenAPI 3.1 document generated from the routes' zod schemas, and an interactive page over it. */
 export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -39,7 +45,11 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
         'OpenAI-compatible inference at the edge, with admin, jobs, IM webhook and governance APIs.',
     },
   });
-  const page = swaggerUI<AppEnv>({ url: '/openapi.json', title: 'IndestructibleEco Edge API' });
+  const page = swaggerUI<AppEnv>({
+    url: '/openapi.json',
+    title: 'IndestructibleEco Edge API',
+    version: SWAGGER_UI_VERSION,
+  });
   app.get('/docs', async (c, next) => {
     if (c.env.ECO_DOCS_ENABLED === 'false') return c.notFound();
     return page(c, next);

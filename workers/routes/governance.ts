@@ -97,6 +97,7 @@ const validateRoute = createRoute({
     400: errorAnswer('Malformed request'),
     403: errorAnswer("The key lacks the 'governance' scope"),
     413: errorAnswer('Body over 5 MiB'),
+    415: errorAnswer('A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)'),
   },
 });
 

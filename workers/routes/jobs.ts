@@ -143,6 +143,10 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       404: { description: 'Unknown model', content: json(ErrorResponse) },
       409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
       413: { description: 'The request is larger than a job stores', content: json(ErrorResponse) },
+      415: {
+        description: 'A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)',
+        content: json(ErrorResponse),
+      },
       429: {
         description:
           'Too many unfinished jobs for the tenant (`job_queue_full`), or too many invalid credentials from this address; retry after Retry-After',

@@ -14,7 +14,7 @@ beforeAll(async () => {
 });
 
 /** Each inference route can refuse a credential, a scope or model, a body, a rate, or fail at the origin. */
-const INFERENCE_STATUSES = ['200', '400', '401', '403', '404', '413', '429', '502', '503', '504'];
+const INFERENCE_STATUSES = ['200', '400', '401', '403', '404', '413', '415', '429', '502', '503', '504'];
 
 describe('/openapi.json', () => {
   it.each(['/v1/chat/completions', '/v1/completions', '/v1/embeddings'])(

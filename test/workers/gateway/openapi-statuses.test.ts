@@ -8,9 +8,9 @@ import { fetchDocument, type OpenApiDocument, operations } from './openapi-doc.t
 const AUTH = [401, 429, 503];
 /** An admin route: authentication and the admin scope. */
 const ADMIN = [...AUTH, 403];
-/** A route that reads a JSON body: malformed or invalid (400), too large (413). */
-const BODY = [400, 413];
-const INFERENCE = [200, 400, 401, 403, 404, 413, 429, 502, 503, 504];
+/** A route that reads a body: malformed or invalid (400), too large (413), an unknown Content-Encoding (415). */
+const BODY = [400, 413, 415];
+const INFERENCE = [200, 400, 401, 403, 404, 413, 415, 429, 502, 503, 504];
 
 const EXPECTED: Record<string, number[]> = {
   'GET /health': [200],

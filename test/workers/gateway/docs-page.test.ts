@@ -1,0 +1,22 @@
+import { exports } from 'cloudflare:workers';
+import { describe, expect, it } from 'vitest';
+
+// The page runs the CDN's script with the API key a reader pastes into it: the script must be one fixed
+// release, never whatever the CDN calls latest today.
+
+describe('GET /docs', () => {
+  it('loads one pinned swagger-ui release, script and stylesheet alike', async () => {
+    const res = await exports.default.fetch('http://gw/docs');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    const remote = assets.filter((url) => url.startsWith('https://'));
+    expect(remote.length).toBeGreaterThanOrEqual(2);
+    for (const url of remote) expect(url, url).toMatch(/\/swagger-ui-dist@\d+\.\d+\.\d+\//);
+  });
+
+  it('points at this document', async () => {
+    const html = await (await exports.default.fetch('http://gw/docs')).text();
+    expect(html).toContain("'/openapi.json'");
+  });
+});
