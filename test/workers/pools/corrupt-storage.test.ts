@@ -1,9 +1,8 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { AcquireRequest } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig } from '../../../schemas/config.ts';
-import { leaseOf } from './pool-stub.ts';
+import { leaseOf, requestsFor } from './pool-stub.ts';
 
 // A pool object whose stored config or breaker rows cannot be read (damaged, or written by a release
 // whose shape this one does not know) still starts: it goes without them, and the next request brings
@@ -18,16 +17,7 @@ describe('a pool object with unreadable stored state', () => {
       origins: [{ id: 'o1', url: 'http://corrupt-storage-o1.test', capacity: 2 }],
       health: { enabled: false },
     });
-    let n = 0;
-    const req = (): AcquireRequest => ({
-      pool: name,
-      config,
-      configKey: 'k1',
-      configVersion: 1,
-      requestId: `cs-${n++}`,
-      tenant: 't',
-      priority: 'normal',
-    });
+    const req = requestsFor(config, 'cs');
     const stub = env.ENGINE_POOL.getByName(name);
     await stub.release(leaseOf(await stub.acquire(req())).id, { kind: 'success' });
     await runInDurableObject(stub, (_, state) => {

@@ -1,8 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import type { AcquireRequest } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig } from '../../../schemas/config.ts';
-import { leaseOf } from './pool-stub.ts';
+import { leaseOf, requestsFor } from './pool-stub.ts';
 
 // Deleting a pool ends the wait of whoever queued on it. Nobody cancelled those requests: they are
 // told the pool is gone (a 503-style refusal, which fails over along the model's chain), not that
@@ -17,16 +16,7 @@ describe('a pool deleted while requests wait in its queue', () => {
       origins: [{ id: 'o1', url: 'http://del-waiters-o1.test', capacity: 1 }],
       health: { enabled: false },
     });
-    let n = 0;
-    const req = (): AcquireRequest => ({
-      pool: name,
-      config,
-      configKey: 'k1',
-      configVersion: 1,
-      requestId: `dw-${n++}`,
-      tenant: 't',
-      priority: 'normal',
-    });
+    const req = requestsFor(config, 'dw');
     const stub = env.ENGINE_POOL.getByName(name);
     leaseOf(await stub.acquire(req()));
     const waiting = stub.acquire(req());

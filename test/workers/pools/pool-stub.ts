@@ -1,7 +1,8 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { expect, vi } from 'vitest';
 import type { EnginePool } from '../../../durable-objects/engine-pool/engine-pool.ts';
-import type { AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
+import type { PoolConfig } from '../../../schemas/config.ts';
 
 /** The lease of a granted admission; a refusal fails the test with its reason. */
 export const leaseOf = (r: AcquireResult) => {
@@ -21,4 +22,18 @@ export async function leasesStored(stub: DurableObjectStub<EnginePool>, inFlight
       }),
     { timeout: 3000, interval: 20 },
   );
+}
+
+/** Admission requests for `config`'s pool, each with a request id of its own (`<prefix>-<n>`). */
+export function requestsFor(config: PoolConfig, prefix: string): () => AcquireRequest {
+  let n = 0;
+  return () => ({
+    pool: config.name,
+    config,
+    configKey: 'k1',
+    configVersion: 1,
+    requestId: `${prefix}-${n++}`,
+    tenant: 't',
+    priority: 'normal',
+  });
 }

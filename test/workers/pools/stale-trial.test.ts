@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
 import type { AcquireRequest, AcquireResult, Lease } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig } from '../../../schemas/config.ts';
-import { leaseOf, leasesStored } from './pool-stub.ts';
+import { leaseOf, leasesStored, requestsFor } from './pool-stub.ts';
 
 // A half-open circuit is decided by its own trial requests. A trial of an earlier half-open spell
 // that ends after the circuit re-opened (a slow request, say) says nothing about the origin now: its
@@ -95,16 +95,7 @@ describe('a trial lease stored by the pool object', () => {
       health: { enabled: false },
       admission: { blockSize: 0 },
     });
-    let n = 0;
-    const req = (): AcquireRequest => ({
-      pool: name,
-      config,
-      configKey: 'k1',
-      configVersion: 1,
-      requestId: `st-${n++}`,
-      tenant: 't',
-      priority: 'normal',
-    });
+    const req = requestsFor(config, 'st');
     const stub = env.ENGINE_POOL.getByName(name);
     await stub.release(leaseOf(await stub.acquire(req())).id, { kind: 'failure', status: 500 });
     await vi.waitFor(
