@@ -21,6 +21,13 @@ export function bearerToken(header: string | undefined): string {
   if (!header)
     throw new EcoError(401, 'missing_api_key', 'Send an API key as `Authorization: Bearer <key>`.');
   const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
+  // Headers sent twice arrive joined by commas (often a proxy adding its own).
+  if (!match && /^Bearer[ \t]+\S+\s*,\s*\S/i.test(header))
+    throw new EcoError(
+      401,
+      'invalid_authorization',
+      'Send one Authorization header; this request has several (joined by commas).',
+    );
   if (!match)
     throw new EcoError(401, 'invalid_authorization', 'The Authorization header must be `Bearer <key>`.');
   const token = match[1]!;
