@@ -28,6 +28,9 @@ export async function authenticateJwt(env: Env, token: string, background?: Back
   if (payload.iss === GATEWAY_ISSUER)
     return authenticateAccessToken(env, token, alg, config.clockSkewS, background);
   const verified = await verifyProviderJwt(token, alg, config);
+  // Only after the token is judged: a caller with a bad token hears about the token, not the setup.
+  // Refused for every provider token, not only those without a tenant, so the mistake cannot go unseen.
+  if (config.defaultTenant instanceof EcoError) throw config.defaultTenant;
   return principalFromClaims(verified, config.defaultTenant);
 }
 

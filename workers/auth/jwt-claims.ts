@@ -1,13 +1,18 @@
 import type { JWTPayload } from 'jose';
 import { capPriority } from '../../durable-objects/job-queue/ordering.ts';
-import { priorityOr } from '../../schemas/config.ts';
+import { PriorityClass } from '../../schemas/config.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
 import { jwtErrors } from './jwt-errors.ts';
+import { providerScopes } from './jwt-scopes.ts';
+import { subjectFromClaim } from './jwt-subject.ts';
 import { AllowedModels, TenantName } from './key-api.ts';
 import { MAX_LIMIT, readLimits } from './key-limits.ts';
 
-/** `scope` (space-separated, OAuth), `scp` (array or string) or `eco_scopes` (array); known scopes only. */
+/**
+ * The scopes the gateway wrote into its own access tokens (known scopes only; see jwt-scopes.ts for
+ * an identity provider's, which are checked more closely).
+ */
 export function scopesFromClaims(payload: JWTPayload): Scope[] {
   const raw: unknown[] = [];
   for (const claim of [payload.eco_scopes, payload.scp, payload.scope]) {
@@ -47,21 +52,32 @@ function tenantFromClaims(payload: JWTPayload, defaultTenant: string): string {
   return parsed.data;
 }
 
+/**
+ * Absent: the default. A value that names no class is refused: read as absent, a mistyped
+ * `eco_max_priority: "lwo"` would lift the subject to `high`.
+ */
+function priorityFromClaim(payload: JWTPayload, claim: string, fallback: PriorityClass): PriorityClass {
+  const value = payload[claim];
+  if (value === undefined || value === null) return fallback;
+  const parsed = PriorityClass.safeParse(value);
+  if (!parsed.success)
+    throw jwtErrors.claims(`'${claim}' must be one of ${PriorityClass.options.join(', ')}`);
+  return parsed.data;
+}
+
 /** An identity provider's verified claims as a principal (see docs/security.md for the claim names). */
 export function principalFromClaims(payload: JWTPayload, defaultTenant: string): Principal {
-  if (typeof payload.sub !== 'string' || payload.sub === '' || payload.sub.length > 256) {
-    throw jwtErrors.claims("'sub' is required");
-  }
+  const sub = subjectFromClaim(payload.sub);
   const tenant = tenantFromClaims(payload, defaultTenant);
-  const scopes = scopesFromClaims(payload);
-  const maxPriority = priorityOr(payload.eco_max_priority, 'high');
+  const scopes = providerScopes(payload);
+  const maxPriority = priorityFromClaim(payload, 'eco_max_priority', 'high');
   // The default applies when a request sends no x-eco-priority: it may not exceed the maximum either.
-  const defaultPriority = capPriority(priorityOr(payload.eco_priority, 'normal'), maxPriority);
+  const defaultPriority = capPriority(priorityFromClaim(payload, 'eco_priority', 'normal'), maxPriority);
   return {
     kind: 'jwt',
-    keyId: `jwt:${payload.sub}`,
+    keyId: `jwt:${sub}`,
     tenant,
-    scopes: scopes.length > 0 ? scopes : ['inference'],
+    scopes,
     limits: limitsFromClaims(payload.eco_limits),
     allowedModels: modelsFromClaims(payload.eco_models),
     defaultPriority,

@@ -1,5 +1,7 @@
+import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
 import { numberVar } from '../env.ts';
+import { TenantName } from './key-api.ts';
 
 export const SYMMETRIC_ALGS = ['HS256', 'HS384', 'HS512'] as const;
 export const ASYMMETRIC_ALGS = [
@@ -27,7 +29,8 @@ export interface JwtConfig {
   asymmetricAlgs: string[];
   clockSkewS: number;
   maxBytes: number;
-  defaultTenant: string;
+  /** The tenant of tokens that name none, or the error to answer while the configured one is invalid. */
+  defaultTenant: string | EcoError;
 }
 
 const list = (value: unknown): string[] =>
@@ -63,6 +66,21 @@ export function jwtConfig(env: Env): JwtConfig {
     asymmetricAlgs: jwksUrl ? asymmetric : [],
     clockSkewS: Math.max(0, numberVar(env.ECO_JWT_CLOCK_SKEW_S, 30)),
     maxBytes: Math.max(256, numberVar(env.ECO_JWT_MAX_BYTES, 8192)),
-    defaultTenant: str(env.ECO_JWT_DEFAULT_TENANT) ?? 'jwt',
+    defaultTenant: defaultTenant(env.ECO_JWT_DEFAULT_TENANT),
   };
+}
+
+/**
+ * A default that keys could not have as tenant is the operator's mistake: it is reported (500), not
+ * used, and the value is not echoed to callers.
+ */
+function defaultTenant(value: unknown): string | EcoError {
+  const configured = str(value);
+  if (configured === null) return 'jwt';
+  if (TenantName.safeParse(configured).success) return configured;
+  return new EcoError(
+    500,
+    'jwt_misconfigured',
+    'ECO_JWT_DEFAULT_TENANT is not a valid tenant name (1 to 100 letters, digits or . _ : - characters); identity-provider tokens are refused until it is corrected.',
+  );
 }

@@ -117,9 +117,7 @@ describe('identity-provider JWTs', () => {
     expect(await capped({ eco_priority: 'critical', eco_max_priority: 'normal' })).toBe('normal');
     expect(await capped({ eco_priority: 'low', eco_max_priority: 'critical' })).toBe('low');
     expect(await capped({})).toBe('normal');
-    // Values that name no class fall back to the defaults.
-    expect(await capped({ eco_priority: 'urgent', eco_max_priority: 7 })).toBe('normal');
-    expect(await capped({ eco_priority: 'toString' })).toBe('normal');
+    // Values that name no class are refused (jwt-scope-priority.test.ts), never read as the defaults.
   });
 
   it('enforces the scopes carried by the token', async () => {
