@@ -1,4 +1,6 @@
+import { TEXT_LIMIT } from '../../workers/im/send/types.ts';
 import { splitMessage } from '../../workers/im/split-message.ts';
+import type { BotConfig } from '../../workers/im/types.ts';
 import type { HistoryMessage } from './store.ts';
 
 /** Ends a reply that was cut at the part cap, so the user knows there was more. */
@@ -36,4 +38,11 @@ export function capTurns(turns: HistoryMessage[], limit: number, maxParts: numbe
   return turns.map((t) =>
     t.role === 'assistant' ? { ...t, content: capReply(t.content, limit, maxParts).parts.join('\n\n') } : t,
   );
+}
+
+/** Characters per message part for this bot: its own setting, never above the platform's limit. */
+export function replyLimit(bot: BotConfig): number {
+  const own = bot.settings.maxMessageChars;
+  const platform = TEXT_LIMIT[bot.platform];
+  return typeof own === 'number' && own > 0 ? Math.min(own, platform) : platform;
 }

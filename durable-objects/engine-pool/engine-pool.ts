@@ -1,26 +1,24 @@
 import { DurableObject } from 'cloudflare:workers';
 import { adapterFor } from '../../origins/registry.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
+import { nextAlarmAt, probeDue } from './alarm-plan.ts';
 import { DeadlineHeap } from './deadline-heap.ts';
 import { probeAuthHeaders, probePool } from './health-probes.ts';
 import type { KeptBreaker } from './kept-breaker.ts';
-import type { LeaseChanges } from './lease-table.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
 import { PoolCore, type Waiter } from './pool-core.ts';
+import { createPoolTables, type LeaseRow, leaseOfRow, writeLeases } from './pool-tables.ts';
 import { breakerRow, storedBreaker, storedConfig } from './stored-state.ts';
 import type {
   AcquireRequest,
   AcquireResult,
-  Lease,
   LeaseOutcome,
   LeaseRelease,
   OriginAction,
   PoolLiveState,
 } from './types.ts';
 
-/** How often unreleased leases are looked for while any are held. */
-const SWEEP_EVERY_MS = 30_000;
 /** The most lease changes wait before they are stored (see #storeLeasesSoon). */
 const LEASE_STORE_EVERY_MS = 100;
 /**
@@ -28,32 +26,8 @@ const LEASE_STORE_EVERY_MS = 100;
  * window can hold, so ids granted but not yet stored before a crash are not made again either.
  */
 const LEASE_SEQ_GAP = 1_000_000;
-/** A pool nobody used for this long stops probing (and may hibernate) while all is well. */
-const IDLE_AFTER_MS = 10 * 60_000;
 
 type PoolEnv = Record<string, unknown>;
-
-interface LeaseRow extends Record<string, SqlStorageValue> {
-  id: string;
-  origin_id: string;
-  url: string;
-  expires_at: number;
-  slots: number;
-  probe: number;
-  block_slots: number;
-  block_ms: number;
-  trial_of: number;
-}
-
-function leaseOfRow(row: LeaseRow): Lease {
-  const lease: Lease = { id: row.id, originId: row.origin_id, url: row.url, expiresAt: row.expires_at };
-  if (row.slots > 1) lease.slots = row.slots;
-  if (row.probe === 1) lease.probe = true;
-  if (row.trial_of > 0) lease.trialOf = row.trial_of;
-  // A block stays one (even when shrunk to a slot): its holder reports what it keeps, not a release.
-  if (row.block_slots > 0) lease.block = { slots: row.block_slots, useForMs: row.block_ms };
-  return lease;
-}
 
 /**
  * One per engine pool: the single source of truth for its origins' breakers, in-flight leases, wait
@@ -107,28 +81,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
   }
 
   #createTables(): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(
-      'CREATE TABLE IF NOT EXISTS pool_config (id INTEGER PRIMARY KEY, key TEXT NOT NULL, config TEXT NOT NULL, version INTEGER NOT NULL DEFAULT 0)',
-    );
-    // An object that stored its config before configs had versions holds it as version 0.
-    const columns = sql.exec<{ name: string }>('PRAGMA table_info(pool_config)').toArray();
-    if (!columns.some((c) => c.name === 'version'))
-      sql.exec('ALTER TABLE pool_config ADD COLUMN version INTEGER NOT NULL DEFAULT 0');
-    sql.exec('CREATE TABLE IF NOT EXISTS breakers (origin_id TEXT PRIMARY KEY, snapshot TEXT NOT NULL)');
-    sql.exec(
-      'CREATE TABLE IF NOT EXISTS leases (id TEXT PRIMARY KEY, origin_id TEXT NOT NULL, url TEXT NOT NULL, expires_at INTEGER NOT NULL, slots INTEGER NOT NULL, probe INTEGER NOT NULL)',
-    );
-    // A table stored before blocks were kept has no block columns: its rows are single leases.
-    const leaseColumns = sql.exec<{ name: string }>('PRAGMA table_info(leases)').toArray();
-    if (!leaseColumns.some((c) => c.name === 'block_slots')) {
-      sql.exec('ALTER TABLE leases ADD COLUMN block_slots INTEGER NOT NULL DEFAULT 0');
-      sql.exec('ALTER TABLE leases ADD COLUMN block_ms INTEGER NOT NULL DEFAULT 0');
-    }
-    // Nor a trial's half-open spell: such a trial counts as one of the current spell.
-    if (!leaseColumns.some((c) => c.name === 'trial_of'))
-      sql.exec('ALTER TABLE leases ADD COLUMN trial_of INTEGER NOT NULL DEFAULT 0');
-    sql.exec('CREATE TABLE IF NOT EXISTS lease_seq (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)');
+    createPoolTables(this.ctx.storage.sql);
   }
 
   /**
@@ -140,7 +93,9 @@ export class EnginePool extends DurableObject<PoolEnv> {
     if (!changes && !force) return;
     try {
       // One transaction: a write that fails leaves nothing half stored.
-      this.ctx.storage.transactionSync(() => this.#writeLeases(changes));
+      this.ctx.storage.transactionSync(() =>
+        writeLeases(this.ctx.storage.sql, this.#core.leases.seq, changes),
+      );
     } catch (err) {
       // Kept for the next window instead of lost: a forgotten grant would let the pool overshoot.
       if (changes) this.#core.leases.keepChanges(changes);
@@ -148,29 +103,6 @@ export class EnginePool extends DurableObject<PoolEnv> {
       console.error('engine pool: lease store failed', String(err));
       this.#storeLeasesSoon();
     }
-  }
-
-  #writeLeases(changes: LeaseChanges | undefined): void {
-    const sql = this.ctx.storage.sql;
-    sql.exec(
-      'INSERT INTO lease_seq (id, seq) VALUES (1, ?) ON CONFLICT(id) DO UPDATE SET seq = excluded.seq',
-      this.#core.leases.seq,
-    );
-    if (!changes) return;
-    for (const id of changes.drop) sql.exec('DELETE FROM leases WHERE id = ?', id);
-    for (const l of changes.put)
-      sql.exec(
-        'INSERT INTO leases (id, origin_id, url, expires_at, slots, probe, block_slots, block_ms, trial_of) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET slots = excluded.slots, expires_at = excluded.expires_at',
-        l.id,
-        l.originId,
-        l.url,
-        l.expiresAt,
-        l.slots ?? 1,
-        l.probe ? 1 : 0,
-        l.block?.slots ?? 0,
-        l.block?.useForMs ?? 0,
-        l.trialOf ?? 0,
-      );
   }
 
   /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
@@ -248,12 +180,19 @@ export class EnginePool extends DurableObject<PoolEnv> {
   async state(): Promise<PoolLiveState> {
     const live = liveState(this.#core, this.#core.config?.name ?? '');
     if (this.#leaseStoreFailures > 0) live.leaseStoreFailures = this.#leaseStoreFailures;
+    // Invisible otherwise, yet applied the moment the origin is added back at its URL.
+    const kept = [...this.#saved].filter(([id, k]) => k.removed && !this.#core.slots.has(id));
+    if (kept.length > 0) live.keptIsolations = kept.map(([id]) => id).sort();
     return live;
   }
 
-  async control(originId: string, action: OriginAction): Promise<{ ok: boolean }> {
+  /**
+   * Isolate or reset an origin of the config. `reset` of an origin no longer in it clears what is
+   * kept for it (an isolation, see kept-breaker.ts): `removed` says so; nothing kept: not ok.
+   */
+  async control(originId: string, action: OriginAction): Promise<{ ok: boolean; removed?: boolean }> {
     const slot = this.#core.slots.get(originId);
-    if (!slot) return { ok: false };
+    if (!slot) return action === 'reset' ? this.#clearRemoved(originId) : { ok: false };
     if (action === 'isolate') slot.breaker.isolate(Date.now());
     else {
       slot.breaker.reset();
@@ -262,6 +201,13 @@ export class EnginePool extends DurableObject<PoolEnv> {
     this.#core.drainQueue();
     this.#afterChange();
     return { ok: true };
+  }
+
+  #clearRemoved(originId: string): { ok: boolean; removed?: boolean } {
+    if (this.#core.config === undefined || !this.#saved.get(originId)?.removed) return { ok: false };
+    this.#saved.delete(originId);
+    this.#storeBreaker(originId, undefined);
+    return { ok: true, removed: true };
   }
 
   /** The pool was deleted: refuse waiters and drop everything stored. */
@@ -319,13 +265,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
   }
 
   #probeDue(now: number): boolean {
-    const config = this.#core.config;
-    if (!config?.health.enabled || now < this.#nextProbeAt) return false;
-    if (now - this.#core.lastUsedAt < IDLE_AFTER_MS) return true;
-    // Idle, but something is wrong: keep watching until it is well again.
-    for (const slot of this.#core.slots.values())
-      if (slot.breaker.state !== 'closed' || (slot.probe && slot.probe.state !== 'ready')) return true;
-    return false;
+    return probeDue(this.#core, this.#nextProbeAt, now);
   }
 
   /**
@@ -373,14 +313,8 @@ export class EnginePool extends DurableObject<PoolEnv> {
 
   #schedule(force: boolean): void {
     const now = Date.now();
-    let next = this.#core.nextDeadline() ?? Number.POSITIVE_INFINITY;
-    if (this.#core.leases.size > 0) next = Math.min(next, now + SWEEP_EVERY_MS);
-    const config = this.#core.config;
-    if (config?.health.enabled) {
-      const probeAt = Math.max(now, this.#nextProbeAt);
-      if (this.#probeDue(probeAt)) next = Math.min(next, probeAt);
-    }
-    if (!Number.isFinite(next)) return;
+    const next = nextAlarmAt(this.#core, this.#nextProbeAt, now);
+    if (next === undefined) return;
     if (!force && this.#alarmAt !== undefined && this.#alarmAt <= next && this.#alarmAt > now) return;
     this.#alarmAt = next;
     this.ctx.storage.setAlarm(next).catch(() => {

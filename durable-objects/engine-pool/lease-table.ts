@@ -1,5 +1,8 @@
 import type { Lease } from './types.ts';
 
+/** Margin over the pool's total timeout before an unreleased lease is reclaimed. */
+export const LEASE_MARGIN_MS = 30_000;
+
 /** What changed since the last `takeChanges`: leases to store (as they are now) and ids to drop. */
 export interface LeaseChanges {
   put: Lease[];
@@ -118,6 +121,27 @@ export class LeaseTable {
     if (keep !== held) this.#changed.add(leaseId);
     this.#inFlight.set(lease.originId, Math.max(0, this.inFlight(lease.originId) - (held - keep)));
     return lease;
+  }
+
+  /**
+   * A caller's report on a lease: release it or, for a block, shrink it to `keepSlots`. A request
+   * served from a block that has already given all its slots back still names its origin, so its
+   * outcome (`reported`) is not lost: it comes back as a slot-less lease of that origin. Undefined:
+   * nothing to do.
+   */
+  settle(
+    leaseId: string,
+    keepSlots: number | undefined,
+    originId: string | undefined,
+    reported: boolean,
+  ): Lease | undefined {
+    const held = this.#leases.get(leaseId);
+    if (held)
+      return held.block !== undefined && keepSlots !== undefined
+        ? this.shrink(leaseId, keepSlots)
+        : this.release(leaseId);
+    if (originId !== undefined && reported) return { id: leaseId, originId, url: '', expiresAt: 0 };
+    return undefined;
   }
 
   /** Drop expired leases; returns them. O(leases), run from the alarm, never per request. */

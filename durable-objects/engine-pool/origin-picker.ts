@@ -36,6 +36,16 @@ export function isAlive(slot: OriginSlot, now: number): boolean {
   return slot.breaker.state !== 'isolated';
 }
 
+export function anyAlive(slots: Iterable<OriginSlot>, now: number): boolean {
+  for (const slot of slots) if (isAlive(slot, now)) return true;
+  return false;
+}
+
+/** Some origin could take a request now, by the same rules as `pickOrigin`. */
+export function hasRoom(slots: Iterable<OriginSlot>, inFlight: (id: string) => number, now: number): boolean {
+  return pickOrigin([...slots], inFlight, {}, undefined, 1, now).slot !== undefined;
+}
+
 function score(slot: OriginSlot, inFlight: number): number {
   const waiting = slot.probe?.metrics?.waiting ?? 0;
   const kv = slot.probe?.metrics?.kvCacheUsage ?? 0;

@@ -35,6 +35,11 @@ const PoolView = z
     problems: z.array(z.string()).optional(),
   })
   .openapi('PoolView');
+/** A reset of an origin that left the pool's config: the isolation kept for it was cleared. */
+const RemovedOriginReset = PoolView.extend({
+  origin: z.object({ id: z.string(), removed: z.literal(true), cleared: z.literal(true) }),
+  message: z.string(),
+}).openapi('PoolRemovedOriginReset');
 const NameParam = z.object({ name: z.string() });
 const OriginParam = z.object({ name: z.string(), id: z.string(), action: z.enum(['isolate', 'reset']) });
 
@@ -125,12 +130,16 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     ...base,
     method: 'post',
     path: '/admin/pools/{name}/origins/{id}/{action}',
-    summary: 'Isolate an origin (held open until reset) or reset its breaker',
+    summary:
+      'Isolate an origin (held open until reset) or reset its breaker; reset also clears the isolation kept for an origin removed from the pool',
     request: { params: OriginParam },
     responses: {
-      200: jsonDoc(PoolView, 'The pool after the change'),
+      200: jsonDoc(
+        z.union([PoolView, RemovedOriginReset]),
+        'The pool after the change; for the reset of an origin no longer in the pool, also `origin` and `message`',
+      ),
       ...adminErrors({
-        404: 'Unknown pool, or the pool has no such origin',
+        404: 'Unknown pool, or the pool has no such origin (for a reset: and keeps no state for it)',
         409: 'The stored config does not validate (pool_invalid)',
         503: "The pool did not apply the change (pool_unavailable), or a JWT's identity provider keys could not be fetched",
       }),
@@ -208,13 +217,28 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     const { name, id } = c.req.param();
     const action = c.req.param('action') as 'isolate' | 'reset';
     const config = await getPool(c.env.DB, name);
-    if (!config.origins.some((o) => o.id === id))
-      throw new EcoError(404, 'origin_not_found', `Pool '${name}' has no origin '${id}'.`);
+    const inConfig = config.origins.some((o) => o.id === id);
+    const noSuchOrigin = () =>
+      new EcoError(
+        404,
+        'origin_not_found',
+        action === 'reset'
+          ? `Pool '${name}' has no origin '${id}', nor any state kept for one.`
+          : `Pool '${name}' has no origin '${id}'.`,
+      );
+    // Only a reset reaches an origin that left the config: it clears the isolation kept for it.
+    if (!inConfig && action !== 'reset') throw noSuchOrigin();
     await pushPoolConfig(c.env, config);
     const result = await c.env.ENGINE_POOL.getByName(name).control(id, action);
+    if (!result.ok && !inConfig) throw noSuchOrigin();
     if (!result.ok) throw new EcoError(503, 'pool_unavailable', `Pool '${name}' did not apply the change.`);
     await savePoolAudit(c, name, id, action);
-    return c.json(await viewOf(c, config));
+    if (inConfig) return c.json(await viewOf(c, config));
+    return c.json({
+      ...(await viewOf(c, config)),
+      origin: { id, removed: true, cleared: true },
+      message: `Origin '${id}' is no longer in pool '${name}'; the state kept for it was cleared.`,
+    });
   });
 
   registerAdminModelRoutes(app);

@@ -91,6 +91,22 @@ describe('an origin removed from a pool and added again under its id', () => {
     expect(await breakerOf(stub, 'b')).toBe('closed');
   });
 
+  it('a reset of the removed origin clears its kept isolation, also in storage; nothing kept: not ok', async () => {
+    const name = 'readd-isolated-reset-removed';
+    const stub = env.ENGINE_POOL.getByName(name);
+    const both = config(name, [a(name), b(name)]);
+    await push(stub, both);
+    await stub.control('b', 'isolate');
+    await push(stub, config(name, [a(name)]));
+    expect(await stub.control('b', 'isolate')).toEqual({ ok: false });
+    expect(await stub.control('b', 'reset')).toEqual({ ok: true, removed: true });
+    expect(await stub.control('b', 'reset')).toEqual({ ok: false });
+    expect(await stub.control('never', 'reset')).toEqual({ ok: false });
+    await evictDurableObject(stub);
+    await push(stub, both);
+    expect(await breakerOf(stub, 'b')).toBe('closed');
+  });
+
   it('drops an isolation when the origin comes back at a new URL (a new machine)', async () => {
     const name = 'readd-isolated-new-url';
     const stub = env.ENGINE_POOL.getByName(name);
