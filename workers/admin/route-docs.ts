@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
+import { credentialErrors, errorAnswer, UNSUPPORTED_ENCODING } from '../http/openapi-errors.ts';
 
 /** OpenAPI pieces the admin routes share, so that their documented answers stay alike. */
 
@@ -25,7 +25,7 @@ export const storedAsIs = (what: string) =>
 export const BODY_ERRORS = {
   400: 'Malformed JSON, or a field that does not validate',
   413: 'The request body is too large (decompressed, when sent with `Content-Encoding`)',
-  415: 'A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)',
+  415: UNSUPPORTED_ENCODING,
 } as const;
 
 type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 503;

@@ -15,6 +15,11 @@ export const credentialErrors = {
   503: errorAnswer("A JWT's identity provider keys could not be fetched (with `retry-after`)"),
 };
 
+/** What any route that reads a request body answers for a compression it does not take. */
+export const UNSUPPORTED_ENCODING =
+  'A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)';
+export const unsupportedEncodingAnswer = errorAnswer(UNSUPPORTED_ENCODING);
+
 /** Every error an inference route may answer before its first token, as the OpenAPI document lists them. */
 export const inferenceErrors = {
   400: errorAnswer('Invalid request, or the engine does not support it'),
@@ -22,7 +27,7 @@ export const inferenceErrors = {
   403: errorAnswer('The key lacks the `inference` scope or may not use the model'),
   404: errorAnswer('Unknown model'),
   413: errorAnswer('The request body is too large (decompressed, when sent with `Content-Encoding`)'),
-  415: errorAnswer('A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)'),
+  415: unsupportedEncodingAnswer,
   429: errorAnswer(
     'Rate limited, over budget or pool saturated, or too many invalid credentials from this address (with `retry-after`)',
   ),

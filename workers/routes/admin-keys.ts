@@ -24,12 +24,11 @@ import {
   updateKey,
 } from '../auth/key-store.ts';
 import { parseBody } from '../auth/parse-body.ts';
+import { CREDENTIAL_HEADERS } from '../http/no-store.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 const NOT_FOUND = 'Unknown key';
-/** An answer that carries a key's secret is a credential: no cache on the way may keep it. */
-const SECRET_HEADERS = { 'cache-control': 'no-store', pragma: 'no-cache' };
 const IdParam = z.object({ id: z.string().min(1) });
 
 function store(c: Context<AppEnv>): KeyStore {
@@ -120,7 +119,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post('/admin/keys', admin, async (c) => {
     const body = await parseBody(c.req.raw, CreateKeyBody);
     const { key, secret } = await createKey(store(c), body);
-    return c.json({ ...key, key: secret }, 201, SECRET_HEADERS);
+    return c.json({ ...key, key: secret }, 201, CREDENTIAL_HEADERS);
   });
   app.get('/admin/keys', admin, async (c) => {
     const parsed = ListKeysQuery.safeParse(c.req.query());
@@ -147,7 +146,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post('/admin/keys/:id/rotate', admin, async (c) => {
     const body = await parseBody(c.req.raw, RotateKeyBody);
     const { key, secret } = await rotateKey(store(c), c.req.param('id'), body.grace_period_seconds * 1000);
-    return c.json({ ...key, key: secret }, 200, SECRET_HEADERS);
+    return c.json({ ...key, key: secret }, 200, CREDENTIAL_HEADERS);
   });
   app.post('/admin/keys/:id/revoke', admin, async (c) => {
     const key = await revokeKey(store(c), c.req.param('id'));

@@ -4,7 +4,8 @@ import type { AppEnv } from '../app-env.ts';
 import { mintAccessToken, secretTag, tokenTtlS } from '../auth/access-token.ts';
 import { parseBody } from '../auth/parse-body.ts';
 import { sha256Hex } from '../data/key-hash.ts';
-import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
+import { CREDENTIAL_HEADERS } from '../http/no-store.ts';
+import { credentialErrors, errorAnswer, unsupportedEncodingAnswer } from '../http/openapi-errors.ts';
 import { bearerToken } from '../middleware/auth.ts';
 import { hasScope, SCOPES } from '../principal.ts';
 
@@ -46,7 +47,7 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       400: errorAnswer('Malformed JSON, or a field that does not validate'),
       403: errorAnswer('Not an API key, or scopes not held'),
       413: errorAnswer('The request body is too large'),
-      415: errorAnswer('A `Content-Encoding` other than gzip or deflate'),
+      415: unsupportedEncodingAnswer,
       500: errorAnswer('Token signing is not configured (token_signing_unconfigured)'),
     },
   });
@@ -73,7 +74,6 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       scopes,
       ttlS,
     });
-    // A credential: no cache on the way may keep it (RFC 6749 §5.1).
     return c.json(
       {
         access_token: token,
@@ -83,7 +83,7 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
         scope: scopes.join(' '),
       },
       200,
-      { 'cache-control': 'no-store', pragma: 'no-cache' },
+      CREDENTIAL_HEADERS,
     );
   });
 }

@@ -13,7 +13,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { db } from '../data/db.ts';
 import { readTextBody } from '../http/json-body.ts';
-import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
+import { credentialErrors, errorAnswer, unsupportedEncodingAnswer } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 /** Whole request body; each file is further bounded by the policy's own limits. */
@@ -97,7 +97,7 @@ const validateRoute = createRoute({
     400: errorAnswer('Malformed request'),
     403: errorAnswer("The key lacks the 'governance' scope"),
     413: errorAnswer('Body over 5 MiB'),
-    415: errorAnswer('A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)'),
+    415: unsupportedEncodingAnswer,
   },
 });
 

@@ -10,7 +10,7 @@ import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
-import { credentialErrors } from '../http/openapi-errors.ts';
+import { credentialErrors, unsupportedEncodingAnswer } from '../http/openapi-errors.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
 import { jobNotFound } from '../jobs/job-not-found.ts';
 import { requireRunnableOwner } from '../jobs/job-owner.ts';
@@ -143,10 +143,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       404: { description: 'Unknown model', content: json(ErrorResponse) },
       409: { description: 'Idempotency-Key reused with a different body', content: json(ErrorResponse) },
       413: { description: 'The request is larger than a job stores', content: json(ErrorResponse) },
-      415: {
-        description: 'A `Content-Encoding` other than gzip or deflate (`unsupported_content_encoding`)',
-        content: json(ErrorResponse),
-      },
+      415: unsupportedEncodingAnswer,
       429: {
         description:
           'Too many unfinished jobs for the tenant (`job_queue_full`), or too many invalid credentials from this address; retry after Retry-After',
