@@ -53,35 +53,6 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
   const servers: Server[] = [];
   const origins: OriginState[] = [];
 
-  for (const spec of options.origins) {
-    const engine = emulatedEngines.find((e) => e.protocol === spec.engine);
-    if (!engine) throw new Error(`unknown engine '${spec.engine}'`);
-    const state: OriginState = {
-      id: spec.id,
-      engine: spec.engine,
-      port: 0,
-      url: '',
-      inFlight: 0,
-      served: 0,
-      models: new Set(),
-    };
-    const server = createServer((req, res) => void serveOrigin(engine, state, settings, faults, req, res));
-    server.on('connection', (socket) => {
-      const refuse = faults
-        .list()
-        .find((f) => f.mode === 'refuse' && f.engine === spec.engine && (!f.origin || f.origin === spec.id));
-      if (refuse) {
-        faults.takeForRequest(spec.engine, spec.id);
-        socket.destroy();
-      }
-    });
-    await listen(server, spec.port ?? 0, host);
-    state.port = (server.address() as AddressInfo).port;
-    state.url = `http://${host}:${state.port}`;
-    servers.push(server);
-    origins.push(state);
-  }
-
   // A failing control request answers 500; it never takes the emulator (and a dev stack) down.
   const control = createServer((req, res) =>
     serveControl(req, res, origins, faults, settings).catch((err) => {
@@ -89,26 +60,63 @@ export async function startEmulator(options: EmulatorOptions): Promise<RunningEm
       else res.destroy();
     }),
   );
+  // The control port is bound first: the origins take any free port, and one of them could
+  // otherwise be handed the control port the caller chose.
   await listen(control, options.controlPort, host);
   servers.push(control);
   const controlPort = (control.address() as AddressInfo).port;
+  const closeAll = () =>
+    Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.closeAllConnections();
+            s.close(() => resolve());
+          }),
+      ),
+    ).then(() => undefined);
 
-  return {
-    controlUrl: `http://${host}:${controlPort}`,
-    origins,
-    faults,
-    settings,
-    close: () =>
-      Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.closeAllConnections();
-              s.close(() => resolve());
-            }),
-        ),
-      ).then(() => undefined),
-  };
+  try {
+    await startOrigins();
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+
+  return { controlUrl: `http://${host}:${controlPort}`, origins, faults, settings, close: closeAll };
+
+  async function startOrigins() {
+    for (const spec of options.origins) {
+      const engine = emulatedEngines.find((e) => e.protocol === spec.engine);
+      if (!engine) throw new Error(`unknown engine '${spec.engine}'`);
+      const state: OriginState = {
+        id: spec.id,
+        engine: spec.engine,
+        port: 0,
+        url: '',
+        inFlight: 0,
+        served: 0,
+        models: new Set(),
+      };
+      const server = createServer((req, res) => void serveOrigin(engine, state, settings, faults, req, res));
+      server.on('connection', (socket) => {
+        const refuse = faults
+          .list()
+          .find(
+            (f) => f.mode === 'refuse' && f.engine === spec.engine && (!f.origin || f.origin === spec.id),
+          );
+        if (refuse) {
+          faults.takeForRequest(spec.engine, spec.id);
+          socket.destroy();
+        }
+      });
+      await listen(server, spec.port ?? 0, host);
+      state.port = (server.address() as AddressInfo).port;
+      state.url = `http://${host}:${state.port}`;
+      servers.push(server);
+      origins.push(state);
+    }
+  }
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {

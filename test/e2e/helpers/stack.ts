@@ -43,8 +43,24 @@ export interface StackOptions {
   env?: Record<string, string>;
 }
 
-/** Start `npm run dev`'s script on free ports with its own state dir, and wait until it is ready. */
+/**
+ * Start `npm run dev`'s script on free ports with its own state dir, and wait until it is ready.
+ * A port found free can be taken by another process before the stack binds it; when the stack says
+ * so and the ports were ours to choose, it is started again on new ones.
+ */
 export async function startStack(options: StackOptions = {}): Promise<RunningStack> {
+  const choosesPorts = options.gatewayPort === undefined && options.emulatorPort === undefined;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startStackOnce(options);
+    } catch (err) {
+      const portTaken = /already in use/.test((err as Error).message);
+      if (!choosesPorts || !portTaken || attempt >= 3) throw err;
+    }
+  }
+}
+
+async function startStackOnce(options: StackOptions): Promise<RunningStack> {
   const persistDir = options.persistDir ?? mkdtempSync(join(tmpdir(), 'eco-e2e-'));
   const gatewayPort = options.gatewayPort ?? (await freePort());
   const emulatorPort = options.emulatorPort ?? (await freePort());
@@ -94,6 +110,7 @@ export async function startStack(options: StackOptions = {}): Promise<RunningSta
   } catch (err) {
     // SIGTERM first: the dev script stops the emulator and wrangler, which run in process groups of their own.
     await terminate(child);
+    if (options.persistDir === undefined) rmSync(persistDir, { recursive: true, force: true });
     throw err;
   }
   return {
