@@ -5,6 +5,7 @@ import { asEcoError, EcoError } from '../schemas/errors.ts';
 import type { AppEnv } from './app-env.ts';
 import { errorResponse } from './http/error-response.ts';
 import { refuseOtherMethodsEverywhere } from './http/method-not-allowed.ts';
+import { logIfOperatorFault } from './http/operator-fault.ts';
 import { validationError } from './http/validation.ts';
 import { authenticate } from './middleware/auth.ts';
 import { cors } from './middleware/cors.ts';
@@ -63,6 +64,12 @@ export function createApp(): OpenAPIHono<AppEnv> {
         ? new EcoError(err.status, err.status === 413 ? 'body_too_large' : 'invalid_request', err.message)
         : asEcoError(err);
     if (error.status >= 500 && error.code === 'internal_error') console.error('internal error', err);
+    else
+      logIfOperatorFault(error, {
+        request_id: c.get('requestId') ?? null,
+        method: c.req.method,
+        path: c.req.path,
+      });
     return respondWithError(c, error);
   });
   return app;

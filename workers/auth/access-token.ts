@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
-import { numberVar } from '../env.ts';
+import { misconfigured, str, wholeNumber } from './jwt-config-vars.ts';
 
 /**
  * Short-lived JWTs the gateway issues in exchange for an API key (POST /v1/auth/token). HS256 with
@@ -25,12 +25,21 @@ export function secretTag(keyHash: string): string {
 
 export const SECRET_TAG = /^[0-9a-f]{16}$/;
 
+const TOKENS_EFFECT = 'access tokens are neither issued nor accepted';
+
 const encoder = new TextEncoder();
 const derived = new Map<string, Uint8Array>();
 
+/**
+ * ECO_JWT_SIGNING_SECRET, else the key derived from ECO_INTERNAL_SECRET, else null. A signing secret
+ * that is set but too short is refused (500), never replaced by the derived key behind the operator's back.
+ */
 export async function signingKey(env: Env): Promise<Uint8Array | null> {
-  const explicit = env.ECO_JWT_SIGNING_SECRET;
-  if (typeof explicit === 'string' && explicit.length >= 32) return encoder.encode(explicit);
+  const explicit = str(env.ECO_JWT_SIGNING_SECRET);
+  if (explicit !== null) {
+    if (explicit.length >= 32) return encoder.encode(explicit);
+    throw misconfigured('ECO_JWT_SIGNING_SECRET', 'is shorter than 32 characters', TOKENS_EFFECT);
+  }
   const internal = env.ECO_INTERNAL_SECRET;
   if (typeof internal !== 'string' || internal.length < 16) return null;
   let key = derived.get(internal);
@@ -50,8 +59,16 @@ export async function signingKey(env: Env): Promise<Uint8Array | null> {
   return key;
 }
 
+/** ECO_JWT_TOKEN_TTL_S: 30 s to a day; anything else is a 500 rather than some other lifetime. */
 export function tokenTtlS(env: Env): number {
-  return Math.max(30, numberVar(env.ECO_JWT_TOKEN_TTL_S, 900));
+  const ttl = wholeNumber(
+    'ECO_JWT_TOKEN_TTL_S',
+    env.ECO_JWT_TOKEN_TTL_S,
+    { fallback: 900, min: 30, max: 86_400, unit: 'seconds' },
+    TOKENS_EFFECT,
+  );
+  if (typeof ttl !== 'number') throw ttl;
+  return ttl;
 }
 
 export async function mintAccessToken(

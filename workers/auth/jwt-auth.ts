@@ -25,8 +25,13 @@ import { peekJwt, verifyProviderJwt, verifyWith } from './jwt-verify.ts';
 export async function authenticateJwt(env: Env, token: string, background?: Background): Promise<Principal> {
   const config = jwtConfig(env);
   const { alg, payload } = peekJwt(token, config.maxBytes);
-  if (payload.iss === GATEWAY_ISSUER)
+  // A token that is not even well-formed is the caller's to fix; past that, a setting the check needs
+  // is unusable and no token could be judged fairly.
+  if (payload.iss === GATEWAY_ISSUER) {
+    if (config.tokenProblem) throw config.tokenProblem;
     return authenticateAccessToken(env, token, alg, config.clockSkewS, background);
+  }
+  if (config.providerProblem) throw config.providerProblem;
   const verified = await verifyProviderJwt(token, alg, config);
   // Only after the token is judged: a caller with a bad token hears about the token, not the setup.
   // Refused for every provider token, not only those without a tenant, so the mistake cannot go unseen.

@@ -1,6 +1,16 @@
-import { EcoError } from '../../schemas/errors.ts';
+import type { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
-import { numberVar } from '../env.ts';
+import {
+  EVERY_TOKEN_EFFECT,
+  issuer,
+  jwksUrl,
+  list,
+  misconfigured,
+  PROVIDER_EFFECT,
+  shown,
+  str,
+  wholeNumber,
+} from './jwt-config-vars.ts';
 import { TenantName } from './key-api.ts';
 
 export const SYMMETRIC_ALGS = ['HS256', 'HS384', 'HS512'] as const;
@@ -18,6 +28,9 @@ export const ASYMMETRIC_ALGS = [
   'Ed25519',
 ] as const;
 
+/** The largest bearer credential the gateway reads (workers/middleware/auth.ts): no JWT limit above it. */
+export const MAX_JWT_BYTES = 8192;
+
 /** Identity-provider JWT settings, from ECO_JWT_* vars and secrets. */
 export interface JwtConfig {
   secret: Uint8Array | null;
@@ -31,43 +44,93 @@ export interface JwtConfig {
   maxBytes: number;
   /** The tenant of tokens that name none, or the error to answer while the configured one is invalid. */
   defaultTenant: string | EcoError;
+  /** While a value every JWT depends on is unusable (clock skew, size): the error to answer. */
+  tokenProblem: EcoError | null;
+  /** While a value identity-provider tokens depend on is unusable (this, or `tokenProblem`). */
+  providerProblem: EcoError | null;
 }
-
-const list = (value: unknown): string[] =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
-
-const str = (value: unknown): string | null =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 
 export function jwtConfig(env: Env): JwtConfig {
   const secret = str(env.ECO_JWT_SECRET);
-  const jwksUrl = str(env.ECO_JWT_JWKS_URL);
-  const configured = list(env.ECO_JWT_ALGORITHMS);
-  const allowed = configured.length > 0 ? configured : null;
-  const symmetric = (SYMMETRIC_ALGS as readonly string[]).filter((a) =>
-    allowed ? allowed.includes(a) : a === 'HS256',
+  const jwks = jwksUrl(env.ECO_JWT_JWKS_URL);
+  const iss = issuer(env.ECO_JWT_ISSUER);
+  const algs = algorithms(env.ECO_JWT_ALGORITHMS, secret !== null, typeof jwks === 'string');
+  const skew = wholeNumber(
+    'ECO_JWT_CLOCK_SKEW_S',
+    env.ECO_JWT_CLOCK_SKEW_S,
+    { fallback: 30, min: 0, max: 3600, unit: 'seconds' },
+    EVERY_TOKEN_EFFECT,
   );
-  const asymmetric = (ASYMMETRIC_ALGS as readonly string[]).filter((a) =>
-    allowed ? allowed.includes(a) : a === 'RS256' || a === 'ES256' || a === 'EdDSA',
+  const maxBytes = wholeNumber(
+    'ECO_JWT_MAX_BYTES',
+    env.ECO_JWT_MAX_BYTES,
+    { fallback: MAX_JWT_BYTES, min: 256, max: MAX_JWT_BYTES, unit: 'bytes' },
+    EVERY_TOKEN_EFFECT,
   );
+  const tokenProblem = firstError(skew, maxBytes);
   const audience = list(env.ECO_JWT_AUDIENCE);
   return {
     secret: secret ? new TextEncoder().encode(secret) : null,
-    jwksUrl,
-    issuer: str(env.ECO_JWT_ISSUER),
+    jwksUrl: typeof jwks === 'string' ? jwks : null,
+    issuer: typeof iss === 'string' ? iss : null,
     audience: audience.length > 0 ? audience : null,
     // The algorithm decides the key family: an HS token is never checked against a JWKS key or the reverse.
-    symmetricAlgs: secret ? symmetric : [],
-    asymmetricAlgs: jwksUrl ? asymmetric : [],
-    clockSkewS: Math.max(0, numberVar(env.ECO_JWT_CLOCK_SKEW_S, 30)),
-    maxBytes: Math.max(256, numberVar(env.ECO_JWT_MAX_BYTES, 8192)),
+    symmetricAlgs: 'symmetric' in algs && secret ? algs.symmetric : [],
+    asymmetricAlgs: 'asymmetric' in algs && typeof jwks === 'string' ? algs.asymmetric : [],
+    clockSkewS: typeof skew === 'number' ? skew : 30,
+    maxBytes: typeof maxBytes === 'number' ? maxBytes : MAX_JWT_BYTES,
     defaultTenant: defaultTenant(env.ECO_JWT_DEFAULT_TENANT),
+    tokenProblem,
+    providerProblem: tokenProblem ?? firstError(jwks, iss, 'problem' in algs ? algs.problem : null),
   };
+}
+
+function firstError(...values: unknown[]): EcoError | null {
+  return (values.find((v) => typeof v === 'object' && v !== null) as EcoError | undefined) ?? null;
+}
+
+const SUPPORTED: readonly string[] = [...SYMMETRIC_ALGS, ...ASYMMETRIC_ALGS];
+
+/**
+ * The allow-list for each key family. Unset: HS256 with a secret; RS256, ES256 and EdDSA with a JWKS.
+ * A name that is no supported algorithm (a typo, another case, `none`) is refused, not dropped; so is
+ * a list that leaves the configured key sources no algorithm at all, which would refuse every token.
+ */
+function algorithms(
+  value: unknown,
+  hasSecret: boolean,
+  hasJwks: boolean,
+): { symmetric: string[]; asymmetric: string[] } | { problem: EcoError } {
+  const configured = list(value);
+  if (configured.length === 0) return { symmetric: ['HS256'], asymmetric: ['RS256', 'ES256', 'EdDSA'] };
+  const unknown = configured.filter((a) => !SUPPORTED.includes(a));
+  if (unknown.length > 0) {
+    const names = [...new Set(unknown.map(shown))].join(', ');
+    return {
+      problem: misconfigured(
+        'ECO_JWT_ALGORITHMS',
+        `names ${names}, not ${unknown.length === 1 ? 'a supported algorithm' : 'supported algorithms'} (${SUPPORTED.join(', ')})`,
+        PROVIDER_EFFECT,
+      ),
+    };
+  }
+  const symmetric = SYMMETRIC_ALGS.filter((a) => configured.includes(a));
+  const asymmetric = ASYMMETRIC_ALGS.filter((a) => configured.includes(a));
+  const usable = (hasSecret && symmetric.length > 0) || (hasJwks && asymmetric.length > 0);
+  if ((hasSecret || hasJwks) && !usable) {
+    const sources = [
+      ...(hasSecret ? [`ECO_JWT_SECRET takes ${SYMMETRIC_ALGS.join(', ')}`] : []),
+      ...(hasJwks ? [`ECO_JWT_JWKS_URL takes ${ASYMMETRIC_ALGS.join(', ')}`] : []),
+    ];
+    return {
+      problem: misconfigured(
+        'ECO_JWT_ALGORITHMS',
+        `leaves no algorithm for the configured key source (${sources.join('; ')})`,
+        PROVIDER_EFFECT,
+      ),
+    };
+  }
+  return { symmetric, asymmetric };
 }
 
 /**
@@ -78,9 +141,9 @@ function defaultTenant(value: unknown): string | EcoError {
   const configured = str(value);
   if (configured === null) return 'jwt';
   if (TenantName.safeParse(configured).success) return configured;
-  return new EcoError(
-    500,
-    'jwt_misconfigured',
-    'ECO_JWT_DEFAULT_TENANT is not a valid tenant name (1 to 100 letters, digits or . _ : - characters); identity-provider tokens are refused until it is corrected.',
+  return misconfigured(
+    'ECO_JWT_DEFAULT_TENANT',
+    'is not a valid tenant name (1 to 100 letters, digits or . _ : - characters)',
+    PROVIDER_EFFECT,
   );
 }

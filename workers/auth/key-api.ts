@@ -32,9 +32,10 @@ export const CreateKeyBody = z
     default_priority: PriorityClass.default('normal'),
     max_priority: PriorityClass.default('high'),
     expires_at: IsoTime.nullable().optional(),
+    // At least a second: less would hand back a key that is already expired.
     expires_in_seconds: z
       .number()
-      .positive()
+      .min(1)
       .max(10 * 365 * 86400)
       .optional(),
   })

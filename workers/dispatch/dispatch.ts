@@ -2,6 +2,7 @@ import type { CallContext } from '../../origins/types.ts';
 import { asEcoError, EcoError, fromErrorInfo, withHeaders } from '../../schemas/errors.ts';
 import type { Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
+import { logIfOperatorFault } from '../http/operator-fault.ts';
 import { type AttemptContext, committedError, type OpenExchange, withFailover } from './attempts.ts';
 import { ChunkEncoder } from './chunk-encoder.ts';
 import type { Endpoint } from './endpoint.ts';
@@ -125,6 +126,8 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
     d.waitUntil(
       run.catch(async (err) => {
         const error = asEcoError(err);
+        // A streamed answer never reaches the app's error handler: its configuration faults are logged here.
+        logIfOperatorFault(error, { request_id: d.requestId, method: 'POST', endpoint: d.endpoint.name });
         await session.fail(withHeaders(error, d.headers()));
         d.onFinish({
           status: error.status,

@@ -48,7 +48,9 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       403: errorAnswer('Not an API key, or scopes not held'),
       413: errorAnswer('The request body is too large'),
       415: unsupportedEncodingAnswer,
-      500: errorAnswer('Token signing is not configured (token_signing_unconfigured)'),
+      500: errorAnswer(
+        'Token signing is not configured (token_signing_unconfigured) or an ECO_JWT_* value is unusable (jwt_misconfigured)',
+      ),
     },
   });
   app.post('/v1/auth/token', async (c) => {

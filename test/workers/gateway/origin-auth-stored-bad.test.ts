@@ -1,5 +1,5 @@
 import { exports } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 
@@ -33,15 +33,24 @@ function post(stream: boolean) {
   });
 }
 
+afterEach(() => vi.restoreAllMocks());
+
 describe('a stored pool whose origin auth header the runtime refuses', () => {
-  it.each([false, true])('answers 502 origin_misconfigured, not a crash (stream: %s)', async (stream) => {
-    const res = await post(stream);
-    const body = (await res.json()) as { error: { code: string; type: string } };
-    expect({ status: res.status, code: body.error.code, type: body.error.type }).toEqual({
-      status: 502,
-      code: 'origin_misconfigured',
-      type: 'server_error',
-    });
-    expect(originCalls).toBe(0);
-  });
+  it.each([false, true])(
+    'answers 502 origin_misconfigured, not a crash, and logs it (stream: %s)',
+    async (stream) => {
+      const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+      const res = await post(stream);
+      const body = (await res.json()) as { error: { code: string; type: string } };
+      expect({ status: res.status, code: body.error.code, type: body.error.type }).toEqual({
+        status: 502,
+        code: 'origin_misconfigured',
+        type: 'server_error',
+      });
+      expect(originCalls).toBe(0);
+      // The operator learns of it from the log, streamed or not.
+      const lines = logged.mock.calls.map((args) => String(args[0]));
+      expect(lines.filter((line) => line.includes('"code":"origin_misconfigured"'))).toHaveLength(1);
+    },
+  );
 });

@@ -1,5 +1,10 @@
-import { exports } from 'cloudflare:workers';
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
+import { SignJWT } from 'jose';
 import { expect } from 'vitest';
+import type { EcoError } from '../../../schemas/errors.ts';
+import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
+import type { Env } from '../../../workers/env.ts';
 import type { UsageRecord } from '../../../workers/usage/record-usage.ts';
 import { sseResponse, type Usage } from '../helpers/origin-mock.ts';
 import { seedPool } from '../helpers/seed.ts';
@@ -17,6 +22,35 @@ export function call(
     headers,
     ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
   });
+}
+
+let app: ReturnType<typeof import('../../../workers/app.ts').createApp> | undefined;
+
+/** As `call`, through a gateway whose vars differ from the configured ones by `vars`. */
+export async function callWithVars(
+  vars: Record<string, unknown>,
+  path: string,
+  key: string | null,
+  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  // Loaded on first use: most files that share these helpers never need a second gateway.
+  app ??= (await import('../../../workers/app.ts')).createApp();
+  const headers: Record<string, string> = { ...init.headers };
+  if (key !== null) headers.authorization = `Bearer ${key}`;
+  if (init.body !== undefined) headers['content-type'] = 'application/json';
+  const ctx = createExecutionContext();
+  const res = await app.request(
+    path,
+    {
+      method: init.method ?? 'GET',
+      headers,
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    },
+    { ...env, ...vars },
+    ctx,
+  );
+  await waitOnExecutionContext(ctx);
+  return res;
 }
 
 export async function expectError(res: Response, status: number, code: string): Promise<void> {
@@ -93,4 +127,50 @@ export function usageRecord(requestId: string, keyId: string): UsageRecord {
     ttftMs: null,
     streamed: false,
   };
+}
+
+/** The identity provider the workers project is configured for (vitest.config.ts). */
+export const TEST_ISSUER = 'https://idp.test/';
+export const TEST_AUDIENCE = 'eco-gateway-test';
+export const TEST_JWT_SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
+
+export interface TestJwtOptions {
+  /** Default HS256; any other algorithm needs `key`. */
+  alg?: string;
+  kid?: string;
+  /** Default the configured ECO_JWT_SECRET. */
+  key?: CryptoKey | Uint8Array;
+  /** `null` leaves the claim out. */
+  iss?: string | null;
+  aud?: string | null;
+  /** Seconds since the epoch; default five minutes from now; `null` leaves it out. */
+  exp?: number | null;
+  nbf?: number;
+}
+
+/**
+ * A token as the configured identity provider would sign it. `claims` go into the payload as given
+ * (an `undefined` value leaves the claim out); the registered claims come from `options`.
+ */
+export function signTestJwt(claims: Record<string, unknown>, options: TestJwtOptions = {}): Promise<string> {
+  const alg = options.alg ?? 'HS256';
+  const jwt = new SignJWT(claims).setProtectedHeader({
+    alg,
+    ...(options.kid === undefined ? {} : { kid: options.kid }),
+  });
+  if (options.iss !== null) jwt.setIssuer(options.iss ?? TEST_ISSUER);
+  if (options.aud !== null) jwt.setAudience(options.aud ?? TEST_AUDIENCE);
+  if (options.exp !== null) jwt.setExpirationTime(options.exp ?? Math.floor(Date.now() / 1000) + 300);
+  if (options.nbf !== undefined) jwt.setNotBefore(options.nbf);
+  return jwt.sign(options.key ?? TEST_JWT_SECRET);
+}
+
+/** The error `authenticateJwt` refuses `token` with, or `undefined` when it accepts it. */
+export async function jwtRefusal(token: string, withEnv: Env = env): Promise<EcoError | undefined> {
+  try {
+    await authenticateJwt(withEnv, token);
+    return undefined;
+  } catch (err) {
+    return err as EcoError;
+  }
 }

@@ -1,40 +1,17 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { EcoError } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
+import { jwtRefusal, signTestJwt } from './helpers.ts';
 
 // A limit claim the gateway cannot read must not leave the subject unlimited: a token whose
 // `eco_limits` holds a value no key could be given (a string, zero, a fraction, past the largest
 // limit) is refused with a 401 naming the claim, as any other unusable claim.
 
-const SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
-
-async function tokenWithLimits(limits: unknown): Promise<string> {
-  return tokenWith({ eco_limits: limits });
-}
-
-async function tokenWith(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ sub: 'claims-user', ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://idp.test/')
-    .setAudience('eco-gateway-test')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
-    .sign(SECRET);
-}
-
-async function refusal(limits: unknown): Promise<EcoError | undefined> {
-  return refusalOf({ eco_limits: limits });
-}
-
-async function refusalOf(claims: Record<string, unknown>): Promise<EcoError | undefined> {
-  try {
-    await authenticateJwt(env, await tokenWith(claims));
-    return undefined;
-  } catch (err) {
-    return err as EcoError;
-  }
-}
+const tokenWith = (claims: Record<string, unknown>) => signTestJwt({ sub: 'claims-user', ...claims });
+const tokenWithLimits = (limits: unknown) => tokenWith({ eco_limits: limits });
+const refusalOf = async (claims: Record<string, unknown>) => jwtRefusal(await tokenWith(claims));
+const refusal = (limits: unknown) => refusalOf({ eco_limits: limits });
 
 describe('JWT limit claims', () => {
   it('are read in either spelling when valid', async () => {

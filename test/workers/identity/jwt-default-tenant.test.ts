@@ -1,23 +1,15 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { EcoError, errorBody } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
 import type { Env } from '../../../workers/env.ts';
+import { signTestJwt } from './helpers.ts';
 
 // ECO_JWT_DEFAULT_TENANT becomes the tenant of every subject whose token names none: a value keys could
 // not have as tenant is a configuration mistake the operator must see, not a tenant to run under.
 
-const SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
-
-function tokenWith(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ sub: 'default-tenant-user', scope: 'inference', ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://idp.test/')
-    .setAudience('eco-gateway-test')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
-    .sign(SECRET);
-}
+const tokenWith = (claims: Record<string, unknown>) =>
+  signTestJwt({ sub: 'default-tenant-user', scope: 'inference', ...claims });
 
 const withDefault = (value: unknown) => ({ ...env, ECO_JWT_DEFAULT_TENANT: value }) as unknown as Env;
 

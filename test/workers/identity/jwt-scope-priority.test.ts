@@ -1,9 +1,7 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { EcoError } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
-import { call, expectError } from './helpers.ts';
+import { call, expectError, jwtRefusal, signTestJwt } from './helpers.ts';
 
 // Scope and priority claims decide what a subject may do. `scope` and `scp` are shared with every other
 // API the identity provider serves, so names that mean nothing here (openid, email, read:orders) are
@@ -11,25 +9,8 @@ import { call, expectError } from './helpers.ts';
 // grant less (or only the default), and `eco_scopes`, `eco_priority` and `eco_max_priority` are the
 // gateway's own claims: a value they cannot hold is refused, never read as absent.
 
-const SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
-
-function tokenWith(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ sub: 'scope-user', ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://idp.test/')
-    .setAudience('eco-gateway-test')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
-    .sign(SECRET);
-}
-
-async function refusalOf(claims: Record<string, unknown>): Promise<EcoError | undefined> {
-  try {
-    await authenticateJwt(env, await tokenWith(claims));
-    return undefined;
-  } catch (err) {
-    return err as EcoError;
-  }
-}
+const tokenWith = (claims: Record<string, unknown>) => signTestJwt({ sub: 'scope-user', ...claims });
+const refusalOf = async (claims: Record<string, unknown>) => jwtRefusal(await tokenWith(claims));
 
 const scopesOf = async (claims: Record<string, unknown>) =>
   (await authenticateJwt(env, await tokenWith(claims))).scopes.sort();

@@ -1,9 +1,7 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { EcoError } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
-import { call, expectError } from './helpers.ts';
+import { call, expectError, jwtRefusal, signTestJwt } from './helpers.ts';
 
 // `sub` becomes the key id `jwt:<sub>`: it names the subject's RateLimiter Durable Object, is stored on
 // usage rows and shown in logs and usage answers. Whatever an identity provider calls its subjects must
@@ -11,25 +9,8 @@ import { call, expectError } from './helpers.ts';
 // UTF-8 storage turns into U+FFFD so that two subjects would share one limiter and one usage history,
 // bidi controls that make a log line read differently, more than 256 characters) is refused.
 
-const SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
-
-function tokenWith(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ scope: 'inference', ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://idp.test/')
-    .setAudience('eco-gateway-test')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
-    .sign(SECRET);
-}
-
-async function refusalOf(sub: unknown): Promise<EcoError | undefined> {
-  try {
-    await authenticateJwt(env, await tokenWith({ sub }));
-    return undefined;
-  } catch (err) {
-    return err as EcoError;
-  }
-}
+const tokenWith = (claims: Record<string, unknown>) => signTestJwt({ scope: 'inference', ...claims });
+const refusalOf = async (sub: unknown) => jwtRefusal(await tokenWith({ sub }));
 
 describe('JWT subjects', () => {
   for (const sub of [

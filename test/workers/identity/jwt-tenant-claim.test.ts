@@ -1,33 +1,15 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import type { EcoError } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
-import { call, expectError } from './helpers.ts';
+import { call, expectError, jwtRefusal, signTestJwt } from './helpers.ts';
 
 // A tenant names Durable Objects, metric labels and log fields: a token's tenant follows the same rule
 // as a key's (letters, digits and . _ : - only, at most 100), and one that does not is refused, not
 // mapped to some other tenant.
 
-const SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
-
-function tokenWith(claims: Record<string, unknown>): Promise<string> {
-  return new SignJWT({ sub: 'tenant-user', scope: 'inference', ...claims })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer('https://idp.test/')
-    .setAudience('eco-gateway-test')
-    .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
-    .sign(SECRET);
-}
-
-async function refusalOf(claims: Record<string, unknown>): Promise<EcoError | undefined> {
-  try {
-    await authenticateJwt(env, await tokenWith(claims));
-    return undefined;
-  } catch (err) {
-    return err as EcoError;
-  }
-}
+const tokenWith = (claims: Record<string, unknown>) =>
+  signTestJwt({ sub: 'tenant-user', scope: 'inference', ...claims });
+const refusalOf = async (claims: Record<string, unknown>) => jwtRefusal(await tokenWith(claims));
 
 describe('JWT tenant claims', () => {
   it('are read from eco_tenant, else tenant, else the configured default', async () => {

@@ -1,16 +1,19 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
 import { resolvePriority } from '../../../workers/pipeline/priority.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
-import { call, expectError } from './helpers.ts';
-
-const ISS = 'https://idp.test/';
-const AUD = 'eco-gateway-test';
-const SECRET = new TextEncoder().encode(env.ECO_JWT_SECRET as string);
+import {
+  call,
+  expectError,
+  signTestJwt,
+  TEST_AUDIENCE,
+  TEST_ISSUER,
+  type TestJwtOptions,
+} from './helpers.ts';
 
 type Signer = { alg: string; kid: string; key: CryptoKey };
 const signers: Record<string, Signer> = {};
@@ -44,35 +47,19 @@ function serveJwks() {
   });
 }
 
-interface TokenOptions {
-  alg?: string;
-  kid?: string;
-  claims?: Record<string, unknown>;
-  iss?: string | null;
-  aud?: string | null;
-  exp?: number | null;
-  nbf?: number;
-  key?: CryptoKey | Uint8Array;
-}
-
-async function token(o: TokenOptions = {}): Promise<string> {
+/** An identity-provider token of user-1 (tenant acme); RS256 from the JWKS unless `alg` says otherwise. */
+async function token(o: TestJwtOptions & { claims?: Record<string, unknown> } = {}): Promise<string> {
+  const { claims, ...options } = o;
   const alg = o.alg ?? 'RS256';
   const signer = signers[alg];
-  const now = Math.floor(Date.now() / 1000);
-  const jwt = new SignJWT({
-    sub: 'user-1',
-    eco_tenant: 'acme',
-    scope: 'inference',
-    ...o.claims,
-  }).setProtectedHeader({
-    alg,
-    ...(alg.startsWith('HS') ? {} : { kid: o.kid ?? signer!.kid }),
-  });
-  if (o.iss !== null) jwt.setIssuer(o.iss ?? ISS);
-  if (o.aud !== null) jwt.setAudience(o.aud ?? AUD);
-  if (o.exp !== null) jwt.setExpirationTime(o.exp ?? now + 300);
-  if (o.nbf !== undefined) jwt.setNotBefore(o.nbf);
-  return jwt.sign(o.key ?? (alg.startsWith('HS') ? SECRET : signer!.key));
+  return signTestJwt(
+    { sub: 'user-1', eco_tenant: 'acme', scope: 'inference', ...claims },
+    {
+      ...options,
+      alg,
+      ...(alg.startsWith('HS') ? {} : { kid: o.kid ?? signer!.kid, key: o.key ?? signer!.key }),
+    },
+  );
 }
 
 const b64 = (v: unknown) =>
@@ -150,7 +137,7 @@ describe('identity-provider JWTs', () => {
       [await token({ exp: null }), 'jwt_claims_invalid'],
       [await token({ claims: { sub: undefined } }), 'jwt_claims_invalid'],
       [
-        `${h}.${b64({ sub: 'admin', scope: 'admin', iss: ISS, aud: AUD, exp: now + 60 })}.${rs.split('.')[2]}`,
+        `${h}.${b64({ sub: 'admin', scope: 'admin', iss: TEST_ISSUER, aud: TEST_AUDIENCE, exp: now + 60 })}.${rs.split('.')[2]}`,
         'jwt_bad_signature',
       ],
       [`${h}.bm90LWpzb24.${rs.split('.')[2]}`, 'jwt_malformed'],
@@ -281,13 +268,15 @@ describe('POST /v1/auth/token', () => {
 
   it('refuses forged gateway tokens', async () => {
     const now = Math.floor(Date.now() / 1000);
-    const forged = await new SignJWT({ eco_key_id: 'key_exchange', scope: 'admin' })
-      .setProtectedHeader({ alg: 'HS256' })
-      .setIssuer('urn:eco:gateway')
-      .setAudience('urn:eco:gateway')
-      .setSubject('key_exchange')
-      .setExpirationTime(now + 60)
-      .sign(new TextEncoder().encode('not-the-gateway-signing-key-0123456789'));
+    const forged = await signTestJwt(
+      { sub: 'key_exchange', eco_key_id: 'key_exchange', scope: 'admin' },
+      {
+        iss: 'urn:eco:gateway',
+        aud: 'urn:eco:gateway',
+        exp: now + 60,
+        key: new TextEncoder().encode('not-the-gateway-signing-key-0123456789'),
+      },
+    );
     await expectError(await call('/v1/models', forged), 401, 'jwt_bad_signature');
   });
 });

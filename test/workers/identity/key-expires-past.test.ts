@@ -56,3 +56,29 @@ describe('a key expiry in the past', () => {
     expect((await call('/v1/models', expired)).status).toBe(200);
   });
 });
+
+describe('expires_in_seconds', () => {
+  it('below one second is refused, never a key that is expired when it is returned', async () => {
+    const admin = await seedKey({ scopes: ['admin'], tenant: 'expiry-in' });
+    for (const seconds of [0.0001, 0.4]) {
+      const res = await call('/admin/keys', admin, {
+        method: 'POST',
+        body: { name: 'instant', tenant: 'expiry-in', expires_in_seconds: seconds },
+      });
+      const copy = res.clone();
+      await expectError(res, 400, 'invalid_request');
+      expect(((await copy.json()) as { error: { param: string } }).error.param).toBe('expires_in_seconds');
+    }
+    const list = (await (await call('/admin/keys?tenant=expiry-in', admin)).json()) as {
+      data: { name: string }[];
+    };
+    expect(list.data.map((k) => k.name)).not.toContain('instant');
+    const ok = (await (
+      await call('/admin/keys', admin, {
+        method: 'POST',
+        body: { name: 'short', tenant: 'expiry-in', expires_in_seconds: 60 },
+      })
+    ).json()) as KeyBody;
+    expect(ok.status).toBe('active');
+  });
+});

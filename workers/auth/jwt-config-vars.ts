@@ -1,0 +1,86 @@
+import { EcoError } from '../../schemas/errors.ts';
+
+/**
+ * Reading ECO_JWT_* values. A value the gateway cannot use is never read as unset or as a nearby
+ * value: that would turn the operator's mistake into 401s blaming every caller's token. It becomes a
+ * 500 `jwt_misconfigured` naming the variable and what is wrong with it.
+ */
+export function misconfigured(variable: string, why: string, effect: string): EcoError {
+  return new EcoError(500, 'jwt_misconfigured', `${variable} ${why}; ${effect} until it is corrected.`);
+}
+
+export const PROVIDER_EFFECT = 'identity-provider tokens are refused';
+export const EVERY_TOKEN_EFFECT = 'JWTs are refused';
+
+/**
+ * A value is repeated in a message (answered to callers, and logged) only when it has the shape of
+ * what belongs there: a secret pasted into the wrong variable is never echoed.
+ */
+export function shown(value: string): string {
+  return /^[A-Za-z0-9._+-]{1,24}$/.test(value) ? `'${value}'` : 'a value';
+}
+
+export const str = (value: unknown): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+
+export const list = (value: unknown): string[] =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+
+/** Unset or blank: `fallback`. Otherwise digits only, from `min` to `max`. */
+export function wholeNumber(
+  variable: string,
+  value: unknown,
+  bounds: { fallback: number; min: number; max: number; unit: string },
+  effect: string,
+): number | EcoError {
+  const text = str(value);
+  if (text === null) return bounds.fallback;
+  const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
+  if (n >= bounds.min && n <= bounds.max) return n;
+  return misconfigured(
+    variable,
+    `is ${shown(text)}, not a whole number of ${bounds.unit} from ${bounds.min} to ${bounds.max}`,
+    effect,
+  );
+}
+
+/** The key set is fetched from it: anything but an absolute http(s) URL with a host fetches nothing. */
+export function jwksUrl(value: unknown): string | null | EcoError {
+  const text = str(value);
+  if (text === null) return null;
+  const url = parsesAsUrl(text) ? new URL(text) : null;
+  if (url && (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '') return text;
+  return misconfigured('ECO_JWT_JWKS_URL', 'is not an http(s) URL', PROVIDER_EFFECT);
+}
+
+/**
+ * One issuer, compared exactly with `iss`. Quotes, spaces and commas are not part of any issuer an
+ * identity provider writes (RFC 7519 StringOrURI: with a colon it is a URI): they are a quoting mistake
+ * or an attempt at a list, and would refuse every token as from the wrong issuer.
+ */
+export function issuer(value: unknown): string | null | EcoError {
+  const text = str(value);
+  if (text === null) return null;
+  const bad = (why: string) => misconfigured('ECO_JWT_ISSUER', why, PROVIDER_EFFECT);
+  if (/[\s"'`\p{Cc}]/u.test(text))
+    return bad(
+      "holds quotes, whitespace or control characters; it is compared exactly with the token's `iss`",
+    );
+  if (text.includes(',')) return bad('holds a comma; it names one issuer');
+  if (text.includes(':') && !parsesAsUrl(text)) return bad('holds a colon but is not a URI');
+  return text;
+}
+
+function parsesAsUrl(text: string): boolean {
+  try {
+    new URL(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
