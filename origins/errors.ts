@@ -9,43 +9,90 @@ export interface OriginErrorDetail {
   message: string;
   code?: string;
   type?: string;
+  /** The request field the engine named, if any. */
+  param?: string;
+  /** The body was an HTML page: a proxy or load balancer answered, not the engine. */
+  html?: boolean;
 }
 
 const MAX_MESSAGE = 500;
+// C0 and C1 controls (line breaks included): the message goes into one JSON string and into logs.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]+/g;
+// An engine's own error code word (`context_length_exceeded`); anything else is not passed on as ours.
+const CODE_WORD = /^[a-z][a-z0-9_]{0,63}$/;
 
 export function readErrorBody(body: string): OriginErrorDetail {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
   } catch {
-    const text = body.trim();
-    return { message: text.length > 0 ? text.slice(0, MAX_MESSAGE) : 'no error body' };
+    if (isHtml(body)) return { message: tidy(htmlText(body)) || 'an HTML error page', html: true };
+    return { message: tidy(body) || 'no error body' };
   }
-  if (parsed === null || typeof parsed !== 'object') return { message: String(parsed).slice(0, MAX_MESSAGE) };
+  if (parsed === null || typeof parsed !== 'object') return { message: tidy(String(parsed)) };
   const obj = parsed as Record<string, unknown>;
   const nested = obj.error;
   if (nested !== null && typeof nested === 'object') return fromFields(nested as Record<string, unknown>);
-  if (typeof nested === 'string') {
-    return withType({ message: nested.slice(0, MAX_MESSAGE) }, obj.error_type);
-  }
+  if (typeof nested === 'string') return withType({ message: tidy(nested) }, obj.error_type);
   if (typeof obj.message === 'string') return fromFields(obj);
-  if (obj.detail !== undefined) {
-    const detail = typeof obj.detail === 'string' ? obj.detail : JSON.stringify(obj.detail);
-    return { message: detail.slice(0, MAX_MESSAGE) };
-  }
-  return { message: body.slice(0, MAX_MESSAGE) };
+  if (obj.detail !== undefined) return { message: tidy(detailText(obj.detail)) };
+  return { message: tidy(body) };
 }
 
 function fromFields(obj: Record<string, unknown>): OriginErrorDetail {
-  const message = typeof obj.message === 'string' ? obj.message : JSON.stringify(obj).slice(0, MAX_MESSAGE);
-  const out: OriginErrorDetail = { message: message.slice(0, MAX_MESSAGE) };
-  if (typeof obj.code === 'string') out.code = obj.code;
+  const message = typeof obj.message === 'string' ? obj.message : JSON.stringify(obj);
+  const out: OriginErrorDetail = { message: tidy(message) };
+  if (typeof obj.code === 'string' && CODE_WORD.test(obj.code)) out.code = obj.code;
+  if (typeof obj.param === 'string' && obj.param.length > 0) out.param = tidy(obj.param).slice(0, 64);
   return withType(out, obj.type);
 }
 
 function withType(detail: OriginErrorDetail, type: unknown): OriginErrorDetail {
   if (typeof type === 'string') detail.type = type;
   return detail;
+}
+
+/** FastAPI's validation `detail`: a list of `{loc, msg}` read as `body.field: msg; …`. */
+function detailText(detail: unknown): string {
+  if (typeof detail === 'string') return detail;
+  if (!Array.isArray(detail)) return JSON.stringify(detail);
+  const parts = detail.map((item) => {
+    const { loc, msg } = (item ?? {}) as { loc?: unknown; msg?: unknown };
+    if (typeof msg !== 'string') return JSON.stringify(item);
+    return Array.isArray(loc) && loc.length > 0 ? `${loc.join('.')}: ${msg}` : msg;
+  });
+  return parts.join('; ');
+}
+
+/** Markup, not an engine's JSON or text: no engine writes its errors as HTML (or XML). */
+function isHtml(body: string): boolean {
+  return /^\s*<(?:!doctype[\s>]|\?xml[\s>]|[a-z][a-z0-9]*[\s/>])/i.test(body);
+}
+
+const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', '#39': "'", nbsp: ' ' };
+
+/** An error page's title (`502 Bad Gateway`), else its visible text. */
+function htmlText(body: string): string {
+  // The top of the page holds its title and message; a bound keeps the lazy scans below cheap on any page.
+  const page = body.slice(0, 8192);
+  const title = /<title[^>]*>([\s\S]*?)<\/title>/i.exec(page)?.[1];
+  const text =
+    title && title.trim().length > 0
+      ? title
+      : page.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ');
+  // Entities are decoded last, so a decoded `<` is never read as markup; it is then dropped with the rest.
+  return text
+    .replace(/&(amp|lt|gt|quot|#39|nbsp);/g, (_, e: string) => ENTITIES[e] ?? ' ')
+    .replace(/[<>]/g, ' ')
+    .replace(/\s+/g, ' ');
+}
+
+/** One line of at most MAX_MESSAGE characters, never splitting a surrogate pair. */
+function tidy(text: string): string {
+  const line = text.replace(CONTROL, ' ').trim();
+  if (line.length <= MAX_MESSAGE) return line;
+  const end = /[\ud800-\udbff]/.test(line.charAt(MAX_MESSAGE - 1)) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+  return line.slice(0, end);
 }
 
 /** Seconds or an HTTP date in Retry-After, as milliseconds; undefined when absent or unreadable. */
@@ -71,11 +118,19 @@ export function mapOriginError(engine: string, status: number, body: string, hea
   const message = `${engine}: ${detail.message}`;
   const retryAfter = retryAfterMs(headers);
   const withRetry = retryAfter === undefined ? {} : { retryAfterMs: retryAfter };
+  if (detail.html && status >= 400 && status < 500 && ![408, 413, 429].includes(status)) {
+    // The engine never read the request: the proxy's refusal is the deployment's fault, not the client's.
+    return new EcoError(
+      502,
+      'origin_error',
+      `${engine}: a proxy in front of the engine refused the request: ${detail.message} (HTTP ${status})`,
+    );
+  }
   if (status === 400 || status === 422) {
     const code = LENGTH_HINT.test(detail.message)
       ? 'context_length_exceeded'
       : (detail.code ?? 'invalid_request');
-    return new EcoError(400, code, message);
+    return new EcoError(400, code, message, detail.param ? { param: detail.param } : {});
   }
   if (status === 413) return new EcoError(413, 'body_too_large', message);
   if (status === 429) return new EcoError(429, 'origin_overloaded', message, withRetry);

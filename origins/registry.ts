@@ -4,12 +4,13 @@ import { lmdeployAdapter, lmdeployOpenAiAdapter } from './lmdeploy/index.ts';
 import { ollamaAdapter } from './ollama/index.ts';
 import { sglangAdapter, sglangOpenAiAdapter } from './sglang/index.ts';
 import { tgiAdapter, tgiMessagesAdapter } from './tgi/index.ts';
+import { limitedToolCalls } from './tool-call-limit.ts';
 import { tritonAdapter, trtllmServeAdapter } from './trtllm/index.ts';
 import type { EngineAdapter } from './types.ts';
 import { vllmAdapter } from './vllm/index.ts';
 
 /** Protocol name → adapter. Each engine registers here once. */
-const adapters: Partial<Record<EngineProtocol, EngineAdapter>> = {
+const engines: Partial<Record<EngineProtocol, EngineAdapter>> = {
   vllm: vllmAdapter,
   'trtllm-serve': trtllmServeAdapter,
   'triton-trtllm': tritonAdapter,
@@ -23,6 +24,11 @@ const adapters: Partial<Record<EngineProtocol, EngineAdapter>> = {
   sglang: sglangAdapter,
   'sglang-openai': sglangOpenAiAdapter,
 };
+
+// What every engine's chat answers share is enforced once here, not per adapter.
+const adapters = Object.fromEntries(
+  Object.entries(engines).map(([protocol, adapter]) => [protocol, limitedToolCalls(adapter)]),
+) as Partial<Record<EngineProtocol, EngineAdapter>>;
 
 export function adapterFor(protocol: EngineProtocol): EngineAdapter | undefined {
   return adapters[protocol];

@@ -12,6 +12,8 @@ export type StreamEvent =
       content?: string;
       reasoning?: string;
       toolCalls?: unknown[];
+      /** OpenAI `logprobs.content` items for the tokens of this delta, when the client asked for them. */
+      logprobs?: unknown[];
       /** Set on the engine's role announcement, which carries no content. */
       role?: 'assistant';
     }

@@ -4,7 +4,6 @@ import { derivedFinish, estimateTokens, promptCall, reportedUsage } from '../tem
 import { tokenCount } from '../token-count.ts';
 import type { CallContext } from '../types.ts';
 import { OLLAMA } from './request.ts';
-import { toolCallLimit } from './tool-call-limit.ts';
 
 /** Fields of Ollama's final (`done: true`) object, shared by /api/chat and /api/generate. */
 export interface OllamaFinal {
@@ -58,8 +57,7 @@ export function ollamaUsage(final: OllamaFinal, ctx: CallContext): Usage | undef
  */
 export function openAiToolCalls(calls: unknown, ctx: CallContext, offset: number, indexed: boolean) {
   if (!Array.isArray(calls)) return [];
-  const kept = calls.slice(0, Math.max(0, toolCallLimit(ctx) - offset));
-  return (kept as OllamaToolCall[]).map((call, i) => {
+  return (calls as OllamaToolCall[]).map((call, i) => {
     const fn = call?.function ?? {};
     const args = typeof fn.arguments === 'string' ? fn.arguments : JSON.stringify(fn.arguments ?? {});
     return {

@@ -11,20 +11,25 @@ import { OLLAMA } from './request.ts';
  */
 const asked = new WeakSet<CallContext>();
 
-/** The request fields for the asked-for log-probabilities, if any. */
+/** The request fields for the asked-for log-probabilities, if any (streams carry them per line). */
 export function ollamaLogprobFields(req: ChatCompletionRequest, ctx: CallContext): Record<string, unknown> {
   const top = typeof req.top_logprobs === 'number' && req.top_logprobs > 0 ? req.top_logprobs : 0;
   if (req.logprobs !== true && top === 0) return {};
-  if (ctx.stream) {
-    throw new EcoError(
-      400,
-      'unsupported_parameter',
-      `${OLLAMA}: log-probabilities are returned without streaming only; send stream: false`,
-      { param: req.logprobs === true ? 'logprobs' : 'top_logprobs' },
-    );
-  }
   asked.add(ctx);
   return top > 0 ? { logprobs: true, top_logprobs: top } : { logprobs: true };
+}
+
+export function askedLogprobs(ctx: CallContext): boolean {
+  return asked.has(ctx);
+}
+
+/** An answer with output but no log-probabilities: a release that drops the fields it does not know. */
+export function missingLogprobs(): EcoError {
+  return new EcoError(
+    502,
+    'origin_error',
+    `${OLLAMA}: the answer has no log-probabilities; this Ollama release does not return them (0.12.11 or later does)`,
+  );
 }
 
 interface TokenLogprob {
@@ -53,15 +58,15 @@ export function openAiLogprobs(list: unknown, ctx: CallContext, hasOutput: boole
   if (!asked.has(ctx)) return null;
   if (!Array.isArray(list)) {
     if (!hasOutput) return { content: [], refusal: null };
-    throw new EcoError(
-      502,
-      'origin_error',
-      `${OLLAMA}: the answer has no log-probabilities; this Ollama release does not return them (0.12.11 or later does)`,
-    );
+    throw missingLogprobs();
   }
-  const content = list.map((item) => {
+  return { content: logprobItems(list), refusal: null };
+}
+
+/** Ollama's `logprobs` list as OpenAI's `logprobs.content` items; a malformed entry throws a 502. */
+export function logprobItems(list: unknown[]) {
+  return list.map((item) => {
     const top = (item as { top_logprobs?: unknown } | null)?.top_logprobs;
     return { ...tokenLogprob(item), top_logprobs: Array.isArray(top) ? top.map(tokenLogprob) : [] };
   });
-  return { content, refusal: null };
 }

@@ -3,6 +3,7 @@ import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts'
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import type { CallContext } from '../types.ts';
 import { type OllamaFinal, ollamaFinish, ollamaUsage, openAiToolCalls } from './answer.ts';
+import { askedLogprobs, logprobItems, missingLogprobs } from './logprobs.ts';
 import { OLLAMA } from './request.ts';
 
 interface Line extends OllamaFinal {
@@ -10,6 +11,7 @@ interface Line extends OllamaFinal {
   response?: unknown;
   thinking?: unknown;
   error?: unknown;
+  logprobs?: unknown;
 }
 
 /**
@@ -20,6 +22,7 @@ interface Line extends OllamaFinal {
  */
 export function ollamaStreamDecoder(ctx: CallContext, endpoint: 'chat' | 'generate'): StreamDecoder {
   let toolCalls = 0;
+  const logprobs = endpoint === 'chat' && askedLogprobs(ctx) ? lineLogprobs() : undefined;
 
   return framedDecoder({
     framing: 'ndjson',
@@ -50,9 +53,22 @@ export function ollamaStreamDecoder(ctx: CallContext, endpoint: 'chat' | 'genera
         event.toolCalls = converted;
         toolCalls += converted.length;
       }
-      if (event.content !== undefined || event.reasoning !== undefined || event.toolCalls !== undefined) {
-        out.push(event);
+      const output =
+        event.content !== undefined || event.reasoning !== undefined || event.toolCalls !== undefined;
+      if (logprobs) {
+        try {
+          const items = logprobs(line, output);
+          if (items) event.logprobs = items;
+        } catch (err) {
+          const error = err as EcoError;
+          // A release without them is an origin fault of its own; a bad entry is a malformed line.
+          return pushError(
+            out,
+            error.code === 'origin_error' ? error : malformedStream(OLLAMA, text, 'line'),
+          );
+        }
       }
+      if (output || event.logprobs) out.push(event);
       if (line.done !== true) return;
       try {
         out.push({ kind: 'finish', reason: ollamaFinish(line, ctx, toolCalls > 0) });
@@ -72,4 +88,22 @@ function errorText(value: unknown): string {
   if (typeof value === 'string') return value;
   const message = (value as { message?: unknown } | null)?.message;
   return typeof message === 'string' ? message : JSON.stringify(value);
+}
+
+/**
+ * Per line, the log-probabilities of the tokens it carries (Ollama writes them on every streamed
+ * chunk). A release that does not return them is caught at its first output, before the client has
+ * seen any. Text a model's parser held back may come later on a line without a list (its tokens'
+ * figures went out on the lines that generated them), so only output before any list fails.
+ */
+function lineLogprobs() {
+  let seen = false;
+  return (line: Line, output: boolean): unknown[] | undefined => {
+    if (Array.isArray(line.logprobs)) {
+      seen = true;
+      return line.logprobs.length > 0 ? logprobItems(line.logprobs) : undefined;
+    }
+    if (output && !seen) throw missingLogprobs();
+    return undefined;
+  };
 }

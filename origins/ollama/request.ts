@@ -6,7 +6,6 @@ import type { ChatMessage } from '../../schemas/openai/messages.ts';
 import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 import { ollamaLogprobFields } from './logprobs.ts';
-import { rememberParallelToolCalls } from './tool-call-limit.ts';
 
 export const OLLAMA = 'Ollama';
 
@@ -66,10 +65,7 @@ export function buildOllamaChat(req: ChatCompletionRequest, ctx: CallContext): O
     ...commonFields(ctx.pool, req.response_format),
   };
   // Ollama has no tool_choice: "none" is honoured by not offering the tools at all.
-  if (req.tools && req.tools.length > 0 && req.tool_choice !== 'none') {
-    body.tools = req.tools;
-    rememberParallelToolCalls(ctx, req.parallel_tool_calls);
-  }
+  if (req.tools && req.tools.length > 0 && req.tool_choice !== 'none') body.tools = req.tools;
   // Its `think` takes the same levels (other values are refused in chat-fields.ts).
   if (req.reasoning_effort != null) body.think = req.reasoning_effort;
   Object.assign(body, ollamaLogprobFields(req, ctx));

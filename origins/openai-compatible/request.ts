@@ -1,4 +1,4 @@
-import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
+import { type ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 /** Fields of the chat request that OpenAI-compatible engines understand, in the order they are sent. */
@@ -30,7 +30,7 @@ export interface OpenAiRequestOptions {
   path?: string;
   /** Fields this engine rejects or ignores (trtllm-serve answers 400 to fields it does not know). */
   omit?: ReadonlySet<ForwardedField>;
-  /** Translate `max_completion_tokens` to `max_tokens` for engines that only know the older name. */
+  /** The engine only knows `max_tokens`: the budget is sent under that name alone. */
   legacyMaxTokens?: boolean;
   /** The engine's own edits of the body, made before it is written. */
   adjust?: (body: Record<string, unknown>) => void;
@@ -48,10 +48,15 @@ export function buildOpenAiChat(
     if (options.omit?.has(field)) continue;
     body[field] = value;
   }
-  if (options.legacyMaxTokens && body.max_completion_tokens !== undefined) {
-    // The newer field is the budget when both are sent (as on OpenAI, and as the gateway reserves it).
-    body.max_tokens = body.max_completion_tokens;
-    delete body.max_completion_tokens;
+  // One budget: the newer field when both are sent (as on OpenAI, and as the gateway reserves it). Both
+  // names carry it, so a release that reads only `max_tokens` (from before `max_completion_tokens`)
+  // and one that prefers either name generate alike; engines that know only the older name get that.
+  const budget = requestedMaxTokens(req);
+  delete body.max_tokens;
+  delete body.max_completion_tokens;
+  if (budget !== undefined) {
+    body.max_tokens = budget;
+    if (!options.legacyMaxTokens) body.max_completion_tokens = budget;
   }
   options.adjust?.(body);
   if (ctx.stream) {

@@ -129,11 +129,28 @@ describe('ollama log-probabilities', () => {
     expect(content[0]?.top_logprobs).toHaveLength(2);
   });
 
-  it('a streamed one is a 400 naming logprobs', async () => {
-    const err = await clientFor('ollama')
-      .chat.completions.create({ model: 'dev-ollama', max_tokens: 4, logprobs: true, stream: true, messages })
-      .catch((e: unknown) => e);
-    expect(status(err)).toBe(400);
-    expect((err as InstanceType<typeof OpenAI.APIError>).param).toBe('logprobs');
+  it('a streamed one carries logprobs.content on its chunks, one entry per token', async () => {
+    const stream = await clientFor('ollama').chat.completions.create({
+      model: 'dev-ollama',
+      max_tokens: 4,
+      logprobs: true,
+      top_logprobs: 2,
+      stream: true,
+      stream_options: { include_usage: true },
+      messages,
+    });
+    let text = '';
+    const tokens: string[] = [];
+    let completion = -1;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? '';
+      for (const entry of chunk.choices[0]?.logprobs?.content ?? []) {
+        expect(entry.top_logprobs).toHaveLength(2);
+        tokens.push(entry.token);
+      }
+      if (chunk.usage) completion = chunk.usage.completion_tokens;
+    }
+    expect(tokens).toHaveLength(completion);
+    expect(tokens.join('')).toBe(text);
   });
 });

@@ -147,10 +147,12 @@ export class ChunkEncoder {
     }
     if (event.toolCalls && event.toolCalls.length > 0)
       delta += `"tool_calls":${JSON.stringify(event.toolCalls)},`;
-    if (delta.length === 0) return '';
+    // Log-probabilities go out with the text they score, as OpenAI's `choices[0].logprobs.content`.
+    const logprobs = event.logprobs ? `{"content":${JSON.stringify(event.logprobs)},"refusal":null}` : 'null';
+    if (delta.length === 0 && !event.logprobs) return '';
+    if (delta.length > 0) this.#outputEvents++;
     if (!hasContent && !event.toolCalls && !event.reasoning) delta += '"content":"",';
-    this.#outputEvents++;
-    return this.#choice(`{${delta.slice(0, -1)}}`, 'null');
+    return this.#choice(`{${delta.slice(0, -1)}}`, 'null', logprobs);
   }
 
   #object(): string {
@@ -182,7 +184,7 @@ export class ChunkEncoder {
     return `data: ${this.#prefix}[{"index":0,"text":${JSON.stringify(text)},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
   }
 
-  #choice(delta: string, finish: string): string {
-    return `data: ${this.#prefix}[{"index":0,"delta":${delta},"logprobs":null,"finish_reason":${finish}}]}\n\n`;
+  #choice(delta: string, finish: string, logprobs = 'null'): string {
+    return `data: ${this.#prefix}[{"index":0,"delta":${delta},"logprobs":${logprobs},"finish_reason":${finish}}]}\n\n`;
   }
 }

@@ -100,9 +100,12 @@ async function generation(r: EngineRequest, kind: 'chat' | 'generate'): Promise<
     sendJson(r.res, 200, kind === 'generate' ? { ...answer, ...context } : answer);
     return;
   }
+  // Streamed lines carry the log-probabilities of their own token, as Ollama writes them.
+  const perToken = body!.logprobs === true ? logprobsOf(gen, Number(body!.top_logprobs ?? 0)) : undefined;
   await streamTokens(r, gen, {
     contentType: 'application/x-ndjson',
-    token: (t) => `${JSON.stringify({ model, created_at: now(), ...text(t), done: false })}\n`,
+    token: (t, i) =>
+      `${JSON.stringify({ model, created_at: now(), ...text(t), done: false, ...(perToken ? { logprobs: [perToken[i]] } : {}) })}\n`,
     tail: () => {
       const { done, done_reason, ...metrics } = finalFields(gen);
       return `${JSON.stringify({ model, created_at: now(), ...text(''), done, done_reason, ...context, ...metrics })}\n`;

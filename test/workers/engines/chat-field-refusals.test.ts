@@ -73,7 +73,6 @@ const EXPECTED: Record<EngineProtocol, Refusals> = {
   },
   'tgi-messages': { logit_bias: 'logit_bias', ...NO_EFFORT },
   ollama: {
-    logprobs: 'logprobs',
     logit_bias: 'logit_bias',
     tool_choice: 'tool_choice',
     effort_minimal: 'reasoning_effort',

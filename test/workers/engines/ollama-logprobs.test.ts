@@ -86,15 +86,4 @@ describe('Ollama: log-probabilities', () => {
   it('top_logprobs alone asks for logprobs too', () => {
     expect(call({ top_logprobs: 3 }).body).toMatchObject({ logprobs: true, top_logprobs: 3 });
   });
-
-  it('streaming with log-probabilities is refused with a 400 naming the field', () => {
-    let caught: unknown;
-    try {
-      call({ logprobs: true }, true);
-    } catch (err) {
-      caught = err;
-    }
-    expect(caught).toBeInstanceOf(EcoError);
-    expect(caught).toMatchObject({ status: 400, code: 'unsupported_parameter', param: 'logprobs' });
-  });
 });

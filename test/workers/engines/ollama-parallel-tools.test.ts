@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ollamaAdapter as adapter } from '../../../origins/ollama/index.ts';
+import { adapterFor } from '../../../origins/registry.ts';
 import type { ChatCompletionRequest } from '../../../schemas/openai/chat.ts';
 import { assertSplitInvariant, ctx, merged, pool, replay } from './replay-b.ts';
 
@@ -7,6 +7,7 @@ import { assertSplitInvariant, ctx, merged, pool, replay } from './replay-b.ts';
 // `parallel_tool_calls: false` the client can take one call per turn: the first is kept.
 
 const p = pool('ollama');
+const adapter = adapterFor('ollama')!;
 const tools: ChatCompletionRequest['tools'] = [
   { type: 'function', function: { name: 'weather', parameters: { type: 'object' } } },
 ];

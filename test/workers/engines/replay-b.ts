@@ -59,7 +59,9 @@ export function merged(events: StreamEvent[]): StreamEvent[] {
       !e.role &&
       !prev.role &&
       !e.toolCalls &&
-      !prev.toolCalls
+      !prev.toolCalls &&
+      !e.logprobs &&
+      !prev.logprobs
     ) {
       out[out.length - 1] = { kind: 'delta', content: (prev.content ?? '') + (e.content ?? '') };
     } else out.push(e);
