@@ -2,10 +2,10 @@ import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
 import { groupReplies } from '../../workers/im/group-filter.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
 import { addressing, commandIsOurs } from './addressee.ts';
-import { longestWaitMs } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
 import { fitPrompt, promptBudget } from './prompt-fit.ts';
+import { isOverflow, refusalNote } from './refusals.ts';
 import type { ConversationStore, HistoryMessage, InboxRow } from './store.ts';
 import { type BucketState, takeToken } from './token-bucket.ts';
 
@@ -28,9 +28,6 @@ export type Answer =
       /** Set when retrying cannot help: this is sent at once instead of the generic apology. */
       apology?: string;
     };
-
-/** The gateway's error code when a prompt does not fit the model's context. */
-const CONTEXT_EXCEEDED = 'context_length_exceeded';
 
 export interface AnswerContext {
   bot: BotConfig;
@@ -73,16 +70,20 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
   const limited = rateLimit(row, ctx);
   if (limited) return limited;
 
+  const attachment = row.signals.attachment;
   // A first tap (Get Started, a LINE follow), or a bare mention of the bot: say what it does.
-  if (row.signals.greeting || (text === '' && row.text !== ''))
+  if (row.signals.greeting || (text === '' && row.text !== '' && attachment === undefined))
     return { kind: 'reply', text: helpText(currentModel(ctx), groupHint(row, ctx)), outcome: 'welcome' };
-  // A photo, voice note or file (see ImEvent): the model reads text only, so say so.
-  if (row.text === '') return { kind: 'reply', text: MESSAGES.textOnly, outcome: 'not_text' };
+  // A photo, voice note or file (see ImEvent), or one whose caption only named the bot: the model
+  // reads text only, so say so.
+  if (text === '') return { kind: 'reply', text: MESSAGES.textOnly, outcome: 'not_text' };
 
   ctx.beforeModel?.();
   const model = currentModel(ctx);
   const system = ctx.bot.settings.systemPrompt;
-  const user: HistoryMessage = { role: 'user', content: text };
+  // The model hears of the unseen attachment too, so it does not answer as if it had seen it.
+  const content = attachment ? `${MESSAGES.attachmentForModel(attachment)}\n${text}` : text;
+  const user: HistoryMessage = { role: 'user', content };
   const call = (history: HistoryMessage[], maxTokens: number) =>
     ctx.ports.complete({
       bot: ctx.bot,
@@ -97,37 +98,28 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
     ctx.bot.settings.maxTokens,
   );
   let result = await call(history, budget);
-  let notice: string | undefined;
-  if (!result.ok && result.code === CONTEXT_EXCEEDED && history.length > 0) {
-    // The estimate fitted but the engine's real context did not: answer from the message alone and
-    // forget the history (it would overflow again on every later message), telling the user why.
+  const notices: string[] = [];
+  if (!result.ok && isOverflow(result) && history.length > 0) {
+    // The estimate fitted but the engine's real context (or the gateway's body limit) did not: answer
+    // from the message alone and forget the history (it would overflow again on every later message),
+    // telling the user why.
     result = await call([], Number.POSITIVE_INFINITY);
     if (result.ok) {
       ctx.store.clearHistory();
-      notice = MESSAGES.historyDropped;
+      notices.push(MESSAGES.historyDropped);
     }
   }
   if (!result.ok) {
-    // No retry helps either of these: say what the user can do instead.
-    if (result.code === CONTEXT_EXCEEDED)
-      return { kind: 'failed', failure: result, apology: MESSAGES.tooLong };
-    const gone = result.code === 'model_not_found' || result.code === 'model_not_allowed';
-    // Spent until the period resets (not merely held by requests in flight): retries cannot help.
-    const spent =
-      result.code === 'budget_exceeded' && (result.retryAfterMs ?? 0) > longestWaitMs(ctx.config.retryMaxMs);
-    return {
-      kind: 'failed',
-      failure: result,
-      ...(gone ? { apology: MESSAGES.modelUnavailable(model) } : {}),
-      ...(spent ? { apology: MESSAGES.outOfBudget } : {}),
-    };
+    const apology = refusalNote(result, model, ctx.bot, ctx.config.retryMaxMs);
+    return { kind: 'failed', failure: result, ...(apology ? { apology } : {}) };
   }
-  const content = result.content.trim() === '' ? MESSAGES.empty : result.content;
+  if (attachment) notices.push(MESSAGES.attachmentNotRead(attachment));
+  const answer = result.content.trim() === '' ? MESSAGES.empty : result.content;
   return {
     kind: 'reply',
-    text: notice ? `${notice}\n\n${content}` : content,
+    text: [...notices, answer].join('\n\n'),
     outcome: 'answered',
-    turns: [user, { role: 'assistant', content }],
+    turns: [user, { role: 'assistant', content: answer }],
   };
 }
 
@@ -173,7 +165,10 @@ async function runCommand(
       return reply(MESSAGES.unknownCommand(command.command));
     case 'model': {
       const listed = await ctx.ports.listModels(ctx.bot, ctx.chatKey);
-      if (!listed.ok) return { kind: 'failed', failure: listed };
+      if (!listed.ok) {
+        const apology = refusalNote(listed, currentModel(ctx), ctx.bot, ctx.config.retryMaxMs);
+        return { kind: 'failed', failure: listed, ...(apology ? { apology } : {}) };
+      }
       if (command.model === undefined) return reply(MESSAGES.modelList(currentModel(ctx), listed.models));
       if (!listed.models.includes(command.model))
         return reply(MESSAGES.modelUnknown(command.model, listed.models));

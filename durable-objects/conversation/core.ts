@@ -1,7 +1,7 @@
 import type { CounterBatch } from '../../workers/im/counters.ts';
 import type { BotConfig, ImEvent } from '../../workers/im/types.ts';
 import { prepareAnswer } from './answer.ts';
-import { longestWaitMs } from './backoff.ts';
+import { longestWaitMs, SEND_WAIT_CEILING_MS } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import { deliver } from './delivery.ts';
 import { type EnqueueResult, enqueueEvents } from './enqueue.ts';
@@ -126,7 +126,15 @@ export class ConversationCore {
     const head = store.head();
     if (head?.seq !== current.seq) return;
     if (result.kind === 'retry') {
-      retryOrApologize(this.#d, head, bot, `send ${result.status} ${result.detail}`, result.retryAfterMs);
+      // The platform's own wait is kept, even past what a model refusal is retried for.
+      retryOrApologize(
+        this.#d,
+        head,
+        bot,
+        `send ${result.status} ${result.detail}`,
+        result.retryAfterMs,
+        SEND_WAIT_CEILING_MS,
+      );
     } else {
       // The platform refused for good (blocked bot, bad token): an apology would be refused too.
       console.error('im reply undeliverable', {

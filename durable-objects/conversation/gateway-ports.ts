@@ -1,3 +1,4 @@
+import { EcoError } from '../../schemas/errors.ts';
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
 import type { Env } from '../../workers/env.ts';
 import { apiBase, secretValue } from '../../workers/im/bots.ts';
@@ -125,6 +126,8 @@ async function guarded<T>(run: () => Promise<CallResult<T>>): Promise<CallResult
   try {
     return await run();
   } catch (err) {
+    // Refused before any call went out (ECO_INTERNAL_SECRET unset): configuration, not the network.
+    if (err instanceof EcoError) return { ok: false, retryable: false, status: err.status, code: err.code };
     const code = err instanceof Error && err.name === 'TimeoutError' ? 'timeout' : 'network_error';
     return { ok: false, retryable: true, status: 0, code };
   }

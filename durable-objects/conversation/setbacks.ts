@@ -32,13 +32,17 @@ export function crashed(d: SetbackDeps, row: InboxRow, bot: BotConfig, err: unkn
   retryOrApologize(d, fresh?.seq === row.seq ? fresh : row, bot, error);
 }
 
-/** Try the message again after a backoff, or, out of attempts, apologize (or give up an apology). */
+/**
+ * Try the message again after a backoff, or, out of attempts, apologize (or give up an apology). A
+ * Retry-After is waited out up to `waitCeilingMs` (see retryDelay).
+ */
 export function retryOrApologize(
   d: SetbackDeps,
   row: InboxRow,
   bot: BotConfig,
   error: string,
   retryAfterMs?: number,
+  waitCeilingMs?: number,
 ): void {
   const attempts = row.attempts + 1;
   if (attempts < d.config.maxAttempts) {
@@ -47,6 +51,7 @@ export function retryOrApologize(
       { baseMs: d.config.retryBaseMs, maxMs: d.config.retryMaxMs },
       retryAfterMs,
       d.random,
+      waitCeilingMs,
     );
     d.store.update(row.seq, { attempts, dueAt: d.now() + delay, lastError: error });
     return;

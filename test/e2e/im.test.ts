@@ -174,6 +174,43 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     expect(quoted()).toEqual([2201, 2203]);
   });
 
+  it('in a Telegram group, answers a photo whose caption mentions the bot, saying the photo was not seen', async () => {
+    const photo = (updateId: number, caption: string, captionEntities?: unknown[]) => ({
+      update_id: updateId,
+      message: {
+        message_id: updateId,
+        from: { id: 79, is_bot: false },
+        chat: { id: -100505, type: 'supergroup', title: 'Photos' },
+        date: Math.floor(Date.now() / 1000),
+        photo: [{ file_id: 'p1', width: 90, height: 90 }],
+        caption,
+        ...(captionEntities ? { caption_entities: captionEntities } : {}),
+      },
+    });
+    const mention = [{ type: 'mention', offset: 0, length: 12 }];
+    expect(await (await post('telegram', photo(2300, 'our lunch'))).json()).toMatchObject({ queued: 0 });
+    const res = await post('telegram', photo(2301, '@eco_dev_bot what is this?', mention));
+    expect(await res.json()).toMatchObject({ queued: 1 });
+    const answer = await expectedAnswer(
+      '[The user attached a photo here, which you cannot see; only the text below came with it.]\nwhat is this?',
+    );
+    const note = '(I can only read text, so I have not seen the photo: this answers the words sent with it.)';
+    await vi.waitFor(
+      () =>
+        expect(
+          squash(
+            telegramCalls(-100505)
+              .map((c) => String(c.body.text))
+              .join(''),
+          ),
+        ).toBe(squash(`${note}${answer}`)),
+      { timeout: 30_000, interval: 100 },
+    );
+    expect((telegramCalls(-100505)[0]!.body.reply_parameters as { message_id: number }).message_id).toBe(
+      2301,
+    );
+  });
+
   it('answers every message of a WhatsApp batch and ignores its status receipts', async () => {
     const message = (id: string, from: string, body: string) => ({
       from,

@@ -1,3 +1,5 @@
+import type { AttachmentKind } from './types.ts';
+
 /**
  * Chat commands. Telegram appends `@botname` in groups (`/model@eco_bot x`): that name is kept in
  * `addressedTo`, so the Conversation can tell a command for this bot from one for another bot.
@@ -32,6 +34,21 @@ export function helpText(model: string, inGroup = false): string {
   ].join('\n');
 }
 
+/** How the notes about an attachment name it. */
+const ATTACHMENT_NAMES: Record<AttachmentKind, string> = {
+  photo: 'photo',
+  video: 'video',
+  audio: 'audio recording',
+  voice: 'voice message',
+  file: 'file',
+  animation: 'animation',
+  location: 'location',
+  contact: 'contact',
+  poll: 'poll',
+  story: 'story',
+  media: 'attachment',
+};
+
 export const MESSAGES = {
   reset: 'Conversation cleared. Start again whenever you like.',
   apology: 'Sorry, I could not answer that message right now. Please try again in a little while.',
@@ -42,6 +59,14 @@ export const MESSAGES = {
   tooLong: 'Sorry, that message is too long for the model. Please send a shorter one.',
   textOnly: 'Sorry, I can only read text messages. Please type your question.',
   outOfBudget: 'Sorry, I have used up my allowance for answers for now. Please try again later.',
+  botUnavailable:
+    'Sorry, I cannot answer at the moment: my access to the AI model is switched off or not set up. Please let the people who run this bot know.',
+  /** Starts an answer to the text sent with a photo or file. */
+  attachmentNotRead: (kind: AttachmentKind) =>
+    `(I can only read text, so I have not seen the ${ATTACHMENT_NAMES[kind]}: this answers the words sent with it.)`,
+  /** What the model is told in place of the attachment, so it does not pretend to have seen it. */
+  attachmentForModel: (kind: AttachmentKind) =>
+    `[The user attached a ${ATTACHMENT_NAMES[kind]} here, which you cannot see; only the text below came with it.]`,
   unknownCommand: (command: string) => `Unknown command /${command}. Send /help for the list.`,
   modelSet: (model: string) => `Model set to ${model}.`,
   modelList: (current: string, models: string[]) =>

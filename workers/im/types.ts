@@ -63,7 +63,26 @@ export interface MessageSignals {
   replyToBotId?: string;
   /** A first contact (Messenger Get Started, LINE follow): answered with the welcome text. */
   greeting?: boolean;
+  /**
+   * The message came with an attachment the model cannot see (a captioned photo or file): its caption
+   * is answered, and both the model and the user are told the attachment itself was not read.
+   */
+  attachment?: AttachmentKind;
 }
+
+/** What a person attached to a message, as the notes about it name it. */
+export type AttachmentKind =
+  | 'photo'
+  | 'video'
+  | 'audio'
+  | 'voice'
+  | 'file'
+  | 'animation'
+  | 'location'
+  | 'contact'
+  | 'poll'
+  | 'story'
+  | 'media';
 
 /** How a bot answers in groups: only messages addressed to it (mention, reply, command), or every one. */
 export type GroupReplies = 'mentions' | 'all';

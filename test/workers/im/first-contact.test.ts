@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseLine } from '../../../workers/im/parse/line.ts';
 import { parseMessenger } from '../../../workers/im/parse/messenger.ts';
 import { parseTelegram } from '../../../workers/im/parse/telegram.ts';
+import { parseWhatsApp } from '../../../workers/im/parse/whatsapp.ts';
 import { drive, fakeWorld, type LogEntry, RecordingCounters, type Sent, testBot } from './core-driver.ts';
-import { lineBody, lineEvent, messengerBody, telegramText } from './payloads.ts';
+import { lineBody, lineEvent, messengerBody, telegramText, whatsappBatch } from './payloads.ts';
 
 const sends = (log: LogEntry[]) => log.filter((e): e is LogEntry & Sent => e.kind === 'send');
 const getStarted = (psid: string, timestamp: number, mid?: string) => ({
@@ -42,6 +43,21 @@ describe('first contact', () => {
     expect(reply!.url).toMatch(/\/v2\/bot\/message\/reply$/);
     expect(reply!.body).toMatchObject({ replyToken: 'rt-follow' });
     expect(JSON.stringify(reply!.body.messages)).toMatch(/Send a message and I answer/);
+  });
+
+  it('WhatsApp: a person opening the chat for the first time (request_welcome) is welcomed, without the model', async () => {
+    const world = fakeWorld();
+    const counters = new RecordingCounters();
+    const body = whatsappBatch([{ id: 'wamid.W1', from: '15550009', type: 'request_welcome' }]);
+    const events = parseWhatsApp(body);
+    expect(events).toMatchObject([{ kind: 'text', text: '', signals: { greeting: true } }]);
+    await drive('whatsapp:fc:15550009', testBot('whatsapp', 'fc'), events, world, { counters });
+    expect(world.log.filter((e) => e.kind === 'complete')).toEqual([]);
+    const [reply] = sends(world.log).filter((s) => s.body.type === 'text');
+    expect(reply!.body).toMatchObject({ to: '15550009' });
+    expect(reply!.body.context).toBeUndefined();
+    expect(String((reply!.body.text as { body: string }).body)).toMatch(/^Send a message and I answer/);
+    expect(counters.added.some((a) => a.labels.outcome === 'welcome')).toBe(true);
   });
 
   it('Telegram: /start is answered with the same welcome', async () => {

@@ -38,7 +38,7 @@ describe('Telegram updates', () => {
       { update_id: 3, my_chat_member: { chat } },
       { update_id: 4, callback_query: { id: 'x' } },
       { update_id: 5, message: { message_id: 2, chat, date: 1, new_chat_members: [{ id: 9 }] } },
-      { update_id: 6, message: { message_id: 3, chat, date: 1, photo: [], caption: 'pic' } },
+      { update_id: 6, message: { message_id: 3, chat, date: 1, photo: [] } },
       { update_id: 7, message: { message_id: 4, chat, date: 1, from: { id: 5, is_bot: true }, text: 'bot' } },
       { update_id: 8, something_new: {} },
     ];

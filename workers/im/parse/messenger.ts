@@ -1,8 +1,14 @@
-import type { ImEvent } from '../types.ts';
+import type { AttachmentKind, ImEvent } from '../types.ts';
 import { arr, envelope, id, malformed, notText, obj, str } from './json-shape.ts';
 
 /** Attachment types the model cannot read; stickers (images with a `sticker_id`) stay unanswered. */
-const MEDIA = new Set(['image', 'audio', 'video', 'file', 'location']);
+const MEDIA = new Map<string, AttachmentKind>([
+  ['image', 'photo'],
+  ['audio', 'audio'],
+  ['video', 'video'],
+  ['file', 'file'],
+  ['location', 'location'],
+]);
 
 /**
  * Messenger webhooks batch `entry[] × messaging[]`; every item is read. Echoes of the page's own
@@ -68,7 +74,18 @@ export function parseMessenger(body: unknown): ImEvent[] {
         events.push({ ...base, eventId: mid, kind: 'ignored', reason: reason ?? 'unknown' });
         continue;
       }
-      events.push({ ...base, eventId: mid, kind: 'text', text, messageId: mid });
+      // Text sent with a photo or file: the text is answered, and the note says the attachment was not read.
+      const media = arr(message.attachments)
+        .map((a) => MEDIA.get(str(obj(a)?.type) ?? ''))
+        .find((kind) => kind !== undefined);
+      events.push({
+        ...base,
+        eventId: mid,
+        kind: 'text',
+        text,
+        messageId: mid,
+        ...(media && message.sticker_id === undefined ? { signals: { attachment: media } } : {}),
+      });
     }
   }
   return events;

@@ -1,4 +1,4 @@
-import type { ImEvent, Mention, MessageSignals } from '../types.ts';
+import type { AttachmentKind, ImEvent, Mention, MessageSignals } from '../types.ts';
 import { arr, id, type Json, malformed, notText, obj, str } from './json-shape.ts';
 
 /** Update kinds other than `message` that Telegram may send; acknowledged, never answered. */
@@ -15,24 +15,26 @@ const OTHER_KINDS = [
 ];
 
 /**
- * Message fields of content the model cannot read, sent by a person; stickers, dice and games are
- * gestures rather than questions and stay unanswered, like service messages.
+ * Message fields of content the model cannot read, sent by a person, with the attachment each names;
+ * stickers, dice and games are gestures rather than questions and stay unanswered, like service
+ * messages. A caption (photo, video, file, audio, voice, animation) is text the model can read.
  */
-const MEDIA = [
-  'photo',
-  'voice',
-  'audio',
-  'video',
-  'video_note',
-  'document',
-  'animation',
-  'location',
-  'venue',
-  'contact',
-  'poll',
-  'story',
-  'paid_media',
-];
+const MEDIA: Record<string, AttachmentKind> = {
+  photo: 'photo',
+  voice: 'voice',
+  audio: 'audio',
+  video: 'video',
+  video_note: 'video',
+  // A GIF comes with a `document` field too: the animation names it.
+  animation: 'animation',
+  document: 'file',
+  location: 'location',
+  venue: 'location',
+  contact: 'contact',
+  poll: 'poll',
+  story: 'story',
+  paid_media: 'media',
+};
 
 /** A Telegram Update carries `update_id` and at most one payload. */
 export function parseTelegram(body: unknown): ImEvent[] {
@@ -57,26 +59,39 @@ export function parseTelegram(body: unknown): ImEvent[] {
     timestampMs: (typeof message.date === 'number' ? message.date : 0) * 1000,
     ...(chat?.type === 'group' || chat?.type === 'supergroup' ? { group: true } : {}),
   };
-  const text = str(message.text);
   const messageId = id(message.message_id);
-  if (!chatId || text === undefined || text.trim() === '') {
-    const media = chat?.type === 'private' && from?.is_bot !== true && MEDIA.some((k) => k in message);
-    if (chatId && media) return [notText({ ...base, ...(messageId ? { messageId } : {}) })];
-    // Service messages (joins, leaves), media in groups, stickers.
-    const reason = 'new_chat_members' in message || 'left_chat_member' in message ? 'join' : 'non_text';
-    return [{ ...base, kind: 'ignored', reason }];
-  }
-  if (from?.is_bot === true) return [{ ...base, kind: 'ignored', reason: 'from_bot' }];
+  // Anonymous group admins and people posting as a channel appear as a placeholder bot account
+  // (GroupAnonymousBot, Channel_Bot) next to `sender_chat`: people, not a bot to ignore.
+  const fromBot = from?.is_bot === true && obj(message.sender_chat) === undefined;
+  if (chatId && fromBot) return [{ ...base, kind: 'ignored', reason: 'from_bot' }];
+  // A linked channel's posts copied into its discussion group: nobody asked the bot anything.
+  if (message.is_automatic_forward === true) return [{ ...base, kind: 'ignored', reason: 'channel_forward' }];
+  // Media messages carry `caption` and `caption_entities` where a text message has `text` and `entities`.
+  const text = str(message.text);
+  const said = text ?? str(message.caption) ?? '';
+  const entities = text !== undefined ? message.entities : message.caption_entities;
+  const attachment = Object.entries(MEDIA).find(([field]) => field in message)?.[1];
   // Replies in ordinary groups carry a thread id too; only a topic message names a topic to answer in.
   const threadId = message.is_topic_message === true ? id(message.message_thread_id) : undefined;
-  const signals = base.group ? addressing(message, text) : undefined;
+  const quote = { ...(messageId ? { messageId } : {}), ...(threadId ? { threadId } : {}) };
+  if (!chatId || said.trim() === '') {
+    const reason = 'new_chat_members' in message || 'left_chat_member' in message ? 'join' : 'non_text';
+    if (!chatId || !attachment) return [{ ...base, kind: 'ignored', reason }];
+    // A direct chat is answered with a note that only text is read; in a group, only a reply to a bot,
+    // which the Conversation checks is this one.
+    if (chat?.type === 'private') return [notText({ ...base, ...quote })];
+    const signals = base.group ? addressing(message, '', undefined) : undefined;
+    if (signals) return [notText({ ...base, ...quote, signals })];
+    return [{ ...base, kind: 'ignored', reason }];
+  }
+  const addressed = base.group ? addressing(message, said, entities) : undefined;
+  const signals = attachment && text === undefined ? { ...addressed, attachment } : addressed;
   return [
     {
       ...base,
       kind: 'text',
-      text,
-      ...(messageId ? { messageId } : {}),
-      ...(threadId ? { threadId } : {}),
+      text: said,
+      ...quote,
       ...(signals ? { signals } : {}),
     },
   ];
@@ -105,12 +120,13 @@ function botMembership(eventId: string, update: Json | undefined): ImEvent | und
 }
 
 /**
- * What in a group message may address the bot: `@username` and `text_mention` entities, and a reply to
- * a bot's message. Whose they are is settled later, against the bot's own name and id.
+ * What in a group message may address the bot: `@username` and `text_mention` entities (of the text,
+ * or of a media message's caption), and a reply to a bot's message. Whose they are is settled later,
+ * against the bot's own name and id.
  */
-function addressing(message: Json, text: string): MessageSignals | undefined {
+function addressing(message: Json, text: string, entities: unknown): MessageSignals | undefined {
   const mentions: Mention[] = [];
-  for (const item of arr(message.entities)) {
+  for (const item of arr(entities)) {
     const entity = obj(item);
     const offset = entity?.offset;
     const length = entity?.length;

@@ -1,4 +1,4 @@
-import type { ImEvent } from '../types.ts';
+import type { AttachmentKind, ImEvent } from '../types.ts';
 import { arr, envelope, id, malformed, notText, obj, str } from './json-shape.ts';
 
 /**
@@ -6,6 +6,13 @@ import { arr, envelope, id, malformed, notText, obj, str } from './json-shape.ts
  * system notices stay unanswered. `unsupported` is a type the Cloud API cannot show us at all.
  */
 const MEDIA = new Set(['image', 'audio', 'video', 'document', 'location', 'contacts', 'unsupported']);
+
+/** Message types whose object may carry a `caption`: text the model can read, and what it came with. */
+const CAPTIONED = new Map<string, AttachmentKind>([
+  ['image', 'photo'],
+  ['video', 'video'],
+  ['document', 'file'],
+]);
 
 /**
  * WhatsApp Cloud API notifications batch `entry[] × changes[] × messages[]`; every item is read.
@@ -62,13 +69,22 @@ export function parseWhatsApp(body: unknown): ImEvent[] {
           timestampMs: Number(message.timestamp ?? 0) * 1000 || 0,
           ...(channelId ? { channelId } : {}),
         };
-        const text = message.type === 'text' ? str(obj(message.text)?.body) : undefined;
-        if (chatId && text === undefined && MEDIA.has(str(message.type) ?? '')) {
+        const type = str(message.type) ?? '';
+        const attachment = CAPTIONED.get(type);
+        const caption = attachment ? str(obj(message[type])?.caption) : undefined;
+        const text = type === 'text' ? str(obj(message.text)?.body) : caption?.trim() ? caption : undefined;
+        if (chatId && type === 'request_welcome') {
+          // A person opening the chat for the first time (the number's welcome message setting). It is
+          // no message a reply could quote, so the welcome quotes nothing.
+          const { messageId: _none, ...unquoted } = base;
+          events.push({ ...unquoted, kind: 'text', text: '', signals: { greeting: true } });
+        } else if (chatId && text === undefined && MEDIA.has(type)) {
           events.push(notText(base));
         } else if (!chatId || text === undefined || text.trim() === '') {
-          events.push({ ...base, kind: 'ignored', reason: `type:${str(message.type) ?? 'unknown'}` });
+          events.push({ ...base, kind: 'ignored', reason: `type:${type || 'unknown'}` });
         } else {
-          events.push({ ...base, kind: 'text', text });
+          // A captioned photo or file: its caption is the question; the attachment goes unread.
+          events.push({ ...base, kind: 'text', text, ...(caption ? { signals: { attachment } } : {}) });
         }
       }
     }
