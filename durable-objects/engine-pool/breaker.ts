@@ -21,6 +21,8 @@ export interface BreakerSnapshot {
 const BUCKETS = 10;
 /** Longest Retry-After honoured as a back-off, so a bogus header cannot park an origin for days. */
 const MAX_BACKOFF_MS = 10 * 60_000;
+/** A back-off whose origin named no length. */
+export const DEFAULT_BACKOFF_MS = 1000;
 
 /**
  * One origin's circuit. CLOSED opens on consecutive failures or on a failure rate over a sliding
@@ -149,9 +151,13 @@ export class Breaker {
     return false;
   }
 
-  /** The origin asked to be left alone for a while: not broken, just skipped until then. */
+  /**
+   * The origin asked to be left alone for a while: not broken, just skipped until then. A length that
+   * is not a number gets the default one (NaN would be a deadline that never ends nor can be stored).
+   */
   backoff(retryAfterMs: number, now: number): void {
-    const until = now + Math.min(Math.max(0, retryAfterMs), MAX_BACKOFF_MS);
+    const ms = Number.isNaN(retryAfterMs) ? DEFAULT_BACKOFF_MS : retryAfterMs;
+    const until = now + Math.min(Math.max(0, ms), MAX_BACKOFF_MS);
     if (until <= this.#s.backoffUntil) return;
     this.#s.backoffUntil = until;
     this.version++;

@@ -4,7 +4,7 @@
  * a deep queue must not hit that cap. O(log n) push and pop.
  */
 export class DeadlineHeap<T extends { deadline: number }> {
-  readonly #items: T[] = [];
+  #items: T[] = [];
 
   get size(): number {
     return this.#items.length;
@@ -25,6 +25,12 @@ export class DeadlineHeap<T extends { deadline: number }> {
       i = parent;
     }
     items[i] = item;
+  }
+
+  /** Keep only the items `keep` accepts: O(n log n), for dropping dead items in bulk. */
+  retain(keep: (item: T) => boolean): void {
+    // A sorted array is a valid min-heap.
+    this.#items = this.#items.filter(keep).sort((a, b) => a.deadline - b.deadline);
   }
 
   pop(): T | undefined {

@@ -1,15 +1,13 @@
 import { DurableObject } from 'cloudflare:workers';
-import { adapterFor } from '../../origins/registry.ts';
 import type { PoolConfig } from '../../schemas/config.ts';
-import { nextAlarmAt, probeDue } from './alarm-plan.ts';
-import { DeadlineHeap } from './deadline-heap.ts';
-import { probeAuthHeaders, probePool } from './health-probes.ts';
-import type { KeptBreaker } from './kept-breaker.ts';
+import { BreakerStore } from './breaker-store.ts';
+import { LeaseStore } from './lease-store.ts';
 import { liveState } from './live-state.ts';
 import { type BeginResult, ModelPulls, type PullState } from './model-pulls.ts';
-import { PoolCore, type Waiter } from './pool-core.ts';
-import { createPoolTables, type LeaseRow, leaseOfRow, writeLeases } from './pool-tables.ts';
-import { breakerRow, storedBreaker, storedConfig } from './stored-state.ts';
+import { PoolAlarm } from './pool-alarm.ts';
+import { PoolCore } from './pool-core.ts';
+import { createPoolTables, readConfig, writeConfig } from './pool-tables.ts';
+import { ProbeRounds } from './probe-rounds.ts';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -18,91 +16,41 @@ import type {
   OriginAction,
   PoolLiveState,
 } from './types.ts';
-
-/** The most lease changes wait before they are stored (see #storeLeasesSoon). */
-const LEASE_STORE_EVERY_MS = 100;
-/**
- * How far a restarted object moves lease ids past the stored sequence: more grants than one store
- * window can hold, so ids granted but not yet stored before a crash are not made again either.
- */
-const LEASE_SEQ_GAP = 1_000_000;
+import { WaiterDeadlines } from './waiter-deadlines.ts';
 
 type PoolEnv = Record<string, unknown>;
 
 /**
  * One per engine pool: the single source of truth for its origins' breakers, in-flight leases, wait
- * queue and health. A thin shell over `PoolCore`: it persists breakers, leases and the config in SQLite, turns
- * queue waits into pending RPC calls with deadline timers, and runs the alarm (breaker cooldowns,
- * lease expiry, health probes), re-armed on start so work resumes after a restart.
+ * queue and health. A thin shell over `PoolCore`: it persists breakers (breaker-store.ts), leases
+ * (lease-store.ts) and the config in SQLite, turns queue waits into pending RPC calls with deadline
+ * timers (waiter-deadlines.ts), and runs the alarm (pool-alarm.ts: breaker cooldowns, lease expiry,
+ * health probes in probe-rounds.ts), re-armed on start so work resumes after a restart.
  */
 export class EnginePool extends DurableObject<PoolEnv> {
   #core = new PoolCore();
-  readonly #saved = new Map<string, KeptBreaker>();
+  readonly #breakers = new BreakerStore(this.ctx.storage);
+  readonly #leases = new LeaseStore(this.ctx.storage, () => this.#core.leases);
+  readonly #alarm = new PoolAlarm(this.ctx.storage);
+  readonly #probes = new ProbeRounds(() => this.#core, this.env);
+  readonly #deadlines = new WaiterDeadlines(
+    (waiter) => this.#core.expire(waiter, 'timeout'),
+    () => this.#afterChange(),
+    () => this.#core.queue.size,
+  );
   readonly #cancels = new Map<string, () => void>();
-  /** Queued waiters by deadline, served by one timer (see deadline-heap.ts). */
-  readonly #deadlines = new DeadlineHeap<Waiter>();
-  #deadlineTimer: ReturnType<typeof setTimeout> | undefined;
-  #deadlineAt = Number.POSITIVE_INFINITY;
-  #alarmAt: number | undefined;
-  #nextProbeAt = 0;
-  #probing: Promise<void> | undefined;
-  #leaseTimer: ReturnType<typeof setTimeout> | undefined;
-  #leaseStoreFailures = 0;
 
   constructor(ctx: DurableObjectState, env: PoolEnv) {
     super(ctx, env);
     ctx.blockConcurrencyWhile(async () => {
-      const sql = ctx.storage.sql;
-      this.#createTables();
-      for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers')) {
-        const snapshot = storedBreaker(row.snapshot);
-        if (snapshot) this.#saved.set(row.origin_id, snapshot);
-      }
-      const stored = sql
-        .exec<{ key: string; config: string; version: number }>(
-          'SELECT key, config, version FROM pool_config',
-        )
-        .toArray()[0];
-      if (stored) {
-        const config = storedConfig(stored.config);
-        if (config) this.#core.configure(config, stored.key, this.#saved, stored.version);
-      }
-      this.#storeKeptChanges();
-      const seq = sql.exec<{ seq: number }>('SELECT seq FROM lease_seq').toArray()[0]?.seq;
-      this.#core.restoreLeases(
-        sql.exec<LeaseRow>('SELECT * FROM leases').toArray().map(leaseOfRow),
-        seq === undefined ? 0 : seq + LEASE_SEQ_GAP,
-      );
-      this.#storeLeases(true);
-      const alarm = await ctx.storage.getAlarm();
-      this.#alarmAt = alarm ?? undefined;
-      if (alarm === null || alarm < Date.now()) this.#schedule(true);
+      createPoolTables(ctx.storage.sql);
+      this.#breakers.load();
+      const stored = readConfig(ctx.storage.sql);
+      if (stored) this.#core.configure(stored.config, stored.key, this.#breakers.saved, stored.version);
+      this.#breakers.storeKept(this.#core);
+      this.#leases.restore(this.#core);
+      if (await this.#alarm.resume()) this.#alarm.schedule(this.#core, this.#probes.nextAt, true);
     });
-  }
-
-  #createTables(): void {
-    createPoolTables(this.ctx.storage.sql);
-  }
-
-  /**
-   * Write the lease table's changes, so that a restarted object still counts running requests, with
-   * the id sequence in the same transaction (`force`: the sequence even without lease changes).
-   */
-  #storeLeases(force = false): void {
-    const changes = this.#core.leases.takeChanges();
-    if (!changes && !force) return;
-    try {
-      // One transaction: a write that fails leaves nothing half stored.
-      this.ctx.storage.transactionSync(() =>
-        writeLeases(this.ctx.storage.sql, this.#core.leases.seq, changes),
-      );
-    } catch (err) {
-      // Kept for the next window instead of lost: a forgotten grant would let the pool overshoot.
-      if (changes) this.#core.leases.keepChanges(changes);
-      this.#leaseStoreFailures++;
-      console.error('engine pool: lease store failed', String(err));
-      this.#storeLeasesSoon();
-    }
   }
 
   /** Admit at once, or wait in the priority queue until a slot frees up or the deadline passes. */
@@ -117,8 +65,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
       };
       const waiter = this.#core.acquire(req, done);
       if (!waiter) return;
-      this.#deadlines.push(waiter);
-      this.#armDeadlineTimer();
+      this.#deadlines.add(waiter);
       this.#cancels.set(req.requestId, () => this.#core.expire(waiter, 'cancelled'));
     });
     this.#afterChange();
@@ -126,32 +73,6 @@ export class EnginePool extends DurableObject<PoolEnv> {
     if (result.ok && req.configVersion < this.#core.configVersion)
       result.configVersion = this.#core.configVersion;
     return result;
-  }
-
-  #armDeadlineTimer(): void {
-    // Waiters already served or withdrawn leave the heap lazily, when they reach its top.
-    while (this.#deadlines.peek() && this.#deadlines.peek()!.queueState !== 'waiting') this.#deadlines.pop();
-    const next = this.#deadlines.peek();
-    if (!next || next.deadline >= this.#deadlineAt) return;
-    if (this.#deadlineTimer !== undefined) clearTimeout(this.#deadlineTimer);
-    this.#deadlineAt = next.deadline;
-    this.#deadlineTimer = setTimeout(() => this.#expireDue(), Math.max(1, next.deadline - Date.now()));
-  }
-
-  #expireDue(): void {
-    this.#deadlineTimer = undefined;
-    this.#deadlineAt = Number.POSITIVE_INFINITY;
-    const now = Date.now();
-    for (
-      let w = this.#deadlines.peek();
-      w && (w.deadline <= now || w.queueState !== 'waiting');
-      w = this.#deadlines.peek()
-    ) {
-      this.#deadlines.pop();
-      if (w.queueState === 'waiting') this.#core.expire(w, 'timeout');
-    }
-    this.#armDeadlineTimer();
-    this.#afterChange();
   }
 
   /** Finish a lease: free its slot, feed the outcome to the breaker, serve the queue. Idempotent. */
@@ -179,10 +100,10 @@ export class EnginePool extends DurableObject<PoolEnv> {
 
   async state(): Promise<PoolLiveState> {
     const live = liveState(this.#core, this.#core.config?.name ?? '');
-    if (this.#leaseStoreFailures > 0) live.leaseStoreFailures = this.#leaseStoreFailures;
-    // Invisible otherwise, yet applied the moment the origin is added back at its URL.
-    const kept = [...this.#saved].filter(([id, k]) => k.removed && !this.#core.slots.has(id));
-    if (kept.length > 0) live.keptIsolations = kept.map(([id]) => id).sort();
+    if (this.#leases.failures > 0) live.leaseStoreFailures = this.#leases.failures;
+    if (this.#breakers.failures > 0) live.breakerStoreFailures = this.#breakers.failures;
+    const kept = this.#breakers.keptIsolations(this.#core);
+    if (kept.length > 0) live.keptIsolations = kept;
     return live;
   }
 
@@ -192,7 +113,7 @@ export class EnginePool extends DurableObject<PoolEnv> {
    */
   async control(originId: string, action: OriginAction): Promise<{ ok: boolean; removed?: boolean }> {
     const slot = this.#core.slots.get(originId);
-    if (!slot) return action === 'reset' ? this.#clearRemoved(originId) : { ok: false };
+    if (!slot) return action === 'reset' ? this.#breakers.clearRemoved(this.#core, originId) : { ok: false };
     if (action === 'isolate') slot.breaker.isolate(Date.now());
     else {
       slot.breaker.reset();
@@ -203,123 +124,38 @@ export class EnginePool extends DurableObject<PoolEnv> {
     return { ok: true };
   }
 
-  #clearRemoved(originId: string): { ok: boolean; removed?: boolean } {
-    if (this.#core.config === undefined || !this.#saved.get(originId)?.removed) return { ok: false };
-    this.#saved.delete(originId);
-    this.#storeBreaker(originId, undefined);
-    return { ok: true, removed: true };
-  }
-
   /** The pool was deleted: refuse waiters and drop everything stored. */
   async forget(): Promise<void> {
     this.#core.refuseWaiting(this.#core.config?.name ?? '');
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.#alarmAt = undefined;
+    this.#alarm.cleared();
     // A pool created again under this name must start clean, and be able to store its state.
-    this.#createTables();
-    this.#saved.clear();
-    // Its lease ids still go on past the old ones, which late releases may yet name.
-    const seq = this.#core.leases.seq;
+    createPoolTables(this.ctx.storage.sql);
+    this.#breakers.clear();
+    const old = this.#core;
     this.#core = new PoolCore();
-    this.#core.restoreLeases([], seq + LEASE_SEQ_GAP);
-    this.#storeLeases(true);
+    this.#leases.carryOn(old, this.#core);
   }
 
   override async alarm(): Promise<void> {
-    this.#alarmAt = undefined;
+    this.#alarm.cleared();
     this.#core.tick();
-    const now = Date.now();
-    if (this.#probeDue(now)) {
-      this.#nextProbeAt = now + (this.#core.config?.health.intervalMs ?? 10_000);
-      this.#probing ??= this.#probe().finally(() => {
-        this.#probing = undefined;
-      });
-      await this.#probing;
-    }
+    await this.#probes.runIfDue(Date.now());
     this.#afterChange(true);
   }
 
   #apply(config: PoolConfig, key: string, version: number): void {
-    if (!this.#core.offer(config, key, version, this.#saved)) return;
-    this.ctx.storage.sql.exec(
-      'INSERT INTO pool_config (id, key, config, version) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET key = excluded.key, config = excluded.config, version = excluded.version',
-      key,
-      JSON.stringify(config),
-      version,
-    );
-    // First probe one interval after the config arrives: the first requests tell as much, sooner.
-    this.#nextProbeAt = Date.now() + config.health.intervalMs;
-  }
-
-  async #probe(): Promise<void> {
-    const config = this.#core.config;
-    const adapter = config ? adapterFor(config.protocol) : undefined;
-    if (!config || !adapter) return;
-    const results = await probePool(config, adapter, {
-      fetch: (input, init) => fetch(input, init),
-      now: Date.now,
-      authHeaders: probeAuthHeaders(config, this.env),
-    });
-    for (const [id, result] of results) this.#core.recordProbe(id, result);
-  }
-
-  #probeDue(now: number): boolean {
-    return probeDue(this.#core, this.#nextProbeAt, now);
-  }
-
-  /**
-   * Lease changes are stored at most LEASE_STORE_EVERY_MS after they happen, in one transaction: a
-   * commit per admission would cost the object most of its admissions per second. A restart thus
-   * forgets at most that window's grants (and still counts its releases as busy until their TTL).
-   */
-  #storeLeasesSoon(): void {
-    if (this.#leaseTimer !== undefined || !this.#core.leases.hasChanges) return;
-    this.#leaseTimer = setTimeout(() => {
-      this.#leaseTimer = undefined;
-      this.#storeLeases();
-    }, LEASE_STORE_EVERY_MS);
+    if (!this.#core.offer(config, key, version, this.#breakers.saved)) return;
+    writeConfig(this.ctx.storage.sql, key, config, version);
+    this.#probes.configured(config.health.intervalMs, Date.now());
   }
 
   /** Persist changed breakers (and, soon, leases), then make sure the alarm fires when the next thing is due. */
   #afterChange(force = false): void {
-    this.#storeLeasesSoon();
-    this.#storeKeptChanges();
-    for (const slot of this.#core.slots.values()) {
-      if (slot.breaker.version === slot.persistedVersion) continue;
-      slot.persistedVersion = slot.breaker.version;
-      const kept: KeptBreaker = { snapshot: slot.breaker.snapshot(), url: slot.url };
-      this.#saved.set(slot.id, kept);
-      this.#storeBreaker(slot.id, kept);
-    }
-    this.#schedule(force);
-  }
-
-  #storeBreaker(originId: string, kept: KeptBreaker | undefined): void {
-    const sql = this.ctx.storage.sql;
-    if (!kept) sql.exec('DELETE FROM breakers WHERE origin_id = ?', originId);
-    else
-      sql.exec(
-        'INSERT INTO breakers (origin_id, snapshot) VALUES (?, ?) ON CONFLICT(origin_id) DO UPDATE SET snapshot = excluded.snapshot',
-        originId,
-        breakerRow(kept),
-      );
-  }
-
-  /** Breakers of origins that left the config: stored as what remains of them (see kept-breaker.ts). */
-  #storeKeptChanges(): void {
-    for (const id of this.#core.takeKeptChanges()) this.#storeBreaker(id, this.#saved.get(id));
-  }
-
-  #schedule(force: boolean): void {
-    const now = Date.now();
-    const next = nextAlarmAt(this.#core, this.#nextProbeAt, now);
-    if (next === undefined) return;
-    if (!force && this.#alarmAt !== undefined && this.#alarmAt <= next && this.#alarmAt > now) return;
-    this.#alarmAt = next;
-    this.ctx.storage.setAlarm(next).catch(() => {
-      this.#alarmAt = undefined;
-    });
+    this.#leases.storeSoon();
+    this.#breakers.storeChanges(this.#core);
+    this.#alarm.schedule(this.#core, this.#probes.nextAt, force);
   }
 
   // Model pulls (Ollama pull-on-demand): single flight per origin and model, see model-pulls.ts.

@@ -1,4 +1,4 @@
-import type { BreakerSignal } from './breaker.ts';
+import { type BreakerSignal, DEFAULT_BACKOFF_MS } from './breaker.ts';
 import type { OriginSlot } from './origin-picker.ts';
 import type { Lease, LeaseOutcome } from './types.ts';
 
@@ -28,7 +28,7 @@ export function learnOutcome(
   slot.stats.count(slow ? 'slow' : outcome.kind);
   if (outcome.latencyMs !== undefined) slot.stats.latency.add(outcome.latencyMs);
   if (outcome.ttftMs !== undefined) slot.stats.ttft.add(outcome.ttftMs);
-  if (outcome.kind === 'backoff') slot.breaker.backoff(outcome.retryAfterMs ?? 1000, now);
+  if (outcome.kind === 'backoff') slot.breaker.backoff(outcome.retryAfterMs ?? DEFAULT_BACKOFF_MS, now);
   const signal: BreakerSignal =
     outcome.kind === 'failure' || slow ? 'failure' : outcome.kind === 'success' ? 'success' : 'neutral';
   const reason = slow

@@ -1,7 +1,13 @@
+import type { PoolConfig } from '../../schemas/config.ts';
+import type { KeptBreaker } from './kept-breaker.ts';
 import type { LeaseChanges } from './lease-table.ts';
+import { breakerRow, storedBreaker, storedConfig } from './stored-state.ts';
 import type { Lease } from './types.ts';
 
-/** The pool object's SQLite tables: config, kept breakers, leases and the lease id sequence. */
+/**
+ * The pool object's SQLite tables: config, kept breakers, leases and the lease id sequence. Rows are
+ * read through stored-state.ts, so one that cannot be read is left out instead of thrown on.
+ */
 
 export interface LeaseRow extends Record<string, SqlStorageValue> {
   id: string;
@@ -70,5 +76,53 @@ export function writeLeases(sql: SqlStorage, seq: number, changes: LeaseChanges 
       l.block?.slots ?? 0,
       l.block?.useForMs ?? 0,
       l.trialOf ?? 0,
+    );
+}
+
+/** The lease id sequence and the leases stored before a restart. */
+export function readLeases(sql: SqlStorage): { leases: Lease[]; seq: number | undefined } {
+  const seq = sql.exec<{ seq: number }>('SELECT seq FROM lease_seq').toArray()[0]?.seq;
+  return { leases: sql.exec<LeaseRow>('SELECT * FROM leases').toArray().map(leaseOfRow), seq };
+}
+
+/** The stored config with its key and version, or undefined when none is stored or it cannot be read. */
+export function readConfig(
+  sql: SqlStorage,
+): { key: string; config: PoolConfig; version: number } | undefined {
+  const row = sql
+    .exec<{ key: string; config: string; version: number }>('SELECT key, config, version FROM pool_config')
+    .toArray()[0];
+  if (!row) return undefined;
+  const config = storedConfig(row.config);
+  return config ? { key: row.key, config, version: row.version } : undefined;
+}
+
+export function writeConfig(sql: SqlStorage, key: string, config: PoolConfig, version: number): void {
+  sql.exec(
+    'INSERT INTO pool_config (id, key, config, version) VALUES (1, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET key = excluded.key, config = excluded.config, version = excluded.version',
+    key,
+    JSON.stringify(config),
+    version,
+  );
+}
+
+/** The kept breakers by origin id (see kept-breaker.ts). */
+export function readBreakers(sql: SqlStorage): Map<string, KeptBreaker> {
+  const kept = new Map<string, KeptBreaker>();
+  for (const row of sql.exec<{ origin_id: string; snapshot: string }>('SELECT * FROM breakers')) {
+    const snapshot = storedBreaker(row.snapshot);
+    if (snapshot) kept.set(row.origin_id, snapshot);
+  }
+  return kept;
+}
+
+/** Store what is kept of one origin's breaker; undefined drops its row. */
+export function writeBreaker(sql: SqlStorage, originId: string, kept: KeptBreaker | undefined): void {
+  if (!kept) sql.exec('DELETE FROM breakers WHERE origin_id = ?', originId);
+  else
+    sql.exec(
+      'INSERT INTO breakers (origin_id, snapshot) VALUES (?, ?) ON CONFLICT(origin_id) DO UPDATE SET snapshot = excluded.snapshot',
+      originId,
+      breakerRow(kept),
     );
 }

@@ -1,4 +1,7 @@
-import type { AcquireResult } from './types.ts';
+import { LEASE_MARGIN_MS } from './lease-table.ts';
+import type { PoolCore } from './pool-core.ts';
+import { fullPoolRetryAfter } from './retry-after.ts';
+import type { AcquireRequest, AcquireResult } from './types.ts';
 
 export type Refusal = Extract<AcquireResult, { ok: false }>;
 
@@ -21,4 +24,30 @@ export function fullMessage(pool: string, reason: FullReason): string {
 
 export function refusal(reason: Refusal['reason'], retryAfterMs: number, message: string): Refusal {
   return { ok: false, reason, retryAfterMs: Math.round(retryAfterMs), message };
+}
+
+/** A refusal, counted in the pool's admissions. */
+export function refuseNow(
+  core: PoolCore,
+  reason: Refusal['reason'],
+  retryAfterMs: number,
+  message: string,
+): Refusal {
+  core.count(`rejected_${reason}`);
+  return refusal(reason, retryAfterMs, message);
+}
+
+/** A refusal for a caller who found no free slot, with its Retry-After (see retry-after.ts). */
+export function refuseFull(core: PoolCore, req: AcquireRequest, reason: FullReason): Refusal {
+  const now = core.now();
+  const retryAfterMs = fullPoolRetryAfter({
+    now,
+    drainPerSecond: core.drain.perSecond(now),
+    turn: core.queue.ahead(req.priority) + 1,
+    leases: core.leases.values(),
+    slots: core.slots,
+    totalMs: core.config!.timeouts.totalMs,
+    leaseMarginMs: LEASE_MARGIN_MS,
+  });
+  return refuseNow(core, reason, retryAfterMs, fullMessage(req.pool, reason));
 }

@@ -145,6 +145,8 @@ export interface PoolLiveState {
   origins: OriginLiveState[];
   /** Lease-table writes that failed since the object started (each is tried again in the next window). */
   leaseStoreFailures?: number;
+  /** Breaker writes that failed since the object started (each is tried again with the next call). */
+  breakerStoreFailures?: number;
   /** Ids of origins removed from the config whose isolation is kept (until `reset` or a new URL). */
   keptIsolations?: string[];
 }

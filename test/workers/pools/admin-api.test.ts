@@ -2,6 +2,7 @@ import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
+import { callAs } from './gateway-call.ts';
 
 let admin: string;
 let user: string;
@@ -11,13 +12,7 @@ beforeAll(async () => {
   user = await seedKey({ scopes: ['inference'] });
 });
 
-function call(method: string, path: string, body?: unknown, key = admin) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const call = (method: string, path: string, body?: unknown, key = admin) => callAs(key, method, path, body);
 
 const poolBody = (name: string, extra: Record<string, unknown> = {}) => ({
   name,

@@ -129,6 +129,15 @@ describe('circuit breaker', () => {
     expect(b.admits(3100).ok).toBe(true);
   });
 
+  it('a back-off of no readable length is a default one, never a deadline that cannot be stored', () => {
+    const b = new Breaker(config);
+    b.backoff(Number.NaN, 100);
+    const { backoffUntil } = b.snapshot();
+    expect(Number.isFinite(backoffUntil)).toBe(true);
+    expect(backoffUntil).toBeGreaterThan(100);
+    expect(b.admits(101).ok).toBe(false);
+  });
+
   it('survives a snapshot round trip with its deadline (no forgotten cooldowns)', () => {
     const b = new Breaker(config);
     for (let i = 0; i < 3; i++) b.record('failure', 500);

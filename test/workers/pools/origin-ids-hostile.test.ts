@@ -1,6 +1,6 @@
-import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedKey } from '../helpers/seed.ts';
+import { callAs } from './gateway-call.ts';
 
 // Origin ids are path segments of the admin API, metric labels, log fields and stored keys: an id
 // that cannot be named in a URL (`..`) could never be isolated, and control characters in one break
@@ -11,13 +11,7 @@ beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'] });
 });
 
-function call(method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const call = (method: string, path: string, body?: unknown) => callAs(admin, method, path, body);
 
 const pool = (name: string, ids: string[]) => ({
   name,

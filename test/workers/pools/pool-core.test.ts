@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
 import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
+import { coreHarness } from './core-harness.ts';
 
 function setup(
   overrides: Record<string, unknown> = {},
@@ -10,42 +10,17 @@ function setup(
     { id: 'o2', capacity: 1 },
   ],
 ) {
-  let now = 1_000_000;
-  const config = PoolConfig.parse({
-    name: 'p',
-    protocol: 'vllm',
+  const h = coreHarness({
     origins: origins.map((o) => ({ ...o, url: `http://${o.id}.test` })),
     breaker: { consecutiveFailures: 2, cooldownMs: 1000, halfOpenProbes: 1, successesToClose: 1 },
     queue: { maxDepth: 3, maxWaitMs: 5000 },
     timeouts: { totalMs: 10_000 },
     ...overrides,
   });
-  const core = new PoolCore(() => now);
-  core.configure(config, 'k1');
-  let n = 0;
-  const req = (
-    priority: PriorityClass = 'normal',
-    tenant = 't',
-    extra: Partial<AcquireRequest> = {},
-  ): AcquireRequest => ({
-    pool: 'p',
-    config,
-    configKey: 'k1',
-    configVersion: 1,
-    requestId: `r${n++}`,
-    tenant,
-    priority,
-    ...extra,
-  });
-  const acquire = (r: AcquireRequest) => {
-    const box: { result?: AcquireResult } = {};
-    const waiter = core.acquire(r, (x) => {
-      if (box.result) throw new Error('resolved twice');
-      box.result = x;
-    });
-    return { box, waiter, r };
-  };
-  return { core, req, acquire, advance: (ms: number) => (now += ms), now: () => now };
+  const req = (priority: PriorityClass = 'normal', tenant = 't', extra: Partial<AcquireRequest> = {}) =>
+    h.request({ tenant, priority, ...extra });
+  const acquire = (r: AcquireRequest) => ({ ...h.acquire(r), r });
+  return { core: h.core, req, acquire, advance: h.advance, now: () => h.clock.now };
 }
 
 const lease = (r?: AcquireResult) => (r?.ok ? r.lease : undefined);
@@ -214,6 +189,17 @@ describe('pool core: admission and queue', () => {
       expect(lease(w.box.result)?.originId).toBe('o2');
       core.release(lease(w.box.result)!.id, { kind: 'success' });
     }
+  });
+
+  it('a probe that finds the last usable origin down refuses the waiters at once, so they fail over', () => {
+    const { core, req, acquire, now } = setup({}, [{ id: 'o1', capacity: 1 }]);
+    acquire(req());
+    const waiting = acquire(req());
+    expect(waiting.waiter?.queueState).toBe('waiting');
+    core.recordProbe('o1', { state: 'down', checkedAt: now(), latencyMs: 1, error: 'connection refused' });
+    // A 503 now (the next pool of the chain may serve it), not a 429 once its 5 s wait is over.
+    expect(waiting.box.result).toMatchObject({ ok: false, reason: 'open' });
+    expect(core.queue.size).toBe(0);
   });
 
   it('sweeps leases past their TTL so a vanished caller never keeps a slot', () => {

@@ -1,8 +1,9 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { invalidateRegistry } from '../../../workers/data/registry.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedModel } from '../helpers/seed.ts';
+import { callAs } from './gateway-call.ts';
 
 // A pools row edited by hand so that its config names another pool is one invalid row, the same to
 // every reader: the admin view lists it with its problem, and neither the model checks nor the
@@ -24,13 +25,7 @@ beforeAll(async () => {
   invalidateRegistry();
 });
 
-function call(method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const call = (method: string, path: string, body?: unknown) => callAs(admin, method, path, body);
 
 describe('a pools row whose config names another pool', () => {
   it('is listed under its row name with the problem, and no pool of the other name exists', async () => {

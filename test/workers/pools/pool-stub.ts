@@ -24,10 +24,16 @@ export async function leasesStored(stub: DurableObjectStub<EnginePool>, inFlight
   );
 }
 
-/** Admission requests for `config`'s pool, each with a request id of its own (`<prefix>-<n>`). */
-export function requestsFor(config: PoolConfig, prefix: string): () => AcquireRequest {
+/**
+ * Admission requests for `config`'s pool, each with a request id of its own (`<prefix>-<n>`): tenant
+ * `t`, priority `normal`, unless `extra` says otherwise.
+ */
+export function requestsFor(
+  config: PoolConfig,
+  prefix: string,
+): (extra?: Partial<AcquireRequest>) => AcquireRequest {
   let n = 0;
-  return () => ({
+  return (extra = {}) => ({
     pool: config.name,
     config,
     configKey: 'k1',
@@ -35,5 +41,6 @@ export function requestsFor(config: PoolConfig, prefix: string): () => AcquireRe
     requestId: `${prefix}-${n++}`,
     tenant: 't',
     priority: 'normal',
+    ...extra,
   });
 }

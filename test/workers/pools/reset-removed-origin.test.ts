@@ -1,7 +1,8 @@
 import { evictDurableObject } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { seedKey } from '../helpers/seed.ts';
+import { callAs } from './gateway-call.ts';
 
 let admin: string;
 
@@ -9,13 +10,7 @@ beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'] });
 });
 
-function call(method: string, path: string, body?: unknown) {
-  return exports.default.fetch(`http://gw${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-}
+const call = (method: string, path: string, body?: unknown) => callAs(admin, method, path, body);
 
 const origin = (name: string, id: string) => ({ id, url: `http://${name}-${id}.test`, capacity: 4 });
 

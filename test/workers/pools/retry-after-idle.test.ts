@@ -1,45 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { LEASE_MARGIN_MS, PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
-import type { AcquireRequest, AcquireResult, Lease } from '../../../durable-objects/engine-pool/types.ts';
-import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
+import { LEASE_MARGIN_MS } from '../../../durable-objects/engine-pool/pool-core.ts';
+import type { Lease } from '../../../durable-objects/engine-pool/types.ts';
+import type { PriorityClass } from '../../../schemas/config.ts';
+import { coreHarness, type Granted, type Refused } from './core-harness.ts';
 
 // Retry-After of a full pool that freed no slot in the last 10 s has no drain rate to go by. It is
 // worked out from when the held slots should free: each lease's start plus its origin's typical
 // request time, or, for a lease already past that (or with nothing learnt yet), the pool's total
 // timeout, which ends every request.
 
-type Refused = Extract<AcquireResult, { ok: false }>;
-type Granted = Extract<AcquireResult, { ok: true }>;
-
 function setup(opts: { capacity?: number; maxDepth?: number; totalMs?: number } = {}) {
-  const clock = { now: 10_000_000 };
-  const config = PoolConfig.parse({
-    name: 'p',
-    protocol: 'vllm',
-    origins: [{ id: 'o1', url: 'http://o1.test', capacity: opts.capacity ?? 2 }],
-    queue: { maxDepth: opts.maxDepth ?? 1, maxWaitMs: 30_000 },
-    timeouts: { totalMs: opts.totalMs ?? 40_000 },
-    admission: { blockSize: 0 },
-  });
-  const core = new PoolCore(() => clock.now);
-  core.configure(config, 'k1');
-  let n = 0;
-  const req = (priority: PriorityClass = 'normal'): AcquireRequest => ({
-    pool: 'p',
-    config,
-    configKey: 'k1',
-    configVersion: 1,
-    requestId: `r${n++}`,
-    tenant: 't',
-    priority,
-  });
-  const acquire = (priority: PriorityClass = 'normal') => {
-    const box: { result?: AcquireResult } = {};
-    core.acquire(req(priority), (x) => {
-      box.result = x;
-    });
-    return box;
-  };
+  const h = coreHarness(
+    {
+      origins: [{ id: 'o1', url: 'http://o1.test', capacity: opts.capacity ?? 2 }],
+      queue: { maxDepth: opts.maxDepth ?? 1, maxWaitMs: 30_000 },
+      timeouts: { totalMs: opts.totalMs ?? 40_000 },
+      admission: { blockSize: 0 },
+    },
+    10_000_000,
+  );
+  const { clock, core } = h;
+  const acquire = (priority: PriorityClass = 'normal') => h.acquire(h.request({ priority })).box;
   /** Requests that took `ms` each, long enough ago that none counts toward the drain rate. */
   const learn = (ms: number, count = 5) => {
     for (let i = 0; i < count; i++) {
@@ -134,31 +115,20 @@ describe('Retry-After of a full pool with no recent release', () => {
 
 describe('Retry-After of a full pool with an origin out of service', () => {
   it('counts only the slots of origins that take traffic', () => {
-    const clock = { now: 20_000_000 };
-    const config = PoolConfig.parse({
-      name: 'p',
-      protocol: 'vllm',
-      origins: [
-        { id: 'o1', url: 'http://o1.test', capacity: 1 },
-        { id: 'o2', url: 'http://o2.test', capacity: 1 },
-      ],
-      queue: { maxDepth: 1, maxWaitMs: 30_000 },
-      timeouts: { totalMs: 40_000 },
-      admission: { blockSize: 0 },
-    });
-    const core = new PoolCore(() => clock.now);
-    core.configure(config, 'k1');
-    let n = 0;
-    const acquire = (priority: PriorityClass = 'normal') => {
-      const box: { result?: AcquireResult } = {};
-      core.acquire(
-        { pool: 'p', config, configKey: 'k1', configVersion: 1, requestId: `r${n++}`, tenant: 't', priority },
-        (x) => {
-          box.result = x;
-        },
-      );
-      return box;
-    };
+    const h = coreHarness(
+      {
+        origins: [
+          { id: 'o1', url: 'http://o1.test', capacity: 1 },
+          { id: 'o2', url: 'http://o2.test', capacity: 1 },
+        ],
+        queue: { maxDepth: 1, maxWaitMs: 30_000 },
+        timeouts: { totalMs: 40_000 },
+        admission: { blockSize: 0 },
+      },
+      20_000_000,
+    );
+    const { clock, core } = h;
+    const acquire = (priority: PriorityClass = 'normal') => h.acquire(h.request({ priority })).box;
     acquire();
     const second = (acquire().result as Granted).lease;
     clock.now += 10_000;

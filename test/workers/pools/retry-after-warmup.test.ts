@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DrainRate } from '../../../durable-objects/engine-pool/origin-stats.ts';
-import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
-import type { AcquireRequest, AcquireResult } from '../../../durable-objects/engine-pool/types.ts';
-import { PoolConfig, type PriorityClass } from '../../../schemas/config.ts';
+import type { AcquireRequest } from '../../../durable-objects/engine-pool/types.ts';
+import type { PriorityClass } from '../../../schemas/config.ts';
+import { coreHarness, type Granted, type Refused } from './core-harness.ts';
 
 // Retry-After for a full pool is the waiters ahead over the drain rate. A pool that has been busy for
 // only part of the 10 s window drains at the pace it shows in that part, not at a tenth of it.
@@ -39,43 +39,24 @@ describe('drain rate', () => {
 
 describe('Retry-After of a pool that just got busy', () => {
   it('says when the waiters ahead will have been served, not ten times that', () => {
-    let now = 1_000_000;
-    const config = PoolConfig.parse({
-      name: 'p',
-      protocol: 'vllm',
+    const h = coreHarness({
       origins: [{ id: 'o1', url: 'http://o1.test', capacity: 1 }],
       queue: { maxDepth: 3, maxWaitMs: 30_000 },
       admission: { blockSize: 0 },
     });
-    const core = new PoolCore(() => now);
-    core.configure(config, 'k1');
-    let n = 0;
-    const req = (priority: PriorityClass = 'normal'): AcquireRequest => ({
-      pool: 'p',
-      config,
-      configKey: 'k1',
-      configVersion: 1,
-      requestId: `r${n++}`,
-      tenant: 't',
-      priority,
-    });
-    const acquire = (r: AcquireRequest) => {
-      const box: { result?: AcquireResult } = {};
-      core.acquire(r, (x) => {
-        box.result = x;
-      });
-      return box;
-    };
+    const { core } = h;
+    const req = (priority: PriorityClass = 'normal') => h.request({ priority });
+    const acquire = (r: AcquireRequest) => h.acquire(r).box;
     // Busy for 2 s: one slot freed every 500 ms.
     let held = acquire(req());
     for (let i = 0; i < 4; i++) {
-      now += 500;
+      h.advance(500);
       const next = acquire(req());
-      core.release((held.result as Extract<AcquireResult, { ok: true }>).lease.id, { kind: 'success' });
+      core.release((held.result as Granted).lease.id, { kind: 'success' });
       held = next;
     }
     for (let i = 0; i < 3; i++) acquire(req());
-    const refused = acquire(req('low')).result as Extract<AcquireResult, { ok: false }>;
+    const refused = acquire(req('low')).result as Refused;
     expect(refused.reason).toBe('full');
     // 3 waiters ahead + itself at 2 slots per second: about 2 s.
     expect(refused.retryAfterMs).toBeGreaterThanOrEqual(1500);

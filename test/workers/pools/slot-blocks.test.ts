@@ -1,14 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
 import type { AcquireRequest, AcquireResult, Lease } from '../../../durable-objects/engine-pool/types.ts';
-import { PoolConfig } from '../../../schemas/config.ts';
+import { coreHarness, grantedLease as leaseOf } from './core-harness.ts';
 
 function setup(capacity = 64, admission: Record<string, number> = {}) {
-  let now = 1_000_000;
-  const config = PoolConfig.parse({
-    name: 'p',
-    protocol: 'vllm',
+  const h = coreHarness({
     origins: [
       { id: 'o1', url: 'http://o1.test', capacity },
       { id: 'o2', url: 'http://o2.test', capacity },
@@ -18,35 +14,12 @@ function setup(capacity = 64, admission: Record<string, number> = {}) {
     timeouts: { totalMs: 10_000 },
     admission,
   });
-  const core = new PoolCore(() => now);
-  core.configure(config, 'k1');
-  let n = 0;
-  const req = (extra: Partial<AcquireRequest> = {}): AcquireRequest => ({
-    pool: 'p',
-    config,
-    configKey: 'k1',
-    configVersion: 1,
-    requestId: `r${n++}`,
-    tenant: 't',
-    priority: 'normal',
-    block: true,
-    ...extra,
-  });
-  const acquire = (r: AcquireRequest): AcquireResult | undefined => {
-    let result: AcquireResult | undefined;
-    core.acquire(r, (x) => {
-      result = x;
-    });
-    return result;
-  };
+  const { core } = h;
+  const req = (extra: Partial<AcquireRequest> = {}) => h.request({ block: true, ...extra });
+  const acquire = (r: AcquireRequest): AcquireResult | undefined => h.acquire(r).box.result;
   const inFlight = () => core.leases.inFlight('o1') + core.leases.inFlight('o2');
-  return { core, req, acquire, inFlight, advance: (ms: number) => (now += ms) };
+  return { core, req, acquire, inFlight, advance: h.advance };
 }
-
-const leaseOf = (r: AcquireResult | undefined): Lease => {
-  if (!r?.ok) throw new Error(`not granted: ${JSON.stringify(r)}`);
-  return r.lease;
-};
 
 describe('pool core: slot blocks', () => {
   it('grants a block of at most a quarter of the free slots, counted in flight, for callers that ask', () => {

@@ -1,9 +1,8 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
-import { PoolCore } from '../../../durable-objects/engine-pool/pool-core.ts';
-import type { AcquireRequest, AcquireResult, Lease } from '../../../durable-objects/engine-pool/types.ts';
 import { PoolConfig } from '../../../schemas/config.ts';
+import { coreHarness, grantedLease } from './core-harness.ts';
 import { leaseOf, leasesStored, requestsFor } from './pool-stub.ts';
 
 // A half-open circuit is decided by its own trial requests. A trial of an earlier half-open spell
@@ -11,34 +10,16 @@ import { leaseOf, leasesStored, requestsFor } from './pool-stub.ts';
 // success must not close the new spell, and its failure must not trip it again.
 
 function setup() {
-  const clock = { now: 50_000_000 };
-  const config = PoolConfig.parse({
-    name: 'p',
-    protocol: 'vllm',
-    origins: [{ id: 'o1', url: 'http://o1.test', capacity: 8 }],
-    breaker: { consecutiveFailures: 1, cooldownMs: 100, halfOpenProbes: 2, successesToClose: 1 },
-    admission: { blockSize: 0 },
-  });
-  const core = new PoolCore(() => clock.now);
-  core.configure(config, 'k1');
-  let n = 0;
-  const acquire = (): Lease => {
-    const req: AcquireRequest = {
-      pool: 'p',
-      config,
-      configKey: 'k1',
-      configVersion: 1,
-      requestId: `r${n++}`,
-      tenant: 't',
-      priority: 'normal',
-    };
-    let result: AcquireResult | undefined;
-    core.acquire(req, (r) => {
-      result = r;
-    });
-    if (!result?.ok) throw new Error(`not granted: ${JSON.stringify(result)}`);
-    return result.lease;
-  };
+  const h = coreHarness(
+    {
+      origins: [{ id: 'o1', url: 'http://o1.test', capacity: 8 }],
+      breaker: { consecutiveFailures: 1, cooldownMs: 100, halfOpenProbes: 2, successesToClose: 1 },
+      admission: { blockSize: 0 },
+    },
+    50_000_000,
+  );
+  const { clock, core } = h;
+  const acquire = () => grantedLease(h.acquire(h.request()).box.result);
   const state = () => core.slots.get('o1')!.breaker.state;
   /** Fail one request: the circuit opens; after the cooldown it is half-open. */
   const tripToHalfOpen = (lease = acquire()) => {
