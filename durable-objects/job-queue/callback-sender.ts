@@ -20,8 +20,19 @@ export function callbackSender(secret: () => string | undefined): CallbackSender
       body,
     });
     await response.body?.cancel().catch(() => {});
-    return response.status >= 200 && response.status < 300
-      ? { ok: true }
-      : { ok: false, error: `callback answered HTTP ${response.status}` };
+    if (response.status >= 200 && response.status < 300) return { ok: true };
+    return { ok: false, error: failureOf(response) };
   };
+}
+
+/**
+ * Why a delivery did not count. A redirect says where it pointed: it fails again on every retry until
+ * the callback URL is changed, which a bare status would not tell.
+ */
+function failureOf(response: Response): string {
+  const error = `callback answered HTTP ${response.status}`;
+  if (response.status < 300 || response.status >= 400) return error;
+  const location = response.headers.get('location');
+  const to = location === null ? '' : ` (location: ${location.slice(0, 300)})`;
+  return `${error}; redirects are not followed${to}`;
 }

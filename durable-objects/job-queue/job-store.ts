@@ -211,7 +211,8 @@ export class JobStore {
         job.priority,
         PRIORITY_RANK[job.priority],
         job.model,
-        JSON.stringify(job.request),
+        // the request is stored in job_requests, below
+        '',
         job.metadata ? JSON.stringify(job.metadata) : null,
         job.callbackUrl ?? null,
         job.baseUrl,
@@ -223,6 +224,11 @@ export class JobStore {
         transition('queued', now),
       )
       .one();
+    this.sql.exec(
+      'INSERT INTO job_requests (id, request) VALUES (?, ?)',
+      job.id,
+      JSON.stringify(job.request),
+    );
     if (idempotency) {
       this.sql.exec(
         `INSERT INTO idempotency (scope, body_hash, job_id, created_at) VALUES (?, ?, ?, ?)
@@ -233,7 +239,15 @@ export class JobStore {
         now,
       );
     }
-    return { kind: 'created', row };
+    return { kind: 'created', row: this.withRequest(row) };
+  }
+
+  /** A row with its request, from `job_requests` (jobs stored before that table keep theirs inline). */
+  private withRequest(row: JobRow): JobRow {
+    const stored = this.sql
+      .exec<{ request: string }>('SELECT request FROM job_requests WHERE id = ?', row.id)
+      .toArray()[0];
+    return stored ? { ...row, request: stored.request } : row;
   }
 
   /** When a full shard likely has room again, from its recent finishes (an index range, on refusal only). */
@@ -256,7 +270,8 @@ export class JobStore {
   }
 
   get(id: string): JobRow | undefined {
-    return this.sql.exec<JobRow>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
+    const row = this.sql.exec<JobRow>('SELECT * FROM jobs WHERE id = ?', id).toArray()[0];
+    return row && this.withRequest(row);
   }
 
   /** Matching jobs newest first, within a count and a byte limit (see listJobs). */
@@ -332,7 +347,7 @@ export class JobStore {
           id,
         )
         .toArray()[0];
-      if (row) claimed.push(row);
+      if (row) claimed.push(this.withRequest(row));
     }
     return claimed;
   }

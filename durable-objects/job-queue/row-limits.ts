@@ -1,6 +1,6 @@
 /**
- * What one job row may hold. A Durable Object's SQLite row holds at most 2 MB and a job's request and
- * its result share the row, so each gets about half.
+ * What one job may hold. A Durable Object's SQLite row holds at most 2 MB: a job's result lives in its
+ * `jobs` row and its request in a `job_requests` row of its own, so each may be up to 1 MiB.
  */
 
 /** The largest request a job stores (its JSON as stored, in UTF-8 bytes). */

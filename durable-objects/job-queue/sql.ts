@@ -25,6 +25,7 @@ export interface Sql {
  *   list:     (created_at, id) and (status, created_at, id) — newest first with a cursor
  * The number of unfinished jobs (the shard's bound) is one row of `job_totals`, kept by triggers in
  * the same statement as every insert, status change and delete, so a submit reads it in O(1).
+ * Requests live in `job_requests` (one lookup by key per claim), deleted with their job.
  */
 export const JOB_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS jobs (
@@ -76,6 +77,11 @@ export const JOB_SCHEMA = [
     created_at INTEGER NOT NULL
   )`,
   'CREATE INDEX IF NOT EXISTS idempotency_created ON idempotency (created_at)',
+  // A job's request has a row of its own: the platform limits a row to 2 MB, and a request and a
+  // result of up to 1 MiB each would not fit in one. (Jobs stored before it keep theirs in `jobs`.)
+  'CREATE TABLE IF NOT EXISTS job_requests (id TEXT PRIMARY KEY, request TEXT NOT NULL)',
+  `CREATE TRIGGER IF NOT EXISTS jobs_request_delete AFTER DELETE ON jobs
+   BEGIN DELETE FROM job_requests WHERE id = OLD.id; END`,
   // Purging checks whether a live key still names a finished job.
   'CREATE INDEX IF NOT EXISTS idempotency_job ON idempotency (job_id)',
 ];

@@ -92,24 +92,44 @@ function privateIPv4([a, b, c]: number[]): boolean {
   );
 }
 
+/**
+ * The eight 16-bit groups of an IPv6 address as the URL parser writes it (lowercase hex, `::` for the
+ * longest run of zero groups, no embedded dotted IPv4). Compared as numbers, a prefix check cannot be
+ * dodged by how the zeros happen to be compressed (`2001::…` is Teredo as much as `2001:0:…`).
+ */
+function ipv6Groups(address: string): number[] | undefined {
+  const [head, tail, extra] = address.split('::');
+  if (extra !== undefined) return undefined;
+  const parse = (part: string | undefined) =>
+    part ? part.split(':').map((g) => Number.parseInt(g, 16)) : [];
+  const left = parse(head);
+  const right = parse(tail);
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill(0), ...right];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff)
+    ? groups
+    : undefined;
+}
+
 function privateIPv6(address: string): boolean {
-  const groups = address.split(':');
-  const first = groups[0] ?? '';
-  const head = first === '' ? 0 : Number.parseInt(first, 16);
+  const g = ipv6Groups(address);
+  if (!g) return true;
+  const [a = 0, b = 0, c = 0] = g;
   return (
     // Forms that carry an IPv4 address a relay or translator would reach on our behalf: 6to4
     // 2002::/16, Teredo 2001:0::/32, local-use NAT64 64:ff9b:1::/48.
-    head === 0x2002 ||
-    (head === 0x2001 && groups[1] === '0') ||
-    address.startsWith('64:ff9b:1:') ||
-    address === '::' ||
-    address === '::1' ||
-    address.startsWith('::') || // IPv4-compatible and other ::/96 forms
-    (head & 0xfe00) === 0xfc00 || // unique local fc00::/7
-    (head & 0xffc0) === 0xfe80 || // link-local fe80::/10
-    (head & 0xffc0) === 0xfec0 || // site-local (deprecated)
-    (head & 0xff00) === 0xff00 || // multicast
-    address.startsWith('2001:db8:') || // documentation
-    address.startsWith('100::') // discard-only
+    a === 0x2002 ||
+    (a === 0x2001 && b === 0) ||
+    (a === 0x64 && b === 0xff9b && c === 1) ||
+    // 0::/16, all reserved: the unspecified, loopback, IPv4-compatible, -mapped and -translated forms
+    a === 0 ||
+    (a & 0xfe00) === 0xfc00 || // unique local fc00::/7
+    (a & 0xffc0) === 0xfe80 || // link-local fe80::/10
+    (a & 0xffc0) === 0xfec0 || // site-local (deprecated)
+    (a & 0xff00) === 0xff00 || // multicast
+    (a === 0x2001 && b === 0xdb8) || // documentation
+    (a === 0x100 && b === 0 && c === 0 && g[3] === 0) // discard-only 100::/64
   );
 }

@@ -2,6 +2,18 @@ import type { StoredStatus } from '../../durable-objects/job-queue/job-store.ts'
 import { EcoError } from '../../schemas/errors.ts';
 import { JobStatus } from '../../schemas/jobs.ts';
 
+/**
+ * The one value of a listing's query parameter. A repeated one (`status=queued&status=failed`) is
+ * refused rather than read as its first value, which would answer a filter the client did not ask for.
+ */
+export function singleQueryValue(
+  values: string[] | undefined,
+  param: 'status' | 'limit' | 'cursor',
+): string | undefined {
+  if (values === undefined || values.length <= 1) return values?.[0];
+  throw new EcoError(400, `invalid_${param}`, `${param} may be given at most once.`, { param });
+}
+
 /** The stored statuses a `status` query stands for (null: any). */
 export function statusesFor(status: string | undefined): StoredStatus[] | null {
   if (status === undefined || status === '') return null;

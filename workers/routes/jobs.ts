@@ -16,10 +16,11 @@ import { jobNotFound } from '../jobs/job-not-found.ts';
 import { requireRunnableOwner } from '../jobs/job-owner.ts';
 import { validateJob } from '../jobs/job-request.ts';
 import { jobListPage } from '../jobs/list-page.ts';
-import { statusesFor } from '../jobs/list-params.ts';
+import { singleQueryValue, statusesFor } from '../jobs/list-params.ts';
 import { tenantSource } from '../jobs/list-sources.ts';
 import { withoutNullOptionals } from '../jobs/null-optionals.ts';
 import { queueFullError } from '../jobs/queue-full.ts';
+import { shardCall } from '../jobs/shard-call.ts';
 import { listingShards, shardCounts } from '../jobs/shard-counts.ts';
 import { type JobQueueStub, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
 import { submitShard } from '../jobs/submit-shard.ts';
@@ -34,6 +35,9 @@ const errors = {
 };
 const badRequest = { 400: { description: 'Invalid request', content: json(ErrorResponse) } };
 const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
+const unavailable = {
+  503: { description: 'A job queue shard did not answer; retry', content: json(ErrorResponse) },
+};
 
 /** Room for the envelope (type, metadata, callback) and formatting around a request of the stored limit. */
 const MAX_JOB_BODY_BYTES = 2 * MAX_REQUEST_BYTES;
@@ -170,7 +174,12 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
         cursor: z.string().optional(),
       }),
     },
-    responses: { 200: { description: 'A page of jobs', content: json(JobList) }, ...errors, ...badRequest },
+    responses: {
+      200: { description: 'A page of jobs', content: json(JobList) },
+      ...errors,
+      ...badRequest,
+      ...unavailable,
+    },
   });
   app.get('/v1/jobs', requireScope('jobs'), async (c) => {
     const principal = c.get('principal');
@@ -179,11 +188,10 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     const counts = await shardCounts(c.env, settings.shards);
     const shards = listingShards(counts, settings.shards, settings.retentionMs);
     // Every shard of the tenant in one group, so the whole listing is newest first.
-    const source = tenantSource(c.env, principal.tenant, shards, statusesFor(c.req.query('status')));
-    return c.json(
-      await jobListPage(source, shards, { limit: c.req.query('limit'), cursor: c.req.query('cursor') }),
-      200,
-    );
+    const query = (param: 'status' | 'limit' | 'cursor') => singleQueryValue(c.req.queries(param), param);
+    const source = tenantSource(c.env, principal.tenant, shards, statusesFor(query('status')));
+    const page = { limit: query('limit'), cursor: query('cursor') };
+    return c.json(await shardCall(() => jobListPage(source, shards, page)), 200);
   });
 
   app.openAPIRegistry.registerPath({
@@ -192,11 +200,17 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Get a job: status, result, usage, error, transitions and attempts',
     security,
     request: { params: idParam },
-    responses: { 200: { description: 'The job', content: json(Job) }, ...errors, ...notFound },
+    responses: {
+      200: { description: 'The job', content: json(Job) },
+      ...errors,
+      ...notFound,
+      ...unavailable,
+    },
   });
   app.get('/v1/jobs/:id', requireScope('jobs'), async (c) => {
     const id = c.req.param('id');
-    const job = await jobStub(c, id).get(id, c.get('principal').tenant);
+    const stub = jobStub(c, id);
+    const job = await shardCall(() => stub.get(id, c.get('principal').tenant));
     if (!job) throw jobNotFound(id);
     return c.json(job, 200);
   });
@@ -212,11 +226,13 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       ...errors,
       ...notFound,
       409: { description: 'The job already finished', content: json(ErrorResponse) },
+      ...unavailable,
     },
   });
   app.delete('/v1/jobs/:id', requireScope('jobs'), async (c) => {
     const id = c.req.param('id');
-    const result = await jobStub(c, id).cancel(id, c.get('principal').tenant);
+    const stub = jobStub(c, id);
+    const result = await shardCall(() => stub.cancel(id, c.get('principal').tenant));
     if (result.ok) return c.json(result.job, 200);
     if (result.reason === 'not_found') throw jobNotFound(id);
     throw new EcoError(409, 'job_not_cancellable', `The job already finished (${result.job.status}).`, {

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../../schemas/jobs.ts';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { chat, finished, jobsClient } from './api-client.ts';
 
 const ORIGIN = 'jobs-capacity-origin.test';
 const DOWN_ORIGIN = 'jobs-capacity-down.test';
@@ -37,37 +38,10 @@ beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'] });
 });
 
-function call(path: string, init: RequestInit = {}) {
-  return exports.default.fetch(`http://gw${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-  });
-}
-
-const chat = (model: string, content: string) => ({
-  model,
-  messages: [{ role: 'user', content }],
-});
-
-async function submit(model: string, content: string): Promise<string> {
-  const res = await call('/v1/jobs', {
-    method: 'POST',
-    body: JSON.stringify({ type: 'chat', request: chat(model, content) }),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as Job).id;
-}
-
-async function pollJob(id: string, until: (job: Job) => boolean): Promise<Job> {
-  let job = (await (await call(`/v1/jobs/${id}`)).json()) as Job;
-  for (let i = 0; i < 1200 && !until(job); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-    job = (await (await call(`/v1/jobs/${id}`)).json()) as Job;
-  }
-  return job;
-}
-
-const finished = (j: Job) => ['succeeded', 'failed', 'cancelled', 'expired'].includes(j.status);
+const jobs = () => jobsClient(key);
+const call = (path: string, init: RequestInit = {}) => jobs().call(path, init);
+const submit = async (model: string, content: string) => (await jobs().submit(model, content)).id;
+const pollJob = (id: string, until: (job: Job) => boolean) => jobs().pollJob(id, until);
 
 describe('the pools refusing a job before any origin saw it (over HTTP)', () => {
   it('the gateway marks a pool refusal `x-eco-refused-by: pool`, and an origin’s own 503 not', async () => {

@@ -1,58 +1,11 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
 import { JobStore } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
-import { selfExecutor } from '../../../durable-objects/job-queue/self-executor.ts';
-import type { Env } from '../../../workers/env.ts';
-import { engineConfig, manualClock, newJob, withSql } from './helpers.ts';
+import { manualClock, newJob, withSql } from './helpers.ts';
+import { completion, engineFor, gatewayAnswering, refusal, runToEnd } from './wait-fixtures.ts';
 
-type Clock = ReturnType<typeof manualClock>;
-
-const completion = () =>
-  Response.json({
-    object: 'chat.completion',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-  });
-
-/**
- * An error as the gateway answers it. `byPool`: the engine pool refused before any origin saw the
- * request, which the gateway says with `x-eco-refused-by: pool`.
- */
-const refusal = (status: number, code: string, retryAfterMs: number, byPool: boolean) =>
-  Response.json(
-    { error: { message: `refused: ${code}`, type: 'rate_limit_error', param: null, code } },
-    {
-      status,
-      headers: {
-        'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
-        'retry-after-ms': String(retryAfterMs),
-        ...(byPool ? { 'x-eco-refused-by': 'pool' } : {}),
-      },
-    },
-  );
-
-function engineFor(store: JobStore, clock: Clock, answer: () => Response, concurrency = 4) {
-  const fetcher = { fetch: async () => answer() } as unknown as Fetcher;
-  return new JobEngine({
-    store,
-    execute: selfExecutor(env as unknown as Env, () => fetcher),
-    sendCallback: async () => ({ ok: true }),
-    config: engineConfig({ concurrency, retry: { baseMs: 1000, maxMs: 8000 } }),
-    now: clock.now,
-    random: () => 0.5,
-  });
-}
-
-async function runToEnd(engine: JobEngine, store: JobStore, clock: Clock, ids: string[]) {
-  for (let i = 0; i < 1000; i++) {
-    const next = await engine.drain();
-    if (ids.every((id) => store.get(id)!.finished_at !== null) || next === null) return;
-    clock.set(Math.max(next, clock.now()));
-  }
-  throw new Error('the jobs did not finish');
-}
+/** A gateway that answers every self call alike. */
+const answering = (answer: () => Response) => gatewayAnswering(answer).fetcher;
 
 const POOL_REFUSALS: [number, string][] = [
   [429, 'pool_saturated'],
@@ -69,8 +22,10 @@ describe('a run the engine pool refused before any origin saw it', () => {
         const store = new JobStore(sql, clock.now);
         store.enqueue(newJob('full', { maxAttempts: 1, timeoutMs: 3_600_000 }));
         let calls = 0;
-        const engine = engineFor(store, clock, () =>
-          ++calls <= 5 ? refusal(status, code, 2000, true) : completion(),
+        const engine = engineFor(
+          store,
+          clock,
+          answering(() => (++calls <= 5 ? refusal(status, code, 2000, { byPool: true }) : completion())),
         );
         await runToEnd(engine, store, clock, ['full']);
         const view = jobView(store.get('full')!);
@@ -86,7 +41,11 @@ describe('a run the engine pool refused before any origin saw it', () => {
       const clock = manualClock(1_700_000_000_000);
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('w', { maxAttempts: 1, timeoutMs: 3_600_000 }));
-      const engine = engineFor(store, clock, () => refusal(429, 'pool_saturated', 7000, true));
+      const engine = engineFor(
+        store,
+        clock,
+        answering(() => refusal(429, 'pool_saturated', 7000, { byPool: true })),
+      );
       const next = await engine.drain();
       const view = jobView(store.get('w')!);
       expect(view).toMatchObject({ status: 'queued', attempts: 0, attempt_log: [], started_at: null });
@@ -101,7 +60,11 @@ describe('a run the engine pool refused before any origin saw it', () => {
       const clock = manualClock(1_700_000_000_000);
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('late', { maxAttempts: 2, timeoutMs: 60_000 }));
-      const engine = engineFor(store, clock, () => refusal(503, 'origin_unavailable', 5000, true));
+      const engine = engineFor(
+        store,
+        clock,
+        answering(() => refusal(503, 'origin_unavailable', 5000, { byPool: true })),
+      );
       await runToEnd(engine, store, clock, ['late']);
       const view = jobView(store.get('late')!);
       expect(view).toMatchObject({ status: 'expired', attempts: 0, attempt_log: [] });
@@ -118,7 +81,11 @@ describe('a run the engine pool refused before any origin saw it', () => {
       const clock = manualClock(1_700_000_000_000);
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('backoff', { maxAttempts: 5, timeoutMs: 1500 }));
-      const engine = engineFor(store, clock, () => refusal(502, 'origin_error', 5000, false));
+      const engine = engineFor(
+        store,
+        clock,
+        answering(() => refusal(502, 'origin_error', 5000)),
+      );
       await runToEnd(engine, store, clock, ['backoff']);
       const view = jobView(store.get('backoff')!);
       expect(view).toMatchObject({ status: 'expired', attempts: 1 });
@@ -132,10 +99,10 @@ describe('a run the engine pool refused before any origin saw it', () => {
 
 describe('a refusal that reached an engine, or is not a capacity refusal', () => {
   const CASES: [string, () => Response][] = [
-    ["an origin's own 503", () => refusal(503, 'origin_unavailable', 1000, false)],
-    ["an origin's own 429", () => refusal(429, 'origin_overloaded', 1000, false)],
-    ['a pool 429 without the pool marker', () => refusal(429, 'pool_saturated', 1000, false)],
-    ['a 500 carrying the pool marker', () => refusal(500, 'internal_error', 1000, true)],
+    ["an origin's own 503", () => refusal(503, 'origin_unavailable', 1000)],
+    ["an origin's own 429", () => refusal(429, 'origin_overloaded', 1000)],
+    ['a pool 429 without the pool marker', () => refusal(429, 'pool_saturated', 1000)],
+    ['a 500 carrying the pool marker', () => refusal(500, 'internal_error', 1000, { byPool: true })],
   ];
   for (const [label, answer] of CASES) {
     it(`${label} spends an attempt and ends failed after the last one`, () =>
@@ -143,7 +110,7 @@ describe('a refusal that reached an engine, or is not a capacity refusal', () =>
         const clock = manualClock(1_700_000_000_000);
         const store = new JobStore(sql, clock.now);
         store.enqueue(newJob('x', { maxAttempts: 2, timeoutMs: 3_600_000 }));
-        await runToEnd(engineFor(store, clock, answer), store, clock, ['x']);
+        await runToEnd(engineFor(store, clock, answering(answer)), store, clock, ['x']);
         const view = jobView(store.get('x')!);
         expect(view).toMatchObject({ status: 'failed', attempts: 2 });
         expect(view.transitions.some((t) => t.note?.includes('wait:'))).toBe(false);

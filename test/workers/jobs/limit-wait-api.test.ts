@@ -1,9 +1,10 @@
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
 import type { Job } from '../../../schemas/jobs.ts';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { chat, finished, jobsClient } from './api-client.ts';
 
 const ORIGIN = 'jobs-limit-origin.test';
 // One request back every 500 ms: a burst of a few jobs over the limit clears in seconds of test.
@@ -21,13 +22,6 @@ beforeAll(async () => {
   );
   mockOrigin(ORIGIN, () => chatAnswer('ok'));
 });
-
-function call(path: string, key: string, init: RequestInit = {}) {
-  return exports.default.fetch(`http://gw${path}`, {
-    ...init,
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-  });
-}
 
 /** Spend the key's whole requests-per-minute bucket, as a burst of sync calls would. */
 async function spendBucket(keyId: string): Promise<void> {
@@ -54,14 +48,12 @@ describe('jobs of a key at its requests-per-minute limit (over HTTP)', () => {
       limits: LIMITS,
     });
     await spendBucket(keyId);
+    const client = jobsClient(key);
     const submitted = await Promise.all(
       Array.from({ length: 8 }, (_, i) =>
-        call('/v1/jobs', key, {
+        client.call('/v1/jobs', {
           method: 'POST',
-          body: JSON.stringify({
-            type: 'chat',
-            request: { model: 'jobs-limit-model', messages: [{ role: 'user', content: `burst ${i}` }] },
-          }),
+          body: JSON.stringify({ type: 'chat', request: chat('jobs-limit-model', `burst ${i}`) }),
         }),
       ),
     );
@@ -70,16 +62,8 @@ describe('jobs of a key at its requests-per-minute limit (over HTTP)', () => {
       expect(res.status).toBe(202);
       ids.push(((await res.json()) as Job).id);
     }
-    const finished = (j: Job) => ['succeeded', 'failed', 'cancelled', 'expired'].includes(j.status);
     const jobs: Job[] = [];
-    for (const id of ids) {
-      let job = (await (await call(`/v1/jobs/${id}`, key)).json()) as Job;
-      for (let i = 0; i < 1200 && !finished(job); i++) {
-        await new Promise((r) => setTimeout(r, 25));
-        job = (await (await call(`/v1/jobs/${id}`, key)).json()) as Job;
-      }
-      jobs.push(job);
-    }
+    for (const id of ids) jobs.push(await client.pollJob(id, finished));
     for (const job of jobs) {
       expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
       expect(job.attempt_log.map((a) => a.outcome)).toEqual(['succeeded']);

@@ -1,35 +1,25 @@
-import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
 import { JobStore, jobError } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
 import { isKeyLimitRefusal, limitWaitMs } from '../../../durable-objects/job-queue/limit-wait.ts';
-import { selfExecutor } from '../../../durable-objects/job-queue/self-executor.ts';
 import { migrate } from '../../../durable-objects/job-queue/sql.ts';
-import type { Env } from '../../../workers/env.ts';
-import { engineConfig, manualClock, newJob, withSql } from './helpers.ts';
+import { manualClock, newJob, withSql } from './helpers.ts';
+import {
+  type Clock,
+  completion,
+  engineFor,
+  gatewayAnswering,
+  jobOfCall,
+  refusal,
+  runToEnd,
+  waitNotes,
+} from './wait-fixtures.ts';
 
-type Clock = ReturnType<typeof manualClock>;
+/** A 429 (or `status`) as the gateway answers it, without the pool's marker. */
+const refused = (code: string, retryAfterMs: number, status = 429) => refusal(status, code, retryAfterMs);
 
-const completion = () =>
-  Response.json({
-    object: 'chat.completion',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-  });
-
-/** A 429 as the gateway answers it: the error body and Retry-After in seconds and milliseconds. */
-const refusal = (code: string, retryAfterMs: number, status = 429) =>
-  Response.json(
-    { error: { message: `refused: ${code}`, type: 'rate_limit_error', param: null, code } },
-    {
-      status,
-      headers: {
-        'retry-after': String(Math.max(1, Math.ceil(retryAfterMs / 1000))),
-        'retry-after-ms': String(retryAfterMs),
-      },
-    },
-  );
+/** A gateway that answers every self call alike. */
+const answering = (answer: () => Response) => gatewayAnswering(answer).fetcher;
 
 /**
  * The gateway as a job's self call sees it, on the test's clock: each API key has a requests-per-minute
@@ -41,14 +31,14 @@ function gatewayWithRpm(clock: Clock, rpm: number, keyOf: (jobId: string) => str
   const perMs = rpm / 60_000;
   const fetcher = {
     fetch: async (_url: string, init: RequestInit) => {
-      const job = String((init.headers as Record<string, string>)['x-request-id']).split('.')[0]!;
+      const job = jobOfCall(init);
       const b = buckets.get(keyOf(job)) ?? { level: rpm, at: clock.now() };
       b.level = Math.min(rpm, b.level + (clock.now() - b.at) * perMs);
       b.at = clock.now();
       buckets.set(keyOf(job), b);
       const ok = b.level >= 1;
       calls.push({ job, at: clock.now(), status: ok ? 200 : 429 });
-      if (!ok) return refusal('rate_limit_exceeded', Math.ceil((1 - b.level) / perMs));
+      if (!ok) return refused('rate_limit_exceeded', Math.ceil((1 - b.level) / perMs));
       b.level -= 1;
       return completion();
     },
@@ -56,34 +46,7 @@ function gatewayWithRpm(clock: Clock, rpm: number, keyOf: (jobId: string) => str
   return { fetcher, calls };
 }
 
-/** A gateway that answers every self call with `answer()`. */
-const gatewayAnswering = (answer: () => Response) => ({ fetch: async () => answer() }) as unknown as Fetcher;
-
-function engineFor(store: JobStore, clock: Clock, fetcher: Fetcher, concurrency = 4) {
-  return new JobEngine({
-    store,
-    execute: selfExecutor(env as unknown as Env, () => fetcher),
-    sendCallback: async () => ({ ok: true }),
-    config: engineConfig({ concurrency, retry: { baseMs: 1000, maxMs: 8000 } }),
-    now: clock.now,
-    random: () => 0.5,
-  });
-}
-
-/** Drains as the object's alarm would, moving the clock to each time the drain asks to run again. */
-async function runToEnd(engine: JobEngine, store: JobStore, clock: Clock, ids: string[]) {
-  const wakes: number[] = [];
-  for (let i = 0; i < 1000; i++) {
-    const next = await engine.drain();
-    if (ids.every((id) => store.get(id)!.finished_at !== null) || next === null) return wakes;
-    wakes.push(next);
-    clock.set(Math.max(next, clock.now()));
-  }
-  throw new Error('the jobs did not finish');
-}
-
-const limitNotes = (id: string, store: JobStore) =>
-  jobView(store.get(id)!).transitions.filter((t) => t.note?.startsWith('limit wait'));
+const limitNotes = (id: string, store: JobStore) => waitNotes(store, id, 'limit');
 
 describe("a run refused by the key's own rate limit", () => {
   it('does not consume an attempt: a burst over requests_per_minute all succeeds, each with one attempt', () =>
@@ -130,7 +93,7 @@ describe("a run refused by the key's own rate limit", () => {
       const engine = engineFor(
         store,
         clock,
-        gatewayAnswering(() => refusal('rate_limit_exceeded', 12_000)),
+        answering(() => refused('rate_limit_exceeded', 12_000)),
       );
       const next = await engine.drain();
       const view = jobView(store.get('one')!);
@@ -151,9 +114,9 @@ describe("a run refused by the key's own rate limit", () => {
       const engine = engineFor(
         store,
         clock,
-        gatewayAnswering(() => {
+        answering(() => {
           refusals++;
-          return refusals <= 5 ? refusal('concurrency_limit_exceeded', 1000) : completion();
+          return refusals <= 5 ? refused('concurrency_limit_exceeded', 1000) : completion();
         }),
       );
       await runToEnd(engine, store, clock, ['long']);
@@ -174,7 +137,7 @@ describe("a run refused by the key's own rate limit", () => {
       const engine = engineFor(
         store,
         clock,
-        gatewayAnswering(() => refusal('rate_limit_exceeded', 20_000)),
+        answering(() => refused('rate_limit_exceeded', 20_000)),
       );
       await runToEnd(engine, store, clock, ['late']);
       const view = jobView(store.get('late')!);
@@ -192,7 +155,7 @@ describe("a run refused by the key's own rate limit", () => {
       const engine = engineFor(
         store,
         clock,
-        gatewayAnswering(() => refusal('budget_exceeded', 5 * 3_600_000)),
+        answering(() => refused('budget_exceeded', 5 * 3_600_000)),
       );
       const next = await engine.drain();
       const waiting = jobView(store.get('budget')!);
@@ -203,47 +166,19 @@ describe("a run refused by the key's own rate limit", () => {
       await runToEnd(engine, store, clock, ['budget']);
       expect(jobView(store.get('budget')!)).toMatchObject({ status: 'expired', attempts: 0 });
     }));
-
-  it('does not hold a slot: with one slot, other keys and higher priorities run while it waits', () =>
-    withSql(async (sql) => {
-      const clock = manualClock(1_700_000_000_000);
-      const store = new JobStore(sql, clock.now);
-      store.enqueue(newJob('limited', { keyId: 'busy', priority: 'critical', timeoutMs: 3_600_000 }));
-      store.enqueue(newJob('other', { keyId: 'calm', priority: 'low' }));
-      store.enqueue(newJob('mine-high', { keyId: 'busy', priority: 'high', timeoutMs: 3_600_000 }));
-      const answers = new Map<string, () => Response>([
-        ['limited', () => refusal('rate_limit_exceeded', 30_000)],
-        ['other', completion],
-        ['mine-high', completion],
-      ]);
-      const fetcher = {
-        fetch: async (_url: string, init: RequestInit) => {
-          const id = String((init.headers as Record<string, string>)['x-request-id']).split('.')[0]!;
-          return answers.get(id)!();
-        },
-      } as unknown as Fetcher;
-      const engine = engineFor(store, clock, fetcher, 1);
-      const next = await engine.drain();
-      expect(store.get('other')!.status).toBe('succeeded');
-      expect(store.get('mine-high')!.status).toBe('succeeded');
-      expect(jobView(store.get('limited')!)).toMatchObject({ status: 'queued', attempts: 0 });
-      expect(next).toBe(store.get('limited')!.next_run_at);
-      expect(next).toBeGreaterThanOrEqual(clock.now() + 30_000);
-      expect(store.counts().limitWaiting).toBe(1);
-    }));
 });
 
 describe('failures that are not the key’s own limit', () => {
   it.each([
-    ['an origin 503', () => refusal('origin_unavailable', 1000, 503)],
-    ['a saturated pool (429 pool_saturated)', () => refusal('pool_saturated', 1000)],
-    ['a shed request (429 request_shed)', () => refusal('request_shed', 1000)],
+    ['an origin 503', () => refused('origin_unavailable', 1000, 503)],
+    ['a saturated pool (429 pool_saturated)', () => refused('pool_saturated', 1000)],
+    ['a shed request (429 request_shed)', () => refused('request_shed', 1000)],
   ])('still consume attempts: %s fails the job after max_attempts', (_name, answer) =>
     withSql(async (sql) => {
       const clock = manualClock(1_700_000_000_000);
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('bad', { maxAttempts: 3, timeoutMs: 3_600_000 }));
-      const engine = engineFor(store, clock, gatewayAnswering(answer));
+      const engine = engineFor(store, clock, answering(answer));
       await runToEnd(engine, store, clock, ['bad']);
       const view = jobView(store.get('bad')!);
       expect(view).toMatchObject({ status: 'failed', attempts: 3 });
@@ -263,15 +198,15 @@ describe('failures that are not the key’s own limit', () => {
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('mixed', { maxAttempts: 2, timeoutMs: 3_600_000 }));
       const answers = [
-        () => refusal('origin_unavailable', 1000, 503),
-        () => refusal('rate_limit_exceeded', 1000),
-        () => refusal('rate_limit_exceeded', 1000),
+        () => refused('origin_unavailable', 1000, 503),
+        () => refused('rate_limit_exceeded', 1000),
+        () => refused('rate_limit_exceeded', 1000),
         completion,
       ];
       const engine = engineFor(
         store,
         clock,
-        gatewayAnswering(() => answers.shift()!()),
+        answering(() => answers.shift()!()),
       );
       await runToEnd(engine, store, clock, ['mixed']);
       const view = jobView(store.get('mixed')!);

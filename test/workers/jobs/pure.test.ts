@@ -115,6 +115,14 @@ describe('callback URL policy', () => {
     ['https://[2002:7f00:1::1]/x', 'private'],
     ['https://[2002:a00:1::]/x', 'private'],
     ['https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/x', 'private'],
+    // Teredo whose server part starts with zeros: the URL parser writes `2001::…`
+    ['https://[2001::80ff:fffe]/x', 'private'],
+    ['https://[2001:0:0:1::1]/x', 'private'],
+    // IPv4-translated ::ffff:0:0:0/96 and other forms under 0::/16
+    ['https://[::ffff:0:a00:1]/x', 'private'],
+    ['https://[0:0:1::1]/x', 'private'],
+    ['https://[2001:db8::1]/x', 'private'],
+    ['https://[100::1]/x', 'private'],
     ['https://[64:ff9b:1::a00:1]/x', 'private'],
     ['https://intranet/x', 'public host'],
     ['https://printer.local/x', 'local-only'],

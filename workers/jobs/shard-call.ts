@@ -1,0 +1,27 @@
+import { EcoError } from '../../schemas/errors.ts';
+
+/**
+ * Whether a Durable Object call failed in a passing way: the runtime marks such errors `retryable`
+ * (the object was reset, a connection was lost) or `overloaded`.
+ */
+function transient(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null) return false;
+  const marks = err as { retryable?: unknown; overloaded?: unknown };
+  return marks.retryable === true || marks.overloaded === true;
+}
+
+/**
+ * A call to job shards for a read or a cancel. A shard that fails in a passing way is a 503 the client
+ * can retry, as for a submit, not an unexplained 500; other failures stay what they are.
+ */
+export async function shardCall<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    if (err instanceof EcoError || !transient(err)) throw err;
+    throw new EcoError(503, 'job_queue_unavailable', 'The job queue did not answer; try again.', {
+      cause: err,
+      retryAfterMs: 1000,
+    });
+  }
+}
