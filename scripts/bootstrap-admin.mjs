@@ -7,6 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { bootstrapArgs, USAGE } from './lib/bootstrap-args.mjs';
 import { childEnv, ROOT } from './lib/procs.mjs';
@@ -40,21 +41,37 @@ if (values.local) {
   const persistTo = values['persist-to']
     ? resolve(values['persist-to'])
     : resolve(ROOT, process.env.ECO_PERSIST_DIR || '.wrangler/state');
+  // wrangler would make an empty database in a directory that is not there (a typo, or no `npm run
+  // dev` yet) and then fail on a missing table.
+  if (!existsSync(persistTo)) {
+    process.stderr.write(
+      `keys:bootstrap: ${persistTo} does not exist: run npm run dev once (it makes the local state and applies the migrations), or name the state it uses with --persist-to or ECO_PERSIST_DIR\n`,
+    );
+    process.exit(1);
+  }
   args.push('--persist-to', persistTo);
   if (values.env) args.push('--env', values.env);
-  // The project's wrangler, also when the script is run with plain `node`.
+  // The project's wrangler, also when the script is run with plain `node`. Its output is passed on once
+  // it ends, and read to say what a missing table means.
   const result = spawnSync('wrangler', args, {
     cwd: ROOT,
     env: childEnv(),
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
   });
+  process.stdout.write(result.stdout ?? '');
+  process.stderr.write(result.stderr ?? '');
   if (result.error) {
     process.stderr.write(`keys:bootstrap: cannot run wrangler: ${result.error.message}\n`);
     process.exit(1);
   }
   if (result.status !== 0) {
+    const unmigrated = /no such table: (?:api_keys|audit_log)\b/.test(`${result.stdout}${result.stderr}`);
     process.stderr.write(
-      `keys:bootstrap: wrangler d1 execute failed (${result.status ?? result.signal}); no key was created\n`,
+      unmigrated
+        ? `keys:bootstrap: the local database in ${persistTo} has no api_keys table: run npm run dev once (it applies the migrations); no key was created\n`
+        : `keys:bootstrap: wrangler d1 execute failed (${result.status ?? result.signal}); no key was created\n`,
     );
     process.exit(result.status || 1);
   }

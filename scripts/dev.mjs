@@ -36,7 +36,7 @@ try {
   log(err.message);
   process.exit(1);
 }
-const { gatewayPort, emulatorPort, persistDir, apiKey, extraVars } = config;
+const { gatewayPort, emulatorPort, persistDir, apiKey, extraVars, logLevel } = config;
 
 const supervisor = new Supervisor({ log });
 supervisor.handleSignals();
@@ -124,7 +124,7 @@ try {
       persistDir,
       '--show-interactive-dev-session=false',
       '--log-level',
-      process.env.ECO_LOG_LEVEL ?? 'warn',
+      logLevel,
       ...varArgs,
     ],
     { stdio: ['ignore', 'inherit', 'inherit'] },

@@ -4,5 +4,6 @@ export interface DevConfig {
   apiKey: string;
   persistDir: string;
   extraVars: string[];
+  logLevel: string;
 }
 export declare function devConfig(env: Record<string, string | undefined>, root: string): DevConfig;

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { apiKeyProblem } from './api-key-format.mjs';
 import { parsePort } from './ports.mjs';
 
+const VAR_ITEM = /^[A-Za-z_][A-Za-z0-9_]*:/;
+const LOG_LEVELS = ['debug', 'info', 'log', 'warn', 'error', 'none'];
+
 /**
  * `npm run dev`'s settings from the environment, checked before anything starts: every problem is
  * reported at once, as one error whose message lists them.
@@ -28,12 +31,27 @@ export function devConfig(env, root) {
   const keyProblem = apiKeyProblem(apiKey);
   // The gateway would answer every request with this key 401; say so now instead.
   if (keyProblem) problems.push(`ECO_DEV_API_KEY ${keyProblem}; unset it to have one generated`);
+  // wrangler reads `NAME=1` as a var named `NAME=1` and `NAME` as an empty var: never what was meant.
+  const extraVars = (env.ECO_DEV_VARS ?? '').split(/\s+/).filter(Boolean);
+  for (const item of extraVars) {
+    if (!VAR_ITEM.test(item)) {
+      problems.push(`ECO_DEV_VARS item ${JSON.stringify(item)} is not NAME:value (e.g. ECO_JOB_SHARDS:1)`);
+    }
+  }
+  // Otherwise wrangler refuses it only once the migrations, the emulator and the seed have run.
+  const logLevel = env.ECO_LOG_LEVEL || 'warn';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    problems.push(
+      `ECO_LOG_LEVEL=${JSON.stringify(logLevel)} is not a wrangler log level: use ${LOG_LEVELS.slice(0, -1).join(', ')} or ${LOG_LEVELS.at(-1)}`,
+    );
+  }
   if (problems.length > 0) throw new Error(problems.join('\n'));
   return {
     gatewayPort,
     emulatorPort,
     apiKey,
     persistDir: env.ECO_PERSIST_DIR || join(root, '.wrangler/state'),
-    extraVars: (env.ECO_DEV_VARS ?? '').split(/\s+/).filter(Boolean),
+    extraVars,
+    logLevel,
   };
 }

@@ -31,9 +31,12 @@ export class Supervisor {
     this.#graceMs = graceMs;
   }
 
-  /** Stop everything on SIGINT/SIGTERM, also while starting up. */
+  /**
+   * Stop everything on SIGINT/SIGTERM, also while starting up, and on SIGHUP: a closed terminal signals
+   * only this process's group, and the children, in groups of their own, would keep their ports.
+   */
   handleSignals() {
-    for (const signal of ['SIGINT', 'SIGTERM']) {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
       process.on(signal, () => {
         if (!this.stopping) this.#log(`${signal}: stopping`);
         this.stop(0);

@@ -1,28 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { answers, migratedState, ROOT } from '../node/scripts/process-helpers.ts';
 import { freePort } from './helpers/stack.ts';
-
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-
-async function answers(url: string): Promise<boolean> {
-  try {
-    await fetch(url, { signal: AbortSignal.timeout(1000) });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Poll (bounded) until `check` holds; false when it never did. */
 async function eventually(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
     if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return false;
 }
@@ -31,7 +17,8 @@ describe('npm run dev', () => {
   it('serves, and a SIGTERM to npm alone stops the gateway and the emulator it started', async () => {
     const gatewayPort = await freePort();
     const emulatorPort = await freePort();
-    const persistDir = mkdtempSync(join(tmpdir(), 'eco-dev-command-'));
+    // Already migrated (a start on empty state is what the shared stack of this project does).
+    const persistDir = await migratedState('dev-command');
     // Its own process group, for cleanup only: the signal under test goes to npm's process alone, as a
     // process manager would send it.
     const npm = spawn('npm', ['run', 'dev'], {
@@ -76,7 +63,6 @@ describe('npm run dev', () => {
       group('SIGTERM');
       await eventually(async () => !(await answers(gateway)) && !(await answers(control)), 15_000);
       group('SIGKILL');
-      rmSync(persistDir, { recursive: true, force: true });
     }
   }, 120_000);
 });

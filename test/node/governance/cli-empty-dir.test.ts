@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ecoLint, REDIS, tempDir } from './eco-lint-run.ts';
+import { ecoLintInProcess, REDIS, tempDir } from './eco-lint-run.ts';
 
 function workDir(): string {
   const dir = tempDir('empty');
@@ -11,28 +11,28 @@ function workDir(): string {
 }
 
 describe('eco-lint with a directory that holds no .qyaml file', () => {
-  it('exits 2 naming an empty directory given next to other inputs', () => {
+  it('exits 2 naming an empty directory given next to other inputs', async () => {
     const dir = workDir();
     mkdirSync(join(dir, 'empty'));
-    const { code, stdout, stderr } = ecoLint(['--format', 'json', 'k8s', 'empty'], dir);
+    const { code, stdout, stderr } = await ecoLintInProcess(['--format', 'json', 'k8s', 'empty'], dir);
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toBe('eco-lint: no .qyaml files found in empty\n');
   });
 
-  it('exits 2 for a directory that holds only other files', () => {
+  it('exits 2 for a directory that holds only other files', async () => {
     const dir = workDir();
     mkdirSync(join(dir, 'plain'));
     writeFileSync(join(dir, 'plain', 'redis.yaml'), 'a: 1\n');
-    const { code, stderr } = ecoLint(['k8s/redis.qyaml', 'plain'], dir);
+    const { code, stderr } = await ecoLintInProcess(['k8s/redis.qyaml', 'plain'], dir);
     expect(code).toBe(2);
     expect(stderr).toBe('eco-lint: no .qyaml files found in plain\n');
   });
 
-  it('still skips empty directories found inside a directory being searched', () => {
+  it('still skips empty directories found inside a directory being searched', async () => {
     const dir = workDir();
     mkdirSync(join(dir, 'k8s', 'empty'));
-    const { code, stdout } = ecoLint(['--format', 'json', 'k8s'], dir);
+    const { code, stdout } = await ecoLintInProcess(['--format', 'json', 'k8s'], dir);
     expect(code).toBe(1);
     expect(JSON.parse(stdout).summary.files).toBe(1);
   });

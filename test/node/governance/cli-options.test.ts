@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ecoLint, PLAIN, REDIS, tempDir } from './eco-lint-run.ts';
+import { ecoLintInProcess, PLAIN, REDIS, tempDir } from './eco-lint-run.ts';
 
 function workDir(): string {
   const dir = tempDir('options');
@@ -31,49 +31,57 @@ describe('eco-lint refuses options that do not apply to the command', () => {
     [['generate', 'cm.yaml', '-f', 'json'], '-f (--format) does not apply to generate'],
   ];
   for (const [args, message] of cases) {
-    it(`eco-lint ${args.join(' ')}`, () => {
+    it(`eco-lint ${args.join(' ')}`, async () => {
       const dir = workDir();
-      const { code, stdout, stderr } = ecoLint(args, dir);
+      const { code, stdout, stderr } = await ecoLintInProcess(args, dir);
       expect(code).toBe(2);
       expect(stdout).toBe('');
       expect(firstLine(stderr)).toBe(`eco-lint: option ${message}`);
     });
   }
 
-  it('writes nothing when convert is refused for an option', () => {
+  it('writes nothing when convert is refused for an option', async () => {
     const dir = workDir();
-    ecoLint(['convert', 'redis.qyaml', '--out', 'out', '--format', 'json'], dir);
+    await ecoLintInProcess(['convert', 'redis.qyaml', '--out', 'out', '--format', 'json'], dir);
     expect(() => readFileSync(join(dir, 'out', 'redis.yaml'))).toThrow();
   });
 
-  it('refuses an option given twice instead of keeping the last one', () => {
+  it('refuses an option given twice instead of keeping the last one', async () => {
     const dir = workDir();
-    const { code, stderr } = ecoLint(['--format', 'json', '--format', 'sarif', 'redis.qyaml'], dir);
+    const { code, stderr } = await ecoLintInProcess(
+      ['--format', 'json', '--format', 'sarif', 'redis.qyaml'],
+      dir,
+    );
     expect(code).toBe(2);
     expect(firstLine(stderr)).toBe('eco-lint: option --format is given more than once');
   });
 
-  it('refuses an empty option value instead of falling back to the default', () => {
+  it('refuses an empty option value instead of falling back to the default', async () => {
     const dir = workDir();
     for (const args of [
       ['--policy=', 'redis.qyaml'],
       ['generate', 'cm.yaml', '--out='],
       ['generate', 'cm.yaml', '--namespace='],
     ]) {
-      const { code, stderr } = ecoLint(args, dir);
+      const { code, stderr } = await ecoLintInProcess(args, dir);
       expect(code).toBe(2);
       expect(firstLine(stderr)).toMatch(/^eco-lint: option --(policy|out|namespace) needs a value$/);
     }
   });
 
-  it('still accepts each command with its own options', () => {
+  it('still accepts each command with its own options', async () => {
     const dir = workDir();
     mkdirSync(join(dir, 'out'));
     writeFileSync(join(dir, 'policy.yaml'), 'rules: {}\n');
-    expect(ecoLint(['--format', 'json', '--policy', 'policy.yaml', 'redis.qyaml'], dir).code).toBe(1);
-    expect(ecoLint(['convert', 'redis.qyaml', '--out', 'out', '--policy', 'policy.yaml'], dir).code).toBe(0);
+    expect(
+      (await ecoLintInProcess(['--format', 'json', '--policy', 'policy.yaml', 'redis.qyaml'], dir)).code,
+    ).toBe(1);
+    expect(
+      (await ecoLintInProcess(['convert', 'redis.qyaml', '--out', 'out', '--policy', 'policy.yaml'], dir))
+        .code,
+    ).toBe(0);
     const generate = ['generate', 'cm.yaml', '--out', 'g.qyaml', '--namespace', 'eco-base', '--owner', 'me'];
-    expect(ecoLint([...generate, '--policy', 'policy.yaml'], dir).code).toBe(0);
-    expect(ecoLint(['--help', '--out', 'x'], dir).code).toBe(0);
+    expect((await ecoLintInProcess([...generate, '--policy', 'policy.yaml'], dir)).code).toBe(0);
+    expect((await ecoLintInProcess(['--help', '--out', 'x'], dir)).code).toBe(0);
   });
 });

@@ -2,47 +2,42 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BIN, CORPUS, ecoLint, REDIS, tempDir } from './eco-lint-run.ts';
+import { BIN, CORPUS, ecoLintInProcess, REDIS, tempDir } from './eco-lint-run.ts';
 
 const CLEAN_REDIS = REDIS.replace(/unique_id: .*/, 'unique_id: "6ba7b810-9dad-11d1-80b4-00c04fd430c8"');
 
+// In this process; the non-UTF-8 case below reads a real pipe.
 function fromStdin(args: string[], input: string, cwd = tempDir('stdin')) {
-  const result = spawnSync(process.execPath, [BIN, ...args], {
-    cwd,
-    input,
-    encoding: 'utf8',
-    timeout: 20_000,
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+  return ecoLintInProcess(args, cwd, input);
 }
 
 // CI jobs pipe rendered manifests (helm template, kustomize build, git show) straight into the linter.
 describe('eco-lint reads standard input for -', () => {
-  it('lints what arrives on stdin and names it <stdin>', () => {
-    const { code, stdout } = fromStdin(['--format', 'json', '-'], REDIS);
+  it('lints what arrives on stdin and names it <stdin>', async () => {
+    const { code, stdout } = await fromStdin(['--format', 'json', '-'], REDIS);
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { files: { path: string; diagnostics: { rule: string }[] }[] };
     expect(report.files.map((f) => f.path)).toEqual(['<stdin>']);
     expect(report.files[0]!.diagnostics.map((d) => d.rule)).toContain('QY020');
   });
 
-  it('shows source lines from stdin in the text report', () => {
-    const { code, stdout } = fromStdin(['-'], REDIS);
+  it('shows source lines from stdin in the text report', async () => {
+    const { code, stdout } = await fromStdin(['-'], REDIS);
     expect(code).toBe(1);
     expect(stdout.split('\n')[0]).toBe('<stdin>');
     expect(stdout).toMatch(/\| +\^/);
   });
 
-  it('exits 0 for clean input, and lints files given beside it in the same run', () => {
+  it('exits 0 for clean input, and lints files given beside it in the same run', async () => {
     const dir = tempDir('stdin-mix');
     writeFileSync(join(dir, 'copy.qyaml'), CLEAN_REDIS);
-    const { code, stdout } = fromStdin(['--format', 'json', '-', 'copy.qyaml'], CLEAN_REDIS, dir);
+    const { code, stdout } = await fromStdin(['--format', 'json', '-', 'copy.qyaml'], CLEAN_REDIS, dir);
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { files: { path: string; diagnostics: { rule: string }[] }[] };
     expect(report.files.map((f) => f.path)).toEqual(['<stdin>', 'copy.qyaml']);
     // The same document twice in one run: the later copy repeats the unique_id.
     expect(report.files[1]!.diagnostics.map((d) => d.rule)).toContain('QY060');
-    expect(fromStdin(['-'], CLEAN_REDIS).code).toBe(0);
+    expect((await fromStdin(['-'], CLEAN_REDIS)).code).toBe(0);
   });
 
   it('refuses stdin that is not UTF-8', () => {
@@ -57,13 +52,13 @@ describe('eco-lint reads standard input for -', () => {
 });
 
 describe('eco-lint and huge files', () => {
-  it('reports a file far over the size limit as QY002 without reading it', () => {
+  it('reports a file far over the size limit as QY002 without reading it', async () => {
     const dir = tempDir('huge');
     // Sparse: 600 MB on paper, nothing on disk. Reading it whole would exceed what a string can hold.
     writeFileSync(join(dir, 'huge.qyaml'), '');
     truncateSync(join(dir, 'huge.qyaml'), 600 * 1024 * 1024);
     const started = performance.now();
-    const { code, stdout, stderr } = ecoLint(['--format', 'json', 'huge.qyaml'], dir);
+    const { code, stdout, stderr } = await ecoLintInProcess(['--format', 'json', 'huge.qyaml'], dir);
     expect(stderr).toBe('');
     expect(code).toBe(1);
     const report = JSON.parse(stdout) as { files: { diagnostics: { rule: string; message: string }[] }[] };

@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bootstrapArgs } from '../../../scripts/lib/bootstrap-args.mjs';
 import { wranglerEnvs } from '../../../scripts/lib/wrangler-envs.mjs';
-import { spawnScript, within } from './process-helpers.ts';
+import { scratchDir, spawnScript, within } from './process-helpers.ts';
 
 const ENVS = ['staging', 'production'];
 
@@ -50,4 +52,31 @@ describe('keys:bootstrap arguments', () => {
     expect(result?.stderr).not.toContain('    at ');
     expect(result?.stdout).not.toContain('eco_sk_');
   }, 10_000);
+});
+
+// On a fresh clone `keys:bootstrap -- --local` may come before the first `npm run dev`, or name a state
+// directory with a typo: wrangler would make an empty database there and fail on a missing table.
+describe('keys:bootstrap --local without the state npm run dev made', () => {
+  it('refuses a state directory that does not exist, creating nothing and printing no secret', async () => {
+    const missing = join(scratchDir('bootstrap-missing'), 'state');
+    const { exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--local', '--persist-to', missing]);
+    const result = await within(exited, 8000);
+    expect(result?.code).toBe(1);
+    expect(result?.stderr).toContain(
+      `keys:bootstrap: ${missing} does not exist: run npm run dev once (it makes the local state and applies the migrations)`,
+    );
+    expect(result?.stdout).not.toContain('eco_sk_');
+    expect(existsSync(missing)).toBe(false);
+  }, 10_000);
+
+  it('says to apply the migrations when the state has no api_keys table', async () => {
+    const empty = scratchDir('bootstrap-empty');
+    const { exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--local', '--persist-to', empty]);
+    const result = await within(exited, 60_000);
+    expect(result?.code).toBe(1);
+    expect(result?.stderr).toContain(
+      `keys:bootstrap: the local database in ${empty} has no api_keys table: run npm run dev once (it applies the migrations); no key was created`,
+    );
+    expect(result?.stdout).not.toContain('eco_sk_');
+  }, 70_000);
 });

@@ -1,9 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deployCheckArgs } from '../../../scripts/lib/deploy-check-args.mjs';
-import { eventually, killAll, spawnScript, within } from './process-helpers.ts';
+import { eventually, killAll, scratchDir, spawnScript, within } from './process-helpers.ts';
 
 const ENVS = ['staging', 'production'];
 
@@ -35,7 +33,7 @@ describe('deploy:check arguments', () => {
 describe('deploy:check interrupted', () => {
   it('removes its temporary directory on SIGTERM', async () => {
     // Its own TMPDIR, so the check's directory is the only entry there.
-    const tmp = mkdtempSync(join(tmpdir(), 'eco-deploy-check-test-'));
+    const tmp = scratchDir('deploy-check-test');
     const { child, exited } = spawnScript(['scripts/deploy-check.mjs'], { TMPDIR: tmp });
     try {
       expect(await eventually(() => readdirSync(tmp).length > 0, 5000)).toBe(true);
@@ -45,7 +43,6 @@ describe('deploy:check interrupted', () => {
       expect(readdirSync(tmp)).toEqual([]);
     } finally {
       killAll(child, []);
-      rmSync(tmp, { recursive: true, force: true });
     }
   }, 10_000);
 });

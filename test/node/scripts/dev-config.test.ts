@@ -67,4 +67,32 @@ describe('devConfig', () => {
     const config = devConfig({}, '/r/');
     expect(config).toMatchObject({ gatewayPort: 8787, emulatorPort: 8790, persistDir: '/r/.wrangler/state' });
   });
+
+  it('passes ECO_DEV_VARS items on as wrangler --var values, a colon in the value included', () => {
+    const config = devConfig(
+      { ECO_DEV_VARS: ' ECO_JOB_SHARDS:1\nECO_CORS_ORIGINS:http://localhost:5173 ' },
+      '/r/',
+    );
+    expect(config.extraVars).toEqual(['ECO_JOB_SHARDS:1', 'ECO_CORS_ORIGINS:http://localhost:5173']);
+  });
+
+  // wrangler reads `NAME=1` as a var named `NAME=1` and `NAME` as an empty one: the setting never applies.
+  it.each(['ECO_JOB_SHARDS=1', 'ECO_JOB_SHARDS', ':1', '1X:1', 'EC-O:1'])(
+    'refuses the ECO_DEV_VARS item %j, naming it',
+    (item) => {
+      expect(() => devConfig({ ECO_DEV_VARS: `ECO_IM_CHAT_BURST:9 ${item}` }, '/r/')).toThrow(
+        `ECO_DEV_VARS item ${JSON.stringify(item)} is not NAME:value (e.g. ECO_JOB_SHARDS:1)`,
+      );
+    },
+  );
+
+  it('takes the log levels wrangler takes, and refuses others before anything starts', () => {
+    expect(devConfig({}, '/r/').logLevel).toBe('warn');
+    for (const level of ['debug', 'info', 'log', 'warn', 'error', 'none']) {
+      expect(devConfig({ ECO_LOG_LEVEL: level }, '/r/').logLevel).toBe(level);
+    }
+    expect(() => devConfig({ ECO_LOG_LEVEL: 'verbose' }, '/r/')).toThrow(
+      'ECO_LOG_LEVEL="verbose" is not a wrangler log level: use debug, info, log, warn, error or none',
+    );
+  });
 });

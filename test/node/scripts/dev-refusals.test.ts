@@ -67,6 +67,20 @@ describe('npm run dev refuses to start', () => {
     expect(result?.stderr).not.toContain('applying D1 migrations');
   }, 12_000);
 
+  it.each([
+    ['ECO_DEV_VARS', 'ECO_JOB_SHARDS=1', 'ECO_DEV_VARS item "ECO_JOB_SHARDS=1" is not NAME:value'],
+    ['ECO_LOG_LEVEL', 'verbose', 'ECO_LOG_LEVEL="verbose" is not a wrangler log level'],
+  ])(
+    'with %s=%s, which wrangler would take wrongly or only after the whole startup',
+    async (variable, value, message) => {
+      const result = await dev({ ECO_GATEWAY_PORT: '18787', ECO_EMULATOR_PORT: '18790', [variable]: value });
+      expect(result?.code).toBe(1);
+      expect(result?.stderr).toContain(message);
+      expect(result?.stderr).not.toContain('applying D1 migrations');
+    },
+    12_000,
+  );
+
   it.each(['ECO_GATEWAY_PORT', 'ECO_EMULATOR_PORT'])(
     'when the port of %s is taken',
     async (variable) => {

@@ -1,13 +1,10 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { codeEnvNames, envTableProblems, readmeEnvRows } from '../../../scripts/lib/env-table.mjs';
+import { ROOT, scratchDir } from './process-helpers.ts';
 
-const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), 'eco-env-table-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const scratch = scratchDir('env-table');
 
 function tree(files: Record<string, string>): string {
   const root = mkdtempSync(join(scratch, 'tree-'));

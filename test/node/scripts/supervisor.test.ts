@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { alive, eventually, killAll, pidIn, spawnScript, within } from './process-helpers.ts';
+import { alive, eventually, killAll, pidIn, scratchDir, spawnScript, within } from './process-helpers.ts';
 
 const FIXTURE = 'test/node/scripts/fixtures/supervised.mjs';
 const TAGS = ['alpha', 'beta', 'leader', 'helper', 'step'];
@@ -14,12 +12,11 @@ afterEach(() => {
 });
 
 function supervised(mode: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'eco-supervisor-'));
+  const dir = scratchDir('supervisor');
   const run = spawnScript([FIXTURE, mode, dir]);
   const pid = (tag: string) => pidIn(join(dir, `${tag}.pid`));
   cleanup = () => {
     killAll(run.child, TAGS.map(pid));
-    rmSync(dir, { recursive: true, force: true });
   };
   return { ...run, pid };
 }
@@ -44,8 +41,8 @@ describe('the dev stack supervisor', () => {
   it('a service stopped on purpose stops nothing else, and a stop still reaches its successor', async () => {
     const { child, exited, pid } = supervised('retire-and-restart');
     expect(await eventually(() => pid('beta') !== undefined, 5000)).toBe(true);
+    // Beta started at all only because retiring alpha did not stop the stack (a stopping one starts nothing).
     expect(alive(pid('alpha')!)).toBe(false);
-    expect(await within(exited, 500)).toBeUndefined();
     child.kill('SIGTERM');
     const result = await within(exited, 8000);
     expect(result?.code, result?.stderr).toBe(0);
@@ -63,5 +60,16 @@ describe('the dev stack supervisor', () => {
     // Nothing after the step ever started.
     await new Promise((r) => setTimeout(r, 300));
     expect(pid('beta')).toBeUndefined();
+  }, 10_000);
+
+  // Closing the terminal sends SIGHUP; the children, in process groups of their own, never get it.
+  it('on SIGHUP stops its children too', async () => {
+    const { child, exited, pid } = supervised('signal-during-step');
+    expect(await eventually(() => pid('step') !== undefined && pid('alpha') !== undefined, 5000)).toBe(true);
+    child.kill('SIGHUP');
+    const result = await within(exited, 8000);
+    expect(result?.code, result?.stderr).toBe(0);
+    expect(result?.stderr).toContain('SIGHUP: stopping');
+    expect(await eventually(() => !alive(pid('alpha')!) && !alive(pid('step')!), 2000)).toBe(true);
   }, 10_000);
 });
