@@ -3,6 +3,7 @@ import { groupReplies } from '../../workers/im/group-filter.ts';
 import { classifySend } from '../../workers/im/send/outcome.ts';
 import { telegramAccount, telegramGetMe } from '../../workers/im/send/telegram.ts';
 import type { BotConfig, Mention } from '../../workers/im/types.ts';
+import { isOwnMessage } from './own-messages.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
 
@@ -41,16 +42,16 @@ type AddresseeContext = { bot: BotConfig; store: ConversationStore; ports: Conve
 
 /**
  * Whether a message is for this bot, and its text without the bot's own mentions (what the model
- * sees). In a direct chat every message is. In a group, it is when it mentions the bot or replies to
- * one of the bot's messages; commands are judged by commandIsOurs. Telegram is asked who the bot is
+ * sees). In a direct chat every message is. In a group, it is when it mentions the bot, replies to
+ * one of the bot's messages (Telegram) or quotes one (LINE); commands are judged by commandIsOurs. Telegram is asked who the bot is
  * only when a group message carries a mention or replies to some bot.
  */
 export async function addressing(
   row: Pick<InboxRow, 'text' | 'target' | 'signals'>,
   ctx: AddresseeContext,
 ): Promise<CallResult<{ addressed: boolean; text: string }>> {
-  const { mentions = [], replyToBotId, greeting } = row.signals;
-  if (!row.target.group || greeting) return { ok: true, addressed: true, text: row.text };
+  const { mentions = [], replyToBotId, greeting, tap } = row.signals;
+  if (!row.target.group || greeting || tap) return { ok: true, addressed: true, text: row.text };
   const needsIdentity =
     replyToBotId !== undefined || mentions.some((m) => m.username !== undefined || m.userId !== undefined);
   let own: { username?: string; id?: string } = {};
@@ -69,7 +70,10 @@ export async function addressing(
       (m.username !== undefined && m.username.toLowerCase() === own.username?.toLowerCase()) ||
       (m.userId !== undefined && m.userId === own.id),
   );
-  const addressed = ours.length > 0 || (replyToBotId !== undefined && replyToBotId === own.id);
+  const addressed =
+    ours.length > 0 ||
+    (replyToBotId !== undefined && replyToBotId === own.id) ||
+    (row.signals.quotedMessageId !== undefined && isOwnMessage(ctx.store, row.signals.quotedMessageId));
   return { ok: true, addressed, text: withoutMentions(row.text, ours) };
 }
 

@@ -123,21 +123,28 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
   };
 }
 
-/** The per-chat limit: undefined when the message may be answered, else the notice or silence. */
+/**
+ * The per-chat limit: undefined when the message may be answered, else the notice or silence. It is
+ * charged by when each message arrived, not when its turn came: behind a slow model the bucket would
+ * refill between turns and let a whole flood through, each message a model call.
+ */
 function rateLimit(row: InboxRow, ctx: AnswerContext): Answer | undefined {
   // A rate of 0 turns the per-chat limit off; a retry of the same message is not charged again.
   if (ctx.config.ratePerMinute > 0 && row.attempts === 0) {
+    const previous = ctx.store.get<BucketState>('bucket');
+    // Never back in time, should an arrival time lag one already charged (a clock step).
+    const at = Math.max(row.receivedAt, previous?.updatedAt ?? Number.NEGATIVE_INFINITY);
     const bucket = takeToken(
-      ctx.store.get<BucketState>('bucket'),
+      previous,
       { perMinute: ctx.config.ratePerMinute, burst: ctx.config.rateBurst },
-      ctx.now,
+      at,
     );
     ctx.store.set('bucket', bucket.state);
     if (!bucket.allowed) {
       // Tell the user at most once a minute, not once per message of a flood.
       const notifiedAt = ctx.store.get<number>('rate_notified_at') ?? Number.NEGATIVE_INFINITY;
-      if (ctx.now - notifiedAt < 60_000) return { kind: 'drop', outcome: 'rate_limited' };
-      ctx.store.set('rate_notified_at', ctx.now);
+      if (at - notifiedAt < 60_000) return { kind: 'drop', outcome: 'rate_limited' };
+      ctx.store.set('rate_notified_at', at);
       return { kind: 'reply', text: MESSAGES.rateLimited, outcome: 'rate_limited' };
     }
   }

@@ -121,6 +121,12 @@ export class ConversationCore {
       store.remove(current.seq);
       return;
     }
+    if (result.kind === 'quota') {
+      // Retrying cannot succeed before the allowance returns, and an apology would be a push too.
+      counters.add('im_replies_total', { ...labels, outcome: 'quota_exhausted' });
+      store.remove(current.seq);
+      return;
+    }
     counters.add('im_reply_failures_total', { ...labels, stage: 'send' });
     // The row itself, re-read: it may have been dropped meanwhile (the bot removed from the chat).
     const head = store.head();

@@ -3,6 +3,7 @@ import {
   linePushRequest,
   lineReplyRequest,
   lineRetryKey,
+  lineSentMessageIds,
 } from '../../workers/im/send/line.ts';
 import { messengerRequest } from '../../workers/im/send/messenger.ts';
 import { classifySend, type SendOutcome } from '../../workers/im/send/outcome.ts';
@@ -10,6 +11,8 @@ import { telegramRequest } from '../../workers/im/send/telegram.ts';
 import type { OutboundRequest, SendInput } from '../../workers/im/send/types.ts';
 import { whatsappRequest } from '../../workers/im/send/whatsapp.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
+import { holdForLineQuota, lineQuotaHeld } from './line-quota.ts';
+import { rememberOwnMessages } from './own-messages.ts';
 import { partGapMs } from './pacing.ts';
 import type { ConversationPorts } from './ports.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
@@ -19,7 +22,9 @@ export type DeliveryResult =
   /** The next part must not go out before `until` (the platform's per-chat rate). */
   | { kind: 'wait'; until: number }
   | { kind: 'retry'; status: number; retryAfterMs?: number; detail: string }
-  | { kind: 'permanent'; status: number; detail: string };
+  | { kind: 'permanent'; status: number; detail: string }
+  /** LINE's monthly allowance is spent: no push can go out until it returns (see line-quota.ts). */
+  | { kind: 'quota'; status: number; detail: string };
 
 /** State key: when the chat's last part went out, so the next part of the reply keeps its distance. */
 const LAST_PART_AT = 'last_part_at';
@@ -69,6 +74,9 @@ export async function deliver(
       !tokenUsed &&
       row.target.replyToken !== undefined &&
       now - (row.eventAt || row.receivedAt) < LINE_REPLY_TOKEN_MAX_AGE_MS;
+    // A reply token still works (replies are free); a push would only be refused again.
+    if (bot.platform === 'line' && !lineReply && lineQuotaHeld(store, now))
+      return { kind: 'quota', status: 429, detail: 'monthly message limit reached (push held)' };
     const request = await buildRequest(bot, input, lineReply, row.phase);
     const response = await ports.send(request);
     const outcome: SendOutcome =
@@ -86,6 +94,10 @@ export async function deliver(
       store.update(row.seq, { replyTokenUsed: true });
     }
     if (outcome.kind === 'reply_token_invalid') continue;
+    if (outcome.kind === 'quota_exhausted') {
+      holdForLineQuota(store, bot, clock());
+      return { kind: 'quota', status: outcome.status, detail: outcome.detail };
+    }
     if (outcome.kind === 'chat_moved') {
       // Once per delivery: a chat that says it moved again is not followed round in circles.
       if (moved) return { kind: 'permanent', status: response.status, detail: response.body.slice(0, 200) };
@@ -106,6 +118,9 @@ export async function deliver(
       return { kind: 'permanent', status: outcome.status, detail: outcome.detail };
     sent += request.parts;
     store.update(row.seq, { partsSent: sent });
+    // In a LINE group, a quote of one of these later addresses the bot (see addressee.ts).
+    if (bot.platform === 'line' && row.target.group)
+      rememberOwnMessages(store, lineSentMessageIds(response.body));
     if (gap > 0) store.set(LAST_PART_AT, clock());
   }
   return { kind: 'done' };

@@ -28,7 +28,7 @@ export function enqueueEvents(
   deps.store.set('chat_key', chatKey);
   let queued = 0;
   let dropped = 0;
-  for (const event of events) {
+  for (const event of inTimeOrder(events)) {
     if (event.kind === 'left') dropped += dropForRemoval(deps, chatKey, bot, event, now);
     else if (
       event.kind === 'text' &&
@@ -97,4 +97,15 @@ function admitText(deps: EnqueueDeps, chatKey: string, event: ImEvent, text: str
     },
     now,
   );
+}
+
+/**
+ * One chat's events of a body in the order they happened. Platforms do not promise a batch in order
+ * (WhatsApp says so): answers follow the order the person wrote in, and a removal from the chat
+ * drops the messages sent before it. A stable sort, so events of the same second keep their order;
+ * left alone when any event lacks a time.
+ */
+function inTimeOrder(events: ImEvent[]): ImEvent[] {
+  if (events.some((e) => !(e.timestampMs > 0))) return events;
+  return [...events].sort((a, b) => a.timestampMs - b.timestampMs);
 }

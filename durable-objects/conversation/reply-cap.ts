@@ -14,12 +14,13 @@ const SHORT_NOTE = '…';
  * `(maxParts + 1) × limit` characters are ever split, so a huge answer costs no more than a capped one.
  */
 export function capReply(
-  text: string,
+  answer: string,
   limit: number,
   maxParts: number,
 ): { parts: string[]; truncated: boolean } {
   const max = Math.max(1, Math.floor(maxParts));
   const window = (max + 1) * Math.max(2, Math.floor(limit));
+  const text = wellFormed(answer);
   const clipped = text.length > window;
   const parts = splitMessage(clipped ? text.slice(0, window) : text, limit);
   if (!clipped && parts.length <= max) return { parts, truncated: false };
@@ -45,4 +46,14 @@ export function replyLimit(bot: BotConfig): number {
   const own = bot.settings.maxMessageChars;
   const platform = TEXT_LIMIT[bot.platform];
   return typeof own === 'number' && own > 0 ? Math.min(own, platform) : platform;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * The text with every unpaired surrogate (half an emoji, which a model's JSON may carry as `\ud83d`)
+ * made U+FFFD. The platforms want UTF-8, which cannot encode one, and refuse the whole message.
+ */
+function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\ufffd');
 }

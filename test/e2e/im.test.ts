@@ -366,6 +366,70 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     expect(fb.body.messaging_type).toBe('RESPONSE');
   });
 
+  it('in a LINE group, answers a quote of one of its own messages', async () => {
+    const group = (id: string, text: string, message: Record<string, unknown> = {}) => ({
+      destination: 'Ubot',
+      events: [
+        {
+          type: 'message',
+          mode: 'active',
+          timestamp: Date.now(),
+          source: { type: 'group', groupId: 'Ce2equote', userId: 'Ue2equote' },
+          webhookEventId: `01E2EQ${id}`,
+          deliveryContext: { isRedelivery: false },
+          replyToken: `e2e-quote-${id}`,
+          message: { id: `9${id}`, type: 'text', quoteToken: 'q', text, ...message },
+        },
+      ],
+    });
+    const replyTo = (token: string) =>
+      fake.calls.find((c) => c.path === '/line/v2/bot/message/reply' && c.body.replyToken === token);
+    const mention = { mention: { mentionees: [{ index: 0, length: 4, type: 'user', isSelf: true }] } };
+    expect((await post('line', group('1', '@Eco what is a quote?', mention))).status).toBe(200);
+    await vi.waitFor(() => expect(replyTo('e2e-quote-1')?.answered).toBeDefined(), {
+      timeout: 30_000,
+      interval: 100,
+    });
+    const own = replyTo('e2e-quote-1')!.answered!.sentMessages[0]!.id;
+    expect((await post('line', group('2', 'tell me more', { quotedMessageId: own }))).status).toBe(200);
+    await vi.waitFor(() => expect(replyTo('e2e-quote-2')).toBeDefined(), { timeout: 30_000, interval: 100 });
+  });
+
+  it('stops pushing to a LINE chat once the monthly message limit is reached, and counts it', async () => {
+    fake.failNext('line', 1, 429, '/push', { message: 'You have reached your monthly limit.' });
+    const line = {
+      destination: 'Ubot',
+      events: [
+        {
+          type: 'message',
+          mode: 'active',
+          // Too old for its reply token: the answer must be pushed.
+          timestamp: Date.now() - 120_000,
+          source: { type: 'user', userId: 'Ue2equota' },
+          webhookEventId: '01E2EQUOTA',
+          deliveryContext: { isRedelivery: false },
+          replyToken: 'e2e-quota-token',
+          message: { id: '2', type: 'text', text: 'are you there?' },
+        },
+      ],
+    };
+    expect((await post('line', line)).status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${stack.gateway}/metrics`, {
+          headers: { authorization: `Bearer ${stack.apiKey}` },
+        });
+        const metrics = await res.text();
+        expect(metrics).toMatch(/im_replies_total\{bot="dev",outcome="quota_exhausted",platform="line"\} 1/);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    const pushes = fake.calls.filter(
+      (c) => c.path === '/line/v2/bot/message/push' && c.body.to === 'Ue2equota',
+    );
+    expect(pushes).toHaveLength(1);
+  });
+
   it('rejects unsigned and forged webhooks and unknown bots', async () => {
     expect((await post('telegram', telegram(3000, 503, 'x'), false)).status).toBe(401);
     const forged = await fetch(`${stack.gateway}/webhooks/line/dev`, {

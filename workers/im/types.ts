@@ -61,8 +61,18 @@ export interface MessageSignals {
   mentions?: Mention[];
   /** A group message replying to a message of a bot with this id (Telegram). */
   replyToBotId?: string;
+  /**
+   * A group message quoting a past message by its id (LINE `quotedMessageId`): it addresses the bot
+   * when that message is one the bot sent, which only the chat's Conversation knows.
+   */
+  quotedMessageId?: string;
   /** A first contact (Messenger Get Started, LINE follow): answered with the welcome text. */
   greeting?: boolean;
+  /**
+   * A tap on one of the bot's own buttons (a LINE postback), whose text stands for what the person
+   * chose: in a group it is addressed to the bot like a mention.
+   */
+  tap?: boolean;
   /**
    * The message came with an attachment the model cannot see (a captioned photo or file): its caption
    * is answered, and both the model and the user are told the attachment itself was not read.

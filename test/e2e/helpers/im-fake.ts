@@ -8,13 +8,18 @@ export interface FakeCall {
   path: string;
   headers: IncomingMessage['headers'];
   body: Record<string, unknown>;
+  /** What a successful LINE send was answered with (its `sentMessages`). */
+  answered?: { sentMessages: { id: string; quoteToken: string }[] };
 }
 
 export interface ImFake {
   url: string;
   calls: FakeCall[];
-  /** Answer the next `count` calls of a platform (to paths ending with `pathSuffix`) with this status. */
-  failNext(platform: string, count: number, status?: number, pathSuffix?: string): void;
+  /**
+   * Answer the next `count` calls of a platform (to paths ending with `pathSuffix`) with this status,
+   * and `body` (JSON) when given.
+   */
+  failNext(platform: string, count: number, status?: number, pathSuffix?: string, body?: unknown): void;
   close(): Promise<void>;
 }
 
@@ -24,7 +29,7 @@ export interface ImFake {
  */
 export async function startImFake(): Promise<ImFake> {
   const calls: FakeCall[] = [];
-  const failures = new Map<string, { count: number; status: number; pathSuffix: string }>();
+  const failures = new Map<string, { count: number; status: number; pathSuffix: string; body?: unknown }>();
   const server: Server = createServer((req, res) => void handle(req, res));
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -39,18 +44,19 @@ export async function startImFake(): Promise<ImFake> {
     } catch {
       body = { raw: text };
     }
-    calls.push({
+    const call: FakeCall = {
       platform,
       method: req.method ?? '',
       path: `${url.pathname}${url.search}`,
       headers: req.headers,
       body,
-    });
+    };
+    calls.push(call);
     const failure = failures.get(platform);
     if (failure && failure.count > 0 && url.pathname.endsWith(failure.pathSuffix)) {
       failure.count--;
       res.writeHead(failure.status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ ok: false, error: 'injected failure' }));
+      res.end(JSON.stringify(failure.body ?? { ok: false, error: 'injected failure' }));
       return;
     }
     res.writeHead(200, { 'content-type': 'application/json' });
@@ -61,6 +67,13 @@ export async function startImFake(): Promise<ImFake> {
           result: { id: 1, is_bot: true, first_name: 'Eco', username: 'eco_dev_bot' },
         }),
       );
+      return;
+    }
+    if (platform === 'line' && Array.isArray(body.messages)) {
+      // LINE names every message it delivered, as its reply and push answers do.
+      const sentMessages = body.messages.map((_, i) => ({ id: `${calls.length}${i}`, quoteToken: 'q' }));
+      call.answered = { sentMessages };
+      res.end(JSON.stringify(call.answered));
       return;
     }
     res.end(
@@ -75,8 +88,8 @@ export async function startImFake(): Promise<ImFake> {
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
-    failNext(platform, count, status = 500, pathSuffix = '') {
-      failures.set(platform, { count, status, pathSuffix });
+    failNext(platform, count, status = 500, pathSuffix = '', body = undefined) {
+      failures.set(platform, { count, status, pathSuffix, ...(body === undefined ? {} : { body }) });
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -8,8 +8,9 @@ const MEDIA = new Set(['image', 'video', 'audio', 'file', 'location']);
 const DUMMY_REPLY_TOKENS = new Set(['00000000000000000000000000000000', 'ffffffffffffffffffffffffffffffff']);
 
 /**
- * LINE webhooks carry `events[]` (empty for the console's Verify call). Text messages in active mode
- * are answered; follows, joins, postbacks, standby-mode events and the rest are acknowledged.
+ * LINE webhooks carry `events[]` (empty for the console's Verify call). Text messages and button taps
+ * (postbacks) in active mode are answered; follows and joins welcomed; standby-mode events, rich menu
+ * switches and the rest are acknowledged.
  */
 export function parseLine(body: unknown): ImEvent[] {
   const items = envelope(body, 'events');
@@ -53,6 +54,19 @@ export function parseLine(body: unknown): ImEvent[] {
       events.push({ ...base, kind: 'text', text: '', replyToken, signals: { greeting: true } });
       continue;
     }
+    const tapped = type === 'postback' ? postbackText(obj(event.postback)) : undefined;
+    if (tapped && live && chatId) {
+      // A button of the bot's (a postback action) tapped: what it stands for is the person's answer.
+      // LINE shows the action's displayText in the chat but sends only `data` (and a picked date).
+      events.push({
+        ...base,
+        kind: 'text',
+        text: tapped,
+        ...(replyToken ? { replyToken } : {}),
+        signals: { tap: true },
+      });
+      continue;
+    }
     const text = type === 'message' && message?.type === 'text' ? str(message.text) : undefined;
     let reason: string | undefined;
     if (event.mode === 'standby') reason = 'standby';
@@ -78,13 +92,19 @@ export function parseLine(body: unknown): ImEvent[] {
       continue;
     }
     const mentions = base.group ? selfMentions(obj(message?.mention), destination) : [];
+    // Whose the quoted message is, LINE does not say: the Conversation checks it against its own.
+    const quotedMessageId = base.group ? id(message?.quotedMessageId) : undefined;
+    const signals = {
+      ...(mentions.length > 0 ? { mentions } : {}),
+      ...(quotedMessageId ? { quotedMessageId } : {}),
+    };
     events.push({
       ...base,
       kind: 'text',
       text,
       ...(replyToken ? { replyToken } : {}),
       ...(messageId ? { messageId } : {}),
-      ...(mentions.length > 0 ? { signals: { mentions } } : {}),
+      ...(Object.keys(signals).length > 0 ? { signals } : {}),
     });
   }
   return events;
@@ -106,4 +126,16 @@ function selfMentions(mention: Json | undefined, destination: string | undefined
     if (self) mentions.push({ offset, length, self: true });
   }
   return mentions;
+}
+
+/**
+ * What a postback stands for: its `data`, with the date or time a picker chose. A rich menu switch
+ * (`params.newRichMenuAliasId`) only changes the menu shown, and empty data says nothing: undefined.
+ */
+function postbackText(postback: Json | undefined): string | undefined {
+  const data = str(postback?.data)?.trim();
+  const params = obj(postback?.params);
+  if (!data || params?.newRichMenuAliasId !== undefined) return undefined;
+  const picked = str(params?.datetime) ?? str(params?.date) ?? str(params?.time);
+  return picked ? `${data} ${picked}` : data;
 }

@@ -60,7 +60,11 @@ export function parseMessenger(body: unknown): ImEvent[] {
         });
         continue;
       }
-      const text = str(message.text);
+      // A quick reply tapped arrives as a message with its title as `text`; its payload stands in
+      // only where the title is missing.
+      const quick = str(obj(message.quick_reply)?.payload);
+      const typed = str(message.text);
+      const text = typed?.trim() ? typed : quick?.trim() ? quick : typed;
       let reason: string | undefined;
       if (message.is_echo === true) reason = 'echo';
       else if (text === undefined || text.trim() === '') reason = 'attachment';

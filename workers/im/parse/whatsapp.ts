@@ -1,9 +1,9 @@
 import type { AttachmentKind, ImEvent } from '../types.ts';
-import { arr, envelope, id, malformed, notText, obj, str } from './json-shape.ts';
+import { arr, envelope, id, type Json, malformed, notText, obj, str } from './json-shape.ts';
 
 /**
- * Message types a person sends that the model cannot read; reactions, stickers, button replies and
- * system notices stay unanswered. `unsupported` is a type the Cloud API cannot show us at all.
+ * Message types a person sends that the model cannot read; reactions, stickers and system notices
+ * stay unanswered. `unsupported` is a type the Cloud API cannot show us at all.
  */
 const MEDIA = new Set(['image', 'audio', 'video', 'document', 'location', 'contacts', 'unsupported']);
 
@@ -72,7 +72,12 @@ export function parseWhatsApp(body: unknown): ImEvent[] {
         const type = str(message.type) ?? '';
         const attachment = CAPTIONED.get(type);
         const caption = attachment ? str(obj(message[type])?.caption) : undefined;
-        const text = type === 'text' ? str(obj(message.text)?.body) : caption?.trim() ? caption : undefined;
+        const text =
+          type === 'text'
+            ? str(obj(message.text)?.body)
+            : caption?.trim()
+              ? caption
+              : tappedText(type, message);
         if (chatId && type === 'request_welcome') {
           // A person opening the chat for the first time (the number's welcome message setting). It is
           // no message a reply could quote, so the welcome quotes nothing.
@@ -90,6 +95,29 @@ export function parseWhatsApp(body: unknown): ImEvent[] {
     }
   }
   return events;
+}
+
+/**
+ * A tap on a button or list row of a message sent to the person (an interactive reply, or a template's
+ * quick-reply button): its title is what they chose, answered like typed text. The id or payload is
+ * the sender's own code, read only when there is no title. A Flow's form answer (`nfm_reply`) is no
+ * text to answer.
+ */
+function tappedText(type: string, message: Json): string | undefined {
+  if (type === 'button') {
+    const button = obj(message.button);
+    return nonEmpty(str(button?.text)) ?? nonEmpty(str(button?.payload));
+  }
+  if (type !== 'interactive') return undefined;
+  const interactive = obj(message.interactive);
+  const kind = str(interactive?.type);
+  if (kind !== 'button_reply' && kind !== 'list_reply') return undefined;
+  const choice = obj(interactive?.[kind]);
+  return nonEmpty(str(choice?.title)) ?? nonEmpty(str(choice?.id));
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value?.trim() ? value : undefined;
 }
 
 /** The first Graph error code of an `errors[]` list, for logs and the receipt's reason. */

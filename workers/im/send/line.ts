@@ -50,3 +50,19 @@ export async function lineRetryKey(
   const hex = Array.from(digest.slice(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+/**
+ * The ids of the messages a reply or push delivered (`sentMessages[].id`), in order; empty when the
+ * answer carries none (a 409 for a push already made, a body cut short).
+ */
+export function lineSentMessageIds(body: string): string[] {
+  try {
+    const sent = (JSON.parse(body) as { sentMessages?: unknown }).sentMessages;
+    if (!Array.isArray(sent)) return [];
+    return sent
+      .map((m) => (m as { id?: unknown } | null)?.id)
+      .filter((id): id is string => typeof id === 'string' && id !== '');
+  } catch {
+    return [];
+  }
+}

@@ -5,7 +5,12 @@ export type SendOutcome =
   | { kind: 'permanent'; status: number; detail: string }
   | { kind: 'reply_token_invalid' }
   /** Telegram: the group became a supergroup with a new id; the same part goes there. */
-  | { kind: 'chat_moved'; chatId: string };
+  | { kind: 'chat_moved'; chatId: string }
+  /**
+   * LINE: the channel's monthly message allowance is spent (429 "You have reached your monthly
+   * limit."). Unlike a rate limit, waiting seconds or minutes does not lift it.
+   */
+  | { kind: 'quota_exhausted'; status: number; detail: string };
 
 /**
  * Graph API codes that mean "slow down" or "try again later" (app, page, account, throughput and
@@ -26,6 +31,8 @@ export function classifySend(
   }
   // A push repeated with the same retry key after it was accepted: it was delivered.
   if (status === 409 && options.linePush) return { kind: 'ok' };
+  if (status === 429 && (options.linePush || options.lineReply) && lineQuotaSpent(body))
+    return { kind: 'quota_exhausted', status, detail: body.slice(0, 200) };
   if (status === 400 && options.lineReply) return { kind: 'reply_token_invalid' };
   if (status === 429 || status >= 500 || status === 408 || (options.meta && metaTransient(body))) {
     return { kind: 'retry', status, ...retryAfter(body, headers) };
@@ -41,6 +48,19 @@ function migratedChat(body: string): string | undefined {
     return typeof id === 'number' && Number.isSafeInteger(id) ? String(id) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * LINE's answer when the month's messages are used up: `{"message":"You have reached your monthly
+ * limit."}`. Its rate limit answers 429 too, with "The API rate limit has been exceeded…".
+ */
+function lineQuotaSpent(body: string): boolean {
+  try {
+    const message = (JSON.parse(body) as { message?: unknown }).message;
+    return typeof message === 'string' && /monthly limit/i.test(message);
+  } catch {
+    return false;
   }
 }
 
