@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { bodyCompression, decompressAtMost } from './content-encoding.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { readAtMost } from './read-at-most.ts';
 
 export interface JsonBodyOptions {
@@ -21,12 +22,21 @@ export async function readJsonBody(
     if ('empty' in options) return options.empty;
     throw new EcoError(400, 'invalid_json', 'The request body is empty; send JSON.');
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (err) {
     const detail = err instanceof SyntaxError ? `: ${err.message}` : '';
     throw new EcoError(400, 'invalid_json', `The request body is not valid JSON${detail}`);
   }
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    throw new EcoError(
+      400,
+      'invalid_request',
+      `The request body nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep.`,
+    );
+  }
+  return value;
 }
 
 /** Decodes strictly: a byte that is not UTF-8 would otherwise become U+FFFD and change the text unseen. */
