@@ -1,7 +1,7 @@
-import { numberVar } from '../../workers/env.ts';
+import { settings } from '../../workers/config/read-settings.ts';
 import { INDICATOR_TIMEOUT_MS } from '../../workers/im/send/indicator.ts';
 
-/** Conversation tuning, from `ECO_IM_*` vars (documented in docs/im.md). */
+/** Conversation tuning, from `ECO_IM_*` vars (ranges in workers/config/settings.ts, documented in docs/im.md). */
 export interface ConversationConfig {
   maxAttempts: number;
   retryBaseMs: number;
@@ -32,19 +32,20 @@ export interface ConversationConfig {
 const HOUR = 3_600_000;
 
 export function conversationConfig(env: Record<string, unknown>): ConversationConfig {
+  const s = settings(env);
   return {
-    maxAttempts: Math.max(1, numberVar(env.ECO_IM_MAX_ATTEMPTS, 5)),
-    retryBaseMs: Math.max(1, numberVar(env.ECO_IM_RETRY_BASE_MS, 2000)),
-    retryMaxMs: Math.max(1, numberVar(env.ECO_IM_RETRY_MAX_MS, 60_000)),
-    historyMessages: Math.max(0, numberVar(env.ECO_IM_HISTORY_MESSAGES, 20)),
-    historyRetentionMs: Math.max(1, numberVar(env.ECO_IM_HISTORY_RETENTION_HOURS, 168)) * HOUR,
-    dedupRetentionMs: Math.max(1, numberVar(env.ECO_IM_DEDUP_RETENTION_HOURS, 168)) * HOUR,
-    ratePerMinute: Math.max(0, numberVar(env.ECO_IM_CHAT_RATE_PER_MIN, 20)),
-    rateBurst: Math.max(1, numberVar(env.ECO_IM_CHAT_BURST, 5)),
-    modelTimeoutMs: Math.max(1000, numberVar(env.ECO_IM_MODEL_TIMEOUT_MS, 120_000)),
-    sendTimeoutMs: Math.max(500, numberVar(env.ECO_IM_SEND_TIMEOUT_MS, 10_000)),
-    maxReplyParts: Math.max(1, numberVar(env.ECO_IM_MAX_REPLY_PARTS, 10)),
-    promptMaxTokens: Math.max(1, numberVar(env.ECO_IM_PROMPT_MAX_TOKENS, 6000)),
+    maxAttempts: s.ECO_IM_MAX_ATTEMPTS,
+    retryBaseMs: s.ECO_IM_RETRY_BASE_MS,
+    retryMaxMs: s.ECO_IM_RETRY_MAX_MS,
+    historyMessages: s.ECO_IM_HISTORY_MESSAGES,
+    historyRetentionMs: s.ECO_IM_HISTORY_RETENTION_HOURS * HOUR,
+    dedupRetentionMs: s.ECO_IM_DEDUP_RETENTION_HOURS * HOUR,
+    ratePerMinute: s.ECO_IM_CHAT_RATE_PER_MIN,
+    rateBurst: s.ECO_IM_CHAT_BURST,
+    modelTimeoutMs: s.ECO_IM_MODEL_TIMEOUT_MS,
+    sendTimeoutMs: s.ECO_IM_SEND_TIMEOUT_MS,
+    maxReplyParts: s.ECO_IM_MAX_REPLY_PARTS,
+    promptMaxTokens: s.ECO_IM_PROMPT_MAX_TOKENS,
     indicatorWaitMs: INDICATOR_TIMEOUT_MS,
     indicatorRefreshMs: 4000,
     passBudgetMs: 5 * 60_000,

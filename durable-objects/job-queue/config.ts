@@ -1,5 +1,8 @@
+import { settings } from '../../workers/config/read-settings.ts';
+import { SETTINGS } from '../../workers/config/settings.ts';
+
 /**
- * Job settings from Worker vars (all optional; defaults in docs/jobs.md). Read by the route (shards,
+ * Job settings from Worker vars (all optional; defaults and ranges in workers/config/settings.ts). Read by the route (shards,
  * attempts, timeouts) and by the JobQueue object (concurrency, backoff, retention).
  */
 export interface JobSettings {
@@ -25,28 +28,23 @@ export interface JobSettings {
 }
 
 /** The most JobQueue objects a tenant may have (the ceiling of ECO_JOB_SHARDS). */
-export const MAX_JOB_SHARDS = 256;
-
-function num(value: unknown, fallback: number, min: number, max: number): number {
-  if (typeof value !== 'string' || value.trim() === '') return fallback;
-  const n = Number(value);
-  return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
-}
+export const MAX_JOB_SHARDS = SETTINGS.ECO_JOB_SHARDS.max;
 
 export function jobSettings(env: Record<string, unknown>): JobSettings {
+  const s = settings(env);
   return {
-    shards: Math.floor(num(env.ECO_JOB_SHARDS, 4, 1, MAX_JOB_SHARDS)),
-    concurrency: Math.floor(num(env.ECO_JOB_CONCURRENCY, 4, 1, 6)),
-    maxAttempts: Math.floor(num(env.ECO_JOB_MAX_ATTEMPTS, 4, 1, 20)),
-    retryBaseMs: num(env.ECO_JOB_RETRY_BASE_MS, 2000, 0, 600_000),
+    shards: s.ECO_JOB_SHARDS,
+    concurrency: s.ECO_JOB_CONCURRENCY,
+    maxAttempts: s.ECO_JOB_MAX_ATTEMPTS,
+    retryBaseMs: s.ECO_JOB_RETRY_BASE_MS,
     retryMaxMs: 300_000,
-    defaultTimeoutS: Math.floor(num(env.ECO_JOB_DEFAULT_TIMEOUT_S, 3600, 1, 86_400)),
-    attemptTimeoutMs: Math.floor(num(env.ECO_JOB_ATTEMPT_TIMEOUT_S, 600, 1, 720)) * 1000,
-    deadLetterShards: Math.floor(num(env.ECO_JOB_DEAD_LETTER_SHARDS, MAX_JOB_SHARDS, 1, MAX_JOB_SHARDS)),
-    retentionMs: num(env.ECO_JOB_RETENTION_HOURS, 168, 0.001, 24 * 365) * 3_600_000,
-    maxPending: Math.floor(num(env.ECO_JOB_MAX_PENDING, 100_000, 1, 100_000_000)),
-    callbackMaxAttempts: Math.floor(num(env.ECO_JOB_CALLBACK_MAX_ATTEMPTS, 10, 1, 30)),
-    callbackRetryBaseMs: num(env.ECO_JOB_CALLBACK_RETRY_BASE_MS, 2000, 0, 600_000),
+    defaultTimeoutS: s.ECO_JOB_DEFAULT_TIMEOUT_S,
+    attemptTimeoutMs: s.ECO_JOB_ATTEMPT_TIMEOUT_S * 1000,
+    deadLetterShards: s.ECO_JOB_DEAD_LETTER_SHARDS,
+    retentionMs: s.ECO_JOB_RETENTION_HOURS * 3_600_000,
+    maxPending: s.ECO_JOB_MAX_PENDING,
+    callbackMaxAttempts: s.ECO_JOB_CALLBACK_MAX_ATTEMPTS,
+    callbackRetryBaseMs: s.ECO_JOB_CALLBACK_RETRY_BASE_MS,
     callbackTimeoutMs: 10_000,
   };
 }

@@ -21,6 +21,10 @@ export type SubmitResult =
   | { ok: false; reason: 'idempotency_conflict'; jobId: string }
   | { ok: false; reason: 'queue_full'; limit: number; unfinished: number; retryAfterMs: number }
   | { ok: false; reason: 'store_failed'; message: string };
+export type IdempotentResult = Extract<
+  SubmitResult,
+  { ok: true } | { reason: 'idempotency_conflict' }
+> | null;
 export type CancelResult =
   | { ok: true; job: Job; previous: StoredStatus }
   | { ok: false; reason: 'not_found' }
@@ -140,6 +144,18 @@ export class JobQueue extends DurableObject<Env> {
     }
     if (result.kind === 'created') await this.#kick();
     return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };
+  }
+
+  /**
+   * The job an Idempotency-Key already names here, without submitting: a resubmit whose body today's
+   * checks refuse still answers the job that body was accepted as.
+   */
+  async findIdempotent(idempotency: Idempotency): Promise<IdempotentResult> {
+    const found = this.#store.idempotentJob(idempotency);
+    if (!found) return null;
+    return found.kind === 'conflict'
+      ? { ok: false, reason: 'idempotency_conflict', jobId: found.jobId }
+      : { ok: true, job: jobView(found.row), replayed: true };
   }
 
   /** Whether this shard holds a live Idempotency-Key (`scope`): after a change of the shard count. */

@@ -179,19 +179,8 @@ export class JobStore {
    */
   enqueue(job: NewJob, idempotency?: Idempotency, limits: EnqueueLimits = {}): EnqueueResult {
     const now = this.now();
-    if (idempotency) {
-      const existing = this.sql
-        .exec<{ body_hash: string; job_id: string; created_at: number }>(
-          'SELECT body_hash, job_id, created_at FROM idempotency WHERE scope = ?',
-          idempotency.scope,
-        )
-        .toArray()[0];
-      if (existing && existing.created_at > now - IDEMPOTENCY_TTL_MS) {
-        if (existing.body_hash !== idempotency.bodyHash) return { kind: 'conflict', jobId: existing.job_id };
-        const row = this.get(existing.job_id);
-        if (row) return { kind: 'replayed', row };
-      }
-    }
+    const earlier = idempotency && this.idempotentJob(idempotency);
+    if (earlier) return earlier;
     const limit = limits.maxUnfinished;
     if (limit !== undefined) {
       const unfinished = this.unfinishedCount();
@@ -254,6 +243,25 @@ export class JobStore {
   private retryAfterFull(now: number): number {
     const finished = this.sql.exec<{ n: number }>(RECENT_FINISHES_SQL, now - FINISH_WINDOW_MS).one().n;
     return queueFullRetryAfterMs(finished);
+  }
+
+  /**
+   * The job a live Idempotency-Key already names: `replayed` for the same body, `conflict` for another;
+   * undefined when the key names none (or its job is gone).
+   */
+  idempotentJob(
+    idempotency: Idempotency,
+  ): Extract<EnqueueResult, { kind: 'replayed' | 'conflict' }> | undefined {
+    const existing = this.sql
+      .exec<{ body_hash: string; job_id: string; created_at: number }>(
+        'SELECT body_hash, job_id, created_at FROM idempotency WHERE scope = ?',
+        idempotency.scope,
+      )
+      .toArray()[0];
+    if (!existing || existing.created_at <= this.now() - IDEMPOTENCY_TTL_MS) return undefined;
+    if (existing.body_hash !== idempotency.bodyHash) return { kind: 'conflict', jobId: existing.job_id };
+    const row = this.get(existing.job_id);
+    return row && { kind: 'replayed', row };
   }
 
   /** Whether an Idempotency-Key (`scope`) still names a job here. */

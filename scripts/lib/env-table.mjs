@@ -20,6 +20,8 @@ const DEFAULTS = [
   /\b[A-Za-z]+\((?:[\w.?]+\.)?(ECO_[A-Z0-9_]+), *(-?[0-9][0-9_]*(?:\.[0-9]+)?)\b/g,
   /\benv\??\.(ECO_[A-Z0-9_]+)\)? *\?\? *(?:'([^']*)'|"([^"]*)"|(-?[0-9][0-9_]*))/g,
   /\bparsePort\('(ECO_[A-Z0-9_]+)', *[\w.?]+, *([0-9]+)\)/g,
+  // A row of workers/config/settings.ts: `ECO_KEY_CACHE_TTL_MS: whole(5000, {`, `ECO_DOCS_ENABLED: flag(true, {`.
+  /\b(ECO_[A-Z0-9_]+): *(?:whole|decimal|flag|word)\((?:'([^']*)'|(-?[0-9][0-9_]*(?:\.[0-9]+)?|true|false)\b)/g,
 ];
 
 function sourceFiles(root, dir) {

@@ -71,11 +71,58 @@ export function tokenTtlS(env: Env): number {
   return ttl;
 }
 
+/** What ends a key's credentials (Unix milliseconds, null: never), as its row and the secret presented hold them. */
+export interface KeyEnds {
+  expiresAt: number | null;
+  revokedAt: number | null;
+  /** Set for a rotated-out secret in its grace period. */
+  graceUntil: number | null;
+}
+
+/**
+ * A token's `exp` (Unix seconds): the TTL from `iat`, but never past the moment its key stops working
+ * (expiry, a revocation set ahead, the end of the presented secret's grace period), which would
+ * refuse it anyway, so the answer never promises more than the key has. With less than a second
+ * left no token is issued: it would be dead on arrival, and `expires_in: 0` reads as "no expiry"
+ * to some clients.
+ */
+export function tokenExp(iat: number, ttlS: number, ends: KeyEnds, now: number): number {
+  const limits: [number | null, EcoError][] = [
+    [
+      ends.expiresAt,
+      new EcoError(401, 'api_key_expired', 'The API key expires within a second; no token can outlive it.'),
+    ],
+    [
+      ends.revokedAt,
+      new EcoError(
+        401,
+        'api_key_revoked',
+        'The API key is revoked within a second; no token can outlive it.',
+      ),
+    ],
+    [
+      ends.graceUntil,
+      new EcoError(
+        401,
+        'api_key_rotated',
+        "This secret's grace period ends within a second; exchange the key's new secret.",
+      ),
+    ],
+  ];
+  let exp = iat + Math.round(ttlS);
+  for (const [end, refusal] of limits) {
+    if (end === null) continue;
+    if (end - now < 1000) throw refusal;
+    exp = Math.min(exp, Math.floor(end / 1000));
+  }
+  return exp;
+}
+
 export async function mintAccessToken(
   env: Env,
-  input: { keyId: string; secretTag: string; tenant: string; scopes: string[]; ttlS: number },
+  input: { keyId: string; secretTag: string; tenant: string; scopes: string[]; ttlS: number; ends: KeyEnds },
   now = Date.now(),
-): Promise<{ token: string; expiresAt: number }> {
+): Promise<{ token: string; expiresAt: number; expiresIn: number }> {
   const key = await signingKey(env);
   if (!key) {
     throw new EcoError(
@@ -85,7 +132,7 @@ export async function mintAccessToken(
     );
   }
   const iat = Math.floor(now / 1000);
-  const exp = iat + Math.round(input.ttlS);
+  const exp = tokenExp(iat, input.ttlS, input.ends, now);
   const token = await new SignJWT({
     [KEY_ID_CLAIM]: input.keyId,
     [SECRET_CLAIM]: input.secretTag,
@@ -100,5 +147,5 @@ export async function mintAccessToken(
     .setExpirationTime(exp)
     .setJti(crypto.randomUUID())
     .sign(key);
-  return { token, expiresAt: exp * 1000 };
+  return { token, expiresAt: exp * 1000, expiresIn: exp - iat };
 }

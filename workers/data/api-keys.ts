@@ -3,7 +3,7 @@ import type { PriorityClass } from '../../schemas/config.ts';
 import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { numberVar } from '../env.ts';
+import { settingFrom } from '../config/read-settings.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { db } from './db.ts';
 import { sha256Hex } from './key-hash.ts';
@@ -17,7 +17,7 @@ let cache: TtlCache<ApiKeyRow | null> | undefined;
  * default 5 s) bounds how long another isolate's change (revocation, expiry, rotation) can go unseen.
  */
 function keyCache(ttlVar: unknown): TtlCache<ApiKeyRow | null> {
-  cache ??= new TtlCache<ApiKeyRow | null>(numberVar(ttlVar, 5000));
+  cache ??= new TtlCache<ApiKeyRow | null>(settingFrom('ECO_KEY_CACHE_TTL_MS', ttlVar));
   return cache;
 }
 

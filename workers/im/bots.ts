@@ -1,10 +1,10 @@
 import { and, eq } from 'drizzle-orm';
 import { isBotSecretName } from '../../schemas/bot-config.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
+import { settings } from '../config/read-settings.ts';
 import { db } from '../data/db.ts';
 import { TtlCache } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
-import { numberVar } from '../env.ts';
 import { DEFAULT_API_BASE } from './send/types.ts';
 import type { BotConfig, BotSettings, Platform } from './types.ts';
 
@@ -12,7 +12,7 @@ let cache: TtlCache<BotConfig | null> | undefined;
 
 /** Bots are read on every webhook: keep them in isolate memory briefly (ECO_IM_BOT_CACHE_TTL_MS, 10 s). */
 export async function findBot(env: Env, platform: Platform, id: string): Promise<BotConfig | null> {
-  cache ??= new TtlCache<BotConfig | null>(numberVar(env.ECO_IM_BOT_CACHE_TTL_MS, 10_000), 1000);
+  cache ??= new TtlCache<BotConfig | null>(settings(env).ECO_IM_BOT_CACHE_TTL_MS, 1000);
   const key = `${platform}:${id}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;

@@ -4,12 +4,12 @@ import { hasScope, type Principal } from '../principal.ts';
 /**
  * A job runs later through the inference API as the API key that submitted it (its limits, models and
  * usage apply then). A submitter whose jobs could never run that way is refused before anything is
- * stored, rather than answered 202 for a job that fails on every attempt:
- * - a token from the identity provider names no API key (`jwt:<sub>`) to run as;
- * - a credential without the `inference` scope could not make the calls its job makes.
- * Tokens exchanged from a key at /v1/auth/token act as that key and may submit.
+ * stored, rather than answered 202 for a job that fails on every attempt.
+ *
+ * Who is asking: a token from the identity provider names no API key (`jwt:<sub>`) to run as. Tokens
+ * exchanged from a key at /v1/auth/token act as that key and may submit.
  */
-export function requireRunnableOwner(principal: Principal): void {
+export function requireApiKeyOwner(principal: Principal): void {
   if (principal.keyId.startsWith('jwt:')) {
     throw new EcoError(
       403,
@@ -17,6 +17,13 @@ export function requireRunnableOwner(principal: Principal): void {
       'Jobs run as an API key: submit them with an API key, or with a token exchanged from one at /v1/auth/token.',
     );
   }
+}
+
+/**
+ * What a new job needs of its key today: the `inference` scope for the calls it makes. A scope lost
+ * since a job was accepted does not undo that job (see idempotent-lookup.ts).
+ */
+export function requireInferenceScope(principal: Principal): void {
   if (!hasScope(principal, 'inference')) {
     throw new EcoError(
       403,

@@ -5,6 +5,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, type JobType } from '../../schemas/jobs.ts';
 import { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { CompletionRequest } from '../../schemas/openai/completions.ts';
+import { settings } from '../config/read-settings.ts';
 import type { Env } from '../env.ts';
 import { validationError } from '../http/validation.ts';
 import { resolveModel } from '../pipeline/resolve-model.ts';
@@ -89,7 +90,7 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
       );
     }
     const check = validateCallbackUrl(body.callback_url, {
-      allowLoopback: env.ECO_ENVIRONMENT === 'development',
+      allowLoopback: settings(env).ECO_ENVIRONMENT === 'development',
     });
     if (!check.ok) {
       throw new EcoError(400, 'invalid_callback_url', `callback_url ${check.reason}.`, {

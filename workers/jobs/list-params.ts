@@ -6,12 +6,29 @@ import { JobStatus } from '../../schemas/jobs.ts';
  * The one value of a listing's query parameter. A repeated one (`status=queued&status=failed`) is
  * refused rather than read as its first value, which would answer a filter the client did not ask for.
  */
-export function singleQueryValue(
-  values: string[] | undefined,
-  param: 'status' | 'limit' | 'cursor',
-): string | undefined {
+export function singleQueryValue(values: string[] | undefined, param: ListParam): string | undefined {
   if (values === undefined || values.length <= 1) return values?.[0];
   throw new EcoError(400, `invalid_${param}`, `${param} may be given at most once.`, { param });
+}
+
+export type ListParam = 'status' | 'limit' | 'cursor' | 'tenant';
+
+/** Every value of one query parameter, as a request gives them (Hono's `c.req.queries`). */
+export type QueryValues = (param: ListParam) => string[] | undefined;
+
+/** The one value of each listing parameter, read the same way by every listing. */
+export const listQuery = (values: QueryValues) => (param: ListParam) =>
+  singleQueryValue(values(param), param);
+
+/**
+ * The dead letter's `tenant`: absent lists every tenant. Empty is refused rather than read as absent,
+ * which would widen an unset variable in a script (`tenant=$T`) to every tenant's failed jobs.
+ */
+export function tenantFilter(value: string | undefined): string | undefined {
+  if (value !== '') return value;
+  throw new EcoError(400, 'invalid_tenant', 'tenant may not be empty; leave it out to list every tenant.', {
+    param: 'tenant',
+  });
 }
 
 /** The stored statuses a `status` query stands for (null: any). */
@@ -27,10 +44,10 @@ export function statusesFor(status: string | undefined): StoredStatus[] | null {
   return parsed.data === 'queued' ? ['queued', 'waiting'] : [parsed.data];
 }
 
-/** A listing's `limit`: 20 unless given, 1-100. */
+/** A listing's `limit`: 20 unless given, 1-100 in plain digits (not `0x10`, `1e1` or ` 5`). */
 export function listLimit(value: string | undefined): number {
   if (value === undefined || value === '') return 20;
-  const n = Number(value);
+  const n = /^[0-9]{1,3}$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > 100) {
     throw new EcoError(400, 'invalid_limit', 'limit must be an integer from 1 to 100.', { param: 'limit' });
   }

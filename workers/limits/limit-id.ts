@@ -1,9 +1,9 @@
 import { budgetTooSmall } from '../../durable-objects/rate-limiter/budget-fit.ts';
 import type { LimiterLimits } from '../../durable-objects/rate-limiter/types.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { settings } from '../config/read-settings.ts';
 import { once } from '../dispatch/once.ts';
 import type { Env } from '../env.ts';
-import { numberVar } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { blockRequestsWanted, fromLimitBlock, openLimitBlock } from './limit-blocks.ts';
@@ -60,7 +60,7 @@ export async function reserveForId(
       reservationId,
       tokens,
       limits,
-      ttlMs: numberVar(env.ECO_LIMIT_RESERVATION_TTL_MS, 600_000),
+      ttlMs: settings(env).ECO_LIMIT_RESERVATION_TTL_MS,
       ...(held.length === 0 ? {} : { settles: held }),
       ...(waitUntil ? { block: blockRequestsWanted(id) } : {}),
     });

@@ -8,10 +8,11 @@ import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts'
 import { authenticateJwt } from '../auth/jwt-auth.ts';
 import { looksLikeJwt } from '../auth/jwt-verify.ts';
 import { touchLastUsed } from '../auth/last-used.ts';
+import { settings } from '../config/read-settings.ts';
 import { authenticateApiKey, knownApiKey } from '../data/api-keys.ts';
 import { sha256Hex } from '../data/key-hash.ts';
 import type { Background } from '../data/ttl-cache.ts';
-import { type Env, numberVar } from '../env.ts';
+import type { Env } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
 
 const MAX_TOKEN_LENGTH = 8192;
@@ -61,12 +62,12 @@ export function registerAuthenticator(
  */
 async function authenticateKey(env: Env, token: string, background: Background): Promise<Principal> {
   try {
-    return await authenticateApiKey(env.DB, token, env.ECO_KEY_CACHE_TTL_MS, background);
+    return await authenticateApiKey(env.DB, token, settings(env).ECO_KEY_CACHE_TTL_MS, background);
   } catch (err) {
     if (!(err instanceof EcoError) || err.code !== 'invalid_api_key' || !env.ECO_BOOTSTRAP_ADMIN_KEY)
       throw err;
     await ensureBootstrapKey(env, token, await sha256Hex(token));
-    return authenticateApiKey(env.DB, token, env.ECO_KEY_CACHE_TTL_MS);
+    return authenticateApiKey(env.DB, token, settings(env).ECO_KEY_CACHE_TTL_MS);
   }
 }
 
@@ -74,7 +75,7 @@ let failures: FailureThrottle | undefined;
 
 /** ECO_AUTH_FAILURES_PER_MIN (default 60; 0 turns it off), per client address and isolate. */
 function failureThrottle(env: Env): FailureThrottle {
-  failures ??= new FailureThrottle(Math.max(0, numberVar(env.ECO_AUTH_FAILURES_PER_MIN, 60)));
+  failures ??= new FailureThrottle(settings(env).ECO_AUTH_FAILURES_PER_MIN);
   return failures;
 }
 

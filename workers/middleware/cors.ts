@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
-import { numberVar } from '../env.ts';
+import { settings } from '../config/read-settings.ts';
 
 const ALLOW_METHODS = 'GET, POST, PUT, PATCH, DELETE, OPTIONS';
 const GATEWAY_HEADERS = [
@@ -39,8 +39,8 @@ interface CorsPolicy {
 
 const policies = new Map<string, CorsPolicy>();
 
-function policy(originsVar: unknown, credentialsVar: unknown): CorsPolicy {
-  const cacheKey = `${String(originsVar)}|${String(credentialsVar)}`;
+function policy(originsVar: unknown, credentials: boolean): CorsPolicy {
+  const cacheKey = `${String(originsVar)}|${credentials}`;
   let p = policies.get(cacheKey);
   if (!p) {
     const list =
@@ -48,7 +48,7 @@ function policy(originsVar: unknown, credentialsVar: unknown): CorsPolicy {
     p = {
       any: list.includes('*'),
       origins: new Set(list.filter((o) => o !== '' && o !== '*').map((o) => o.toLowerCase())),
-      credentials: credentialsVar === 'true',
+      credentials,
     };
     policies.set(cacheKey, p);
   }
@@ -89,7 +89,8 @@ function decorate(c: Context<AppEnv>, change: (headers: Headers) => void): void 
  */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header('origin');
-  const p = policy(c.env.ECO_CORS_ORIGINS, c.env.ECO_CORS_CREDENTIALS);
+  const config = settings(c.env);
+  const p = policy(c.env.ECO_CORS_ORIGINS, config.ECO_CORS_CREDENTIALS);
   if (!origin) {
     await next();
     // Without Vary a shared cache could serve this answer, which has no CORS headers, to a browser.
@@ -117,7 +118,7 @@ export const cors = createMiddleware<AppEnv>(async (c, next) => {
     apply(headers);
     headers.set('access-control-allow-methods', ALLOW_METHODS);
     headers.set('access-control-allow-headers', allowHeaders(c.req.header('access-control-request-headers')));
-    headers.set('access-control-max-age', String(numberVar(c.env.ECO_CORS_MAX_AGE_S, 600)));
+    headers.set('access-control-max-age', String(config.ECO_CORS_MAX_AGE_S));
     headers.append('vary', 'Access-Control-Request-Method, Access-Control-Request-Headers');
     return new Response(null, { status: 204, headers });
   }

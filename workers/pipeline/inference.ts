@@ -1,8 +1,8 @@
 import type { Context } from 'hono';
 import type { AppEnv } from '../app-env.ts';
+import { settings } from '../config/read-settings.ts';
 import { type Dispatch, dispatchJson, dispatchStream, type FinishRecord } from '../dispatch/dispatch.ts';
 import { type Endpoint, unsupported } from '../dispatch/endpoint.ts';
-import { numberVar } from '../env.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { traceparentToPropagate } from '../http/trace-context.ts';
 import { hasTokenLimits } from '../limits/limit-id.ts';
@@ -11,11 +11,6 @@ import type { Principal } from '../principal.ts';
 import { recordUsage } from '../usage/record-usage.ts';
 import { resolvePriority } from './priority.ts';
 import { resolveModel } from './resolve-model.ts';
-
-/** Completion budget (ECO_DEFAULT_MAX_TOKENS) reserved against token limits for a request without max_tokens. */
-function completionBudget(envValue: unknown): number {
-  return Math.max(1, Math.floor(numberVar(envValue, 1024)));
-}
 
 /**
  * The max_tokens a request without one is sent with, or undefined to leave it to the engine: a key
@@ -58,9 +53,11 @@ export async function runInference(
   c: Context<AppEnv>,
   parse: (raw: unknown) => InferenceRequest,
 ): Promise<Response> {
-  const raw = await readJsonBody(c.req.raw, numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576));
+  const config = settings(c.env);
+  const raw = await readJsonBody(c.req.raw, config.ECO_MAX_BODY_BYTES);
   const principal = c.get('principal');
-  const budget = completionBudget(c.env.ECO_DEFAULT_MAX_TOKENS);
+  // Reserved against token limits for a request without max_tokens.
+  const budget = config.ECO_DEFAULT_MAX_TOKENS;
   const req = parse(raw);
   const requestId = c.get('requestId');
   const attemptId = dispatchId(requestId, c.req.header('x-request-id'));
@@ -145,8 +142,8 @@ export async function runInference(
     includeUsage: req.includeUsage,
     clientModel: req.model,
     plan,
-    holdMs: numberVar(c.env.ECO_STREAM_HOLD_MS, 5000),
-    flushMs: numberVar(c.env.ECO_STREAM_FLUSH_MS, 1),
+    holdMs: config.ECO_STREAM_HOLD_MS,
+    flushMs: config.ECO_STREAM_FLUSH_MS,
     promptEstimate: req.promptEstimate,
     headers: () => ({ 'x-request-id': requestId, ...(ticket?.headers ?? {}) }),
     onFinish: finish,

@@ -6,7 +6,9 @@ import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
 import { jobNotFound } from '../jobs/job-not-found.ts';
 import { jobListPage } from '../jobs/list-page.ts';
+import { listQuery, tenantFilter } from '../jobs/list-params.ts';
 import { deadLetterSource } from '../jobs/list-sources.ts';
+import { shardCall } from '../jobs/shard-call.ts';
 import { stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
 
@@ -28,14 +30,18 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     responses: {
       200: jsonDoc(JobList, 'A page of failed jobs'),
-      ...adminErrors({ 400: 'A limit or cursor that is not valid' }),
+      ...adminErrors({
+        400: 'A limit or cursor that is not valid, an empty tenant, or tenant, limit or cursor given more than once',
+        503: 'A job queue shard did not answer (job_queue_unavailable); retry after Retry-After',
+      }),
     },
   });
   app.get('/admin/jobs/dead-letter', requireScope('admin'), async (c) => {
-    const tenant = c.req.query('tenant') || undefined;
-    const source = deadLetterSource(c.env, tenant);
-    const query = { limit: c.req.query('limit'), cursor: c.req.query('cursor') };
-    return c.json(await jobListPage(source, jobSettings(c.env).deadLetterShards, query), 200);
+    const query = listQuery((param) => c.req.queries(param));
+    const source = deadLetterSource(c.env, tenantFilter(query('tenant')));
+    const page = { limit: query('limit'), cursor: query('cursor') };
+    const shards = jobSettings(c.env).deadLetterShards;
+    return c.json(await shardCall(() => jobListPage(source, shards, page)), 200);
   });
 
   app.openAPIRegistry.registerPath({
@@ -46,13 +52,19 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: idParam },
     responses: {
       202: jsonDoc(Job, 'Queued again'),
-      ...adminErrors({ 404: 'No such job', 409: 'The job is not failed (job_not_failed)' }),
+      ...adminErrors({
+        404: 'No such job',
+        409: 'The job is not failed (job_not_failed)',
+        503: 'The job queue shard did not answer (job_queue_unavailable); retry after Retry-After',
+      }),
     },
   });
   app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
     const id = c.req.param('id');
     const stub = stubForJob(c.env, id);
-    const result = stub ? await stub.replay(id) : ({ ok: false, reason: 'not_found' } as const);
+    const result = stub
+      ? await shardCall(() => stub.replay(id))
+      : ({ ok: false, reason: 'not_found' } as const);
     if (result.ok) return c.json(result.job, 202);
     if (result.reason === 'not_found') throw jobNotFound(id);
     throw new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });

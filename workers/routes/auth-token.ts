@@ -3,6 +3,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { mintAccessToken, secretTag, tokenTtlS } from '../auth/access-token.ts';
 import { parseBody } from '../auth/parse-body.ts';
+import { findKeyByHash } from '../data/api-keys.ts';
 import { sha256Hex } from '../data/key-hash.ts';
 import { CREDENTIAL_HEADERS } from '../http/no-store.ts';
 import { credentialErrors, errorAnswer, unsupportedEncodingAnswer } from '../http/openapi-errors.ts';
@@ -38,7 +39,10 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
     description:
       'The token acts as the key (its limits, usage and allowed models apply) and stops working within ' +
       'ECO_KEY_CACHE_TTL_MS of the key being revoked or deleted, or of the secret that bought it being ' +
-      'rotated out (at once, or when its grace period ends). Only an API key can be exchanged, not a token.',
+      'rotated out (at once, or when its grace period ends). It never outlives the key: `expires_in` is ' +
+      "the configured TTL (or `ttl_seconds`) cut to the key's `expires_at` and to the end of the presented " +
+      "secret's grace period; a key with less than a second left buys none (401). Only an API key can be " +
+      'exchanged, not a token.',
     security: [{ bearer: [] }],
     request: { body: { content: { 'application/json': { schema: TokenRequest } } } },
     responses: {
@@ -59,7 +63,7 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
       throw new EcoError(403, 'token_not_exchangeable', 'Only an API key can be exchanged for a token.');
     }
     const body = await parseBody(c.req.raw, TokenRequest);
-    const scopes = body.scopes ?? principal.scopes;
+    const scopes = [...new Set(body.scopes ?? principal.scopes)];
     const missing = scopes.filter((s) => !hasScope(principal, s));
     if (missing.length > 0) {
       throw new EcoError(403, 'insufficient_scope', `This key lacks the scopes: ${missing.join(', ')}.`, {
@@ -69,18 +73,26 @@ export function registerAuthTokenRoutes(app: OpenAPIHono<AppEnv>): void {
     const ttlS = Math.min(tokenTtlS(c.env), body.ttl_seconds ?? Number.POSITIVE_INFINITY);
     // The secret presented (the key's current one, or a rotated one in its grace period) bounds the token.
     const presented = await sha256Hex(bearerToken(c.req.header('authorization')));
-    const { token, expiresAt } = await mintAccessToken(c.env, {
+    // The row authentication just read (a cache hit): what ends the key ends its tokens too. A
+    // credential that is no key's secret (the gateway's own internal one) would buy a token that is
+    // refused on every use, so it buys none.
+    const row = await findKeyByHash(c.env.DB, presented, c.env.ECO_KEY_CACHE_TTL_MS);
+    if (row === null || row.id !== principal.keyId) {
+      throw new EcoError(403, 'token_not_exchangeable', 'Only an API key can be exchanged for a token.');
+    }
+    const { token, expiresAt, expiresIn } = await mintAccessToken(c.env, {
       keyId: principal.keyId,
       secretTag: secretTag(presented),
       tenant: principal.tenant,
       scopes,
       ttlS,
+      ends: { expiresAt: row.expiresAt, revokedAt: row.revokedAt, graceUntil: row.graceUntil },
     });
     return c.json(
       {
         access_token: token,
         token_type: 'Bearer' as const,
-        expires_in: ttlS,
+        expires_in: expiresIn,
         expires_at: new Date(expiresAt).toISOString(),
         scope: scopes.join(' '),
       },

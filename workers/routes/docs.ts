@@ -1,6 +1,7 @@
 import { swaggerUI } from '@hono/swagger-ui';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { settings } from '../config/read-settings.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
 
 /**
@@ -51,7 +52,7 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
     version: SWAGGER_UI_VERSION,
   });
   app.get('/docs', async (c, next) => {
-    if (c.env.ECO_DOCS_ENABLED === 'false') return c.notFound();
+    if (!settings(c.env).ECO_DOCS_ENABLED) return c.notFound();
     return page(c, next);
   });
 }

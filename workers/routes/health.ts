@@ -1,16 +1,25 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { settingProblems } from '../config/read-settings.ts';
 import { registry } from '../data/registry.ts';
 
 const Health = z.object({ status: z.literal('ok') }).openapi('Health');
 
-const Check = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const Check = z.object({
+  ok: z.boolean(),
+  detail: z.string().optional(),
+  problems: z
+    .array(z.object({ name: z.string(), problem: z.string() }))
+    .optional()
+    .openapi({ description: '`settings` only: each var the gateway cannot use as written, and why.' }),
+});
 const Readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
-    checks: z
-      .record(z.string(), Check)
-      .openapi({ description: 'One entry per dependency: `d1`, `pools`, `models`.' }),
+    checks: z.record(z.string(), Check).openapi({
+      description:
+        'One entry per dependency: `d1`, `pools`, `models`; and `settings`, the `ECO_*` vars (not ready while one is unusable).',
+    }),
   })
   .openapi('Readiness');
 type Readiness = z.infer<typeof Readiness>;
@@ -30,14 +39,17 @@ const readyRoute = createRoute({
   summary: 'Readiness',
   responses: {
     200: {
-      description: 'D1 answers and an engine pool is configured',
+      description: 'D1 answers, an engine pool is configured and every setting is usable',
       content: { 'application/json': { schema: Readiness } },
     },
     503: { description: 'A check failed', content: { 'application/json': { schema: Readiness } } },
   },
 });
 
-/** Liveness (no dependencies) and readiness (D1 answers and at least one engine pool is configured). */
+/**
+ * Liveness (no dependencies) and readiness (D1 answers, at least one engine pool is configured, and no
+ * `ECO_*` setting is unusable: the gateway runs with a fallback meanwhile, which is not what was deployed).
+ */
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
 
@@ -62,6 +74,11 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
     } else {
       checks.pools = { ok: false, detail: 'D1 unavailable' };
     }
+    const problems = settingProblems(c.env);
+    checks.settings =
+      problems.length === 0
+        ? { ok: true }
+        : { ok: false, detail: `${problems.length} unusable`, problems: [...problems] };
     const ready = Object.values(checks).every((check) => check.ok);
     const body = { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
     return ready ? c.json(body, 200) : c.json(body, 503);

@@ -8,26 +8,26 @@ import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, Job, JobList, JobStatus } from '../../schemas/jobs.ts';
 import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
-import { numberVar } from '../env.ts';
+import { settings as gatewaySettings } from '../config/read-settings.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { credentialErrors, unsupportedEncodingAnswer } from '../http/openapi-errors.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
+import { findIdempotentJob, idempotencyKey } from '../jobs/idempotent-lookup.ts';
 import { jobNotFound } from '../jobs/job-not-found.ts';
-import { requireRunnableOwner } from '../jobs/job-owner.ts';
-import { validateJob } from '../jobs/job-request.ts';
+import { requireApiKeyOwner, requireInferenceScope } from '../jobs/job-owner.ts';
+import { type ValidJob, validateJob } from '../jobs/job-request.ts';
 import { jobListPage } from '../jobs/list-page.ts';
-import { singleQueryValue, statusesFor } from '../jobs/list-params.ts';
+import { listQuery, statusesFor } from '../jobs/list-params.ts';
 import { tenantSource } from '../jobs/list-sources.ts';
 import { withoutNullOptionals } from '../jobs/null-optionals.ts';
-import { queueFullError } from '../jobs/queue-full.ts';
 import { shardCall } from '../jobs/shard-call.ts';
 import { listingShards, shardCounts } from '../jobs/shard-counts.ts';
 import { type JobQueueStub, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
+import { acceptedJob } from '../jobs/submit-result.ts';
 import { submitShard } from '../jobs/submit-shard.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { registerAdminJobRoutes } from './admin-jobs.ts';
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const errors = {
   ...credentialErrors,
@@ -62,26 +62,31 @@ function jobStub(c: Context<AppEnv>, id: string): JobQueueStub {
   return stub;
 }
 
+/**
+ * Who is asking and what the Idempotency-Key is come first. A body that today's checks refuse under a
+ * key that already names a job for that very body answers that job: the key promised it, and the
+ * checks that depend on configuration (scopes, the model registry, callbacks) may have changed since.
+ */
 async function createJob(c: Context<AppEnv>): Promise<Response> {
   const principal = c.get('principal');
-  requireRunnableOwner(principal);
+  requireApiKeyOwner(principal);
   const settings = jobSettings(c.env);
+  const key = idempotencyKey(c.req.header('idempotency-key'));
   // A job body never needs much more than its request's stored limit (checked exactly in validateJob).
-  const maxBody = Math.min(numberVar(c.env.ECO_MAX_BODY_BYTES, 1_048_576), MAX_JOB_BODY_BYTES);
+  const maxBody = Math.min(gatewaySettings(c.env).ECO_MAX_BODY_BYTES, MAX_JOB_BODY_BYTES);
   const raw = withoutNullOptionals(await readJsonBody(c.req.raw, maxBody));
-  const job = await validateJob(c.env, principal, raw);
-  const key = c.req.header('idempotency-key');
-  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
-    throw new EcoError(
-      400,
-      'invalid_idempotency_key',
-      'Idempotency-Key must be 1-255 visible ASCII characters.',
-      {
-        param: 'Idempotency-Key',
-      },
-    );
-  }
   const scope = key === undefined ? undefined : `${principal.tenant}\n${principal.keyId}\n${key}`;
+  let job: ValidJob;
+  try {
+    requireInferenceScope(principal);
+    job = await validateJob(c.env, principal, raw);
+  } catch (err) {
+    if (scope === undefined || !(err instanceof EcoError)) throw err;
+    const idempotency = { scope, bodyHash: await bodyHash(raw) };
+    const earlier = await findIdempotentJob(c.env, principal.tenant, settings.shards, idempotency);
+    if (earlier === null) throw err;
+    return jobAnswer(c, acceptedJob(earlier, settings));
+  }
   const shard = await submitShard(c.env, principal.tenant, settings.shards, scope);
   await registerShard(c.env, principal.tenant, shard);
   const result = await submitTo(shardStub(c.env, principal.tenant, shard), {
@@ -99,25 +104,13 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
     maxUnfinished: shardBound(settings.maxPending, settings.shards),
     ...(scope === undefined ? {} : { idempotency: { scope, bodyHash: await bodyHash(raw) } }),
   });
-  if (!result.ok && result.reason === 'store_failed') {
-    throw new EcoError(
-      500,
-      'job_not_stored',
-      `The job could not be stored, so nothing was queued: ${result.message}`,
-    );
-  }
-  if (!result.ok && result.reason === 'queue_full') throw queueFullError(result, settings);
-  if (!result.ok) {
-    throw new EcoError(
-      409,
-      'idempotency_key_reused',
-      `This Idempotency-Key was already used with a different body (job '${result.jobId}').`,
-      { param: 'Idempotency-Key' },
-    );
-  }
-  const headers: Record<string, string> = { location: result.job.url };
-  if (result.replayed) headers['idempotent-replayed'] = 'true';
-  return c.json(result.job, 202, headers);
+  return jobAnswer(c, acceptedJob(result, settings));
+}
+
+function jobAnswer(c: Context<AppEnv>, accepted: { job: Job; replayed: boolean }): Response {
+  const headers: Record<string, string> = { location: accepted.job.url };
+  if (accepted.replayed) headers['idempotent-replayed'] = 'true';
+  return c.json(accepted.job, 202, headers);
 }
 
 export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
@@ -134,7 +127,8 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     },
     responses: {
       202: {
-        description: 'Queued (or the same job again for a repeated Idempotency-Key)',
+        description:
+          "Queued; or, for an Idempotency-Key already used with this body, that job again (`idempotent-replayed: true`), even when checks that depend on configuration (the key's `inference` scope, the model registry, callbacks) would refuse the body now",
         content: json(Job),
       },
       ...errors,
@@ -188,7 +182,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     const counts = await shardCounts(c.env, settings.shards);
     const shards = listingShards(counts, settings.shards, settings.retentionMs);
     // Every shard of the tenant in one group, so the whole listing is newest first.
-    const query = (param: 'status' | 'limit' | 'cursor') => singleQueryValue(c.req.queries(param), param);
+    const query = listQuery((param) => c.req.queries(param));
     const source = tenantSource(c.env, principal.tenant, shards, statusesFor(query('status')));
     const page = { limit: query('limit'), cursor: query('cursor') };
     return c.json(await shardCall(() => jobListPage(source, shards, page)), 200);

@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import type { Conversation } from '../../durable-objects/conversation/conversation.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
-import { numberVar } from '../env.ts';
+import { settings } from '../config/read-settings.ts';
 import { decodeUtf8, readBodyBytes } from '../http/json-body.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
 import { findBot, secretValue } from '../im/bots.ts';
@@ -18,11 +18,6 @@ import { metaHandshake } from '../im/verify/meta.ts';
 import { metricsSources } from '../metrics/registry.ts';
 
 const PATH = '/webhooks/{platform}/{botId}';
-/**
- * Meta batches up to 1,000 updates in one POST, and a body refused as too large is refused on every
- * retry, then dropped: the default leaves room for a full batch of long messages.
- */
-const DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024;
 const EVENT_COUNT = { type: 'integer' as const, minimum: 0 };
 /**
  * The batch as handed over: events queued, already seen, acknowledged without a reply (including
@@ -121,7 +116,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       );
     let raw: ArrayBuffer;
     try {
-      raw = await readBodyBytes(c.req.raw, numberVar(c.env.ECO_IM_MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES));
+      raw = await readBodyBytes(c.req.raw, settings(c.env).ECO_IM_MAX_BODY_BYTES);
     } catch (err) {
       count('too_large');
       throw err;

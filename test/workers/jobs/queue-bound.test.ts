@@ -174,10 +174,10 @@ describe('the bound settings', () => {
     expect(shardBound(7, 1)).toBe(7);
   });
 
-  it('reads ECO_JOB_MAX_PENDING within bounds (default 100,000)', () => {
+  it('reads ECO_JOB_MAX_PENDING within bounds (default 100,000; the default while out of them)', () => {
     expect(jobSettings({}).maxPending).toBe(100_000);
     expect(jobSettings({ ECO_JOB_MAX_PENDING: '250' }).maxPending).toBe(250);
-    expect(jobSettings({ ECO_JOB_MAX_PENDING: '0' }).maxPending).toBe(1);
+    expect(jobSettings({ ECO_JOB_MAX_PENDING: '0' }).maxPending).toBe(100_000);
     expect(jobSettings({ ECO_JOB_MAX_PENDING: 'lots' }).maxPending).toBe(100_000);
   });
 
