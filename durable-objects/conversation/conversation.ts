@@ -30,7 +30,17 @@ export class Conversation extends DurableObject<Env> {
   }
 
   async enqueue(chatKey: string, bot: BotConfig, events: ImEvent[]): Promise<EnqueueResult> {
-    const result = this.#core().enqueue(chatKey, bot, events);
+    const core = this.#core();
+    const { tapQueries, ...result } = core.enqueue(chatKey, bot, events);
+    if (tapQueries.length > 0) {
+      // Not awaited: the webhook's answer must not wait on Telegram; the object stays up until it ends.
+      this.ctx.waitUntil(
+        core
+          .acknowledgeTaps(bot, tapQueries)
+          .then(() => this.#counters.flush(this.env.DB))
+          .catch((err) => console.error('im tap acknowledgement failed', err)),
+      );
+    }
     if (result.dropped) {
       await this.#counters.flush(this.env.DB).catch((err) => console.error('im counters flush failed', err));
     }

@@ -4,14 +4,15 @@ import { prepareAnswer } from './answer.ts';
 import { longestWaitMs, SEND_WAIT_CEILING_MS } from './backoff.ts';
 import type { ConversationConfig } from './config.ts';
 import { deliver } from './delivery.ts';
-import { type EnqueueResult, enqueueEvents } from './enqueue.ts';
+import { type Admission, enqueueEvents } from './enqueue.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns, replyLimit } from './reply-cap.ts';
 import { apologize, crashed, retryOrApologize } from './setbacks.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
+import { acknowledgeTaps } from './tap-ack.ts';
 import { TypingIndicator } from './typing.ts';
 
-export type { EnqueueResult } from './enqueue.ts';
+export type { Admission, EnqueueResult } from './enqueue.ts';
 
 export interface CoreDeps {
   store: ConversationStore;
@@ -36,8 +37,13 @@ export class ConversationCore {
     this.#d = deps;
   }
 
-  enqueue(chatKey: string, bot: BotConfig, events: ImEvent[]): EnqueueResult {
+  enqueue(chatKey: string, bot: BotConfig, events: ImEvent[]): Admission {
     return enqueueEvents(this.#d, chatKey, bot, events, this.#d.now());
+  }
+
+  /** Answer the callback queries of taps just admitted (best effort; see tap-ack.ts). */
+  acknowledgeTaps(bot: BotConfig, queryIds: string[]): Promise<void> {
+    return acknowledgeTaps(queryIds, bot, this.#d.ports, this.#d.counters);
   }
 
   /** Handle every due message in order; returns when the next alarm should fire (undefined: never). */

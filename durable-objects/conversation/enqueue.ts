@@ -10,6 +10,11 @@ export interface EnqueueResult {
   dropped?: number;
 }
 
+/** What enqueue admitted that the Conversation acts on at once: callback queries of new taps. */
+export interface Admission extends EnqueueResult {
+  tapQueries: string[];
+}
+
 export interface EnqueueDeps {
   store: ConversationStore;
   config: ConversationConfig;
@@ -23,21 +28,25 @@ export function enqueueEvents(
   bot: BotConfig,
   events: ImEvent[],
   now: number,
-): EnqueueResult {
+): Admission {
   deps.store.set('bot', bot);
   deps.store.set('chat_key', chatKey);
   let queued = 0;
   let dropped = 0;
+  const tapQueries: string[] = [];
   for (const event of inTimeOrder(events)) {
     if (event.kind === 'left') dropped += dropForRemoval(deps, chatKey, bot, event, now);
     else if (
       event.kind === 'text' &&
       event.text !== undefined &&
       admitText(deps, chatKey, event, event.text, now)
-    )
+    ) {
       queued++;
+      if (event.callbackQueryId) tapQueries.push(event.callbackQueryId);
+    }
   }
   return {
+    tapQueries,
     queued,
     duplicates: events.filter((e) => e.kind === 'text').length - queued,
     ...(dropped > 0 ? { dropped } : {}),

@@ -14,7 +14,7 @@ export const IM_METRICS = {
     'Failed reply attempts by stage (model, send, internal); each is retried with backoff.',
   im_replies_truncated_total: 'Answers cut at the reply size cap (ECO_IM_MAX_REPLY_PARTS) before sending.',
   im_indicator_failures_total:
-    'Typing/loading indicator calls that failed; ignored (never retried), the reply goes out regardless.',
+    'Typing/loading indicator calls and Telegram button-tap acknowledgements that failed; ignored (never retried), the reply goes out regardless.',
 } as const;
 export type ImMetric = keyof typeof IM_METRICS;
 

@@ -34,6 +34,8 @@ export interface ImEvent {
   group?: boolean;
   /** Telegram forum topic (`message_thread_id` of a topic message): every reply part goes there. */
   threadId?: string;
+  /** Telegram callback query of a button tap: answered once, so the client's spinner stops. */
+  callbackQueryId?: string;
   /** LINE reply token (single use, about a minute). */
   replyToken?: string;
   /** When the platform says the message was sent (Unix ms). */
@@ -69,7 +71,7 @@ export interface MessageSignals {
   /** A first contact (Messenger Get Started, LINE follow): answered with the welcome text. */
   greeting?: boolean;
   /**
-   * A tap on one of the bot's own buttons (a LINE postback), whose text stands for what the person
+   * A tap on one of the bot's own buttons (a LINE postback, a Telegram callback query), whose text stands for what the person
    * chose: in a group it is addressed to the bot like a mention.
    */
   tap?: boolean;

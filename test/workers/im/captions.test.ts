@@ -4,7 +4,7 @@ import { parseMessenger } from '../../../workers/im/parse/messenger.ts';
 import { parseTelegram } from '../../../workers/im/parse/telegram.ts';
 import { parseWhatsApp } from '../../../workers/im/parse/whatsapp.ts';
 import type { OutboundRequest } from '../../../workers/im/send/types.ts';
-import { postWebhook, seedBot } from './bots.ts';
+import { postWebhook } from './bots.ts';
 import {
   drive,
   type FakeWorld,
@@ -15,22 +15,19 @@ import {
   type Sent,
   testBot,
 } from './core-driver.ts';
-import { completion, lastUser, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import {
+  completion,
+  lastUser,
+  mockModel,
+  mockSendApi,
+  seedTelegramBot,
+  telegramBotNames,
+} from './harness.ts';
 import { messengerBody, SENT_AT_S, whatsappBatch } from './payloads.ts';
 
-const MODEL_HOST = 'im-captions-model.test';
-const API = 'tg-captions.test';
+const { modelHost: MODEL_HOST, api: API } = telegramBotNames('captions');
 
-beforeAll(async () => {
-  await seedModelBackend('key_im_captions', MODEL_HOST, 'im-captions');
-  await seedBot({
-    platform: 'telegram',
-    id: 'captions',
-    keyId: 'key_im_captions',
-    model: 'im-captions',
-    apiBase: `http://${API}`,
-  });
-});
+beforeAll(() => seedTelegramBot('captions'));
 
 /** A Telegram photo message; `chat` decides private or group. */
 function photo(updateId: number, chat: { id: number; type: string }, extra: Record<string, unknown> = {}) {

@@ -2,6 +2,7 @@ import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { seedBot } from './bots.ts';
 
 export function completion(content: string) {
   return Response.json({
@@ -29,6 +30,43 @@ export async function seedModelBackend(keyId: string, host: string, model: strin
     } as Parameters<typeof seedPool>[0],
     model,
   );
+}
+
+/** The names of a Telegram bot with its own key, model, mocked engine host and mocked Bot API host. */
+export interface TelegramBotNames {
+  id: string;
+  keyId: string;
+  model: string;
+  modelHost: string;
+  api: string;
+}
+
+export function telegramBotNames(name: string): TelegramBotNames {
+  return {
+    id: name,
+    keyId: `key_im_${name}`,
+    model: `im-${name}`,
+    modelHost: `im-${name}-model.test`,
+    api: `tg-${name}.test`,
+  };
+}
+
+/** Seed a Telegram bot named `name` (see telegramBotNames) and the model backend it answers with. */
+export async function seedTelegramBot(
+  name: string,
+  settings?: Record<string, unknown>,
+): Promise<TelegramBotNames> {
+  const names = telegramBotNames(name);
+  await seedModelBackend(names.keyId, names.modelHost, names.model);
+  await seedBot({
+    platform: 'telegram',
+    id: names.id,
+    keyId: names.keyId,
+    model: names.model,
+    apiBase: `http://${names.api}`,
+    ...(settings ? { settings } : {}),
+  });
+  return names;
 }
 
 export interface ModelCall {
@@ -71,24 +109,30 @@ export const telegramIdentity = () =>
 
 /**
  * A mocked platform send API that records every call: messages in the array, typing indicator calls
- * in `indicators` (answered by `indicator`, 200 by default), Telegram getMe calls in `identity`.
+ * in `indicators` (answered by `indicator`, 200 by default), Telegram getMe calls in `identity`,
+ * Telegram answerCallbackQuery calls in `acks` (answered by `ack`).
  */
 export function mockSendApi(
   host: string,
   answer: (call: SentCall) => Response = () => Response.json({ ok: true }),
   indicator: (call: SentCall) => Response | Promise<Response> = () => Response.json({ ok: true }),
   identity: () => Response | Promise<Response> = telegramIdentity,
+  ack: () => Response | Promise<Response> = () => Response.json({ ok: true, result: true }),
 ) {
-  const sent: SentCall[] & { indicators: SentCall[]; identity: string[] } = Object.assign([], {
-    indicators: [],
-    identity: [],
-  });
+  const sent: SentCall[] & { indicators: SentCall[]; identity: string[]; acks: SentCall[] } = Object.assign(
+    [],
+    { indicators: [], identity: [], acks: [] },
+  );
   mockOrigin(host, async (req) => {
     if (new URL(req.url).pathname.endsWith('/getMe')) {
       sent.identity.push(req.url);
       return identity();
     }
     const call = { url: req.url, headers: req.headers, body: (await req.json()) as Record<string, unknown> };
+    if (call.url.endsWith('/answerCallbackQuery')) {
+      sent.acks.push(call);
+      return ack();
+    }
     if (isIndicatorCall(call)) {
       sent.indicators.push(call);
       return indicator(call);

@@ -5,9 +5,9 @@ import { gatewayPorts } from '../../../durable-objects/conversation/gateway-port
 import type { CallResult } from '../../../durable-objects/conversation/ports.ts';
 import type { Env } from '../../../workers/env.ts';
 import { MESSAGES } from '../../../workers/im/commands.ts';
-import { postWebhook, seedBot } from './bots.ts';
+import { postWebhook } from './bots.ts';
 import { drive, fakePorts, fakeWorld, testBot, textEvent } from './core-driver.ts';
-import { backlog, completion, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { backlog, completion, mockModel, mockSendApi, seedTelegramBot, telegramBotNames } from './harness.ts';
 import { telegramText } from './payloads.ts';
 
 const sends = (world: ReturnType<typeof fakeWorld>) =>
@@ -82,24 +82,14 @@ describe("the bot's key or configuration refused: what the chat user sees", () =
 });
 
 describe('through the gateway: the key a bot bills to is revoked', () => {
-  const MODEL_HOST = 'im-revoked-model.test';
-  const API = 'tg-revoked.test';
-  beforeAll(async () => {
-    await seedModelBackend('key_im_revoked', MODEL_HOST, 'im-revoked');
-    await seedBot({
-      platform: 'telegram',
-      id: 'revoked',
-      keyId: 'key_im_revoked',
-      model: 'im-revoked',
-      apiBase: `http://${API}`,
-    });
-  });
+  const { modelHost: MODEL_HOST, api: API, keyId } = telegramBotNames('revoked');
+  beforeAll(() => seedTelegramBot('revoked'));
 
   it('the webhook is still acknowledged, and the user is told the bot cannot reach its model', async () => {
     const calls = mockModel(MODEL_HOST, () => completion('never'));
     const sent = mockSendApi(API);
     await env.DB.prepare('UPDATE api_keys SET revoked_at = ? WHERE id = ?')
-      .bind(Date.now() - 1000, 'key_im_revoked')
+      .bind(Date.now() - 1000, keyId)
       .run();
     const res = await postWebhook('telegram', 'revoked', JSON.stringify(telegramText(1, 9101, 'hi')));
     expect(res.status).toBe(200);

@@ -4,23 +4,13 @@ import { parseLine } from '../../../workers/im/parse/line.ts';
 import { parseMessenger } from '../../../workers/im/parse/messenger.ts';
 import { parseTelegram } from '../../../workers/im/parse/telegram.ts';
 import { parseWhatsApp } from '../../../workers/im/parse/whatsapp.ts';
-import { postWebhook, seedBot } from './bots.ts';
-import { backlog, completion, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { postWebhook } from './bots.ts';
+import { backlog, completion, mockModel, mockSendApi, seedTelegramBot, telegramBotNames } from './harness.ts';
 import { lineBody, lineEvent, messengerBody, SENT_AT_S, whatsappBatch } from './payloads.ts';
 
-const MODEL_HOST = 'im-not-text-model.test';
-const API = 'tg-not-text.test';
+const { modelHost: MODEL_HOST, api: API } = telegramBotNames('nottext');
 
-beforeAll(async () => {
-  await seedModelBackend('key_im_not_text', MODEL_HOST, 'im-not-text');
-  await seedBot({
-    platform: 'telegram',
-    id: 'nottext',
-    keyId: 'key_im_not_text',
-    model: 'im-not-text',
-    apiBase: `http://${API}`,
-  });
-});
+beforeAll(() => seedTelegramBot('nottext'));
 
 function telegramMessage(
   updateId: number,

@@ -1,22 +1,19 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MESSAGES } from '../../../workers/im/commands.ts';
-import { postWebhook, seedBot } from './bots.ts';
-import { completion, lastUser, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { postWebhook } from './bots.ts';
+import {
+  completion,
+  lastUser,
+  mockModel,
+  mockSendApi,
+  seedTelegramBot,
+  telegramBotNames,
+} from './harness.ts';
 import { telegramText } from './payloads.ts';
 
-const MODEL_HOST = 'im-too-large-model.test';
-const API = 'tg-too-large.test';
+const { modelHost: MODEL_HOST, api: API } = telegramBotNames('toolarge');
 
-beforeAll(async () => {
-  await seedModelBackend('key_im_too_large', MODEL_HOST, 'im-too-large');
-  await seedBot({
-    platform: 'telegram',
-    id: 'toolarge',
-    keyId: 'key_im_too_large',
-    model: 'im-too-large',
-    apiBase: `http://${API}`,
-  });
-});
+beforeAll(() => seedTelegramBot('toolarge'));
 
 const tg = (update: number, chat: number, text: string) =>
   postWebhook('telegram', 'toolarge', JSON.stringify(telegramText(update, chat, text)));

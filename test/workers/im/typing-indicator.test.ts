@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { MESSAGES } from '../../../workers/im/commands.ts';
 import { indicatorRequest } from '../../../workers/im/send/indicator.ts';
-import { postWebhook, seedBot } from './bots.ts';
+import { postWebhook } from './bots.ts';
 import {
   drive,
   fakePorts,
@@ -13,7 +13,14 @@ import {
   testBot,
   textEvent,
 } from './core-driver.ts';
-import { completion, isIndicatorCall, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import {
+  completion,
+  isIndicatorCall,
+  mockModel,
+  mockSendApi,
+  seedTelegramBot,
+  telegramBotNames,
+} from './harness.ts';
 import { telegramText } from './payloads.ts';
 
 const isIndicator = (s: Sent) => isIndicatorCall(s);
@@ -262,27 +269,19 @@ describe('Typing indicator: when the Conversation shows it', () => {
 });
 
 describe('Typing indicator through the webhook', () => {
-  beforeAll(async () => {
-    await seedModelBackend('key_im_typing', 'im-typing.test', 'im-typing-model');
-    await seedBot({
-      platform: 'telegram',
-      id: 'typing',
-      keyId: 'key_im_typing',
-      model: 'im-typing-model',
-      apiBase: 'http://tg-typing.test',
-    });
-  });
+  const { modelHost, api } = telegramBotNames('typing');
+  beforeAll(() => seedTelegramBot('typing'));
 
   it('Telegram gets sendChatAction before the answer; a failing indicator changes nothing', async () => {
-    mockModel('im-typing.test', () => completion('Typed.'));
-    const sent = mockSendApi('tg-typing.test', undefined, () => new Response('down', { status: 500 }));
+    mockModel(modelHost, () => completion('Typed.'));
+    const sent = mockSendApi(api, undefined, () => new Response('down', { status: 500 }));
     expect(
       (await postWebhook('telegram', 'typing', JSON.stringify(telegramText(1, 6001, 'hi')))).status,
     ).toBe(200);
     await vi.waitFor(() => expect(sent).toHaveLength(1));
     expect(sent[0]!.body.text).toBe('Typed.');
     expect(sent.indicators).toHaveLength(1);
-    expect(sent.indicators[0]!.url).toBe('http://tg-typing.test/botim-test-access-token/sendChatAction');
+    expect(sent.indicators[0]!.url).toBe(`http://${api}/botim-test-access-token/sendChatAction`);
     expect(sent.indicators[0]!.body).toEqual({ chat_id: 6001, action: 'typing' });
   });
 });

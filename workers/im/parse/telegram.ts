@@ -1,5 +1,6 @@
 import type { AttachmentKind, ImEvent, Mention, MessageSignals } from '../types.ts';
 import { arr, id, type Json, malformed, notText, obj, str } from './json-shape.ts';
+import { telegramTap } from './telegram-tap.ts';
 
 /** Update kinds other than `message` that Telegram may send; acknowledged, never answered. */
 const OTHER_KINDS = [
@@ -7,7 +8,6 @@ const OTHER_KINDS = [
   'channel_post',
   'edited_channel_post',
   'business_message',
-  'callback_query',
   'my_chat_member',
   'chat_member',
   'message_reaction',
@@ -45,6 +45,8 @@ export function parseTelegram(body: unknown): ImEvent[] {
   const message = obj(update.message);
   const membership = botMembership(eventId, obj(update.my_chat_member));
   if (membership) return [membership];
+  const query = obj(update.callback_query);
+  if (query) return [telegramTap(eventId, query)];
   if (!message) {
     const kind = OTHER_KINDS.find((k) => k in update) ?? 'other';
     return [{ eventId, kind: 'ignored', chatId: '', userId: '', timestampMs: 0, reason: kind }];

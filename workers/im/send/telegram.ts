@@ -42,3 +42,16 @@ export function telegramAccount(body: string): { username: string; id: string } 
     return undefined;
   }
 }
+
+/**
+ * `answerCallbackQuery` with no notice: it only stops the spinner the client shows on a tapped button
+ * (the reply itself follows as a message). A query can be answered once; a late answer is refused.
+ */
+export function telegramAnswerTap(apiBase: string, token: string, queryId: string): OutboundRequest {
+  return {
+    url: `${apiBase}/bot${token}/answerCallbackQuery`,
+    headers: { ...JSON_HEADERS },
+    body: JSON.stringify({ callback_query_id: queryId }),
+    parts: 0,
+  };
+}
