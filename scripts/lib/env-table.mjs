@@ -21,7 +21,7 @@ const DEFAULTS = [
   /\benv\??\.(ECO_[A-Z0-9_]+)\)? *\?\? *(?:'([^']*)'|"([^"]*)"|(-?[0-9][0-9_]*))/g,
   /\bparsePort\('(ECO_[A-Z0-9_]+)', *[\w.?]+, *([0-9]+)\)/g,
   // A row of workers/config/settings.ts: `ECO_KEY_CACHE_TTL_MS: whole(5000, {`, `ECO_DOCS_ENABLED: flag(true, {`.
-  /\b(ECO_[A-Z0-9_]+): *(?:whole|decimal|flag|word)\((?:'([^']*)'|(-?[0-9][0-9_]*(?:\.[0-9]+)?|true|false)\b)/g,
+  /\b(ECO_[A-Z0-9_]+): *(?:whole|decimal|flag|word|url)\((?:'([^']*)'|(-?[0-9][0-9_]*(?:\.[0-9]+)?|true|false)\b)/g,
 ];
 
 function sourceFiles(root, dir) {

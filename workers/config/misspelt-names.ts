@@ -1,16 +1,11 @@
 import { SETTINGS, type SettingName } from './settings.ts';
 
-/** `ECO_*` names the gateway reads that are not in the settings table (text settings and secrets). */
+/** `ECO_*` names the gateway reads that are not in the settings table (secrets). */
 const OTHER_NAMES = new Set([
-  'ECO_CORS_ORIGINS',
   'ECO_INTERNAL_SECRET',
   'ECO_METRICS_TOKEN',
   'ECO_BOOTSTRAP_ADMIN_KEY',
   'ECO_JOB_CALLBACK_SECRET',
-  'ECO_TELEGRAM_API_BASE',
-  'ECO_WHATSAPP_API_BASE',
-  'ECO_LINE_API_BASE',
-  'ECO_MESSENGER_API_BASE',
 ]);
 
 const NAMES = Object.keys(SETTINGS) as SettingName[];

@@ -1,7 +1,8 @@
+import { parseBaseUrl, parseOrigins } from './parse-text-setting.ts';
 import type { NumberSetting, Setting } from './setting-kinds.ts';
 
 /** A configured value as read: the value to run with, and what is wrong when it is not the one written. */
-export type Parsed = { value: number | boolean | string; problem: string | null };
+export type Parsed = { value: number | boolean | string | readonly string[]; problem: string | null };
 
 const WHOLE = /^\d{1,16}$/;
 const DECIMAL = /^\d{1,16}(\.\d{1,16})?$/;
@@ -15,6 +16,8 @@ const DECIMAL = /^\d{1,16}(\.\d{1,16})?$/;
 export function parseSetting(setting: Setting, raw: unknown): Parsed {
   if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === ''))
     return { value: setting.default, problem: null };
+  if (setting.kind === 'origins') return parseOrigins(raw);
+  if (setting.kind === 'url') return parseBaseUrl(setting, raw);
   const fallback = setting.unusable ?? setting.default;
   const bad = (why: string): Parsed => ({
     value: fallback,

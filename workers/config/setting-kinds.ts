@@ -28,14 +28,37 @@ export interface WordSetting<W extends string = string> {
   unusable?: W;
 }
 
-export type Setting = NumberSetting | BooleanSetting | WordSetting;
+/**
+ * A comma list of exact browser origins (`*` alone: any). An entry that is not an origin is left out:
+ * an unusable list only ever narrows access.
+ */
+export interface OriginsSetting {
+  kind: 'origins';
+  default: readonly string[];
+  meaning: string;
+  unusable?: never;
+}
+
+/** An absolute http(s) URL without query or fragment; the default while the configured one is unusable. */
+export interface UrlSetting {
+  kind: 'url';
+  default: string;
+  meaning: string;
+  unusable?: never;
+}
+
+export type Setting = NumberSetting | BooleanSetting | WordSetting | OriginsSetting | UrlSetting;
 
 /** The value a setting is read as. */
 export type SettingValue<S> = S extends BooleanSetting
   ? boolean
   : S extends WordSetting<infer W>
     ? W
-    : number;
+    : S extends OriginsSetting
+      ? readonly string[]
+      : S extends UrlSetting
+        ? string
+        : number;
 
 type NumberOptions = Omit<NumberSetting, 'kind' | 'default'>;
 
@@ -68,3 +91,17 @@ export const word = <const W extends string>(
   fallback: NoInfer<W>,
   options: Omit<WordSetting<W>, 'kind' | 'default'>,
 ): WordSetting<W> => ({ kind: 'word', default: fallback, ...options });
+
+/** Exact browser origins, comma separated (none unless set). */
+export const origins = (options: Omit<OriginsSetting, 'kind' | 'default'>): OriginsSetting => ({
+  kind: 'origins',
+  default: Object.freeze([]),
+  ...options,
+});
+
+/** An absolute http(s) URL, as a base that paths are appended to (trailing slashes are dropped). */
+export const url = (fallback: string, options: Omit<UrlSetting, 'kind' | 'default'>): UrlSetting => ({
+  kind: 'url',
+  default: fallback,
+  ...options,
+});

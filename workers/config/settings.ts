@@ -1,7 +1,7 @@
-import { decimal, flag, whole, word } from './setting-kinds.ts';
+import { decimal, flag, origins, url, whole, word } from './setting-kinds.ts';
 
 /**
- * Every numeric, boolean and enumerated `ECO_*` Worker var: kind, default, range, unit and meaning.
+ * Every numeric, boolean, enumerated, origin-list and URL `ECO_*` Worker var: kind, default, range, unit and meaning.
  * Read through `settings(env)` (read-settings.ts) and nowhere else; README's Configuration table
  * states the same defaults and ranges.
  */
@@ -53,6 +53,9 @@ export const SETTINGS = {
     // It is on unless set: whoever set it to something else most likely meant to turn it off.
     unusable: false,
   }),
+  ECO_CORS_ORIGINS: origins({
+    meaning: 'comma list of exact browser origins allowed by CORS (`*` alone: any)',
+  }),
   ECO_CORS_CREDENTIALS: flag(false, { meaning: 'allow credentials for listed origins' }),
   ECO_CORS_MAX_AGE_S: whole(600, { min: 0, max: 86_400, unit: 'seconds', meaning: 'preflight cache' }),
   ECO_LIMIT_RESERVATION_TTL_MS: whole(600_000, {
@@ -83,11 +86,22 @@ export const SETTINGS = {
     unit: 'bytes',
     meaning: 'largest webhook body accepted (413 above)',
   }),
+  ...imApiBases(),
   ...imConversationSettings(),
   ...jobSettingsTable(),
 } as const;
 
 export type SettingName = keyof typeof SETTINGS;
+
+/** Each platform's send API, when a bot names no `apiBase` of its own (a proxy, a test double). */
+function imApiBases() {
+  return {
+    ECO_TELEGRAM_API_BASE: url('https://api.telegram.org', { meaning: 'Telegram Bot API base' }),
+    ECO_WHATSAPP_API_BASE: url('https://graph.facebook.com/v23.0', { meaning: 'WhatsApp Cloud API base' }),
+    ECO_LINE_API_BASE: url('https://api.line.me', { meaning: 'LINE Messaging API base' }),
+    ECO_MESSENGER_API_BASE: url('https://graph.facebook.com/v23.0', { meaning: 'Messenger Send API base' }),
+  } as const;
+}
 
 function imConversationSettings() {
   return {

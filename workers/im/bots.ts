@@ -5,7 +5,6 @@ import { settings } from '../config/read-settings.ts';
 import { db } from '../data/db.ts';
 import { TtlCache } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
-import { DEFAULT_API_BASE } from './send/types.ts';
 import type { BotConfig, BotSettings, Platform } from './types.ts';
 
 let cache: TtlCache<BotConfig | null> | undefined;
@@ -57,16 +56,17 @@ export function secretValue(env: Env, name: string | null): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
-const BASE_VARS: Record<Platform, string> = {
+const BASE_VARS = {
   telegram: 'ECO_TELEGRAM_API_BASE',
   whatsapp: 'ECO_WHATSAPP_API_BASE',
   line: 'ECO_LINE_API_BASE',
   messenger: 'ECO_MESSENGER_API_BASE',
-};
+} as const satisfies Record<Platform, string>;
 
-/** The bot's own override, else the deployment's var, else the platform's public API. */
+/**
+ * The bot's own override, else the deployment's var, else the platform's public API (also while the
+ * var is unusable: see workers/config/settings.ts).
+ */
 export function apiBase(env: Env, bot: BotConfig): string {
-  const fromVar = env[BASE_VARS[bot.platform]];
-  const base = bot.apiBase || (typeof fromVar === 'string' && fromVar !== '' ? fromVar : undefined);
-  return (base ?? DEFAULT_API_BASE[bot.platform]).replace(/\/+$/, '');
+  return (bot.apiBase || settings(env)[BASE_VARS[bot.platform]]).replace(/\/+$/, '');
 }

@@ -33,26 +33,20 @@ const EXPOSE_HEADERS = [
 
 interface CorsPolicy {
   any: boolean;
-  origins: Set<string>;
+  origins: ReadonlySet<string>;
   credentials: boolean;
 }
 
-const policies = new Map<string, CorsPolicy>();
+const policies = new WeakMap<readonly string[], Omit<CorsPolicy, 'credentials'>>();
 
-function policy(originsVar: unknown, credentials: boolean): CorsPolicy {
-  const cacheKey = `${String(originsVar)}|${credentials}`;
-  let p = policies.get(cacheKey);
+/** The policy of a read ECO_CORS_ORIGINS (origins already exact and lower case; see parse-text-setting.ts). */
+function policy(list: readonly string[], credentials: boolean): CorsPolicy {
+  let p = policies.get(list);
   if (!p) {
-    const list =
-      typeof originsVar === 'string' ? originsVar.split(',').map((o) => o.trim().replace(/\/$/, '')) : [];
-    p = {
-      any: list.includes('*'),
-      origins: new Set(list.filter((o) => o !== '' && o !== '*').map((o) => o.toLowerCase())),
-      credentials,
-    };
-    policies.set(cacheKey, p);
+    p = { any: list.includes('*'), origins: new Set(list.filter((o) => o !== '*')) };
+    policies.set(list, p);
   }
-  return p;
+  return { ...p, credentials };
 }
 
 /**
@@ -83,14 +77,15 @@ function decorate(c: Context<AppEnv>, change: (headers: Headers) => void): void 
 }
 
 /**
- * CORS for browser callers. ECO_CORS_ORIGINS is a comma list of exact origins (or `*`); preflights are
+ * CORS for browser callers. ECO_CORS_ORIGINS is a comma list of exact origins (or `*`; an entry that is
+ * not an origin is left out and reported, never widened); preflights are
  * answered here, before authentication. Credentials (ECO_CORS_CREDENTIALS=true) are only ever allowed
  * for an explicitly listed origin, never with the wildcard.
  */
 export const cors = createMiddleware<AppEnv>(async (c, next) => {
   const origin = c.req.header('origin');
   const config = settings(c.env);
-  const p = policy(c.env.ECO_CORS_ORIGINS, config.ECO_CORS_CREDENTIALS);
+  const p = policy(config.ECO_CORS_ORIGINS, config.ECO_CORS_CREDENTIALS);
   if (!origin) {
     await next();
     // Without Vary a shared cache could serve this answer, which has no CORS headers, to a browser.

@@ -42,11 +42,4 @@ export const TEXT_LIMIT: Record<Platform, number> = {
   messenger: 2000,
 };
 
-export const DEFAULT_API_BASE: Record<Platform, string> = {
-  telegram: 'https://api.telegram.org',
-  whatsapp: 'https://graph.facebook.com/v23.0',
-  line: 'https://api.line.me',
-  messenger: 'https://graph.facebook.com/v23.0',
-};
-
 export const JSON_HEADERS = { 'content-type': 'application/json' } as const;
