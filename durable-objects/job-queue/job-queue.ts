@@ -8,6 +8,7 @@ import type { ListKey, ListQuery } from './job-list.ts';
 import { type Idempotency, type JobRow, JobStore, type NewJob, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
 import { shardBound } from './queue-bound.ts';
+import { type ReplayTarget, replayTarget } from './replay-target.ts';
 import { selfExecutor } from './self-executor.ts';
 import { migrate } from './sql.ts';
 
@@ -186,6 +187,11 @@ export class JobQueue extends DurableObject<Env> {
     // The callback (if any) is due now.
     if (row.callback_status === 'pending') await this.#kick();
     return { ok: true, job: jobView(row), previous };
+  }
+
+  /** Whether a job may be replayed and the key it runs as, for a check made before `replay`. */
+  async replayTarget(id: string): Promise<ReplayTarget> {
+    return replayTarget(this.ctx.storage.sql, id);
   }
 
   async replay(id: string): Promise<ReplayResult> {

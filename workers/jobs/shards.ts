@@ -13,7 +13,15 @@ import type { Env } from '../env.ts';
 // signatures are the truth, as every value crossing is plain JSON-shaped data.
 export type JobQueueStub = Pick<
   JobQueue,
-  'submit' | 'get' | 'list' | 'cancel' | 'replay' | 'counts' | 'holdsIdempotency' | 'findIdempotent'
+  | 'submit'
+  | 'get'
+  | 'list'
+  | 'cancel'
+  | 'replayTarget'
+  | 'replay'
+  | 'counts'
+  | 'holdsIdempotency'
+  | 'findIdempotent'
 >;
 
 const JOB_ID = /^job_([0-9a-f]{64})_([0-9a-f]{20})$/;

@@ -8,6 +8,7 @@ import { jobNotFound } from '../jobs/job-not-found.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { listQuery, tenantFilter } from '../jobs/list-params.ts';
 import { deadLetterSource } from '../jobs/list-sources.ts';
+import { requireUsableJobKey } from '../jobs/replay-key.ts';
 import { shardCall } from '../jobs/shard-call.ts';
 import { stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -54,7 +55,7 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
       202: jsonDoc(Job, 'Queued again'),
       ...adminErrors({
         404: 'No such job',
-        409: 'The job is not failed (job_not_failed)',
+        409: 'The job is not failed (job_not_failed), or the API key it runs as was deleted, revoked or expired, lacks the inference scope or has an invalid record (job_key_unusable)',
         503: 'The job queue shard did not answer (job_queue_unavailable); retry after Retry-After',
       }),
     },
@@ -62,11 +63,18 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post('/admin/jobs/:id/replay', requireScope('admin'), async (c) => {
     const id = c.req.param('id');
     const stub = stubForJob(c.env, id);
-    const result = stub
-      ? await shardCall(() => stub.replay(id))
-      : ({ ok: false, reason: 'not_found' } as const);
+    if (!stub) throw jobNotFound(id);
+    // The key is checked before the job is touched: a run it could not make is refused, not queued.
+    const target = await shardCall(() => stub.replayTarget(id));
+    if (!target.found) throw jobNotFound(id);
+    if (!target.failed) throw notFailed();
+    await requireUsableJobKey(c.env, id, target.keyId);
+    const result = await shardCall(() => stub.replay(id));
     if (result.ok) return c.json(result.job, 202);
     if (result.reason === 'not_found') throw jobNotFound(id);
-    throw new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });
+    throw notFailed();
   });
 }
+
+const notFailed = () =>
+  new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });

@@ -41,7 +41,7 @@ function failingQueues(mark: 'retryable' | 'overloaded'): Partial<Env> {
     Promise.reject(
       Object.assign(new Error('Durable Object reset because its code was updated.'), { [mark]: true }),
     );
-  const stub = { list: fail, get: fail, replay: fail, cancel: fail, counts: fail };
+  const stub = { list: fail, get: fail, replayTarget: fail, replay: fail, cancel: fail, counts: fail };
   return {
     JOB_QUEUE: {
       idFromName: (name: string) => real.idFromName(name),
