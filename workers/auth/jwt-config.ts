@@ -28,7 +28,7 @@ export const ASYMMETRIC_ALGS = [
   'Ed25519',
 ] as const;
 
-/** The largest bearer credential the gateway reads (workers/middleware/auth.ts): no JWT limit above it. */
+/** The largest bearer credential the gateway reads (workers/middleware/auth.ts), so no JWT limit lies above it. */
 export const MAX_JWT_BYTES = 8192;
 
 /** Identity-provider JWT settings, from ECO_JWT_* vars and secrets. */

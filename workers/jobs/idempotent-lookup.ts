@@ -2,6 +2,7 @@ import type { IdempotentResult } from '../../durable-objects/job-queue/job-queue
 import type { Idempotency } from '../../durable-objects/job-queue/job-store.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
+import { queueUnavailable } from './shard-call.ts';
 import { shardStub } from './shards.ts';
 import { submitShard } from './submit-shard.ts';
 
@@ -37,11 +38,9 @@ export async function findIdempotentJob(
   try {
     return await shardStub(env, tenant, shard).findIdempotent(idempotency);
   } catch (err) {
-    throw new EcoError(
-      503,
-      'job_queue_unavailable',
+    throw queueUnavailable(
       'The job queue did not answer, so whether this Idempotency-Key already names a job is unknown. Retry with the same Idempotency-Key.',
-      { cause: err, retryAfterMs: 1000 },
+      err,
     );
   }
 }

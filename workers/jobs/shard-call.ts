@@ -10,6 +10,11 @@ function transient(err: unknown): boolean {
   return marks.retryable === true || marks.overloaded === true;
 }
 
+/** The answer when a job shard did not answer: a 503 the client retries after a second. */
+export function queueUnavailable(message: string, cause: unknown): EcoError {
+  return new EcoError(503, 'job_queue_unavailable', message, { cause, retryAfterMs: 1000 });
+}
+
 /**
  * A call to job shards for a read or a cancel. A shard that fails in a passing way is a 503 the client
  * can retry, as for a submit, not an unexplained 500; other failures stay what they are.
@@ -19,9 +24,6 @@ export async function shardCall<T>(call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (err) {
     if (err instanceof EcoError || !transient(err)) throw err;
-    throw new EcoError(503, 'job_queue_unavailable', 'The job queue did not answer; try again.', {
-      cause: err,
-      retryAfterMs: 1000,
-    });
+    throw queueUnavailable('The job queue did not answer; try again.', err);
   }
 }

@@ -1,5 +1,5 @@
-import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
+import { queueUnavailable } from './shard-call.ts';
 import { idempotencyCounts, shardCounts } from './shard-counts.ts';
 import { pickShard, shardStub } from './shards.ts';
 
@@ -27,11 +27,9 @@ export async function submitShard(
   try {
     held = await Promise.all(candidates.map((s) => shardStub(env, tenant, s).holdsIdempotency(scope)));
   } catch (err) {
-    throw new EcoError(
-      503,
-      'job_queue_unavailable',
+    throw queueUnavailable(
       'The job queue did not answer; the job may not be queued. Retry with the same Idempotency-Key.',
-      { cause: err, retryAfterMs: 1000 },
+      err,
     );
   }
   // The current placement first, then earlier counts by how recently they were in use.

@@ -6,6 +6,7 @@ import { throttledAddress } from '../auth/client-address.ts';
 import { FailureThrottle } from '../auth/failure-throttle.ts';
 import { authenticateInternal, isInternalToken } from '../auth/internal-auth.ts';
 import { authenticateJwt } from '../auth/jwt-auth.ts';
+import { MAX_JWT_BYTES } from '../auth/jwt-config.ts';
 import { looksLikeJwt } from '../auth/jwt-verify.ts';
 import { touchLastUsed } from '../auth/last-used.ts';
 import { settings } from '../config/read-settings.ts';
@@ -14,8 +15,6 @@ import { sha256Hex } from '../data/key-hash.ts';
 import type { Background } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
 import { hasScope, type Principal, type Scope } from '../principal.ts';
-
-const MAX_TOKEN_LENGTH = 8192;
 
 /** Extract the bearer credential; anything else is a 401 with a message that says what was wrong. */
 export function bearerToken(header: string | undefined): string {
@@ -32,9 +31,9 @@ export function bearerToken(header: string | undefined): string {
   if (!match)
     throw new EcoError(401, 'invalid_authorization', 'The Authorization header must be `Bearer <key>`.');
   const token = match[1]!;
-  if (token.length > MAX_TOKEN_LENGTH) {
+  if (token.length > MAX_JWT_BYTES) {
     if (looksLikeJwt(token))
-      throw new EcoError(401, 'jwt_too_large', `The JWT is larger than ${MAX_TOKEN_LENGTH} bytes.`);
+      throw new EcoError(401, 'jwt_too_large', `The JWT is larger than ${MAX_JWT_BYTES} bytes.`);
     throw new EcoError(401, 'invalid_api_key', 'The credential is too long.');
   }
   return token;

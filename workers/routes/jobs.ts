@@ -20,7 +20,7 @@ import { jobListPage } from '../jobs/list-page.ts';
 import { listQuery, statusesFor } from '../jobs/list-params.ts';
 import { tenantSource } from '../jobs/list-sources.ts';
 import { withoutNullOptionals } from '../jobs/null-optionals.ts';
-import { shardCall } from '../jobs/shard-call.ts';
+import { queueUnavailable, shardCall } from '../jobs/shard-call.ts';
 import { listingShards, shardCounts } from '../jobs/shard-counts.ts';
 import { type JobQueueStub, registerShard, shardStub, stubForJob } from '../jobs/shards.ts';
 import { acceptedJob } from '../jobs/submit-result.ts';
@@ -47,11 +47,9 @@ async function submitTo(stub: JobQueueStub, input: SubmitInput): Promise<SubmitR
   try {
     return await stub.submit(input);
   } catch (err) {
-    throw new EcoError(
-      503,
-      'job_queue_unavailable',
+    throw queueUnavailable(
       'The job queue did not answer; the job may not be queued. Retry with the same Idempotency-Key.',
-      { cause: err, retryAfterMs: 1000 },
+      err,
     );
   }
 }
