@@ -1,7 +1,6 @@
 import type { PoolConfig } from '../../schemas/config.ts';
 import { HashRing } from './bounded-load-hash.ts';
 import { slotsForConfig } from './config-slots.ts';
-import { tryGrant } from './grant.ts';
 import type { KeptBreaker } from './kept-breaker.ts';
 import { LeaseTable } from './lease-table.ts';
 import type { OriginSlot } from './origin-picker.ts';
@@ -97,11 +96,6 @@ export class PoolCore {
   /** Add to one of the `admissions` counters. */
   count(key: string, by = 1): void {
     this.admissions[key] = (this.admissions[key] ?? 0) + by;
-  }
-
-  /** Try to grant at once. Undefined: every usable origin is busy, so the caller may queue. */
-  tryGrant(req: AcquireRequest): AcquireResult | undefined {
-    return tryGrant(this, req);
   }
 
   /** Admit, queue or refuse. `resolve` is called exactly once (perhaps synchronously). */

@@ -1,3 +1,4 @@
+import { tryGrant } from './grant.ts';
 import { anyAlive, hasRoom } from './origin-picker.ts';
 import type { PoolCore } from './pool-core.ts';
 import type { QueueEntry } from './priority-queue.ts';
@@ -21,12 +22,12 @@ export function admitOrQueue(
   const now = core.now();
   // Waiters of the same or a higher class are served first: no overtaking within the queue.
   if (core.queue.ahead(req.priority) === 0) {
-    const granted = core.tryGrant(req);
+    const granted = tryGrant(core, req);
     if (granted) return void resolve(granted);
   } else {
     core.lastUsedAt = now;
     if (!anyAlive(core.slots.values(), now))
-      return void resolve(core.tryGrant(req) ?? refuseFull(core, req, 'full'));
+      return void resolve(tryGrant(core, req) ?? refuseFull(core, req, 'full'));
   }
   const config = core.config!;
   const maxWait = Math.min(req.maxWaitMs ?? config.queue.maxWaitMs, config.queue.maxWaitMs);
@@ -56,7 +57,7 @@ export function drainQueue(core: PoolCore): void {
   while (core.queue.size > 0) {
     if (!anyAlive(core.slots.values(), now)) {
       for (let w = core.queue.take(); w; w = core.queue.take())
-        w.resolve(core.tryGrant(w.req) ?? refuseFull(core, w.req, 'full'));
+        w.resolve(tryGrant(core, w.req) ?? refuseFull(core, w.req, 'full'));
       return;
     }
     if (!hasRoom(core.slots.values(), (id) => core.leases.inFlight(id), now)) return;
@@ -68,7 +69,7 @@ export function drainQueue(core: PoolCore): void {
       continue;
     }
     // Room was checked with the same rules, so this grants (or refuses outright).
-    const result = core.tryGrant(head.req) ?? refuseFull(core, head.req, 'full');
+    const result = tryGrant(core, head.req) ?? refuseFull(core, head.req, 'full');
     if (result.ok) result.queuedMs = now - head.enqueuedAt;
     head.resolve(result);
   }
