@@ -1,4 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { isUnset, readNumber } from '../config/parse-number.ts';
+import { shown as shownValue } from '../config/shown-value.ts';
 
 /**
  * Reading ECO_JWT_* values. A value the gateway cannot use is never read as unset or as a nearby
@@ -16,9 +18,7 @@ export const EVERY_TOKEN_EFFECT = 'JWTs are refused';
  * A value is repeated in a message (answered to callers, and logged) only when it has the shape of
  * what belongs there: a secret pasted into the wrong variable is never echoed.
  */
-export function shown(value: string): string {
-  return /^[A-Za-z0-9._+-]{1,24}$/.test(value) ? `'${value}'` : 'a value';
-}
+export const shown = (value: string): string => shownValue(value, 24);
 
 export const str = (value: unknown): string | null =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
@@ -31,22 +31,19 @@ export const list = (value: unknown): string[] =>
         .filter(Boolean)
     : [];
 
-/** Unset or blank: `fallback`. Otherwise digits only, from `min` to `max`. */
+/**
+ * Unset or blank: `fallback`. Otherwise a whole number from `min` to `max`, in the syntax every numeric
+ * `ECO_*` var has (config/parse-number.ts): digits, or a TOML number, never read as unset.
+ */
 export function wholeNumber(
   variable: string,
   value: unknown,
   bounds: { fallback: number; min: number; max: number; unit: string },
   effect: string,
 ): number | EcoError {
-  const text = str(value);
-  if (text === null) return bounds.fallback;
-  const n = /^\d{1,15}$/.test(text) ? Number(text) : Number.NaN;
-  if (n >= bounds.min && n <= bounds.max) return n;
-  return misconfigured(
-    variable,
-    `is ${shown(text)}, not a whole number of ${bounds.unit} from ${bounds.min} to ${bounds.max}`,
-    effect,
-  );
+  if (isUnset(value)) return bounds.fallback;
+  const read = readNumber({ kind: 'whole', ...bounds }, value);
+  return 'value' in read ? read.value : misconfigured(variable, read.problem, effect);
 }
 
 /** The key set is fetched from it: anything but an absolute http(s) URL with a host fetches nothing. */

@@ -1,11 +1,10 @@
+import { grouped, isUnset, readNumber } from './parse-number.ts';
 import { parseBaseUrl, parseOrigins } from './parse-text-setting.ts';
-import type { NumberSetting, Setting } from './setting-kinds.ts';
+import type { Setting } from './setting-kinds.ts';
+import { shown } from './shown-value.ts';
 
 /** A configured value as read: the value to run with, and what is wrong when it is not the one written. */
 export type Parsed = { value: number | boolean | string | readonly string[]; problem: string | null };
-
-const WHOLE = /^\d{1,16}$/;
-const DECIMAL = /^\d{1,16}(\.\d{1,16})?$/;
 
 /**
  * One raw Worker var against its definition. Unset or blank is the default. A string or a JSON value
@@ -14,8 +13,7 @@ const DECIMAL = /^\d{1,16}(\.\d{1,16})?$/;
  * default) is run with meanwhile.
  */
 export function parseSetting(setting: Setting, raw: unknown): Parsed {
-  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === ''))
-    return { value: setting.default, problem: null };
+  if (isUnset(raw)) return { value: setting.default, problem: null };
   if (setting.kind === 'origins') return parseOrigins(raw);
   if (setting.kind === 'url') return parseBaseUrl(setting, raw);
   const fallback = setting.unusable ?? setting.default;
@@ -36,43 +34,12 @@ export function parseSetting(setting: Setting, raw: unknown): Parsed {
       return bad(`is ${shown(raw)}, not one of ${setting.words.join(', ')}`);
     }
     default: {
-      const n = numberFrom(setting, raw, text);
-      if (n !== null && n >= setting.min && n <= setting.max) return { value: n, problem: null };
-      return bad(`is ${shown(raw)}, not ${range(setting)}`);
+      const read = readNumber(setting, raw);
+      return 'value' in read ? { value: read.value, problem: null } : bad(read.problem);
     }
   }
 }
 
-function numberFrom(setting: NumberSetting, raw: unknown, text: string | null): number | null {
-  if (typeof raw === 'number')
-    return Number.isFinite(raw) && (setting.kind === 'decimal' || Number.isInteger(raw)) ? raw : null;
-  if (text === null) return null;
-  return (setting.kind === 'whole' ? WHOLE : DECIMAL).test(text) ? Number(text) : null;
-}
-
-/** `3600000` as `3,600,000` (fractions as written). */
-function grouped(n: number): string {
-  const [whole = '', fraction] = String(n).split('.');
-  const digits = whole.replace(/\B(?=(\d{3})+$)/g, ',');
-  return fraction === undefined ? digits : `${digits}.${fraction}`;
-}
-
-function range(setting: NumberSetting): string {
-  const what = setting.kind === 'whole' ? 'a whole number' : 'a number';
-  return `${what} of ${setting.unit} from ${grouped(setting.min)} to ${grouped(setting.max)}`;
-}
-
 function describe(value: number | boolean | string): string {
   return typeof value === 'number' ? grouped(value) : String(value);
-}
-
-/**
- * A value is repeated (in /ready, in logs) only when it is short and plain: a secret pasted into the
- * wrong variable is never echoed.
- */
-function shown(raw: unknown): string {
-  if (typeof raw === 'number' || typeof raw === 'boolean') return String(raw);
-  if (typeof raw !== 'string') return Array.isArray(raw) ? 'a list' : 'an object';
-  const text = raw.trim();
-  return /^[A-Za-z0-9._+-]{1,12}$/.test(text) ? `'${text}'` : 'a value';
 }

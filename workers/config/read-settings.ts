@@ -1,4 +1,5 @@
 import { readSettings, type SettingProblem, type Settings } from './check-settings.ts';
+import { logConfigurationError } from './configuration-error-log.ts';
 import { parseSetting } from './parse-setting.ts';
 import { SETTINGS, type SettingName } from './settings.ts';
 
@@ -34,14 +35,13 @@ function logOnce(problem: SettingProblem): void {
   const key = problem.problem;
   if (logged.has(key)) return;
   logged.add(key);
-  console.error(
-    JSON.stringify({
-      level: 'error',
-      event: 'configuration_error',
-      setting: problem.name,
-      message: problem.problem,
-    }),
-  );
+  // Read on behalf of whichever request came first: the mistake is the isolate's, not that request's.
+  logConfigurationError({
+    code: Object.hasOwn(SETTINGS, problem.name) ? 'setting_unusable' : 'setting_misspelt',
+    variable: problem.name,
+    message: problem.problem,
+    requestId: null,
+  });
 }
 
 /** One setting from its raw var, for code handed the var rather than the env. Not logged here. */

@@ -97,19 +97,38 @@ describe('GET /ready', () => {
   });
 });
 
+/** The one line logged so far, parsed. */
+function onlyLogLine(): unknown {
+  const lines = errors.mock.calls.map((args) => args.map(String).join(' '));
+  expect(lines).toHaveLength(1);
+  return JSON.parse(lines[0]!);
+}
+
 describe('an unusable setting', () => {
   it('is logged once per isolate as one structured line, however many requests read it', async () => {
     const vars = { ECO_JOB_SHARDS: 'four-once' };
     for (let i = 0; i < 3; i++) expect((await callWithVars(vars, '/health')).status).toBe(200);
     expect((await callWithVars({ ...vars }, '/ready')).status).toBe(503);
-    const lines = errors.mock.calls.map((args) => args.map(String).join(' '));
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toEqual({
+    // The shape every configuration_error line has (workers/http/operator-fault.ts writes the same).
+    expect(onlyLogLine()).toEqual({
       level: 'error',
       event: 'configuration_error',
-      setting: 'ECO_JOB_SHARDS',
+      code: 'setting_unusable',
+      variable: 'ECO_JOB_SHARDS',
       message:
         "ECO_JOB_SHARDS is 'four-once', not a whole number of shards from 1 to 256; 4 is used until it is corrected",
+      request_id: null,
+    });
+  });
+
+  it('a misspelt setting name is logged in the same shape, under its own code', async () => {
+    const vars = { ECO_STREAM_HOLD_MSS: '250' };
+    expect((await callWithVars(vars, '/health')).status).toBe(200);
+    expect(onlyLogLine()).toMatchObject({
+      code: 'setting_misspelt',
+      variable: 'ECO_STREAM_HOLD_MSS',
+      message: 'ECO_STREAM_HOLD_MSS is not a setting the gateway reads; did you mean ECO_STREAM_HOLD_MS?',
+      request_id: null,
     });
   });
 

@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { ollamaAdapter as adapter } from '../../../origins/ollama/index.ts';
 import { EcoError } from '../../../schemas/errors.ts';
 import type { ChatCompletionRequest } from '../../../schemas/openai/chat.ts';
-import { ctx, pool } from './replay-b.ts';
+import { ollama as adapter, DOT, ollamaChat, PARIS, PARIS_IN_OPENAI } from './ollama-logprobs-setup.ts';
 
 // Ollama 0.12.11+ takes `logprobs`/`top_logprobs` on /api/chat and answers a top-level `logprobs` list
 // of {token, logprob, bytes, top_logprobs}. Earlier releases ignore the fields and answer without it.
 
-const p = pool('ollama');
-const req = (over: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest => ({
-  model: 'client-model',
-  messages: [{ role: 'user', content: 'Capital of France?' }],
-  ...over,
-});
-function call(over: Partial<ChatCompletionRequest>, stream = false) {
-  const c = ctx(p, { stream });
-  const body = JSON.parse(adapter.buildChat(req(over), c).body ?? '{}') as Record<string, unknown>;
-  return { c, body };
-}
+const call = (over: Partial<ChatCompletionRequest>) => ollamaChat(over, false);
 
 const withLogprobs = JSON.stringify({
   model: 'm',
@@ -27,18 +16,7 @@ const withLogprobs = JSON.stringify({
   done_reason: 'stop',
   prompt_eval_count: 9,
   eval_count: 2,
-  logprobs: [
-    {
-      token: 'Paris',
-      logprob: -0.01,
-      bytes: [80, 97, 114, 105, 115],
-      top_logprobs: [
-        { token: 'Paris', logprob: -0.01, bytes: [80, 97, 114, 105, 115] },
-        { token: 'Lyon', logprob: -5.2 },
-      ],
-    },
-    { token: '.', logprob: -0.2, bytes: [46] },
-  ],
+  logprobs: [PARIS, DOT],
 });
 const without = JSON.stringify({ ...JSON.parse(withLogprobs), logprobs: undefined });
 
@@ -48,18 +26,7 @@ describe('Ollama: log-probabilities', () => {
     expect(body).toMatchObject({ logprobs: true, top_logprobs: 2 });
     const choice = adapter.decodeChat(withLogprobs, c).choices[0]!;
     expect(choice.logprobs).toEqual({
-      content: [
-        {
-          token: 'Paris',
-          logprob: -0.01,
-          bytes: [80, 97, 114, 105, 115],
-          top_logprobs: [
-            { token: 'Paris', logprob: -0.01, bytes: [80, 97, 114, 105, 115] },
-            { token: 'Lyon', logprob: -5.2, bytes: null },
-          ],
-        },
-        { token: '.', logprob: -0.2, bytes: [46], top_logprobs: [] },
-      ],
+      content: [PARIS_IN_OPENAI, { token: '.', logprob: -0.2, bytes: [46], top_logprobs: [] }],
       refusal: null,
     });
   });
@@ -73,6 +40,7 @@ describe('Ollama: log-probabilities', () => {
   it('a malformed entry is a malformed answer', () => {
     const { c } = call({ logprobs: true });
     const bad = withLogprobs.replace('"logprob":-0.2', '"logprob":"x"');
+    expect(bad).not.toBe(withLogprobs);
     expect(() => adapter.decodeChat(bad, c)).toThrow(/malformed/);
   });
 

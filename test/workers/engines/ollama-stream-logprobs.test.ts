@@ -1,39 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { adapterFor } from '../../../origins/registry.ts';
 import type { ChatCompletionRequest } from '../../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../../schemas/stream-events.ts';
-import { assertSplitInvariant, ctx, encoded, pool, replay } from './replay-b.ts';
+import { ollama as adapter, DOT, ollamaChat, PARIS, PARIS_IN_OPENAI } from './ollama-logprobs-setup.ts';
+import { assertSplitInvariant, encoded, replay } from './replay-b.ts';
 
 // Ollama (0.12.11+) puts the log-probabilities of each streamed piece on that NDJSON line, as a
 // top-level `logprobs` list (server/routes.go ChatHandler: `Logprobs: toAPILogprobs(r.Logprobs)` on
 // every ChatResponse). The gateway writes them as OpenAI's `choices[0].logprobs.content` per chunk.
 
-const adapter = adapterFor('ollama')!;
-const p = pool('ollama');
+const call = (over: Partial<ChatCompletionRequest>) => ollamaChat(over, true);
 
-function call(over: Partial<ChatCompletionRequest>) {
-  const c = ctx(p, { stream: true });
-  const body = adapter.buildChat(
-    { model: 'client-model', messages: [{ role: 'user', content: 'Capital of France?' }], ...over },
-    c,
-  ).body!;
-  return { c, body: JSON.parse(body) as Record<string, unknown> };
-}
-
-const paris = {
-  token: 'Paris',
-  logprob: -0.01,
-  bytes: [80, 97, 114, 105, 115],
-  top_logprobs: [
-    { token: 'Paris', logprob: -0.01, bytes: [80, 97, 114, 105, 115] },
-    { token: 'Lyon', logprob: -5.2 },
-  ],
-};
-const dot = { token: '.', logprob: -0.2, bytes: [46], top_logprobs: [{ token: '.', logprob: -0.2 }] };
+const dot = { ...DOT, top_logprobs: [{ token: '.', logprob: -0.2 }] };
 const line = (o: Record<string, unknown>) =>
   `${JSON.stringify({ model: 'm', created_at: 't', message: { role: 'assistant', content: '' }, done: false, ...o })}\n`;
 const stream =
-  line({ message: { role: 'assistant', content: 'Paris' }, logprobs: [paris] }) +
+  line({ message: { role: 'assistant', content: 'Paris' }, logprobs: [PARIS] }) +
   line({ message: { role: 'assistant', content: '.' }, logprobs: [dot] }) +
   line({ done: true, done_reason: 'stop', prompt_eval_count: 9, eval_count: 2 });
 
@@ -64,17 +45,7 @@ describe('Ollama: log-probabilities on streams', () => {
     const events = replay(make(), stream);
     expect(chunkLogprobs(events)).toEqual([
       {
-        content: [
-          {
-            token: 'Paris',
-            logprob: -0.01,
-            bytes: [80, 97, 114, 105, 115],
-            top_logprobs: [
-              { token: 'Paris', logprob: -0.01, bytes: [80, 97, 114, 105, 115] },
-              { token: 'Lyon', logprob: -5.2, bytes: null },
-            ],
-          },
-        ],
+        content: [PARIS_IN_OPENAI],
         refusal: null,
       },
       {

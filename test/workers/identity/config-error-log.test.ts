@@ -27,16 +27,18 @@ describe('configuration errors', () => {
     const out = logged();
     expect(out).toHaveLength(1);
     const entry = JSON.parse(out[0]!) as Record<string, unknown>;
-    expect(entry).toMatchObject({
+    // The shape every configuration_error line has (unusable settings are logged the same way).
+    expect(entry).toEqual({
       level: 'error',
       event: 'configuration_error',
-      status: 500,
       code: 'jwt_misconfigured',
+      variable: 'ECO_JWT_ALGORITHMS',
+      message: expect.stringMatching(/^ECO_JWT_ALGORITHMS names 'RS265', not a supported algorithm/),
       request_id: 'req-config-log-1',
+      status: 500,
       method: 'GET',
       path: '/v1/models',
     });
-    expect(String(entry.message)).toContain('ECO_JWT_ALGORITHMS');
     expect(out[0]).not.toContain(token);
   });
 
@@ -46,12 +48,27 @@ describe('configuration errors', () => {
       { ECO_JWT_SIGNING_SECRET: undefined, ECO_INTERNAL_SECRET: undefined },
       '/v1/auth/token?debug=1',
       key,
-      { method: 'POST', body: {} },
+      { method: 'POST', body: {}, headers: { 'x-request-id': 'req-config-log-2' } },
     );
     await expectError(res, 500, 'token_signing_unconfigured');
     const out = logged();
     expect(out).toHaveLength(1);
-    expect(JSON.parse(out[0]!)).toMatchObject({ code: 'token_signing_unconfigured', path: '/v1/auth/token' });
+    const entry = JSON.parse(out[0]!) as Record<string, unknown>;
+    // Its message names two variables, neither first: no one variable is named, but the field is there.
+    expect(Object.keys(entry).slice(0, 6)).toEqual([
+      'level',
+      'event',
+      'code',
+      'variable',
+      'message',
+      'request_id',
+    ]);
+    expect(entry).toMatchObject({
+      code: 'token_signing_unconfigured',
+      variable: null,
+      request_id: 'req-config-log-2',
+      path: '/v1/auth/token',
+    });
     expect(out[0]).not.toContain(key);
     expect(out[0]).not.toContain('debug');
   });

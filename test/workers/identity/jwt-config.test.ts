@@ -132,6 +132,37 @@ describe('numeric ECO_JWT_* values', () => {
     expect(await jwtRefusal(big, withVars({ ECO_JWT_MAX_BYTES: '' }))).toBeUndefined();
   });
 
+  // wrangler.toml `ECO_JWT_MAX_BYTES = 512` binds the number 512, not the string: read like the settings
+  // table reads numbers, never as unset (which would silently allow 8 KiB tokens again).
+  it('apply TOML numbers as they apply digits', async () => {
+    const big = await signTestJwt({ sub: 'config-user', pad: 'x'.repeat(600) });
+    expect(await jwtRefusal(big, withVars({ ECO_JWT_MAX_BYTES: 512 }))).toMatchObject({
+      status: 401,
+      code: 'jwt_too_large',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const late = await signTestJwt({ sub: 'config-user' }, { exp: now - 100 });
+    expect(await jwtRefusal(late, withVars({ ECO_JWT_CLOCK_SKEW_S: 120 }))).toBeUndefined();
+    expect(await jwtRefusal(late, withVars({ ECO_JWT_CLOCK_SKEW_S: 0 }))).toMatchObject({
+      code: 'jwt_expired',
+    });
+  });
+
+  for (const [variable, value, named] of [
+    ['ECO_JWT_MAX_BYTES', 65_536, '65536'],
+    ['ECO_JWT_CLOCK_SKEW_S', 1.5, '1.5'],
+    ['ECO_JWT_CLOCK_SKEW_S', true, 'true'],
+    ['ECO_JWT_CLOCK_SKEW_S', ['30'], 'a list'],
+  ] as const) {
+    it(`${variable}=${JSON.stringify(value)} (not a string) is a 500 too, never the default`, async () => {
+      expectMisconfigured(
+        await jwtRefusal(await hsToken(), withVars({ [variable]: value })),
+        variable,
+        `is ${named}, not a whole number`,
+      );
+    });
+  }
+
   it('are checked for the gateway’s own access tokens too, which use them', async () => {
     const key = await seedKey({ scopes: ['inference'] });
     const res = await call('/v1/auth/token', key, { method: 'POST', body: {} });
@@ -206,6 +237,16 @@ describe('token exchange settings', () => {
       expect(body.error.message).toContain(`'${value}'`);
     });
   }
+
+  it('ECO_JWT_TOKEN_TTL_S as a TOML number is the lifetime, and out of range a 500', async () => {
+    const key = await seedKey({ scopes: ['inference'] });
+    const exchange = (ttl: number) =>
+      callWithVars({ ECO_JWT_TOKEN_TTL_S: ttl }, '/v1/auth/token', key, { method: 'POST', body: {} });
+    const res = await exchange(300);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { expires_in: number }).expires_in).toBe(300);
+    await expectError(await exchange(604_800), 500, 'jwt_misconfigured');
+  });
 
   it('ECO_JWT_SIGNING_SECRET shorter than 32 characters is a 500, not a silent switch to the derived key', async () => {
     const key = await seedKey({ scopes: ['inference'] });
