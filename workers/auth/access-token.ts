@@ -1,7 +1,7 @@
 import { SignJWT } from 'jose';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
-import { misconfigured, str, wholeNumber } from './jwt-config-vars.ts';
+import { misconfigured, textVar, wholeNumber } from './jwt-config-vars.ts';
 
 /**
  * Short-lived JWTs the gateway issues in exchange for an API key (POST /v1/auth/token). HS256 with
@@ -35,7 +35,8 @@ const derived = new Map<string, Uint8Array>();
  * that is set but too short is refused (500), never replaced by the derived key behind the operator's back.
  */
 export async function signingKey(env: Env): Promise<Uint8Array | null> {
-  const explicit = str(env.ECO_JWT_SIGNING_SECRET);
+  const explicit = textVar('ECO_JWT_SIGNING_SECRET', env.ECO_JWT_SIGNING_SECRET, TOKENS_EFFECT);
+  if (typeof explicit === 'object' && explicit !== null) throw explicit;
   if (explicit !== null) {
     if (explicit.length >= 32) return encoder.encode(explicit);
     throw misconfigured('ECO_JWT_SIGNING_SECRET', 'is shorter than 32 characters', TOKENS_EFFECT);

@@ -20,16 +20,29 @@ export const EVERY_TOKEN_EFFECT = 'JWTs are refused';
  */
 export const shown = (value: string): string => shownValue(value, 24);
 
-export const str = (value: unknown): string | null =>
-  typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+/**
+ * Unset or blank: null. Text: trimmed. Anything else (wrangler.toml binds `= 123` as a number, `= true` as
+ * a boolean) is a mistake to report, never read as unset: an issuer or a secret that went unread would
+ * quietly stop being checked or used.
+ */
+export function textVar(variable: string, value: unknown, effect: string): string | null | EcoError {
+  if (isUnset(value)) return null;
+  if (typeof value === 'string') return value.trim();
+  return misconfigured(variable, `is ${shownValue(value)}, not text (quote it)`, effect);
+}
 
-export const list = (value: unknown): string[] =>
-  typeof value === 'string'
-    ? value
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean)
-    : [];
+/** A comma-separated list, or a TOML array of strings; unset or blank: empty. Anything else is a mistake. */
+export function listVar(variable: string, value: unknown, effect: string): string[] | EcoError {
+  if (isUnset(value)) return [];
+  const items =
+    typeof value === 'string'
+      ? value.split(',')
+      : Array.isArray(value) && value.every((item) => typeof item === 'string')
+        ? value
+        : null;
+  if (items === null) return misconfigured(variable, `is ${shownValue(value)}, not a list of names`, effect);
+  return items.map((item) => item.trim()).filter(Boolean);
+}
 
 /**
  * Unset or blank: `fallback`. Otherwise a whole number from `min` to `max`, in the syntax every numeric
@@ -48,8 +61,8 @@ export function wholeNumber(
 
 /** The key set is fetched from it: anything but an absolute http(s) URL with a host fetches nothing. */
 export function jwksUrl(value: unknown): string | null | EcoError {
-  const text = str(value);
-  if (text === null) return null;
+  const text = textVar('ECO_JWT_JWKS_URL', value, PROVIDER_EFFECT);
+  if (text === null || typeof text !== 'string') return text;
   const url = parsesAsUrl(text) ? new URL(text) : null;
   if (url && (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '') return text;
   return misconfigured('ECO_JWT_JWKS_URL', 'is not an http(s) URL', PROVIDER_EFFECT);
@@ -61,8 +74,8 @@ export function jwksUrl(value: unknown): string | null | EcoError {
  * or an attempt at a list, and would refuse every token as from the wrong issuer.
  */
 export function issuer(value: unknown): string | null | EcoError {
-  const text = str(value);
-  if (text === null) return null;
+  const text = textVar('ECO_JWT_ISSUER', value, PROVIDER_EFFECT);
+  if (text === null || typeof text !== 'string') return text;
   const bad = (why: string) => misconfigured('ECO_JWT_ISSUER', why, PROVIDER_EFFECT);
   if (/[\s"'`\p{Cc}]/u.test(text))
     return bad(

@@ -1,14 +1,14 @@
-import type { EcoError } from '../../schemas/errors.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
 import {
   EVERY_TOKEN_EFFECT,
   issuer,
   jwksUrl,
-  list,
+  listVar,
   misconfigured,
   PROVIDER_EFFECT,
   shown,
-  str,
+  textVar,
   wholeNumber,
 } from './jwt-config-vars.ts';
 import { TenantName } from './key-api.ts';
@@ -51,7 +51,8 @@ export interface JwtConfig {
 }
 
 export function jwtConfig(env: Env): JwtConfig {
-  const secret = str(env.ECO_JWT_SECRET);
+  const secretVar = textVar('ECO_JWT_SECRET', env.ECO_JWT_SECRET, PROVIDER_EFFECT);
+  const secret = typeof secretVar === 'string' ? secretVar : null;
   const jwks = jwksUrl(env.ECO_JWT_JWKS_URL);
   const iss = issuer(env.ECO_JWT_ISSUER);
   const algs = algorithms(env.ECO_JWT_ALGORITHMS, secret !== null, typeof jwks === 'string');
@@ -68,7 +69,8 @@ export function jwtConfig(env: Env): JwtConfig {
     EVERY_TOKEN_EFFECT,
   );
   const tokenProblem = firstError(skew, maxBytes);
-  const audience = list(env.ECO_JWT_AUDIENCE);
+  const audienceVar = listVar('ECO_JWT_AUDIENCE', env.ECO_JWT_AUDIENCE, PROVIDER_EFFECT);
+  const audience = Array.isArray(audienceVar) ? audienceVar : [];
   return {
     secret: secret ? new TextEncoder().encode(secret) : null,
     jwksUrl: typeof jwks === 'string' ? jwks : null,
@@ -81,12 +83,13 @@ export function jwtConfig(env: Env): JwtConfig {
     maxBytes: typeof maxBytes === 'number' ? maxBytes : MAX_JWT_BYTES,
     defaultTenant: defaultTenant(env.ECO_JWT_DEFAULT_TENANT),
     tokenProblem,
-    providerProblem: tokenProblem ?? firstError(jwks, iss, 'problem' in algs ? algs.problem : null),
+    providerProblem:
+      tokenProblem ?? firstError(secretVar, jwks, iss, audienceVar, 'problem' in algs ? algs.problem : null),
   };
 }
 
 function firstError(...values: unknown[]): EcoError | null {
-  return (values.find((v) => typeof v === 'object' && v !== null) as EcoError | undefined) ?? null;
+  return (values.find((v) => v instanceof EcoError) as EcoError | undefined) ?? null;
 }
 
 const SUPPORTED: readonly string[] = [...SYMMETRIC_ALGS, ...ASYMMETRIC_ALGS];
@@ -101,7 +104,8 @@ function algorithms(
   hasSecret: boolean,
   hasJwks: boolean,
 ): { symmetric: string[]; asymmetric: string[] } | { problem: EcoError } {
-  const configured = list(value);
+  const configured = listVar('ECO_JWT_ALGORITHMS', value, PROVIDER_EFFECT);
+  if (!Array.isArray(configured)) return { problem: configured };
   if (configured.length === 0) return { symmetric: ['HS256'], asymmetric: ['RS256', 'ES256', 'EdDSA'] };
   const unknown = configured.filter((a) => !SUPPORTED.includes(a));
   if (unknown.length > 0) {
@@ -138,8 +142,9 @@ function algorithms(
  * used, and the value is not echoed to callers.
  */
 function defaultTenant(value: unknown): string | EcoError {
-  const configured = str(value);
+  const configured = textVar('ECO_JWT_DEFAULT_TENANT', value, PROVIDER_EFFECT);
   if (configured === null) return 'jwt';
+  if (typeof configured !== 'string') return configured;
   if (TenantName.safeParse(configured).success) return configured;
   return misconfigured(
     'ECO_JWT_DEFAULT_TENANT',

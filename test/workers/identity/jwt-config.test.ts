@@ -220,6 +220,53 @@ describe('ECO_JWT_JWKS_URL and ECO_JWT_ISSUER', () => {
   });
 });
 
+// wrangler.toml binds `= 123` as a number and `= ["a", "b"]` as a list. Text values read as unset would
+// quietly stop checking a token's issuer or audience: a list of names is taken, anything else is a 500.
+describe('ECO_JWT_* text values that are not text', () => {
+  for (const [variable, value, named] of [
+    ['ECO_JWT_ISSUER', 123, '123'],
+    ['ECO_JWT_AUDIENCE', 5, '5'],
+    ['ECO_JWT_AUDIENCE', { aud: 'x' }, 'an object'],
+    ['ECO_JWT_ALGORITHMS', true, 'true'],
+    ['ECO_JWT_JWKS_URL', ['http://idp.test/'], 'a list'],
+    ['ECO_JWT_SECRET', 42, '42'],
+    ['ECO_JWT_DEFAULT_TENANT', 7, '7'],
+  ] as const) {
+    it(`${variable}=${JSON.stringify(value)} is a 500 naming it, never unset`, async () => {
+      expectMisconfigured(
+        await jwtRefusal(await hsToken(), withVars({ [variable]: value })),
+        variable,
+        `is ${named}, not`,
+      );
+    });
+  }
+
+  it('ECO_JWT_AUDIENCE as a TOML list of names is the audience list', async () => {
+    const vars = withVars({ ECO_JWT_AUDIENCE: ['other-app', 'eco-gateway-test'] });
+    expect(await jwtRefusal(await hsToken(), vars)).toBeUndefined();
+    const elsewhere = await signTestJwt({ sub: 'config-user' }, { aud: 'third-app' });
+    expect(await jwtRefusal(elsewhere, vars)).toMatchObject({ status: 401, code: 'jwt_wrong_audience' });
+  });
+
+  it('ECO_JWT_ALGORITHMS as a TOML list of names is the allow-list', async () => {
+    expect(await jwtRefusal(await hsToken(), withVars({ ECO_JWT_ALGORITHMS: ['HS256'] }))).toBeUndefined();
+    expectMisconfigured(
+      await jwtRefusal(await hsToken(), withVars({ ECO_JWT_ALGORITHMS: ['RS265'] })),
+      'ECO_JWT_ALGORITHMS',
+      "'RS265'",
+    );
+  });
+
+  it('ECO_JWT_SIGNING_SECRET that is not text is a 500 on exchange', async () => {
+    const key = await seedKey({ scopes: ['inference'] });
+    const res = await callWithVars({ ECO_JWT_SIGNING_SECRET: 12345678 }, '/v1/auth/token', key, {
+      method: 'POST',
+      body: {},
+    });
+    await expectError(res, 500, 'jwt_misconfigured');
+  });
+});
+
 describe('token exchange settings', () => {
   for (const value of ['15m', '10', '604800']) {
     it(`ECO_JWT_TOKEN_TTL_S=${JSON.stringify(value)} is a 500 on exchange instead of another lifetime`, async () => {
