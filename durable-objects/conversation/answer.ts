@@ -2,6 +2,7 @@ import { helpText, MESSAGES, parseCommand } from '../../workers/im/commands.ts';
 import { groupReplies } from '../../workers/im/group-filter.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
 import { addressing, commandIsOurs } from './addressee.ts';
+import { liftLoopPause, loopAnswer } from './bot-loop-guard.ts';
 import type { ConversationConfig } from './config.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
 import { fitPrompt, promptBudget } from './prompt-fit.ts';
@@ -14,14 +15,14 @@ export type Answer =
   | {
       kind: 'reply';
       text: string;
-      outcome: 'answered' | 'command' | 'welcome' | 'rate_limited' | 'not_text';
+      outcome: 'answered' | 'command' | 'welcome' | 'rate_limited' | 'not_text' | 'bot_loop';
       turns?: HistoryMessage[];
     }
   /**
    * Nothing is sent: a flood past the notice, a group command addressed to another bot, or a group
    * message not addressed to the bot where it answers only those (groupReplies `mentions`).
    */
-  | { kind: 'drop'; outcome: 'rate_limited' | 'not_addressed' }
+  | { kind: 'drop'; outcome: 'rate_limited' | 'not_addressed' | 'bot_loop' }
   | {
       kind: 'failed';
       failure: Extract<CallResult<object>, { ok: false }>;
@@ -67,6 +68,9 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
   if (row.target.group && !addressee.addressed && groupReplies(ctx.bot) === 'mentions')
     return { kind: 'drop', outcome: 'not_addressed' };
 
+  // Before the rate limit: a paused chat's messages spend nothing.
+  const loop = loopAnswer(row, ctx.bot, ctx.chatKey, ctx.store);
+  if (loop) return loop;
   const limited = rateLimit(row, ctx);
   if (limited) return limited;
 
@@ -167,6 +171,7 @@ async function runCommand(
       return reply(helpText(currentModel(ctx), groupHint(row, ctx)));
     case 'reset':
       ctx.store.clearHistory();
+      liftLoopPause(ctx.store);
       return reply(MESSAGES.reset);
     case 'unknown':
       return reply(MESSAGES.unknownCommand(command.command));

@@ -2,6 +2,7 @@ import type { CounterBatch } from '../../workers/im/counters.ts';
 import type { BotConfig, ImEvent } from '../../workers/im/types.ts';
 import { prepareAnswer } from './answer.ts';
 import { longestWaitMs, SEND_WAIT_CEILING_MS } from './backoff.ts';
+import { noteDelivered } from './bot-loop-guard.ts';
 import type { ConversationConfig } from './config.ts';
 import { deliver } from './delivery.ts';
 import { type Admission, enqueueEvents } from './enqueue.ts';
@@ -115,6 +116,8 @@ export class ConversationCore {
       current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
     }
     await typing.settled(config.indicatorWaitMs);
+    // When our reply started out: an answer to it cannot have arrived before.
+    const sendingAt = this.#d.now();
     const result = await deliver(current, bot, store, this.#d.ports, this.#d.now);
     if (result.kind === 'wait') {
       // Paced: the alarm picks the reply up again at `until`, from the stored progress.
@@ -124,6 +127,7 @@ export class ConversationCore {
     if (result.kind === 'done') {
       const outcome = current.phase === 'apology' ? 'apology' : (current.outcome ?? 'answered');
       counters.add('im_replies_total', { ...labels, outcome });
+      noteDelivered(store, bot, current.answer ?? [], sendingAt);
       store.remove(current.seq);
       return;
     }

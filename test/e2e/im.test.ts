@@ -504,6 +504,95 @@ describe('IM webhooks end to end (local platform fake + emulator)', () => {
     }
   });
 
+  it('answers a tap on a message sent in inline mode at the webhook, with a notice and no model call', async () => {
+    const tap = {
+      update_id: 3900,
+      callback_query: {
+        id: 'cbq-inline-e2e',
+        from: { id: 601, is_bot: false },
+        inline_message_id: 'AAQ-e2e',
+        chat_instance: '1',
+        data: 'hello',
+      },
+    };
+    const res = await post('telegram', tap);
+    expect(await res.json()).toMatchObject({ queued: 0, ignored: 1 });
+    const acks = () =>
+      fake.calls.filter(
+        (c) => c.path.endsWith('/answerCallbackQuery') && c.body.callback_query_id === 'cbq-inline-e2e',
+      );
+    await vi.waitFor(() => expect(acks()).toHaveLength(1), { timeout: 10_000, interval: 50 });
+    expect(acks()[0]!.body.text).toMatch(/Open a chat with me/);
+    expect(fake.calls.filter((c) => c.platform === 'telegram' && c.body.chat_id === 601)).toHaveLength(0);
+  });
+
+  it('pauses a WhatsApp chat whose other end is a bot answering each reply at once', async () => {
+    const chat = '4977';
+    const say = (i: number) =>
+      post('whatsapp', {
+        object: 'whatsapp_business_account',
+        entry: [
+          {
+            id: 'WABA',
+            changes: [
+              {
+                field: 'messages',
+                value: {
+                  messaging_product: 'whatsapp',
+                  metadata: { display_phone_number: '15550000000', phone_number_id: 'PNID' },
+                  messages: [
+                    {
+                      from: chat,
+                      id: `wamid.LOOP${i}`,
+                      timestamp: String(Math.floor(Date.now() / 1000)),
+                      type: 'text',
+                      text: { body: `Automatic reply ${i}: thank you for contacting us, we answer soon.` },
+                    },
+                  ],
+                },
+              },
+            ],
+          },
+        ],
+      });
+    /** The first part of our reply to each of its messages, by the message it quotes. */
+    const replies = () =>
+      new Map(
+        fake.calls
+          .filter((c) => c.platform === 'whatsapp' && c.body.to === chat && c.body.type === 'text')
+          .flatMap((c) => {
+            const quoted = (c.body.context as { message_id?: string } | undefined)?.message_id;
+            return quoted ? [[quoted, (c.body.text as { body: string }).body] as const] : [];
+          }),
+      );
+    // The other bot answers each of our replies the moment it arrives.
+    for (let i = 0; i <= 5; i++) {
+      expect((await say(i)).status).toBe(200);
+      await vi.waitFor(() => expect(replies().has(`wamid.LOOP${i}`)).toBe(true), {
+        timeout: 30_000,
+        interval: 50,
+      });
+    }
+    // Five automated rounds: the sixth message gets the notice instead of a model answer.
+    expect(replies().get('wamid.LOOP5')).toMatch(/^It looks like I am talking/);
+    expect(replies().get('wamid.LOOP4')).not.toMatch(/^It looks like I am talking/);
+    expect((await say(6)).status).toBe(200);
+    expect((await say(7)).status).toBe(200);
+    await vi.waitFor(
+      async () => {
+        const res = await fetch(`${stack.gateway}/metrics`, {
+          headers: { authorization: `Bearer ${stack.apiKey}` },
+        });
+        expect(await res.text()).toMatch(
+          /im_replies_total\{bot="dev",outcome="bot_loop",platform="whatsapp"\} 3/,
+        );
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    expect(replies().has('wamid.LOOP6')).toBe(false);
+    expect(replies().has('wamid.LOOP7')).toBe(false);
+  });
+
   it('seeds bots that bill to an inference key of their own, so the admin API can edit them', async () => {
     const admin = { authorization: `Bearer ${stack.apiKey}`, 'content-type': 'application/json' };
     const bots = (await (await fetch(`${stack.gateway}/admin/bots`, { headers: admin })).json()) as {

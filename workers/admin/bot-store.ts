@@ -6,7 +6,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
 import { db } from '../data/db.ts';
 import { storedKeyProblems } from '../data/stored-key.ts';
-import { botFields, invalidateBotCache } from '../im/bots.ts';
+import { botApiBaseIssue, botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
 import { listModels } from './config-store.ts';
@@ -28,12 +28,13 @@ export interface StoredBot {
 export function storedBot(row: BotRow): StoredBot {
   const fields = botFields(row);
   const parsed = BotConfig.safeParse(fields);
-  if (parsed.success) return { config: parsed.data, createdAt: row.createdAt };
-  return {
-    config: fields as BotConfig,
-    createdAt: row.createdAt,
-    problems: problemsOf(parsed.error, '(bot)'),
-  };
+  const problems = parsed.success ? [] : problemsOf(parsed.error, '(bot)');
+  // Sends fall back to the platform's base meanwhile (see apiBase()); the view says why.
+  const baseIssue = typeof fields.apiBase === 'string' ? botApiBaseIssue(fields.apiBase) : null;
+  if (baseIssue !== null && !problems.some((p) => p.startsWith('apiBase:')))
+    problems.push(`apiBase: not an absolute http(s) URL without query or fragment (${baseIssue})`);
+  if (parsed.success && problems.length === 0) return { config: parsed.data, createdAt: row.createdAt };
+  return { config: parsed.success ? parsed.data : (fields as BotConfig), createdAt: row.createdAt, problems };
 }
 
 export async function listBots(database: D1Database): Promise<StoredBot[]> {

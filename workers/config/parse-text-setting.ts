@@ -78,7 +78,7 @@ export function parseBaseUrl(setting: UrlSetting, raw: unknown): Parsed {
   };
 }
 
-function baseUrlIssue(text: string): string | null {
+export function baseUrlIssue(text: string): string | null {
   const scheme = SCHEME.exec(text)?.[1]?.toLowerCase();
   if (scheme === undefined) return 'it has no scheme';
   if (scheme !== 'http' && scheme !== 'https') return 'its scheme is not http or https';

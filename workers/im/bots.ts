@@ -1,6 +1,8 @@
 import { and, eq } from 'drizzle-orm';
 import { isBotSecretName } from '../../schemas/bot-config.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
+import { logConfigurationError } from '../config/configuration-error-log.ts';
+import { baseUrlIssue } from '../config/parse-text-setting.ts';
 import { settings } from '../config/read-settings.ts';
 import { db } from '../data/db.ts';
 import { TtlCache } from '../data/ttl-cache.ts';
@@ -64,9 +66,38 @@ const BASE_VARS = {
 } as const satisfies Record<Platform, string>;
 
 /**
+ * Why a bot's own `apiBase` cannot be used, or null when it can: the rule the `ECO_*_API_BASE` settings
+ * follow (absolute http(s), no query or fragment, no credentials), so a bot cannot send its token to a
+ * place the deployment's settings would refuse.
+ */
+export function botApiBaseIssue(value: string): string | null {
+  return baseUrlIssue(value.trim());
+}
+
+/** Bots whose unusable stored `apiBase` was logged, in this isolate: one line each, not one per send. */
+const loggedBases = new Set<string>();
+
+/**
  * The bot's own override, else the deployment's var, else the platform's public API (also while the
- * var is unusable: see workers/config/settings.ts).
+ * var is unusable: see workers/config/settings.ts). An override that breaks the settings' URL rule (a
+ * row written by SQL, or before the admin API checked it) is passed over the same way, and logged once.
  */
 export function apiBase(env: Env, bot: BotConfig): string {
-  return (bot.apiBase || settings(env)[BASE_VARS[bot.platform]]).replace(/\/+$/, '');
+  const platformBase = settings(env)[BASE_VARS[bot.platform]];
+  if (!bot.apiBase) return platformBase.replace(/\/+$/, '');
+  const issue = botApiBaseIssue(bot.apiBase);
+  if (issue === null) return bot.apiBase.trim().replace(/\/+$/, '');
+  const key = `${bot.platform}:${bot.id}\n${bot.apiBase}`;
+  if (!loggedBases.has(key)) {
+    if (loggedBases.size >= 1000) loggedBases.clear();
+    loggedBases.add(key);
+    // The URL itself is never repeated: a path or query may carry a token.
+    logConfigurationError({
+      code: 'bot_api_base_unusable',
+      variable: null,
+      message: `bot ${bot.platform}:${bot.id}: its apiBase is not an absolute http(s) URL without query or fragment (${issue}); ${platformBase} is used until it is corrected`,
+      requestId: null,
+    });
+  }
+  return platformBase.replace(/\/+$/, '');
 }

@@ -1,3 +1,4 @@
+import { LOOP_PAUSE_MS } from './bot-loop.ts';
 import type { AttachmentKind } from './types.ts';
 
 /**
@@ -58,6 +59,12 @@ export const MESSAGES = {
     '(Our conversation had grown too long for the model, so I have forgotten the earlier messages and answered this one on its own.)',
   tooLong: 'Sorry, that message is too long for the model. Please send a shorter one.',
   textOnly: 'Sorry, I can only read text messages. Please type your question.',
+  /** Sent once when a chat is paused as a loop with another automated account (see bot-loop.ts). */
+  botLoop: `It looks like I am talking with another automated account, so I will stay quiet in this chat for ${LOOP_PAUSE_MS / 60_000} minutes. If that is wrong, send /reset.`,
+  /** Shown over the chat when a game button is tapped (at most 200 characters). */
+  tapGame: 'Sorry, this game is not available.',
+  /** Shown when a button of a message shared in inline mode is tapped: no chat to answer it in. */
+  tapInline: 'I cannot answer buttons on shared messages. Open a chat with me and ask there.',
   outOfBudget: 'Sorry, I have used up my allowance for answers for now. Please try again later.',
   botUnavailable:
     'Sorry, I cannot answer at the moment: my access to the AI model is switched off or not set up. Please let the people who run this bot know.',

@@ -9,7 +9,7 @@ export const IM_METRICS = {
   im_events_total:
     'Platform events by what happened to them (queued, duplicate, ignored, not_addressed, malformed, platform_error, left).',
   im_replies_total:
-    'Inbound messages by final outcome (answered, command, welcome, not_text, apology, rate_limited, not_addressed, undeliverable, chat_left, quota_exhausted).',
+    'Inbound messages by final outcome (answered, command, welcome, not_text, apology, rate_limited, not_addressed, undeliverable, chat_left, quota_exhausted, bot_loop).',
   im_reply_failures_total:
     'Failed reply attempts by stage (model, send, internal); each is retried with backoff.',
   im_replies_truncated_total: 'Answers cut at the reply size cap (ECO_IM_MAX_REPLY_PARTS) before sending.',

@@ -17,7 +17,7 @@ import { adminErrors, BODY_ERRORS, jsonDoc, storedAsIs } from '../admin/route-do
 import type { AppEnv } from '../app-env.ts';
 import type { Env } from '../env.ts';
 import { validationError } from '../http/validation.ts';
-import { secretValue } from '../im/bots.ts';
+import { botApiBaseIssue, secretValue } from '../im/bots.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { readAdminBody } from './admin-pools.ts';
 
@@ -39,6 +39,15 @@ const BotParams = z.object({ platform: z.string(), id: z.string() });
 function parseBot(raw: unknown): BotConfig {
   const parsed = BotConfig.safeParse(raw);
   if (!parsed.success) throw validationError(parsed.error);
+  // The send API base gets the rule the ECO_*_API_BASE settings get: the bot's token is sent there.
+  const issue = parsed.data.apiBase === null ? null : botApiBaseIssue(parsed.data.apiBase);
+  if (issue !== null)
+    throw new EcoError(
+      400,
+      'invalid_request',
+      `Invalid value for 'apiBase': not an absolute http(s) URL without query or fragment (${issue}).`,
+      { param: 'apiBase' },
+    );
   return parsed.data;
 }
 

@@ -6,13 +6,14 @@ import type { AppEnv } from '../app-env.ts';
 import { settings } from '../config/read-settings.ts';
 import { decodeUtf8, readBodyBytes } from '../http/json-body.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
-import { findBot, secretValue } from '../im/bots.ts';
+import { apiBase, findBot, secretValue } from '../im/bots.ts';
+import { edgeTapAnswers, sendTapAnswers } from '../im/edge-taps.ts';
 import { plainGroupChatter } from '../im/group-filter.ts';
 import { handOver } from '../im/hand-over.ts';
 import { imMetricsText } from '../im/metrics.ts';
 import { parsers } from '../im/parse/index.ts';
 import { countWebhook } from '../im/route-counters.ts';
-import { type BotConfig, isPlatform } from '../im/types.ts';
+import { type BotConfig, type ImEvent, isPlatform } from '../im/types.ts';
 import { verifyWebhook } from '../im/verify/index.ts';
 import { metaHandshake } from '../im/verify/meta.ts';
 import { metricsSources } from '../metrics/registry.ts';
@@ -150,6 +151,7 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       chatter.count++;
       return { ...event, kind: 'ignored' as const, reason: 'not_addressed' };
     });
+    answerTapsHere(c, bot, events);
     let handed: { queued: number; duplicates: number };
     try {
       handed = await handOver(
@@ -198,6 +200,24 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
       200,
     );
   });
+}
+
+/** Taps no Conversation will see are answered from here, so the person's spinner stops (see edge-taps.ts). */
+function answerTapsHere(c: Context<AppEnv>, bot: BotConfig, events: ImEvent[]): void {
+  const token = bot.platform === 'telegram' ? secretValue(c.env, bot.accessTokenName) : undefined;
+  if (!token) return;
+  const requests = edgeTapAnswers(events, apiBase(c.env, bot), token);
+  if (requests.length === 0) return;
+  c.executionCtx.waitUntil(
+    sendTapAnswers(requests).then((failed) => {
+      if (failed === 0) return;
+      countWebhook(
+        c.env.DB,
+        (p) => c.executionCtx.waitUntil(p),
+        (batch) => batch.add('im_indicator_failures_total', { platform: bot.platform, bot: bot.id }, failed),
+      );
+    }),
+  );
 }
 
 async function resolveBot(c: Context<AppEnv>): Promise<BotConfig> {

@@ -1,33 +1,14 @@
-import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedKey } from '../helpers/seed.ts';
+import { type AdminClient, adminClient, botBody, errorOf } from './admin-client.ts';
 import { seedModelBackend } from './harness.ts';
 
-let admin: string;
-
-const call = (method: string, path: string, body?: unknown) =>
-  exports.default.fetch(`http://gw${path}`, {
-    method,
-    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-
-const bot = (id: string, defaultModel: string) => ({
-  platform: 'telegram',
-  id,
-  name: id,
-  keyId: 'key_bots_extra',
-  defaultModel,
-  secretName: 'ECO_IM_TEST_SECRET',
-  accessTokenName: 'ECO_IM_TEST_ACCESS_TOKEN',
-  settings: { systemPrompt: 'Be brief.' },
-});
-
-const errorOf = async (res: Response) =>
-  ((await res.json()) as { error: { code: string; param: string | null } }).error;
+let admin: AdminClient;
+const call = (method: string, path: string, body?: unknown) => admin.call(method, path, body);
+const bot = (id: string, defaultModel: string) =>
+  botBody('telegram', id, 'key_bots_extra', defaultModel, { settings: { systemPrompt: 'Be brief.' } });
 
 beforeAll(async () => {
-  admin = await seedKey({ scopes: ['admin'] });
+  admin = await adminClient();
   await seedModelBackend('key_bots_extra', 'bots-extra-engine.test', 'bots-extra-model');
 });
 

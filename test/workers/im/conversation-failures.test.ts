@@ -5,7 +5,7 @@ import { ConversationStore } from '../../../durable-objects/conversation/store.t
 import { findBot } from '../../../workers/im/bots.ts';
 import { imMetricsText } from '../../../workers/im/metrics.ts';
 import { seedKey } from '../helpers/seed.ts';
-import { postWebhook, seedBot } from './bots.ts';
+import { postWebhook } from './bots.ts';
 import {
   backlog,
   completion,
@@ -14,31 +14,21 @@ import {
   lastUser,
   mockModel,
   mockSendApi,
-  seedModelBackend,
+  seedBots,
 } from './harness.ts';
 import { telegramText } from './payloads.ts';
 
 const MODEL_HOST = 'im-fail-model.test';
 
 beforeAll(async () => {
-  await seedModelBackend('key_im_fail', MODEL_HOST, 'im-fail-model');
-  await seedBot({
-    platform: 'telegram',
-    id: 'fail',
-    keyId: 'key_im_fail',
-    model: 'im-fail-model',
-    apiBase: 'http://tg-fail.test',
-  });
+  await seedBots({ keyId: 'key_im_fail', modelHost: MODEL_HOST, model: 'im-fail-model' }, [
+    { platform: 'telegram', id: 'fail', apiBase: 'http://tg-fail.test' },
+  ]);
   // Outage scenarios get their own engine pools: an open circuit must not leak into other tests.
   for (const name of ['flaky', 'down']) {
-    await seedModelBackend(`key_im_${name}`, `im-${name}.test`, `im-${name}-model`);
-    await seedBot({
-      platform: 'telegram',
-      id: name,
-      keyId: `key_im_${name}`,
-      model: `im-${name}-model`,
-      apiBase: 'http://tg-fail.test',
-    });
+    await seedBots({ keyId: `key_im_${name}`, modelHost: `im-${name}.test`, model: `im-${name}-model` }, [
+      { platform: 'telegram', id: name, apiBase: 'http://tg-fail.test' },
+    ]);
   }
 });
 

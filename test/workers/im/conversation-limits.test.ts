@@ -10,23 +10,18 @@ import { ConversationStore, type HistoryMessage } from '../../../durable-objects
 import { MESSAGES } from '../../../workers/im/commands.ts';
 import { CounterBatch, type ImMetric, type Labels } from '../../../workers/im/counters.ts';
 import type { BotConfig } from '../../../workers/im/types.ts';
-import { postWebhook, seedBot } from './bots.ts';
+import { postWebhook } from './bots.ts';
 import { drive, fakeWorld, testBot, textEvent } from './core-driver.ts';
-import { completion, conversation, lastUser, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { completion, conversation, lastUser, mockModel, mockSendApi, seedBots } from './harness.ts';
 import { telegramText } from './payloads.ts';
 
 const MODEL_HOST = 'im-limits-model.test';
 
-beforeAll(async () => {
-  await seedModelBackend('key_im_limits', MODEL_HOST, 'im-limits-model');
-  await seedBot({
-    platform: 'telegram',
-    id: 'limits',
-    keyId: 'key_im_limits',
-    model: 'im-limits-model',
-    apiBase: 'http://tg-limits.test',
-  });
-});
+beforeAll(() =>
+  seedBots({ keyId: 'key_im_limits', modelHost: MODEL_HOST, model: 'im-limits-model' }, [
+    { platform: 'telegram', id: 'limits', apiBase: 'http://tg-limits.test' },
+  ]),
+);
 
 const tg = (update: number, chat: number, text: string) =>
   postWebhook('telegram', 'limits', JSON.stringify(telegramText(update, chat, text)));

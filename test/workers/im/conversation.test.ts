@@ -1,50 +1,31 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidateRegistry } from '../../../workers/data/registry.ts';
-import { postWebhook, seedBot } from './bots.ts';
-import { backlog, completion, lastUser, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { postWebhook } from './bots.ts';
+import { backlog, completion, lastUser, mockModel, mockSendApi, seedBots } from './harness.ts';
 import { telegramText, whatsappBatch } from './payloads.ts';
 
 const KEY_ID = 'key_im_conv';
 const MODEL_HOST = 'im-model.test';
 
 beforeAll(async () => {
-  await seedModelBackend(KEY_ID, MODEL_HOST, 'im-model');
-  await seedModelBackend('key_im_conv_b', 'im-model-b.test', 'im-model-b');
-  await seedBot({
-    platform: 'telegram',
-    id: 'conv',
-    keyId: KEY_ID,
-    model: 'im-model',
-    apiBase: 'http://tg.test',
-  });
-  await seedBot({
-    platform: 'whatsapp',
-    id: 'conv',
-    keyId: KEY_ID,
-    model: 'im-model',
-    apiBase: 'http://wa.test/v23.0',
-  });
+  await seedBots({ keyId: KEY_ID, modelHost: MODEL_HOST, model: 'im-model' }, [
+    { platform: 'telegram', id: 'conv', apiBase: 'http://tg.test' },
+    { platform: 'whatsapp', id: 'conv', apiBase: 'http://wa.test/v23.0' },
+    {
+      platform: 'telegram',
+      id: 'short',
+      apiBase: 'http://tg-short.test',
+      settings: { maxMessageChars: 40, systemPrompt: 'Be brief.' },
+    },
+  ]);
+  await seedBots({ keyId: 'key_im_conv_b', modelHost: 'im-model-b.test', model: 'im-model-b' });
   // A model with a small context: 400 tokens, of which the bot's answers take 100.
-  await seedModelBackend('key_im_small', 'im-small.test', 'im-small');
+  await seedBots({ keyId: 'key_im_small', modelHost: 'im-small.test', model: 'im-small' }, [
+    { platform: 'telegram', id: 'small', apiBase: 'http://tg-small.test', settings: { maxTokens: 100 } },
+  ]);
   await env.DB.prepare("UPDATE models SET context_length = 400 WHERE id = 'im-small'").run();
   invalidateRegistry();
-  await seedBot({
-    platform: 'telegram',
-    id: 'small',
-    keyId: 'key_im_small',
-    model: 'im-small',
-    apiBase: 'http://tg-small.test',
-    settings: { maxTokens: 100 },
-  });
-  await seedBot({
-    platform: 'telegram',
-    id: 'short',
-    keyId: KEY_ID,
-    model: 'im-model',
-    apiBase: 'http://tg-short.test',
-    settings: { maxMessageChars: 40, systemPrompt: 'Be brief.' },
-  });
 });
 
 const tg = (update: number, chat: number, text: string) =>

@@ -62,6 +62,21 @@ export interface FakeWorld {
 
 export const ok = (): SendResponse => ({ status: 200, body: '{"ok":true}', headers: new Headers() });
 
+/** What the model was asked, in order: the last message of each call. */
+export function asked(world: FakeWorld): string[] {
+  return world.log.flatMap((e) => (e.kind === 'complete' ? [e.text] : []));
+}
+
+/** Every send API call, in order (replies, indicators, acknowledgements). */
+export function sends(world: FakeWorld): Sent[] {
+  return world.log.filter((e): e is LogEntry & Sent => e.kind === 'send');
+}
+
+/** The `im_replies_total` outcomes counted, in order. */
+export function outcomes(counters: RecordingCounters): string[] {
+  return counters.added.filter((a) => a.metric === 'im_replies_total').map((a) => String(a.labels.outcome));
+}
+
 export function fakeWorld(overrides: Partial<FakeWorld> = {}): FakeWorld {
   return {
     now: 1_000_000,

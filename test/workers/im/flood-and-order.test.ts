@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { MESSAGES } from '../../../workers/im/commands.ts';
 import { parseLine } from '../../../workers/im/parse/line.ts';
-import {
-  drive,
-  type FakeWorld,
-  fakeWorld,
-  type LogEntry,
-  RecordingCounters,
-  type Sent,
-  testBot,
-  textEvent,
-} from './core-driver.ts';
+import { asked, drive, fakeWorld, RecordingCounters, sends, testBot, textEvent } from './core-driver.ts';
 import { lineBody, lineEvent } from './payloads.ts';
 
-const asked = (world: FakeWorld) =>
-  world.log
-    .filter((e): e is Extract<LogEntry, { kind: 'complete' }> => e.kind === 'complete')
-    .map((e) => e.text);
-const texts = (world: FakeWorld) =>
-  world.log.filter((e): e is LogEntry & Sent => e.kind === 'send').map((s) => s.body.text);
+const texts = (world: Parameters<typeof sends>[0]) => sends(world).map((s) => s.body.text);
 
 describe('a chat flooded while its model is slow', () => {
   it('is limited by when the messages arrived, not by how slowly they are answered', async () => {

@@ -1,5 +1,6 @@
 import { runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import type { Platform } from '../../../workers/im/types.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 import { seedBot } from './bots.ts';
@@ -32,6 +33,23 @@ export async function seedModelBackend(keyId: string, host: string, model: strin
   );
 }
 
+/** A bot seedBots adds: it bills to the backend's key and answers with its model. */
+export interface BackendBot {
+  platform: Platform;
+  id: string;
+  apiBase: string;
+  settings?: Record<string, unknown>;
+}
+
+/** Seed a model backend (see seedModelBackend) and `bots`, each billing to its key and answering with its model. */
+export async function seedBots(
+  backend: { keyId: string; modelHost: string; model: string },
+  bots: BackendBot[] = [],
+): Promise<void> {
+  await seedModelBackend(backend.keyId, backend.modelHost, backend.model);
+  for (const bot of bots) await seedBot({ ...bot, keyId: backend.keyId, model: backend.model });
+}
+
 /** The names of a Telegram bot with its own key, model, mocked engine host and mocked Bot API host. */
 export interface TelegramBotNames {
   id: string;
@@ -57,15 +75,9 @@ export async function seedTelegramBot(
   settings?: Record<string, unknown>,
 ): Promise<TelegramBotNames> {
   const names = telegramBotNames(name);
-  await seedModelBackend(names.keyId, names.modelHost, names.model);
-  await seedBot({
-    platform: 'telegram',
-    id: names.id,
-    keyId: names.keyId,
-    model: names.model,
-    apiBase: `http://${names.api}`,
-    ...(settings ? { settings } : {}),
-  });
+  await seedBots(names, [
+    { platform: 'telegram', id: names.id, apiBase: `http://${names.api}`, ...(settings ? { settings } : {}) },
+  ]);
   return names;
 }
 

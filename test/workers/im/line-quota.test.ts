@@ -4,9 +4,9 @@ import {
   drive,
   type FakeWorld,
   fakeWorld,
-  type LogEntry,
+  outcomes,
   RecordingCounters,
-  type Sent,
+  sends,
   testBot,
   textEvent,
 } from './core-driver.ts';
@@ -24,10 +24,7 @@ function lineWorld(body: string): FakeWorld {
   });
 }
 
-const calls = (world: FakeWorld, path: string) =>
-  world.log.filter((e): e is LogEntry & Sent => e.kind === 'send' && e.url.endsWith(path));
-const outcomes = (counters: RecordingCounters) =>
-  counters.added.filter((a) => a.metric === 'im_replies_total').map((a) => a.labels.outcome);
+const calls = (world: FakeWorld, path: string) => sends(world).filter((s) => s.url.endsWith(path));
 
 /** A message whose reply token is too old to use (so the answer must be pushed), or a fresh one. */
 const stale = (id: string, chat: string, now: number) =>

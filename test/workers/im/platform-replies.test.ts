@@ -3,37 +3,19 @@ import { retryDelay } from '../../../durable-objects/conversation/backoff.ts';
 import { takeToken } from '../../../durable-objects/conversation/token-bucket.ts';
 import { lineRetryKey } from '../../../workers/im/send/line.ts';
 import { classifySend } from '../../../workers/im/send/outcome.ts';
-import { postWebhook, seedBot } from './bots.ts';
-import { backlog, completion, mockModel, mockSendApi, seedModelBackend } from './harness.ts';
+import { postWebhook } from './bots.ts';
+import { backlog, completion, mockModel, mockSendApi, seedBots } from './harness.ts';
 import { lineBody, lineEvent, messengerBody, messengerMessaging } from './payloads.ts';
 
 const MODEL_HOST = 'im-plat-model.test';
 
-beforeAll(async () => {
-  await seedModelBackend('key_im_plat', MODEL_HOST, 'im-plat-model');
-  await seedBot({
-    platform: 'line',
-    id: 'plat',
-    keyId: 'key_im_plat',
-    model: 'im-plat-model',
-    apiBase: 'http://line.test',
-  });
-  await seedBot({
-    platform: 'line',
-    id: 'many',
-    keyId: 'key_im_plat',
-    model: 'im-plat-model',
-    apiBase: 'http://line.test',
-    settings: { maxMessageChars: 10 },
-  });
-  await seedBot({
-    platform: 'messenger',
-    id: 'plat',
-    keyId: 'key_im_plat',
-    model: 'im-plat-model',
-    apiBase: 'http://fb.test/v23.0',
-  });
-});
+beforeAll(() =>
+  seedBots({ keyId: 'key_im_plat', modelHost: MODEL_HOST, model: 'im-plat-model' }, [
+    { platform: 'line', id: 'plat', apiBase: 'http://line.test' },
+    { platform: 'line', id: 'many', apiBase: 'http://line.test', settings: { maxMessageChars: 10 } },
+    { platform: 'messenger', id: 'plat', apiBase: 'http://fb.test/v23.0' },
+  ]),
+);
 
 describe('LINE replies', () => {
   it('uses the reply API while the reply token is fresh', async () => {

@@ -1,30 +1,16 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { postWebhook, seedBot } from './bots.ts';
-import {
-  backlog,
-  completion,
-  counter,
-  lastUser,
-  mockModel,
-  mockSendApi,
-  seedModelBackend,
-} from './harness.ts';
+import { postWebhook } from './bots.ts';
+import { backlog, completion, counter, lastUser, mockModel, mockSendApi, seedBots } from './harness.ts';
 
 const MODEL_HOST = 'im-addressed-model.test';
 const API = 'tg-addressed.test';
 
 beforeAll(async () => {
-  await seedModelBackend('key_im_addressed', MODEL_HOST, 'im-addressed');
-  await seedModelBackend('key_im_addressed_b', 'im-addressed-b.test', 'im-addressed-b');
-  await seedBot({
-    platform: 'telegram',
-    id: 'addressed',
-    keyId: 'key_im_addressed',
-    model: 'im-addressed',
-    apiBase: `http://${API}`,
+  await seedBots({ keyId: 'key_im_addressed', modelHost: MODEL_HOST, model: 'im-addressed' }, [
     // Every message of the group is answered: commands are what is under test here.
-    settings: { groupReplies: 'all' },
-  });
+    { platform: 'telegram', id: 'addressed', apiBase: `http://${API}`, settings: { groupReplies: 'all' } },
+  ]);
+  await seedBots({ keyId: 'key_im_addressed_b', modelHost: 'im-addressed-b.test', model: 'im-addressed-b' });
 });
 
 /** A message in a Telegram group with privacy mode off: the bot sees everything said there. */

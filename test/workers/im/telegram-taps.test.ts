@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { MESSAGES } from '../../../workers/im/commands.ts';
+import { edgeTapAnswers } from '../../../workers/im/edge-taps.ts';
 import { plainGroupChatter } from '../../../workers/im/group-filter.ts';
 import { parseTelegram } from '../../../workers/im/parse/telegram.ts';
 import { postWebhook } from './bots.ts';
@@ -166,5 +168,101 @@ describe('Telegram button taps through the webhook', () => {
     await vi.waitFor(async () =>
       expect(await counter('im_indicator_failures_total', 'bot="taps",platform="telegram"')).toBe(before + 1),
     );
+  });
+});
+
+/** A tap on a button of a message the bot sent in inline mode: no `message`, only its inline id. */
+function inlineTap(updateId: number, extra: Record<string, unknown> = {}) {
+  const { message: _none, ...query } = tap(updateId, privateChat).callback_query;
+  return {
+    update_id: updateId,
+    callback_query: { ...query, inline_message_id: `AAQ-${updateId}`, ...extra },
+  };
+}
+
+describe('Telegram taps no conversation answers, through the webhook', () => {
+  const { id, modelHost, api } = telegramBotNames('edge-taps');
+  beforeAll(() => seedTelegramBot('edge-taps'));
+
+  it('parses inline-mode and game taps as acknowledged only, keeping the query id to answer', () => {
+    expect(parseTelegram(inlineTap(60))[0]).toMatchObject({
+      kind: 'ignored',
+      reason: 'callback_query:inline',
+      callbackQueryId: 'cbq-60',
+    });
+    expect(
+      parseTelegram(tap(61, privateChat, { data: undefined, game_short_name: 'tetris' }))[0],
+    ).toMatchObject({
+      kind: 'ignored',
+      reason: 'callback_query:game',
+      callbackQueryId: 'cbq-61',
+    });
+    const game = { data: undefined, game_short_name: 'tetris' };
+    expect(parseTelegram(inlineTap(62, game))[0]).toMatchObject({ reason: 'callback_query:game' });
+  });
+
+  it('an inline-mode tap, a game tap and an empty tap each get their query answered once, with no model call', async () => {
+    const calls = mockModel(modelHost, () => completion('never'));
+    const sent = mockSendApi(api);
+    const updates = [
+      inlineTap(63),
+      tap(64, privateChat, { data: undefined, game_short_name: 'tetris' }),
+      inlineTap(65, { data: undefined, game_short_name: 'tetris' }),
+      tap(66, privateChat, { data: '  ' }),
+    ];
+    for (const update of updates) {
+      const res = await postWebhook('telegram', id, JSON.stringify(update));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ queued: 0, ignored: 1 });
+    }
+    await vi.waitFor(() => expect(sent.acks).toHaveLength(4));
+    const acks = Object.fromEntries(sent.acks.map((a) => [a.body.callback_query_id, a.body.text]));
+    expect(acks).toEqual({
+      'cbq-63': MESSAGES.tapInline,
+      'cbq-64': MESSAGES.tapGame,
+      'cbq-65': MESSAGES.tapGame,
+      'cbq-66': undefined,
+    });
+    expect(sent.acks[0]!.url).toBe(`http://${api}/botim-test-access-token/answerCallbackQuery`);
+    expect(calls).toHaveLength(0);
+    expect(sent).toHaveLength(0);
+    expect(await backlog(`telegram:${id}:4101`)).toBe(0);
+  });
+
+  it('a refused answer is counted, and the webhook is still acknowledged', async () => {
+    const before = await counter('im_indicator_failures_total', `bot="${id}",platform="telegram"`);
+    const sent = mockSendApi(api, undefined, undefined, undefined, () =>
+      Response.json({ ok: false, error_code: 400, description: 'query is too old' }, { status: 400 }),
+    );
+    expect((await postWebhook('telegram', id, JSON.stringify(inlineTap(67)))).status).toBe(200);
+    await vi.waitFor(() => expect(sent.acks).toHaveLength(1));
+    await vi.waitFor(async () =>
+      expect(await counter('im_indicator_failures_total', `bot="${id}",platform="telegram"`)).toBe(
+        before + 1,
+      ),
+    );
+  });
+
+  it('inline queries and chosen inline results are acknowledged with 200 and cause no call at all', async () => {
+    const calls = mockModel(modelHost, () => completion('never'));
+    const sent = mockSendApi(api);
+    const from = { id: 5001, is_bot: false, first_name: 'Ada' };
+    const updates = [
+      { update_id: 70, inline_query: { id: 'iq-70', from, query: 'weather', offset: '' } },
+      { update_id: 71, chosen_inline_result: { result_id: 'r1', from, query: 'weather' } },
+    ];
+    for (const update of updates) {
+      const res = await postWebhook('telegram', id, JSON.stringify(update));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ ok: true, queued: 0, duplicates: 0, ignored: 1, malformed: 0 });
+      const events = parseTelegram(update);
+      expect(events).toMatchObject([{ kind: 'ignored', reason: Object.keys(update)[1] }]);
+      // Nothing to acknowledge: an inline query is not a tap, and goes to no Conversation.
+      expect(edgeTapAnswers(events, `http://${api}`, 'token')).toEqual([]);
+    }
+    expect(calls).toHaveLength(0);
+    expect(sent).toHaveLength(0);
+    expect(sent.acks).toHaveLength(0);
+    expect(sent.indicators).toHaveLength(0);
   });
 });

@@ -12,6 +12,9 @@ const OTHER_KINDS = [
   'chat_member',
   'message_reaction',
   'poll',
+  // Inline mode: the bot offers no inline results, and a query left unanswered only shows none.
+  'inline_query',
+  'chosen_inline_result',
 ];
 
 /**

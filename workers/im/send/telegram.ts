@@ -44,14 +44,20 @@ export function telegramAccount(body: string): { username: string; id: string } 
 }
 
 /**
- * `answerCallbackQuery` with no notice: it only stops the spinner the client shows on a tapped button
- * (the reply itself follows as a message). A query can be answered once; a late answer is refused.
+ * `answerCallbackQuery`: it stops the spinner the client shows on a tapped button (the reply itself
+ * follows as a message), with no notice, or with `text` shown briefly over the chat (at most 200
+ * characters). A query can be answered once; a late answer is refused.
  */
-export function telegramAnswerTap(apiBase: string, token: string, queryId: string): OutboundRequest {
+export function telegramAnswerTap(
+  apiBase: string,
+  token: string,
+  queryId: string,
+  text?: string,
+): OutboundRequest {
   return {
     url: `${apiBase}/bot${token}/answerCallbackQuery`,
     headers: { ...JSON_HEADERS },
-    body: JSON.stringify({ callback_query_id: queryId }),
+    body: JSON.stringify({ callback_query_id: queryId, ...(text ? { text: text.slice(0, 200) } : {}) }),
     parts: 0,
   };
 }
