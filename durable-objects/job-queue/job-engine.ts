@@ -1,4 +1,5 @@
 import type { Job, JobError } from '../../schemas/jobs.ts';
+import { freesCapacity, peersWithin } from './capacity-wake.ts';
 import { type JobRow, type JobStore, jobError, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
 import { limitWaitMs, waitKind } from './limit-wait.ts';
@@ -67,6 +68,11 @@ export interface EngineDeps {
   config: EngineConfig;
   now: () => number;
   random: () => number;
+  /**
+   * The model names whose runs a slot given back by a run of `model` may admit (those sharing a pool
+   * with it; see capacity-wake.ts). Without it, or when it fails or is slow, a model's own name only.
+   */
+  capacityPeers?: (model: string) => Promise<readonly string[]>;
 }
 
 interface InFlight {
@@ -185,7 +191,10 @@ export class JobEngine {
           error: jobError(500, 'job_executor_error', `The job could not be run: ${String(err)}`),
         }),
       )
-      .then((outcome) => this.recordOrFail(row, controller, outcome))
+      .then((outcome) => {
+        this.recordOrFail(row, controller, outcome);
+        return this.wakeOneWaiter(row, outcome);
+      })
       .finally(() => {
         clearTimeout(timer);
         this.jobs.delete(row.id);
@@ -209,6 +218,22 @@ export class JobEngine {
         jobError(500, 'job_result_unstorable', message),
         'error',
       );
+    }
+  }
+
+  /**
+   * A run that ended gave its pool slot back: one job waiting for capacity in a pool of its model may
+   * run now rather than at its Retry-After. Only a hint (the Retry-After still wakes it), so a failed
+   * lookup or write is left to that.
+   */
+  private async wakeOneWaiter(row: JobRow, outcome: ExecOutcome): Promise<void> {
+    const { store, capacityPeers } = this.deps;
+    try {
+      if (!freesCapacity(outcome) || !store.hasCapacityWaiters()) return;
+      const models = capacityPeers ? await peersWithin(capacityPeers, row.model) : [row.model];
+      store.wakeCapacityWaiters(models, 1);
+    } catch {
+      // the waiter wakes at its Retry-After instead
     }
   }
 

@@ -1,7 +1,9 @@
 import { DurableObject } from 'cloudflare:workers';
 import type { Job } from '../../schemas/jobs.ts';
+import { registry } from '../../workers/data/registry.ts';
 import type { Env } from '../../workers/env.ts';
 import { callbackSender } from './callback-sender.ts';
+import { capacityPeers } from './capacity-wake.ts';
 import { jobSettings } from './config.ts';
 import { type CallbackSender, type EngineConfig, type Executor, JobEngine } from './job-engine.ts';
 import type { ListKey, ListQuery } from './job-list.ts';
@@ -112,6 +114,11 @@ export class JobQueue extends DurableObject<Env> {
       config: this.#config(),
       now: Date.now,
       random: Math.random,
+      // The registry as the gateway's isolates see it (cached for seconds), read only when a job waits.
+      capacityPeers: async (model) => {
+        const { byName, models } = await registry(this.env.DB);
+        return capacityPeers(model, byName, models);
+      },
     });
   }
 

@@ -1,5 +1,6 @@
 import type { PriorityClass } from '../../schemas/config.ts';
 import type { JobError, JobType } from '../../schemas/jobs.ts';
+import { hasCapacityWaiters, wakeCapacityWaiters } from './capacity-wake.ts';
 import { type ListPage, type ListQuery, listJobs } from './job-list.ts';
 import type { WaitKind } from './limit-wait.ts';
 import { PRIORITY_RANK } from './ordering.ts';
@@ -431,6 +432,16 @@ export class JobStore {
         attempt,
       ).rowsWritten > 0
     );
+  }
+
+  /** Whether any job waits for pool capacity (see capacity-wake.ts). */
+  hasCapacityWaiters(): boolean {
+    return hasCapacityWaiters(this.sql);
+  }
+
+  /** Up to `count` capacity-waiting jobs of `models` become claimable now (see capacity-wake.ts). */
+  wakeCapacityWaiters(models: readonly string[], count: number): string[] {
+    return wakeCapacityWaiters(this.sql, this.now(), models, count);
   }
 
   /** Terminal failure (out of attempts, or not retryable) or expiry of a running attempt. */

@@ -1,3 +1,4 @@
+import { CAPACITY_WAIT_INDEX } from './capacity-wake.ts';
 import { UNFINISHED_STATUSES } from './queue-bound.ts';
 
 /**
@@ -23,6 +24,7 @@ export interface Sql {
  *   promote:  (status, next_run_at)        — retries whose backoff has elapsed
  *   expire:   (status, deadline_at)        — unfinished jobs past their deadline
  *   list:     (created_at, id) and (status, created_at, id) — newest first with a cursor
+ *   wake:     (model, priority_rank, seq) of capacity-waiting jobs only — see capacity-wake.ts
  * The number of unfinished jobs (the shard's bound) is one row of `job_totals`, kept by triggers in
  * the same statement as every insert, status change and delete, so a submit reads it in O(1).
  * Requests live in `job_requests` (one lookup by key per claim), deleted with their job.
@@ -124,6 +126,8 @@ export function migrate(sql: Sql): void {
   );
   for (const [name, definition] of ADDED_COLUMNS)
     if (!columns.has(name)) sql.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${definition}`);
+  // Reads `wait_kind`, so it comes after the columns.
+  sql.exec(CAPACITY_WAIT_INDEX);
   // Objects created before the bound count their unfinished jobs once (an index range of the claim
   // index), then the triggers keep the count.
   sql.exec(

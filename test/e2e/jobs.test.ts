@@ -15,6 +15,7 @@ interface Job {
   status: string;
   priority: string;
   created_at: number;
+  finished_at: number | null;
   attempts: number;
   result: { object: string; choices: { message?: { content: string }; text?: string }[] } | null;
   error: { code: string | null } | null;
@@ -297,6 +298,62 @@ describe('jobs on a real stack', () => {
     } finally {
       await api('/admin/models/jobs-e2e-capacity-model', { method: 'DELETE' });
       await api('/admin/pools/jobs-e2e-capacity', { method: 'DELETE' });
+    }
+  });
+
+  it('runs a job waiting for pool capacity as soon as the job holding the slot ends, not at its Retry-After', async () => {
+    const origins = (
+      (await (await fetch(`${stack.emulator}/_control/origins`)).json()) as {
+        origins: { id: string; url: string }[];
+      }
+    ).origins;
+    const url = origins.find((o) => o.id === 'vllm-1')?.url;
+    expect(url).toBeDefined();
+    // One slot, no queue, and a pool that has learnt nothing yet: its Retry-After is the total
+    // timeout (30 s), far longer than the 2 s the slot is held.
+    const pool = await api('/admin/pools', {
+      method: 'POST',
+      body: JSON.stringify({
+        name: 'jobs-e2e-wake',
+        protocol: 'vllm',
+        origins: [{ id: 'vllm-1', url, capacity: 1 }],
+        queue: { maxDepth: 0, maxWaitMs: 0 },
+        admission: { blockSize: 0 },
+        timeouts: { headersMs: 10_000, firstTokenMs: 10_000, idleMs: 10_000, totalMs: 30_000 },
+      }),
+    });
+    expect(pool.status, await pool.clone().text()).toBeLessThan(300);
+    const model = await api('/admin/models', {
+      method: 'POST',
+      body: JSON.stringify({
+        id: 'jobs-e2e-wake-model',
+        routes: [{ pool: 'jobs-e2e-wake', engineModel: 'meta-llama/Llama-3.1-8B-Instruct' }],
+      }),
+    });
+    expect(model.status, await model.clone().text()).toBe(201);
+    try {
+      await setFault(stack, { engine: 'vllm', origin: 'vllm-1', mode: 'latency', delayMs: 2000, count: 1 });
+      const request = (content: string) => ({
+        type: 'chat',
+        request: { model: 'jobs-e2e-wake-model', max_tokens: 4, messages: [{ role: 'user', content }] },
+      });
+      // One shard, two slots: both run at once, one holds the pool's slot and the other is refused.
+      const jobs = [await submit(request('first')), await submit(request('second'))];
+      const done = await Promise.all(jobs.map((j) => waitJob(j.id, undefined, 60_000)));
+      expect(done.map((j) => j.status)).toEqual(['succeeded', 'succeeded']);
+      const waited = done.filter((j) => j.transitions.some((t) => t.note?.startsWith('capacity wait:')));
+      expect(waited).toHaveLength(1);
+      const waiter = waited[0]!;
+      const holder = done.find((j) => j !== waiter)!;
+      const wait = waiter.transitions.find((t) => t.note?.startsWith('capacity wait:'))!;
+      expect(waiter.attempts).toBe(1);
+      // It ran once the holder's run ended, well before the 30 s Retry-After it was told to wait.
+      const ran = waiter.attempt_log[0]!.started_at;
+      expect(ran).toBeGreaterThanOrEqual(holder.finished_at! - 50);
+      expect(ran - wait.at).toBeLessThan(15_000);
+    } finally {
+      await api('/admin/models/jobs-e2e-wake-model', { method: 'DELETE' });
+      await api('/admin/pools/jobs-e2e-wake', { method: 'DELETE' });
     }
   });
 

@@ -23,7 +23,8 @@ export interface ValidJob {
   metadata: Record<string, string> | undefined;
 }
 
-const CAPABILITY: Record<JobType, string> = { chat: 'chat', completion: 'completion' };
+/** The model capability each job type needs (a replay checks it again). */
+export const JOB_CAPABILITY: Record<JobType, string> = { chat: 'chat', completion: 'completion' };
 
 /**
  * Metadata comes back exactly as given. A `__proto__` key is an ordinary JSON key, but copying it onto
@@ -64,7 +65,7 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
   }
   const model = inner.data.model;
   try {
-    await resolveModel(env, principal, model, undefined, CAPABILITY[body.type]);
+    await resolveModel(env, principal, model, undefined, JOB_CAPABILITY[body.type]);
   } catch (err) {
     // The model is a field of the job's request: say so where the sync API says `model`.
     if (err instanceof EcoError && err.param === 'model') {

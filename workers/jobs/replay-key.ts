@@ -1,9 +1,13 @@
 import { eq } from 'drizzle-orm';
+import type { ReplayTarget } from '../../durable-objects/job-queue/replay-target.ts';
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { principalFromRow } from '../data/api-keys.ts';
 import { db } from '../data/db.ts';
 import { storedKeyProblems } from '../data/stored-key.ts';
 import type { Env } from '../env.ts';
+import { resolveModel } from '../pipeline/resolve-model.ts';
+import { JOB_CAPABILITY } from './job-request.ts';
 
 /**
  * Why the key a job runs as could not run it now, or null. The same rules as a job's own calls
@@ -22,20 +26,59 @@ export function keyUnusable(row: ApiKeyRow | undefined, now: number): string | n
   return null;
 }
 
+type Runnable = Extract<ReplayTarget, { found: true }>;
+
 /**
- * A replay runs the job as the key that submitted it. Refused up front (409 `job_key_unusable`) when
- * that key could not run it, instead of a 202 for a run that fails at once with `invalid_api_key`
- * and sends its callback again. Read from D1 itself, not the key cache: an admin who just revoked a
- * key sees that at once.
+ * A replay runs the job as the key that submitted it, with the model it names. Refused up front (409)
+ * when that run would fail at once, instead of a 202 for a run that fails with `invalid_api_key`,
+ * `model_not_allowed` or `model_not_found` and sends its callback again: `job_key_unusable` when the
+ * key is at fault (the fix is the key's), `job_model_unavailable` when the model is (the key is fine;
+ * the registry changed). The key is read from D1 itself, not the key cache: an admin who just revoked
+ * a key sees that at once. The model is checked by the same lookup a submit and a run make.
  */
-export async function requireUsableJobKey(env: Env, jobId: string, keyId: string, now = Date.now()) {
-  const rows = await db(env.DB).select().from(apiKeys).where(eq(apiKeys.id, keyId)).limit(1);
+export async function requireReplayableJob(env: Env, jobId: string, target: Runnable, now = Date.now()) {
+  const rows = await db(env.DB).select().from(apiKeys).where(eq(apiKeys.id, target.keyId)).limit(1);
   const why = keyUnusable(rows[0], now);
-  if (why === null) return;
-  throw new EcoError(
+  if (why !== null) throw keyRefusal(jobId, target.keyId, why);
+  // keyUnusable refuses a missing or invalid row, so the key's principal is here.
+  const principal = principalFromRow(rows[0]!);
+  try {
+    await resolveModel(env, principal, target.model, undefined, JOB_CAPABILITY[target.type]);
+  } catch (err) {
+    if (!(err instanceof EcoError)) throw err;
+    const refusal = modelRefusal(jobId, target, err.code);
+    // Any other answer (say, no pool configured for the model now) is a retryable failure of a run,
+    // not a reason to keep the job out of the queue.
+    if (refusal) throw refusal;
+  }
+}
+
+function keyRefusal(jobId: string, keyId: string, why: string): EcoError {
+  return new EcoError(
     409,
     'job_key_unusable',
     `Job '${jobId}' runs as API key '${keyId}', ${why}: a replay would fail at once. Submit the request again with a usable key.`,
     { param: 'id' },
   );
+}
+
+function modelRefusal(jobId: string, target: Runnable, code: string): EcoError | null {
+  const model = `'${target.model}'`;
+  if (code === 'model_not_allowed')
+    return keyRefusal(
+      jobId,
+      target.keyId,
+      `which may no longer use the model ${model} (its allowed models changed)`,
+    );
+  const unavailable = (why: string) =>
+    new EcoError(
+      409,
+      'job_model_unavailable',
+      `Job '${jobId}' runs the model ${model}, which ${why}: a replay would fail at once. Submit the request again with a model that serves it.`,
+      { param: 'id' },
+    );
+  if (code === 'model_not_found') return unavailable('no longer exists in the model registry');
+  if (code === 'unsupported_capability')
+    return unavailable(`no longer supports ${target.type} (the job is a ${target.type} job)`);
+  return null;
 }

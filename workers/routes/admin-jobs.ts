@@ -8,7 +8,7 @@ import { jobNotFound } from '../jobs/job-not-found.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { listQuery, tenantFilter } from '../jobs/list-params.ts';
 import { deadLetterSource } from '../jobs/list-sources.ts';
-import { requireUsableJobKey } from '../jobs/replay-key.ts';
+import { requireReplayableJob } from '../jobs/replay-key.ts';
 import { shardCall } from '../jobs/shard-call.ts';
 import { stubForJob } from '../jobs/shards.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -55,7 +55,7 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
       202: jsonDoc(Job, 'Queued again'),
       ...adminErrors({
         404: 'No such job',
-        409: 'The job is not failed (job_not_failed), or the API key it runs as was deleted, revoked or expired, lacks the inference scope or has an invalid record (job_key_unusable)',
+        409: "The job is not failed (job_not_failed); the API key it runs as was deleted, revoked or expired, lacks the inference scope, has an invalid record or may no longer use the job's model (job_key_unusable); or the job's model left the registry or no longer serves the job's type (job_model_unavailable)",
         503: 'The job queue shard did not answer (job_queue_unavailable); retry after Retry-After',
       }),
     },
@@ -64,11 +64,12 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     const id = c.req.param('id');
     const stub = stubForJob(c.env, id);
     if (!stub) throw jobNotFound(id);
-    // The key is checked before the job is touched: a run it could not make is refused, not queued.
+    // The key and the model are checked before the job is touched: a run that would fail at once is
+    // refused, not queued.
     const target = await shardCall(() => stub.replayTarget(id));
     if (!target.found) throw jobNotFound(id);
     if (!target.failed) throw notFailed();
-    await requireUsableJobKey(c.env, id, target.keyId);
+    await requireReplayableJob(c.env, id, target);
     const result = await shardCall(() => stub.replay(id));
     if (result.ok) return c.json(result.job, 202);
     if (result.reason === 'not_found') throw jobNotFound(id);

@@ -10,11 +10,13 @@ import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
 import type { Env } from '../../../workers/env.ts';
 import { keyUnusable } from '../../../workers/jobs/replay-key.ts';
 import { registerShard, shardName, shardStub } from '../../../workers/jobs/shards.ts';
-import { seedKey } from '../helpers/seed.ts';
+import { seedKey, seedModel } from '../helpers/seed.ts';
 import { newJob, storeWith, withSql } from './helpers.ts';
 
 const e = env as unknown as Env;
 const tenant = `replay-key-${crypto.randomUUID().slice(0, 8)}`;
+/** The jobs' model, in the registry (a replay checks it too; see replay-model.test.ts). */
+const model = `${tenant}-model`;
 let admin: string;
 /** Runs and callbacks the shard made, by job id: a refused replay must add to neither. */
 const runs = new Map<string, number>();
@@ -28,6 +30,7 @@ let holding = false;
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
+  await seedModel(model, [{ pool: 'replay-pool', engineModel: 'x' }]);
   await registerShard(e, tenant, 0);
   const ns = env.JOB_QUEUE as unknown as DurableObjectNamespace<JobQueue>;
   // Every run fails for good, so each job lands in the dead letter after its one attempt.
@@ -73,8 +76,8 @@ async function deadJob(): Promise<{ job: Job; keyId: string }> {
     keyId,
     type: 'chat',
     priority: 'normal',
-    model: 'm',
-    request: { model: 'm', messages: [{ role: 'user', content: keyId }] },
+    model,
+    request: { model, messages: [{ role: 'user', content: keyId }] },
     callbackUrl: 'https://hooks.example.com/done',
     baseUrl: 'http://gw',
     timeoutMs: 60_000,
@@ -159,8 +162,8 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
       keyId,
       type: 'chat',
       priority: 'normal',
-      model: 'm',
-      request: { model: 'm', messages: [{ role: 'user', content: 'held' }] },
+      model,
+      request: { model, messages: [{ role: 'user', content: 'held' }] },
       baseUrl: 'http://gw',
       timeoutMs: 60_000,
       maxAttempts: 1,
@@ -188,7 +191,7 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
 });
 
 describe('what a replay checks first', () => {
-  it("reads a job's status and key from its row alone, not its request", () =>
+  it("reads a job's status, key, model and type from its row alone, not its request", () =>
     withSql((sql) => {
       const { store } = storeWith(sql);
       store.enqueue(newJob('j', { keyId: 'key_a' }));
@@ -200,11 +203,12 @@ describe('what a replay checks first', () => {
           return sql.exec(query, ...bindings);
         },
       };
-      expect(replayTarget(seen, 'j')).toEqual({ found: true, failed: false, keyId: 'key_a' });
+      const target = { found: true, keyId: 'key_a', model: 'm', type: 'chat' };
+      expect(replayTarget(seen, 'j')).toEqual({ ...target, failed: false });
       expect(queries.length).toBeGreaterThan(0);
       for (const query of queries) expect(query).not.toMatch(/request|\*/);
       sql.exec(`UPDATE jobs SET status = 'failed' WHERE id = ?`, 'j');
-      expect(replayTarget(sql, 'j')).toEqual({ found: true, failed: true, keyId: 'key_a' });
+      expect(replayTarget(sql, 'j')).toEqual({ ...target, failed: true });
       expect(replayTarget(sql, 'nope')).toEqual({ found: false });
     }));
 

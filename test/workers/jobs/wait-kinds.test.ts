@@ -16,8 +16,10 @@ describe.each(WAITS)('a job waiting for $kind ($code)', ({ kind, code, refuse })
       const clock = manualClock(1_700_000_000_000);
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('waiter', { keyId: 'busy', priority: 'critical', timeoutMs: HOUR }));
-      store.enqueue(newJob('other', { keyId: 'calm', priority: 'low' }));
-      store.enqueue(newJob('mine-high', { keyId: 'busy', priority: 'high', timeoutMs: HOUR }));
+      // Of another model: the end of a run of the waiter's own model would wake it (capacity-wake.test.ts).
+      const model = 'another-model';
+      store.enqueue(newJob('other', { keyId: 'calm', priority: 'low', model }));
+      store.enqueue(newJob('mine-high', { keyId: 'busy', priority: 'high', timeoutMs: HOUR, model }));
       const gateway = gatewayAnswering((job) => (job === 'waiter' ? refuse(30_000) : completion()));
       const engine = engineFor(store, clock, gateway.fetcher, 1);
       const next = await engine.drain();

@@ -12,13 +12,16 @@ import { completion, gatewayAnswering, WAITS } from './wait-fixtures.ts';
 /** RPC types turn a job's `unknown` result into `never`; the class's own signatures are the truth. */
 const api = (stub: DurableObjectStub) => stub as unknown as JobQueueStub;
 
-const input = (content: string, extra: { timeoutMs?: number; callbackUrl?: string } = {}) => ({
+const input = (
+  content: string,
+  extra: { timeoutMs?: number; callbackUrl?: string; model?: string } = {},
+) => ({
   tenant: 'wait-object',
   keyId: 'key_wait_object',
   type: 'chat' as const,
   priority: 'normal' as const,
-  model: 'm',
-  request: { model: 'm', messages: [{ role: 'user', content }] },
+  model: extra.model ?? 'm',
+  request: { model: extra.model ?? 'm', messages: [{ role: 'user', content }] },
   baseUrl: 'http://gw',
   timeoutMs: extra.timeoutMs ?? 60_000,
   maxAttempts: 3,
@@ -62,8 +65,9 @@ describe.each(WAITS)('a JobQueue object with a job waiting for $kind', ({ refuse
     const waiting = await until(stub, job.id, (j) => j.next_attempt_at !== null);
     expect(waiting).toMatchObject({ status: 'queued', attempts: 0, attempt_log: [] });
 
-    // another job runs meanwhile in the object's one slot
-    const other = (await api(stub).submit(input('other'))) as { job: Job };
+    // another job runs meanwhile in the object's one slot (of another model: the end of a run of the
+    // waiter's own model would wake it, see capacity-wake.test.ts)
+    const other = (await api(stub).submit(input('other', { model: 'another-model' }))) as { job: Job };
     expect((await until(stub, other.job.id, (j) => j.finished_at !== null)).status).toBe('succeeded');
 
     const state = await runInDurableObject(stub, async (instance: JobQueue, s) => ({

@@ -1,0 +1,121 @@
+import type { ExecOutcome } from './job-engine.ts';
+import { waitKind } from './limit-wait.ts';
+import type { Sql } from './sql.ts';
+
+/**
+ * Early wake-ups for jobs the engine pools refused (capacity waits). Such a job waits the gateway's
+ * Retry-After plus jitter, but a run ending in the same shard gives back a slot of the pools its model
+ * routes through: that is when capacity is known to have come back. Each run that ended wakes at most
+ * one waiter, of a model sharing one of those pools, in the shard's claim order, so a burst of waiters
+ * never calls again all at once; the Retry-After stays the fallback for capacity freed elsewhere.
+ */
+
+/**
+ * Whether a run's end may have given a pool slot back: any run except one that was itself a wait (the
+ * key's own limit or the pools refused it, so it never held a slot). A cancelled or timed-out run
+ * counts: aborting it releases its slot at once.
+ */
+export function freesCapacity(outcome: ExecOutcome): boolean {
+  if (outcome.kind === 'succeeded') return true;
+  return waitKind(outcome.error, outcome.refusedByPool === true) === null;
+}
+
+/** What the registry says of a model, as far as sharing pools goes. */
+export interface RoutedModel {
+  id: string;
+  aliases: readonly string[];
+  routes: readonly { pool: string }[];
+}
+
+/**
+ * Every name (id or alias) of the models that route through a pool `model` routes through, `model`
+ * included: a slot given back in one of those pools may admit any of them. A name the registry does
+ * not know (the model left it) stands for itself alone.
+ */
+export function capacityPeers(
+  model: string,
+  byName: ReadonlyMap<string, RoutedModel>,
+  models: Iterable<RoutedModel>,
+): string[] {
+  const names = new Set([model]);
+  const own = byName.get(model);
+  if (!own) return [...names];
+  const pools = new Set(own.routes.map((r) => r.pool));
+  for (const other of models) {
+    if (!other.routes.some((r) => pools.has(r.pool))) continue;
+    names.add(other.id);
+    for (const alias of other.aliases) names.add(alias);
+  }
+  return [...names];
+}
+
+/** How long a run's end waits for the registry before waking by its own model's name alone. */
+export const PEERS_LOOKUP_MS = 1000;
+
+/**
+ * `lookup(model)`, or the model's own name when the lookup fails or takes longer than `ms`: a run's
+ * end waits for it before its slot in the shard is free, so a slow registry read must not hold that.
+ */
+export async function peersWithin(
+  lookup: (model: string) => Promise<readonly string[]>,
+  model: string,
+  ms = PEERS_LOOKUP_MS,
+): Promise<readonly string[]> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const own = new Promise<readonly string[]>((resolve) => {
+    timer = setTimeout(() => resolve([model]), ms);
+  });
+  try {
+    return await Promise.race([lookup(model).catch(() => [model]), own]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** The terms of the partial index `jobs_capacity_wait`, repeated in its queries so SQLite uses it. */
+const CAPACITY_WAITING = `status = 'waiting' AND wait_kind = 'capacity' AND limit_waits > 0`;
+
+/** Created after the `wait_kind` column exists (see migrate). */
+export const CAPACITY_WAIT_INDEX = `CREATE INDEX IF NOT EXISTS jobs_capacity_wait
+  ON jobs (model, priority_rank, seq) WHERE ${CAPACITY_WAITING}`;
+
+/** Whether any job of the shard waits for capacity (the first entry of the partial index). */
+export function hasCapacityWaiters(sql: Sql): boolean {
+  return sql.exec(`SELECT 1 AS x FROM jobs WHERE ${CAPACITY_WAITING} LIMIT 1`).toArray().length > 0;
+}
+
+/** One model's capacity waiters in claim order: a seek of the partial index (model, priority_rank, seq). */
+export const MODEL_WAITERS_SQL = `SELECT id, priority_rank, seq FROM jobs WHERE ${CAPACITY_WAITING} AND model = ?
+  ORDER BY priority_rank, seq LIMIT ?`;
+
+type Waiter = { id: string; priority_rank: number; seq: number };
+
+/**
+ * Make up to `count` capacity-waiting jobs of `models` claimable now (`now`: the store's clock), best
+ * class first and FIFO within it, as the shard claims. Each model's best are read by an index seek of
+ * their own (an IN list would have SQLite scan every waiting job), then merged. Their wait is not
+ * undone: they keep their wait count and transition, and a run the pools refuse again waits again,
+ * with the next, longer jitter. Answers the ids woken, in claim order.
+ */
+export function wakeCapacityWaiters(
+  sql: Sql,
+  now: number,
+  models: readonly string[],
+  count: number,
+): string[] {
+  if (count <= 0) return [];
+  const best = [...new Set(models)]
+    .flatMap((model) => sql.exec<Waiter>(MODEL_WAITERS_SQL, model, count).toArray())
+    .sort((a, b) => a.priority_rank - b.priority_rank || a.seq - b.seq)
+    .slice(0, count);
+  return best
+    .filter(
+      (waiter) =>
+        sql.exec(
+          `UPDATE jobs SET status = 'queued', next_run_at = ? WHERE id = ? AND ${CAPACITY_WAITING}`,
+          now,
+          waiter.id,
+        ).rowsWritten > 0,
+    )
+    .map((waiter) => waiter.id);
+}
