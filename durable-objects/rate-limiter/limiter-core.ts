@@ -17,6 +17,10 @@ export interface Reservation {
   granted?: number;
   /** A block's tokens already counted as used (its settles carry running totals). */
   charged?: number;
+  /** How many requests a block was granted (bounds what its settles may give back). */
+  size?: number;
+  /** Requests already given back because the pools refused them (settles carry running totals). */
+  refunded?: number;
 }
 
 /** Everything one limiter holds; the Durable Object persists it, this module only computes. */
@@ -217,6 +221,7 @@ export function reserve(state: LimiterState, req: ReserveRequest, now: number): 
       expiresAt: now + req.ttlMs,
       requests,
       granted: requests,
+      size: requests,
     });
     return { ok: true, snapshot: snapshot(state, limits), block: { requests, tokens: blockTokens } };
   }
@@ -248,11 +253,25 @@ export function settle(
   usedTokens: number | null,
   limits: LimiterLimits,
   now: number,
-  block: { requestsUsed?: number; keep?: { requests: number; tokens: number } } = {},
+  block: {
+    requestsUsed?: number;
+    keep?: { requests: number; tokens: number };
+    refundedRequests?: number;
+  } = {},
 ): 'removed' | 'kept' | false {
   advance(state, limits, now);
   const r = state.reservations.get(reservationId);
   if (!r) return false;
+  // Requests nothing ran for (the pools refused them) go back to the minute bucket, each once.
+  const refunded = Math.min(Math.max(0, Math.floor(block.refundedRequests ?? 0)), r.size ?? r.requests ?? 1);
+  if (refunded > (r.refunded ?? 0)) {
+    if (state.requests && limits.requestsPerMinute)
+      state.requests.level = Math.min(
+        limits.requestsPerMinute,
+        state.requests.level + refunded - (r.refunded ?? 0),
+      );
+    r.refunded = refunded;
+  }
   const used = Math.max(0, Math.ceil(usedTokens ?? 0));
   // A block's settles carry running totals: only what was not counted yet is charged now.
   const charge = r.requests === undefined ? used : Math.max(0, used - (r.charged ?? 0));

@@ -39,7 +39,7 @@ export class RateLimiter extends DurableObject {
         .toArray()
         .map((c) => c.name),
     );
-    for (const column of ['requests', 'granted', 'charged'])
+    for (const column of ['requests', 'granted', 'charged', 'size', 'refunded'])
       if (!columns.has(column)) this.#sql.exec(`ALTER TABLE reservations ADD COLUMN ${column} INTEGER`);
     this.#state = emptyState();
     const row = this.#sql.exec<{ body: string }>('SELECT body FROM limiter_state WHERE id = 1').toArray()[0];
@@ -53,6 +53,8 @@ export class RateLimiter extends DurableObject {
         requests: number | null;
         granted: number | null;
         charged: number | null;
+        size: number | null;
+        refunded: number | null;
       }>('SELECT * FROM reservations')
       .toArray()) {
       this.#state.reservations.set(r.id, {
@@ -63,6 +65,8 @@ export class RateLimiter extends DurableObject {
         ...(r.requests === null ? {} : { requests: r.requests }),
         ...(r.granted === null ? {} : { granted: r.granted }),
         ...(r.charged === null ? {} : { charged: r.charged }),
+        ...(r.size === null ? {} : { size: r.size }),
+        ...(r.refunded === null ? {} : { refunded: r.refunded }),
       });
     }
   }
@@ -96,7 +100,7 @@ export class RateLimiter extends DurableObject {
         continue;
       }
       this.#sql.exec(
-        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at, requests, granted, charged) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        'INSERT OR REPLACE INTO reservations (id, tokens, bucket_charge, expires_at, requests, granted, charged, size, refunded) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
         r.id,
         r.tokens,
         r.bucketCharge,
@@ -104,6 +108,8 @@ export class RateLimiter extends DurableObject {
         r.requests ?? null,
         r.granted ?? null,
         r.charged ?? null,
+        r.size ?? null,
+        r.refunded ?? null,
       );
     }
     this.#touched.clear();
@@ -143,6 +149,7 @@ export class RateLimiter extends DurableObject {
       const block = {
         ...(s.requestsUsed === undefined ? {} : { requestsUsed: s.requestsUsed }),
         ...(s.keep === undefined ? {} : { keep: s.keep }),
+        ...(s.refundedRequests === undefined ? {} : { refundedRequests: s.refundedRequests }),
       };
       const result = settle(this.#state, s.reservationId, s.usedTokens, s.limits, now, block);
       if (result === 'removed') removed.push(s.reservationId);

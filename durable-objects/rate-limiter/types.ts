@@ -46,6 +46,11 @@ export interface SettleEntry {
    * are absolute, so a repeated or reordered entry changes nothing.
    */
   keep?: { requests: number; tokens: number };
+  /**
+   * Requests of this reservation the engine pools refused before any origin saw them: they go back to
+   * the requests-per-minute bucket. Absolute (a block's settles repeat it), so only the increase counts.
+   */
+  refundedRequests?: number;
 }
 
 export interface BucketSnapshot {

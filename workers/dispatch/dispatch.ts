@@ -6,6 +6,7 @@ import { logIfOperatorFault } from '../http/operator-fault.ts';
 import { type AttemptContext, committedError, type OpenExchange, withFailover } from './attempts.ts';
 import { ChunkEncoder } from './chunk-encoder.ts';
 import type { Endpoint } from './endpoint.ts';
+import { isPoolRefusal } from './refused-by.ts';
 import type { RouteTarget } from './route-plan.ts';
 import { StreamSession } from './stream-session.ts';
 import { readAllText } from './timed-reader.ts';
@@ -36,6 +37,8 @@ export interface FinishRecord {
   ttftMs?: number;
   latencyMs: number;
   streamed: boolean;
+  /** The pools refused the request before any origin saw it: nothing ran, so it is not counted as a request. */
+  refusedByPool?: boolean;
 }
 
 function callContext(d: Dispatch, target: RouteTarget, stream: boolean): CallContext {
@@ -81,7 +84,12 @@ export async function dispatchJson(d: Dispatch): Promise<Response> {
     return new Response(JSON.stringify(completion), { status: 200, headers });
   } catch (err) {
     const error = asEcoError(err);
-    d.onFinish({ status: error.status, latencyMs: Date.now() - started, streamed: false });
+    d.onFinish({
+      status: error.status,
+      latencyMs: Date.now() - started,
+      streamed: false,
+      ...(isPoolRefusal(error) ? { refusedByPool: true } : {}),
+    });
     throw withHeaders(error, d.headers());
   }
 }
@@ -134,6 +142,7 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
           latencyMs: Date.now() - started,
           streamed: true,
           ...(produced ? { usage: produced() } : {}),
+          ...(isPoolRefusal(error) ? { refusedByPool: true } : {}),
         });
       }),
     );

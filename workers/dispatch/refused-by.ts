@@ -10,3 +10,8 @@ export const REFUSED_BY_HEADER = 'x-eco-refused-by';
 export function refusedByPool(err: EcoError): EcoError {
   return withHeaders(err, { [REFUSED_BY_HEADER]: 'pool' });
 }
+
+/** Whether the pools refused the request before any origin saw it (see `refusedByPool`). */
+export function isPoolRefusal(err: EcoError): boolean {
+  return err.headers?.[REFUSED_BY_HEADER] === 'pool';
+}

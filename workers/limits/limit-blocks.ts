@@ -40,6 +40,8 @@ interface LimitBlock {
   busyTokens: number;
   requestsUsed: number;
   tokensUsed: number;
+  /** Requests refused by the pools after the window closed: given back to the limiter at settle. */
+  refunded: number;
   closed: boolean;
   /** Sends settles to the block's limiter object (one closure per block). */
   send: (items: SettleEntry[]) => Promise<void>;
@@ -80,6 +82,7 @@ export function openLimitBlock(
     busyTokens: 0,
     requestsUsed: 0,
     tokensUsed: 0,
+    refunded: 0,
     closed: false,
     send: sendSettles(env, id),
   };
@@ -123,10 +126,16 @@ function useBlock(id: string, block: LimitBlock, tokens: number): LimitTicket {
   block.busyTokens += tokens;
   return {
     headers: rateLimitHeaders(blockView(block)),
-    settle: once(async (usedTokens: number | undefined) => {
+    settle: once(async (usedTokens: number | undefined, refund = false) => {
       block.busy--;
       block.busyTokens -= tokens;
       block.tokensUsed += Math.max(0, Math.ceil(usedTokens ?? 0));
+      // Nothing ran (the pools refused it): while the window is open the request is the block's again,
+      // after it the limiter's.
+      if (refund && !block.closed) {
+        block.requestsUsed--;
+        block.requestsLeft++;
+      } else if (refund) block.refunded++;
       if (block.closed) await settleBlock(id, block);
     }),
   };
@@ -165,6 +174,7 @@ function settleBlock(id: string, block: LimitBlock): Promise<void> {
     usedTokens: block.tokensUsed,
     limits: block.limits,
     requestsUsed: block.requestsUsed,
+    ...(block.refunded > 0 ? { refundedRequests: block.refunded } : {}),
     ...(block.busy > 0 ? { keep: { requests: block.busy, tokens: block.busyTokens } } : {}),
   };
   return heldSettles.add(id, entry, block.send).catch((err: unknown) => {

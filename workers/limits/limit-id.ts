@@ -85,8 +85,17 @@ export async function reserveForId(
   }
   return {
     headers,
-    settle: once((usedTokens: number | undefined) =>
-      heldSettles.add(id, { reservationId, usedTokens: usedTokens ?? null, limits }, sendSettles(env, id)),
+    settle: once((usedTokens: number | undefined, refund = false) =>
+      heldSettles.add(
+        id,
+        {
+          reservationId,
+          usedTokens: usedTokens ?? null,
+          limits,
+          ...(refund ? { refundedRequests: 1 } : {}),
+        },
+        sendSettles(env, id),
+      ),
     ),
   };
 }

@@ -14,8 +14,11 @@ export const heldSettles = new AfterCallBatcher<SettleEntry>(SETTLE_WINDOW_MS);
 
 export interface LimitTicket {
   headers: Record<string, string>;
-  /** Settle the reserved tokens with what the request really used (undefined: nothing was served). */
-  settle(usedTokens: number | undefined): Promise<void>;
+  /**
+   * Settle the reserved tokens with what the request really used (undefined: nothing was served).
+   * `refund`: nothing ran (the pools refused it), so its request goes back to the minute bucket.
+   */
+  settle(usedTokens: number | undefined, refund?: boolean): Promise<void>;
 }
 
 export function limiter(env: Env, id: string) {

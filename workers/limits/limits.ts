@@ -6,8 +6,11 @@ import { reserveForId } from './limit-id.ts';
 /** What admission through the per-key limits returns: response headers, and how to settle the reservation. */
 export interface LimitTicket {
   headers: Record<string, string>;
-  /** Settle the reserved tokens with what the request really used (undefined: nothing was served). */
-  settle(usage: Usage | undefined): Promise<void>;
+  /**
+   * Settle the reserved tokens with what the request really used (undefined: nothing was served).
+   * `refused`: the engine pools refused it before any origin saw it, so it does not count as a request.
+   */
+  settle(usage: Usage | undefined, refused?: boolean): Promise<void>;
 }
 
 export interface LimitRequest {
@@ -39,10 +42,11 @@ export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitT
   );
   return {
     headers: ticket.headers,
-    settle: (usage) =>
+    settle: (usage, refused = false) =>
       ticket
         .settle(
           usage ? (usage.total_tokens ?? usage.prompt_tokens + (usage.completion_tokens ?? 0)) : undefined,
+          refused && usage === undefined,
         )
         .catch((err: unknown) => console.warn('limit settle failed', err)),
   };

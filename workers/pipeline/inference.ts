@@ -105,7 +105,7 @@ export async function runInference(
         // The limiter may answer after the request already failed: settle once it has. A failed
         // request carries usage only for output an origin already produced (a stream cut short).
         limits.then(
-          () => ticket?.settle(record.usage),
+          () => ticket?.settle(record.usage, record.refusedByPool === true),
           () => {},
         ),
         recordUsage(c.env.DB, {

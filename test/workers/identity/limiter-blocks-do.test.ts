@@ -1,4 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
@@ -49,5 +49,33 @@ describe('rate limiter object: blocks in storage', () => {
     ]);
     expect(await stub.inspect()).toMatchObject({ inFlight: 0, dayUsed: 30 });
     expect(await rows('blocks-storage-2')).toEqual([]);
+  });
+});
+
+describe('rate limiter object: refunds in storage', () => {
+  it("a kept block's size and refunds are stored, so a restart cannot give the same requests back twice", async () => {
+    const limits = { requestsPerMinute: 10_000, maxConcurrent: 1000 };
+    const stub = limiter('blocks-refunds');
+    await stub.reserve({ reservationId: 'blk', tokens: 0, limits, ttlMs: 600_000, block: 16 });
+    const keep = (requests: number) => ({
+      reservationId: 'blk',
+      usedTokens: 0,
+      limits,
+      requestsUsed: 16,
+      refundedRequests: 2,
+      keep: { requests, tokens: 0 },
+    });
+    await stub.settleMany([keep(3)]);
+    await stub.inspect(); // flushes the kept block
+    const stored = () =>
+      runInDurableObject(limiter('blocks-refunds'), (_instance, state) =>
+        state.storage.sql.exec('SELECT requests, size, refunded FROM reservations').toArray(),
+      );
+    expect(await stored()).toEqual([{ requests: 3, size: 16, refunded: 2 }]);
+    // A new instance reads them back: the repeated running total is recognised, the block shrinks.
+    await evictDurableObject(stub);
+    await stub.settleMany([keep(2)]);
+    await stub.inspect();
+    expect(await stored()).toEqual([{ requests: 2, size: 16, refunded: 2 }]);
   });
 });
