@@ -71,6 +71,8 @@ async function call(
     headers,
     ...(request.body === undefined ? {} : { body: request.body }),
     signal: AbortSignal.timeout(timeoutMs),
+    // A redirect would carry the pool's credential to wherever it points; a 3xx is no health answer.
+    redirect: 'manual',
   });
   return { status: response.status, body: await readCapped(response) };
 }

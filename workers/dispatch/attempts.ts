@@ -6,7 +6,7 @@ import type { Env } from '../env.ts';
 import type { ServerTiming } from '../http/server-timing.ts';
 import { type Admitted, admit } from './admission.ts';
 import { pullMissingModel } from './model-pull.ts';
-import { fetchOrigin } from './origin-fetch.ts';
+import { fetchOrigin, withoutPoolSecret } from './origin-fetch.ts';
 import { refusedByPool } from './refused-by.ts';
 import { backoffMs, isRetryable, outcomeKind } from './retry-policy.ts';
 import type { RouteTarget } from './route-plan.ts';
@@ -101,7 +101,7 @@ export async function withFailover<T>(
         attemptEnd.abort(new Error('attempt failed'));
         const error = ctx.clientSignal.aborted
           ? new EcoError(499, 'client_closed', 'The client closed the request.')
-          : asEcoError(err);
+          : withoutPoolSecret(asEcoError(err), target.pool, ctx.env);
         const committed = (err as { committed?: boolean })?.committed === true;
         const kind = outcomeKind(error);
         const settled = settle(admitted, error, kind, started);

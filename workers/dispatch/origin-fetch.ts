@@ -32,6 +32,22 @@ export function originAuthHeaders(pool: PoolConfig, env: Env): Record<string, st
 }
 
 /**
+ * An origin's error text may quote the credential it was sent (some proxies answer "Incorrect API key
+ * provided: …"); the pool's secret never reaches the client, a usage row or a log through it.
+ */
+export function withoutPoolSecret(error: EcoError, pool: PoolConfig, env: Env): EcoError {
+  const secret = pool.auth ? env[pool.auth.secret] : undefined;
+  if (typeof secret !== 'string' || secret === '' || !error.message.includes(secret)) return error;
+  const copy = new EcoError(error.status, error.code, error.message.replaceAll(secret, '[pool secret]'), {
+    param: error.param,
+    ...(error.headers === undefined ? {} : { headers: error.headers }),
+    ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
+  });
+  if ((error as { committed?: boolean }).committed) (copy as { committed?: boolean }).committed = true;
+  return copy;
+}
+
+/**
  * One HTTP exchange with an origin, up to its response headers. Workers' fetch has no separate
  * connect phase, so the headers timeout covers connect + queueing + prefill of a non-stream call.
  */
@@ -56,12 +72,15 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), call.headersTimeoutMs);
   const send = call.transport === 'socket' ? socketFetch : fetch;
+  let response: Response;
   try {
-    return await send(url, {
+    response = await send(url, {
       method: call.request.method,
       headers,
       ...(call.request.body === undefined ? {} : { body: call.request.body }),
       signal: AbortSignal.any([call.signal, timeout.signal]),
+      // A redirect would carry the prompt and the pool's credential to wherever it points.
+      redirect: 'manual',
     });
   } catch (err) {
     if (call.signal.aborted) throw new EcoError(499, 'client_closed', 'The client closed the request.');
@@ -87,4 +106,18 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
   } finally {
     clearTimeout(timer);
   }
+  if (response.status >= 300 && response.status < 400) {
+    await response.body?.cancel().catch(() => {});
+    throw redirected(call.pool.name, response.status);
+  }
+  return response;
+}
+
+/** Where it points is not repeated: the client calling the model has no business with the deployment. */
+function redirected(pool: string, status: number): EcoError {
+  return new EcoError(
+    502,
+    'origin_redirected',
+    `An origin of pool '${pool}' answered with a redirect (HTTP ${status}), which is never followed; its URL in the pool needs correcting.`,
+  );
 }

@@ -1,3 +1,4 @@
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -78,25 +79,35 @@ function failureThrottle(env: Env): FailureThrottle {
   return failures;
 }
 
-export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header('authorization'));
-  const custom = authenticators.find((a) => a.matches(token));
-  const background: Background = (work) => c.executionCtx.waitUntil(work);
+/**
+ * 429 while the caller's address is blocked for failed credentials, unless `token` is an API key the
+ * isolate already knows. Also asked before any other secret a route compares (the metrics token), so
+ * that guessing it is bounded like guessing keys.
+ */
+export function refuseIfThrottled(c: Context<AppEnv>, token: string): void {
   // Cloudflare sets it on every request; without it (local tools) there is no address to throttle.
   const address = c.req.header('cf-connecting-ip');
   const throttle = failureThrottle(c.env);
   // The address is only looked at once some address has failed: no cost on the usual path.
-  if (address !== undefined && !custom && !throttle.idle) {
-    const waitMs = throttle.blockedFor(throttledAddress(address), Date.now());
-    if (waitMs !== undefined && !knownApiKey(token)) {
-      throw new EcoError(
-        429,
-        'too_many_auth_failures',
-        'Too many requests with invalid credentials from this address; try again later.',
-        { retryAfterMs: waitMs },
-      );
-    }
+  if (address === undefined || throttle.idle) return;
+  const waitMs = throttle.blockedFor(throttledAddress(address), Date.now());
+  if (waitMs !== undefined && !knownApiKey(token)) {
+    throw new EcoError(
+      429,
+      'too_many_auth_failures',
+      'Too many requests with invalid credentials from this address; try again later.',
+      { retryAfterMs: waitMs },
+    );
   }
+}
+
+export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
+  const token = bearerToken(c.req.header('authorization'));
+  const custom = authenticators.find((a) => a.matches(token));
+  const background: Background = (work) => c.executionCtx.waitUntil(work);
+  const address = c.req.header('cf-connecting-ip');
+  const throttle = failureThrottle(c.env);
+  if (!custom) refuseIfThrottled(c, token);
   let principal: Principal;
   try {
     principal = custom

@@ -4,7 +4,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { metricsSources } from '../metrics/registry.ts';
-import { authenticate, bearerToken } from '../middleware/auth.ts';
+import { authenticate, bearerToken, refuseIfThrottled } from '../middleware/auth.ts';
 import { hasScope } from '../principal.ts';
 
 const encoder = new TextEncoder();
@@ -21,6 +21,8 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 /** The scrape token (`ECO_METRICS_TOKEN`), or any credential with the admin scope. */
 async function authorize(c: Context<AppEnv>): Promise<void> {
   const token = bearerToken(c.req.header('authorization'));
+  // Before the comparison: a blocked address gets no guess at the metrics token judged either.
+  refuseIfThrottled(c, token);
   const metricsToken = c.env.ECO_METRICS_TOKEN;
   if (typeof metricsToken === 'string' && metricsToken.length > 0 && (await sameSecret(token, metricsToken)))
     return;
