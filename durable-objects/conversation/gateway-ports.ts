@@ -108,6 +108,9 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
           headers: request.headers,
           body: request.body,
           signal: AbortSignal.timeout(timeoutMs),
+          // A redirect would carry the bot's access token (in the URL or a header) to wherever it points:
+          // a 3xx is answered as the platform's refusal (a permanent failure of the send).
+          redirect: 'manual',
         });
       } catch {
         return { status: 0, body: 'network error or timeout', headers: new Headers() };
