@@ -1,6 +1,7 @@
 import type { ExecOutcome } from './job-engine.ts';
 import { waitKind } from './limit-wait.ts';
 import type { Sql } from './sql.ts';
+import { type WaiterIndex, waiterIndexSql, waitersSql, wakeWaiters } from './waiter-wake.ts';
 
 /**
  * Early wake-ups for jobs the engine pools refused (capacity waits). Such a job waits the gateway's
@@ -13,7 +14,9 @@ import type { Sql } from './sql.ts';
 /**
  * Whether a run's end may have given a pool slot back: any run except one that was itself a wait (the
  * key's own limit or the pools refused it, so it never held a slot). A cancelled or timed-out run
- * counts: aborting it releases its slot at once.
+ * counts: aborting it releases its slot at once. The same rule decides whether a run's end frees its
+ * key's concurrency slot for a waiter (key-slot-wake.ts): a run the pools refused held one only for an
+ * instant, and waking a key waiter on it would send that waiter to the same full pools.
  */
 export function freesCapacity(outcome: ExecOutcome): boolean {
   if (outcome.kind === 'succeeded') return true;
@@ -72,30 +75,26 @@ export async function peersWithin(
   }
 }
 
-/** The terms of the partial index `jobs_capacity_wait`, repeated in its queries so SQLite uses it. */
-const CAPACITY_WAITING = `status = 'waiting' AND wait_kind = 'capacity' AND limit_waits > 0`;
+/** Capacity waiters by model: the partial index `jobs_capacity_wait`. */
+const CAPACITY_WAITERS: WaiterIndex = {
+  waiting: `status = 'waiting' AND wait_kind = 'capacity' AND limit_waits > 0`,
+  column: 'model',
+};
 
 /** Created after the `wait_kind` column exists (see migrate). */
-export const CAPACITY_WAIT_INDEX = `CREATE INDEX IF NOT EXISTS jobs_capacity_wait
-  ON jobs (model, priority_rank, seq) WHERE ${CAPACITY_WAITING}`;
+export const CAPACITY_WAIT_INDEX = waiterIndexSql('jobs_capacity_wait', CAPACITY_WAITERS);
 
 /** Whether any job of the shard waits for capacity (the first entry of the partial index). */
 export function hasCapacityWaiters(sql: Sql): boolean {
-  return sql.exec(`SELECT 1 AS x FROM jobs WHERE ${CAPACITY_WAITING} LIMIT 1`).toArray().length > 0;
+  return sql.exec(`SELECT 1 AS x FROM jobs WHERE ${CAPACITY_WAITERS.waiting} LIMIT 1`).toArray().length > 0;
 }
 
 /** One model's capacity waiters in claim order: a seek of the partial index (model, priority_rank, seq). */
-export const MODEL_WAITERS_SQL = `SELECT id, priority_rank, seq FROM jobs WHERE ${CAPACITY_WAITING} AND model = ?
-  ORDER BY priority_rank, seq LIMIT ?`;
-
-type Waiter = { id: string; priority_rank: number; seq: number };
+export const MODEL_WAITERS_SQL = waitersSql(CAPACITY_WAITERS);
 
 /**
  * Make up to `count` capacity-waiting jobs of `models` claimable now (`now`: the store's clock), best
- * class first and FIFO within it, as the shard claims. Each model's best are read by an index seek of
- * their own (an IN list would have SQLite scan every waiting job), then merged. Their wait is not
- * undone: they keep their wait count and transition, and a run the pools refuse again waits again,
- * with the next, longer jitter. Answers the ids woken, in claim order.
+ * class first and FIFO within it, as the shard claims (see wakeWaiters). Answers the ids woken.
  */
 export function wakeCapacityWaiters(
   sql: Sql,
@@ -103,19 +102,5 @@ export function wakeCapacityWaiters(
   models: readonly string[],
   count: number,
 ): string[] {
-  if (count <= 0) return [];
-  const best = [...new Set(models)]
-    .flatMap((model) => sql.exec<Waiter>(MODEL_WAITERS_SQL, model, count).toArray())
-    .sort((a, b) => a.priority_rank - b.priority_rank || a.seq - b.seq)
-    .slice(0, count);
-  return best
-    .filter(
-      (waiter) =>
-        sql.exec(
-          `UPDATE jobs SET status = 'queued', next_run_at = ? WHERE id = ? AND ${CAPACITY_WAITING}`,
-          now,
-          waiter.id,
-        ).rowsWritten > 0,
-    )
-    .map((waiter) => waiter.id);
+  return wakeWaiters(sql, now, CAPACITY_WAITERS, models, count);
 }

@@ -193,6 +193,7 @@ export class JobEngine {
       )
       .then((outcome) => {
         this.recordOrFail(row, controller, outcome);
+        this.wakeKeySlotWaiter(row, outcome);
         return this.wakeOneWaiter(row, outcome);
       })
       .finally(() => {
@@ -232,6 +233,19 @@ export class JobEngine {
       if (!freesCapacity(outcome) || !store.hasCapacityWaiters()) return;
       const models = capacityPeers ? await peersWithin(capacityPeers, row.model) : [row.model];
       store.wakeCapacityWaiters(models, 1);
+    } catch {
+      // the waiter wakes at its Retry-After instead
+    }
+  }
+
+  /**
+   * A run that ended gave its key's concurrency slot back (it held one unless it was itself a wait): one
+   * job of the same key waiting for a slot may run now rather than at its Retry-After. Only a hint, as
+   * above; rate and budget waiters are not woken (a finished run refills neither).
+   */
+  private wakeKeySlotWaiter(row: JobRow, outcome: ExecOutcome): void {
+    try {
+      if (freesCapacity(outcome)) this.deps.store.wakeKeySlotWaiters(row.key_id, 1);
     } catch {
       // the waiter wakes at its Retry-After instead
     }

@@ -2,7 +2,8 @@ import type { PriorityClass } from '../../schemas/config.ts';
 import type { JobError, JobType } from '../../schemas/jobs.ts';
 import { hasCapacityWaiters, wakeCapacityWaiters } from './capacity-wake.ts';
 import { type ListPage, type ListQuery, listJobs } from './job-list.ts';
-import type { WaitKind } from './limit-wait.ts';
+import { wakeKeySlotWaiters } from './key-slot-wake.ts';
+import { type WaitKind, waitNoteLabel } from './limit-wait.ts';
 import { PRIORITY_RANK } from './ordering.ts';
 import { FINISH_WINDOW_MS, queueFullRetryAfterMs } from './queue-bound.ts';
 import type { Sql } from './sql.ts';
@@ -45,7 +46,10 @@ export interface JobRow {
    * not attempts).
    */
   limit_waits: number;
-  /** What the latest of those waits is for (NULL in rows stored before the column: `limit`). */
+  /**
+   * What the latest of those waits is for (NULL in rows stored before the column: `limit`, which is
+   * also what a `concurrency` wait counts as outside of early wake-ups).
+   */
   wait_kind: WaitKind | null;
   /** The deadline's length from submission (null in rows stored before the column existed). */
   timeout_ms: number | null;
@@ -426,7 +430,7 @@ export class JobStore {
         now + delayMs,
         kind,
         now,
-        kind,
+        waitNoteLabel(kind),
         code,
         id,
         attempt,
@@ -442,6 +446,11 @@ export class JobStore {
   /** Up to `count` capacity-waiting jobs of `models` become claimable now (see capacity-wake.ts). */
   wakeCapacityWaiters(models: readonly string[], count: number): string[] {
     return wakeCapacityWaiters(this.sql, this.now(), models, count);
+  }
+
+  /** Up to `count` of `keyId`'s jobs waiting for a concurrency slot become claimable now (see key-slot-wake.ts). */
+  wakeKeySlotWaiters(keyId: string, count: number): string[] {
+    return wakeKeySlotWaiters(this.sql, this.now(), keyId, count);
   }
 
   /** Terminal failure (out of attempts, or not retryable) or expiry of a running attempt. */

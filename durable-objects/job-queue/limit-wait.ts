@@ -1,10 +1,16 @@
 import type { JobError } from '../../schemas/jobs.ts';
 
 /**
- * Why a run that never became an attempt waits: `limit`, the key's own limits refused it; `capacity`,
- * the engine pools refused it before any origin saw the request.
+ * Why a run that never became an attempt waits: `limit`, the key's own rate or budget limits refused
+ * it; `concurrency`, the key's `max_concurrent` did (a run of the key ending may free the slot, see
+ * key-slot-wake.ts); `capacity`, the engine pools refused it before any origin saw the request.
  */
-export type WaitKind = 'limit' | 'capacity';
+export type WaitKind = 'limit' | 'concurrency' | 'capacity';
+
+/** How a wait is told in the job's transition notes: the key's limits (`limit`), or pool `capacity`. */
+export function waitNoteLabel(kind: WaitKind): 'limit' | 'capacity' {
+  return kind === 'capacity' ? 'capacity' : 'limit';
+}
 
 /**
  * 429 codes of the submitting key's own limits (workers/limits): its requests/tokens per minute,
@@ -29,7 +35,7 @@ export function isKeyLimitRefusal(error: JobError): boolean {
  * `origin_unavailable` 503 of an engine, say) carry no marker and stay attempts.
  */
 export function waitKind(error: JobError, refusedByPool: boolean): WaitKind | null {
-  if (isKeyLimitRefusal(error)) return 'limit';
+  if (isKeyLimitRefusal(error)) return error.code === 'concurrency_limit_exceeded' ? 'concurrency' : 'limit';
   if (refusedByPool && (error.status === 429 || error.status === 503)) return 'capacity';
   return null;
 }

@@ -1,4 +1,5 @@
 import { CAPACITY_WAIT_INDEX } from './capacity-wake.ts';
+import { KEY_SLOT_WAIT_INDEX } from './key-slot-wake.ts';
 import { UNFINISHED_STATUSES } from './queue-bound.ts';
 
 /**
@@ -24,7 +25,8 @@ export interface Sql {
  *   promote:  (status, next_run_at)        — retries whose backoff has elapsed
  *   expire:   (status, deadline_at)        — unfinished jobs past their deadline
  *   list:     (created_at, id) and (status, created_at, id) — newest first with a cursor
- *   wake:     (model, priority_rank, seq) of capacity-waiting jobs only — see capacity-wake.ts
+ *   wake:     (model, priority_rank, seq) of capacity-waiting jobs only — see capacity-wake.ts;
+ *             (key_id, priority_rank, seq) of jobs waiting for a key's slot only — key-slot-wake.ts
  * The number of unfinished jobs (the shard's bound) is one row of `job_totals`, kept by triggers in
  * the same statement as every insert, status change and delete, so a submit reads it in O(1).
  * Requests live in `job_requests` (one lookup by key per claim), deleted with their job.
@@ -112,7 +114,7 @@ const ADDED_COLUMNS: [string, string][] = [
   ['limit_waits', 'INTEGER NOT NULL DEFAULT 0'],
   // The job's timeout, so a replay gets a deadline of that length (NULL in rows stored before it).
   ['timeout_ms', 'INTEGER'],
-  // What the current run-that-was-not-an-attempt waits for: 'limit' or 'capacity' (NULL: 'limit').
+  // What the current run-that-was-not-an-attempt waits for: 'limit', 'concurrency' or 'capacity' (NULL: 'limit').
   ['wait_kind', 'TEXT'],
 ];
 
@@ -126,8 +128,9 @@ export function migrate(sql: Sql): void {
   );
   for (const [name, definition] of ADDED_COLUMNS)
     if (!columns.has(name)) sql.exec(`ALTER TABLE jobs ADD COLUMN ${name} ${definition}`);
-  // Reads `wait_kind`, so it comes after the columns.
+  // Read `wait_kind`, so they come after the columns.
   sql.exec(CAPACITY_WAIT_INDEX);
+  sql.exec(KEY_SLOT_WAIT_INDEX);
   // Objects created before the bound count their unfinished jobs once (an index range of the claim
   // index), then the triggers keep the count.
   sql.exec(

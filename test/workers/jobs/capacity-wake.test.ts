@@ -350,6 +350,7 @@ describe('capacity-wake, on its own', () => {
       const clock = manualClock(5_000_000);
       const store = storeWithWaits(sql, clock, [['old', {}, 'limit']]);
       sql.exec('DROP INDEX jobs_capacity_wait');
+      sql.exec('DROP INDEX jobs_key_slot_wait');
       sql.exec('ALTER TABLE jobs DROP COLUMN wait_kind');
       migrate(sql);
       migrate(sql);
@@ -358,6 +359,7 @@ describe('capacity-wake, on its own', () => {
         .toArray()
         .map((r) => r.name);
       expect(indexes).toContain('jobs_capacity_wait');
+      expect(indexes).toContain('jobs_key_slot_wait');
       expect(store.get('old')).toMatchObject({ status: 'waiting', wait_kind: null });
       expect(store.wakeCapacityWaiters(['m'], 1)).toEqual([]);
     }));

@@ -255,8 +255,9 @@ describe('an object created before limit waits', () => {
       const clock = manualClock();
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('old'));
-      // as an object that predates the column, and so the index of capacity waits that reads it
+      // as an object that predates the column, and so the indexes of waits that read it
       sql.exec('DROP INDEX jobs_capacity_wait');
+      sql.exec('DROP INDEX jobs_key_slot_wait');
       sql.exec('ALTER TABLE jobs DROP COLUMN limit_waits');
       migrate(sql);
       migrate(sql);
