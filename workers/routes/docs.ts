@@ -10,6 +10,13 @@ import { errorAnswer } from '../http/openapi-errors.ts';
  */
 const SWAGGER_UI_VERSION = '5.17.14';
 
+const DOCS_PAGE_HEADERS = {
+  'content-security-policy': "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+} as const;
+
 /** The OpenAPI 3.1 document generated from the routes' zod schemas, and an interactive page over it. */
 export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', {
@@ -53,6 +60,10 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.get('/docs', async (c, next) => {
     if (!settings(c.env).ECO_DOCS_ENABLED) return c.notFound();
-    return page(c, next);
+    const res = await page(c, next);
+    // Readers paste API keys into this page: no other site may frame it (a click-jacked "Authorize"),
+    // and the page itself may not be re-pointed (base, plugins) or leak its address onwards.
+    if (res) for (const [name, value] of Object.entries(DOCS_PAGE_HEADERS)) res.headers.set(name, value);
+    return res;
   });
 }

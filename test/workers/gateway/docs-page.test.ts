@@ -15,6 +15,16 @@ describe('GET /docs', () => {
     for (const url of remote) expect(url, url).toMatch(/\/swagger-ui-dist@\d+\.\d+\.\d+\//);
   });
 
+  it('may not be framed by another site, nor re-pointed by a base or plugin element', async () => {
+    const res = await exports.default.fetch('http://gw/docs');
+    const csp = res.headers.get('content-security-policy') ?? '';
+    for (const directive of ["frame-ancestors 'none'", "base-uri 'none'", "object-src 'none'"])
+      expect(csp).toContain(directive);
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
   it('points at this document', async () => {
     const html = await (await exports.default.fetch('http://gw/docs')).text();
     expect(html).toContain("'/openapi.json'");
