@@ -75,6 +75,19 @@ function decode(bytes: Uint8Array, name: string): string {
   } catch (error) {
     // A RangeError is a string longer than the engine can hold, not an encoding problem.
     if (error instanceof RangeError) throw new Error(`${name} is too large to read`);
+    // Windows PowerShell 5 writes UTF-16 with `>`: say so, rather than leave the author guessing.
+    if (startsWithUtf16Bom(bytes)) {
+      throw new Error(
+        `${name} is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8; save it as UTF-8`,
+      );
+    }
     throw new Error(`${name} is not valid UTF-8`);
   }
+}
+
+function startsWithUtf16Bom(bytes: Uint8Array): boolean {
+  return (
+    bytes.length >= 2 &&
+    ((bytes[0] === 0xff && bytes[1] === 0xfe) || (bytes[0] === 0xfe && bytes[1] === 0xff))
+  );
 }

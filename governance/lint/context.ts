@@ -28,13 +28,27 @@ export interface FileContext {
   manifests: ManifestInfo[];
 }
 
+/** The document_metadata fields that checks across files compare. */
+export const RUN_FIELDS = ['unique_id', 'uri'] as const;
+export type RunField = (typeof RUN_FIELDS)[number];
+
+/**
+ * What a run keeps of a file once its own rules have run: its text and positions and the few values
+ * compared across files. A file's parsed documents are dropped then, so a run's memory is bounded by
+ * its largest file, not by the sum of them.
+ */
+export interface RunFile {
+  file: ParsedFile;
+  fields: Map<RunField, { value: Node; path: string }>;
+}
+
 export type Report = (finding: Finding) => void;
-export type RunReport = (file: FileContext, finding: Finding) => void;
+export type RunReport = (file: RunFile, finding: Finding) => void;
 
 export interface Rule extends RuleMeta {
   checkFile?: (ctx: FileContext, report: Report) => void;
   /** Checks that span every file of a run (duplicates across files). */
-  checkRun?: (files: FileContext[], report: RunReport) => void;
+  checkRun?: (files: RunFile[], report: RunReport) => void;
 }
 
 export interface FieldRef {

@@ -1,11 +1,11 @@
 import { type BlockName, type BlockOccurrence, findBlocks } from '../parse/blocks.ts';
 import { findManifests } from '../parse/manifests.ts';
 import { stringValue } from '../parse/nodes.ts';
-import { parseFile } from '../parse/parse-file.ts';
+import { type ParsedFile, parseFile } from '../parse/parse-file.ts';
 import { DEFAULT_POLICY, type Policy } from '../policy/default-policy.ts';
 import { RULES } from '../rules/index.ts';
 import type { Diagnostic, FileReport, LintReport, Severity, SourceFile } from '../types.ts';
-import { type FileContext, type Finding, field, type Rule } from './context.ts';
+import { type FileContext, type Finding, field, RUN_FIELDS, type Rule, type RunFile } from './context.ts';
 import { positionOf } from './position.ts';
 
 export interface LintRun {
@@ -21,33 +21,66 @@ export function lintFiles(sources: readonly SourceFile[], policy: Policy = DEFAU
 
 /** Like lintFiles, and also returns the document ids the run saw (for audit records). */
 export function lintRun(sources: readonly SourceFile[], policy: Policy = DEFAULT_POLICY): LintRun {
-  const contexts = sources.map((source) => buildContext(source, policy));
-  const diagnostics = new Map<FileContext, Diagnostic[]>(contexts.map((ctx) => [ctx, []]));
-  const emit = (rule: Rule, ctx: FileContext, finding: Finding) => {
-    const severity = severityOf(rule, policy);
-    if (severity) diagnostics.get(ctx)!.push(toDiagnostic(rule, severity, ctx, finding));
-  };
-  for (const ctx of contexts) {
+  const diagnostics = new Map<RunFile, Diagnostic[]>();
+  // One file at a time: only what the checks across files compare outlives a file's own checks.
+  const runFiles = sources.map((source) => {
+    const ctx = buildContext(source, policy);
+    const found: Diagnostic[] = [];
     for (const rule of RULES) {
       if (!rule.checkFile) continue;
-      guarded(rule, ctx, emit, () => rule.checkFile!(ctx, (finding) => emit(rule, ctx, finding)));
+      const internal = (finding: Finding) => pushFinding(found, INTERNAL, policy, ctx.file, finding);
+      guarded(rule, internal, () =>
+        rule.checkFile!(ctx, (finding) => pushFinding(found, rule, policy, ctx.file, finding)),
+      );
     }
-  }
+    const runFile = toRunFile(ctx);
+    diagnostics.set(runFile, found);
+    return runFile;
+  });
   for (const rule of RULES) {
-    if (!rule.checkRun) continue;
-    guarded(rule, contexts[0], emit, () =>
-      rule.checkRun!(contexts, (ctx, finding) => emit(rule, ctx, finding)),
+    if (!rule.checkRun || runFiles.length === 0) continue;
+    const first = runFiles[0]!;
+    guarded(
+      rule,
+      (finding) => pushFinding(diagnostics.get(first)!, INTERNAL, policy, first.file, finding),
+      () =>
+        rule.checkRun!(runFiles, (runFile, finding) =>
+          pushFinding(diagnostics.get(runFile)!, rule, policy, runFile.file, finding),
+        ),
     );
   }
-  const files: FileReport[] = contexts.map((ctx) => ({
-    path: ctx.file.path,
-    diagnostics: diagnostics.get(ctx)!.sort(byPosition),
+  const files: FileReport[] = runFiles.map((runFile) => ({
+    path: runFile.file.path,
+    diagnostics: diagnostics.get(runFile)!.sort(byPosition),
   }));
-  const documentIds = contexts.flatMap((ctx) => {
-    const id = stringValue(field(ctx, 'document_metadata', 'unique_id')?.entry.value ?? null);
+  const documentIds = runFiles.flatMap((runFile) => {
+    const id = stringValue(runFile.fields.get('unique_id')?.value ?? null);
     return id === undefined ? [] : [id];
   });
   return { report: { files, summary: summarize(files) }, documentIds };
+}
+
+/** Keeps a file's text and the string values compared across files; drops its parsed documents. */
+function toRunFile(ctx: FileContext): RunFile {
+  const fields: RunFile['fields'] = new Map();
+  for (const key of RUN_FIELDS) {
+    const ref = field(ctx, 'document_metadata', key);
+    if (ref && stringValue(ref.entry.value) !== undefined)
+      fields.set(key, { value: ref.entry.value, path: ref.path });
+  }
+  const { path, source, lineCounter } = ctx.file;
+  return { file: { path, source, lineCounter, documents: [], problems: [] }, fields };
+}
+
+function pushFinding(
+  found: Diagnostic[],
+  rule: Rule,
+  policy: Policy,
+  file: ParsedFile,
+  finding: Finding,
+): void {
+  const severity = severityOf(rule, policy);
+  if (severity) found.push(toDiagnostic(rule, severity, file, finding));
 }
 
 export function lintText(path: string, content: string, policy: Policy = DEFAULT_POLICY): LintReport {
@@ -66,18 +99,13 @@ function buildContext(source: SourceFile, policy: Policy): FileContext {
 
 const INTERNAL = RULES[0]!;
 
-function guarded(
-  rule: Rule,
-  ctx: FileContext | undefined,
-  emit: (rule: Rule, ctx: FileContext, finding: Finding) => void,
-  run: () => void,
-): void {
+/** Runs a rule; a rule that throws is reported through `internal` (QY000), never passed silently. */
+function guarded(rule: Rule, internal: (finding: Finding) => void, run: () => void): void {
   try {
     run();
   } catch (error) {
-    if (!ctx) return;
     const message = `rule ${rule.code} failed: ${(error as Error)?.message ?? String(error)}`;
-    emit(INTERNAL, ctx, { message, path: '', offset: 0 });
+    internal({ message, path: '', offset: 0 });
   }
 }
 
@@ -86,8 +114,8 @@ function severityOf(rule: Rule, policy: Policy): Severity | undefined {
   return setting === 'off' ? undefined : setting;
 }
 
-function toDiagnostic(rule: Rule, severity: Severity, ctx: FileContext, finding: Finding): Diagnostic {
-  const { line, column } = positionOf(ctx.file, finding.offset);
+function toDiagnostic(rule: Rule, severity: Severity, file: ParsedFile, finding: Finding): Diagnostic {
+  const { line, column } = positionOf(file, finding.offset);
   const diagnostic: Diagnostic = {
     rule: rule.code,
     severity,
@@ -96,9 +124,9 @@ function toDiagnostic(rule: Rule, severity: Severity, ctx: FileContext, finding:
     line,
     column,
   };
-  const end = spanEnd(ctx.file.source, finding);
+  const end = spanEnd(file.source, finding);
   if (end === undefined) return diagnostic;
-  const after = positionOf(ctx.file, end);
+  const after = positionOf(file, end);
   return { ...diagnostic, endLine: after.line, endColumn: after.column };
 }
 

@@ -99,9 +99,12 @@ function checkDocument(
   limits: LintLimits,
 ): ParsedDocument {
   if (doc.errors.length > 0) {
-    // Later errors in the same document are almost always echoes of the first one.
-    const error = doc.errors.find((e) => RESOURCE_ERRORS.has(e.code)) ?? doc.errors[0]!;
-    const kind = RESOURCE_ERRORS.has(error.code) ? 'hostile' : 'syntax';
+    // Later errors in the same document are almost always echoes of the first one. Nesting deep enough
+    // to exhaust the parser's stack is refused before parsing, so when the parser still runs out of stack
+    // it is recovering from a syntax error (each `a: b: c` line nests the next): that error is the finding.
+    const syntaxError = doc.errors.find((e) => !RESOURCE_ERRORS.has(e.code));
+    const error = syntaxError ?? doc.errors[0]!;
+    const kind = syntaxError ? 'syntax' : 'hostile';
     const [offset, endOffset] = error.pos;
     file.problems.push({
       kind,

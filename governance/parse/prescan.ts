@@ -1,4 +1,5 @@
 import type { LintLimits } from '../policy/default-policy.ts';
+import { checkStructure } from './token-count.ts';
 
 export interface PrescanProblem {
   message: string;
@@ -47,7 +48,7 @@ export function prescan(source: string, limits: LintLimits): PrescanProblem | un
       depth--;
     }
   }
-  return undefined;
+  return checkStructure(source, limits);
 }
 
 /** Offset of the first character after a line's indentation and block indicators (`- `, `? `, `: `). */

@@ -12,6 +12,8 @@ export interface LintLimits {
   maxScalarLength: number;
   /** Nodes that alias expansion would add to one document (the "billion laughs" guard). */
   maxAliasExpansion: number;
+  /** YAML tokens of one file, counted before parsing: the parser's memory grows with them. */
+  maxTokens: number;
 }
 
 /** Defaults used by `eco-lint generate`. */
@@ -79,6 +81,7 @@ export const DEFAULT_POLICY: Policy = {
     maxDepth: 64,
     maxScalarLength: 256 * 1024,
     maxAliasExpansion: 10_000,
+    maxTokens: 100_000,
   },
   generate: {
     targetSystem: 'k8s',

@@ -24,6 +24,7 @@ export const policyOverrideSchema = z.strictObject({
       maxDepth: count.optional(),
       maxScalarLength: count.optional(),
       maxAliasExpansion: z.number().int().min(0).optional(),
+      maxTokens: count.optional(),
     })
     .optional(),
   generate: z

@@ -1,6 +1,6 @@
 import { isMap } from 'yaml';
 import { at, field, type Rule } from '../lint/context.ts';
-import { getEntry, seqItems, stringValue } from '../parse/nodes.ts';
+import { getEntry, isBlank, seqItems, stringValue } from '../parse/nodes.ts';
 
 export const approvalChain: Rule = {
   code: 'QY032',
@@ -15,7 +15,8 @@ export const approvalChain: Rule = {
     if (!isMap(block.value)) return;
     const chain = getEntry(block.value, 'approval_chain', block.deref);
     const items = chain ? seqItems(chain.value, block.deref) : undefined;
-    if (items && items.length > 0) return;
+    // A chain of blank names (`[""]`, `[~]`) names nobody who approves.
+    if (items?.some((item) => !isBlank(item))) return;
     const node = chain?.value ?? chain?.key ?? lifecycle.entry.value;
     const message = `lifecycle_policy ${value} requires a non-empty approval_chain`;
     report(at(node, 'governance_info.approval_chain', message));

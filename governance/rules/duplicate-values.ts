@@ -1,16 +1,16 @@
-import { at, type FileContext, field, type RunReport } from '../lint/context.ts';
+import { at, type RunField, type RunFile, type RunReport } from '../lint/context.ts';
 import { lineOf } from '../lint/position.ts';
 import { stringValue } from '../parse/nodes.ts';
 import { idKey } from './unique-id.ts';
 
 /** Reports every occurrence of a document_metadata value after its first one in the run. */
-export function reportDuplicates(files: FileContext[], key: 'unique_id' | 'uri', report: RunReport): void {
-  const first = new Map<string, { file: FileContext; line: number }>();
+export function reportDuplicates(files: RunFile[], key: RunField, report: RunReport): void {
+  const first = new Map<string, { file: RunFile; line: number }>();
   for (const ctx of files) {
-    const ref = field(ctx, 'document_metadata', key);
-    const value = ref ? stringValue(ref.entry.value) : undefined;
+    const ref = ctx.fields.get(key);
+    const value = ref ? stringValue(ref.value) : undefined;
     if (!ref || value === undefined) continue;
-    const line = lineOf(ctx.file, ref.entry.value.range?.[0] ?? 0);
+    const line = lineOf(ctx.file, ref.value.range?.[0] ?? 0);
     const compared = key === 'unique_id' ? idKey(value) : value;
     const seen = first.get(compared);
     if (!seen) {
@@ -18,6 +18,6 @@ export function reportDuplicates(files: FileContext[], key: 'unique_id' | 'uri',
       continue;
     }
     const where = seen.file === ctx ? `line ${seen.line}` : `${seen.file.file.path}:${seen.line}`;
-    report(ctx, at(ref.entry.value, ref.path, `${key} "${value}" is already used by ${where}`));
+    report(ctx, at(ref.value, ref.path, `${key} "${value}" is already used by ${where}`));
   }
 }

@@ -4,6 +4,7 @@ import { blockShape } from './block-shape.ts';
 import { coherenceVector } from './coherence-vector.ts';
 import { complianceTags } from './compliance-tags.ts';
 import { createdAt } from './created-at.ts';
+import { customTag } from './custom-tag.ts';
 import { discoveryProtocol } from './discovery-protocol.ts';
 import { duplicateBlock } from './duplicate-block.ts';
 import { duplicateUniqueId } from './duplicate-unique-id.ts';
@@ -38,6 +39,7 @@ export const RULES: readonly Rule[] = [
   hostileInput,
   yamlDirective,
   mergeValue,
+  customTag,
   missingBlock,
   blockShape,
   duplicateBlock,

@@ -2,6 +2,7 @@ import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
 
 const WITH_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
+const SCHEME_ONLY = /^([A-Za-z][A-Za-z0-9+.-]*):(.+)$/;
 /** Resources that expose no endpoint (namespaces, policies) say so explicitly. */
 export const NOT_APPLICABLE = 'n/a';
 
@@ -23,8 +24,17 @@ export const serviceEndpoint: Rule = {
 export function endpointProblem(value: string | undefined, schemes: string[]): string | undefined {
   if (value === undefined) return `must be a URL or ${NOT_APPLICABLE}`;
   if (value === NOT_APPLICABLE) return undefined;
+  if (value.toLowerCase() === NOT_APPLICABLE)
+    return `must be written ${NOT_APPLICABLE}, in lower case, when there is no endpoint`;
   const match = WITH_SCHEME.exec(value);
-  if (!match) return `has no scheme; write e.g. http://${value}`;
+  if (!match) {
+    // `http:host` names a known scheme but not the `//` that introduces the host; `redis:6379` is a
+    // host (a Service named like its protocol) and a port.
+    const bare = SCHEME_ONLY.exec(value);
+    if (bare && schemes.includes(bare[1]!.toLowerCase()) && !/^\d+(?:\/|$)/.test(bare[2]!))
+      return `has no // after its scheme; write e.g. ${bare[1]}://${bare[2]!.replace(/^\/+/, '')}`;
+    return `has no scheme; write e.g. http://${value}`;
+  }
   const scheme = match[1]!.toLowerCase();
   if (!schemes.includes(scheme)) return `uses scheme ${scheme}, not one of ${schemes.join(', ')}`;
   let host = '';

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { idKey } from './unique-id.ts';
 import { inUrnNamespace } from './urn-prefix.ts';
 
 export const urnIdentity: Rule = {
@@ -18,6 +19,8 @@ export const urnIdentity: Rule = {
     if (!inUrnNamespace(ctx.policy.namespaces, urnText)) return;
     if (urnText.endsWith(`:${idText}`)) return;
     const last = urnText.slice(urnText.lastIndexOf(':') + 1);
+    // UUIDs are case-insensitive (RFC 4122), as QY060 compares them.
+    if (idKey(last) === idKey(idText)) return;
     report(at(urn.entry.value, urn.path, `urn ends with "${last}", not with the unique_id "${idText}"`));
   },
 };

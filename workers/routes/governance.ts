@@ -144,6 +144,15 @@ function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy }
     // Integers beyond 2^53 are kept exact, so the policy is refused by name as a policy file would be.
     data = parseJsonExact(body);
   } catch (err) {
+    // Reading integers exactly walks the parsed value recursively: valid JSON nested deeply enough
+    // exhausts the stack, which is no syntax error of the client's.
+    if (err instanceof RangeError) {
+      throw new EcoError(
+        400,
+        'invalid_request',
+        'The request body nests arrays and objects too deeply to read.',
+      );
+    }
     throw new EcoError(
       400,
       'invalid_request',

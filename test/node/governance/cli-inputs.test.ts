@@ -18,6 +18,23 @@ describe('eco-lint input files', () => {
     expect(stderr).toBe('eco-lint: latin1.qyaml is not valid UTF-8\n');
   });
 
+  it('names UTF-16 (what PowerShell 5 writes with `>`) when refusing a file', async () => {
+    const dir = workDir();
+    const text = 'kind: ConfigMap\n';
+    const le = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+    const be = Buffer.from(le.subarray(0, le.length).swap16());
+    writeFileSync(join(dir, 'le.qyaml'), le);
+    writeFileSync(join(dir, 'be.qyaml'), be);
+    for (const name of ['le.qyaml', 'be.qyaml']) {
+      const { code, stdout, stderr } = await ecoLintInProcess([name], dir);
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(stderr).toBe(
+        `eco-lint: ${name} is UTF-16 (it starts with a UTF-16 byte order mark), not UTF-8; save it as UTF-8\n`,
+      );
+    }
+  });
+
   it('refuses a path that is not a regular file instead of waiting on it', async () => {
     const dir = workDir();
     const fifo = spawnSync('mkfifo', [join(dir, 'pipe.qyaml')]);
