@@ -42,8 +42,9 @@ export const CHAT_FIELD_SUPPORT: Readonly<Record<EngineProtocol, ChatFieldSuppor
     toolProtocol: 'tgi-messages',
     efforts: [],
   },
-  // TGI's ChatRequest marks logit_bias unused and has no reasoning_effort.
-  'tgi-messages': { refused: ['logit_bias'], efforts: [] },
+  // TGI's ChatRequest marks logit_bias unused and has no reasoning_effort; it reads presence_penalty as
+  // repetition_penalty = presence_penalty + 2 (lib.rs `try_into_generate`), not as a presence penalty.
+  'tgi-messages': { refused: ['logit_bias', 'presence_penalty'], efforts: [] },
   // `/api/chat` has no logit bias and no tool_choice; reasoning_effort becomes `think`. Log-probabilities
   // are mapped (ollama/logprobs.ts).
   ollama: { refused: ['logit_bias', 'forced_tool_choice'], efforts: THREE_EFFORTS },
@@ -66,7 +67,9 @@ export const CHAT_FIELD_SUPPORT: Readonly<Record<EngineProtocol, ChatFieldSuppor
     refused: [...PROMPT_ONLY, 'seed', 'presence_penalty', 'frequency_penalty'],
     efforts: [],
   },
-  'lmdeploy-openai': { refused: [], efforts: THREE_EFFORTS },
+  // Its chat handler samples with temperature, top_p, top_k, min_p and repetition_penalty only: the
+  // OpenAI penalties are listed as unsupported and never reach the engine.
+  'lmdeploy-openai': { refused: ['presence_penalty', 'frequency_penalty'], efforts: THREE_EFFORTS },
 };
 
 interface Refusal {

@@ -106,7 +106,13 @@ export function retryAfterMs(headers: Headers, now = Date.now()): number | undef
 }
 
 const LENGTH_HINT =
-  /context length|maximum context|too long|max_model_len|exceeds|input validation error: `inputs` tokens|must be <=/i;
+  /context length|maximum context|too long|max_model_len|exceeds|input validation error: `inputs` tokens|must be <=|longer than the maximum model length/i;
+
+/** The engine's message says the request does not fit the model's context window. */
+export function isContextLengthMessage(message: string): boolean {
+  return LENGTH_HINT.test(message);
+}
+
 const LOADING_HINT = /loading|warm(ing)? ?up|not ready|starting/i;
 
 /**

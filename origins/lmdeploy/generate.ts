@@ -4,7 +4,7 @@ import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder } from '../../schemas/stream-events.ts';
 import { refuseUnsupportedSampling } from '../chat-fields.ts';
 import { parseAnswer } from '../error-answer.ts';
-import { readErrorBody } from '../errors.ts';
+import { streamErrorEvent } from '../openai-compatible/stream-error.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import {
@@ -137,12 +137,8 @@ export function lmdeployGenerateStream(ctx: CallContext): StreamDecoder {
       }
       if (event === null || typeof event !== 'object')
         return pushError(out, malformedStream(LMDEPLOY_NATIVE, data));
-      if (event.error !== undefined) {
-        return pushError(
-          out,
-          new EcoError(502, 'origin_error', `${LMDEPLOY_NATIVE}: ${readErrorBody(data).message}`),
-        );
-      }
+      // The OpenAI server's error event (`{"error": {…, "code": <HTTP status>}}`), read the same way.
+      if (event.error !== undefined) return pushError(out, streamErrorEvent(LMDEPLOY_NATIVE, data));
       if (typeof event.text !== 'string') return pushError(out, malformedStream(LMDEPLOY_NATIVE, data));
       last = counts(event.meta_info) ?? last;
       if (event.text.length > 0 && !finished) out.push({ kind: 'delta', content: event.text });

@@ -3,7 +3,6 @@ import { checkedChat } from '../chat-fields.ts';
 import { mapOriginError } from '../errors.ts';
 import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
-import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { buildOpenAiChat } from '../openai-compatible/request.ts';
 import type { EngineAdapter, HealthProbe, HealthState, LoadMetrics, MetricsProbe } from '../types.ts';
 import {
@@ -13,6 +12,7 @@ import {
   lmdeployCompletions,
   lmdeployGenerateStream,
 } from './generate.ts';
+import { lmdeployOpenAiCompletions } from './openai-completions.ts';
 import { lmdeployOpenAiStream } from './openai-stream.ts';
 
 const OPENAI_ENGINE = 'LMDeploy';
@@ -92,5 +92,5 @@ export const lmdeployOpenAiAdapter: EngineAdapter = {
   mapError: (status, body, headers) => mapOriginError(OPENAI_ENGINE, status, body, headers),
   health,
   metrics,
-  completions: openAiExchange(OPENAI_ENGINE, '/v1/completions', true),
+  completions: lmdeployOpenAiCompletions(OPENAI_ENGINE),
 };

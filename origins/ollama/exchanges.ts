@@ -12,7 +12,7 @@ import type { CallContext, Exchange } from '../types.ts';
 import { ollamaFinish, ollamaUsage } from './answer.ts';
 import { readOllamaAnswer } from './decode.ts';
 import { ollamaStreamDecoder } from './ndjson-stream.ts';
-import { commonFields, OLLAMA, ollamaOptions } from './request.ts';
+import { commonFields, OLLAMA, ollamaOptions, truncatePrompt } from './request.ts';
 
 type Json = Record<string, unknown>;
 
@@ -30,6 +30,7 @@ export const ollamaCompletions: Exchange<Json, Json> = {
       model: ctx.engineModel,
       prompt,
       stream: ctx.stream,
+      truncate: truncatePrompt(ctx.pool),
       ...commonFields(ctx.pool, undefined),
     };
     if (typeof req.suffix === 'string') body.suffix = req.suffix;

@@ -4,6 +4,7 @@ import { mapOriginError, readErrorBody } from '../errors.ts';
 import type { EngineAdapter } from '../types.ts';
 import { decodeOllamaChat } from './decode.ts';
 import { ollamaCompletions, ollamaEmbeddings } from './exchanges.ts';
+import { inputTooLong } from './input-too-long.ts';
 import { ollamaStreamDecoder } from './ndjson-stream.ts';
 import { ollamaPull } from './pull.ts';
 import { buildOllamaChat, OLLAMA } from './request.ts';
@@ -15,6 +16,8 @@ const MISSING = /model ['"].*['"] not found/i;
 const NO_THINKING = /does not support thinking/i;
 
 function mapOllamaError(status: number, body: string, headers: Headers): EcoError {
+  const tooLong = inputTooLong(readErrorBody(body).message);
+  if (tooLong) return tooLong;
   const error = mapOriginError(OLLAMA, status, body, headers);
   if (status !== 400 || !NO_THINKING.test(readErrorBody(body).message)) return error;
   return new EcoError(400, 'unsupported_parameter', error.message, { param: 'reasoning_effort' });

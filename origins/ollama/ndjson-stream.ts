@@ -3,6 +3,7 @@ import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts'
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import type { CallContext } from '../types.ts';
 import { type OllamaFinal, ollamaFinish, ollamaUsage, openAiToolCalls } from './answer.ts';
+import { inputTooLong } from './input-too-long.ts';
 import { askedLogprobs, logprobItems, missingLogprobs } from './logprobs.ts';
 import { OLLAMA } from './request.ts';
 
@@ -36,9 +37,10 @@ export function ollamaStreamDecoder(ctx: CallContext, endpoint: 'chat' | 'genera
       if (line === null || typeof line !== 'object')
         return pushError(out, malformedStream(OLLAMA, text, 'line'));
       if (line.error !== undefined) {
+        const message = errorText(line.error).slice(0, 500);
         return pushError(
           out,
-          new EcoError(502, 'origin_error', `${OLLAMA}: ${errorText(line.error).slice(0, 500)}`),
+          inputTooLong(message) ?? new EcoError(502, 'origin_error', `${OLLAMA}: ${message}`),
         );
       }
       const source = endpoint === 'chat' ? line.message : line;

@@ -45,6 +45,15 @@ export function ollamaOptions(
   return options;
 }
 
+/**
+ * Ollama drops the oldest messages (or the start of a prompt) that do not fit its context window,
+ * unannounced, unless told not to: then it refuses the input (400, context_length_exceeded). Refusing
+ * is the default; a pool with `options.truncatePrompt: true` keeps Ollama's cutting.
+ */
+export function truncatePrompt(pool: PoolConfig): boolean {
+  return pool.options.truncatePrompt === true;
+}
+
 /** Request-level fields every Ollama generation call shares. */
 export function commonFields(pool: PoolConfig, format: ChatCompletionRequest['response_format']) {
   const out: Record<string, unknown> = {};
@@ -62,6 +71,7 @@ export function buildOllamaChat(req: ChatCompletionRequest, ctx: CallContext): O
     model: ctx.engineModel,
     messages,
     stream: ctx.stream,
+    truncate: truncatePrompt(ctx.pool),
     ...commonFields(ctx.pool, req.response_format),
   };
   // Ollama has no tool_choice: "none" is honoured by not offering the tools at all.

@@ -1,7 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { FinishReason } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
-import { readErrorBody } from '../errors.ts';
 import {
   type EndOfBody,
   framedDecoder,
@@ -25,6 +24,7 @@ import {
   startsWithError,
   withStopFinish,
 } from './scan.ts';
+import { streamErrorEvent } from './stream-error.ts';
 
 export interface OpenAiStreamOptions {
   engine: string;
@@ -55,9 +55,7 @@ export function openAiEndOfBody(options: OpenAiStreamOptions): EndOfBody {
 export function openAiChunkHandler(engine: string): MessageHandler {
   return (data, out) => {
     if (data === '[DONE]') return pushEnd(out);
-    if (startsWithError(data)) {
-      return pushError(out, new EcoError(502, 'origin_error', `${engine}: ${readErrorBody(data).message}`));
-    }
+    if (startsWithError(data)) return pushError(out, streamErrorEvent(engine, data));
     const withUsage = carriesUsage(data);
     if (withUsage && isUsageOnly(data)) {
       let parsed: { usage?: unknown } | null;

@@ -6,13 +6,14 @@ import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { rememberStops, withoutMatchedStop } from '../templates/stop-trim.ts';
+import { refuseCompletionExtras } from '../templates/text-completion.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
 import { tgiGenerateStreamDecoder } from './generate-stream.ts';
 import { buildTgiMessagesChat } from './messages-request.ts';
 import { tgiMessagesStreamDecoder } from './messages-stream.ts';
-import { buildTgiChat, TGI } from './request.ts';
+import { buildTgiChat, TGI, tgiSeed, usableTopP } from './request.ts';
 
 const QUEUE = 'tgi_queue_size';
 const BATCH = 'tgi_batch_current_size';
@@ -90,13 +91,33 @@ export const tgiMessagesAdapter: EngineAdapter = {
   completions: normalizedCompletions(),
 };
 
-/** `/v1/completions` passes TGI's raw finish names (`eos_token`, `stop_sequence`): map them. */
+/**
+ * `/v1/completions` in TGI's terms: its `CompletionRequest` takes `stop` as a list only, an unsigned
+ * `seed` and a top_p strictly inside (0, 1), and has no `echo`, `logprobs` or `presence_penalty` (serde
+ * would drop them unread) nor a usable `suffix` (a 422). The answer's raw finish names (`eos_token`,
+ * `stop_sequence`) are mapped.
+ */
 function normalizedCompletions() {
   const base = openAiExchange(TGI, '/v1/completions', false);
   return {
     build(req: Record<string, unknown>, ctx: CallContext) {
+      refuseCompletionExtras(req, TGI);
+      if (typeof req.presence_penalty === 'number' && req.presence_penalty !== 0) {
+        throw new EcoError(
+          400,
+          'unsupported_parameter',
+          `${TGI} completions do not support presence_penalty`,
+          {
+            param: 'presence_penalty',
+          },
+        );
+      }
       rememberStops(ctx, req.stop);
-      return base.build(req, ctx);
+      const { echo: _e, logprobs: _l, suffix: _s, presence_penalty: _p, ...body } = req;
+      if (typeof body.stop === 'string') body.stop = [body.stop];
+      if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
+      if (!usableTopP(req as { temperature?: number; top_p?: number })) delete body.top_p;
+      return base.build(body, ctx);
     },
     decode(body: string, ctx: CallContext) {
       const out = base.decode(body, ctx);

@@ -29,6 +29,8 @@ export function buildTgiMessagesChat(req: ChatCompletionRequest, ctx: CallContex
     legacyMaxTokens: true,
     adjust(body) {
       if (typeof body.stop === 'string') body.stop = [body.stop];
+      // TGI would read even the neutral 0 as repetition_penalty 2.0 (other values are refused before).
+      delete body.presence_penalty;
       if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
       if (!usableTopP(req)) delete body.top_p;
       const grammar = jsonGrammar(req.response_format);

@@ -7,6 +7,7 @@ import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import { openAiStreamDecoder } from '../openai-compatible/stream.ts';
+import { refuseCompletionExtras } from '../templates/text-completion.ts';
 import type { CallContext, EngineAdapter, Exchange } from '../types.ts';
 
 const ENGINE = 'TensorRT-LLM (trtllm-serve)';
@@ -78,6 +79,8 @@ function completionsExchange(): Exchange<Record<string, unknown>, Record<string,
   return {
     ...base,
     build(req, ctx) {
+      // Its CompletionRequest answers any suffix with "suffix is not supported"; refused here, never dropped.
+      refuseCompletionExtras(req, ENGINE, ['echo', 'logprobs']);
       const picked: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(req)) if (COMPLETION_FIELDS.has(k) && v != null) picked[k] = v;
       if (!ctx.stream) delete picked.stream;

@@ -154,3 +154,36 @@ describe('ollama log-probabilities', () => {
     expect(tokens.join('')).toBe(text);
   });
 });
+
+describe('over-long prompts', () => {
+  // The emulated SGLang serves a 32,768-token context, Ollama models 4,096; ~4 characters make a token.
+  const long = [{ role: 'user' as const, content: 'word '.repeat(30_000) }];
+
+  for (const pool of ['sglang', 'sglang-openai', 'ollama'] as const) {
+    it(`${pool}: an input past the context window is a 400 context_length_exceeded, stream or not`, async () => {
+      const client = clientFor(pool);
+      const model = `dev-${pool}`;
+      const plainErr = await client.chat.completions
+        .create({ model, max_tokens: 4, messages: long })
+        .catch((e: unknown) => e);
+      // SGLang reports it inside the open stream (HTTP 200): the client still gets an HTTP 400.
+      // Ollama would drop the oldest messages unless asked not to.
+      const streamErr = await client.chat.completions
+        .create({ model, max_tokens: 4, messages: long, stream: true })
+        .then(async (s) => {
+          for await (const _ of s);
+        })
+        .catch((e: unknown) => e);
+      for (const err of [plainErr, streamErr]) {
+        expect(err).toBeInstanceOf(OpenAI.APIError);
+        expect(status(err)).toBe(400);
+        expect((err as InstanceType<typeof OpenAI.APIError>).code).toBe('context_length_exceeded');
+        expect((err as Error).message).toMatch(
+          /longer than the model's context length|exceeds the context length/,
+        );
+      }
+      // A client error: the origin stays in service.
+      expect((await streamed(pool, model)).error).toBeUndefined();
+    });
+  }
+});

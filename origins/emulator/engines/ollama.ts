@@ -11,6 +11,8 @@ import { promptOf } from './openai-chat.ts';
  * A model whose name contains `does-not-exist` fails its pull after the 200, as a missing manifest does.
  */
 const PRESENT = ['llama3.1:8b', 'llama3.2:latest', 'nomic-embed-text:latest'];
+// The context window a model gets when the request sets no `options.num_ctx` (envconfig's default).
+const DEFAULT_NUM_CTX = 4096;
 const PULL_STEPS = 5;
 const PULL_STEP_MS = 80;
 
@@ -38,7 +40,8 @@ interface GenerationBody {
   stream?: boolean;
   logprobs?: boolean;
   top_logprobs?: number;
-  options?: { num_predict?: number; seed?: number };
+  truncate?: boolean;
+  options?: { num_predict?: number; seed?: number; num_ctx?: number };
 }
 
 /** 0.12.11+'s per-token log-probabilities: a made-up but well-formed list, one entry per token. */
@@ -86,6 +89,14 @@ async function generation(r: EngineRequest, kind: 'chat' | 'generate'): Promise<
     return sendJson(r.res, 400, errorBody('messages is required'));
   const prompt = kind === 'chat' ? promptOf(body!.messages) : String(body!.prompt ?? '');
   const gen = plan(r, prompt, body!.options?.num_predict, body!.options?.seed);
+  const numCtx = body!.options?.num_ctx ?? DEFAULT_NUM_CTX;
+  if (gen.promptTokens > numCtx) {
+    // `truncate: false`: the runner's errorInputTooLong, answered 400 before any line (server/routes.go
+    // streamResponse). Otherwise Ollama drops the oldest messages (server/prompt.go) and answers.
+    if (body!.truncate === false)
+      return sendJson(r.res, 400, errorBody('the input length exceeds the context length'));
+    gen.promptTokens = numCtx;
+  }
   const text = (t: string) =>
     kind === 'chat' ? { message: { role: 'assistant', content: t } } : { response: t };
   const context = kind === 'generate' ? { context: [1, 2, 3] } : {};

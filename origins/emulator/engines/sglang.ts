@@ -4,6 +4,7 @@ import type { EmulatedEngine, EngineRequest } from '../types.ts';
 import {
   badChatRequest,
   type ChatBody,
+  dumps,
   openAiCompletion,
   openAiEmbeddings,
   promptOf,
@@ -16,6 +17,12 @@ import {
  */
 const MODEL_PATH = 'meta-llama/Llama-3.1-8B-Instruct';
 const EOS_ID = 128009;
+// The emulated server runs with `--context-length 32768`.
+const CONTEXT_LENGTH = 32768;
+
+// tokenizer_manager.py `_validate_one_request`: the ValueError every API reports for an over-long input.
+const tooLong = (promptTokens: number) =>
+  `The input (${promptTokens} tokens) is longer than the model's context length (${CONTEXT_LENGTH} tokens).`;
 
 const nativeError = (message: string) => JSON.stringify({ error: { message } });
 
@@ -54,6 +61,13 @@ async function generate(r: EngineRequest): Promise<void> {
     return sendJson(r.res, 400, nativeError('Either text or input_ids should be provided.'));
   // SGLang's own default budget is 128 new tokens.
   const gen = plan(r, body.text, body.sampling_params?.max_new_tokens ?? 128);
+  if (gen.promptTokens > CONTEXT_LENGTH) {
+    // http_server.py `generate_request`: 400 when not streaming; in the open stream (orjson) otherwise.
+    if (!body.stream) return sendJson(r.res, 400, nativeError(tooLong(gen.promptTokens)));
+    r.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+    r.res.end(`data: ${nativeError(tooLong(gen.promptTokens))}\n\ndata: [DONE]\n\n`);
+    return;
+  }
   if (!body.stream) {
     sendJson(r.res, 200, {
       text: gen.tokens.join(''),
@@ -83,6 +97,7 @@ async function chat(r: EngineRequest): Promise<void> {
   const body = r.body as ChatBody;
   const model = body.model!;
   const gen = plan(r, promptOf(body.messages), body.max_completion_tokens ?? body.max_tokens, body.seed);
+  if (gen.promptTokens > CONTEXT_LENGTH) return overLong(r, gen.promptTokens, body.stream === true);
   const id = `${r.origin.id.replace(/\W/g, '')}${r.origin.served}`.padEnd(32, 'a');
   const created = Math.floor(Date.now() / 1000);
   const matched = gen.finishReason === 'stop' ? EOS_ID : null;
@@ -145,6 +160,27 @@ async function chat(r: EngineRequest): Promise<void> {
   });
 }
 
+/**
+ * An over-long chat input. The tokenizer manager raises while the stream is already open, so
+ * serving_chat.py `_generate_chat_stream` (`except ValueError` → `create_streaming_error_response`)
+ * writes the error as a `data:` event under HTTP 200 (Python `json.dumps` spacing), then `[DONE]`.
+ */
+function overLong(r: EngineRequest, promptTokens: number, stream: boolean): void {
+  if (!stream) {
+    sendJson(r.res, 400, openAiError(400, tooLong(promptTokens)));
+    return;
+  }
+  const error = {
+    object: 'error',
+    message: tooLong(promptTokens),
+    type: 'BadRequestError',
+    param: null,
+    code: 400,
+  };
+  r.res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  r.res.end(`data: ${dumps({ error }, true)}\n\ndata: [DONE]\n\n`);
+}
+
 function metrics(r: EngineRequest): void {
   const labels = `{model_name="${MODEL_PATH}"}`;
   sendText(
@@ -190,7 +226,7 @@ async function handle(this: EmulatedEngine, r: EngineRequest): Promise<boolean> 
           created: 0,
           owned_by: 'sglang',
           root: MODEL_PATH,
-          max_model_len: 131072,
+          max_model_len: CONTEXT_LENGTH,
         },
       ],
     });

@@ -71,7 +71,8 @@ const EXPECTED: Record<EngineProtocol, Refusals> = {
     tool_choice: 'tools',
     ...NO_EFFORT,
   },
-  'tgi-messages': { logit_bias: 'logit_bias', ...NO_EFFORT },
+  // Its ChatRequest reads presence_penalty as repetition_penalty = presence_penalty + 2.
+  'tgi-messages': { logit_bias: 'logit_bias', presence_penalty: 'presence_penalty', ...NO_EFFORT },
   ollama: {
     logit_bias: 'logit_bias',
     tool_choice: 'tool_choice',
@@ -100,7 +101,13 @@ const EXPECTED: Record<EngineProtocol, Refusals> = {
     presence_penalty: 'presence_penalty',
     frequency_penalty: 'frequency_penalty',
   },
-  'lmdeploy-openai': { effort_minimal: 'reasoning_effort' },
+  // Its chat handler builds the sampling config from temperature, top_p, top_k, min_p and
+  // repetition_penalty only ("presence_penalty/frequency_penalty: not supported", chat_completions/serving.py).
+  'lmdeploy-openai': {
+    presence_penalty: 'presence_penalty',
+    frequency_penalty: 'frequency_penalty',
+    effort_minimal: 'reasoning_effort',
+  },
 };
 
 const req = (over: Partial<ChatCompletionRequest>): ChatCompletionRequest => ({

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 import { callWithVars } from '../identity/helpers.ts';
 
@@ -120,5 +120,50 @@ describe('what comes back from an origin', () => {
     const text = await res.text();
     expect(res.status).toBe(502);
     expect(text).not.toContain(SECRET);
+  });
+
+  it("never shows the pool's secret in a stream's error, before or after output began", async () => {
+    const chunk = JSON.stringify({
+      id: 'x',
+      object: 'chat.completion.chunk',
+      created: 1,
+      model: 'm',
+      choices: [{ index: 0, delta: { role: 'assistant', content: 'partial' }, finish_reason: null }],
+    });
+    const failure = JSON.stringify({
+      error: { message: `Incorrect API key provided: ${SECRET}.`, code: 500 },
+    });
+    const key = await seedKey({ tenant: 'sec-a' });
+    const stream = () =>
+      callWithVars(vars, '/v1/chat/completions', key, {
+        method: 'POST',
+        body: { model: 'sec-model', stream: true, messages: [{ role: 'user', content: 'hello' }] },
+      });
+    // After output reached the client (the token and the error in two reads): the terminal error event.
+    mockOrigin(ORIGIN, () => {
+      const encoder = new TextEncoder();
+      const body = new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(encoder.encode(`data: ${chunk}\n\n`));
+          controller.enqueue(encoder.encode(`data: ${failure}\n\n`));
+          controller.close();
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const late = await stream();
+    expect(late.status).toBe(200);
+    const text = await late.text();
+    expect(text).toContain('partial');
+    expect(text).toContain('"error"');
+    expect(text).toContain('[pool secret]');
+    expect(text).not.toContain(SECRET);
+    // In the same read as the first token: the error comes before any output, as a real status.
+    mockOrigin(ORIGIN, () => sseResponse([chunk, failure]));
+    const early = await stream();
+    expect(early.status).toBe(502);
+    const earlyText = await early.text();
+    expect(earlyText).toContain('[pool secret]');
+    expect(earlyText).not.toContain(SECRET);
   });
 });
