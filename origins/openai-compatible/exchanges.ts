@@ -40,8 +40,8 @@ export function openAiExchange(
       // Usage is billed: anything but real token counts is dropped and the gateway estimates instead.
       const { usage: raw, ...rest } = answer;
       const counts = embeddings ? embeddingUsage(raw) : readUsage(raw);
-      // Valid counts keep the engine's other usage fields (token details).
-      const usage = counts && { ...(raw as object), ...counts };
+      // Completions get their token details checked by readUsage; embeddings keep the engine's other fields.
+      const usage = counts && (embeddings ? { ...(raw as object), ...counts } : counts);
       return { ...rest, model: ctx.clientModel, ...(usage ? { usage } : {}) };
     },
   };

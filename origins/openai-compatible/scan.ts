@@ -1,5 +1,6 @@
 import type { Usage } from '../../schemas/openai/chat.ts';
 import { tokenCount } from '../token-count.ts';
+import { readUsageDetails } from '../usage-details.ts';
 
 /**
  * Light scans of one OpenAI chunk's JSON text. They avoid a JSON parse on the common content chunks;
@@ -122,6 +123,7 @@ function skipSpace(text: string, from: number): number {
   return i;
 }
 
+/** An engine's usage object as the public shape: valid totals, and the breakdowns that fit them. */
 export function readUsage(value: unknown): Usage | undefined {
   if (value === null || typeof value !== 'object') return undefined;
   const u = value as Record<string, unknown>;
@@ -132,6 +134,7 @@ export function readUsage(value: unknown): Usage | undefined {
     prompt_tokens: prompt,
     completion_tokens: completion,
     total_tokens: tokenCount(u.total_tokens) ?? prompt + completion,
+    ...readUsageDetails(u, prompt, completion),
   };
 }
 

@@ -1,5 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
-import type { FinishReason } from '../../schemas/openai/chat.ts';
+import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts';
 import {
   type EndOfBody,
@@ -66,7 +66,10 @@ export function openAiChunkHandler(engine: string): MessageHandler {
       }
       const usage = readUsage(parsed?.usage);
       // Counts that are not token counts are dropped with their chunk: the gateway estimates instead.
-      if (usage !== undefined) out.push({ kind: 'chunk', json: data, hasOutput: false, usage });
+      if (usage === undefined) return;
+      // The client reads the checked figures in OpenAI's shape, not the engine's own usage keys.
+      (parsed as { usage: Usage }).usage = usage;
+      out.push({ kind: 'chunk', json: JSON.stringify(parsed), hasOutput: false, usage });
       return;
     }
     if (!looksLikeObject(data)) return pushError(out, malformedStream(engine, data));

@@ -3,12 +3,15 @@ import type { FinishReason, Usage } from '../../schemas/openai/chat.ts';
 import { mapOriginError } from '../errors.ts';
 import { reportedUsage } from '../templates/prompt-call.ts';
 import { tokenCount } from '../token-count.ts';
+import { nativeUsageDetails } from '../usage-details.ts';
 import { SGLANG } from './request.ts';
 
 export interface MetaInfo {
   finish_reason?: unknown;
   prompt_tokens?: unknown;
   completion_tokens?: unknown;
+  cached_tokens?: unknown;
+  reasoning_tokens?: unknown;
 }
 
 /**
@@ -40,5 +43,12 @@ export function sglangFinish(meta: MetaInfo | undefined): FinishReason | undefin
 export function sglangUsage(meta: MetaInfo | undefined): Usage | undefined {
   const prompt = tokenCount(meta?.prompt_tokens);
   const completion = tokenCount(meta?.completion_tokens);
-  return prompt !== undefined && completion !== undefined ? reportedUsage(prompt, completion) : undefined;
+  if (prompt === undefined || completion === undefined) return undefined;
+  // Prefix-cache hits and, in recent releases, reasoning tokens (managers/scheduler_output_processor_mixin.py).
+  const details = nativeUsageDetails(
+    { cached: meta?.cached_tokens, reasoning: meta?.reasoning_tokens },
+    prompt,
+    completion,
+  );
+  return { ...reportedUsage(prompt, completion), ...details };
 }

@@ -87,11 +87,35 @@ export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
 export const FinishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
 export type FinishReason = z.infer<typeof FinishReason>;
 
+/** A count inside a usage breakdown: engines' values are checked before they get here. */
+function tokenDetail() {
+  return z.number().int().min(0).optional();
+}
+
 export const Usage = z
   .object({
     prompt_tokens: z.number().int(),
     completion_tokens: z.number().int(),
     total_tokens: z.number().int(),
+    prompt_tokens_details: z
+      .object({ cached_tokens: tokenDetail(), audio_tokens: tokenDetail() })
+      .optional()
+      .openapi({
+        description:
+          "The prompt tokens broken down (`cached_tokens`: served from the engine's prefix cache), when the engine reports it.",
+      }),
+    completion_tokens_details: z
+      .object({
+        reasoning_tokens: tokenDetail(),
+        audio_tokens: tokenDetail(),
+        accepted_prediction_tokens: tokenDetail(),
+        rejected_prediction_tokens: tokenDetail(),
+      })
+      .optional()
+      .openapi({
+        description:
+          'The completion tokens broken down (`reasoning_tokens`: spent thinking), when the engine reports it.',
+      }),
     eco_estimated: z
       .boolean()
       .optional()

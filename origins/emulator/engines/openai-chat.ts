@@ -2,6 +2,7 @@ import { type Generation, plan, type StreamFrames, streamTokens } from '../gener
 import { sendJson } from '../http.ts';
 import { countTokens, embed } from '../tokens.ts';
 import type { EngineRequest } from '../types.ts';
+import { cachedPromptTokens } from './prefix-cache.ts';
 
 /**
  * The OpenAI-compatible surface shared by engines that expose it (vLLM natively; SGLang, TGI,
@@ -23,6 +24,8 @@ export interface OpenAiQuirks {
    * streams the token that stopped it; its non-stream answers leave it out).
    */
   stopTokenInStream?: string;
+  /** Report prefix-cache hits as `usage.prompt_tokens_details` (vLLM with `--enable-prompt-tokens-details`). */
+  promptTokensDetails?: boolean;
 }
 
 /** The chat request fields the emulated OpenAI servers read. */
@@ -79,19 +82,38 @@ export async function openAiChat(
   if (problem) return error(problem);
   const body = r.body as ChatBody;
   const model = body.model!;
-  const gen = plan(r, promptOf(body.messages), body.max_completion_tokens ?? body.max_tokens, body.seed);
+  const prompt = promptOf(body.messages);
+  const gen = plan(r, prompt, body.max_completion_tokens ?? body.max_tokens, body.seed);
   const id = `${quirks.idPrefix ?? 'chatcmpl-'}${r.origin.id}-${r.origin.served}`;
   const created = Math.floor(Date.now() / 1000);
+  const cached = quirks.promptTokensDetails ? cachedPromptTokens(r.origin, prompt, gen.promptTokens) : 0;
+  const usage = chatUsage(gen, cached);
   if (!body.stream) {
     const content = gen.tokens.join('');
-    sendJson(r.res, 200, dumps(completion(id, created, model, content, gen), quirks.pythonSpacing));
+    sendJson(r.res, 200, dumps(completion(id, created, model, content, gen, usage), quirks.pythonSpacing));
     return;
   }
   const includeUsage = body.stream_options?.include_usage === true && quirks.streamUsage !== false;
-  await streamTokens(r, gen, chatFrames(id, created, model, gen, includeUsage, quirks));
+  await streamTokens(r, gen, chatFrames(id, created, model, gen, includeUsage, quirks, usage));
 }
 
-function completion(id: string, created: number, model: string, content: string, gen: Generation) {
+function chatUsage(gen: Generation, cached: number) {
+  return {
+    prompt_tokens: gen.promptTokens,
+    completion_tokens: gen.tokens.length,
+    total_tokens: gen.promptTokens + gen.tokens.length,
+    ...(cached > 0 ? { prompt_tokens_details: { cached_tokens: cached } } : {}),
+  };
+}
+
+function completion(
+  id: string,
+  created: number,
+  model: string,
+  content: string,
+  gen: Generation,
+  usage: ReturnType<typeof chatUsage>,
+) {
   return {
     id,
     object: 'chat.completion',
@@ -100,11 +122,7 @@ function completion(id: string, created: number, model: string, content: string,
     choices: [
       { index: 0, message: { role: 'assistant', content }, logprobs: null, finish_reason: gen.finishReason },
     ],
-    usage: {
-      prompt_tokens: gen.promptTokens,
-      completion_tokens: gen.tokens.length,
-      total_tokens: gen.promptTokens + gen.tokens.length,
-    },
+    usage,
   };
 }
 
@@ -115,6 +133,7 @@ export function chatFrames(
   gen: Generation,
   includeUsage: boolean,
   quirks: OpenAiQuirks,
+  usage = chatUsage(gen, 0),
 ): StreamFrames {
   const head = quirks.omitObjectInChunks
     ? { id, model }
@@ -138,14 +157,7 @@ export function chatFrames(
           ? `data: ${chunk([choice({ content: quirks.stopTokenInStream }, null)])}\n\n`
           : '';
       out += `data: ${chunk([choice({}, gen.finishReason)])}\n\n`;
-      if (includeUsage) {
-        const usage = {
-          prompt_tokens: gen.promptTokens,
-          completion_tokens: gen.tokens.length,
-          total_tokens: gen.promptTokens + gen.tokens.length,
-        };
-        out += `data: ${chunk([], { usage })}\n\n`;
-      }
+      if (includeUsage) out += `data: ${chunk([], { usage })}\n\n`;
       return `${out}data: [DONE]\n\n`;
     },
     malformed: () => `data: {"id":"${id}","choices":[{"delta":{"content":"tru\n\n`,

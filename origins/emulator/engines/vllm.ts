@@ -55,7 +55,7 @@ export const vllmEngine: EmulatedEngine = {
     if (r.method !== 'POST') return false;
     if (r.path === '/v1/chat/completions') {
       if (await preFaults(this, r)) return true;
-      await openAiChat(r, { streamUsage: true }, fail);
+      await openAiChat(r, { streamUsage: true, promptTokensDetails: true }, fail);
       return true;
     }
     if (r.path === '/v1/completions') {

@@ -107,7 +107,13 @@ describe('LMDeploy OpenAI endpoints', () => {
     const chunks = events.filter((e) => e.kind === 'chunk');
     expect(chunks.map((c) => c.hasOutput)).toEqual([true, true, false, true, false]);
     expect(chunks[3]?.finish).toBe('stop');
-    expect(chunks[4]?.usage).toEqual({ prompt_tokens: 21, completion_tokens: 2, total_tokens: 23 });
+    // The engine's `prompt_tokens_details` is a real figure: kept.
+    expect(chunks[4]?.usage).toEqual({
+      prompt_tokens: 21,
+      completion_tokens: 2,
+      total_tokens: 23,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     const sse = encoded(events);
     expect(clientText(sse)).toBe('Hello!');
     expect(sse).not.toContain('internlm');
@@ -140,7 +146,12 @@ describe('LMDeploy OpenAI endpoints', () => {
       logprobs: null,
       finish_reason: 'stop',
     });
-    expect(out.usage).toEqual({ prompt_tokens: 21, completion_tokens: 10, total_tokens: 31 });
+    expect(out.usage).toEqual({
+      prompt_tokens: 21,
+      completion_tokens: 10,
+      total_tokens: 31,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     const parseError = chatNonstream.replace('"finish_reason": "stop"', '"finish_reason": "parse_error"');
     expect(() => lmdeployOpenAiAdapter.decodeChat(parseError, ctx(oai))).toThrow(
       expect.objectContaining({ status: 502 }),

@@ -24,7 +24,15 @@ const req = (over: Partial<ChatCompletionRequest> = {}): ChatCompletionRequest =
 const expected = [
   { kind: 'delta', content: ' Paris. It is' },
   { kind: 'finish', reason: 'length' },
-  { kind: 'usage', usage: { prompt_tokens: 5, completion_tokens: 4, total_tokens: 9 } },
+  {
+    kind: 'usage',
+    usage: {
+      prompt_tokens: 5,
+      completion_tokens: 4,
+      total_tokens: 9,
+      prompt_tokens_details: { cached_tokens: 0 },
+    },
+  },
   { kind: 'end' },
 ];
 
@@ -138,7 +146,12 @@ describe('SGLang /generate non-stream and requests', () => {
       finish_reason: 'length',
       message: { content: expect.stringMatching(/^ Paris\./) },
     });
-    expect(out.usage).toEqual({ prompt_tokens: 5, completion_tokens: 32, total_tokens: 37 });
+    expect(out.usage).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: 32,
+      total_tokens: 37,
+      prompt_tokens_details: { cached_tokens: 2 },
+    });
     expect(out.model).toBe('client-model');
     const stopped = genNonstream.replace(
       /"finish_reason": \{[^}]*\}/,

@@ -120,7 +120,12 @@ describe('non-stream answers through the gateway', () => {
   it('sglang: /generate with reported usage', async () => {
     mockOrigin('a-sglang.test', () => json(sglangNonstream));
     const body = (await (await chat('sglang', false)).json()) as { usage: Record<string, unknown> };
-    expect(body.usage).toEqual({ prompt_tokens: 5, completion_tokens: 32, total_tokens: 37 });
+    expect(body.usage).toEqual({
+      prompt_tokens: 5,
+      completion_tokens: 32,
+      total_tokens: 37,
+      prompt_tokens_details: { cached_tokens: 2 },
+    });
   });
 
   it('tgi: a 422 over-long prompt is the client’s 400, not retried', async () => {

@@ -16,7 +16,12 @@ describe('trtllm-serve stream conformance', () => {
     const chunks = events.filter((e) => e.kind === 'chunk');
     expect(chunks.map((c) => c.hasOutput)).toEqual([false, true, true, true, false]);
     expect(chunks[3]?.finish).toBe('stop');
-    expect(chunks[4]?.usage).toEqual({ prompt_tokens: 28, completion_tokens: 2, total_tokens: 30 });
+    expect(chunks[4]?.usage).toEqual({
+      prompt_tokens: 28,
+      completion_tokens: 2,
+      total_tokens: 30,
+      prompt_tokens_details: { cached_tokens: 0 },
+    });
     const sse = encoded(events);
     expect(clientText(sse)).toBe('New York');
     expect(sse.endsWith('data: [DONE]\n\n')).toBe(true);
@@ -75,7 +80,12 @@ describe('trtllm-serve non-stream and errors', () => {
           finish_reason: 'stop',
         },
       ],
-      usage: { prompt_tokens: 28, completion_tokens: 11, total_tokens: 39 },
+      usage: {
+        prompt_tokens: 28,
+        completion_tokens: 11,
+        total_tokens: 39,
+        prompt_tokens_details: { cached_tokens: 0 },
+      },
     });
   });
 
