@@ -105,6 +105,43 @@ async function served(): Promise<number> {
 const firstStart = (j: Job) =>
   j.transitions.find((t) => t.status === 'running')?.at ?? Number.POSITIVE_INFINITY;
 
+/**
+ * A pool of one slot and no queue on the emulated origin vllm-1, with a model `<name>-model` routed to it:
+ * while one request runs there, the pool refuses the next before any origin sees it.
+ */
+async function oneSlotPool(
+  name: string,
+  timeouts: { headersMs: number; firstTokenMs: number; idleMs: number; totalMs: number },
+): Promise<void> {
+  const origins = (
+    (await (await fetch(`${stack.emulator}/_control/origins`)).json()) as {
+      origins: { id: string; url: string }[];
+    }
+  ).origins;
+  const url = origins.find((o) => o.id === 'vllm-1')?.url;
+  expect(url).toBeDefined();
+  const pool = await api('/admin/pools', {
+    method: 'POST',
+    body: JSON.stringify({
+      name,
+      protocol: 'vllm',
+      origins: [{ id: 'vllm-1', url, capacity: 1 }],
+      queue: { maxDepth: 0, maxWaitMs: 0 },
+      admission: { blockSize: 0 },
+      timeouts,
+    }),
+  });
+  expect(pool.status, await pool.clone().text()).toBeLessThan(300);
+  const model = await api('/admin/models', {
+    method: 'POST',
+    body: JSON.stringify({
+      id: `${name}-model`,
+      routes: [{ pool: name, engineModel: 'meta-llama/Llama-3.1-8B-Instruct' }],
+    }),
+  });
+  expect(model.status, await model.clone().text()).toBe(201);
+}
+
 describe('jobs on a real stack', () => {
   it('runs mixed priorities to completion, best class first within the shard', async () => {
     await slowOrigins(150);
@@ -220,36 +257,14 @@ describe('jobs on a real stack', () => {
   });
 
   it('waits for a saturated pool without spending attempts, then succeeds on its first', async () => {
-    const origins = (
-      (await (await fetch(`${stack.emulator}/_control/origins`)).json()) as {
-        origins: { id: string; url: string }[];
-      }
-    ).origins;
-    const url = origins.find((o) => o.id === 'vllm-1')?.url;
-    expect(url).toBeDefined();
-    // One slot and no queue: while one request runs, the pool refuses the next before any origin sees it.
-    const pool = await api('/admin/pools', {
-      method: 'POST',
-      body: JSON.stringify({
-        name: 'jobs-e2e-capacity',
-        protocol: 'vllm',
-        origins: [{ id: 'vllm-1', url, capacity: 1 }],
-        queue: { maxDepth: 0, maxWaitMs: 0 },
-        admission: { blockSize: 0 },
-        // A pool that has learnt nothing about its origin says a slot frees by the total timeout at the
-        // latest: that is the Retry-After the job waits, so it is kept short here.
-        timeouts: { headersMs: 6000, firstTokenMs: 6000, idleMs: 6000, totalMs: 8000 },
-      }),
+    // A pool that has learnt nothing about its origin says a slot frees by the total timeout at the
+    // latest: that is the Retry-After the job waits, so it is kept short here.
+    await oneSlotPool('jobs-e2e-capacity', {
+      headersMs: 6000,
+      firstTokenMs: 6000,
+      idleMs: 6000,
+      totalMs: 8000,
     });
-    expect(pool.status, await pool.clone().text()).toBeLessThan(300);
-    const model = await api('/admin/models', {
-      method: 'POST',
-      body: JSON.stringify({
-        id: 'jobs-e2e-capacity-model',
-        routes: [{ pool: 'jobs-e2e-capacity', engineModel: 'meta-llama/Llama-3.1-8B-Instruct' }],
-      }),
-    });
-    expect(model.status, await model.clone().text()).toBe(201);
     try {
       // The first request on the origin takes 4 s and holds the pool's only slot meanwhile.
       await setFault(stack, { engine: 'vllm', origin: 'vllm-1', mode: 'latency', delayMs: 4000, count: 1 });
@@ -302,35 +317,14 @@ describe('jobs on a real stack', () => {
   });
 
   it('runs a job waiting for pool capacity as soon as the job holding the slot ends, not at its Retry-After', async () => {
-    const origins = (
-      (await (await fetch(`${stack.emulator}/_control/origins`)).json()) as {
-        origins: { id: string; url: string }[];
-      }
-    ).origins;
-    const url = origins.find((o) => o.id === 'vllm-1')?.url;
-    expect(url).toBeDefined();
-    // One slot, no queue, and a pool that has learnt nothing yet: its Retry-After is the total
-    // timeout (30 s), far longer than the 2 s the slot is held.
-    const pool = await api('/admin/pools', {
-      method: 'POST',
-      body: JSON.stringify({
-        name: 'jobs-e2e-wake',
-        protocol: 'vllm',
-        origins: [{ id: 'vllm-1', url, capacity: 1 }],
-        queue: { maxDepth: 0, maxWaitMs: 0 },
-        admission: { blockSize: 0 },
-        timeouts: { headersMs: 10_000, firstTokenMs: 10_000, idleMs: 10_000, totalMs: 30_000 },
-      }),
+    // A pool that has learnt nothing yet: its Retry-After is the total timeout (30 s), far longer than
+    // the 2 s the slot is held.
+    await oneSlotPool('jobs-e2e-wake', {
+      headersMs: 10_000,
+      firstTokenMs: 10_000,
+      idleMs: 10_000,
+      totalMs: 30_000,
     });
-    expect(pool.status, await pool.clone().text()).toBeLessThan(300);
-    const model = await api('/admin/models', {
-      method: 'POST',
-      body: JSON.stringify({
-        id: 'jobs-e2e-wake-model',
-        routes: [{ pool: 'jobs-e2e-wake', engineModel: 'meta-llama/Llama-3.1-8B-Instruct' }],
-      }),
-    });
-    expect(model.status, await model.clone().text()).toBe(201);
     try {
       await setFault(stack, { engine: 'vllm', origin: 'vllm-1', mode: 'latency', delayMs: 2000, count: 1 });
       const request = (content: string) => ({

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
-import { mockOrigin } from '../helpers/origin-mock.ts';
+import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { call, chatAs, seedVllmPool } from './helpers.ts';
 
@@ -39,16 +39,7 @@ describe('pool refusals and the requests-per-minute limit', () => {
       await settled(id);
     }
     await setOrigin('reset');
-    mockOrigin(HOST, () =>
-      Response.json({
-        id: 'x',
-        object: 'chat.completion',
-        created: 1,
-        model: 'm',
-        choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
-        usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-      }),
-    );
+    mockOrigin(HOST, () => chatAnswer());
     for (let i = 0; i < 3; i++) expect((await chatAs(key, MODEL)).status).toBe(200);
     await settled(id);
     expect((await chatAs(key, MODEL)).status).toBe(429);

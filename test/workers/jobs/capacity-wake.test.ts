@@ -7,16 +7,12 @@ import {
   type RoutedModel,
   wakeCapacityWaiters,
 } from '../../../durable-objects/job-queue/capacity-wake.ts';
-import { type ExecOutcome, JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
-import {
-  type JobRow,
-  JobStore,
-  jobError,
-  type NewJob,
-} from '../../../durable-objects/job-queue/job-store.ts';
+import type { ExecOutcome } from '../../../durable-objects/job-queue/job-engine.ts';
+import { JobStore, jobError, type NewJob } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
 import { migrate, type Sql } from '../../../durable-objects/job-queue/sql.ts';
-import { engineConfig, manualClock, newJob, withSql } from './helpers.ts';
+import { manualClock, newJob, withSql } from './helpers.ts';
+import { scripted, scriptedEngine, settle, status, success, waiting } from './scripted-runs.ts';
 import type { Clock } from './wait-fixtures.ts';
 
 /**
@@ -33,70 +29,12 @@ const poolRefusal = (code = 'pool_saturated'): ExecOutcome => ({
   retryAfterMs: RETRY_AFTER_MS,
   refusedByPool: true,
 });
-const success: ExecOutcome = { kind: 'succeeded', result: { ok: true }, usage: null };
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/**
- * A gateway scripted per job: each run of a job takes the next answer of its script. An answer is an
- * outcome, or a gate the test opens later (the run is in flight until then). Records each run's job
- * id and the clock's time.
- */
-function scripted(clock: Clock, scripts: Record<string, (ExecOutcome | 'held')[]>) {
-  const runs: { id: string; at: number }[] = [];
-  const gates = new Map<string, ReturnType<typeof deferred<ExecOutcome>>>();
-  const execute = async (job: JobRow, signal: AbortSignal): Promise<ExecOutcome> => {
-    runs.push({ id: job.id, at: clock.now() });
-    const answer = scripts[job.id]?.shift() ?? success;
-    if (answer !== 'held') return answer;
-    const gate = deferred<ExecOutcome>();
-    gates.set(job.id, gate);
-    signal.addEventListener('abort', () =>
-      gate.resolve({ kind: 'failed', retryable: true, error: jobError(null, 'job_aborted', 'aborted') }),
-    );
-    return gate.promise;
-  };
-  /** Let the held run of `id` answer `outcome`. */
-  const finish = (id: string, outcome: ExecOutcome = success) => {
-    const gate = gates.get(id);
-    if (!gate) throw new Error(`${id} is not held`);
-    gates.delete(id);
-    gate.resolve(outcome);
-  };
-  return { execute, runs, finish, held: () => [...gates.keys()] };
-}
-
-function engine(
+const engine = (
   store: JobStore,
   clock: Clock,
   execute: ReturnType<typeof scripted>['execute'],
   capacityPeers?: (model: string) => Promise<readonly string[]>,
-) {
-  return new JobEngine({
-    store,
-    execute,
-    ...(capacityPeers ? { capacityPeers } : {}),
-    sendCallback: async () => ({ ok: true }),
-    config: engineConfig({ concurrency: 4 }),
-    now: clock.now,
-    random: () => 0.5,
-  });
-}
-
-/** Yield to the engine until `done` holds (bounded: the engine's steps are promise callbacks). */
-async function settle(done: () => boolean) {
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 0));
-  expect(done()).toBe(true);
-}
-
-const status = (store: JobStore, id: string) => jobView(store.get(id)!).status;
-const waiting = (store: JobStore, id: string) => store.get(id)!.status === 'waiting';
+) => scriptedEngine(store, clock, execute, { concurrency: 4, ...(capacityPeers ? { capacityPeers } : {}) });
 
 describe('a capacity-waiting job woken when a job of its model finishes in its shard', () => {
   it('is claimed right after the other job completes, not after its Retry-After', () =>

@@ -1,15 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { type ExecOutcome, JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
-import {
-  type JobRow,
-  JobStore,
-  jobError,
-  type NewJob,
-} from '../../../durable-objects/job-queue/job-store.ts';
+import type { ExecOutcome } from '../../../durable-objects/job-queue/job-engine.ts';
+import { JobStore, jobError, type NewJob } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
 import { KEY_WAITERS_SQL } from '../../../durable-objects/job-queue/key-slot-wake.ts';
 import { migrate, type Sql } from '../../../durable-objects/job-queue/sql.ts';
-import { engineConfig, manualClock, newJob, withSql } from './helpers.ts';
+import { manualClock, newJob, withSql } from './helpers.ts';
+import { scripted, scriptedEngine, settle, status, waiting } from './scripted-runs.ts';
 import type { Clock } from './wait-fixtures.ts';
 
 /**
@@ -27,58 +23,8 @@ const keyRefusal = (code = 'concurrency_limit_exceeded'): Extract<ExecOutcome, {
   retryAfterMs: RETRY_AFTER_MS,
 });
 const poolRefusal: ExecOutcome = { ...keyRefusal('pool_saturated'), refusedByPool: true };
-const success: ExecOutcome = { kind: 'succeeded', result: { ok: true }, usage: null };
-
-function deferred<T>() {
-  let resolve!: (value: T) => void;
-  const promise = new Promise<T>((r) => {
-    resolve = r;
-  });
-  return { promise, resolve };
-}
-
-/** A gateway scripted per job: each run takes the next answer, or is held until the test finishes it. */
-function scripted(scripts: Record<string, (ExecOutcome | 'held')[]>) {
-  const runs: string[] = [];
-  const gates = new Map<string, ReturnType<typeof deferred<ExecOutcome>>>();
-  const execute = async (job: JobRow, signal: AbortSignal): Promise<ExecOutcome> => {
-    runs.push(job.id);
-    const answer = scripts[job.id]?.shift() ?? success;
-    if (answer !== 'held') return answer;
-    const gate = deferred<ExecOutcome>();
-    gates.set(job.id, gate);
-    signal.addEventListener('abort', () =>
-      gate.resolve({ kind: 'failed', retryable: true, error: jobError(null, 'job_aborted', 'aborted') }),
-    );
-    return gate.promise;
-  };
-  const finish = (id: string, outcome: ExecOutcome = success) => {
-    const gate = gates.get(id);
-    if (!gate) throw new Error(`${id} is not held`);
-    gates.delete(id);
-    gate.resolve(outcome);
-  };
-  return { execute, runs, finish, held: () => [...gates.keys()] };
-}
-
-function engine(store: JobStore, clock: Clock, execute: ReturnType<typeof scripted>['execute']): JobEngine {
-  return new JobEngine({
-    store,
-    execute,
-    sendCallback: async () => ({ ok: true }),
-    config: engineConfig({ concurrency: 6 }),
-    now: clock.now,
-    random: () => 0.5,
-  });
-}
-
-async function settle(done: () => boolean) {
-  for (let i = 0; i < 200 && !done(); i++) await new Promise((r) => setTimeout(r, 0));
-  expect(done()).toBe(true);
-}
-
-const waiting = (store: JobStore, id: string) => store.get(id)!.status === 'waiting';
-const status = (store: JobStore, id: string) => jobView(store.get(id)!).status;
+const engine = (store: JobStore, clock: Clock, execute: ReturnType<typeof scripted>['execute']) =>
+  scriptedEngine(store, clock, execute, { concurrency: 6 });
 const long = (over: Partial<NewJob> = {}) => ({ timeoutMs: HOUR, ...over });
 
 describe("a job waiting for its key's concurrency limit", () => {
@@ -89,14 +35,14 @@ describe("a job waiting for its key's concurrency limit", () => {
       const store = new JobStore(sql, clock.now);
       store.enqueue(newJob('runner', long()));
       store.enqueue(newJob('waiter', long()));
-      const gw = scripted({ runner: ['held'], waiter: [keyRefusal()] });
+      const gw = scripted(clock, { runner: ['held'], waiter: [keyRefusal()] });
       const drained = engine(store, clock, gw.execute).drain();
       await settle(() => waiting(store, 'waiter') && gw.held().includes('runner'));
       expect(jobView(store.get('waiter')!).next_attempt_at).toBeGreaterThanOrEqual(t0 + RETRY_AFTER_MS);
 
       gw.finish('runner');
       await drained;
-      expect(gw.runs).toEqual(['runner', 'waiter', 'waiter']);
+      expect(gw.ids()).toEqual(['runner', 'waiter', 'waiter']);
       const job = jobView(store.get('waiter')!);
       expect(job).toMatchObject({ status: 'succeeded', attempts: 1 });
       // still told as a wait for the key's limit, not an attempt
@@ -117,7 +63,7 @@ describe("a job waiting for its key's concurrency limit", () => {
       ] as const)
         store.enqueue(newJob(id, long({ priority })));
       const refusedThenHeld = () => [keyRefusal(), 'held'] as (ExecOutcome | 'held')[];
-      const gw = scripted({
+      const gw = scripted(clock, {
         runner: ['held'],
         low: refusedThenHeld(),
         high: refusedThenHeld(),
@@ -126,7 +72,7 @@ describe("a job waiting for its key's concurrency limit", () => {
       const drained = engine(store, clock, gw.execute).drain();
       await settle(() => ['low', 'high', 'high2'].every((id) => waiting(store, id)));
       const before = Object.fromEntries(['low', 'high2'].map((id) => [id, store.get(id)!.next_run_at]));
-      const second = () => gw.runs.slice(4);
+      const second = () => gw.ids().slice(4);
 
       gw.finish('runner');
       await settle(() => gw.held().includes('high'));
@@ -151,7 +97,7 @@ describe("a job waiting for its key's concurrency limit", () => {
       const store = new JobStore(sql, clock.now);
       for (const id of ['failing', 'cancelled', 'w1', 'w2'])
         store.enqueue(newJob(id, long({ maxAttempts: 1 })));
-      const gw = scripted({
+      const gw = scripted(clock, {
         failing: ['held'],
         cancelled: ['held'],
         w1: [keyRefusal(), 'held'],
@@ -185,7 +131,7 @@ describe("what does not wake a job waiting for its key's concurrency limit", () 
       store.enqueue(newJob('budget', long()));
       // of another model, so the other key's run frees no slot of its pools
       store.enqueue(newJob('pool', long({ model: 'elsewhere' })));
-      const gw = scripted({
+      const gw = scripted(clock, {
         'other-key': ['held'],
         slot: [keyRefusal()],
         rate: [keyRefusal('rate_limit_exceeded')],
@@ -198,7 +144,7 @@ describe("what does not wake a job waiting for its key's concurrency limit", () 
       const next = await drained;
       expect(status(store, 'other-key')).toBe('succeeded');
       // each ran once: the refused runs (key limits, pool) woke nobody, nor did the other key's run
-      expect([...gw.runs].sort()).toEqual(['budget', 'other-key', 'pool', 'rate', 'slot']);
+      expect([...gw.ids()].sort()).toEqual(['budget', 'other-key', 'pool', 'rate', 'slot']);
       for (const id of ['slot', 'rate', 'budget', 'pool']) expect(waiting(store, id)).toBe(true);
       expect(next).toBeGreaterThanOrEqual(clock.now() + RETRY_AFTER_MS);
     }));
@@ -210,7 +156,7 @@ describe("what does not wake a job waiting for its key's concurrency limit", () 
       store.enqueue(newJob('runner', long()));
       store.enqueue(newJob('rate', long({ priority: 'critical' })));
       store.enqueue(newJob('budget', long({ priority: 'critical' })));
-      const gw = scripted({
+      const gw = scripted(clock, {
         runner: ['held'],
         rate: [keyRefusal('rate_limit_exceeded')],
         budget: [keyRefusal('budget_exceeded')],
@@ -219,7 +165,7 @@ describe("what does not wake a job waiting for its key's concurrency limit", () 
       await settle(() => waiting(store, 'rate') && waiting(store, 'budget'));
       gw.finish('runner');
       await drained;
-      expect([...gw.runs].sort()).toEqual(['budget', 'rate', 'runner']);
+      expect([...gw.ids()].sort()).toEqual(['budget', 'rate', 'runner']);
       expect(waiting(store, 'rate') && waiting(store, 'budget')).toBe(true);
     }));
 });
