@@ -278,6 +278,12 @@ describe('jobs on a real stack', () => {
           }),
         });
       const holder = ask('holds the slot');
+      // The holder has the slot before anything else asks: otherwise a later ask could take it first,
+      // and the holder would be the one refused.
+      const inFlight = async () =>
+        ((await (await api('/admin/pools/jobs-e2e-capacity')).json()) as { state: { inFlight: number } })
+          .state.inFlight;
+      expect(await waitFor(inFlight, (n) => n === 1, 5000)).toBe(1);
       const refused = await waitFor(
         () => ask('refused'),
         (r) => r.status !== 200,
