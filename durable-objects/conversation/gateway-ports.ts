@@ -2,6 +2,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
 import type { Env } from '../../workers/env.ts';
 import { apiBase, secretValue } from '../../workers/im/bots.ts';
+import { platformFetch } from '../../workers/im/send/platform-fetch.ts';
 import { readAnswer } from '../../workers/im/send/read-answer.ts';
 import type { OutboundRequest } from '../../workers/im/send/types.ts';
 import type { BotConfig } from '../../workers/im/types.ts';
@@ -103,15 +104,7 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
       const started = Date.now();
       let res: Response;
       try {
-        res = await fetch(request.url, {
-          method: 'POST',
-          headers: request.headers,
-          body: request.body,
-          signal: AbortSignal.timeout(timeoutMs),
-          // A redirect would carry the bot's access token (in the URL or a header) to wherever it points:
-          // a 3xx is answered as the platform's refusal (a permanent failure of the send).
-          redirect: 'manual',
-        });
+        res = await platformFetch(request, timeoutMs);
       } catch {
         return { status: 0, body: 'network error or timeout', headers: new Headers() };
       }

@@ -1,5 +1,6 @@
 import { MESSAGES } from './commands.ts';
 import { INDICATOR_TIMEOUT_MS } from './send/indicator.ts';
+import { platformFetch } from './send/platform-fetch.ts';
 import { telegramAnswerTap } from './send/telegram.ts';
 import type { OutboundRequest } from './send/types.ts';
 import type { ImEvent } from './types.ts';
@@ -39,12 +40,7 @@ export async function sendTapAnswers(
   const delivered = await Promise.all(
     requests.map(async (request) => {
       try {
-        const res = await send(request.url, {
-          method: 'POST',
-          headers: request.headers,
-          body: request.body,
-          signal: AbortSignal.timeout(request.timeoutMs ?? INDICATOR_TIMEOUT_MS),
-        });
+        const res = await platformFetch(request, request.timeoutMs ?? INDICATOR_TIMEOUT_MS, send);
         await res.body?.cancel();
         return res.ok;
       } catch {

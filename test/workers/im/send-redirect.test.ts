@@ -1,4 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { sendTapAnswers } from '../../../workers/im/edge-taps.ts';
+import { telegramAnswerTap } from '../../../workers/im/send/telegram.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { postWebhook, seedBot } from './bots.ts';
 import { completion, mockModel, seedModelBackend } from './harness.ts';
@@ -40,5 +42,16 @@ describe('sends to a platform API that answers with a redirect', () => {
     await vi.waitFor(() => expect(modes.length).toBeGreaterThan(0));
     expect(modes.every((m) => m === 'manual')).toBe(true);
     expect(elsewhere).toEqual([]);
+  });
+
+  it('tap answers sent from the webhook do not follow one either, and count as failed', async () => {
+    const modes: string[] = [];
+    const send = (async (_url: string, init: RequestInit) => {
+      modes.push(init.redirect ?? 'follow');
+      return new Response(null, { status: 307, headers: { location: 'http://collector.test/steal' } });
+    }) as typeof fetch;
+    const requests = [telegramAnswerTap('http://tg-redirect.test', 'bot-token', 'cbq-1', 'notice')];
+    expect(await sendTapAnswers(requests, send)).toBe(1);
+    expect(modes).toEqual(['manual']);
   });
 });
