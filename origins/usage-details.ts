@@ -1,4 +1,5 @@
 import type { Usage } from '../schemas/openai/chat.ts';
+import { tokenCount } from './token-count.ts';
 
 /**
  * OpenAI's token breakdowns (`prompt_tokens_details`, `completion_tokens_details`) read from an engine's
@@ -50,11 +51,13 @@ export function nativeUsageDetails(
   );
 }
 
-/** A breakdown count: a whole number from 0 to the total it is part of, else undefined. */
-export function detailCount(value: unknown, total: number): number | undefined {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 && value <= total
-    ? value
-    : undefined;
+/**
+ * A breakdown count: a token count (token-count.ts) no larger than the total it is part of, else
+ * undefined. Digit strings, which totals accept, are dropped here: a breakdown is optional.
+ */
+function detailCount(value: unknown, total: number): number | undefined {
+  const count = typeof value === 'number' ? tokenCount(value) : undefined;
+  return count !== undefined && count <= total ? count : undefined;
 }
 
 function pick<K extends string>(

@@ -194,7 +194,7 @@ export class JobEngine {
       .then((outcome) => {
         this.recordOrFail(row, controller, outcome);
         this.wakeKeySlotWaiter(row, outcome);
-        return this.wakeOneWaiter(row, outcome);
+        return this.wakeCapacityWaiter(row, outcome);
       })
       .finally(() => {
         clearTimeout(timer);
@@ -227,7 +227,7 @@ export class JobEngine {
    * run now rather than at its Retry-After. Only a hint (the Retry-After still wakes it), so a failed
    * lookup or write is left to that.
    */
-  private async wakeOneWaiter(row: JobRow, outcome: ExecOutcome): Promise<void> {
+  private async wakeCapacityWaiter(row: JobRow, outcome: ExecOutcome): Promise<void> {
     const { store, capacityPeers } = this.deps;
     try {
       if (!freesCapacity(outcome) || !store.hasCapacityWaiters()) return;
