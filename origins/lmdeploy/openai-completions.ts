@@ -1,6 +1,5 @@
-import { EcoError } from '../../schemas/errors.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
-import { refuseCompletionExtras } from '../templates/text-completion.ts';
+import { refuseCompletionExtras, refuseCompletionPenalties } from '../templates/text-completion.ts';
 import type { Exchange } from '../types.ts';
 
 type Json = Record<string, unknown>;
@@ -16,12 +15,7 @@ export function lmdeployOpenAiCompletions(engine: string): Exchange<Json, Json> 
     ...base,
     build(req, ctx) {
       refuseCompletionExtras(req, engine);
-      for (const param of ['presence_penalty', 'frequency_penalty'] as const) {
-        const value = req[param];
-        if (typeof value === 'number' && value !== 0) {
-          throw new EcoError(400, 'unsupported_parameter', `${engine} does not support ${param}`, { param });
-        }
-      }
+      refuseCompletionPenalties(req, engine, ['presence_penalty', 'frequency_penalty']);
       return base.build(req, ctx);
     },
   };

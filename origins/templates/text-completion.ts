@@ -35,6 +35,22 @@ export function refuseCompletionExtras(
   if (typeof req.logprobs === 'number' && req.logprobs > 0) refuse('logprobs');
 }
 
+/**
+ * Penalties an engine's completions endpoint does not read (or reads as something else): a non-zero
+ * value is refused with a 400 naming it; 0, the neutral value, is the caller's to drop or send.
+ */
+export function refuseCompletionPenalties(
+  req: Record<string, unknown>,
+  engine: string,
+  refused: readonly ('presence_penalty' | 'frequency_penalty')[],
+): void {
+  for (const param of refused) {
+    const value = req[param];
+    if (typeof value === 'number' && value !== 0)
+      throw new EcoError(400, 'unsupported_parameter', `${engine} does not support ${param}`, { param });
+  }
+}
+
 export function textCompletionObject(
   ctx: CallContext,
   text: string,

@@ -6,7 +6,7 @@ import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { rememberStops, withoutMatchedStop } from '../templates/stop-trim.ts';
-import { refuseCompletionExtras } from '../templates/text-completion.ts';
+import { refuseCompletionExtras, refuseCompletionPenalties } from '../templates/text-completion.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
@@ -102,16 +102,7 @@ function normalizedCompletions() {
   return {
     build(req: Record<string, unknown>, ctx: CallContext) {
       refuseCompletionExtras(req, TGI);
-      if (typeof req.presence_penalty === 'number' && req.presence_penalty !== 0) {
-        throw new EcoError(
-          400,
-          'unsupported_parameter',
-          `${TGI} completions do not support presence_penalty`,
-          {
-            param: 'presence_penalty',
-          },
-        );
-      }
+      refuseCompletionPenalties(req, TGI, ['presence_penalty']);
       rememberStops(ctx, req.stop);
       const { echo: _e, logprobs: _l, suffix: _s, presence_penalty: _p, ...body } = req;
       if (typeof body.stop === 'string') body.stop = [body.stop];
