@@ -5,6 +5,7 @@ export { formatSarif, toSarif } from './format/sarif.ts';
 export { formatText, type TextFormatOptions } from './format/text.ts';
 export { type GenerateOptions, type GenerateResult, generateGovernance } from './generate/generate.ts';
 export { type LintRun, lintFiles, lintRun, lintText, summarize } from './lint/lint.ts';
+export { MAX_RUN_TOKENS, overRunBudget } from './lint/run-budget.ts';
 export { BLOCK_NAMES, type BlockName } from './parse/blocks.ts';
 export { DEFAULT_POLICY, type LintLimits, type Policy } from './policy/default-policy.ts';
 export { parseJsonExact } from './policy/exact-json.ts';

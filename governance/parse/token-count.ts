@@ -40,7 +40,7 @@ export function checkStructure(source: string, limits: StructureLimits): Structu
  * Every token starts a run of non-blank characters or follows an indicator character, so runs plus
  * twice the indicators bound the tokens; every document but the first starts at a `---` or `...`.
  */
-function upperBound(source: string): { tokens: number; documents: number } {
+export function upperBound(source: string): { tokens: number; documents: number } {
   let tokens = 0;
   let documents = 1;
   let inRun = false;
@@ -65,6 +65,11 @@ function isDocumentMarker(source: string, i: number): boolean {
   if (marker !== '---' && marker !== '...') return false;
   const next = source.charCodeAt(i + 3);
   return Number.isNaN(next) || next === 0x20 || next === 0x09 || next === 0x0a || next === 0x0d;
+}
+
+/** The file's YAML tokens as the parser's lexer finds them, counting no further than `cap`. */
+export function countTokens(source: string, cap: number): number {
+  return Math.min(cap, lexedCounts(source, cap).tokens);
 }
 
 /** Lexemes that are no token: blanks, line breaks, comments and the lexer's own markers. */

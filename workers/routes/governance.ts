@@ -3,6 +3,7 @@ import {
   DEFAULT_POLICY,
   type LintLimits,
   lintRun,
+  overRunBudget,
   type Policy,
   parseJsonExact,
   resolvePolicy,
@@ -96,7 +97,9 @@ const validateRoute = createRoute({
     ...credentialErrors,
     400: errorAnswer('Malformed request'),
     403: errorAnswer("The key lacks the 'governance' scope"),
-    413: errorAnswer('Body over 5 MiB'),
+    413: errorAnswer(
+      'Body over 5 MiB, or files holding more YAML tokens together than one request may parse',
+    ),
     415: unsupportedEncodingAnswer,
   },
 });
@@ -106,6 +109,7 @@ export function registerGovernanceRoutes(app: OpenAPIHono<AppEnv>): void {
     const contentType = (c.req.header('content-type') ?? '').toLowerCase();
     const body = await readTextBody(c.req.raw, GOVERNANCE_MAX_BODY_BYTES);
     const { files, policy } = parseRequest(contentType, body);
+    refuseOverBudget(files, policy);
     const { report, documentIds } = lintRun(files, policy);
     const principal = c.get('principal');
     const auditId = crypto.randomUUID();
@@ -169,6 +173,16 @@ function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy }
   }
   refuseDuplicatePaths(parsed.data.files);
   return { files: parsed.data.files, policy: resolved(parsed.data.policy) };
+}
+
+/** A run's CPU grows with its tokens: past the budget, the caller is told to split it, before any parsing. */
+function refuseOverBudget(files: readonly SourceFile[], policy: Policy): void {
+  const over = overRunBudget(files, policy.limits);
+  if (!over) return;
+  const message =
+    `The files hold more than ${over.budget} YAML tokens together (the most one request may parse; ` +
+    `files.${over.fileIndex} passes it). Send them in smaller batches, or lint them with eco-lint.`;
+  throw new EcoError(413, 'lint_request_too_large', message, { param: 'files' });
 }
 
 /** Findings and cross-file references name files by path: two files under one path would be ambiguous. */

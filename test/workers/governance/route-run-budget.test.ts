@@ -1,0 +1,56 @@
+import { exports } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { MAX_RUN_TOKENS } from '../../../governance/index.ts';
+import { seedKey } from '../helpers/seed.ts';
+
+let key: string;
+
+beforeAll(async () => {
+  key = await seedKey({ id: 'key_gov_budget', tenant: 'tenant-gov', scopes: ['governance'] });
+});
+
+function post(files: { path: string; content: string }[]) {
+  return exports.default.fetch('http://gw/v1/governance/validate', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ files }),
+  });
+}
+
+/** A block sequence of `n` items: two tokens each. */
+const items = (n: number) => '- x\n'.repeat(n);
+const named = (contents: string[]) => contents.map((content, i) => ({ path: `f${i}.qyaml`, content }));
+
+type Report = { files: { diagnostics: { rule: string; message: string }[] }[] };
+
+describe('POST /v1/governance/validate: tokens one request may parse', () => {
+  it('refuses files that together pass the budget with 413, before parsing any', async () => {
+    const perFile = 10_000;
+    const count = MAX_RUN_TOKENS / perFile + 1;
+    const res = await post(named(Array.from({ length: count }, () => items(perFile / 2))));
+    expect(res.status).toBe(413);
+    const { error } = (await res.json()) as { error: Record<string, unknown> };
+    expect(error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'lint_request_too_large',
+      param: 'files',
+    });
+    expect(error.message).toContain(`more than ${MAX_RUN_TOKENS} YAML tokens`);
+    expect(error.message).toContain(`files.${count - 1} passes it`);
+  });
+
+  it('counts what the lexer finds: text the cheap bound over-counts does not refuse a request', async () => {
+    const commented = `${'# a comment of many short words a b c d e f g h\n'.repeat(2_000)}a: 1\n`;
+    const res = await post(named(Array.from({ length: 15 }, () => commented)));
+    expect(res.status).toBe(200);
+  });
+
+  it('reports files over their own limit as findings: they spend nothing of the budget', async () => {
+    const over = items(60_000);
+    const res = await post(named([over, over, over, 'a: 1\n']));
+    expect(res.status).toBe(200);
+    const report = (await res.json()) as Report;
+    for (const file of report.files.slice(0, 3))
+      expect(file.diagnostics[0]?.message).toBe('file holds more than 100000 YAML tokens (the limit)');
+  });
+});
