@@ -79,7 +79,7 @@ function blockRequests(
   return n >= 2 ? n : 0;
 }
 
-/** Reservations whose holder never settled (a crashed isolate): charged in full and released. */
+/** Reservations whose holder stopped renewing them and never settled (a crashed isolate): charged in full and released. */
 export function sweepExpired(state: LimiterState, now: number): string[] {
   const expired: string[] = [];
   for (const r of state.reservations.values()) {
@@ -90,6 +90,26 @@ export function sweepExpired(state: LimiterState, now: number): string[] {
     if (state.month) state.month.used += r.tokens;
   }
   return expired;
+}
+
+/**
+ * Push back the expiry of reservations whose requests are still running (their isolate renews them),
+ * to `ttlMs` from now; never earlier than it was. Unknown ids (settled, or swept) are skipped.
+ */
+export function renew(
+  state: LimiterState,
+  ids: readonly string[],
+  ttlMs: number,
+  now: number,
+): Reservation[] {
+  const renewed: Reservation[] = [];
+  for (const id of ids) {
+    const r = state.reservations.get(id);
+    if (!r || r.expiresAt >= now + ttlMs) continue;
+    r.expiresAt = now + ttlMs;
+    renewed.push(r);
+  }
+  return renewed;
 }
 
 function advance(state: LimiterState, limits: LimiterLimits, now: number): void {

@@ -4,6 +4,7 @@ import {
   heldSlots,
   type LimiterState,
   type Reservation,
+  renew,
   reserve,
   settle,
   snapshot,
@@ -133,6 +134,13 @@ export class RateLimiter extends DurableObject {
       removed.push(reservationId);
     this.#persist(removed);
     return snapshot(this.#state, limits);
+  }
+
+  /** Keep reservations of requests still running from expiring (see `renew`). */
+  renew(reservationIds: string[], ttlMs: number): void {
+    const now = Date.now();
+    const removed = sweepExpired(this.#state, now);
+    this.#persist(removed, renew(this.#state, reservationIds, ttlMs, now));
   }
 
   /** Settle a batch of reservations a caller held back (see `settle`). */

@@ -13,7 +13,10 @@ export interface ReserveRequest {
   /** Tokens held until settle: prompt estimate plus completion budget. */
   tokens: number;
   limits: LimiterLimits;
-  /** A reservation never settled (crashed isolate) is released after this long. */
+  /**
+   * A reservation neither settled nor renewed for this long (its isolate crashed) is released; a
+   * running request renews it (see workers/limits/reservation-renewal.ts).
+   */
   ttlMs: number;
   /** Charge and settle at once (no concurrency slot): for callers that only count events. */
   instant?: boolean;

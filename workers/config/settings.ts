@@ -58,11 +58,12 @@ export const SETTINGS = {
   }),
   ECO_CORS_CREDENTIALS: flag(false, { meaning: 'allow credentials for listed origins' }),
   ECO_CORS_MAX_AGE_S: whole(600, { min: 0, max: 86_400, unit: 'seconds', meaning: 'preflight cache' }),
-  ECO_LIMIT_RESERVATION_TTL_MS: whole(600_000, {
+  ECO_LIMIT_RESERVATION_TTL_MS: whole(60_000, {
     min: 60_000,
     max: 86_400_000,
     unit: 'milliseconds',
-    meaning: 'release of never-settled reservations (shorter would free slots of requests still running)',
+    meaning:
+      'release of reservations neither settled nor renewed (a running request renews its own every third of this)',
   }),
   ECO_USAGE_RETENTION_DAYS: whole(90, {
     min: 0,

@@ -9,7 +9,8 @@ import { once } from '../dispatch/once.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
-import { heldSettles, type LimitTicket, sendSettles } from './limiter-stub.ts';
+import { heldSettles, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
+import { renewWhileRunning } from './reservation-renewal.ts';
 
 /**
  * Requests asked for in one limiter block (the limiter grants fewer when a limit is closer): doubled
@@ -45,6 +46,8 @@ interface LimitBlock {
   closed: boolean;
   /** Sends settles to the block's limiter object (one closure per block). */
   send: (items: SettleEntry[]) => Promise<void>;
+  /** Keeps the block's reservation alive while one of its requests runs (see renewWhileRunning). */
+  keepAlive: () => () => void;
 }
 
 const blocks = new Map<string, LimitBlock>();
@@ -61,6 +64,8 @@ export interface GrantedBlock {
   tokens: number;
   snapshot: LimiterSnapshot;
   block: LimiterBlock;
+  /** The reservation's time to live without a renewal. */
+  ttlMs: number;
 }
 
 /** Start admitting from a block the limiter granted; this request is its first. */
@@ -85,6 +90,10 @@ export function openLimitBlock(
     refunded: 0,
     closed: false,
     send: sendSettles(env, id),
+    keepAlive: () =>
+      renewWhileRunning(`${id}\n${granted.reservationId}`, granted.ttlMs, () =>
+        limiter(env, id).renew([granted.reservationId], granted.ttlMs),
+      ),
   };
   blocks.set(id, block);
   waitUntil(new Promise((resolve) => setTimeout(resolve, BLOCK_WINDOW_MS)).then(() => closeBlock(id, block)));
@@ -124,9 +133,11 @@ function useBlock(id: string, block: LimitBlock, tokens: number): LimitTicket {
   block.requestsUsed++;
   block.busy++;
   block.busyTokens += tokens;
+  const stopRenewing = block.keepAlive();
   return {
     headers: rateLimitHeaders(blockView(block)),
     settle: once(async (usedTokens: number | undefined, refund = false) => {
+      stopRenewing();
       block.busy--;
       block.busyTokens -= tokens;
       block.tokensUsed += Math.max(0, Math.ceil(usedTokens ?? 0));

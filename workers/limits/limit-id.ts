@@ -8,6 +8,7 @@ import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { blockRequestsWanted, fromLimitBlock, openLimitBlock } from './limit-blocks.ts';
 import { heldSettles, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
+import { renewWhileRunning } from './reservation-renewal.ts';
 
 const FREE: LimitTicket = { headers: {}, settle: async () => {} };
 
@@ -54,13 +55,14 @@ export async function reserveForId(
   if (local) return local;
   const stub = limiter(env, id);
   const held = heldSettles.take(id);
+  const ttlMs = settings(env).ECO_LIMIT_RESERVATION_TTL_MS;
   let result: Awaited<ReturnType<typeof stub.reserve>>;
   try {
     result = await stub.reserve({
       reservationId,
       tokens,
       limits,
-      ttlMs: settings(env).ECO_LIMIT_RESERVATION_TTL_MS,
+      ttlMs,
       ...(held.length === 0 ? {} : { settles: held }),
       ...(waitUntil ? { block: blockRequestsWanted(id) } : {}),
     });
@@ -79,14 +81,18 @@ export async function reserveForId(
     return openLimitBlock(
       env,
       id,
-      { reservationId, limits, limitsText, tokens, snapshot: result.snapshot, block: result.block },
+      { reservationId, limits, limitsText, tokens, snapshot: result.snapshot, block: result.block, ttlMs },
       waitUntil,
     );
   }
+  const stopRenewing = renewWhileRunning(`${id}\n${reservationId}`, ttlMs, () =>
+    limiter(env, id).renew([reservationId], ttlMs),
+  );
   return {
     headers,
-    settle: once((usedTokens: number | undefined, refund = false) =>
-      heldSettles.add(
+    settle: once((usedTokens: number | undefined, refund = false) => {
+      stopRenewing();
+      return heldSettles.add(
         id,
         {
           reservationId,
@@ -95,8 +101,8 @@ export async function reserveForId(
           ...(refund ? { refundedRequests: 1 } : {}),
         },
         sendSettles(env, id),
-      ),
-    ),
+      );
+    }),
   };
 }
 
