@@ -6,9 +6,35 @@ import { errorAnswer } from '../http/openapi-errors.ts';
 
 /**
  * The swagger-ui release the page loads. Pinned: the page runs the CDN's script beside the API key a
- * reader pastes into it, so it must be a known release, not whatever the CDN serves as latest.
+ * reader pastes into it, so it must be a known release, not whatever the CDN serves as latest. The
+ * CDN serves the npm package's files unchanged, and the browser refuses a file whose digest differs
+ * from these (Subresource Integrity), so a CDN that is compromised or serves another file cannot run
+ * code on the page. Changing the version means new digests: `npm pack swagger-ui-dist@<version>`, then
+ * `openssl dgst -sha384 -binary <file> | openssl base64 -A` for each file.
  */
 const SWAGGER_UI_VERSION = '5.17.14';
+const SWAGGER_UI_INTEGRITY: Record<string, string> = {
+  'swagger-ui-bundle.js': 'sha384-wmyclcVGX/WhUkdkATwhaK1X1JtiNrr2EoYJ+diV3vj4v6OC5yCeSu+yW13SYJep',
+  'swagger-ui.css': 'sha384-wxLW6kwyHktdDGr6Pv1zgm/VGJh99lfUbzSn6HNHBENZlCN7W602k9VkGdxuFvPn',
+};
+
+const DOCUMENT_URL = '/openapi.json';
+
+/** The page body: the pinned assets, each with its digest, and the call that renders this document. */
+function pageBody(asset: { css: string[]; js: string[] }): string {
+  const integrity = (url: string) => {
+    const digest = SWAGGER_UI_INTEGRITY[url.slice(url.lastIndexOf('/') + 1)];
+    // A file without a digest would load unchecked: refuse to build such a page at all.
+    if (!digest) throw new Error(`no integrity digest for ${url}`);
+    return `integrity="${digest}" crossorigin="anonymous"`;
+  };
+  return [
+    '<div id="swagger-ui"></div>',
+    ...asset.css.map((url) => `<link rel="stylesheet" href="${url}" ${integrity(url)} />`),
+    ...asset.js.map((url) => `<script src="${url}" ${integrity(url)}></script>`),
+    `<script>window.onload = () => { window.ui = SwaggerUIBundle({ dom_id: '#swagger-ui', url: '${DOCUMENT_URL}' }); };</script>`,
+  ].join('\n');
+}
 
 const DOCS_PAGE_HEADERS = {
   'content-security-policy': "frame-ancestors 'none'; base-uri 'none'; object-src 'none'",
@@ -44,7 +70,7 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
       404: errorAnswer('The page is turned off (`ECO_DOCS_ENABLED=false`)'),
     },
   });
-  app.doc31('/openapi.json', {
+  app.doc31(DOCUMENT_URL, {
     openapi: '3.1.0',
     info: {
       title: 'IndestructibleEco Edge API',
@@ -54,9 +80,10 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   });
   const page = swaggerUI<AppEnv>({
-    url: '/openapi.json',
+    url: DOCUMENT_URL,
     title: 'IndestructibleEco Edge API',
     version: SWAGGER_UI_VERSION,
+    manuallySwaggerUIHtml: pageBody,
   });
   app.get('/docs', async (c, next) => {
     if (!settings(c.env).ECO_DOCS_ENABLED) return c.notFound();

@@ -15,6 +15,17 @@ describe('GET /docs', () => {
     for (const url of remote) expect(url, url).toMatch(/\/swagger-ui-dist@\d+\.\d+\.\d+\//);
   });
 
+  it('has the browser check each remote file against its digest (Subresource Integrity)', async () => {
+    const html = await (await exports.default.fetch('http://gw/docs')).text();
+    const tags = [...html.matchAll(/<(?:script|link)\b[^>]*(?:src|href)="https:[^>]*>/g)].map((m) => m[0]);
+    expect(tags.length).toBeGreaterThanOrEqual(2);
+    for (const tag of tags) {
+      expect(tag, tag).toMatch(/ integrity="sha384-[A-Za-z0-9+/]{64}"/);
+      // Without CORS mode the browser cannot read the file to check it.
+      expect(tag, tag).toContain('crossorigin="anonymous"');
+    }
+  });
+
   it('may not be framed by another site, nor re-pointed by a base or plugin element', async () => {
     const res = await exports.default.fetch('http://gw/docs');
     const csp = res.headers.get('content-security-policy') ?? '';
