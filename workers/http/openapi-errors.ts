@@ -24,8 +24,10 @@ export const unsupportedEncodingAnswer = errorAnswer(UNSUPPORTED_ENCODING);
 export const inferenceErrors = {
   400: errorAnswer('Invalid request, or the engine does not support it'),
   401: credentialErrors[401],
-  403: errorAnswer('The key lacks the `inference` scope or may not use the model'),
-  404: errorAnswer('Unknown model'),
+  403: errorAnswer(
+    'The key lacks the `inference` scope, or pins a pool (`x-eco-pool`) without the `admin` scope',
+  ),
+  404: errorAnswer('Unknown model, or one this key may not use (the same answer)'),
   413: errorAnswer('The request body is too large (decompressed, when sent with `Content-Encoding`)'),
   415: unsupportedEncodingAnswer,
   429: errorAnswer(

@@ -4,8 +4,10 @@ import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { principalFromRow } from '../data/api-keys.ts';
 import { db } from '../data/db.ts';
+import { registry } from '../data/registry.ts';
 import { storedKeyProblems } from '../data/stored-key.ts';
 import type { Env } from '../env.ts';
+import { modelForKey } from '../pipeline/model-for-key.ts';
 import { resolveModel } from '../pipeline/resolve-model.ts';
 import { JOB_CAPABILITY } from './job-request.ts';
 
@@ -30,8 +32,8 @@ type Runnable = Extract<ReplayTarget, { found: true }>;
 
 /**
  * A replay runs the job as the key that submitted it, with the model it names. Refused up front (409)
- * when that run would fail at once, instead of a 202 for a run that fails with `invalid_api_key`,
- * `model_not_allowed` or `model_not_found` and sends its callback again: `job_key_unusable` when the
+ * when that run would fail at once, instead of a 202 for a run that fails with `invalid_api_key` or
+ * `model_not_found` and sends its callback again: `job_key_unusable` when the
  * key is at fault (the fix is the key's), `job_model_unavailable` when the model is (the key is fine;
  * the registry changed). The key is read from D1 itself, not the key cache: an admin who just revoked
  * a key sees that at once. The model is checked by the same lookup a submit and a run make.
@@ -42,11 +44,16 @@ export async function requireReplayableJob(env: Env, jobId: string, target: Runn
   if (why !== null) throw keyRefusal(jobId, target.keyId, why);
   // keyUnusable refuses a missing or invalid row, so the key's principal is here.
   const principal = principalFromRow(rows[0]!);
+  // A key is told "not found" for a model outside its allowance; the admin replaying is told which.
+  const { byName } = await registry(env.DB, Date.now());
+  const found = modelForKey(byName, principal.allowedModels, target.model);
+  if ('missing' in found) throw modelRefusal(jobId, target, found.missing)!;
   try {
     await resolveModel(env, principal, target.model, undefined, JOB_CAPABILITY[target.type]);
   } catch (err) {
     if (!(err instanceof EcoError)) throw err;
-    const refusal = modelRefusal(jobId, target, err.code);
+    // (The registry may have changed since the look above.)
+    const refusal = modelRefusal(jobId, target, err.code === 'model_not_found' ? 'unknown' : err.code);
     // Any other answer (say, no pool configured for the model now) is a retryable failure of a run,
     // not a reason to keep the job out of the queue.
     if (refusal) throw refusal;
@@ -62,9 +69,10 @@ function keyRefusal(jobId: string, keyId: string, why: string): EcoError {
   );
 }
 
-function modelRefusal(jobId: string, target: Runnable, code: string): EcoError | null {
+/** `why`: the model is missing for the key (`unknown`, `not_allowed`), or the error code a lookup gave. */
+function modelRefusal(jobId: string, target: Runnable, why: string): EcoError | null {
   const model = `'${target.model}'`;
-  if (code === 'model_not_allowed')
+  if (why === 'not_allowed')
     return keyRefusal(
       jobId,
       target.keyId,
@@ -77,8 +85,8 @@ function modelRefusal(jobId: string, target: Runnable, code: string): EcoError |
       `Job '${jobId}' runs the model ${model}, which ${why}: a replay would fail at once. Submit the request again with a model that serves it.`,
       { param: 'id' },
     );
-  if (code === 'model_not_found') return unavailable('no longer exists in the model registry');
-  if (code === 'unsupported_capability')
+  if (why === 'unknown') return unavailable('no longer exists in the model registry');
+  if (why === 'unsupported_capability')
     return unavailable(`no longer supports ${target.type} (the job is a ${target.type} job)`);
   return null;
 }

@@ -4,7 +4,8 @@ import { registry } from '../data/registry.ts';
 import type { Background } from '../data/ttl-cache.ts';
 import { type RouteTarget, routePlan } from '../dispatch/route-plan.ts';
 import type { Env } from '../env.ts';
-import { hasScope, mayUseModel, type Principal } from '../principal.ts';
+import { hasScope, type Principal } from '../principal.ts';
+import { modelForKey, modelNotFound } from './model-for-key.ts';
 
 export interface ResolvedModel {
   model: ModelConfig;
@@ -21,15 +22,9 @@ export async function resolveModel(
   background?: Background,
 ): Promise<ResolvedModel> {
   const snapshot = await registry(env.DB, Date.now(), background);
-  const model = snapshot.byName.get(modelId);
-  if (!model) {
-    throw new EcoError(404, 'model_not_found', `The model '${modelId}' does not exist.`, { param: 'model' });
-  }
-  if (!mayUseModel(principal.allowedModels, model)) {
-    throw new EcoError(403, 'model_not_allowed', `This key may not use the model '${model.id}'.`, {
-      param: 'model',
-    });
-  }
+  const found = modelForKey(snapshot.byName, principal.allowedModels, modelId);
+  if ('missing' in found) throw modelNotFound(modelId);
+  const { model } = found;
   if (
     !model.capabilities.includes(capability) &&
     !(capability === 'chat' && model.capabilities.length === 0)

@@ -1,9 +1,9 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { ModelConfig } from '../../schemas/config.ts';
-import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { registry } from '../data/registry.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
+import { modelForKey, modelNotFound } from '../pipeline/model-for-key.ts';
 import { mayUseModel, type Principal } from '../principal.ts';
 
 const ModelObject = z
@@ -78,10 +78,8 @@ export function registerModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get('/v1/models/:model{.+}', async (c) => {
     const id = c.req.param('model');
     const snapshot = await registry(c.env.DB, Date.now(), (work) => c.executionCtx.waitUntil(work));
-    const model = snapshot.byName.get(id);
-    if (!model || !visible(c.get('principal'), model)) {
-      throw new EcoError(404, 'model_not_found', `The model '${id}' does not exist.`, { param: 'model' });
-    }
-    return c.json(toModelObject(model), 200);
+    const found = modelForKey(snapshot.byName, c.get('principal').allowedModels, id);
+    if ('missing' in found) throw modelNotFound(id);
+    return c.json(toModelObject(found.model), 200);
   });
 }

@@ -31,7 +31,21 @@ describe('a key restricted to models by alias', () => {
 
   it('still may not use a model it does not list by id or alias', async () => {
     const key = await seedKey({ scopes: ['inference'], allowedModels: ['house-default'] });
-    await expectError(await chatAs(key, 'other-alias-model'), 403, 'model_not_allowed');
+    await expectError(await chatAs(key, 'other-alias-model'), 404, 'model_not_found');
     await expectError(await call('/v1/models/other-alias-model', key), 404, 'model_not_found');
+  });
+
+  it('learns nothing of a model outside its allowance: the answer is the one for a model that does not exist', async () => {
+    const key = await seedKey({ scopes: ['inference'], allowedModels: ['house-default'] });
+    const error = async (res: Response) => {
+      const body = (await res.json()) as { error: { message: string } };
+      return { status: res.status, ...body.error, message: body.error.message.replace(/'[^']*'/, "'…'") };
+    };
+    const exists = await error(await chatAs(key, 'other-alias-model'));
+    const absent = await error(await chatAs(key, 'no-such-model-anywhere'));
+    expect(exists).toEqual(absent);
+    expect(await error(await call('/v1/models/other-alias-model', key))).toEqual(
+      await error(await call('/v1/models/no-such-model-anywhere', key)),
+    );
   });
 });

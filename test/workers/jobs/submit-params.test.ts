@@ -38,8 +38,8 @@ describe('a job whose model is refused at submit', () => {
       error: { code: 'model_not_found', param: 'request.model' },
     });
     expect(await submit(narrow, 'submit-params-model')).toMatchObject({
-      status: 403,
-      error: { code: 'model_not_allowed', param: 'request.model' },
+      status: 404,
+      error: { code: 'model_not_found', param: 'request.model' },
     });
   });
 });
