@@ -1,5 +1,4 @@
-import { runInDurableObject } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../../durable-objects/job-queue/job-queue.ts';
 import { replayTarget } from '../../../durable-objects/job-queue/replay-target.ts';
@@ -7,51 +6,27 @@ import type { Sql } from '../../../durable-objects/job-queue/sql.ts';
 import type { ApiKeyRow } from '../../../schemas/db/api-keys.ts';
 import type { Job } from '../../../schemas/jobs.ts';
 import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
-import type { Env } from '../../../workers/env.ts';
 import { keyUnusable } from '../../../workers/jobs/replay-key.ts';
-import { registerShard, shardName, shardStub } from '../../../workers/jobs/shards.ts';
+import { shardName } from '../../../workers/jobs/shards.ts';
 import { seedKey, seedModel } from '../helpers/seed.ts';
+import { deadLetterShard } from './dead-letter-shard.ts';
 import { newJob, storeWith, withSql } from './helpers.ts';
 
-const e = env as unknown as Env;
 const tenant = `replay-key-${crypto.randomUUID().slice(0, 8)}`;
 /** The jobs' model, in the registry (a replay checks it too; see replay-model.test.ts). */
 const model = `${tenant}-model`;
 let admin: string;
-/** Runs and callbacks the shard made, by job id: a refused replay must add to neither. */
-const runs = new Map<string, number>();
-const callbacks = new Map<string, number>();
-const bump = (counts: Map<string, number>, id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
 /**
  * Runs of keys named `key_hold_…` stay open while this is set (polled: a promise made in the test
  * cannot be settled from the object's context).
  */
 let holding = false;
+let shard: Awaited<ReturnType<typeof deadLetterShard>>;
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
   await seedModel(model, [{ pool: 'replay-pool', engineModel: 'x' }]);
-  await registerShard(e, tenant, 0);
-  const ns = env.JOB_QUEUE as unknown as DurableObjectNamespace<JobQueue>;
-  // Every run fails for good, so each job lands in the dead letter after its one attempt.
-  await runInDurableObject(ns.get(ns.idFromName(shardName(tenant, 0))), (q: JobQueue) =>
-    q.setHooks({
-      execute: async (job) => {
-        bump(runs, job.id);
-        for (let i = 0; i < 2000 && holding && job.key_id.startsWith('key_hold_'); i++)
-          await new Promise((r) => setTimeout(r, 5));
-        return {
-          kind: 'failed',
-          retryable: false,
-          error: { message: 'refused', type: 'invalid_request_error', code: 'refused', status: 400 },
-        };
-      },
-      sendCallback: async (job) => {
-        bump(callbacks, job.id);
-        return { ok: true };
-      },
-    }),
-  );
+  shard = await deadLetterShard(tenant, (job) => holding && job.key_id.startsWith('key_hold_'));
 });
 
 const KEY_CHANGES = {
@@ -67,47 +42,9 @@ const KEY_CHANGES = {
 };
 type KeyChange = keyof typeof KEY_CHANGES;
 
-/** A job of a fresh key that has failed and delivered its callback. */
-async function deadJob(): Promise<{ job: Job; keyId: string }> {
-  const keyId = `key_replay_${crypto.randomUUID().slice(0, 8)}`;
-  await seedKey({ id: keyId, tenant, scopes: ['inference', 'jobs'] });
-  const submitted = await shardStub(e, tenant, 0).submit({
-    tenant,
-    keyId,
-    type: 'chat',
-    priority: 'normal',
-    model,
-    request: { model, messages: [{ role: 'user', content: keyId }] },
-    callbackUrl: 'https://hooks.example.com/done',
-    baseUrl: 'http://gw',
-    timeoutMs: 60_000,
-    maxAttempts: 1,
-  });
-  if (!submitted.ok) throw new Error(`not submitted: ${submitted.reason}`);
-  const job = await until(
-    submitted.job.id,
-    (j) => j.status === 'failed' && j.callback?.status === 'delivered',
-  );
-  expect(job.status).toBe('failed');
-  expect(job.callback?.status).toBe('delivered');
-  return { job, keyId };
-}
-
-/** The job as stored, polled (bounded: 400 × 10 ms) until `done`. */
-async function until(id: string, done: (job: Job) => boolean): Promise<Job> {
-  let job = (await shardStub(e, tenant, 0).get(id, null)) as Job;
-  for (let i = 0; i < 400 && !done(job); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    job = (await shardStub(e, tenant, 0).get(id, null)) as Job;
-  }
-  return job;
-}
-
-const replay = (id: string) =>
-  exports.default.fetch(`http://gw/admin/jobs/${id}/replay`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}` },
-  });
+const deadJob = () => shard.deadJob({ model, keyPrefix: 'key_replay_' });
+const until = (id: string, done: (job: Job) => boolean) => shard.until(id, done);
+const replay = (id: string) => shard.replay(admin, id);
 
 describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it', () => {
   it.each(Object.keys(KEY_CHANGES) as KeyChange[])(
@@ -116,16 +53,14 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
       const { job, keyId } = await deadJob();
       await KEY_CHANGES[change](keyId).run();
       invalidateKeyCache();
-      const res = await replay(job.id);
-      const body = (await res.json()) as { error: { code: string; message: string; param: string | null } };
-      expect({ status: res.status, code: body.error.code, param: body.error.param }).toEqual({
+      const { status, body } = await replay(job.id);
+      expect({ status, code: body.error.code, param: body.error.param }).toEqual({
         status: 409,
         code: 'job_key_unusable',
         param: 'id',
       });
       expect(body.error.message).toContain(keyId);
-      expect(await shardStub(e, tenant, 0).get(job.id, null)).toEqual(job);
-      expect({ runs: runs.get(job.id), callbacks: callbacks.get(job.id) }).toEqual({ runs: 1, callbacks: 1 });
+      expect(await shard.untouched(job)).toEqual({ stored: job, runs: 1, callbacks: 1 });
     },
   );
 
@@ -134,9 +69,7 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
     for (const change of ['was revoked', 'has expired', 'was deleted'] as const) {
       const { job, keyId } = await deadJob();
       await KEY_CHANGES[change](keyId).run();
-      messages[change.split(' ')[1]!] = (
-        (await (await replay(job.id)).json()) as { error: { message: string } }
-      ).error.message;
+      messages[change.split(' ')[1]!] = (await replay(job.id)).body.error.message;
     }
     expect(messages.revoked).toMatch(/revoked/);
     expect(messages.expired).toMatch(/expired/);
@@ -145,19 +78,22 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
 
   it('still replays a job whose key is fine: 202, queued again, and it runs once more', async () => {
     const { job } = await deadJob();
-    const res = await replay(job.id);
-    expect(res.status).toBe(202);
-    expect(((await res.json()) as Job).status).toBe('queued');
+    const { status, body } = await replay(job.id);
+    expect(status).toBe(202);
+    expect(body.status).toBe('queued');
     const again = await until(job.id, (j) => j.status === 'failed' && j.callback?.status === 'delivered');
     expect(again.transitions.some((t) => t.note === 'replayed')).toBe(true);
-    expect({ runs: runs.get(job.id), callbacks: callbacks.get(job.id) }).toEqual({ runs: 2, callbacks: 2 });
+    expect({ runs: shard.runs.get(job.id), callbacks: shard.callbacks.get(job.id) }).toEqual({
+      runs: 2,
+      callbacks: 2,
+    });
   });
 
   it('answers job_not_failed, not job_key_unusable, for a job that has not failed', async () => {
     const keyId = `key_hold_${crypto.randomUUID().slice(0, 8)}`;
     holding = true;
     await seedKey({ id: keyId, tenant, scopes: ['inference', 'jobs'] });
-    const submitted = await shardStub(e, tenant, 0).submit({
+    const submitted = await shard.shard().submit({
       tenant,
       keyId,
       type: 'chat',
@@ -173,9 +109,8 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
     expect(running.status).toBe('running');
     await KEY_CHANGES['was revoked'](keyId).run();
     try {
-      const res = await replay(submitted.job.id);
-      expect(res.status).toBe(409);
-      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('job_not_failed');
+      const { status, body } = await replay(submitted.job.id);
+      expect({ status, code: body.error.code }).toEqual({ status: 409, code: 'job_not_failed' });
     } finally {
       holding = false;
     }
@@ -184,9 +119,8 @@ describe('POST /admin/jobs/<id>/replay of a job whose key can no longer run it',
   it('answers 404 job_not_found for a job its shard does not hold', async () => {
     const ns = env.JOB_QUEUE as unknown as DurableObjectNamespace<JobQueue>;
     const id = `job_${ns.idFromName(shardName(tenant, 0)).toString()}_${'0'.repeat(20)}`;
-    const res = await replay(id);
-    expect(res.status).toBe(404);
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('job_not_found');
+    const { status, body } = await replay(id);
+    expect({ status, code: body.error.code }).toEqual({ status: 404, code: 'job_not_found' });
   });
 });
 

@@ -1,44 +1,21 @@
-import { runInDurableObject } from 'cloudflare:test';
-import { env, exports } from 'cloudflare:workers';
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { JobQueue } from '../../../durable-objects/job-queue/job-queue.ts';
 import type { Job, JobType } from '../../../schemas/jobs.ts';
 import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
 import { invalidateRegistry } from '../../../workers/data/registry.ts';
-import type { Env } from '../../../workers/env.ts';
-import { registerShard, shardName, shardStub } from '../../../workers/jobs/shards.ts';
+import { shardName } from '../../../workers/jobs/shards.ts';
 import { seedKey } from '../helpers/seed.ts';
+import { deadLetterShard } from './dead-letter-shard.ts';
 
-const e = env as unknown as Env;
 const tag = crypto.randomUUID().slice(0, 8);
 const tenant = `replay-model-${tag}`;
 let admin: string;
-/** Runs and callbacks the shard made, by job id: a refused replay must add to neither. */
-const runs = new Map<string, number>();
-const callbacks = new Map<string, number>();
-const bump = (counts: Map<string, number>, id: string) => counts.set(id, (counts.get(id) ?? 0) + 1);
+let shard: Awaited<ReturnType<typeof deadLetterShard>>;
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
-  await registerShard(e, tenant, 0);
-  const ns = env.JOB_QUEUE as unknown as DurableObjectNamespace<JobQueue>;
-  // Every run fails for good, so each job lands in the dead letter after its one attempt.
-  await runInDurableObject(ns.get(ns.idFromName(shardName(tenant, 0))), (q: JobQueue) =>
-    q.setHooks({
-      execute: async (job) => {
-        bump(runs, job.id);
-        return {
-          kind: 'failed',
-          retryable: false,
-          error: { message: 'refused', type: 'invalid_request_error', code: 'refused', status: 400 },
-        };
-      },
-      sendCallback: async (job) => {
-        bump(callbacks, job.id);
-        return { ok: true };
-      },
-    }),
-  );
+  shard = await deadLetterShard(tenant);
 });
 
 let models = 0;
@@ -56,59 +33,14 @@ async function seedJobModel(capabilities: string[] = ['chat', 'completion']): Pr
   return id;
 }
 
-/** A job of a fresh key (allowed `allowed`, or every model) that has failed and delivered its callback. */
-async function deadJob(
-  model: string,
-  { allowed = null, type = 'chat' }: { allowed?: string[] | null; type?: JobType } = {},
-): Promise<{ job: Job; keyId: string }> {
-  const keyId = `key_rm_${crypto.randomUUID().slice(0, 8)}`;
-  await seedKey({ id: keyId, tenant, scopes: ['inference', 'jobs'], allowedModels: allowed });
-  const request =
-    type === 'chat' ? { model, messages: [{ role: 'user', content: keyId }] } : { model, prompt: keyId };
-  const submitted = await shardStub(e, tenant, 0).submit({
-    tenant,
-    keyId,
-    type,
-    priority: 'normal',
-    model,
-    request,
-    callbackUrl: 'https://hooks.example.com/done',
-    baseUrl: 'http://gw',
-    timeoutMs: 60_000,
-    maxAttempts: 1,
-  });
-  if (!submitted.ok) throw new Error(`not submitted: ${submitted.reason}`);
-  const job = await until(
-    submitted.job.id,
-    (j) => j.status === 'failed' && j.callback?.status === 'delivered',
-  );
-  expect(job.status).toBe('failed');
-  return { job, keyId };
-}
-
-/** The job as stored, polled (bounded: 400 × 10 ms) until `done`. */
-async function until(id: string, done: (job: Job) => boolean): Promise<Job> {
-  let job = (await shardStub(e, tenant, 0).get(id, null)) as Job;
-  for (let i = 0; i < 400 && !done(job); i++) {
-    await new Promise((r) => setTimeout(r, 10));
-    job = (await shardStub(e, tenant, 0).get(id, null)) as Job;
-  }
-  return job;
-}
-
-const replay = async (id: string) => {
-  const res = await exports.default.fetch(`http://gw/admin/jobs/${id}/replay`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${admin}` },
-  });
-  const body = (await res.json()) as Job & { error: { code: string; message: string; param: string | null } };
-  return { status: res.status, body };
-};
+const deadJob = (model: string, options: { allowed?: string[] | null; type?: JobType } = {}) =>
+  shard.deadJob({ model, ...options });
+const replay = (id: string) => shard.replay(admin, id);
+const until = (id: string, done: (job: Job) => boolean) => shard.until(id, done);
 
 /** Nothing moved: the job as it was, one run and one callback. */
 async function expectUntouched(job: Job) {
-  expect(await shardStub(e, tenant, 0).get(job.id, null)).toEqual(job);
-  expect({ runs: runs.get(job.id), callbacks: callbacks.get(job.id) }).toEqual({ runs: 1, callbacks: 1 });
+  expect(await shard.untouched(job)).toEqual({ stored: job, runs: 1, callbacks: 1 });
 }
 
 const setAllowed = (keyId: string, allowed: string[]) =>
@@ -142,7 +74,7 @@ describe("POST /admin/jobs/<id>/replay of a job whose key may no longer use the 
     expect(status).toBe(202);
     expect(body.status).toBe('queued');
     await until(job.id, (j) => j.status === 'failed' && j.callback?.status === 'delivered');
-    expect(runs.get(job.id)).toBe(2);
+    expect(shard.runs.get(job.id)).toBe(2);
   });
 });
 
