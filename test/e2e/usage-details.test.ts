@@ -54,4 +54,22 @@ describe('token usage details through the OpenAI client', () => {
     expect(cached[0]).toBeUndefined();
     expect(cached.some((c) => c !== undefined && c > 0 && c < 1000)).toBe(true);
   });
+
+  it('SGLang: a repeated prompt is served from its radix cache, counted token by token', async () => {
+    const sent = messages();
+    const usages: OpenAI.CompletionUsage[] = [];
+    for (let i = 0; i < 2; i++) {
+      const answer = await client.chat.completions.create({
+        model: 'dev-sglang',
+        max_tokens: 4,
+        messages: sent,
+      });
+      if (answer.usage) usages.push(answer.usage);
+    }
+    const [first, second] = usages;
+    // The chat template's opening is shared with every earlier prompt; the rest is new the first time.
+    expect(first?.prompt_tokens_details?.cached_tokens).toBeLessThan((first?.prompt_tokens ?? 0) / 2);
+    // The second time all of it but the last token, which SGLang always computes again.
+    expect(second?.prompt_tokens_details?.cached_tokens).toBe((second?.prompt_tokens ?? 0) - 1);
+  });
 });

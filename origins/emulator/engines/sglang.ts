@@ -9,6 +9,7 @@ import {
   openAiEmbeddings,
   promptOf,
 } from './openai-chat.ts';
+import { cachedPromptTokens } from './prefix-cache.ts';
 
 /**
  * SGLang: the native `/generate` (SSE events whose `text` is the whole text so far, `meta_info` with a
@@ -33,7 +34,7 @@ function openAiError(status: number, message: string): string {
 
 const ids = (gen: Generation, upTo: number) => gen.tokens.slice(0, upTo).map((_, i) => 1000 + i);
 
-function meta(r: EngineRequest, gen: Generation, count: number, final: boolean) {
+function meta(r: EngineRequest, gen: Generation, count: number, final: boolean, cached: number) {
   const finish = !final
     ? null
     : gen.finishReason === 'length'
@@ -46,7 +47,7 @@ function meta(r: EngineRequest, gen: Generation, count: number, final: boolean) 
     weight_version: 'default',
     total_retractions: 0,
     completion_tokens: count,
-    cached_tokens: 0,
+    cached_tokens: cached,
     cached_tokens_details: null,
     dp_rank: null,
     ...(final ? { e2e_latency: 0.0413702130317688 } : {}),
@@ -68,11 +69,13 @@ async function generate(r: EngineRequest): Promise<void> {
     r.res.end(`data: ${nativeError(tooLong(gen.promptTokens))}\n\ndata: [DONE]\n\n`);
     return;
   }
+  // Token-granular radix cache (page size 1); every event of the request reports the same hits.
+  const cached = cachedPromptTokens(r.origin, body.text, gen.promptTokens, 1);
   if (!body.stream) {
     sendJson(r.res, 200, {
       text: gen.tokens.join(''),
       output_ids: ids(gen, gen.tokens.length),
-      meta_info: meta(r, gen, gen.tokens.length, true),
+      meta_info: meta(r, gen, gen.tokens.length, true, cached),
     });
     return;
   }
@@ -81,7 +84,7 @@ async function generate(r: EngineRequest): Promise<void> {
     `data: ${JSON.stringify({
       text: gen.tokens.slice(0, count).join(''),
       output_ids: ids(gen, count),
-      meta_info: meta(r, gen, count, final),
+      meta_info: meta(r, gen, count, final, cached),
     })}\n\n`;
   await streamTokens(r, gen, {
     contentType: 'text/event-stream',
