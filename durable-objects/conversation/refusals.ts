@@ -26,7 +26,7 @@ export function isOverflow(failure: Failure): boolean {
 /** Whether only the bot's operator can mend this refusal (see OPERATOR_CODES). */
 export function isOperatorProblem(failure: Failure): boolean {
   if (OPERATOR_CODES.has(failure.code)) return true;
-  return failure.status === 401 || (failure.status === 403 && failure.code !== 'model_not_allowed');
+  return failure.status === 401 || failure.status === 403;
 }
 
 /**
@@ -36,8 +36,7 @@ export function isOperatorProblem(failure: Failure): boolean {
  */
 export function refusalNote(failure: Failure, model: string, bot: BotConfig, retryMaxMs: number) {
   if (isOverflow(failure)) return MESSAGES.tooLong;
-  if (failure.code === 'model_not_found' || failure.code === 'model_not_allowed')
-    return MESSAGES.modelUnavailable(model);
+  if (failure.code === 'model_not_found') return MESSAGES.modelUnavailable(model);
   // Spent until the period resets (not merely held by requests in flight): retries cannot help.
   if (failure.code === 'budget_exceeded' && (failure.retryAfterMs ?? 0) > longestWaitMs(retryMaxMs))
     return MESSAGES.outOfBudget;

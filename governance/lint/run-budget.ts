@@ -1,3 +1,4 @@
+import { normalizeLineBreaks } from '../parse/line-breaks.ts';
 import { countTokens, upperBound } from '../parse/token-count.ts';
 import type { LintLimits } from '../policy/default-policy.ts';
 import type { SourceFile } from '../types.ts';
@@ -16,24 +17,26 @@ export interface RunOverBudget {
 }
 
 /**
- * Whether the files that will be parsed hold more than `budget` tokens together. A file over its own
- * token limit is reported without being parsed, so it spends nothing; a single file within its limit
- * is thus never over a budget at least that limit. The cheap upper bound settles most runs; only a run
- * that may be over is lexed, each file no further than one token past its limit.
+ * Whether the files hold more than `budget` tokens together, each counted as the parser would see it
+ * (line breaks normalized first, as `parseFile` does: a file broken by lone CRs is one long line to
+ * the lexer) and no further than one token past its own limit. A file over its limit is not parsed,
+ * but lexing it to find that out costs too, so it counts; a single file is thus never over a budget of
+ * at least its limit plus one. The cheap upper bound settles most runs; only a run that may be over is
+ * lexed, and no further than the budget.
  */
 export function overRunBudget(
   sources: readonly SourceFile[],
   limits: Pick<LintLimits, 'maxTokens'>,
   budget = MAX_RUN_TOKENS,
 ): RunOverBudget | undefined {
+  const perFile = limits.maxTokens + 1;
+  const texts = sources.map((source) => normalizeLineBreaks(source.content));
   let bound = 0;
-  for (const source of sources) bound += Math.min(limits.maxTokens, upperBound(source.content).tokens);
+  for (const text of texts) bound += Math.min(perFile, upperBound(text).tokens);
   if (bound <= budget) return undefined;
   let spent = 0;
-  for (let i = 0; i < sources.length; i++) {
-    const tokens = countTokens(sources[i]!.content, limits.maxTokens + 1);
-    if (tokens > limits.maxTokens) continue;
-    spent += tokens;
+  for (let i = 0; i < texts.length; i++) {
+    spent += countTokens(texts[i]!, Math.min(perFile, budget - spent + 1));
     if (spent > budget) return { fileIndex: i, budget };
   }
   return undefined;

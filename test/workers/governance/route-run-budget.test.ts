@@ -24,7 +24,7 @@ const named = (contents: string[]) => contents.map((content, i) => ({ path: `f${
 type Report = { files: { diagnostics: { rule: string; message: string }[] }[] };
 
 describe('POST /v1/governance/validate: tokens one request may parse', () => {
-  it('refuses files that together pass the budget with 413, before parsing any', async () => {
+  it('refuses files that together pass the budget with 413, naming the first file past it', async () => {
     const perFile = 10_000;
     const count = MAX_RUN_TOKENS / perFile + 1;
     const res = await post(named(Array.from({ length: count }, () => items(perFile / 2))));
@@ -45,12 +45,20 @@ describe('POST /v1/governance/validate: tokens one request may parse', () => {
     expect(res.status).toBe(200);
   });
 
-  it('reports files over their own limit as findings: they spend nothing of the budget', async () => {
-    const over = items(60_000);
-    const res = await post(named([over, over, over, 'a: 1\n']));
+  it('reports a single file over its own limit as a finding, never a 413', async () => {
+    const res = await post(named([items(150_000)]));
     expect(res.status).toBe(200);
     const report = (await res.json()) as Report;
-    for (const file of report.files.slice(0, 3))
-      expect(file.diagnostics[0]?.message).toBe('file holds more than 100000 YAML tokens (the limit)');
+    expect(report.files[0]?.diagnostics[0]?.message).toBe(
+      'file holds more than 100000 YAML tokens (the limit)',
+    );
+  });
+
+  it('counts files broken by lone CRs as parsed: they cannot slip past the budget as one long line each', async () => {
+    const perFile = 10_000;
+    const count = MAX_RUN_TOKENS / perFile + 1;
+    const crOnly = '- x\r'.repeat(perFile / 2);
+    const res = await post(named(Array.from({ length: count }, () => crOnly)));
+    expect(res.status).toBe(413);
   });
 });

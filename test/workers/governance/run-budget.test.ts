@@ -20,12 +20,15 @@ describe('overRunBudget', () => {
     expect(overRunBudget(files(commented, commented, commented), { maxTokens: 1000 }, 20)).toBeUndefined();
   });
 
-  it('spends nothing on a file over its own limit: it is reported, not parsed', () => {
+  it('counts a file over its own limit up to one token past it: lexing it that far costs too', () => {
     const limits = { maxTokens: 20 };
-    expect(overRunBudget(files(items(50), items(50), items(10)), limits, 20)).toBeUndefined();
-    expect(overRunBudget(files(items(50), items(10), items(1)), limits, 20)).toEqual({
-      fileIndex: 2,
-      budget: 20,
-    });
+    expect(overRunBudget(files(items(50)), limits, 21)).toBeUndefined();
+    expect(overRunBudget(files(items(50), items(1)), limits, 22)).toEqual({ fileIndex: 1, budget: 22 });
+  });
+
+  it('counts lines broken by lone CRs as the parser sees them, not as the one long line the lexer would', () => {
+    const crOnly = '- x\r'.repeat(10);
+    expect(overRunBudget(files(crOnly), { maxTokens: 100 }, 19)).toEqual({ fileIndex: 0, budget: 19 });
+    expect(overRunBudget(files(crOnly), { maxTokens: 100 }, 20)).toBeUndefined();
   });
 });
