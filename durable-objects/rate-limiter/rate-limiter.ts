@@ -136,11 +136,16 @@ export class RateLimiter extends DurableObject {
     return snapshot(this.#state, limits);
   }
 
-  /** Keep reservations of requests still running from expiring (see `renew`). */
-  renew(reservationIds: string[], ttlMs: number): void {
+  /**
+   * Keep reservations of requests still running from expiring (see `renew`). `settles` are applied
+   * first: a closed block renewed with its running totals shrinks to what it still holds even if the
+   * settle that said so was lost.
+   */
+  renew(reservationIds: string[], ttlMs: number, settles: SettleEntry[] = []): void {
     const now = Date.now();
     const removed = sweepExpired(this.#state, now);
-    this.#persist(removed, renew(this.#state, reservationIds, ttlMs, now));
+    const kept = this.#settleAll(settles, now, removed);
+    this.#persist(removed, [...kept, ...renew(this.#state, reservationIds, ttlMs, now)]);
   }
 
   /** Settle a batch of reservations a caller held back (see `settle`). */

@@ -63,7 +63,7 @@ export const SETTINGS = {
     max: 86_400_000,
     unit: 'milliseconds',
     meaning:
-      'release of reservations neither settled nor renewed (a running request renews its own every third of this)',
+      'release of reservations neither settled nor renewed (a running request renews its own every quarter of this)',
   }),
   ECO_USAGE_RETENTION_DAYS: whole(90, {
     min: 0,

@@ -92,7 +92,13 @@ export function openLimitBlock(
     send: sendSettles(env, id),
     keepAlive: () =>
       renewWhileRunning(`${id}\n${granted.reservationId}`, granted.ttlMs, () =>
-        limiter(env, id).renew([granted.reservationId], granted.ttlMs),
+        // A closed block also says again what it still holds: should its settle have been lost, the
+        // renewal would otherwise keep every slot of the block, not only its running requests'.
+        limiter(env, id).renew(
+          [granted.reservationId],
+          granted.ttlMs,
+          block.closed ? [blockEntry(block)] : [],
+        ),
       ),
   };
   blocks.set(id, block);
@@ -175,12 +181,9 @@ async function closeBlock(id: string, block: LimitBlock): Promise<void> {
   await settleBlock(id, block);
 }
 
-/**
- * Tell the limiter where the closed block stands: totals so far, and what it still holds while some
- * of its requests run (absolute figures, so a repeated or late entry changes nothing).
- */
-function settleBlock(id: string, block: LimitBlock): Promise<void> {
-  const entry: SettleEntry = {
+/** Where a closed block stands, as absolute figures (so a repeated or late entry changes nothing). */
+function blockEntry(block: LimitBlock): SettleEntry {
+  return {
     reservationId: block.reservationId,
     usedTokens: block.tokensUsed,
     limits: block.limits,
@@ -188,7 +191,14 @@ function settleBlock(id: string, block: LimitBlock): Promise<void> {
     ...(block.refunded > 0 ? { refundedRequests: block.refunded } : {}),
     ...(block.busy > 0 ? { keep: { requests: block.busy, tokens: block.busyTokens } } : {}),
   };
-  return heldSettles.add(id, entry, block.send).catch((err: unknown) => {
+}
+
+/**
+ * Tell the limiter where the closed block stands: totals so far, and what it still holds while some
+ * of its requests run (absolute figures, so a repeated or late entry changes nothing).
+ */
+function settleBlock(id: string, block: LimitBlock): Promise<void> {
+  return heldSettles.add(id, blockEntry(block), block.send).catch((err: unknown) => {
     console.warn('limiter block settle failed; the reservation expires on its own', err);
   });
 }

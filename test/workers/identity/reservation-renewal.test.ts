@@ -48,44 +48,55 @@ describe('renewWhileRunning', () => {
     vi.useRealTimers();
   });
 
-  it('renews every third of the TTL while running, and not once stopped', () => {
+  it('renews every quarter of the TTL while running, and not once stopped', async () => {
     const send = vi.fn(async () => {});
     const stop = renewWhileRunning('limiter\nr1', 60_000, send);
-    vi.advanceTimersByTime(19_999);
+    await vi.advanceTimersByTimeAsync(14_999);
     expect(send).not.toHaveBeenCalled();
-    vi.advanceTimersByTime(1);
+    await vi.advanceTimersByTimeAsync(1);
     expect(send).toHaveBeenCalledTimes(1);
-    vi.advanceTimersByTime(40_000);
-    expect(send).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(45_000);
+    expect(send).toHaveBeenCalledTimes(4);
     stop();
-    vi.advanceTimersByTime(600_000);
-    expect(send).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(send).toHaveBeenCalledTimes(4);
   });
 
-  it('sends one renewal per period for the requests sharing one block, until the last of them stops', () => {
+  it('sends one renewal per period for the requests sharing one block, until the last of them stops', async () => {
     const send = vi.fn(async () => {});
     const first = renewWhileRunning('limiter\nblock', 60_000, send);
-    vi.advanceTimersByTime(5_000);
+    await vi.advanceTimersByTimeAsync(5_000);
     const second = renewWhileRunning('limiter\nblock', 60_000, send);
-    vi.advanceTimersByTime(40_000);
-    // Ticks at 20 s and 40 s (first) and 25 s (second, within half a period of 20 s): two renewals.
-    expect(send).toHaveBeenCalledTimes(2);
+    await vi.advanceTimersByTimeAsync(40_000);
+    // Ticks at 15, 30 and 45 s (first) renew; those at 20 and 35 s (second) come within half a period.
+    expect(send).toHaveBeenCalledTimes(3);
     first();
-    vi.advanceTimersByTime(20_000);
-    expect(send).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(send).toHaveBeenCalledTimes(4);
     second();
-    vi.advanceTimersByTime(600_000);
-    expect(send).toHaveBeenCalledTimes(3);
+    await vi.advanceTimersByTimeAsync(600_000);
+    expect(send).toHaveBeenCalledTimes(4);
   });
 
-  it('keeps renewing after a renewal call fails', () => {
+  it('after a renewal that failed, the next tick of any holder tries again', async () => {
+    let calls = 0;
     const send = vi.fn(async () => {
-      throw new Error('limiter unreachable');
+      if (++calls === 1) throw new Error('limiter unreachable');
     });
-    const stop = renewWhileRunning('limiter\nr2', 60_000, send);
-    vi.advanceTimersByTime(60_000);
-    expect(send).toHaveBeenCalledTimes(3);
-    stop();
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    const first = renewWhileRunning('limiter\nlost', 60_000, send);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const second = renewWhileRunning('limiter\nlost', 60_000, send);
+    // 15 s: the first holder's call is lost (and logged); 20 s: the second holder's goes through.
+    await vi.advanceTimersByTimeAsync(15_000);
+    expect(send).toHaveBeenCalledTimes(2);
+    expect(warn).toHaveBeenCalledWith(
+      'limit reservation renewal failed',
+      expect.objectContaining({ key: 'limiter\nlost' }),
+    );
+    first();
+    second();
+    warn.mockRestore();
   });
 });
 
@@ -102,6 +113,35 @@ describe('rate limiter object: renew', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0]!.expires_at).toBeGreaterThanOrEqual(before + 3_600_000);
   });
+
+  it('applies the settle a closed block renews with: the block shrinks to the requests it still runs', async () => {
+    const ample = { requestsPerMinute: 100_000, maxConcurrent: 1000 };
+    const stub = (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(
+      'renew-block-do',
+    );
+    const granted = await stub.reserve({
+      reservationId: 'blk',
+      tokens: 10,
+      limits: ample,
+      ttlMs: 60_000,
+      block: 16,
+    });
+    expect(granted.ok && granted.block?.requests).toBe(16);
+    expect((await stub.inspect()).inFlight).toBe(16);
+    // The settle at the block's close was lost; the renewal says again what the block still holds.
+    const entry = {
+      reservationId: 'blk',
+      usedTokens: 30,
+      limits: ample,
+      requestsUsed: 3,
+      keep: { requests: 1, tokens: 10 },
+    };
+    await stub.renew(['blk'], 60_000, [entry]);
+    expect(await stub.inspect()).toMatchObject({ inFlight: 1, dayUsed: 30 });
+    // Said again (every renewal carries it), it changes nothing more.
+    await stub.renew(['blk'], 60_000, [entry]);
+    expect(await stub.inspect()).toMatchObject({ inFlight: 1, dayUsed: 30 });
+  });
 });
 
 describe('a held reservation is renewed by its request', () => {
@@ -109,48 +149,44 @@ describe('a held reservation is renewed by its request', () => {
     vi.useRealTimers();
   });
 
-  const expiry = (id: string, reservationId: string) =>
-    runInDurableObject(
-      (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id),
-      async (instance, state) => {
-        instance.inspect(); // flushes the write-behind
-        return state.storage.sql
-          .exec<{ expires_at: number }>('SELECT expires_at FROM reservations WHERE id = ?', reservationId)
-          .toArray()[0]?.expires_at;
-      },
-    );
-
-  it('a direct reservation: while the ticket is unsettled, every third of the TTL', async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    const ticket = await reserveForId(env as unknown as Env, 'renew-direct', limits, 'held', 10);
-    const first = await expiry('renew-direct', 'held');
-    expect(first).toBeDefined();
-    const ttlMs = settings(env as unknown as Env).ECO_LIMIT_RESERVATION_TTL_MS;
-    await vi.advanceTimersByTimeAsync(ttlMs / 3);
-    let renewed = first;
-    // The renewal is a call to the limiter; look until it has landed (bounded).
-    for (let i = 0; i < 50 && renewed === first; i++) renewed = await expiry('renew-direct', 'held');
-    expect(renewed).toBe(first! + ttlMs / 3);
-    vi.useRealTimers(); // a settle waits on a real timer (see heldSettles)
-    await ticket.settle(10);
-  });
-
-  it("a block's requests: one renewal between them while one runs, none once the last has settled", async () => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
-    // A limiter stand-in: the real object's own timers would run in this test's context under a fake clock.
-    const calls: string[][] = [];
+  /** A limiter stand-in: the real object's own timers would run in this test's context under a fake clock. */
+  function fakeLimiter(block?: { requests: number; tokens: number }) {
+    const calls: { ids: string[]; keep: number | undefined }[] = [];
     const stub = {
       reserve: async () => ({
         ok: true,
         snapshot: { requests: null, tokens: null },
-        block: { requests: 16, tokens: 160 },
+        ...(block ? { block } : {}),
       }),
-      renew: async (ids: string[]) => {
-        calls.push(ids);
+      renew: async (ids: string[], _ttlMs: number, settles?: { keep?: { requests: number } }[]) => {
+        calls.push({ ids, keep: settles?.[0]?.keep?.requests });
       },
       settleMany: async () => {},
     };
-    const fakeEnv = { ...env, RATE_LIMITER: { getByName: () => stub } } as unknown as Env;
+    return { calls, env: { ...env, RATE_LIMITER: { getByName: () => stub } } as unknown as Env };
+  }
+
+  it('a direct reservation: every quarter of the TTL while its ticket is unsettled, then never', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const limiter = fakeLimiter();
+    const ticket = await reserveForId(limiter.env, 'renew-direct', limits, 'held', 10);
+    const ttlMs = settings(limiter.env).ECO_LIMIT_RESERVATION_TTL_MS;
+    await vi.advanceTimersByTimeAsync(ttlMs / 2);
+    expect(limiter.calls).toEqual([
+      { ids: ['held'], keep: undefined },
+      { ids: ['held'], keep: undefined },
+    ]);
+    const settled = ticket.settle(10);
+    await vi.advanceTimersByTimeAsync(ttlMs);
+    await settled;
+    expect(limiter.calls).toHaveLength(2);
+  });
+
+  it("a block's requests: one renewal between them while one runs, none once the last has settled", async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const limiter = fakeLimiter({ requests: 16, tokens: 160 });
+    const { calls } = limiter;
+    const fakeEnv = limiter.env;
     const ample = { requestsPerMinute: 100_000, maxConcurrent: 1000 };
     const background: Promise<unknown>[] = [];
     const waitUntil = (p: Promise<unknown>) => {
@@ -160,13 +196,17 @@ describe('a held reservation is renewed by its request', () => {
     const second = await reserveForId(fakeEnv, 'renew-block', ample, 'other', 10, { waitUntil });
     const ttlMs = settings(fakeEnv).ECO_LIMIT_RESERVATION_TTL_MS;
     await vi.advanceTimersByTimeAsync(ttlMs / 3);
-    // Both requests came from the block granted to the first: its reservation, renewed once.
-    expect(calls).toEqual([['blk']]);
+    // Both requests came from the block granted to the first: its reservation, renewed once, with
+    // what the block (closed after its window) still holds: two running requests.
+    expect(calls).toEqual([{ ids: ['blk'], keep: 2 }]);
     // A settle of a closed block waits for the held-settle window (a timer): the clock moves on meanwhile.
     const firstSettled = first.settle(10);
     await vi.advanceTimersByTimeAsync(ttlMs / 3);
     await firstSettled;
-    expect(calls).toEqual([['blk'], ['blk']]);
+    expect(calls).toEqual([
+      { ids: ['blk'], keep: 2 },
+      { ids: ['blk'], keep: 1 },
+    ]);
     const secondSettled = second.settle(10);
     await vi.advanceTimersByTimeAsync(ttlMs);
     await secondSettled;
