@@ -212,9 +212,10 @@ async function relay(
     }
     try {
       const behind = session.write(held + text);
-      if (behind) await behind;
-    } catch {
+      if (behind) await clientWithinTotal(behind, ex.reader);
+    } catch (err) {
       ex.reader.cancel('client closed');
+      if (err instanceof EcoError) throw committedError(err);
       throw committedError(new EcoError(499, 'client_closed', 'The client closed the stream.'));
     }
     held = '';
@@ -234,6 +235,34 @@ async function relay(
       return;
     }
     if (!chunk) return; // unreachable: decoder.end() always yields `end` or `error`
+  }
+}
+
+/**
+ * Waits for a client that has fallen behind, within what is left of the request's total limit. A client
+ * that stops reading but keeps its connection would otherwise hold the origin (held back by
+ * backpressure), the pool's slot and the key's concurrency slot for as long as the connection lasts.
+ */
+async function clientWithinTotal(demand: Promise<void>, reader: OpenExchange['reader']): Promise<void> {
+  const { leftMs, totalMs } = reader.totalLeft();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new EcoError(
+            408,
+            'client_too_slow',
+            `The client did not read the stream within the total time limit (${totalMs} ms).`,
+          ),
+        ),
+      leftMs,
+    );
+  });
+  try {
+    await Promise.race([demand, expired]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
   }
 }
 

@@ -47,6 +47,11 @@ export class TimedReader {
     this.cancel('aborted');
   }
 
+  /** Milliseconds left of the total limit (at least 1), and the limit as configured. */
+  totalLeft(): { leftMs: number; totalMs: number } {
+    return { leftMs: Math.max(1, this.#totalDeadline - Date.now()), totalMs: this.#totalMs };
+  }
+
   /** The body's reader, taken on first use so that `wholeText` can still read the body natively. */
   get #reader(): ReadableStreamDefaultReader<Uint8Array> {
     this.#locked ??= this.#body.getReader();
