@@ -212,7 +212,8 @@ async function relay(
     }
     try {
       const behind = session.write(held + text);
-      if (behind) await clientWithinTotal(behind, ex.reader);
+      // The last write needs no room: the answer is whole and queued, the client reads it when it will.
+      if (behind && !ended) await clientWithinTotal(behind, ex.reader);
     } catch (err) {
       ex.reader.cancel('client closed');
       if (err instanceof EcoError) throw committedError(err);

@@ -6,6 +6,8 @@ const RENEWALS_PER_TTL = 4;
 
 /** When each held reservation was last renewed, so the requests sharing a block send one renewal. */
 const lastRenewed = new Map<string, number>();
+/** Reservations with a renewal on its way: the block's other requests do not send another meanwhile. */
+const sending = new Set<string>();
 
 /**
  * Keeps a reservation alive while the request holding it runs: every quarter of `ttlMs`, `send` renews
@@ -17,19 +19,26 @@ const lastRenewed = new Map<string, number>();
  */
 export function renewWhileRunning(key: string, ttlMs: number, send: () => Promise<unknown>): () => void {
   const every = Math.max(1, Math.floor(ttlMs / RENEWALS_PER_TTL));
+  let stopped = false;
   const tick = () => {
-    // Another holder of the same block renewed it lately: this holder's renewal would add nothing.
-    if (Date.now() - (lastRenewed.get(key) ?? Number.NEGATIVE_INFINITY) >= every / 2) {
-      // Only a renewal that arrived counts: after a lost one, the next holder's tick tries again.
-      send().then(
-        () => lastRenewed.set(key, Date.now()),
-        (err: unknown) => console.warn('limit reservation renewal failed', { key, error: String(err) }),
-      );
+    // Another holder of the same block renewed it lately, or is renewing it now.
+    const recent = Date.now() - (lastRenewed.get(key) ?? Number.NEGATIVE_INFINITY) < every / 2;
+    if (!recent && !sending.has(key)) {
+      sending.add(key);
+      send()
+        .then(
+          // Only a renewal that arrived counts: after a lost one, the next holder's tick tries again.
+          // (Not once stopped: the last holder's stop has forgotten the reservation for good.)
+          () => stopped || lastRenewed.set(key, Date.now()),
+          (err: unknown) => console.warn('limit reservation renewal failed', { key, error: String(err) }),
+        )
+        .finally(() => sending.delete(key));
     }
     timer = setTimeout(tick, every);
   };
   let timer = setTimeout(tick, every);
   return () => {
+    stopped = true;
     clearTimeout(timer);
     lastRenewed.delete(key);
   };

@@ -180,7 +180,7 @@ function refuseOverBudget(files: readonly SourceFile[], policy: Policy): void {
   const over = overRunBudget(files, policy.limits);
   if (!over) return;
   const message =
-    `The files hold more than ${over.budget} YAML tokens together (the most one request may parse; ` +
+    `The files hold more than ${over.budget} YAML tokens and line breaks together (the most one request may parse; ` +
     `files.${over.fileIndex} passes it). Send them in smaller batches, or lint them with eco-lint.`;
   throw new EcoError(413, 'lint_request_too_large', message, { param: 'files' });
 }

@@ -49,19 +49,25 @@ function endlessOrigin() {
   return seen;
 }
 
+/** A streamed chat, its response committed (200). */
+async function openStream(): Promise<Response> {
+  const res = await exports.default.fetch('http://gw/v1/chat/completions', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      model: 'stalled-client-model',
+      stream: true,
+      messages: [{ role: 'user', content: 'x' }],
+    }),
+  });
+  if (res.status !== 200) throw new Error(await res.text());
+  return res;
+}
+
 describe('a streaming client that stops reading', () => {
   it('is cut at the total limit: the origin request ends and the pool slot is freed; the stream says why', async () => {
     const seen = endlessOrigin();
-    const res = await exports.default.fetch('http://gw/v1/chat/completions', {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        model: 'stalled-client-model',
-        stream: true,
-        messages: [{ role: 'user', content: 'x' }],
-      }),
-    });
-    if (res.status !== 200) throw new Error(await res.text());
+    const res = await openStream();
     // The client reads nothing for now: the relay falls behind and waits.
     await vi.waitFor(
       async () => {
@@ -78,5 +84,35 @@ describe('a streaming client that stops reading', () => {
     expect(text).toContain('"code":"client_too_slow"');
     expect(text).not.toContain('[DONE]');
     expect(seen.calls).toBe(1);
+  });
+
+  it('keeps a whole answer whole: the last write does not wait, so no error follows [DONE]', async () => {
+    // Eight large chunks, the last one the end: the session's queue is full when the answer is complete.
+    const big = 'y'.repeat(64 * 1024);
+    mockOrigin('stalled-client-a.test', () => {
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          const encoder = new TextEncoder();
+          for (let i = 0; i < 7; i++) c.enqueue(encoder.encode(chunk(big)));
+          const finish = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'e', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\n`;
+          c.enqueue(encoder.encode(`${chunk(big)}${finish}data: [DONE]\n\n`));
+          c.close();
+        },
+      });
+      return new Response(body, { headers: { 'content-type': 'text/event-stream' } });
+    });
+    const res = await openStream();
+    // Read nothing until the request is over (its lease released) and past its total limit.
+    const started = Date.now();
+    await vi.waitFor(
+      async () => {
+        expect((await env.ENGINE_POOL.getByName(POOL).state()).inFlight).toBe(0);
+        expect(Date.now() - started).toBeGreaterThan(TOTAL_MS);
+      },
+      { timeout: TOTAL_MS * 5, interval: 25 },
+    );
+    const text = await res.text();
+    expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
+    expect(text).not.toContain('client_too_slow');
   });
 });

@@ -17,7 +17,7 @@ function post(files: { path: string; content: string }[]) {
   });
 }
 
-/** A block sequence of `n` items: two tokens each. */
+/** A block sequence of `n` items: two tokens and a line break each. */
 const items = (n: number) => '- x\n'.repeat(n);
 const named = (contents: string[]) => contents.map((content, i) => ({ path: `f${i}.qyaml`, content }));
 
@@ -25,9 +25,9 @@ type Report = { files: { diagnostics: { rule: string; message: string }[] }[] };
 
 describe('POST /v1/governance/validate: tokens one request may parse', () => {
   it('refuses files that together pass the budget with 413, naming the first file past it', async () => {
-    const perFile = 10_000;
-    const count = MAX_RUN_TOKENS / perFile + 1;
-    const res = await post(named(Array.from({ length: count }, () => items(perFile / 2))));
+    const perFile = 5_000; // items: 10,000 tokens and 5,000 line breaks a file
+    const passing = Math.floor(MAX_RUN_TOKENS / (3 * perFile));
+    const res = await post(named(Array.from({ length: passing + 1 }, () => items(perFile))));
     expect(res.status).toBe(413);
     const { error } = (await res.json()) as { error: Record<string, unknown> };
     expect(error).toMatchObject({
@@ -35,8 +35,13 @@ describe('POST /v1/governance/validate: tokens one request may parse', () => {
       code: 'lint_request_too_large',
       param: 'files',
     });
-    expect(error.message).toContain(`more than ${MAX_RUN_TOKENS} YAML tokens`);
-    expect(error.message).toContain(`files.${count - 1} passes it`);
+    expect(error.message).toContain(`more than ${MAX_RUN_TOKENS} YAML tokens and line breaks`);
+    expect(error.message).toContain(`files.${passing} passes it`);
+  });
+
+  it('counts blank and comment lines, which the parser pays for though they hold no token', async () => {
+    const res = await post(named(Array.from({ length: 3 }, () => '#\n'.repeat(100_000))));
+    expect(res.status).toBe(413);
   });
 
   it('counts what the lexer finds: text the cheap bound over-counts does not refuse a request', async () => {
@@ -46,7 +51,7 @@ describe('POST /v1/governance/validate: tokens one request may parse', () => {
   });
 
   it('reports a single file over its own limit as a finding, never a 413', async () => {
-    const res = await post(named([items(150_000)]));
+    const res = await post(named([`[${'a,'.repeat(60_000)}a]\n`]));
     expect(res.status).toBe(200);
     const report = (await res.json()) as Report;
     expect(report.files[0]?.diagnostics[0]?.message).toBe(

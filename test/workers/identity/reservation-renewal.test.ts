@@ -78,6 +78,28 @@ describe('renewWhileRunning', () => {
     expect(send).toHaveBeenCalledTimes(4);
   });
 
+  it('sends no second renewal while one is on its way', async () => {
+    let arrive: () => void = () => {};
+    const send = vi.fn(
+      () =>
+        new Promise<void>((resolve) => {
+          arrive = resolve;
+        }),
+    );
+    const first = renewWhileRunning('limiter\nslow', 60_000, send);
+    await vi.advanceTimersByTimeAsync(5_000);
+    const second = renewWhileRunning('limiter\nslow', 60_000, send);
+    // 15 s: the first holder sends; 20 s and 30 s: that renewal has not arrived, nobody sends again.
+    await vi.advanceTimersByTimeAsync(27_000);
+    expect(send).toHaveBeenCalledTimes(1);
+    arrive();
+    // 35 s: arrived at 32 s, lately enough that the second holder leaves it; 45 s: the first renews.
+    await vi.advanceTimersByTimeAsync(13_000);
+    expect(send).toHaveBeenCalledTimes(2);
+    first();
+    second();
+  });
+
   it('after a renewal that failed, the next tick of any holder tries again', async () => {
     let calls = 0;
     const send = vi.fn(async () => {
