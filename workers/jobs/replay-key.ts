@@ -9,6 +9,7 @@ import { storedKeyProblems } from '../data/stored-key.ts';
 import type { Env } from '../env.ts';
 import { modelForKey } from '../pipeline/model-for-key.ts';
 import { resolveModel } from '../pipeline/resolve-model.ts';
+import type { Principal } from '../principal.ts';
 import { JOB_CAPABILITY } from './job-request.ts';
 
 /**
@@ -44,20 +45,32 @@ export async function requireReplayableJob(env: Env, jobId: string, target: Runn
   if (why !== null) throw keyRefusal(jobId, target.keyId, why);
   // keyUnusable refuses a missing or invalid row, so the key's principal is here.
   const principal = principalFromRow(rows[0]!);
-  // A key is told "not found" for a model outside its allowance; the admin replaying is told which.
-  const { byName } = await registry(env.DB, Date.now());
-  const found = modelForKey(byName, principal.allowedModels, target.model);
-  if ('missing' in found) throw modelRefusal(jobId, target, found.missing)!;
   try {
     await resolveModel(env, principal, target.model, undefined, JOB_CAPABILITY[target.type]);
   } catch (err) {
     if (!(err instanceof EcoError)) throw err;
-    // (The registry may have changed since the look above.)
-    const refusal = modelRefusal(jobId, target, err.code === 'model_not_found' ? 'unknown' : err.code);
+    const reason =
+      err.code === 'model_not_found' ? await missingBecause(env, principal, target.model) : err.code;
+    const refusal = modelRefusal(jobId, target, reason);
     // Any other answer (say, no pool configured for the model now) is a retryable failure of a run,
     // not a reason to keep the job out of the queue.
     if (refusal) throw refusal;
   }
+}
+
+/**
+ * Why the model is missing for the key: a key is told "not found" either way, the admin replaying is
+ * told which (the registry lookup is the cached one resolveModel just made).
+ */
+async function missingBecause(
+  env: Env,
+  principal: Principal,
+  model: string,
+): Promise<'unknown' | 'not_allowed' | 'found'> {
+  const { byName } = await registry(env.DB, Date.now());
+  const found = modelForKey(byName, principal.allowedModels, model);
+  // Found and allowed now (the registry changed in between): nothing to refuse, a run will tell.
+  return 'missing' in found ? found.missing : 'found';
 }
 
 function keyRefusal(jobId: string, keyId: string, why: string): EcoError {
@@ -69,7 +82,7 @@ function keyRefusal(jobId: string, keyId: string, why: string): EcoError {
   );
 }
 
-/** `why`: the model is missing for the key (`unknown`, `not_allowed`), or the error code a lookup gave. */
+/** `why`: the model is missing for the key (`unknown`, `not_allowed`), or the error code a lookup gave; null for anything else. */
 function modelRefusal(jobId: string, target: Runnable, why: string): EcoError | null {
   const model = `'${target.model}'`;
   if (why === 'not_allowed')
