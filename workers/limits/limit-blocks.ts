@@ -9,8 +9,7 @@ import { once } from '../dispatch/once.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
-import { heldSettles, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
-import { renewWhileRunning } from './reservation-renewal.ts';
+import { heldSettles, keepReservation, type LimitTicket, sendSettles } from './limiter-stub.ts';
 
 /**
  * Requests asked for in one limiter block (the limiter grants fewer when a limit is closer): doubled
@@ -90,15 +89,11 @@ export function openLimitBlock(
     refunded: 0,
     closed: false,
     send: sendSettles(env, id),
+    // A closed block also says again what it still holds: should its settle have been lost, the
+    // renewal would otherwise keep every slot of the block, not only its running requests'.
     keepAlive: () =>
-      renewWhileRunning(`${id}\n${granted.reservationId}`, granted.ttlMs, () =>
-        // A closed block also says again what it still holds: should its settle have been lost, the
-        // renewal would otherwise keep every slot of the block, not only its running requests'.
-        limiter(env, id).renew(
-          [granted.reservationId],
-          granted.ttlMs,
-          block.closed ? [blockEntry(block)] : [],
-        ),
+      keepReservation(env, id, granted.reservationId, granted.ttlMs, () =>
+        block.closed ? [blockEntry(block)] : [],
       ),
   };
   blocks.set(id, block);

@@ -7,8 +7,7 @@ import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
 import { blockRequestsWanted, fromLimitBlock, openLimitBlock } from './limit-blocks.ts';
-import { heldSettles, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
-import { renewWhileRunning } from './reservation-renewal.ts';
+import { heldSettles, keepReservation, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
 
 const FREE: LimitTicket = { headers: {}, settle: async () => {} };
 
@@ -85,9 +84,7 @@ export async function reserveForId(
       waitUntil,
     );
   }
-  const stopRenewing = renewWhileRunning(`${id}\n${reservationId}`, ttlMs, () =>
-    limiter(env, id).renew([reservationId], ttlMs),
-  );
+  const stopRenewing = keepReservation(env, id, reservationId, ttlMs);
   return {
     headers,
     settle: once((usedTokens: number | undefined, refund = false) => {

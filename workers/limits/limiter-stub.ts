@@ -2,6 +2,7 @@ import type { RateLimiter } from '../../durable-objects/rate-limiter/rate-limite
 import type { SettleEntry } from '../../durable-objects/rate-limiter/types.ts';
 import { AfterCallBatcher } from '../dispatch/after-call-batcher.ts';
 import type { Env } from '../env.ts';
+import { renewWhileRunning } from './reservation-renewal.ts';
 
 /**
  * Settles are held back per limiter (in isolate memory) for at most this long and sent along with the
@@ -38,4 +39,20 @@ export function sendSettles(env: Env, id: string) {
       await limiter(env, id).settleMany(items);
     }
   };
+}
+
+/**
+ * Keeps reservation `reservationId` on limiter `id` alive while the request holding it runs (see
+ * renewWhileRunning); `settles` are sent along with each renewal. Returns the stop.
+ */
+export function keepReservation(
+  env: Env,
+  id: string,
+  reservationId: string,
+  ttlMs: number,
+  settles: () => SettleEntry[] = () => [],
+): () => void {
+  return renewWhileRunning(`${id}\n${reservationId}`, ttlMs, () =>
+    limiter(env, id).renew([reservationId], ttlMs, settles()),
+  );
 }
