@@ -20,13 +20,13 @@ export function modelForKey(
  * models leave it out: the same answer, so a key learns nothing of the models outside its allowance
  * (another tenant's fine-tunes, say), as `GET /v1/models` lists only its own. OpenAI answers alike.
  */
-export function modelNotFound(modelId: string, param = 'model'): EcoError {
+export function modelNotFound(modelId: string): EcoError {
   return new EcoError(
     404,
     'model_not_found',
     `The model '${modelId}' does not exist, or this key may not use it.`,
     {
-      param,
+      param: 'model',
     },
   );
 }

@@ -98,7 +98,7 @@ const validateRoute = createRoute({
     400: errorAnswer('Malformed request'),
     403: errorAnswer("The key lacks the 'governance' scope"),
     413: errorAnswer(
-      'Body over 5 MiB, or files holding more YAML tokens together than one request may parse',
+      'Body over 5 MiB, or files holding more YAML tokens and line breaks together than one request may parse',
     ),
     415: unsupportedEncodingAnswer,
   },
