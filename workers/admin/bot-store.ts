@@ -4,6 +4,7 @@ import { apiKeys } from '../../schemas/db/api-keys.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { type AuditEntry, auditInsert } from '../auth/audit.ts';
+import { parameterSlices } from '../data/bound-parameters.ts';
 import { db } from '../data/db.ts';
 import { storedKeyProblems } from '../data/stored-key.ts';
 import { botApiBaseIssue, botFields, invalidateBotCache } from '../im/bots.ts';
@@ -102,13 +103,16 @@ export async function checkBotReferences(
 
 /** The bots whose default model is one of `names` (a model's id or aliases), as `platform/id`. */
 export async function botsNaming(database: D1Database, names: string[]): Promise<string[]> {
-  if (names.length === 0) return [];
-  const rows = await db(database)
-    .select({ platform: bots.platform, id: bots.id })
-    .from(bots)
-    .where(inArray(bots.defaultModel, names))
-    .orderBy(bots.platform, bots.id);
-  return rows.map((r) => `${r.platform}/${r.id}`);
+  // A model may have more names than one statement binds.
+  const slices = await Promise.all(
+    parameterSlices(names).map((slice) =>
+      db(database)
+        .select({ platform: bots.platform, id: bots.id })
+        .from(bots)
+        .where(inArray(bots.defaultModel, slice)),
+    ),
+  );
+  return [...new Set(slices.flat().map((r) => `${r.platform}/${r.id}`))].sort();
 }
 
 /** The bots that bill to API key `keyId`, as `platform/id`. */

@@ -7,6 +7,7 @@ import { auditIfChanged } from '../admin/audit-if-changed.ts';
 import { botsBillingTo } from '../admin/bot-store.ts';
 import { writeConflict } from '../admin/merge-patch.ts';
 import { invalidateKeyCache } from '../data/api-keys.ts';
+import { parameterSlices } from '../data/bound-parameters.ts';
 import { db } from '../data/db.ts';
 import { displayPrefix, generateApiKey, sha256Hex } from '../data/key-hash.ts';
 import { storedKeyProblems } from '../data/stored-key.ts';
@@ -85,10 +86,12 @@ export interface KeyStore {
 
 async function previousSecrets(database: D1Database, ids: string[]) {
   if (ids.length === 0) return new Map<string, { prefix: string; graceUntil: number }[]>();
-  const rows = await db(database)
-    .select()
-    .from(apiKeyRetiredHashes)
-    .where(inArray(apiKeyRetiredHashes.keyId, ids));
+  const slices = await Promise.all(
+    parameterSlices(ids).map((slice) =>
+      db(database).select().from(apiKeyRetiredHashes).where(inArray(apiKeyRetiredHashes.keyId, slice)),
+    ),
+  );
+  const rows = slices.flat();
   const byKey = new Map<string, { prefix: string; graceUntil: number }[]>();
   for (const r of rows) {
     const list = byKey.get(r.keyId) ?? [];

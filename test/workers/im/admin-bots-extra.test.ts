@@ -23,6 +23,18 @@ describe('models that IM bots answer with', () => {
     expect((await call('DELETE', '/admin/models/bots-extra-model')).status).toBe(200);
   });
 
+  it('finds the bot among more names than one D1 statement binds', async () => {
+    await seedModelBackend('key_bots_extra_3', 'bots-extra-engine.test', 'bots-extra-many');
+    const aliases = Array.from({ length: 150 }, (_, i) => `bx-many-${i}`);
+    expect((await call('PATCH', '/admin/models/bots-extra-many', { aliases })).status).toBe(200);
+    expect((await call('POST', '/admin/bots', bot('bx-many-bot', 'bx-many-149'))).status).toBe(201);
+    const refused = await call('DELETE', '/admin/models/bots-extra-many');
+    expect(refused.status).toBe(409);
+    expect((await errorOf(refused)).code).toBe('model_in_use');
+    expect((await call('DELETE', '/admin/bots/telegram/bx-many-bot')).status).toBe(200);
+    expect((await call('DELETE', '/admin/models/bots-extra-many')).status).toBe(200);
+  });
+
   it('refuses a patch that drops the alias a bot names', async () => {
     await seedModelBackend('key_bots_extra_2', 'bots-extra-engine.test', 'bots-extra-aliased');
     expect((await call('PATCH', '/admin/models/bots-extra-aliased', { aliases: ['bx-alias'] })).status).toBe(
