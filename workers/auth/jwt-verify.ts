@@ -18,16 +18,44 @@ export function looksLikeJwt(token: string): boolean {
 
 const jwksByUrl = new Map<string, JWTVerifyGetKey>();
 
-/** One cached key set per URL per isolate: jose refetches after 10 min, or on an unknown kid (30 s cooldown). */
+/** A key set is fetched again after this long, whatever tokens arrive. */
+const JWKS_MAX_AGE_MS = 600_000;
+/** A token whose kid the cached set lacks fetches it again, but at most this often. */
+const JWKS_REFETCH_COOLDOWN_MS = 30_000;
+
+const joseCode = (err: unknown) => (err as { code?: string }).code;
+
+/**
+ * One cached key set per URL per isolate. jose could refetch a set that lacks a token's kid itself, but
+ * it leaves that attempt's rejection unhandled for a moment, which workerd reports as an error; so its
+ * own cooldown is the whole cache age (it never takes that path) and the refetch is made here.
+ */
 function remoteKeys(url: string): JWTVerifyGetKey {
   let keys = jwksByUrl.get(url);
   if (!keys) {
-    const remote = createRemoteJWKSet(new URL(url), { timeoutDuration: 5000 });
-    keys = async (header, token) => {
+    const remote = createRemoteJWKSet(new URL(url), {
+      timeoutDuration: 5000,
+      cacheMaxAge: JWKS_MAX_AGE_MS,
+      cooldownDuration: JWKS_MAX_AGE_MS,
+    });
+    // The first call fetches the set: a refetch is due no sooner than a cooldown after it.
+    let fetchedAt = Date.now();
+    const withRefetch: JWTVerifyGetKey = async (header, token) => {
       try {
         return await remote(header, token);
       } catch (err) {
-        const code = (err as { code?: string }).code;
+        if (joseCode(err) !== 'ERR_JWKS_NO_MATCHING_KEY' || Date.now() - fetchedAt < JWKS_REFETCH_COOLDOWN_MS)
+          throw err;
+        fetchedAt = Date.now();
+        await remote.reload();
+        return await remote(header, token);
+      }
+    };
+    keys = async (header, token) => {
+      try {
+        return await withRefetch(header, token);
+      } catch (err) {
+        const code = joseCode(err);
         if (code === 'ERR_JWKS_NO_MATCHING_KEY' || code === 'ERR_JWKS_MULTIPLE_MATCHING_KEYS') throw err;
         if (code === 'ERR_JOSE_NOT_SUPPORTED') throw jwtErrors.algNotAllowed(header.alg ?? '?');
         throw jwtErrors.jwksUnavailable();
