@@ -1,5 +1,6 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import { usageEvents } from '../../schemas/db/usage.ts';
+import { MAX_BOUND_PARAMETERS } from '../data/bound-parameters.ts';
 import { db } from '../data/db.ts';
 import { UsageBuffer } from './usage-buffer.ts';
 
@@ -21,9 +22,6 @@ export interface UsageRecord {
 
 type Row = typeof usageEvents.$inferInsert;
 
-/** D1 binds at most 100 parameters per statement; a row has 15 columns. */
-const ROWS_PER_STATEMENT = 6;
-
 let buffer: UsageBuffer<Row> | undefined;
 /**
  * The request waiting out the current batch's window, and when it will write (undefined: none). A
@@ -40,6 +38,8 @@ export interface UsageBatching {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const columns = Object.entries(getTableColumns(usageEvents));
+/** As many rows as one statement can bind all the columns of. */
+const ROWS_PER_STATEMENT = Math.floor(MAX_BOUND_PARAMETERS / columns.length);
 const insertSql = new Map<number, string>();
 
 /**
@@ -103,6 +103,14 @@ async function flush(database: D1Database): Promise<void> {
   }
 }
 
+/** The isolate's buffer, sized as the caller asks; rows already buffered carry over to a resized one. */
+function bufferFor(batching: UsageBatching, now: number): UsageBuffer<Row> {
+  if (buffer?.sizedFor(batching.maxRows, batching.windowMs)) return buffer;
+  const resized = new UsageBuffer<Row>(batching.maxRows, batching.windowMs);
+  if (buffer) resized.restore(buffer.drain(), now);
+  return resized;
+}
+
 /**
  * Buffer one usage row; the returned promise is for waitUntil. Rows are written in batches — when
  * `maxRows` are buffered or the oldest is `windowMs` old — with one D1 batch call, so a busy isolate
@@ -116,7 +124,7 @@ export async function recordUsage(
   now = Date.now(),
   batching: UsageBatching = { maxRows: 50, windowMs: 1000 },
 ): Promise<void> {
-  buffer ??= new UsageBuffer<Row>(batching.maxRows, batching.windowMs);
+  buffer = bufferFor(batching, now);
   buffer.add({ id: crypto.randomUUID(), ...record, createdAt: now }, now);
   const wait = buffer.dueIn(now);
   if (wait <= 0) return flush(database);

@@ -13,6 +13,11 @@ export class UsageBuffer<T> {
     this.windowMs = Math.max(0, windowMs);
   }
 
+  /** Whether this buffer batches as `new UsageBuffer(maxRows, windowMs)` would. */
+  sizedFor(maxRows: number, windowMs: number): boolean {
+    return this.maxRows === Math.max(1, maxRows) && this.windowMs === Math.max(0, windowMs);
+  }
+
   get size(): number {
     return this.#rows.length;
   }

@@ -31,7 +31,16 @@ const rowsFor = async (requestId: string) =>
       .first<{ n: number }>()
   )?.n;
 
-describe('usage writes retried after a lost answer', () => {
+describe('batched usage writes', () => {
+  it("batches as each call asks, and carries rows buffered under another call's batching", async () => {
+    const held = recordUsage(env.DB, record('resize-held'), Date.now(), { maxRows: 50, windowMs: 1000 });
+    await recordUsage(env.DB, record('resize-now'), Date.now(), { maxRows: 1, windowMs: 0 });
+    expect(await rowsFor('resize-held')).toBe(1);
+    expect(await rowsFor('resize-now')).toBe(1);
+    await held;
+    expect(await rowsFor('resize-held')).toBe(1);
+  });
+
   it('writes each row once, and later rows are not held back by it', async () => {
     const batching = { maxRows: 1, windowMs: 0 };
     await recordUsage(lostAnswerDb(), record('retry-first'), Date.now(), batching);
