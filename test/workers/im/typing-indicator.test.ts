@@ -202,9 +202,11 @@ describe('Typing indicator: when the Conversation shows it', () => {
     const ports = fakePorts(world);
     const slow = {
       ...ports,
-      // Answers after several refresh periods.
+      // Answers once the indicator has been sent three times (bounded, so a missing refresh fails below
+      // instead of hanging): several refresh periods, however slow the machine is.
       complete: async (call: Parameters<typeof ports.complete>[0]) => {
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        for (let i = 0; i < 400 && indicators(world.log).length < 3; i++)
+          await new Promise((resolve) => setTimeout(resolve, 5));
         return ports.complete(call);
       },
     };
