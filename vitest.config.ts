@@ -46,6 +46,9 @@ export default defineConfig({
         ],
         test: {
           name: 'workers',
+          // One workerd per test worker for all its files (each file alone starts a whole Miniflare,
+          // ten times the suite's running time): files must not count on fresh storage or caches.
+          isolate: false,
           include: ['test/workers/**/*.test.ts'],
           setupFiles: ['./test/workers/setup.ts'],
           globalSetup: ['./test/raw-origin/global-setup.ts'],

@@ -1,10 +1,10 @@
-import { afterEach, vi } from 'vitest';
+import { vi } from 'vitest';
 
 export type OriginHandler = (request: Request) => Response | Promise<Response>;
 
 const realFetch = globalThis.fetch;
 const handlers = new Map<string, OriginHandler>();
-let installed = false;
+let installedSpy: unknown;
 
 /**
  * Route outbound fetches to `http://<host>/…` to an in-test handler. Nothing can listen on a port
@@ -12,9 +12,10 @@ let installed = false;
  */
 export function mockOrigin(host: string, handler: OriginHandler): void {
   handlers.set(host, handler);
-  if (installed) return;
-  installed = true;
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
+  // Test files share this module, while spies end with the file that made them: install again whenever
+  // fetch is not this file's spy.
+  if (globalThis.fetch === installedSpy) return;
+  installedSpy = vi.spyOn(globalThis, 'fetch').mockImplementation(async (input, init) => {
     const request = new Request(input as RequestInfo, init as RequestInit);
     const handler = handlers.get(new URL(request.url).host);
     if (!handler) return realFetch(input as RequestInfo, init as RequestInit);
@@ -22,9 +23,10 @@ export function mockOrigin(host: string, handler: OriginHandler): void {
   });
 }
 
-afterEach(() => {
+/** Forget every origin; the setup file calls this after each test. */
+export function clearOrigins(): void {
   handlers.clear();
-});
+}
 
 export type Usage = { prompt_tokens: number; completion_tokens: number; total_tokens: number };
 

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
-import { callWithVars, expectError } from './helpers.ts';
+import { callWithVars, expectError, forgetBootstrapKey } from './helpers.ts';
 
 // The operator who sets ECO_BOOTSTRAP_ADMIN_KEY presents it to get in. A value the gateway will not use
 // (generated without the eco_sk_ prefix, too short), or one changed after the bootstrap key was made,
@@ -17,6 +17,8 @@ const bootstrapRows = async () =>
   )?.n;
 
 describe('ECO_BOOTSTRAP_ADMIN_KEY', () => {
+  beforeEach(forgetBootstrapKey);
+
   for (const [what, secret] of [
     ['without the eco_sk_ prefix', 'f3a9'.repeat(16)],
     ['shorter than 40 characters', `eco_sk_${'a'.repeat(20)}`],

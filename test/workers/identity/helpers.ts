@@ -4,6 +4,7 @@ import { SignJWT } from 'jose';
 import { expect } from 'vitest';
 import type { EcoError } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
+import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
 import type { Env } from '../../../workers/env.ts';
 import type { UsageRecord } from '../../../workers/usage/record-usage.ts';
 import { sseResponse, type Usage } from '../helpers/origin-mock.ts';
@@ -51,6 +52,16 @@ export async function callWithVars(
   );
   await waitOnExecutionContext(ctx);
   return res;
+}
+
+/** Back to before the bootstrap key was made: test files share one database, and that key has one id. */
+export async function forgetBootstrapKey(): Promise<void> {
+  await env.DB.batch([
+    env.DB.prepare("DELETE FROM api_key_retired_hashes WHERE key_id = 'key_bootstrap_admin'"),
+    env.DB.prepare("DELETE FROM api_keys WHERE id = 'key_bootstrap_admin'"),
+    env.DB.prepare("DELETE FROM audit_log WHERE target = 'key_bootstrap_admin'"),
+  ]);
+  invalidateKeyCache();
 }
 
 export async function expectError(res: Response, status: number, code: string): Promise<void> {

@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:workers';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EcoError, errorBody } from '../../../schemas/errors.ts';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
 import type { Env } from '../../../workers/env.ts';
+import { idpKeys } from '../helpers/idp-keys.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { call, callWithVars, expectError, jwtRefusal, signTestJwt } from './helpers.ts';
@@ -13,22 +14,21 @@ import { call, callWithVars, expectError, jwtRefusal, signTestJwt } from './help
 // algorithm; a JWKS URL without its scheme fetches nothing): it is answered as 500 `jwt_misconfigured`
 // naming the variable, so the operator sees the cause.
 
-let es256: { key: CryptoKey; jwk: JWK };
+let es256: CryptoKey;
+let jwks: JWK[];
 
 beforeAll(async () => {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  es256 = {
-    key: pair.privateKey,
-    jwk: { ...(await exportJWK(pair.publicKey)), kid: 'ec-cfg', alg: 'ES256' },
-  };
+  const keys = await idpKeys();
+  es256 = keys.signers.ES256!.key;
+  jwks = keys.jwks;
 });
 
 const withVars = (vars: Record<string, unknown>) => ({ ...env, ...vars }) as unknown as Env;
 const hsToken = () => signTestJwt({ sub: 'config-user' });
-const esToken = () => signTestJwt({ sub: 'config-user' }, { alg: 'ES256', kid: 'ec-cfg', key: es256.key });
+const esToken = () => signTestJwt({ sub: 'config-user' }, { alg: 'ES256', kid: 'ec-1', key: es256 });
 
 function serveJwks() {
-  mockOrigin('idp.test', () => Response.json({ keys: [es256.jwk] }));
+  mockOrigin('idp.test', () => Response.json({ keys: jwks }));
 }
 
 function expectMisconfigured(err: EcoError | undefined, variable: string, named?: string) {

@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:workers';
 import fc from 'fast-check';
-import { exportJWK, exportSPKI, generateKeyPair, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
 import { resolvePriority } from '../../../workers/pipeline/priority.ts';
+import { idpKeys, type Signer } from '../helpers/idp-keys.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import {
@@ -15,29 +16,13 @@ import {
   type TestJwtOptions,
 } from './helpers.ts';
 
-type Signer = { alg: string; kid: string; key: CryptoKey };
-const signers: Record<string, Signer> = {};
-const jwks: JWK[] = [];
+let signers: Record<string, Signer> = {};
+let jwks: JWK[] = [];
 let rsaPublicPem = '';
 let jwksFetches = 0;
 
 beforeAll(async () => {
-  for (const [alg, kid] of [
-    ['RS256', 'rsa-1'],
-    ['ES256', 'ec-1'],
-    ['EdDSA', 'ed-1'],
-  ] as const) {
-    const pair = await generateKeyPair(alg, {
-      extractable: true,
-      ...(alg === 'EdDSA' ? { crv: 'Ed25519' } : {}),
-    });
-    signers[alg] = { alg, kid, key: pair.privateKey };
-    jwks.push({ ...(await exportJWK(pair.publicKey)), kid, alg, use: 'sig' });
-    if (alg === 'RS256') rsaPublicPem = await exportSPKI(pair.publicKey);
-  }
-  // A key the identity provider does not publish.
-  const stray = await generateKeyPair('RS256');
-  signers.stray = { alg: 'RS256', kid: 'rsa-unpublished', key: stray.privateKey };
+  ({ signers, jwks, rsaPublicPem } = await idpKeys());
 });
 
 function serveJwks() {

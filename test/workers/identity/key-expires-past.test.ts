@@ -41,8 +41,8 @@ describe('a key expiry in the past', () => {
     const unchanged = (await (await call(`/admin/keys/${created.id}`, admin)).json()) as KeyBody;
     expect(unchanged).toMatchObject({ status: 'active', expires_at: null });
 
-    const expired = await seedKey({ scopes: ['admin'], expiresAt: Date.now() - 1 });
-    const listed = (await (await call('/admin/keys?limit=500', admin)).json()) as {
+    const expired = await seedKey({ scopes: ['admin'], tenant: 'expiry-lapsed', expiresAt: Date.now() - 1 });
+    const listed = (await (await call('/admin/keys?tenant=expiry-lapsed', admin)).json()) as {
       data: (KeyBody & { prefix: string })[];
     };
     const row = listed.data.find((k) => expired.startsWith(k.prefix) && k.status === 'expired')!;

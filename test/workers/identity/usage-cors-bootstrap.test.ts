@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { Hono } from 'hono';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { asEcoError } from '../../../schemas/errors.ts';
 import type { AppEnv } from '../../../workers/app-env.ts';
 import { errorResponse } from '../../../workers/http/error-response.ts';
@@ -16,6 +16,7 @@ import {
   chatAs,
   chatStreamAnswer,
   expectError,
+  forgetBootstrapKey,
   seedVllmPool,
   usageRecord,
   waitFor,
@@ -95,7 +96,12 @@ describe('usage', () => {
   });
 
   it('writes rows in batches: many requests, few D1 statements', async () => {
-    const before = await env.DB.prepare('SELECT COUNT(*) AS n FROM usage_events').first<{ n: number }>();
+    // Counted by key: other files' requests may write usage meanwhile.
+    const batchRows = () =>
+      env.DB.prepare("SELECT COUNT(*) AS n FROM usage_events WHERE key_id = 'key_batch'").first<{
+        n: number;
+      }>();
+    const before = await batchRows();
     const spy = { batches: 0 };
     const db = new Proxy(env.DB, {
       get(target, prop) {
@@ -112,7 +118,7 @@ describe('usage', () => {
     const record = (i: number) => usageRecord(`batch-${i}`, 'key_batch');
     const now = Date.now();
     await Promise.all(Array.from({ length: 120 }, (_, i) => recordUsage(db, record(i), now)));
-    const after = await env.DB.prepare('SELECT COUNT(*) AS n FROM usage_events').first<{ n: number }>();
+    const after = await batchRows();
     expect(after!.n - before!.n).toBe(120);
     expect(spy.batches).toBeGreaterThanOrEqual(1);
     expect(spy.batches).toBeLessThanOrEqual(3); // 50 + 50 + 20
@@ -212,6 +218,8 @@ describe('CORS', () => {
 });
 
 describe('bootstrap admin key', () => {
+  beforeEach(forgetBootstrapKey);
+
   it('inserts the secret as an admin key on first use, once; a revoked one stays revoked, a deleted one deleted', async () => {
     const { authenticate } = await import('../../../workers/middleware/auth.ts');
     const secret = `eco_sk_${'b'.repeat(43)}`;

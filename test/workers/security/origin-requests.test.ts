@@ -38,12 +38,13 @@ describe('what reaches an origin', () => {
       return chatAnswer();
     });
     const key = await seedKey({ tenant: 'sec-a' });
+    // An address no other test file fails credentials from: test files share the isolate's failure throttle.
     const res = await chat(key, {
       cookie: 'session=client-cookie',
-      'x-forwarded-for': '203.0.113.9',
-      'x-real-ip': '203.0.113.9',
-      forwarded: 'for=203.0.113.9',
-      'cf-connecting-ip': '203.0.113.9',
+      'x-forwarded-for': '192.0.2.41',
+      'x-real-ip': '192.0.2.41',
+      forwarded: 'for=192.0.2.41',
+      'cf-connecting-ip': '192.0.2.41',
       'proxy-authorization': 'Basic Y2xpZW50OnNlY3JldA==',
       'x-api-key': 'client-chosen-value',
       'x-eco-affinity': 'sticky',
