@@ -28,7 +28,9 @@ const joseCode = (err: unknown) => (err as { code?: string }).code;
 /**
  * One cached key set per URL per isolate. jose could refetch a set that lacks a token's kid itself, but
  * it leaves that attempt's rejection unhandled for a moment, which workerd reports as an error; so its
- * own cooldown is the whole cache age (it never takes that path) and the refetch is made here.
+ * own cooldown is endless (it never takes that path) and the refetch is made here. As in jose, each
+ * request refetches for itself (a fetch cannot be shared across requests in Workers), and the cooldown
+ * counts from the last fetch that succeeded: tokens that arrive while a refetch runs make their own.
  */
 function remoteKeys(url: string): JWTVerifyGetKey {
   let keys = jwksByUrl.get(url);
@@ -36,7 +38,7 @@ function remoteKeys(url: string): JWTVerifyGetKey {
     const remote = createRemoteJWKSet(new URL(url), {
       timeoutDuration: 5000,
       cacheMaxAge: JWKS_MAX_AGE_MS,
-      cooldownDuration: JWKS_MAX_AGE_MS,
+      cooldownDuration: Number.POSITIVE_INFINITY,
     });
     // The first call fetches the set: a refetch is due no sooner than a cooldown after it.
     let fetchedAt = Date.now();
@@ -46,8 +48,8 @@ function remoteKeys(url: string): JWTVerifyGetKey {
       } catch (err) {
         if (joseCode(err) !== 'ERR_JWKS_NO_MATCHING_KEY' || Date.now() - fetchedAt < JWKS_REFETCH_COOLDOWN_MS)
           throw err;
-        fetchedAt = Date.now();
         await remote.reload();
+        fetchedAt = Date.now();
         return await remote(header, token);
       }
     };

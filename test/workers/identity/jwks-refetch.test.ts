@@ -6,8 +6,8 @@ import { mockOrigin } from '../helpers/origin-mock.ts';
 import { jwtRefusal, signTestJwt } from './helpers.ts';
 
 // A provider that rotates its keys publishes the new one before signing with it: a token naming a kid
-// the cached set lacks makes the gateway fetch the set again, at most once per 30 s per key set, so a
-// flood of tokens with made-up kids cannot turn into a flood of fetches.
+// the cached set lacks makes the gateway fetch the set again, but not within 30 s of the last fetch, so
+// a flood of tokens with made-up kids cannot turn into a flood of fetches.
 
 const HOST = 'jwks-refetch.test';
 const withJwks = { ...env, ECO_JWT_JWKS_URL: `http://${HOST}/jwks.json` } as unknown as Env;
@@ -63,6 +63,20 @@ describe('a JWKS token whose kid the cached key set lacks', () => {
     // Still accepted from the cache meanwhile.
     expect(await jwtRefusal(await token('k1'), withJwks)).toBeUndefined();
     expect(fetches).toBe(3);
+
+    // Rotated in again: tokens that arrive together, while the first of them refetches, all pass.
+    published = [...published, await makeKey('k3')];
+    vi.setSystemTime(Date.now() + 31_000);
+    const together = await Promise.all(
+      Array.from({ length: 5 }, async () => jwtRefusal(await token('k3'), withJwks)),
+    );
+    expect(together).toEqual([undefined, undefined, undefined, undefined, undefined]);
+    const afterRotation = fetches;
+    expect(await jwtRefusal(await token('never-published'), withJwks)).toMatchObject({
+      code: 'jwt_unknown_kid',
+    });
+    expect(fetches).toBe(afterRotation);
+
     await new Promise((r) => setTimeout(r, 0));
     expect(unhandled).toEqual([]);
   });
