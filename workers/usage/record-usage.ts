@@ -85,9 +85,8 @@ async function write(database: D1Database, rows: Row[]): Promise<void> {
 }
 
 async function flush(database: D1Database): Promise<void> {
-  const b = buffer!;
   waiter = undefined; // this write ends the batch: the next row starts a new one
-  const rows = b.drain();
+  const rows = buffer!.drain();
   if (rows.length === 0) return;
   try {
     await write(database, rows);
@@ -98,7 +97,8 @@ async function flush(database: D1Database): Promise<void> {
       await write(database, rows);
     } catch (again) {
       console.error(`usage write of ${rows.length} rows failed twice; rows kept for the next batch`, again);
-      b.restore(rows, Date.now());
+      // Into the buffer in use now: another call may have resized it meanwhile.
+      buffer!.restore(rows, Date.now());
     }
   }
 }
@@ -108,6 +108,8 @@ function bufferFor(batching: UsageBatching, now: number): UsageBuffer<Row> {
   if (buffer?.sizedFor(batching.maxRows, batching.windowMs)) return buffer;
   const resized = new UsageBuffer<Row>(batching.maxRows, batching.windowMs);
   if (buffer) resized.restore(buffer.drain(), now);
+  // A waiter on the old window no longer decides when this buffer is written.
+  waiter = undefined;
   return resized;
 }
 

@@ -24,6 +24,17 @@ function lostAnswerDb(): D1Database {
   });
 }
 
+/** D1 whose batches all fail. */
+function downDb(): D1Database {
+  return new Proxy(env.DB, {
+    get(target, prop) {
+      if (prop === 'batch') return async () => Promise.reject(new Error('D1 is unavailable'));
+      const value = Reflect.get(target, prop);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+}
+
 const rowsFor = async (requestId: string) =>
   (
     await env.DB.prepare('SELECT COUNT(*) AS n FROM usage_events WHERE request_id = ?')
@@ -47,5 +58,18 @@ describe('batched usage writes', () => {
     await recordUsage(env.DB, record('retry-second'), Date.now(), batching);
     expect(await rowsFor('retry-first')).toBe(1);
     expect(await rowsFor('retry-second')).toBe(1);
+  });
+
+  it('keeps rows whose write failed twice, even when another call resized the buffer meanwhile', async () => {
+    const failing = recordUsage(downDb(), record('kept-failed'), Date.now(), { maxRows: 1, windowMs: 0 });
+    // While that write waits to be retried, a call with other batching resizes the buffer.
+    await recordUsage(env.DB, record('kept-other'), Date.now(), { maxRows: 5, windowMs: 0 });
+    await failing;
+    expect(await rowsFor('kept-failed')).toBe(0);
+    // The next write takes the kept row along.
+    await recordUsage(env.DB, record('kept-next'), Date.now(), { maxRows: 5, windowMs: 0 });
+    expect(await rowsFor('kept-failed')).toBe(1);
+    expect(await rowsFor('kept-other')).toBe(1);
+    expect(await rowsFor('kept-next')).toBe(1);
   });
 });
