@@ -97,9 +97,11 @@ describe('GET /ready', () => {
   });
 });
 
-/** The one line logged so far, parsed. */
+/** The one configuration_error line logged so far, parsed (other files' background work may log too). */
 function onlyLogLine(): unknown {
-  const lines = errors.mock.calls.map((args) => args.map(String).join(' '));
+  const lines = errors.mock.calls
+    .map((args) => args.map(String).join(' '))
+    .filter((line) => line.includes('"configuration_error"'));
   expect(lines).toHaveLength(1);
   return JSON.parse(lines[0]!);
 }

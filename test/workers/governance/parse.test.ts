@@ -60,7 +60,9 @@ describe('QY001 parse-error', () => {
 describe('QY002 hostile-input', () => {
   const limits = DEFAULT_POLICY.limits;
 
-  it('refuses an alias bomb quickly', () => {
+  // How long these take is guarded in test/node/governance/hostile-time.test.ts (workerd's clock stands
+  // still while code runs).
+  it('refuses an alias bomb', () => {
     const bomb = [
       'a: &a ["x","x","x","x","x","x","x","x","x"]',
       'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]',
@@ -72,9 +74,7 @@ describe('QY002 hostile-input', () => {
       'h: &h [*g,*g,*g,*g,*g,*g,*g,*g,*g]',
       'i: &i [*h,*h,*h,*h,*h,*h,*h,*h,*h]',
     ].join('\n');
-    const started = performance.now();
     const found = lint(bomb);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ rule: 'QY002', severity: 'error' });
     expect(found[0]?.message).toMatch(/alias bomb/);
@@ -82,9 +82,7 @@ describe('QY002 hostile-input', () => {
 
   it('refuses deep flow nesting before parsing', () => {
     const deep = `a: ${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    const started = performance.now();
     const found = lint(deep);
-    expect(performance.now() - started).toBeLessThan(1000);
     expect(found.map((d) => d.rule)).toEqual(['QY002']);
     expect(found[0]?.message).toBe(`flow collections nest deeper than ${limits.maxDepth * 8} levels`);
   });

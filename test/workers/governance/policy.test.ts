@@ -36,13 +36,13 @@ describe('policy files', () => {
       expect(resolvePolicy({ schemaVersionPattern: pattern }).ok).toBe(true);
     }
   });
-  it('matches schema_version quickly whatever its length', () => {
+  // How long it takes is guarded in test/node/governance/hostile-time.test.ts (workerd's clock stands
+  // still while code runs).
+  it('matches schema_version whatever its length', () => {
     const result = resolvePolicy({ schemaVersionPattern: '^\\d*\\d*\\d*\\d*x$' });
     if (!result.ok) throw new Error(result.error);
     const text = withLine('  schema_version: v8', `  schema_version: "${'1'.repeat(600)}"`);
-    const started = performance.now();
     expect(lint(text, result.policy).map((d) => d.rule)).toEqual(['QY023']);
-    expect(performance.now() - started).toBeLessThan(1000);
   });
   it('changes what the rules accept', () => {
     const result = resolvePolicy({ namespaces: ['acme'] });

@@ -242,6 +242,7 @@ describe('API key lifecycle over HTTP', () => {
     // Still served from the cache: the bound is the TTL, not zero.
     expect((await call('/v1/models', k.key!)).status).toBe(200);
     const elapsed = await waitFor(async () => (await call('/v1/models', k.key!)).status === 401, ttl + 2000);
-    expect(elapsed).toBeLessThanOrEqual(ttl + 250);
+    // Polled with requests of its own: a margin for a slow machine, far inside any bound worth having.
+    expect(elapsed).toBeLessThanOrEqual(ttl + 1000);
   }, 15_000);
 });

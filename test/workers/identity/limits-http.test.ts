@@ -44,8 +44,9 @@ describe('per-key limits over HTTP', () => {
       const body = (await r.json()) as { error: { code: string; type: string } };
       expect(body.error).toMatchObject({ code: 'rate_limit_exceeded', type: 'rate_limit_error' });
       const ms = Number(r.headers.get('retry-after-ms'));
-      // One request refills every 12 s: the wait says so, and Retry-After is its ceiling in seconds.
-      expect(ms).toBeGreaterThan(11_000);
+      // One request refills every 12 s: the wait says so (less the time the burst took to decide), and
+      // Retry-After is its ceiling in seconds.
+      expect(ms).toBeGreaterThan(9_000);
       expect(ms).toBeLessThanOrEqual(12_000);
       expect(r.headers.get('retry-after')).toBe(String(Math.ceil(ms / 1000)));
       expect(r.headers.get('x-ratelimit-remaining-requests')).toBe('0');

@@ -44,7 +44,10 @@ describe('renewWhileRunning', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
-  afterEach(() => {
+  afterEach(async () => {
+    // Fired, not dropped: test files share the isolate, and another file's background work may have set
+    // a timer meanwhile.
+    await vi.runOnlyPendingTimersAsync();
     vi.useRealTimers();
   });
 
@@ -167,7 +170,10 @@ describe('rate limiter object: renew', () => {
 });
 
 describe('a held reservation is renewed by its request', () => {
-  afterEach(() => {
+  afterEach(async () => {
+    // Fired, not dropped: test files share the isolate, and another file's background work may have set
+    // a timer meanwhile.
+    await vi.runOnlyPendingTimersAsync();
     vi.useRealTimers();
   });
 

@@ -118,6 +118,8 @@ describe('usage', () => {
     const record = (i: number) => usageRecord(`batch-${i}`, 'key_batch');
     const now = Date.now();
     await Promise.all(Array.from({ length: 120 }, (_, i) => recordUsage(db, record(i), now)));
+    // Rows that joined a batch another file's request was waiting out are written when it ends.
+    await waitFor(async () => (await batchRows())!.n - before!.n >= 120, 5000);
     const after = await batchRows();
     expect(after!.n - before!.n).toBe(120);
     expect(spy.batches).toBeGreaterThanOrEqual(1);

@@ -13,12 +13,12 @@ beforeAll(async () => {
   key = await seedKey({ scopes: ['jobs', 'inference'], tenant: `limits-${crypto.randomUUID().slice(0, 8)}` });
   await seedPool(
     {
-      name: 'limits-pool',
+      name: 'submit-limits-pool',
       protocol: 'vllm',
-      origins: [{ id: 'o1', url: 'http://limits-origin.test', capacity: 1, weight: 1 }],
+      origins: [{ id: 'o1', url: 'http://submit-limits-origin.test', capacity: 1, weight: 1 }],
       retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
     },
-    'limits-model',
+    'submit-limits-model',
   );
 });
 
@@ -36,7 +36,7 @@ async function submit(content: string) {
         type: 'chat',
         // an origin that never answers keeps a stored job harmless
         timeout_seconds: 1,
-        request: { model: 'limits-model', max_tokens: 1, messages: [{ role: 'user', content }] },
+        request: { model: 'submit-limits-model', max_tokens: 1, messages: [{ role: 'user', content }] },
       }),
     },
     { ...env, ECO_MAX_BODY_BYTES: String(8 * 1024 * 1024) },
