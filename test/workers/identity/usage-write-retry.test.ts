@@ -28,7 +28,10 @@ function lostAnswerDb(): D1Database {
 function downDb(): D1Database {
   return new Proxy(env.DB, {
     get(target, prop) {
-      if (prop === 'batch') return async () => Promise.reject(new Error('D1 is unavailable'));
+      if (prop === 'batch')
+        return async () => {
+          throw new Error('D1 is unavailable');
+        };
       const value = Reflect.get(target, prop);
       return typeof value === 'function' ? value.bind(target) : value;
     },

@@ -44,10 +44,7 @@ describe('renewWhileRunning', () => {
   beforeEach(() => {
     vi.useFakeTimers();
   });
-  afterEach(async () => {
-    // Fired, not dropped: test files share the isolate, and another file's background work may have set
-    // a timer meanwhile.
-    await vi.runOnlyPendingTimersAsync();
+  afterEach(() => {
     vi.useRealTimers();
   });
 
@@ -170,10 +167,7 @@ describe('rate limiter object: renew', () => {
 });
 
 describe('a held reservation is renewed by its request', () => {
-  afterEach(async () => {
-    // Fired, not dropped: test files share the isolate, and another file's background work may have set
-    // a timer meanwhile.
-    await vi.runOnlyPendingTimersAsync();
+  afterEach(() => {
     vi.useRealTimers();
   });
 

@@ -32,9 +32,6 @@ describe('waiter deadlines', () => {
     vi.useFakeTimers();
   });
   afterEach(() => {
-    // Fired, not dropped: test files share the isolate, and another file's background work may have set
-    // a timer meanwhile.
-    vi.runOnlyPendingTimers();
     vi.useRealTimers();
   });
 
