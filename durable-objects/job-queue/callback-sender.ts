@@ -1,11 +1,16 @@
 import { signCallback } from './callback-signature.ts';
 import type { CallbackSender } from './job-engine.ts';
+import { tenantCallbackSecret } from './tenant-callback-secret.ts';
 
-/** POST the final job JSON, signed; any 2xx counts as delivered, redirects are not followed. */
+/**
+ * POST the final job JSON, signed with its tenant's secret (derived from `secret`); any 2xx counts as
+ * delivered, redirects are not followed.
+ */
 export function callbackSender(secret: () => string | undefined): CallbackSender {
-  return async (job, signal) => {
-    const key = secret();
-    if (!key) return { ok: false, error: 'ECO_JOB_CALLBACK_SECRET is not set' };
+  return async (job, signal, tenant) => {
+    const root = secret();
+    if (!root) return { ok: false, error: 'ECO_JOB_CALLBACK_SECRET is not set' };
+    const key = await tenantCallbackSecret(root, tenant);
     const body = JSON.stringify(job);
     const response = await fetch(job.callback?.url ?? '', {
       method: 'POST',

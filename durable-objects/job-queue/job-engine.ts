@@ -24,10 +24,11 @@ export type ExecOutcome =
 /** Runs one attempt of a job through the gateway's pipeline; must settle soon after `signal` aborts. */
 export type Executor = (job: JobRow, signal: AbortSignal) => Promise<ExecOutcome>;
 
-/** POSTs the final job to its callback URL. */
+/** POSTs the final job to its callback URL, signed for the job's tenant. */
 export type CallbackSender = (
   job: Job,
   signal: AbortSignal,
+  tenant: string,
 ) => Promise<{ ok: true } | { ok: false; error: string }>;
 
 /** Whatever an attempt cut at its time limit answered, it only ran out of time: that is retryable. */
@@ -311,7 +312,7 @@ export class JobEngine {
     const delivery = { id: row.id, attempt, finishedAt: row.finished_at };
     let outcome: { ok: true } | { ok: false; error: string };
     try {
-      outcome = await sendCallback(jobView(row), AbortSignal.timeout(config.callbackTimeoutMs));
+      outcome = await sendCallback(jobView(row), AbortSignal.timeout(config.callbackTimeoutMs), row.tenant);
     } catch (err) {
       outcome = { ok: false, error: String(err) };
     }

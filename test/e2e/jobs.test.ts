@@ -247,7 +247,10 @@ describe('jobs on a real stack', () => {
       const { body, signature } = received[0]!;
       const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(signature);
       expect(match).not.toBeNull();
-      const expected = createHmac('sha256', SECRET).update(`${match![1]}.${body}`).digest();
+      // The receiver's key: its tenant's secret as the gateway hands it out, not ECO_JOB_CALLBACK_SECRET.
+      const { secret } = (await (await api('/v1/jobs/callback-secret')).json()) as { secret: string };
+      expect(secret).not.toBe(SECRET);
+      const expected = createHmac('sha256', secret).update(`${match![1]}.${body}`).digest();
       expect(timingSafeEqual(expected, Buffer.from(match![2]!, 'hex'))).toBe(true);
       expect(Math.abs(Date.now() / 1000 - Number(match![1]))).toBeLessThan(300);
       expect(JSON.parse(body)).toMatchObject({ id: job.id, status: 'succeeded' });

@@ -12,7 +12,7 @@ const isMethod = (m: string): m is Method => (METHODS as readonly string[]).incl
  * used the wrong method learns that, instead of a 404 that says the path does not exist. OPTIONS answers
  * 204 with the same list (CORS preflights never get here); HEAD is answered wherever GET is.
  */
-function refuseOtherMethods(app: OpenAPIHono<AppEnv>, path: string, allowed: Method[]): void {
+export function refuseOtherMethods(app: OpenAPIHono<AppEnv>, path: string, allowed: Method[]): void {
   const allow = [...allowed, ...(allowed.includes('GET') ? ['HEAD'] : [])].join(', ');
   // A plain OPTIONS (a CORS preflight is answered before routing) asks what the path takes.
   app.on('OPTIONS', path, () => new Response(null, { status: 204, headers: { allow: `${allow}, OPTIONS` } }));

@@ -79,17 +79,7 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
 
   let callbackUrl: string | undefined;
   if (body.callback_url !== undefined) {
-    const secret = env.ECO_JOB_CALLBACK_SECRET;
-    if (typeof secret !== 'string' || secret.length === 0) {
-      throw new EcoError(
-        400,
-        'callbacks_unavailable',
-        'Callbacks need ECO_JOB_CALLBACK_SECRET to be configured.',
-        {
-          param: 'callback_url',
-        },
-      );
-    }
+    if (callbackRootSecret(env) === undefined) throw callbacksUnavailable('callback_url');
     const check = validateCallbackUrl(body.callback_url, {
       allowLoopback: settings(env).ECO_ENVIRONMENT === 'development',
     });
@@ -109,4 +99,21 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
     callbackUrl,
     metadata: body.metadata,
   };
+}
+
+/** ECO_JOB_CALLBACK_SECRET, from which each tenant's callback secret is derived; unset: no callbacks. */
+export function callbackRootSecret(env: Env): string | undefined {
+  const secret = env.ECO_JOB_CALLBACK_SECRET;
+  return typeof secret === 'string' && secret.length > 0 ? secret : undefined;
+}
+
+export function callbacksUnavailable(param: string | null): EcoError {
+  return new EcoError(
+    400,
+    'callbacks_unavailable',
+    'Callbacks need ECO_JOB_CALLBACK_SECRET to be configured.',
+    {
+      param,
+    },
+  );
 }

@@ -27,6 +27,7 @@ import { acceptedJob } from '../jobs/submit-result.ts';
 import { submitShard } from '../jobs/submit-shard.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { registerAdminJobRoutes } from './admin-jobs.ts';
+import { registerJobCallbackSecretRoute } from './job-callback-secret.ts';
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const errors = {
@@ -185,6 +186,8 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     const page = { limit: query('limit'), cursor: query('cursor') };
     return c.json(await shardCall(() => jobListPage(source, shards, page)), 200);
   });
+
+  registerJobCallbackSecretRoute(app);
 
   app.openAPIRegistry.registerPath({
     method: 'get',

@@ -32,6 +32,7 @@ const EXPECTED: Record<string, number[]> = {
 
   'POST /v1/jobs': [202, ...AUTH, ...BODY, 403, 404, 409, 500],
   'GET /v1/jobs': [200, ...AUTH, 400, 403],
+  'GET /v1/jobs/callback-secret': [200, ...AUTH, 400, 403],
   'GET /v1/jobs/{id}': [200, ...AUTH, 403, 404],
   'DELETE /v1/jobs/{id}': [200, ...AUTH, 403, 404, 409],
 

@@ -4,6 +4,7 @@ import { verifyCallbackSignature } from '../../../durable-objects/job-queue/call
 import { JobEngine } from '../../../durable-objects/job-queue/job-engine.ts';
 import { JobStore } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
+import { tenantCallbackSecret } from '../../../durable-objects/job-queue/tenant-callback-secret.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { engineConfig, newJob, withSql } from './helpers.ts';
 
@@ -30,7 +31,7 @@ function finishedJob(sql: Parameters<Parameters<typeof withSql>[0]>[0], url: str
 }
 
 describe('callback delivery', () => {
-  it('signs the exact body it sends', () =>
+  it("signs the exact body it sends with its tenant's secret, which no other tenant holds", () =>
     withSql(async (sql) => {
       const seen: { body: string; signature: string; id: string | null }[] = [];
       mockOrigin('hooks.example.com', async (req) => {
@@ -45,9 +46,12 @@ describe('callback delivery', () => {
       await engine.drain();
       expect(seen).toHaveLength(1);
       expect(seen[0]!.id).toBe('cb');
-      expect(
-        await verifyCallbackSignature(SECRET, seen[0]!.signature, seen[0]!.body, Date.now() / 1000),
-      ).toBe(true);
+      const verifies = async (secret: string) =>
+        verifyCallbackSignature(secret, seen[0]!.signature, seen[0]!.body, Date.now() / 1000);
+      expect(await verifies(await tenantCallbackSecret(SECRET, 't1'))).toBe(true);
+      // Neither the root secret nor another tenant's secret signs it.
+      expect(await verifies(SECRET)).toBe(false);
+      expect(await verifies(await tenantCallbackSecret(SECRET, 't2'))).toBe(false);
       expect(JSON.parse(seen[0]!.body)).toMatchObject({ id: 'cb', status: 'cancelled' });
       expect(jobView(store.get('cb')!).callback).toMatchObject({ status: 'delivered', attempts: 1 });
     }));
