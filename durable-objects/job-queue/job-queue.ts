@@ -57,6 +57,9 @@ export interface JobQueueHooks {
  */
 const ALARM_BUDGET_MS = 14 * 60_000;
 
+/** A drain that failed is tried again after this long, however often it fails. */
+const FAILED_DRAIN_RETRY_MS = 30_000;
+
 /**
  * One shard of one tenant's jobs (`jobs:<tenant>:<shard>`), in SQLite. A thin shell: `JobStore` keeps
  * the bookkeeping, `JobEngine` schedules; this class wires storage, alarms and RPC. On start it puts
@@ -209,7 +212,22 @@ export class JobQueue extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const next = await this.#engine.drain();
+    let next: number | null;
+    try {
+      next = await this.#engine.drain();
+    } catch (err) {
+      // Thrown, the platform would retry a few times and then drop the alarm, leaving queued jobs until
+      // something else wakes the shard; caught, the drain is tried again on the shard's own schedule.
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          event: 'job_drain_failed',
+          shard: this.ctx.id.toString(),
+          error: String(err),
+        }),
+      );
+      next = Date.now() + FAILED_DRAIN_RETRY_MS;
+    }
     if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 
