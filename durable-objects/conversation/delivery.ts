@@ -117,7 +117,9 @@ export async function deliver(
     if (outcome.kind === 'permanent')
       return { kind: 'permanent', status: outcome.status, detail: outcome.detail };
     sent += request.parts;
-    store.update(row.seq, { partsSent: sent });
+    // Tries count from the last part that went out: a long reply's transient failures, spread over its
+    // parts, do not add up to an apology halfway through it.
+    store.update(row.seq, { partsSent: sent, attempts: 0 });
     // In a LINE group, a quote of one of these later addresses the bot (see addressee.ts).
     if (bot.platform === 'line' && row.target.group)
       rememberOwnMessages(store, lineSentMessageIds(response.body));

@@ -66,6 +66,33 @@ describe('Pacing the parts of one reply', () => {
     expect(parts.map((p) => p.at - START)).toEqual([0, 1000, 3000, 4000]);
   });
 
+  it("counts a send's failed tries per part: failures spread over a long reply do not add up to an apology", async () => {
+    // Each part fails twice before it goes out: six failures in all, with three tries allowed.
+    const failed = new Map<string, number>();
+    const world = fakeWorld({
+      answer: () => ({ ok: true, content: LONG }),
+      respond: (request) => {
+        const text = String(JSON.parse(request.body).text);
+        const times = failed.get(text) ?? 0;
+        if (times >= 2) return ok();
+        failed.set(text, times + 1);
+        return { status: 502, body: '{"ok":false}', headers: new Headers() };
+      },
+    });
+    const bot = testBot('telegram', 'pace', { maxMessageChars: 40, typingIndicator: false });
+    const result = await drive('telegram:pace:4', bot, [textEvent('1', '4', 'long please')], world, {
+      config: { maxAttempts: 3 },
+      maxPasses: 40,
+    });
+    expect(result.backlog).toBe(0);
+    // Every part tried three times, and no apology.
+    expect(replies(world.log).map((p) => p.body.text)).toEqual([
+      ...Array(3).fill('The first sentence is short.'),
+      ...Array(3).fill('The second one is a little longer.'),
+      ...Array(3).fill('And a third!'),
+    ]);
+  });
+
   it('the next message waits for nothing extra: only parts of one reply are paced', async () => {
     const world = fakeWorld();
     const bot = testBot('telegram', 'pace', { typingIndicator: false });
