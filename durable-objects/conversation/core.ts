@@ -4,7 +4,7 @@ import { prepareAnswer } from './answer.ts';
 import { longestWaitMs, SEND_WAIT_CEILING_MS } from './backoff.ts';
 import { noteDelivered } from './bot-loop-guard.ts';
 import type { ConversationConfig } from './config.ts';
-import { deliver } from './delivery.ts';
+import { deliver, unsendable } from './delivery.ts';
 import { type Admission, enqueueEvents } from './enqueue.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns, replyLimit } from './reply-cap.ts';
@@ -75,6 +75,12 @@ export class ConversationCore {
     const labels = { platform: bot.platform, bot: bot.id };
     let current = row;
     const typing = new TypingIndicator(row, bot, this.#d.ports, counters, config.indicatorRefreshMs);
+    // A reply that can never be sent is not worth a model call (nor its bill).
+    const cannotSend = current.answer === null ? unsendable(bot, this.#d.ports) : null;
+    if (cannotSend !== null) {
+      this.#undeliverable(current.seq, bot, 0, cannotSend);
+      return;
+    }
     if (current.answer === null) {
       let answer: Awaited<ReturnType<typeof prepareAnswer>>;
       try {
@@ -153,13 +159,17 @@ export class ConversationCore {
       );
     } else {
       // The platform refused for good (blocked bot, bad token): an apology would be refused too.
-      console.error('im reply undeliverable', {
-        bot: `${bot.platform}:${bot.id}`,
-        status: result.status,
-        detail: result.detail,
-      });
-      counters.add('im_replies_total', { ...labels, outcome: 'undeliverable' });
-      store.remove(current.seq);
+      this.#undeliverable(current.seq, bot, result.status, result.detail);
     }
+  }
+
+  #undeliverable(seq: number, bot: BotConfig, status: number, detail: string): void {
+    console.error('im reply undeliverable', { bot: `${bot.platform}:${bot.id}`, status, detail });
+    this.#d.counters.add('im_replies_total', {
+      platform: bot.platform,
+      bot: bot.id,
+      outcome: 'undeliverable',
+    });
+    this.#d.store.remove(seq);
   }
 }

@@ -29,6 +29,13 @@ export type DeliveryResult =
 /** State key: when the chat's last part went out, so the next part of the reply keeps its distance. */
 const LAST_PART_AT = 'last_part_at';
 
+const missingToken = (bot: BotConfig) => `the access token secret '${bot.accessTokenName}' is not set`;
+
+/** Why nothing can be sent for `bot` at all (null: sends can be tried), asked before the model is. */
+export function unsendable(bot: BotConfig, ports: ConversationPorts): string | null {
+  return ports.secret(bot.accessTokenName) ? null : missingToken(bot);
+}
+
 /**
  * Send the row's remaining parts in order, recording progress after each call so a retry (or a
  * restart) resumes with the first undelivered part instead of repeating delivered ones. Parts after
@@ -44,13 +51,7 @@ export async function deliver(
 ): Promise<DeliveryResult> {
   const parts = row.answer ?? [];
   const token = ports.secret(bot.accessTokenName);
-  if (!token) {
-    return {
-      kind: 'permanent',
-      status: 0,
-      detail: `the access token secret '${bot.accessTokenName}' is not set`,
-    };
-  }
+  if (!token) return { kind: 'permanent', status: 0, detail: missingToken(bot) };
   let sent = row.partsSent;
   let tokenUsed = row.replyTokenUsed;
   let moved = false;
