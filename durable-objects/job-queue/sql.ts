@@ -29,7 +29,8 @@ export interface Sql {
  *             (key_id, priority_rank, seq) of jobs waiting for a key's slot only — key-slot-wake.ts
  * The number of unfinished jobs (the shard's bound) is one row of `job_totals`, kept by triggers in
  * the same statement as every insert, status change and delete, so a submit reads it in O(1).
- * Requests live in `job_requests` (one lookup by key per claim), deleted with their job.
+ * Requests live in `job_requests` (one lookup by key per claim), deleted when their job ends other than
+ * failed (a failed one may be replayed) and with their job.
  */
 export const JOB_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS jobs (
@@ -86,6 +87,11 @@ export const JOB_SCHEMA = [
   'CREATE TABLE IF NOT EXISTS job_requests (id TEXT PRIMARY KEY, request TEXT NOT NULL)',
   `CREATE TRIGGER IF NOT EXISTS jobs_request_delete AFTER DELETE ON jobs
    BEGIN DELETE FROM job_requests WHERE id = OLD.id; END`,
+  // Only a failed job can run again (replayed from the dead letter): the request (up to 1 MiB) of any
+  // other finished job would only fill the shard's storage for as long as the job is kept.
+  `CREATE TRIGGER IF NOT EXISTS jobs_request_done AFTER UPDATE OF status ON jobs
+   WHEN NEW.status IN ('succeeded', 'cancelled', 'expired')
+   BEGIN DELETE FROM job_requests WHERE id = NEW.id; END`,
   // Purging checks whether a live key still names a finished job.
   'CREATE INDEX IF NOT EXISTS idempotency_job ON idempotency (job_id)',
 ];
