@@ -35,6 +35,7 @@ const ACCESS: Record<string, Access> = {
   // A job runs later as its key through the inference API, so submitting one needs both scopes.
   'POST /v1/jobs': ['jobs', 'inference'],
   'GET /v1/jobs': ['jobs'],
+  'GET /v1/jobs/callback-secret': ['jobs'],
   'GET /v1/jobs/{id}': ['jobs'],
   'DELETE /v1/jobs/{id}': ['jobs'],
   'POST /v1/governance/validate': ['governance'],
