@@ -11,7 +11,7 @@ describe('the stored request of a finished job', () => {
       for (const id of ['ok', 'bad', 'late', 'stopped', 'waiting']) store.enqueue(newJob(id));
       const running = store.claim(4).map((r) => r.id);
       expect(running.sort()).toEqual(['bad', 'late', 'ok', 'stopped']);
-      const error = { code: 'x', message: 'x', type: 'server_error', param: null };
+      const error = { code: 'x', message: 'x', type: 'server_error', status: null };
       expect(store.succeed('ok', 1, { fine: true }, null)).toBe(true);
       expect(store.finishWithError('bad', 1, 'failed', error, 'failed')).toBe(true);
       expect(store.finishWithError('late', 1, 'expired', error, 'expired')).toBe(true);
