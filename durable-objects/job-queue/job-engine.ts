@@ -60,6 +60,12 @@ export interface EngineConfig {
    * job's attempt, cut at `attemptTimeoutMs`, still ends within it, then asks to be re-run.
    */
   budgetMs: number;
+  /**
+   * Attempts and callback deliveries one drain may start. An alarm is one invocation, whose outbound
+   * requests the platform counts and caps: past this, the drain claims nothing more, lets what runs
+   * finish and asks to be re-run at once, in an invocation of its own.
+   */
+  startsPerDrain: number;
 }
 
 export interface EngineDeps {
@@ -91,6 +97,8 @@ export class JobEngine {
   private readonly callbacks = new Map<string, Promise<void>>();
   private wake: (() => void) | null = null;
   private draining = false;
+  /** Attempts and deliveries the running drain has started. */
+  private starts = 0;
 
   private readonly deps: EngineDeps;
 
@@ -126,6 +134,7 @@ export class JobEngine {
       return null;
     }
     this.draining = true;
+    this.starts = 0;
     const started = now();
     let budgetLeft = true;
     try {
@@ -134,7 +143,8 @@ export class JobEngine {
         // a pending callback), so wake-up times only count moments after it.
         const swept = now();
         this.housekeeping();
-        budgetLeft = swept - started + config.attemptTimeoutMs < config.budgetMs;
+        budgetLeft =
+          swept - started + config.attemptTimeoutMs < config.budgetMs && this.starts < config.startsPerDrain;
         if (budgetLeft) {
           this.startJobs();
           this.startCallbacks();
@@ -170,8 +180,12 @@ export class JobEngine {
   }
 
   private startJobs(): void {
-    const free = this.deps.config.concurrency - this.jobs.size;
-    for (const row of this.deps.store.claim(free)) this.startJob(row);
+    const { config } = this.deps;
+    const free = Math.min(config.concurrency - this.jobs.size, config.startsPerDrain - this.starts);
+    for (const row of this.deps.store.claim(free)) {
+      this.starts++;
+      this.startJob(row);
+    }
   }
 
   private startJob(row: JobRow): void {
@@ -297,10 +311,14 @@ export class JobEngine {
 
   private startCallbacks(): void {
     const { store, config } = this.deps;
-    const free = config.callbackConcurrency - this.callbacks.size;
+    const free = Math.min(
+      config.callbackConcurrency - this.callbacks.size,
+      config.startsPerDrain - this.starts,
+    );
     if (free <= 0) return;
     const due = store.dueCallbacks(free + this.callbacks.size).filter((r) => !this.callbacks.has(r.id));
     for (const row of due.slice(0, free)) {
+      this.starts++;
       const done = this.deliver(row).finally(() => this.callbacks.delete(row.id));
       this.callbacks.set(row.id, done);
     }

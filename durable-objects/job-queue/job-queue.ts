@@ -57,6 +57,13 @@ export interface JobQueueHooks {
  */
 const ALARM_BUDGET_MS = 14 * 60_000;
 
+/**
+ * Attempts and callback deliveries one alarm starts before it hands over to the next: each is an
+ * outbound request of the alarm's invocation, which the platform caps (10,000 on paid plans, once
+ * 1,000), and a long drain of quick jobs would otherwise reach the cap and fail every job after it.
+ */
+const STARTS_PER_ALARM = 1000;
+
 /** A drain that failed is tried again after this long, however often it fails. */
 const FAILED_DRAIN_RETRY_MS = 30_000;
 
@@ -96,6 +103,7 @@ export class JobQueue extends DurableObject<Env> {
       retentionMs: s.retentionMs,
       attemptTimeoutMs: s.attemptTimeoutMs,
       budgetMs: ALARM_BUDGET_MS,
+      startsPerDrain: STARTS_PER_ALARM,
       ...this.#hooks.config,
     };
   }

@@ -84,6 +84,29 @@ describe('an attempt that outlives its time limit', () => {
     }));
 });
 
+describe('outbound calls of one drain', () => {
+  it('starts at most startsPerDrain attempts, then asks to be re-run at once for the rest', () =>
+    withSql(async (sql) => {
+      const store = new JobStore(sql, Date.now);
+      for (let i = 0; i < 5; i++) store.enqueue(newJob(`quick-${i}`));
+      const execute = vi.fn<Executor>(async () => ({ kind: 'succeeded', result: { ok: true }, usage: null }));
+      const engine = engineFor(store, execute, { concurrency: 2, startsPerDrain: 3 });
+      const before = Date.now();
+      const next = await engine.drain();
+      expect(execute).toHaveBeenCalledTimes(3);
+      expect(store.counts().jobs.queued).toBe(2);
+      // Re-run now (a new invocation), not at some later wake-up.
+      expect(next).not.toBeNull();
+      expect(next!).toBeLessThanOrEqual(Date.now());
+      expect(next!).toBeGreaterThanOrEqual(before);
+      // The next invocation starts the rest, and has nothing left to do now.
+      const after = await engine.drain();
+      expect(after === null || after > Date.now()).toBe(true);
+      expect(execute).toHaveBeenCalledTimes(5);
+      expect(store.counts().jobs.succeeded).toBe(5);
+    }));
+});
+
 describe('timers of the drain', () => {
   it('clamps delays to what setTimeout honours', () => {
     expect(timerDelay(Number.NaN)).toBe(1);

@@ -56,6 +56,7 @@ export function engineConfig(overrides: Partial<EngineConfig> = {}): EngineConfi
     retentionMs: 3_600_000,
     attemptTimeoutMs: 30_000,
     budgetMs: 60_000,
+    startsPerDrain: 1000,
     ...overrides,
   };
 }
