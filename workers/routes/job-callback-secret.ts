@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { tenantCallbackSecret } from '../../durable-objects/job-queue/tenant-callback-secret.ts';
+import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import { CREDENTIAL_HEADERS } from '../http/no-store.ts';
@@ -31,13 +32,21 @@ export function registerJobCallbackSecretRoute(app: OpenAPIHono<AppEnv>): void {
       200: { description: 'The secret', content: { 'application/json': { schema: JobCallbackSecret } } },
       400: errorAnswer('ECO_JOB_CALLBACK_SECRET is not configured (`callbacks_unavailable`)'),
       ...credentialErrors,
-      403: errorAnswer('Missing the `jobs` scope'),
+      403: errorAnswer('Missing the `jobs` scope, or asked with a token instead of an API key'),
     },
   });
   app.get('/v1/jobs/callback-secret', requireScope('jobs'), async (c) => {
+    const { kind, tenant } = c.get('principal');
+    // A receiver's key belongs on the tenant's servers: short-lived tokens, handed to browsers and
+    // bridges, and identity-provider users (who may share a default tenant) do not get it.
+    if (kind !== 'api_key')
+      throw new EcoError(
+        403,
+        'callback_secret_needs_api_key',
+        'The callback signing secret is given to API keys only: ask with the API key itself, not a token.',
+      );
     const root = callbackRootSecret(c.env);
     if (root === undefined) throw callbacksUnavailable(null);
-    const { tenant } = c.get('principal');
     const secret = await tenantCallbackSecret(root, tenant);
     return c.json({ object: 'job_callback_secret' as const, tenant, secret }, 200, CREDENTIAL_HEADERS);
   });

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tenantCallbackSecret } from '../../../durable-objects/job-queue/tenant-callback-secret.ts';
 import { seedKey } from '../helpers/seed.ts';
-import { call, callWithVars, expectError } from '../identity/helpers.ts';
+import { call, callWithVars, expectError, signTestJwt } from '../identity/helpers.ts';
 
 // Each tenant verifies its job callbacks with a secret of its own, derived from ECO_JOB_CALLBACK_SECRET:
 // holding it lets no tenant sign a callback another tenant's receiver would accept.
@@ -49,6 +49,19 @@ describe('GET /v1/jobs/callback-secret', () => {
     const inferenceOnly = await seedKey({ scopes: ['inference'], tenant: TENANT_A });
     await expectError(await call('/v1/jobs/callback-secret', inferenceOnly), 403, 'insufficient_scope');
     await expectError(await call('/v1/jobs/callback-secret', null), 401, 'missing_api_key');
+  });
+
+  it('is given to API keys only: a token exchanged from one, or an identity-provider token, is refused', async () => {
+    const exchanged = await call('/v1/auth/token', keyA, { method: 'POST', body: { scopes: ['jobs'] } });
+    expect(exchanged.status).toBe(200);
+    const { access_token } = (await exchanged.json()) as { access_token: string };
+    await expectError(
+      await call('/v1/jobs/callback-secret', access_token),
+      403,
+      'callback_secret_needs_api_key',
+    );
+    const idpToken = await signTestJwt({ sub: 'cb-user', eco_tenant: TENANT_A, scope: 'jobs' });
+    await expectError(await call('/v1/jobs/callback-secret', idpToken), 403, 'callback_secret_needs_api_key');
   });
 
   it('says callbacks are unavailable while ECO_JOB_CALLBACK_SECRET is unset', async () => {
