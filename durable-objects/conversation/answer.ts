@@ -4,6 +4,7 @@ import type { BotConfig } from '../../workers/im/types.ts';
 import { addressing, commandIsOurs } from './addressee.ts';
 import { liftLoopPause, loopAnswer } from './bot-loop-guard.ts';
 import type { ConversationConfig } from './config.ts';
+import { unsendable } from './delivery.ts';
 import type { CallResult, ConversationPorts } from './ports.ts';
 import { fitPrompt, promptBudget } from './prompt-fit.ts';
 import { isOverflow, refusalNote } from './refusals.ts';
@@ -23,6 +24,8 @@ export type Answer =
    * message not addressed to the bot where it answers only those (groupReplies `mentions`).
    */
   | { kind: 'drop'; outcome: 'rate_limited' | 'not_addressed' | 'bot_loop' }
+  /** No reply can ever be sent (the bot's send token is not set): the model is not asked. */
+  | { kind: 'unsendable'; detail: string }
   | {
       kind: 'failed';
       failure: Extract<CallResult<object>, { ok: false }>;
@@ -82,6 +85,9 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
   // reads text only, so say so.
   if (text === '') return { kind: 'reply', text: MESSAGES.textOnly, outcome: 'not_text' };
 
+  // A reply that can never be sent is not worth a model call (nor its bill).
+  const cannotSend = unsendable(ctx.bot, ctx.ports);
+  if (cannotSend !== null) return { kind: 'unsendable', detail: cannotSend };
   ctx.beforeModel?.();
   const model = currentModel(ctx);
   const system = ctx.bot.settings.systemPrompt;

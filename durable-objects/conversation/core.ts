@@ -4,7 +4,7 @@ import { prepareAnswer } from './answer.ts';
 import { longestWaitMs, SEND_WAIT_CEILING_MS } from './backoff.ts';
 import { noteDelivered } from './bot-loop-guard.ts';
 import type { ConversationConfig } from './config.ts';
-import { deliver, unsendable } from './delivery.ts';
+import { deliver } from './delivery.ts';
 import { type Admission, enqueueEvents } from './enqueue.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns, replyLimit } from './reply-cap.ts';
@@ -75,12 +75,6 @@ export class ConversationCore {
     const labels = { platform: bot.platform, bot: bot.id };
     let current = row;
     const typing = new TypingIndicator(row, bot, this.#d.ports, counters, config.indicatorRefreshMs);
-    // A reply that can never be sent is not worth a model call (nor its bill).
-    const cannotSend = current.answer === null ? unsendable(bot, this.#d.ports) : null;
-    if (cannotSend !== null) {
-      this.#undeliverable(current.seq, bot, 0, cannotSend);
-      return;
-    }
     if (current.answer === null) {
       let answer: Awaited<ReturnType<typeof prepareAnswer>>;
       try {
@@ -95,6 +89,10 @@ export class ConversationCore {
         });
       } finally {
         typing.stop();
+      }
+      if (answer.kind === 'unsendable') {
+        this.#undeliverable(current.seq, bot, 0, answer.detail);
+        return;
       }
       if (answer.kind === 'drop') {
         counters.add('im_replies_total', { ...labels, outcome: answer.outcome });

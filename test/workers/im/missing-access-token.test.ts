@@ -37,4 +37,23 @@ describe('a bot whose access token secret is not set', () => {
       errors.mockRestore();
     }
   });
+
+  it('still ignores, without a word in the log, group chatter not addressed to it', async () => {
+    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+    try {
+      const world = fakeWorld();
+      const ports = { ...fakePorts(world), secret: () => undefined };
+      const counters = new RecordingCounters();
+      const bot = testBot('telegram', 'tokenless', { typingIndicator: false, groupReplies: 'mentions' });
+      await drive('telegram:tokenless:-5', bot, [textEvent('1', '-5', 'hi all', { group: true })], world, {
+        ports,
+        counters,
+      });
+      expect(world.log).toEqual([]);
+      expect(outcomes(counters)).toEqual(['not_addressed']);
+      expect(errors).not.toHaveBeenCalled();
+    } finally {
+      errors.mockRestore();
+    }
+  });
 });
