@@ -61,8 +61,9 @@ const ALARM_BUDGET_MS = 14 * 60_000;
  * Attempts and callback deliveries one alarm starts before it hands over to the next: each is an
  * outbound request of the alarm's invocation, which the platform caps (10,000 on paid plans, once
  * 1,000), and a long drain of quick jobs would otherwise reach the cap and fail every job after it.
+ * Half the old cap leaves room for the drain's other calls (registry reads for capacity wake-ups).
  */
-const STARTS_PER_ALARM = 1000;
+const STARTS_PER_ALARM = 500;
 
 /** A drain that failed is tried again after this long, however often it fails. */
 const FAILED_DRAIN_RETRY_MS = 30_000;
@@ -234,6 +235,13 @@ export class JobQueue extends DurableObject<Env> {
           error: String(err),
         }),
       );
+      // A drain cut short may have marked jobs running that no attempt runs; with none in flight, they go
+      // back to the queue as after a restart (or stay for the next try, should storage still fail).
+      if (this.#engine.inFlight().length === 0) {
+        try {
+          this.#store.recoverInterrupted();
+        } catch {}
+      }
       next = Date.now() + FAILED_DRAIN_RETRY_MS;
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);
