@@ -160,6 +160,24 @@ describe('media messages with a caption', () => {
     ]);
   });
 
+  it('an album (one Update per photo) gets one text-only note, whatever its caption', async () => {
+    const world = telegramWorld();
+    const chat = { id: 4103, type: 'private' };
+    const album = (updateId: number, extra: Record<string, unknown> = {}) =>
+      photo(updateId, chat, { media_group_id: '13790000000000001', ...extra });
+    const captioned = [album(40, { caption: 'Translate: bonjour' }), album(41), album(42)].flatMap(wire);
+    const bare = [43, 44, 45]
+      .map((n) => photo(n, chat, { media_group_id: '13790000000000002' }))
+      .flatMap(wire);
+    await drive('telegram:cap:4103', testBot('telegram', 'cap'), [...captioned, ...bare], world);
+    expect(asked(world)).toEqual([`${MESSAGES.attachmentForModel('photo')}\nTranslate: bonjour`]);
+    expect(replies(world)).toEqual([
+      `${MESSAGES.attachmentNotRead('photo')}\n\nanswer to ${asked(world)[0]}`,
+      MESSAGES.textOnly,
+      MESSAGES.textOnly,
+    ]);
+  });
+
   it('the history keeps the note, so later answers know the attachment was never seen', async () => {
     const world = telegramWorld();
     const chat = { id: 4102, type: 'private' };

@@ -83,10 +83,13 @@ export function parseTelegram(body: unknown): ImEvent[] {
     const reason = 'new_chat_members' in message || 'left_chat_member' in message ? 'join' : 'non_text';
     if (!chatId || !attachment) return [{ ...base, kind: 'ignored', reason }];
     // A direct chat is answered with a note that only text is read; in a group, only a reply to a bot,
-    // which the Conversation checks is this one.
-    if (chat?.type === 'private') return [notText({ ...base, ...quote })];
+    // which the Conversation checks is this one. The items of one album arrive as an Update each: they
+    // share one event id, so the album gets one note (and spends the chat's allowance once).
+    const album = id(message.media_group_id);
+    const note = album ? { ...base, eventId: `album:${album}` } : base;
+    if (chat?.type === 'private') return [notText({ ...note, ...quote })];
     const signals = base.group ? addressing(message, '', undefined) : undefined;
-    if (signals) return [notText({ ...base, ...quote, signals })];
+    if (signals) return [notText({ ...note, ...quote, signals })];
     return [{ ...base, kind: 'ignored', reason }];
   }
   const addressed = base.group ? addressing(message, said, entities) : undefined;
