@@ -1,6 +1,6 @@
 import type { Job, JobError } from '../../schemas/jobs.ts';
 import { freesCapacity, peersWithin } from './capacity-wake.ts';
-import { type JobRow, type JobStore, jobError, type StoredStatus } from './job-store.ts';
+import { type JobRow, type JobStore, jobError, PURGE_BATCH, type StoredStatus } from './job-store.ts';
 import { jobView } from './job-view.ts';
 import { limitWaitMs, waitKind } from './limit-wait.ts';
 import { type BackoffPolicy, backoffMs } from './ordering.ts';
@@ -142,7 +142,8 @@ export class JobEngine {
         // Everything due up to `swept` is handled below or cannot act yet (say, a purge that waits for
         // a pending callback), so wake-up times only count moments after it.
         const swept = now();
-        this.housekeeping();
+        // Left over, they are due already, which the wake-up times below do not count.
+        const purgeBehind = this.housekeeping();
         budgetLeft =
           swept - started + config.attemptTimeoutMs < config.budgetMs && this.starts < config.startsPerDrain;
         if (budgetLeft) {
@@ -151,7 +152,7 @@ export class JobEngine {
         }
         const pending = [...[...this.jobs.values()].map((j) => j.done), ...this.callbacks.values()];
         if (pending.length === 0) {
-          if (!budgetLeft) return now();
+          if (!budgetLeft || purgeBehind) return now();
           return store.nextWake(config.retentionMs, { readyCounts: true, after: swept });
         }
         // Sleep until something finishes, a submit/cancel kicks us, or a timed event comes due.
@@ -172,11 +173,12 @@ export class JobEngine {
     }
   }
 
-  private housekeeping(): void {
+  /** Answers whether finished jobs past retention may be left over (a full batch was deleted). */
+  private housekeeping(): boolean {
     const { store, config } = this.deps;
     store.promoteDue();
     store.expireDue();
-    store.purge(config.retentionMs);
+    return store.purge(config.retentionMs) >= PURGE_BATCH;
   }
 
   private startJobs(): void {

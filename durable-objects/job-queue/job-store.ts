@@ -614,7 +614,7 @@ export class JobStore {
    * A job its Idempotency-Key still names stays until the key expires (a retention under 24 h would
    * otherwise let a resubmit with that key run the job again). Keys go first, so their jobs go with them.
    */
-  purge(retentionMs: number, batch = 500): number {
+  purge(retentionMs: number, batch = PURGE_BATCH): number {
     const now = this.now();
     this.sql.exec('DELETE FROM idempotency WHERE created_at <= ?', now - IDEMPOTENCY_TTL_MS);
     return this.sql
@@ -671,6 +671,9 @@ export class JobStore {
     return this.sql.exec<{ n: number }>(`SELECT COUNT(*) AS n FROM jobs WHERE status = 'running'`).one().n;
   }
 }
+
+/** Finished jobs one purge deletes at most: a burst's worth is deleted over several. */
+export const PURGE_BATCH = 500;
 
 export function jobError(status: number | null, code: string, message: string, type?: string): JobError {
   const inferred =

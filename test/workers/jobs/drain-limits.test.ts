@@ -7,7 +7,7 @@ import {
 import { JobStore } from '../../../durable-objects/job-queue/job-store.ts';
 import { jobView } from '../../../durable-objects/job-queue/job-view.ts';
 import { MAX_TIMER_MS, timerDelay } from '../../../durable-objects/job-queue/timer-delay.ts';
-import { engineConfig, newJob, withSql } from './helpers.ts';
+import { engineConfig, manualClock, newJob, withSql } from './helpers.ts';
 
 const base = engineConfig();
 
@@ -104,6 +104,31 @@ describe('outbound calls of one drain', () => {
       expect(after === null || after > Date.now()).toBe(true);
       expect(execute).toHaveBeenCalledTimes(5);
       expect(store.counts().jobs.succeeded).toBe(5);
+    }));
+});
+
+describe('purging after a burst', () => {
+  it('asks to run again at once while more than one batch of finished jobs is past retention', () =>
+    withSql(async (sql) => {
+      const clock = manualClock();
+      const store = new JobStore(sql, clock.now);
+      for (let i = 0; i < 600; i++) store.enqueue(newJob(`burst-${i}`));
+      for (const row of store.claim(600)) store.succeed(row.id, row.attempts, { ok: true }, null);
+      const engine = new JobEngine({
+        store,
+        execute: async () => ({ kind: 'succeeded', result: {}, usage: null }),
+        sendCallback: async () => ({ ok: true }),
+        config: { ...base, retentionMs: 60_000 },
+        now: clock.now,
+        random: () => 0.5,
+      });
+      clock.advance(120_000);
+      const left = () => sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM jobs').one().n;
+      // One batch deleted; the rest is due already, so the next drain is now, not never.
+      expect(await engine.drain()).toBe(clock.now());
+      expect(left()).toBe(100);
+      expect(await engine.drain()).toBeNull();
+      expect(left()).toBe(0);
     }));
 });
 
