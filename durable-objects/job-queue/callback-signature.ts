@@ -14,10 +14,14 @@ async function hmacKey(secret: string): Promise<CryptoKey> {
 const toHex = (bytes: ArrayBuffer) =>
   [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 
+/** Hex HMAC-SHA256 of `message` keyed by `secret` (both as UTF-8). */
+export async function hmacHex(secret: string, message: string): Promise<string> {
+  return toHex(await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(message)));
+}
+
 export async function signCallback(secret: string, body: string, unixSeconds: number): Promise<string> {
   const t = Math.floor(unixSeconds);
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), encoder.encode(`${t}.${body}`));
-  return `t=${t},v1=${toHex(mac)}`;
+  return `t=${t},v1=${await hmacHex(secret, `${t}.${body}`)}`;
 }
 
 /** Constant-time check (WebCrypto verify) of a header against the exact body bytes. */

@@ -13,6 +13,7 @@ import { shardBound } from './queue-bound.ts';
 import { type ReplayTarget, replayTarget } from './replay-target.ts';
 import { selfExecutor } from './self-executor.ts';
 import { migrate } from './sql.ts';
+import { callbackRootSecret } from './tenant-callback-secret.ts';
 
 /**
  * A new job, with the bound on unfinished jobs this shard enforces for it (see queue-bound.ts; by
@@ -115,14 +116,10 @@ export class JobQueue extends DurableObject<Env> {
   }
 
   #buildEngine(): JobEngine {
-    const secret = () => {
-      const value = this.env.ECO_JOB_CALLBACK_SECRET;
-      return typeof value === 'string' && value.length > 0 ? value : undefined;
-    };
     return new JobEngine({
       store: this.#store,
       execute: this.#hooks.execute ?? selfExecutor(this.env),
-      sendCallback: this.#hooks.sendCallback ?? callbackSender(secret),
+      sendCallback: this.#hooks.sendCallback ?? callbackSender(() => callbackRootSecret(this.env)),
       config: this.#config(),
       now: Date.now,
       random: Math.random,

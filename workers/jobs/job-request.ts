@@ -1,5 +1,6 @@
 import { capPriority } from '../../durable-objects/job-queue/ordering.ts';
 import { MAX_REQUEST_BYTES, storedBytes } from '../../durable-objects/job-queue/row-limits.ts';
+import { callbackRootSecret } from '../../durable-objects/job-queue/tenant-callback-secret.ts';
 import type { PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { CreateJobRequest, type JobType } from '../../schemas/jobs.ts';
@@ -99,12 +100,6 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
     callbackUrl,
     metadata: body.metadata,
   };
-}
-
-/** ECO_JOB_CALLBACK_SECRET, from which each tenant's callback secret is derived; unset: no callbacks. */
-export function callbackRootSecret(env: Env): string | undefined {
-  const secret = env.ECO_JOB_CALLBACK_SECRET;
-  return typeof secret === 'string' && secret.length > 0 ? secret : undefined;
 }
 
 export function callbacksUnavailable(param: string | null): EcoError {

@@ -1,11 +1,14 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
-import { tenantCallbackSecret } from '../../durable-objects/job-queue/tenant-callback-secret.ts';
+import {
+  callbackRootSecret,
+  tenantCallbackSecret,
+} from '../../durable-objects/job-queue/tenant-callback-secret.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { refuseOtherMethods } from '../http/method-not-allowed.ts';
 import { CREDENTIAL_HEADERS } from '../http/no-store.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
-import { callbackRootSecret, callbacksUnavailable } from '../jobs/job-request.ts';
+import { callbacksUnavailable } from '../jobs/job-request.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 const JobCallbackSecret = z
