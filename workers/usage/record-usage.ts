@@ -1,6 +1,6 @@
 import { getTableColumns, sql } from 'drizzle-orm';
 import { usageEvents } from '../../schemas/db/usage.ts';
-import { MAX_BOUND_PARAMETERS } from '../data/bound-parameters.ts';
+import { parameterSlices } from '../data/bound-parameters.ts';
 import { db } from '../data/db.ts';
 import { UsageBuffer } from './usage-buffer.ts';
 
@@ -38,8 +38,6 @@ export interface UsageBatching {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const columns = Object.entries(getTableColumns(usageEvents));
-/** As many rows as one statement can bind all the columns of. */
-const ROWS_PER_STATEMENT = Math.floor(MAX_BOUND_PARAMETERS / columns.length);
 const insertSql = new Map<number, string>();
 
 /**
@@ -76,11 +74,10 @@ function values(rows: Row[]): unknown[] {
 }
 
 async function write(database: D1Database, rows: Row[]): Promise<void> {
-  const statements: D1PreparedStatement[] = [];
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-    const slice = rows.slice(i, i + ROWS_PER_STATEMENT);
-    statements.push(database.prepare(insertFor(database, slice.length)).bind(...values(slice)));
-  }
+  // Each row binds all its columns.
+  const statements = parameterSlices(rows, columns.length).map((slice) =>
+    database.prepare(insertFor(database, slice.length)).bind(...values(slice)),
+  );
   if (statements.length > 0) await database.batch(statements);
 }
 
