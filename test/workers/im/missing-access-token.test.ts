@@ -1,4 +1,5 @@
-import { describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import type { BotConfig, ImEvent } from '../../../workers/im/types.ts';
 import {
   drive,
   fakePorts,
@@ -11,49 +12,43 @@ import {
 
 // A bot whose send token is not set (a typo in its secret's name, a deleted secret) can never answer:
 // asking the model first would bill every message for a reply nobody receives.
+
+let errors: MockInstance;
+afterEach(() => errors?.mockRestore());
+
+/** Drive `events` through a Conversation whose ports know no secret, the error log captured. */
+async function withoutToken(chatKey: string, bot: BotConfig, events: ImEvent[]) {
+  errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
+  const world = fakeWorld();
+  const counters = new RecordingCounters();
+  const ports = { ...fakePorts(world), secret: () => undefined };
+  const result = await drive(chatKey, bot, events, world, { ports, counters });
+  return { world, counters, result };
+}
+
 describe('a bot whose access token secret is not set', () => {
   it('drops each message as undeliverable without asking the model, and says why in the log', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const world = fakeWorld();
-      const ports = { ...fakePorts(world), secret: () => undefined };
-      const counters = new RecordingCounters();
-      const bot = testBot('telegram', 'tokenless', { typingIndicator: false });
-      const result = await drive(
-        'telegram:tokenless:1',
-        bot,
-        [textEvent('1', '1', 'hello'), textEvent('2', '1', 'anyone?')],
-        world,
-        { ports, counters },
-      );
-      expect(result.backlog).toBe(0);
-      expect(world.log).toEqual([]);
-      expect(outcomes(counters)).toEqual(['undeliverable', 'undeliverable']);
-      const logged = errors.mock.calls.map((args) => JSON.stringify(args));
-      expect(
-        logged.filter((line) => line.includes(`secret '${bot.accessTokenName}' is not set`)),
-      ).toHaveLength(2);
-    } finally {
-      errors.mockRestore();
-    }
+    const bot = testBot('telegram', 'tokenless', { typingIndicator: false });
+    const { world, counters, result } = await withoutToken('telegram:tokenless:1', bot, [
+      textEvent('1', '1', 'hello'),
+      textEvent('2', '1', 'anyone?'),
+    ]);
+    expect(result.backlog).toBe(0);
+    expect(world.log).toEqual([]);
+    expect(outcomes(counters)).toEqual(['undeliverable', 'undeliverable']);
+    const logged = errors.mock.calls.map((args) => JSON.stringify(args));
+    expect(logged.filter((line) => line.includes(`secret '${bot.accessTokenName}' is not set`))).toHaveLength(
+      2,
+    );
   });
 
   it('still ignores, without a word in the log, group chatter not addressed to it', async () => {
-    const errors = vi.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      const world = fakeWorld();
-      const ports = { ...fakePorts(world), secret: () => undefined };
-      const counters = new RecordingCounters();
-      const bot = testBot('telegram', 'tokenless', { typingIndicator: false, groupReplies: 'mentions' });
-      await drive('telegram:tokenless:-5', bot, [textEvent('1', '-5', 'hi all', { group: true })], world, {
-        ports,
-        counters,
-      });
-      expect(world.log).toEqual([]);
-      expect(outcomes(counters)).toEqual(['not_addressed']);
-      expect(errors).not.toHaveBeenCalled();
-    } finally {
-      errors.mockRestore();
-    }
+    const bot = testBot('telegram', 'tokenless', { typingIndicator: false, groupReplies: 'mentions' });
+    const { world, counters } = await withoutToken('telegram:tokenless:-5', bot, [
+      textEvent('1', '-5', 'hi all', { group: true }),
+    ]);
+    expect(world.log).toEqual([]);
+    expect(outcomes(counters)).toEqual(['not_addressed']);
+    expect(errors).not.toHaveBeenCalled();
   });
 });
