@@ -7,6 +7,7 @@ import type { ServerTiming } from '../http/server-timing.ts';
 import { type Admitted, admit } from './admission.ts';
 import { pullMissingModel } from './model-pull.ts';
 import { fetchOrigin, withoutPoolSecret } from './origin-fetch.ts';
+import type { OriginResponse } from './origin-response.ts';
 import { refusedByPool } from './refused-by.ts';
 import { backoffMs, isRetryable, outcomeKind } from './retry-policy.ts';
 import type { RouteTarget } from './route-plan.ts';
@@ -34,7 +35,7 @@ export interface OpenExchange {
   target: RouteTarget;
   admitted: Admitted;
   reader: TimedReader;
-  response: Response;
+  response: OriginResponse;
   call: CallContext;
   startedAt: number;
 }

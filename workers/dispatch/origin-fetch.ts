@@ -3,6 +3,7 @@ import type { OriginRequest } from '../../origins/types.ts';
 import type { PoolConfig, StreamTransport } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
+import type { OriginResponse } from './origin-response.ts';
 import { socketFetch } from './socket-fetch.ts';
 
 export interface OriginCall {
@@ -51,7 +52,7 @@ export function withoutPoolSecret(error: EcoError, pool: PoolConfig, env: Env): 
  * One HTTP exchange with an origin, up to its response headers. Workers' fetch has no separate
  * connect phase, so the headers timeout covers connect + queueing + prefill of a non-stream call.
  */
-export async function fetchOrigin(call: OriginCall): Promise<Response> {
+export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   const url = call.baseUrl.replace(/\/+$/, '') + call.request.path;
   const headers = new Headers(call.request.headers);
   headers.set('x-request-id', call.requestId);
@@ -72,7 +73,7 @@ export async function fetchOrigin(call: OriginCall): Promise<Response> {
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), call.headersTimeoutMs);
   const send = call.transport === 'socket' ? socketFetch : fetch;
-  let response: Response;
+  let response: OriginResponse;
   try {
     response = await send(url, {
       method: call.request.method,

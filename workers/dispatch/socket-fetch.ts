@@ -1,5 +1,5 @@
 import { connect } from 'cloudflare:sockets';
-import { bodyDecoder } from '../../origins/http1/body.ts';
+import { type BodyDecoder, bodyDecoder } from '../../origins/http1/body.ts';
 import { joinBytes } from '../../origins/http1/join-bytes.ts';
 import { requestHead } from '../../origins/http1/request-head.ts';
 import {
@@ -9,6 +9,7 @@ import {
   parseResponseHead,
   type ResponseHead,
 } from '../../origins/http1/response-head.ts';
+import type { OriginBody, OriginBodyReader, OriginResponse } from './origin-response.ts';
 
 export interface SocketFetchInit {
   method: string;
@@ -20,7 +21,7 @@ export interface SocketFetchInit {
 const encoder = new TextEncoder();
 
 /**
- * One HTTP/1.1 exchange over a TCP connection of its own (`connect()`), answered as a `Response`.
+ * One HTTP/1.1 exchange over a TCP connection of its own (`connect()`), answered as an `OriginResponse`.
  *
  * Why: reading a fetch() body yields one HTTP chunk per read, and each read is a trip through the
  * runtime that costs far more than the chunk's bytes. A socket read returns everything that has
@@ -30,7 +31,7 @@ const encoder = new TextEncoder();
  *
  * Aborting `signal` closes the connection, before or after the response head.
  */
-export async function socketFetch(target: string, init: SocketFetchInit): Promise<Response> {
+export async function socketFetch(target: string, init: SocketFetchInit): Promise<OriginResponse> {
   const url = new URL(target);
   if (url.protocol !== 'http:' && url.protocol !== 'https:')
     throw new TypeError(`unsupported origin scheme ${url.protocol}`);
@@ -123,79 +124,129 @@ function respond(
   rest: Uint8Array,
   reader: ReadableStreamDefaultReader<Uint8Array>,
   close: () => void,
-): Response {
+): OriginResponse {
   const framing: BodyFraming = request.method === 'HEAD' ? { kind: 'none' } : bodyFraming(head);
   const decoder = bodyDecoder(framing);
   // A declared length is kept (it is the body's real length); other framing fields are dropped.
   const fields = head.headers.filter(
     ([name]) => !HOP_FIELDS.has(name) || (name === 'content-length' && framing.kind === 'length'),
   );
+  // Checked before anything is read: what the runtime refuses in a head is the origin's fault.
+  if (head.status > 599) throw new Http1Error(`status ${head.status} is outside 200-599`);
+  let headers: Headers;
+  try {
+    headers = new Headers(fields);
+  } catch (err) {
+    throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
+  }
   // Body bytes that came with the head are decoded now: an answer that is already whole frees its
   // connection at once, whether or not anyone reads it. A fault in them is raised on reading, as it would
   // be a packet later (`throwIfFailed`).
   const first = decoder.push(rest);
-  if (decoder.done) {
-    close();
-    return answer(head, fields, first.byteLength > 0 ? first : null);
-  }
-  let pending: Uint8Array | undefined = first.byteLength > 0 ? first : undefined;
-  // Pulled on demand (no buffer of its own): each read of the body is one read of the connection.
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        try {
-          if (pending) {
-            controller.enqueue(pending);
-            pending = undefined;
-            return;
-          }
-          for (;;) {
-            decoder.throwIfFailed();
-            const result = await reader.read();
-            // An abort is never a clean end, even for a body that ends when the connection does.
-            request.signal.throwIfAborted();
-            if (result.done) {
-              decoder.end();
-              controller.close();
-              close();
-              return;
-            }
-            const payload = decoder.push(result.value);
-            if (payload.byteLength > 0) controller.enqueue(payload);
-            if (decoder.done) {
-              controller.close();
-              close();
-              return;
-            }
-            if (payload.byteLength > 0) return;
-          }
-        } catch (err) {
-          close();
-          // An abort reads as the abort, not as whatever the closed connection said.
-          controller.error(request.signal.aborted ? request.signal.reason : err);
-        }
-      },
-      cancel: close,
-    },
-    { highWaterMark: 0 },
-  );
-  return answer(head, fields, body);
+  if (decoder.done) close();
+  const body = new SocketBody(first, decoder, reader, request.signal, close);
+  return {
+    status: head.status,
+    ok: head.status >= 200 && head.status < 300,
+    headers,
+    body,
+    text: () => body.text(),
+  };
 }
 
-/** The Response for a parsed head; what the runtime still refuses in it is the origin's fault. */
-function answer(
-  head: ResponseHead,
-  fields: [string, string][],
-  body: ReadableStream<Uint8Array> | Uint8Array | null,
-): Response {
-  try {
-    return new Response(body, {
-      status: head.status,
-      statusText: head.statusText,
-      headers: new Headers(fields),
-    });
-  } catch (err) {
-    if (body instanceof ReadableStream) body.cancel().catch(() => {});
-    throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
+const DONE: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+
+/**
+ * A response body read straight off the connection: each read is one read of the socket (all the bytes
+ * that have arrived), decoded from its framing. Ends cleanly only where the framing says the body ends.
+ */
+class SocketBody implements OriginBody, OriginBodyReader {
+  #pending: Uint8Array | undefined;
+  #ended: boolean;
+  #failure: unknown;
+  #locked = false;
+  readonly #decoder: BodyDecoder;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #signal: AbortSignal;
+  readonly #close: () => void;
+
+  constructor(
+    first: Uint8Array,
+    decoder: BodyDecoder,
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+    signal: AbortSignal,
+    close: () => void,
+  ) {
+    this.#pending = first.byteLength > 0 ? first : undefined;
+    this.#ended = decoder.done;
+    this.#decoder = decoder;
+    this.#reader = reader;
+    this.#signal = signal;
+    this.#close = close;
+  }
+
+  get locked(): boolean {
+    return this.#locked;
+  }
+
+  getReader(): OriginBodyReader {
+    if (this.#locked) throw new TypeError('The body is already being read.');
+    this.#locked = true;
+    return this;
+  }
+
+  async read(): Promise<ReadableStreamReadResult<Uint8Array>> {
+    if (this.#pending) {
+      const value = this.#pending;
+      this.#pending = undefined;
+      return { done: false, value };
+    }
+    if (this.#failure !== undefined) throw this.#failure;
+    if (this.#ended) return DONE;
+    try {
+      for (;;) {
+        this.#decoder.throwIfFailed();
+        const result = await this.#reader.read();
+        // An abort is never a clean end, even for a body that ends when the connection does.
+        this.#signal.throwIfAborted();
+        if (result.done) {
+          this.#decoder.end();
+          this.#finish();
+          return DONE;
+        }
+        const value = this.#decoder.push(result.value);
+        if (this.#decoder.done) this.#finish();
+        if (value.byteLength > 0) return { done: false, value };
+        if (this.#ended) return DONE;
+      }
+    } catch (err) {
+      // An abort reads as the abort, not as whatever the closed connection said.
+      this.#failure = this.#signal.aborted ? this.#signal.reason : err;
+      this.#close();
+      throw this.#failure;
+    }
+  }
+
+  cancel(_reason?: unknown): Promise<void> {
+    this.#pending = undefined;
+    this.#finish();
+    return Promise.resolve();
+  }
+
+  async text(): Promise<string> {
+    const reader = this.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return text + decoder.decode();
+      text += decoder.decode(value, { stream: true });
+    }
+  }
+
+  #finish(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#close();
   }
 }

@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import type { OriginBody, OriginBodyReader, OriginResponse } from './origin-response.ts';
 
 /**
  * Reads an origin body chunk by chunk with a deadline per read (time to first token, then idle time
@@ -10,9 +11,9 @@ import { EcoError } from '../../schemas/errors.ts';
  * chunks thus cost no timer per chunk.
  */
 export class TimedReader {
-  readonly #response: Response;
-  readonly #body: ReadableStream<Uint8Array>;
-  #locked: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  readonly #response: OriginResponse;
+  readonly #body: OriginBody;
+  #locked: OriginBodyReader | undefined;
   readonly #totalDeadline: number;
   /** The total limit as configured: what a cut at it reports (not what was left of it). */
   readonly #totalMs: number;
@@ -32,9 +33,9 @@ export class TimedReader {
    * and cancels the body: the runtime's fetch signal stops at the headers, so without this a client
    * gone while its origin is silent would hold its lease (and the origin) until a timeout.
    */
-  constructor(response: Response, totalMs: number, signal?: AbortSignal) {
+  constructor(response: OriginResponse, totalMs: number, signal?: AbortSignal) {
     this.#response = response;
-    this.#body = response.body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+    this.#body = response.body ?? NO_BODY;
     this.#totalDeadline = Date.now() + totalMs;
     this.#totalMs = totalMs;
     if (signal?.aborted) this.#abort();
@@ -53,7 +54,7 @@ export class TimedReader {
   }
 
   /** The body's reader, taken on first use so that `wholeText` can still read the body natively. */
-  get #reader(): ReadableStreamDefaultReader<Uint8Array> {
+  get #reader(): OriginBodyReader {
     this.#locked ??= this.#body.getReader();
     return this.#locked;
   }
@@ -153,6 +154,11 @@ export class TimedReader {
 }
 
 const TOTAL = 'the total time limit';
+
+const ENDED: ReadableStreamReadResult<Uint8Array> = { done: true, value: undefined };
+const EMPTY_READER: OriginBodyReader = { read: async () => ENDED, cancel: async () => {} };
+/** A response without a body reads as an empty one. */
+const NO_BODY: OriginBody = { locked: false, getReader: () => EMPTY_READER, cancel: async () => {} };
 
 function timeoutError(what: string, limitMs: number): EcoError {
   return new EcoError(504, 'origin_timeout', `The origin exceeded ${what} (${limitMs} ms).`);

@@ -12,6 +12,7 @@ import {
 import type { PoolConfig } from '../../../schemas/config.ts';
 import { EcoError } from '../../../schemas/errors.ts';
 import { fetchOrigin } from '../../../workers/dispatch/origin-fetch.ts';
+import type { OriginBody, OriginResponse } from '../../../workers/dispatch/origin-response.ts';
 import { socketFetch } from '../../../workers/dispatch/socket-fetch.ts';
 import type { Env } from '../../../workers/env.ts';
 
@@ -287,7 +288,7 @@ describe('socketFetch against a scripted origin', () => {
   ])('a body that breaks (%s) errors the stream after what came before it', async (script, message) => {
     const res = await go(script);
     expect(res.status).toBe(200);
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const reader = (res.body as OriginBody).getReader();
     let got = '';
     const failure = await (async () => {
       for (;;) {
@@ -321,7 +322,7 @@ describe('socketFetch against a scripted origin', () => {
 
   it('a fault after good payload errors the stream without waiting for the origin to close', async () => {
     const res = await go('bad-chunk-data-open');
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const reader = (res.body as OriginBody).getReader();
     expect(text((await reader.read()).value as Uint8Array)).toBe('too l');
     await expect(reader.read()).rejects.toThrow(/longer than its size/);
   });
@@ -339,7 +340,7 @@ describe('socketFetch against a scripted origin', () => {
     // A body that would end with the connection must not read as complete when the abort closes it.
     const late = new AbortController();
     const res = await go('stall-close', { signal: late.signal });
-    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const reader = (res.body as OriginBody).getReader();
     expect(text((await reader.read()).value as Uint8Array)).toBe('partial');
     const next = reader.read();
     late.abort(new Error('client left mid-body'));
@@ -348,8 +349,8 @@ describe('socketFetch against a scripted origin', () => {
 
   it('a body fault in the bytes that came with the head is the body’s, as it would be a packet later', async () => {
     // Read as the gateway reads (a reader; `text()` on an errored stream is reported unhandled by workerd).
-    const readFails = async (res: Response) => {
-      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const readFails = async (res: OriginResponse) => {
+      const reader = (res.body as OriginBody).getReader();
       for (;;) if ((await reader.read()).done) return 'ended cleanly';
     };
     const res = await go('head-and-bad-chunk');
@@ -460,7 +461,7 @@ describe('connections', () => {
     await (await go('status-503')).text();
     await go('bad-status').catch(() => {});
     const cancelled = await go('stall-body');
-    await (cancelled.body as ReadableStream<Uint8Array>).cancel();
+    await (cancelled.body as OriginBody).cancel();
     const aborted = new AbortController();
     const pending = go('stall-head', { signal: aborted.signal }).catch(() => {});
     aborted.abort();
