@@ -20,7 +20,10 @@ export function slotsForConfig(
     const old = current.get(o.id);
     if (old && old.url === o.url) {
       old.breaker.configure(config.breaker);
-      slots.set(o.id, { ...old, capacity: o.capacity, weight: o.weight });
+      const { probe, ...kept } = old;
+      // With health checks off, no probe will ever replace the last verdict: it must not keep ruling.
+      const stillProbed = config.health.enabled && probe !== undefined;
+      slots.set(o.id, { ...kept, capacity: o.capacity, weight: o.weight, ...(stillProbed ? { probe } : {}) });
       continue;
     }
     const kept = old ? undefined : saved.get(o.id);

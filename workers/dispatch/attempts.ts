@@ -85,11 +85,15 @@ export async function withFailover<T>(
         if (!(last && refused.code === 'origin_unavailable')) last = refused;
         break; // this pool cannot take the request now: next pool
       }
-      const started = Date.now();
+      let started = Date.now();
       // Ends this attempt's origin request (connect, head and body, whichever transport) if it fails.
       const attemptEnd = new AbortController();
       try {
-        if (ctx.gate) await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
+        if (ctx.gate) {
+          await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
+          // The origin's time starts when its request does, not while the key's limits were checked.
+          started = Date.now();
+        }
         const { request, call } = build(target);
         nonStream = !call.stream;
         reachedOrigin = true;
@@ -161,7 +165,7 @@ async function open(
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.
     if (!pulled && (await pullMissingModel(target, admitted, call, ctx, response.status, text)))
-      return open(target, admitted, request, call, ctx, startedAt, signal, deadline, true);
+      return open(target, admitted, request, call, ctx, Date.now(), signal, deadline, true);
     throw target.adapter.mapError(response.status, text, response.headers);
   }
   return { target, admitted, reader, response, call, startedAt };

@@ -70,7 +70,7 @@ export async function dispatchJson(d: Dispatch): Promise<Response> {
       return { completion, exchange: ex };
     });
     completion.usage ??= estimate(d.promptEstimate, d.endpoint.outputText(completion));
-    release(d, exchange, 'success', 200, started);
+    release(d, exchange);
     d.onFinish({
       ...where(exchange),
       status: 200,
@@ -168,18 +168,23 @@ async function relay(
     includeUsage: ex.call.includeUsage,
     promptEstimate: d.promptEstimate,
   });
+  const firstTokenBy = Date.now() + t.firstTokenMs;
   let held = '';
   let output = false;
+  /** Seen by the client: from the request's start, queue and earlier attempts included. */
   let ttftMs: number | undefined;
+  /** The origin's own: from this attempt's start, which is what its pool judges it by. */
+  let originTtftMs: number | undefined;
   for (;;) {
     let chunk: Uint8Array | undefined;
     let events: readonly StreamEvent[];
     let plain: string | undefined;
     try {
-      chunk = await ex.reader.read(
-        output ? t.idleMs : t.firstTokenMs,
-        output ? 'its idle limit' : 'its time to first token',
-      );
+      // The first token is due `firstTokenMs` after the response head, however many reads without
+      // output (a role chunk, comments, usage) come before it.
+      chunk = await (output
+        ? ex.reader.read(t.idleMs, 'its idle limit')
+        : ex.reader.read(Math.max(0, firstTokenBy - Date.now()), 'its time to first token', t.firstTokenMs));
       // Once output has started, a plain content event skips decoding (see StreamDecoder.plainContent).
       plain = output && chunk ? decoder.plainContent?.(chunk) : undefined;
       events = plain !== undefined ? NO_EVENTS : chunk ? decoder.push(chunk) : decoder.end();
@@ -201,6 +206,7 @@ async function relay(
       if (!output && isOutput(event)) {
         output = true;
         ttftMs = Date.now() - started;
+        originTtftMs = Date.now() - ex.startedAt;
         onOutput(() => encoder.usage());
       }
       text += encoder.encode(event);
@@ -224,7 +230,7 @@ async function relay(
       await session.close();
       ex.reader.cancel('done');
       const usage = encoder.usage();
-      release(d, ex, 'success', 200, started, ttftMs);
+      release(d, ex, originTtftMs);
       d.onFinish({
         ...where(ex),
         status: 200,
@@ -277,19 +283,13 @@ function where(ex: OpenExchange) {
   return { pool: ex.target.pool.name, origin: ex.admitted.lease.originId };
 }
 
-function release(
-  d: Dispatch,
-  ex: OpenExchange,
-  kind: 'success',
-  status: number,
-  started: number,
-  ttftMs?: number,
-) {
-  d.waitUntil(
-    ex.admitted
-      .release({ kind, status, latencyMs: Date.now() - started, ...(ttftMs === undefined ? {} : { ttftMs }) })
-      .catch(() => {}),
-  );
+/**
+ * A successful attempt's lease goes back with the origin's own latency and time to first token, counted
+ * from the attempt's start: the request's queue wait and earlier attempts on other origins are not its.
+ */
+function release(d: Dispatch, ex: OpenExchange, ttftMs?: number) {
+  const outcome = { kind: 'success', status: 200, latencyMs: Date.now() - ex.startedAt } as const;
+  d.waitUntil(ex.admitted.release(ttftMs === undefined ? outcome : { ...outcome, ttftMs }).catch(() => {}));
 }
 
 function estimate(prompt: number, content: string): Usage {

@@ -19,6 +19,7 @@ export class TimedReader {
   readonly #totalMs: number;
   #deadline = 0;
   #limitMs = 0;
+  #reportMs = 0;
   #what = '';
   #reading = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -81,11 +82,16 @@ export class TimedReader {
     }
   }
 
-  read(timeoutMs: number, what: string): Promise<Uint8Array | undefined> {
+  /**
+   * The next chunk within `timeoutMs`. `limitMs` is the limit a timeout reports, when the wait is what
+   * is left of a longer one (the first token's, spread over several reads).
+   */
+  read(timeoutMs: number, what: string, limitMs = timeoutMs): Promise<Uint8Array | undefined> {
     if (this.#failure) return Promise.reject(this.#failure);
     const now = Date.now();
     const total = this.#totalDeadline - now <= timeoutMs;
     this.#limitMs = total ? this.#totalDeadline - now : timeoutMs;
+    this.#reportMs = limitMs;
     this.#what = total ? TOTAL : what;
     if (this.#limitMs <= 0) return Promise.reject(this.#expire());
     this.#deadline = now + this.#limitMs;
@@ -141,7 +147,7 @@ export class TimedReader {
 
   #expire(): EcoError {
     const total = this.#what === TOTAL;
-    this.#failure = timeoutError(this.#what, total ? this.#totalMs : this.#limitMs);
+    this.#failure = timeoutError(this.#what, total ? this.#totalMs : this.#reportMs);
     this.cancel('timeout');
     return this.#failure;
   }

@@ -191,6 +191,21 @@ describe('pool core: admission and queue', () => {
     }
   });
 
+  it('turning health checks off forgets the last probe: a down origin is routed to again', () => {
+    const { core, req, acquire, now } = setup({}, [{ id: 'o1', capacity: 2 }]);
+    core.recordProbe('o1', { state: 'down', checkedAt: now(), latencyMs: 1, error: 'connection refused' });
+    expect(acquire(req()).box.result).toMatchObject({ ok: false, reason: 'open' });
+    // No probe will run again to clear it: the old verdict must not keep the origin out for good.
+    const config = PoolConfig.parse({
+      name: 'p',
+      protocol: 'vllm',
+      origins: [{ id: 'o1', url: 'http://o1.test', capacity: 2 }],
+      health: { enabled: false },
+    });
+    core.configure(config, 'k2');
+    expect(lease(acquire(req()).box.result)?.originId).toBe('o1');
+  });
+
   it('a probe that finds the last usable origin down refuses the waiters at once, so they fail over', () => {
     const { core, req, acquire, now } = setup({}, [{ id: 'o1', capacity: 1 }]);
     acquire(req());
