@@ -1,4 +1,5 @@
 import type { PoolConfig } from '../../schemas/config.ts';
+import { leaseRunMs } from './lease-run.ts';
 import { LEASE_MARGIN_MS } from './lease-table.ts';
 import { pickOrigin } from './origin-picker.ts';
 import type { PoolCore } from './pool-core.ts';
@@ -35,7 +36,7 @@ export function tryGrant(core: PoolCore, req: AcquireRequest): AcquireResult | u
     );
   }
   if (pick.probe) pick.slot.breaker.startProbe();
-  const ttl = config.timeouts.totalMs + LEASE_MARGIN_MS;
+  const ttl = leaseRunMs(config) + LEASE_MARGIN_MS;
   const block = pick.probe
     ? undefined
     : blockFor(req, pick.slot, {

@@ -1,3 +1,4 @@
+import { leaseRunMs } from './lease-run.ts';
 import { LEASE_MARGIN_MS } from './lease-table.ts';
 import type { PoolCore } from './pool-core.ts';
 import { fullPoolRetryAfter } from './retry-after.ts';
@@ -46,7 +47,7 @@ export function refuseFull(core: PoolCore, req: AcquireRequest, reason: FullReas
     turn: core.queue.ahead(req.priority) + 1,
     leases: core.leases.values(),
     slots: core.slots,
-    totalMs: core.config!.timeouts.totalMs,
+    totalMs: leaseRunMs(core.config!),
     leaseMarginMs: LEASE_MARGIN_MS,
   });
   return refuseNow(core, reason, retryAfterMs, fullMessage(req.pool, reason));

@@ -3,7 +3,7 @@ import type { Lease } from './types.ts';
 export interface HeldSlots {
   now: number;
   leases: Iterable<Lease>;
-  /** The pool's total timeout: every request ends by its start plus this. */
+  /** The longest a request holds its lease (see leaseRunMs): every request ends by its start plus this. */
   totalMs: number;
   /** What a lease's expiry adds to the total timeout (see LEASE_MARGIN_MS). */
   leaseMarginMs: number;

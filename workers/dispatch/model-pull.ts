@@ -1,4 +1,5 @@
 import { readErrorBody } from '../../origins/errors.ts';
+import { pullLimitMs } from '../../origins/pull-limits.ts';
 import type { CallContext, EngineAdapter } from '../../origins/types.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Admitted } from './admission.ts';
@@ -7,8 +8,6 @@ import { fetchOrigin } from './origin-fetch.ts';
 import type { RouteTarget } from './route-plan.ts';
 import { TimedReader } from './timed-reader.ts';
 
-/** Longest a pull may take (pool option `pullTimeoutMs`): real pulls of large models take minutes. */
-const DEFAULT_PULL_MS = 10 * 60_000;
 /** Longest silence between progress lines (pool option `pullIdleMs`); digest checks can be slow. */
 const DEFAULT_IDLE_MS = 120_000;
 /** How often a request waiting on another's pull asks how it went. */
@@ -35,7 +34,7 @@ export async function pullMissingModel(
   if (!adapter.pull || !adapter.missingModel?.(status, body)) return false;
   const options = target.pool.options;
   if (options.pullOnDemand === false) return false;
-  const ttlMs = typeof options.pullTimeoutMs === 'number' ? options.pullTimeoutMs : DEFAULT_PULL_MS;
+  const ttlMs = pullLimitMs(options);
   const originId = admitted.lease.originId;
   const model = call.engineModel;
   const stub = ctx.env.ENGINE_POOL.getByName(target.pool.name);

@@ -217,13 +217,31 @@ describe('pool core: admission and queue', () => {
     expect(core.queue.size).toBe(0);
   });
 
+  it('a lease outlives a model pull on an engine that pulls on demand', () => {
+    const h = coreHarness({
+      protocol: 'ollama',
+      origins: [{ id: 'o1', url: 'http://o1.test', capacity: 1 }],
+      timeouts: { headersMs: 1_000, totalMs: 10_000 },
+      options: { pullTimeoutMs: 60_000 },
+    });
+    h.acquire(h.request({ tenant: 't', priority: 'normal' }));
+    // A pull of up to a minute, then the re-issued request's headers and total, then the margin.
+    h.advance(60_000 + 1_000 + 10_000 + 29_000);
+    expect(h.core.tick().expired).toBe(0);
+    h.advance(1_000);
+    expect(h.core.tick().expired).toBe(1);
+  });
+
   it('sweeps leases past their TTL so a vanished caller never keeps a slot', () => {
-    const { core, req, acquire, advance } = setup({ queue: { maxDepth: 3, maxWaitMs: 60_000 } }, [
+    const { core, req, acquire, advance } = setup({ queue: { maxDepth: 3, maxWaitMs: 120_000 } }, [
       { id: 'o1', capacity: 1 },
     ]);
     acquire(req());
     const waiting = acquire(req());
-    advance(10_000 + 30_000);
+    // A request may wait headersMs (30 s by default) for its headers, then run totalMs; then the margin.
+    advance(30_000 + 10_000 + 29_000);
+    expect(core.tick().expired).toBe(0);
+    advance(1_000);
     expect(core.tick().expired).toBe(1);
     expect(lease(waiting.box.result)?.originId).toBe('o1');
   });

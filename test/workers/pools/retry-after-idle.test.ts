@@ -6,15 +6,16 @@ import { coreHarness, type Granted, type Refused } from './core-harness.ts';
 
 // Retry-After of a full pool that freed no slot in the last 10 s has no drain rate to go by. It is
 // worked out from when the held slots should free: each lease's start plus its origin's typical
-// request time, or, for a lease already past that (or with nothing learnt yet), the pool's total
-// timeout, which ends every request.
+// request time, or, for a lease already past that (or with nothing learnt yet), the headers wait plus
+// the pool's total timeout, which ends every request.
 
 function setup(opts: { capacity?: number; maxDepth?: number; totalMs?: number } = {}) {
   const h = coreHarness(
     {
       origins: [{ id: 'o1', url: 'http://o1.test', capacity: opts.capacity ?? 2 }],
       queue: { maxDepth: opts.maxDepth ?? 1, maxWaitMs: 30_000 },
-      timeouts: { totalMs: opts.totalMs ?? 40_000 },
+      // A request holds its lease for at most the headers wait plus the total limit: `totalMs` here.
+      timeouts: { headersMs: 1_000, totalMs: (opts.totalMs ?? 40_000) - 1_000 },
       admission: { blockSize: 0 },
     },
     10_000_000,

@@ -11,7 +11,7 @@ function setup(capacity = 64, admission: Record<string, number> = {}) {
     ],
     breaker: { consecutiveFailures: 2, cooldownMs: 1000, halfOpenProbes: 1, successesToClose: 1 },
     queue: { maxDepth: 10, maxWaitMs: 5000 },
-    timeouts: { totalMs: 10_000 },
+    timeouts: { headersMs: 1_000, totalMs: 9_000 },
     admission,
   });
   const { core } = h;
