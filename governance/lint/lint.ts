@@ -119,8 +119,8 @@ function toDiagnostic(rule: Rule, severity: Severity, file: ParsedFile, finding:
   const diagnostic: Diagnostic = {
     rule: rule.code,
     severity,
-    message: finding.message,
-    path: finding.path,
+    message: bounded(finding.message, MAX_MESSAGE),
+    path: bounded(finding.path, MAX_PATH),
     line,
     column,
   };
@@ -128,6 +128,17 @@ function toDiagnostic(rule: Rule, severity: Severity, file: ParsedFile, finding:
   if (end === undefined) return diagnostic;
   const after = positionOf(file, end);
   return { ...diagnostic, endLine: after.line, endColumn: after.column };
+}
+
+/**
+ * Rules quote values shortened, but a finding must never carry more than this whatever a rule wrote:
+ * a report grows with the number of findings, never with the size of the values they are about.
+ */
+const MAX_MESSAGE = 600;
+const MAX_PATH = 240;
+
+function bounded(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 /** The span's end without the line breaks and blanks a node's range may run over (never empty). */

@@ -62,3 +62,12 @@ export function numberText(node: Node | null | undefined): string | undefined {
 export function shorten(text: string): string {
   return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
 }
+
+/** Items named in one message; a longer list (a policy's, a file's) is counted, not spelt out. */
+const MAX_LISTED = 5;
+
+/** A list for a message: at most MAX_LISTED items, each shortened, then how many more. */
+export function shortList(items: readonly string[], separator: string): string {
+  const shown = items.slice(0, MAX_LISTED).map(shorten).join(separator);
+  return items.length > MAX_LISTED ? `${shown} (and ${items.length - MAX_LISTED} more)` : shown;
+}

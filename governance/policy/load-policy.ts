@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
 import { normalizeLineBreaks } from '../parse/line-breaks.ts';
+import { shorten } from '../parse/numbers.ts';
 import { RULES } from '../rules/index.ts';
 import { DEFAULT_POLICY, type Policy } from './default-policy.ts';
 import { toExactNumbers } from './exact-integers.ts';
@@ -36,7 +37,7 @@ export function resolvePolicy(input: unknown): PolicyResult {
   const unknownRule = Object.keys(parsed.data.rules ?? {}).find((key) => !CODE_OF.has(key));
   if (unknownRule !== undefined) {
     const hint = 'use a code (QY031) or a name (lifecycle-policy)';
-    return { ok: false, error: `invalid policy: rules.${unknownRule}: unknown rule; ${hint}` };
+    return { ok: false, error: `invalid policy: rules.${shorten(unknownRule)}: unknown rule; ${hint}` };
   }
   const twice = setTwice(Object.keys(parsed.data.rules ?? {}));
   if (twice) return { ok: false, error: `invalid policy: ${twice}` };

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
+import { shorten, shortList } from '../parse/numbers.ts';
 
 export const discoveryProtocol: Rule = {
   code: 'QY044',
@@ -21,7 +22,11 @@ export const discoveryProtocol: Rule = {
       );
     } else if (allowed.length > 0 && !allowed.includes(value)) {
       report(
-        at(ref.entry.value, ref.path, `discovery_protocol "${value}" is not one of ${allowed.join(', ')}`),
+        at(
+          ref.entry.value,
+          ref.path,
+          `discovery_protocol "${shorten(value)}" is not one of ${shortList(allowed, ', ')}`,
+        ),
       );
     }
   },

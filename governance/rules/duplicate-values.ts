@@ -1,6 +1,7 @@
 import { at, type RunField, type RunFile, type RunReport } from '../lint/context.ts';
 import { lineOf } from '../lint/position.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { shorten } from '../parse/numbers.ts';
 import { idKey } from './unique-id.ts';
 
 /** Reports every occurrence of a document_metadata value after its first one in the run. */
@@ -18,6 +19,6 @@ export function reportDuplicates(files: RunFile[], key: RunField, report: RunRep
       continue;
     }
     const where = seen.file === ctx ? `line ${seen.line}` : `${seen.file.file.path}:${seen.line}`;
-    report(ctx, at(ref.value, ref.path, `${key} "${value}" is already used by ${where}`));
+    report(ctx, at(ref.value, ref.path, `${key} "${shorten(value)}" is already used by ${where}`));
   }
 }

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { shorten, shortList } from '../parse/numbers.ts';
 
 export const healthCheckProbe: Rule = {
   code: 'QY071',
@@ -17,12 +18,12 @@ export const healthCheckProbe: Rule = {
     const probePaths = [...new Set(workloads.flatMap((manifest) => manifest.probePaths))];
     if (probePaths.includes(path)) return;
     const seen =
-      probePaths.length > 0 ? `probes use ${probePaths.join(', ')}` : 'no container has an HTTP probe';
+      probePaths.length > 0 ? `probes use ${shortList(probePaths, ', ')}` : 'no container has an HTTP probe';
     report(
       at(
         ref.entry.value,
         ref.path,
-        `health_check_path "${path}" is not used by any container probe (${seen})`,
+        `health_check_path "${shorten(path)}" is not used by any container probe (${seen})`,
       ),
     );
   },

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
+import { shortList } from '../parse/numbers.ts';
 
 export const lifecyclePolicy: Rule = {
   code: 'QY031',
@@ -13,7 +14,7 @@ export const lifecyclePolicy: Rule = {
     const value = stringValue(ref.entry.value);
     const allowed = ctx.policy.lifecyclePolicies;
     if (value !== undefined && allowed.includes(value)) return;
-    const message = `lifecycle_policy ${describe(ref.entry.value)} is not one of ${allowed.join(', ')}`;
+    const message = `lifecycle_policy ${describe(ref.entry.value)} is not one of ${shortList(allowed, ', ')}`;
     report(at(ref.entry.value, ref.path, message));
   },
 };

@@ -1,6 +1,7 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { lineOf } from '../lint/position.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { shorten } from '../parse/numbers.ts';
 
 export const namespaceMismatch: Rule = {
   code: 'QY070',
@@ -21,7 +22,7 @@ export const namespaceMismatch: Rule = {
       // A merged namespace is written away from the object: say where, so it can be found.
       const from = manifest.namespaceMergedFrom;
       const origin = from === undefined ? '' : ` (merged from line ${lineOf(ctx.file, from)})`;
-      const message = `k8s_namespace "${expected}" disagrees with metadata.namespace "${actual}"${origin} of ${object}`;
+      const message = `k8s_namespace "${shorten(expected)}" disagrees with metadata.namespace "${shorten(actual)}"${origin} of ${shorten(object)}`;
       report(at(ref.entry.value, ref.path, message));
     }
   },

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
+import { shorten, shortList } from '../parse/numbers.ts';
 
 const WITH_SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/(.*)$/;
 const SCHEME_ONLY = /^([A-Za-z][A-Za-z0-9+.-]*):(.+)$/;
@@ -32,11 +33,12 @@ export function endpointProblem(value: string | undefined, schemes: string[]): s
     // host (a Service named like its protocol) and a port.
     const bare = SCHEME_ONLY.exec(value);
     if (bare && schemes.includes(bare[1]!.toLowerCase()) && !/^\d+(?:\/|$)/.test(bare[2]!))
-      return `has no // after its scheme; write e.g. ${bare[1]}://${bare[2]!.replace(/^\/+/, '')}`;
-    return `has no scheme; write e.g. http://${value}`;
+      return `has no // after its scheme; write e.g. ${shorten(`${bare[1]}://${bare[2]!.replace(/^\/+/, '')}`)}`;
+    return `has no scheme; write e.g. ${shorten(`http://${value}`)}`;
   }
   const scheme = match[1]!.toLowerCase();
-  if (!schemes.includes(scheme)) return `uses scheme ${scheme}, not one of ${schemes.join(', ')}`;
+  if (!schemes.includes(scheme))
+    return `uses scheme ${shorten(scheme)}, not one of ${shortList(schemes, ', ')}`;
   let host = '';
   try {
     host = new URL(value).host;

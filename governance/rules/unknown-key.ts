@@ -2,6 +2,7 @@ import { isMap } from 'yaml';
 import { at, type Rule } from '../lint/context.ts';
 import { BLOCK_FIELDS } from '../lint/fields.ts';
 import { entries } from '../parse/nodes.ts';
+import { shorten } from '../parse/numbers.ts';
 
 export const unknownKey: Rule = {
   code: 'QY014',
@@ -19,8 +20,8 @@ export const unknownKey: Rule = {
         const message =
           name === '<<'
             ? `merge key << in ${block.name} is not supported (YAML 1.2 reads it as an ordinary key); write the fields out`
-            : `unknown key ${name} in ${block.name}`;
-        report(at(key, `${block.name}.${name}`, message));
+            : `unknown key ${shorten(name)} in ${block.name}`;
+        report(at(key, `${block.name}.${shorten(name)}`, message));
       }
     }
   },

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
+import { shortList } from '../parse/numbers.ts';
 
 export const uriPrefix: Rule = {
   code: 'QY021',
@@ -15,7 +16,10 @@ export const uriPrefix: Rule = {
       (ns) => value.startsWith(`${ns}://`) && value.length > ns.length + 3,
     );
     if (ok) return;
-    const expected = ctx.policy.namespaces.map((ns) => `${ns}://`).join(' or ');
+    const expected = shortList(
+      ctx.policy.namespaces.map((ns) => `${ns}://`),
+      ' or ',
+    );
     report(at(ref.entry.value, ref.path, `uri ${describe(ref.entry.value)} must start with ${expected}`));
   },
 };

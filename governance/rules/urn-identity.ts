@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { shorten } from '../parse/numbers.ts';
 import { idKey } from './unique-id.ts';
 import { inUrnNamespace } from './urn-prefix.ts';
 
@@ -21,6 +22,12 @@ export const urnIdentity: Rule = {
     const last = urnText.slice(urnText.lastIndexOf(':') + 1);
     // UUIDs are case-insensitive (RFC 4122), as QY060 compares them.
     if (idKey(last) === idKey(idText)) return;
-    report(at(urn.entry.value, urn.path, `urn ends with "${last}", not with the unique_id "${idText}"`));
+    report(
+      at(
+        urn.entry.value,
+        urn.path,
+        `urn ends with "${shorten(last)}", not with the unique_id "${shorten(idText)}"`,
+      ),
+    );
   },
 };

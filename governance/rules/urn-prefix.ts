@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
+import { shortList } from '../parse/numbers.ts';
 
 /** `value` is a urn in one of the platform namespaces (`urn:<ns>:` and something after it). */
 export function inUrnNamespace(namespaces: readonly string[], value: string): boolean {
@@ -16,7 +17,10 @@ export const urnPrefix: Rule = {
     if (!ref) return;
     const value = stringValue(ref.entry.value) ?? '';
     if (inUrnNamespace(ctx.policy.namespaces, value)) return;
-    const expected = ctx.policy.namespaces.map((ns) => `urn:${ns}:`).join(' or ');
+    const expected = shortList(
+      ctx.policy.namespaces.map((ns) => `urn:${ns}:`),
+      ' or ',
+    );
     report(at(ref.entry.value, ref.path, `urn ${describe(ref.entry.value)} must start with ${expected}`));
   },
 };
