@@ -19,7 +19,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
       capability: 'chat',
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
-      promptEstimate: estimatePromptTokens(body.messages),
+      promptEstimate: estimatePromptTokens(body.messages, body),
       maxTokens: requestedMaxTokens(body),
       endpoint: (defaultMaxTokens) =>
         chatEndpoint(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),
