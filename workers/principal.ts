@@ -14,7 +14,7 @@ export interface KeyLimits {
 /** Who is calling, after authentication: an API key, a JWT subject, or the gateway itself. */
 export interface Principal {
   kind: 'api_key' | 'jwt';
-  /** The API key id (for JWTs exchanged from a key, that key's id; otherwise `jwt:<sub>`). */
+  /** The API key id (for JWTs exchanged from a key, that key's id; otherwise `jwt:<tenant>/<sub>`). */
   keyId: string;
   tenant: string;
   scopes: Scope[];

@@ -65,6 +65,15 @@ function priorityFromClaim(payload: JWTPayload, claim: string, fallback: Priorit
   return parsed.data;
 }
 
+/**
+ * The key id of an identity provider's subject: it names the subject's limiter and its usage rows. One
+ * subject may belong to several tenants (an IdP's organisations), so the tenant is part of it; a tenant
+ * name holds no `/`, so no two (tenant, subject) pairs share an id.
+ */
+export function jwtKeyId(tenant: string, sub: string): string {
+  return `jwt:${tenant}/${sub}`;
+}
+
 /** An identity provider's verified claims as a principal (see docs/security.md for the claim names). */
 export function principalFromClaims(payload: JWTPayload, defaultTenant: string): Principal {
   const sub = subjectFromClaim(payload.sub);
@@ -75,7 +84,7 @@ export function principalFromClaims(payload: JWTPayload, defaultTenant: string):
   const defaultPriority = capPriority(priorityFromClaim(payload, 'eco_priority', 'normal'), maxPriority);
   return {
     kind: 'jwt',
-    keyId: `jwt:${sub}`,
+    keyId: jwtKeyId(tenant, sub),
     tenant,
     scopes,
     limits: limitsFromClaims(payload.eco_limits),

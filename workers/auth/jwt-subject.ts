@@ -3,7 +3,7 @@ import { jwtErrors } from './jwt-errors.ts';
 export const MAX_SUBJECT_CHARS = 256;
 
 /**
- * Characters a subject may not hold: it becomes the key id `jwt:<sub>`, which names a RateLimiter
+ * Characters a subject may not hold: it becomes part of the key id `jwt:<tenant>/<sub>`, which names a RateLimiter
  * Durable Object, is stored on usage rows (UTF-8) and is written to logs and usage answers.
  * - control characters (C0, DEL, C1): they forge or break log lines and header-like text;
  * - lone surrogates: UTF-8 storage turns each into U+FFFD, so two subjects would share one name;

@@ -6,7 +6,7 @@ import { hasScope, type Principal } from '../principal.ts';
  * usage apply then). A submitter whose jobs could never run that way is refused before anything is
  * stored, rather than answered 202 for a job that fails on every attempt.
  *
- * Who is asking: a token from the identity provider names no API key (`jwt:<sub>`) to run as. Tokens
+ * Who is asking: a token from the identity provider names no API key (`jwt:<tenant>/<sub>`) to run as. Tokens
  * exchanged from a key at /v1/auth/token act as that key and may submit.
  */
 export function requireApiKeyOwner(principal: Principal): void {

@@ -34,7 +34,7 @@ export interface ReserveOptions {
 }
 
 /**
- * Reserve against the limiter named `id` (an API key id, `jwt:<sub>`, an IM chat…). Throws a 429
+ * Reserve against the limiter named `id` (an API key id, `jwt:<tenant>/<sub>`, an IM chat…). Throws a 429
  * EcoError with Retry-After and the rate-limit headers when refused (a 400 when the request is larger
  * than a whole token budget); with no limits configured it returns at once without a Durable Object
  * round trip, and so it does while this isolate holds a block with room for the request.

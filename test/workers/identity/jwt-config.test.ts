@@ -77,7 +77,7 @@ describe('ECO_JWT_ALGORITHMS', () => {
   it('accepts supported names with spaces and empty entries, and still refuses algorithms left out', async () => {
     serveJwks();
     const vars = withVars({ ECO_JWT_ALGORITHMS: ' ES256 ,, HS512 ' });
-    expect((await authenticateJwt(vars, await esToken())).keyId).toBe('jwt:config-user');
+    expect((await authenticateJwt(vars, await esToken())).keyId).toBe('jwt:jwt/config-user');
     // Both key sources still have an algorithm: an HS256 token is the caller's to fix (401), not a 500.
     expect(await jwtRefusal(await hsToken(), vars)).toMatchObject({
       status: 401,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { authenticateJwt } from '../../../workers/auth/jwt-auth.ts';
 import { call, expectError, jwtRefusal, signTestJwt } from './helpers.ts';
 
-// `sub` becomes the key id `jwt:<sub>`: it names the subject's RateLimiter Durable Object, is stored on
+// `sub` becomes the key id `jwt:<tenant>/<sub>`: it names the subject's RateLimiter Durable Object, is stored on
 // usage rows and shown in logs and usage answers. Whatever an identity provider calls its subjects must
 // keep working; what cannot be stored or shown as it is (control characters, lone surrogates, which
 // UTF-8 storage turns into U+FFFD so that two subjects would share one limiter and one usage history,
@@ -13,6 +13,16 @@ const tokenWith = (claims: Record<string, unknown>) => signTestJwt({ scope: 'inf
 const refusalOf = async (sub: unknown) => jwtRefusal(await tokenWith({ sub }));
 
 describe('JWT subjects', () => {
+  it('one subject in two tenants is two principals: its own limiter and usage in each', async () => {
+    const a = await authenticateJwt(env, await tokenWith({ sub: 'shared-user', eco_tenant: 'org-a' }));
+    const b = await authenticateJwt(env, await tokenWith({ sub: 'shared-user', eco_tenant: 'org-b' }));
+    expect(a.keyId).toBe('jwt:org-a/shared-user');
+    expect(b.keyId).toBe('jwt:org-b/shared-user');
+    // A tenant may hold ':' but never '/': no other (tenant, subject) pair reaches either id.
+    const c = await authenticateJwt(env, await tokenWith({ sub: 'b/shared-user', eco_tenant: 'org' }));
+    expect(c.keyId).toBe('jwt:org/b/shared-user');
+  });
+
   for (const sub of [
     '8f14e45f-ceea-467f-a0e6-7b4c1d2f9a10',
     'alice@example.com',
@@ -29,7 +39,7 @@ describe('JWT subjects', () => {
   ]) {
     it(`keep working for ${JSON.stringify(sub.length > 40 ? `${sub.slice(0, 8)}…` : sub)}`, async () => {
       const principal = await authenticateJwt(env, await tokenWith({ sub }));
-      expect(principal.keyId).toBe(`jwt:${sub}`);
+      expect(principal.keyId).toBe(`jwt:${principal.tenant}/${sub}`);
     });
   }
 

@@ -71,7 +71,7 @@ describe('identity-provider JWTs', () => {
     );
     expect(principal).toMatchObject({
       kind: 'jwt',
-      keyId: 'jwt:user-1',
+      keyId: 'jwt:globex/user-1',
       tenant: 'globex',
       limits: { requestsPerMinute: 7 },
       allowedModels: ['m1'],
