@@ -116,6 +116,9 @@ if (args.target in RELAYS) {
       compatibilityDate,
       compatibilityFlags,
       bindings: { ORIGIN_URL: origin },
+      ...(process.env.BENCH_INSPECTOR_PORT
+        ? { inspectorPort: Number(process.env.BENCH_INSPECTOR_PORT) }
+        : {}),
       host: '127.0.0.1',
       port,
     }),

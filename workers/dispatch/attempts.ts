@@ -9,6 +9,7 @@ import { pullMissingModel } from './model-pull.ts';
 import { fetchOrigin, withoutPoolSecret } from './origin-fetch.ts';
 import type { OriginResponse } from './origin-response.ts';
 import { refusedByPool } from './refused-by.ts';
+import type { After } from './request-timers.ts';
 import { backoffMs, isRetryable, outcomeKind } from './retry-policy.ts';
 import type { RouteTarget } from './route-plan.ts';
 import { readAllText, TimedReader } from './timed-reader.ts';
@@ -28,6 +29,8 @@ export interface AttemptContext {
   waitUntil: (promise: Promise<unknown>) => void;
   /** Conversation/prefix key for origin affinity (`x-eco-affinity` or the request's `user`). */
   affinityKey?: string;
+  /** The request's timers (see RequestTimers); each deadline gets a runtime timer of its own without. */
+  after?: After;
 }
 
 /** A live exchange with one origin whose response headers said 2xx. */
@@ -159,8 +162,9 @@ async function open(
       : { timeoutMessage: `No answer from the origin within the total limit of ${timeouts.totalMs} ms.` }),
     transport: call.stream ? target.pool.streamTransport : 'fetch',
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
+    ...(ctx.after ? { after: ctx.after } : {}),
   }).finally(() => ctx.timing.originResponded());
-  const reader = new TimedReader(response, call.stream ? timeouts.totalMs : remaining(), signal);
+  const reader = new TimedReader(response, call.stream ? timeouts.totalMs : remaining(), signal, ctx.after);
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.

@@ -121,7 +121,12 @@ export function dispatchStream(d: Dispatch): Promise<Response> {
     };
     // A cancelled body ends the attempt like a disconnect the request's signal reports.
     const gone = new AbortController();
-    const options = { holdMs: d.holdMs, flushMs: d.flushMs, onClientGone: () => gone.abort() };
+    const options = {
+      holdMs: d.holdMs,
+      flushMs: d.flushMs,
+      onClientGone: () => gone.abort(),
+      ...(d.after ? { after: d.after } : {}),
+    };
     const session = new StreamSession(headers, options, resolve);
     const ctx = { ...d, clientSignal: AbortSignal.any([d.clientSignal, gone.signal]) };
     // Once an origin has produced output, what it produced so far: spent even if the stream then fails.

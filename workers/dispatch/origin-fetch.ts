@@ -4,6 +4,7 @@ import type { PoolConfig, StreamTransport } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
 import type { OriginResponse } from './origin-response.ts';
+import { type After, ownTimer } from './request-timers.ts';
 import { socketFetch } from './socket-fetch.ts';
 
 export interface OriginCall {
@@ -20,6 +21,8 @@ export interface OriginCall {
   timeoutMessage?: string;
   /** How the exchange reaches the origin (default `fetch`); see `socketFetch`. */
   transport?: StreamTransport;
+  /** Schedules the headers timeout (default: a timer of its own). */
+  after?: After;
 }
 
 /** Origin auth header from a named Worker secret; a missing secret is a configuration error (502). */
@@ -71,7 +74,7 @@ export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   }
 
   const timeout = new AbortController();
-  const timer = setTimeout(() => timeout.abort(), call.headersTimeoutMs);
+  const cancelTimer = (call.after ?? ownTimer)(call.headersTimeoutMs, () => timeout.abort());
   const send = call.transport === 'socket' ? socketFetch : fetch;
   let response: OriginResponse;
   try {
@@ -105,7 +108,7 @@ export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
       `The origin could not be reached: ${String(err).slice(0, 200)}`,
     );
   } finally {
-    clearTimeout(timer);
+    cancelTimer();
   }
   if (response.status >= 300 && response.status < 400) {
     await response.body?.cancel().catch(() => {});

@@ -51,7 +51,6 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
   // (A TLS handshake still in progress is dropped by the runtime only when the request ends.)
   const close = () => {
     if (abortListener) init.signal.removeEventListener('abort', abortListener);
-    reader.cancel().catch(() => {});
     socket.close().catch(() => {});
   };
   // The write waits for the TCP connect and TLS handshake, which closing the socket does not cut short:
@@ -133,22 +132,22 @@ function respond(
   );
   // Checked before anything is read: what the runtime refuses in a head is the origin's fault.
   if (head.status > 599) throw new Http1Error(`status ${head.status} is outside 200-599`);
-  let headers: Headers;
-  try {
-    headers = new Headers(fields);
-  } catch (err) {
-    throw new Http1Error(`response head the runtime refuses: ${String(err).slice(0, 120)}`);
-  }
   // Body bytes that came with the head are decoded now: an answer that is already whole frees its
   // connection at once, whether or not anyone reads it. A fault in them is raised on reading, as it would
   // be a packet later (`throwIfFailed`).
   const first = decoder.push(rest);
   if (decoder.done) close();
   const body = new SocketBody(first, decoder, reader, request.signal, close);
+  let headers: Headers | undefined;
   return {
     status: head.status,
     ok: head.status >= 200 && head.status < 300,
-    headers,
+    // Built when asked for: a successful stream never reads its origin's fields. The head's parser
+    // admits only field names and values the runtime accepts.
+    get headers() {
+      headers ??= new Headers(fields);
+      return headers;
+    },
     body,
     text: () => body.text(),
   };

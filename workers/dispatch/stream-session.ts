@@ -1,5 +1,6 @@
 import type { EcoError } from '../../schemas/errors.ts';
 import { errorResponse, sseErrorEvent } from '../http/error-response.ts';
+import { type After, ownTimer } from './request-timers.ts';
 
 const encoder = new TextEncoder();
 const KEEPALIVE = encoder.encode(': keepalive\n\n');
@@ -22,6 +23,8 @@ export interface StreamSessionOptions {
    * out, so this is the only word that it left while its origin is silent.
    */
   onClientGone?: () => void;
+  /** Schedules the hold (default: a timer of its own). */
+  after?: After;
 }
 
 /**
@@ -45,7 +48,7 @@ export class StreamSession {
   #clientGone = false;
   #outputStarted = false;
   #demand: (() => void) | undefined;
-  #holdTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #cancelHold: () => void;
   #keepalive: ReturnType<typeof setInterval> | undefined;
   #pending = '';
   #lastFlush = 0;
@@ -72,7 +75,7 @@ export class StreamSession {
     this.#headers = headers;
     this.#resolve = resolve;
     this.#flushMs = options.flushMs;
-    this.#holdTimer = setTimeout(() => this.#commitWaiting(), options.holdMs);
+    this.#cancelHold = (options.after ?? ownTimer)(options.holdMs, () => this.#commitWaiting());
   }
 
   /**
@@ -111,7 +114,7 @@ export class StreamSession {
     if (!this.#committed) {
       this.#closed = true;
       this.#committed = true;
-      if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
+      this.#cancelHold();
       this.#resolve(errorResponse(err));
       return;
     }
@@ -148,7 +151,7 @@ export class StreamSession {
   #commit(): void {
     if (this.#committed) return;
     this.#committed = true;
-    if (this.#holdTimer !== undefined) clearTimeout(this.#holdTimer);
+    this.#cancelHold();
     this.#resolve(new Response(this.#readable, { status: 200, headers: this.#headers() }));
   }
 

@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import type { OriginBody, OriginBodyReader, OriginResponse } from './origin-response.ts';
+import { type After, ownTimer } from './request-timers.ts';
 
 /**
  * Reads an origin body chunk by chunk with a deadline per read (time to first token, then idle time
@@ -22,7 +23,9 @@ export class TimedReader {
   #reportMs = 0;
   #what = '';
   #reading = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the armed watchdog; undefined while none is armed. */
+  #cancelTimer: (() => void) | undefined;
+  readonly #after: After;
   /** When the armed timer fires. */
   #wakeAt = 0;
   /** What every read fails with from now on: a timeout, or the attempt ended (signal). */
@@ -34,8 +37,9 @@ export class TimedReader {
    * and cancels the body: the runtime's fetch signal stops at the headers, so without this a client
    * gone while its origin is silent would hold its lease (and the origin) until a timeout.
    */
-  constructor(response: OriginResponse, totalMs: number, signal?: AbortSignal) {
+  constructor(response: OriginResponse, totalMs: number, signal?: AbortSignal, after: After = ownTimer) {
     this.#response = response;
+    this.#after = after;
     this.#body = response.body ?? NO_BODY;
     this.#totalDeadline = Date.now() + totalMs;
     this.#totalMs = totalMs;
@@ -96,8 +100,8 @@ export class TimedReader {
     if (this.#limitMs <= 0) return Promise.reject(this.#expire());
     this.#deadline = now + this.#limitMs;
     // Re-armed only when the deadline moves earlier than the wake-up (first token → idle limit).
-    if (this.#timer === undefined || this.#deadline < this.#wakeAt) {
-      if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#cancelTimer === undefined || this.#deadline < this.#wakeAt) {
+      this.#cancelTimer?.();
       this.#arm(this.#limitMs);
     }
     this.#reading = true;
@@ -131,11 +135,11 @@ export class TimedReader {
 
   #arm(ms: number): void {
     this.#wakeAt = Date.now() + ms;
-    this.#timer = setTimeout(() => this.#wake(), Math.max(1, ms));
+    this.#cancelTimer = this.#after(Math.max(1, ms), () => this.#wake());
   }
 
   #wake(): void {
-    this.#timer = undefined;
+    this.#cancelTimer = undefined;
     if (this.#finished) return;
     const left = this.#deadline - Date.now();
     if (this.#reading && left <= 0) {
@@ -154,8 +158,8 @@ export class TimedReader {
 
   #stop(): void {
     this.#finished = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
   }
 }
 

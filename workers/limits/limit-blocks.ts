@@ -6,6 +6,7 @@ import type {
   SettleEntry,
 } from '../../durable-objects/rate-limiter/types.ts';
 import { once } from '../dispatch/once.ts';
+import type { After } from '../dispatch/request-timers.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
@@ -46,7 +47,7 @@ interface LimitBlock {
   /** Sends settles to the block's limiter object (one closure per block). */
   send: (items: SettleEntry[]) => Promise<void>;
   /** Keeps the block's reservation alive while one of its requests runs (see renewWhileRunning). */
-  keepAlive: () => () => void;
+  keepAlive: (after?: After) => () => void;
 }
 
 const blocks = new Map<string, LimitBlock>();
@@ -73,6 +74,7 @@ export function openLimitBlock(
   id: string,
   granted: GrantedBlock,
   waitUntil: (promise: Promise<unknown>) => void,
+  after?: After,
 ): LimitTicket {
   const block: LimitBlock = {
     reservationId: granted.reservationId,
@@ -91,14 +93,19 @@ export function openLimitBlock(
     send: sendSettles(env, id),
     // A closed block also says again what it still holds: should its settle have been lost, the
     // renewal would otherwise keep every slot of the block, not only its running requests'.
-    keepAlive: () =>
-      keepReservation(env, id, granted.reservationId, granted.ttlMs, () =>
-        block.closed ? [blockEntry(block)] : [],
+    keepAlive: (after) =>
+      keepReservation(
+        env,
+        id,
+        granted.reservationId,
+        granted.ttlMs,
+        () => (block.closed ? [blockEntry(block)] : []),
+        after,
       ),
   };
   blocks.set(id, block);
   waitUntil(new Promise((resolve) => setTimeout(resolve, BLOCK_WINDOW_MS)).then(() => closeBlock(id, block)));
-  return useBlock(id, block, granted.tokens);
+  return useBlock(id, block, granted.tokens, after);
 }
 
 /**
@@ -111,6 +118,7 @@ export function fromLimitBlock(
   limitsText: string,
   tokens: number,
   promptTokens?: number,
+  after?: After,
 ): LimitTicket | undefined {
   const block = blocks.get(id);
   if (!block || block.closed || block.limitsText !== limitsText) return undefined;
@@ -125,16 +133,16 @@ export function fromLimitBlock(
     blocks.delete(id);
     return undefined;
   }
-  return useBlock(id, block, tokens);
+  return useBlock(id, block, tokens, after);
 }
 
-function useBlock(id: string, block: LimitBlock, tokens: number): LimitTicket {
+function useBlock(id: string, block: LimitBlock, tokens: number, after?: After): LimitTicket {
   block.requestsLeft--;
   block.tokensLeft -= tokens;
   block.requestsUsed++;
   block.busy++;
   block.busyTokens += tokens;
-  const stopRenewing = block.keepAlive();
+  const stopRenewing = block.keepAlive(after);
   return {
     headers: rateLimitHeaders(blockView(block)),
     settle: once(async (usedTokens: number | undefined, refund = false) => {

@@ -3,6 +3,7 @@ import type { LimiterLimits } from '../../durable-objects/rate-limiter/types.ts'
 import { EcoError } from '../../schemas/errors.ts';
 import { settings } from '../config/read-settings.ts';
 import { once } from '../dispatch/once.ts';
+import type { After } from '../dispatch/request-timers.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
@@ -31,6 +32,8 @@ export interface ReserveOptions {
   waitUntil?: ((promise: Promise<unknown>) => void) | undefined;
   /** The prompt's share of the tokens; the rest is a completion budget the caller could lower. */
   promptTokens?: number | undefined;
+  /** The request's timers, which keep the reservation renewed while it runs. */
+  after?: After | undefined;
 }
 
 /**
@@ -48,9 +51,9 @@ export async function reserveForId(
   options: ReserveOptions = {},
 ): Promise<LimitTicket> {
   if (!hasLimits(limits)) return FREE;
-  const { waitUntil, promptTokens } = options;
+  const { waitUntil, promptTokens, after } = options;
   const limitsText = JSON.stringify(limits);
-  const local = fromLimitBlock(id, limitsText, tokens, promptTokens);
+  const local = fromLimitBlock(id, limitsText, tokens, promptTokens, after);
   if (local) return local;
   const stub = limiter(env, id);
   const held = heldSettles.take(id);
@@ -82,9 +85,10 @@ export async function reserveForId(
       id,
       { reservationId, limits, limitsText, tokens, snapshot: result.snapshot, block: result.block, ttlMs },
       waitUntil,
+      after,
     );
   }
-  const stopRenewing = keepReservation(env, id, reservationId, ttlMs);
+  const stopRenewing = keepReservation(env, id, reservationId, ttlMs, undefined, after);
   return {
     headers,
     settle: once((usedTokens: number | undefined, refund = false) => {

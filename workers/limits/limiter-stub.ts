@@ -1,6 +1,7 @@
 import type { RateLimiter } from '../../durable-objects/rate-limiter/rate-limiter.ts';
 import type { SettleEntry } from '../../durable-objects/rate-limiter/types.ts';
 import { AfterCallBatcher } from '../dispatch/after-call-batcher.ts';
+import type { After } from '../dispatch/request-timers.ts';
 import type { Env } from '../env.ts';
 import { renewWhileRunning } from './reservation-renewal.ts';
 
@@ -51,8 +52,12 @@ export function keepReservation(
   reservationId: string,
   ttlMs: number,
   settles: () => SettleEntry[] = () => [],
+  after?: After,
 ): () => void {
-  return renewWhileRunning(`${id}\n${reservationId}`, ttlMs, () =>
-    limiter(env, id).renew([reservationId], ttlMs, settles()),
+  return renewWhileRunning(
+    `${id}\n${reservationId}`,
+    ttlMs,
+    () => limiter(env, id).renew([reservationId], ttlMs, settles()),
+    after,
   );
 }

@@ -1,4 +1,5 @@
 import type { Usage } from '../../schemas/openai/chat.ts';
+import type { After } from '../dispatch/request-timers.ts';
 import type { Env } from '../env.ts';
 import type { Principal } from '../principal.ts';
 import { reserveForId } from './limit-id.ts';
@@ -22,6 +23,8 @@ export interface LimitRequest {
   promptTokens?: number;
   /** Lets the limiter grant this isolate a block of requests (see reserveForId). */
   waitUntil?: (promise: Promise<unknown>) => void;
+  /** The request's timers (see RequestTimers). */
+  after?: After;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function reserveLimits(env: Env, req: LimitRequest): Promise<LimitT
     // or one request's reservation would replace another's and its slot and charge would be lost.
     `${req.requestId}:${crypto.randomUUID()}`,
     req.reserveTokens,
-    { waitUntil: req.waitUntil, promptTokens: req.promptTokens },
+    { waitUntil: req.waitUntil, promptTokens: req.promptTokens, after: req.after },
   );
   return {
     headers: ticket.headers,

@@ -1,3 +1,5 @@
+import { type After, ownTimer } from '../dispatch/request-timers.ts';
+
 /**
  * Renewals sent per TTL. Several requests of one block share a renewal, so one may come up to half a
  * period late; with four, one lost call still leaves more than a period to spare.
@@ -17,7 +19,12 @@ const sending = new Set<string>();
  * the reservation: the requests of one block share it, and one renewal serves them all. Returns the
  * stop.
  */
-export function renewWhileRunning(key: string, ttlMs: number, send: () => Promise<unknown>): () => void {
+export function renewWhileRunning(
+  key: string,
+  ttlMs: number,
+  send: () => Promise<unknown>,
+  after: After = ownTimer,
+): () => void {
   const every = Math.max(1, Math.floor(ttlMs / RENEWALS_PER_TTL));
   let stopped = false;
   const tick = () => {
@@ -34,12 +41,12 @@ export function renewWhileRunning(key: string, ttlMs: number, send: () => Promis
         )
         .finally(() => sending.delete(key));
     }
-    timer = setTimeout(tick, every);
+    cancel = after(every, tick);
   };
-  let timer = setTimeout(tick, every);
+  let cancel = after(every, tick);
   return () => {
     stopped = true;
-    clearTimeout(timer);
+    cancel();
     lastRenewed.delete(key);
   };
 }

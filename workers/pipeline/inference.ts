@@ -3,6 +3,7 @@ import type { AppEnv } from '../app-env.ts';
 import { settings } from '../config/read-settings.ts';
 import { type Dispatch, dispatchJson, dispatchStream, type FinishRecord } from '../dispatch/dispatch.ts';
 import { type Endpoint, unsupported } from '../dispatch/endpoint.ts';
+import { RequestTimers } from '../dispatch/request-timers.ts';
 import { readJsonBody } from '../http/json-body.ts';
 import { traceparentToPropagate } from '../http/trace-context.ts';
 import { hasTokenLimits } from '../limits/limit-id.ts';
@@ -86,9 +87,12 @@ export async function runInference(
   const reserveTokens =
     req.promptEstimate + (req.capability === 'embedding' ? 0 : perAnswer * (req.answers ?? 1));
 
+  // One runtime timer for all of this request's deadlines, cleared when it is over.
+  const timers = new RequestTimers();
   // Per-key limits run in parallel with the pool admission; the origin request waits for both.
   let ticket: LimitTicket | undefined;
   const limits = reserveLimits(c.env, {
+    after: timers.after,
     principal,
     requestId,
     reserveTokens,
@@ -100,6 +104,7 @@ export async function runInference(
   limits.catch(() => {});
 
   const finish = (record: FinishRecord) => {
+    timers.stop();
     c.executionCtx.waitUntil(
       Promise.allSettled([
         // The limiter may answer after the request already failed: settle once it has. A failed
@@ -147,6 +152,7 @@ export async function runInference(
     promptEstimate: req.promptEstimate,
     headers: () => ({ 'x-request-id': requestId, ...(ticket?.headers ?? {}) }),
     onFinish: finish,
+    after: timers.after,
     ...(traceparent ? { traceparent } : {}),
     ...(affinityKey ? { affinityKey } : {}),
   };
