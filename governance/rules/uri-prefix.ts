@@ -12,14 +12,19 @@ export const uriPrefix: Rule = {
     const ref = field(ctx, 'document_metadata', 'uri');
     if (!ref) return;
     const value = stringValue(ref.entry.value) ?? '';
-    const ok = ctx.policy.namespaces.some(
-      (ns) => value.startsWith(`${ns}://`) && value.length > ns.length + 3,
-    );
-    if (ok) return;
-    const expected = shortList(
-      ctx.policy.namespaces.map((ns) => `${ns}://`),
-      ' or ',
-    );
-    report(at(ref.entry.value, ref.path, `uri ${describe(ref.entry.value)} must start with ${expected}`));
+    const scheme = ctx.policy.namespaces.find((ns) => value.startsWith(`${ns}://`));
+    if (scheme === undefined) {
+      const expected = shortList(
+        ctx.policy.namespaces.map((ns) => `${ns}://`),
+        ' or ',
+      );
+      report(at(ref.entry.value, ref.path, `uri ${describe(ref.entry.value)} must start with ${expected}`));
+      return;
+    }
+    // A URI holds no blanks: "eco-base:// " names nothing a registry could resolve.
+    const rest = value.slice(scheme.length + 3);
+    if (rest.length > 0 && !/\s/.test(rest)) return;
+    const problem = rest.length === 0 ? 'names no resource' : 'holds blanks, which no URI may';
+    report(at(ref.entry.value, ref.path, `uri ${describe(ref.entry.value)} ${problem} after ${scheme}://`));
   },
 };

@@ -190,6 +190,25 @@ describe('QY021 uri-prefix and QY022 urn-prefix', () => {
       ),
     );
   });
+  it('rejects a uri with nothing after its scheme but blanks, or blanks inside', () => {
+    for (const [uri, problem] of [
+      ['eco-base://', 'names no resource'],
+      ['eco-base:// ', 'holds blanks, which no URI may'],
+      ['eco-base://k8s/my api', 'holds blanks, which no URI may'],
+    ]) {
+      const text = withLine('  uri: "eco-base://k8s/eco-base/deployment/api"', `  uri: "${uri}"`);
+      expectOnly(
+        text,
+        diag(
+          'QY021',
+          'error',
+          'document_metadata.uri',
+          `uri "${uri}" ${problem} after eco-base://`,
+          locate(text, `"${uri}`),
+        ),
+      );
+    }
+  });
   it('accepts the second configured namespace', () => {
     expect(
       lint(withLine('  uri: "eco-base://k8s/eco-base/deployment/api"', '  uri: indestructibleeco://k8s/x')),
