@@ -84,8 +84,26 @@ function readGenerate(body: string, ctx: CallContext) {
   }
   const reported = lmdeployFinish(LMDEPLOY_NATIVE, finishType(parsed.meta_info));
   if (reported instanceof EcoError) throw reported;
+  if (promptTooLong(parsed.text, reported, tokens.completion)) throw contextLengthExceeded();
   const finish = reported ?? derivedFinish(tokens.completion, promptCall(ctx)?.maxTokens);
   return { text: parsed.text, finish, usage: reportedUsage(tokens.prompt, tokens.completion) } as const;
+}
+
+/**
+ * LMDeploy up to v0.15 answers a prompt longer than the session with 200, no text, no token generated
+ * and finish reason `length` ("run out of tokens"), where later releases answer 400. A stream that
+ * produced nothing at all before such an end is the same answer.
+ */
+function promptTooLong(text: string, finish: unknown, completion: number | undefined): boolean {
+  return text.length === 0 && finish === 'length' && completion === 0;
+}
+
+function contextLengthExceeded(): EcoError {
+  return new EcoError(
+    400,
+    'context_length_exceeded',
+    `${LMDEPLOY_NATIVE}: the prompt does not fit the model's session length (no token was generated)`,
+  );
 }
 
 export function decodeLmdeployGenerate(body: string, ctx: CallContext) {
@@ -144,6 +162,9 @@ export function lmdeployGenerateStream(ctx: CallContext): StreamDecoder {
       if (event.text.length > 0 && !finished) out.push({ kind: 'delta', content: event.text });
       const reported = lmdeployFinish(LMDEPLOY_NATIVE, finishType(event.meta_info));
       if (reported instanceof EcoError) return pushError(out, reported);
+      if (!finished && promptTooLong(event.text, reported, last?.completion)) {
+        return pushError(out, contextLengthExceeded());
+      }
       if (reported && !finished) {
         finished = true;
         out.push({ kind: 'finish', reason: reported });

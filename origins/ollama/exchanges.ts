@@ -68,7 +68,8 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     const body: Json = {
       model: ctx.engineModel,
       input,
-      truncate: true,
+      // As for chat: an input longer than the context is refused, not embedded from its first part.
+      truncate: truncatePrompt(ctx.pool),
       ...commonFields(ctx.pool, undefined),
     };
     if (typeof req.dimensions === 'number') body.dimensions = req.dimensions;

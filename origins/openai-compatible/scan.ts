@@ -114,8 +114,11 @@ export function startsWithError(json: string): boolean {
   let i = skipSpace(json, 0);
   if (json.charCodeAt(i) !== 123 /* { */) return false;
   i = skipSpace(json, i + 1);
-  return json.startsWith('"error"', i);
+  // `{"error":{…}}`, or the flat `{"object":"error","message":…}` of older OpenAI-style servers.
+  return json.startsWith('"error"', i) || FLAT_ERROR.test(json.slice(i, i + 40));
 }
+
+const FLAT_ERROR = /^"object"\s*:\s*"error"/;
 
 function skipSpace(text: string, from: number): number {
   let i = from;

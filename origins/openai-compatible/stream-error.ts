@@ -28,7 +28,9 @@ function errorStatus(data: string): number | undefined {
   } catch {
     return undefined;
   }
-  const error = (parsed as { error?: unknown } | null)?.error;
+  const body = parsed as { error?: unknown; object?: unknown } | null;
+  // Nested (`{"error":{…}}`) or flat (`{"object":"error","code":…}`).
+  const error = body?.object === 'error' ? body : body?.error;
   if (error === null || typeof error !== 'object') return undefined;
   const { code, http_status_code } = error as { code?: unknown; http_status_code?: unknown };
   for (const value of [code, http_status_code]) {

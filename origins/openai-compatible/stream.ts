@@ -69,6 +69,9 @@ export function openAiChunkHandler(engine: string): MessageHandler {
       if (usage === undefined) return;
       // The client reads the checked figures in OpenAI's shape, not the engine's own usage keys.
       (parsed as { usage: Usage }).usage = usage;
+      // OpenAI's usage chunk has an empty `choices`; clients iterate it, and null or absent throws.
+      const chunk = parsed as { choices?: unknown };
+      if (!Array.isArray(chunk.choices)) chunk.choices = [];
       out.push({ kind: 'chunk', json: JSON.stringify(parsed), hasOutput: false, usage });
       return;
     }

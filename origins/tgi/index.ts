@@ -7,13 +7,14 @@ import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { rememberStops, withoutMatchedStop } from '../templates/stop-trim.ts';
 import { refuseCompletionExtras, refuseCompletionPenalties } from '../templates/text-completion.ts';
+import { unsignedSeed } from '../templates/unsigned-seed.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
 import { tgiGenerateStreamDecoder } from './generate-stream.ts';
 import { buildTgiMessagesChat } from './messages-request.ts';
 import { tgiMessagesStreamDecoder } from './messages-stream.ts';
-import { buildTgiChat, TGI, tgiSeed, usableTopP } from './request.ts';
+import { buildTgiChat, TGI, usableTopP } from './request.ts';
 
 const QUEUE = 'tgi_queue_size';
 const BATCH = 'tgi_batch_current_size';
@@ -106,7 +107,7 @@ function normalizedCompletions() {
       rememberStops(ctx, req.stop);
       const { echo: _e, logprobs: _l, suffix: _s, presence_penalty: _p, ...body } = req;
       if (typeof body.stop === 'string') body.stop = [body.stop];
-      if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
+      if (typeof body.seed === 'number') body.seed = unsignedSeed(body.seed);
       if (!usableTopP(req as { temperature?: number; top_p?: number })) delete body.top_p;
       return base.build(body, ctx);
     },

@@ -1,8 +1,9 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
 import { rememberStops } from '../templates/stop-trim.ts';
+import { unsignedSeed } from '../templates/unsigned-seed.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
-import { jsonGrammar, tgiSeed, usableTopP } from './request.ts';
+import { jsonGrammar, usableTopP } from './request.ts';
 
 /**
  * Fields TGI's ChatRequest does not read and whose absence changes nothing: `n` is always 1 here,
@@ -31,7 +32,7 @@ export function buildTgiMessagesChat(req: ChatCompletionRequest, ctx: CallContex
       if (typeof body.stop === 'string') body.stop = [body.stop];
       // TGI would read even the neutral 0 as repetition_penalty 2.0 (other values are refused before).
       delete body.presence_penalty;
-      if (typeof body.seed === 'number') body.seed = tgiSeed(body.seed);
+      if (typeof body.seed === 'number') body.seed = unsignedSeed(body.seed);
       if (!usableTopP(req)) delete body.top_p;
       const grammar = jsonGrammar(req.response_format);
       if (grammar) body.response_format = grammar;

@@ -3,6 +3,7 @@ import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import { rememberStops } from '../templates/stop-trim.ts';
+import { unsignedSeed } from '../templates/unsigned-seed.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const TGI = 'TGI';
@@ -35,7 +36,7 @@ export function tgiParameters(req: Sampling): Record<string, unknown> {
     } else p.do_sample = false;
   }
   if (usableTopP(req)) p.top_p = req.top_p;
-  if (typeof req.seed === 'number') p.seed = tgiSeed(req.seed);
+  if (typeof req.seed === 'number') p.seed = unsignedSeed(req.seed);
   if (req.stop != null) p.stop = typeof req.stop === 'string' ? [req.stop] : req.stop;
   if (typeof req.frequency_penalty === 'number') p.frequency_penalty = req.frequency_penalty;
   const grammar = jsonGrammar(req.response_format);
@@ -80,13 +81,4 @@ export function generateRequest(
     },
     body: JSON.stringify({ inputs: prompt, parameters }),
   };
-}
-
-/**
- * TGI's seed is unsigned (a negative one fails its request parsing with a 422), while OpenAI's may be
- * negative: a negative seed is sent as its 32-bit two's complement, so each seed still picks one
- * sampling sequence.
- */
-export function tgiSeed(seed: number): number {
-  return seed < 0 && seed >= -(2 ** 31) ? seed >>> 0 : Math.abs(seed);
 }

@@ -3,6 +3,7 @@ import { type ChatCompletionRequest, requestedMaxTokens } from '../../schemas/op
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
 import { poolMaxTokens, rememberPrompt } from '../templates/prompt-call.ts';
 import { rememberStops } from '../templates/stop-trim.ts';
+import { unsignedSeed } from '../templates/unsigned-seed.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const TRITON_ENGINE = 'Triton (TensorRT-LLM)';
@@ -43,7 +44,8 @@ export function tritonGenerateRequest(prompt: string, req: TritonSampling, ctx: 
   const body: Record<string, unknown> = { text_input: prompt, max_tokens: maxTokens, stream: ctx.stream };
   if (req.temperature != null) body.temperature = req.temperature;
   if (req.top_p != null) body.top_p = req.top_p;
-  if (req.seed != null) body.random_seed = req.seed;
+  // Triton's random_seed is unsigned 64-bit: a negative OpenAI seed maps as TGI's does.
+  if (req.seed != null) body.random_seed = unsignedSeed(req.seed);
   if (req.presence_penalty != null) body.presence_penalty = req.presence_penalty;
   if (req.frequency_penalty != null) body.frequency_penalty = req.frequency_penalty;
   if (req.stop != null) body.stop_words = typeof req.stop === 'string' ? [req.stop] : req.stop;

@@ -69,11 +69,15 @@ export class ChunkEncoder {
       }
       case 'delta':
         return this.#delta(event);
-      case 'finish':
+      case 'finish': {
         this.#finish = event.reason;
-        return this.#text
-          ? this.#textChoice('', JSON.stringify(event.reason))
-          : this.#choice('{}', JSON.stringify(event.reason));
+        if (this.#text) return this.#textChoice('', JSON.stringify(event.reason));
+        // An answer with no output still says whose it is: SDKs that assemble a stream refuse a choice
+        // that never had a role.
+        const delta = this.#roleSent ? '{}' : '{"role":"assistant","content":""}';
+        this.#roleSent = true;
+        return this.#choice(delta, JSON.stringify(event.reason));
+      }
       case 'usage':
         // Real figures from the engine's chunks: they replace any held usage chunk.
         this.#usage = event.usage;

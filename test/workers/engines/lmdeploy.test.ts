@@ -51,6 +51,25 @@ describe('LMDeploy /generate', () => {
     assertSplitInvariant(() => lmdeployAdapter.chatStream(ctx(native)), genStream);
   });
 
+  it('reads the empty "run out of tokens" answer of v0.15 and earlier as a prompt too long', () => {
+    const meta = '"meta_info":{"prompt_tokens":9000,"completion_tokens":0,"finish_reason":{"type":"length"}}';
+    expect(() =>
+      lmdeployAdapter.decodeChat(`{"text":"","output_ids":[],${meta}}`, ctx(native, { stream: false })),
+    ).toThrow(expect.objectContaining({ status: 400, code: 'context_length_exceeded' }));
+    const stream = `data: {"text":"",${meta}}\n\ndata: [DONE]\n\n`;
+    expect(replay(lmdeployAdapter.chatStream(ctx(native)), stream).at(-1)).toMatchObject({
+      kind: 'error',
+      error: { status: 400, code: 'context_length_exceeded' },
+    });
+    // A real answer cut at its budget is not that.
+    const cut = '"meta_info":{"prompt_tokens":5,"completion_tokens":2,"finish_reason":{"type":"length"}}';
+    expect(
+      lmdeployAdapter.decodeChat(`{"text":" Pa","output_ids":[1,2],${cut}}`, ctx(native, { stream: false })),
+    ).toMatchObject({
+      choices: [{ finish_reason: 'length' }],
+    });
+  });
+
   it('fails without [DONE], on a mid-stream error and on an error finish', () => {
     const noDone = genStream.slice(0, genStream.indexOf('data: [DONE]'));
     expect(replay(lmdeployAdapter.chatStream(ctx(native)), noDone).at(-1)).toMatchObject({

@@ -44,12 +44,14 @@ describe('Ollama over-long inputs', () => {
     expect(JSON.parse(chatOther.body!).truncate).toBe(false);
   });
 
-  it('keeps embeddings truncated to the model, as before', () => {
-    const embed = ollamaAdapter.embeddings!.build(
-      { model: 'client-model', input: 'hello' },
-      ctx(ollama, { stream: false }),
-    );
-    expect(JSON.parse(embed.body!).truncate).toBe(true);
+  it('refuses an over-long embedding input too (a vector of its first part would hide the cut)', () => {
+    const embed = (p: typeof ollama) =>
+      JSON.parse(
+        ollamaAdapter.embeddings!.build({ model: 'client-model', input: 'hello' }, ctx(p, { stream: false }))
+          .body!,
+      ).truncate;
+    expect(embed(ollama)).toBe(false);
+    expect(embed(pool('ollama', { truncatePrompt: true }))).toBe(true);
   });
 
   it('maps the refusal to a 400 context_length_exceeded, whatever status the release used', () => {

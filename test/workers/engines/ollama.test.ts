@@ -164,7 +164,7 @@ describe('Ollama non-stream answers', () => {
     ).toMatchObject({
       input: ['a', 'b'],
       dimensions: 2,
-      truncate: true,
+      truncate: false,
     });
     expect(
       embeddings.decode('{"model":"m","embeddings":[[0.5,1],[1,0.5]],"prompt_eval_count":2}', embedCall),

@@ -214,3 +214,20 @@ describe('one id per relayed stream', () => {
     expect(new Set(out.map((c) => c.id))).toEqual(new Set(['chatcmpl-req-1']));
   });
 });
+
+describe('an answer with no output', () => {
+  it('still names the assistant role, in its finish chunk', () => {
+    const encoder = new ChunkEncoder({
+      object: 'chat.completion.chunk',
+      id: 'chatcmpl-empty',
+      model: 'client-model',
+      created: 1,
+      includeUsage: false,
+      promptEstimate: 3,
+    });
+    const [finish] = chunks(encoder.encode({ kind: 'finish', reason: 'stop' }) + encoder.finish());
+    expect(finish).toMatchObject({
+      choices: [{ index: 0, delta: { role: 'assistant', content: '' }, finish_reason: 'stop' }],
+    });
+  });
+});

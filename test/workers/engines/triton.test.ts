@@ -190,6 +190,11 @@ describe('Triton requests, health and load', () => {
     });
   });
 
+  it('sends a negative OpenAI seed as the unsigned seed Triton takes', () => {
+    expect(built({ stream: false }, req({ seed: -1 })).body.random_seed).toBe(4_294_967_295);
+    expect(built({ stream: false }, req({ seed: -5_000_000_000 })).body.random_seed).toBe(5_000_000_000);
+  });
+
   it('uses the pool model, template and budget options', () => {
     const { request, body } = built({ stream: false }, req({ max_tokens: undefined }), {
       tritonModel: 'tensorrt_llm_bls',
