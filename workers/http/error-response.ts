@@ -12,7 +12,40 @@ export function errorResponse(err: EcoError, headers: Record<string, string> = {
   return new Response(JSON.stringify(errorBody(err)), { status: err.status, headers: out });
 }
 
+/**
+ * Failures the OpenAI SDKs would retry by status (408, 409, 429, 5xx) that a retry cannot mend: a
+ * configuration fault, an answer too large, a conflict with what is stored. They carry
+ * `x-should-retry: false`, which the SDKs honour, so the same request is not sent twice more.
+ */
+const NOT_RETRYABLE: ReadonlySet<string> = new Set([
+  'origin_response_too_large',
+  'origin_misconfigured',
+  'origin_redirected',
+  'pool_misconfigured',
+  'engine_unsupported',
+  'jwt_misconfigured',
+  'bootstrap_misconfigured',
+  'internal_auth_unconfigured',
+  'token_signing_unconfigured',
+  'api_key_record_invalid',
+  'client_too_slow',
+  'model_exists',
+  'model_name_taken',
+  'model_in_use',
+  'pool_in_use',
+  'api_key_in_use',
+  'pool_invalid',
+  'rotation_conflict',
+  'api_key_revoked',
+  'job_not_cancellable',
+  'job_not_failed',
+  'job_key_unusable',
+  'job_model_unavailable',
+  'idempotency_key_reused',
+]);
+
 export function retryHeaders(err: EcoError): Record<string, string> {
+  if (NOT_RETRYABLE.has(err.code)) return { 'x-should-retry': 'false' };
   if (err.retryAfterMs === undefined) {
     // The OpenAI SDKs retry 5xx by default; say plainly which failures are worth it.
     if (err.status === 429 || err.status === 503) return { 'retry-after': '1', 'retry-after-ms': '1000' };

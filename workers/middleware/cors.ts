@@ -24,6 +24,7 @@ const EXPOSE_HEADERS = [
   'retry-after-ms',
   'server-timing',
   'x-eco-refused-by',
+  'x-should-retry',
   ...['requests', 'tokens'].flatMap((k) => [
     `x-ratelimit-limit-${k}`,
     `x-ratelimit-remaining-${k}`,
