@@ -63,6 +63,8 @@ export async function withFailover<T>(
   let nonStream = false;
   // Whether an origin request was started: a refusal when none was is the pools' alone.
   let reachedOrigin = false;
+  /** The first pool whose engine refused the request's parameters or content. */
+  let engineRefusal: EcoError | undefined;
   for (const target of plan) {
     const policy = target.pool.retry;
     const deadline = requestStart + target.pool.timeouts.totalMs;
@@ -97,7 +99,18 @@ export async function withFailover<T>(
           // The origin's time starts when its request does, not while the key's limits were checked.
           started = Date.now();
         }
-        const { request, call } = build(target);
+        let built: { request: OriginRequest; call: CallContext };
+        try {
+          built = build(target);
+        } catch (err) {
+          const refused = asEcoError(err);
+          if (!ENGINE_REFUSALS.has(refused.code)) throw err;
+          // This pool's engine cannot take the request as asked; another pool of the chain may.
+          await admitted.release({ kind: 'aborted', status: 499, latencyMs: 0 }).catch(() => {});
+          engineRefusal ??= refused;
+          break;
+        }
+        const { request, call } = built;
         nonStream = !call.stream;
         reachedOrigin = true;
         const signal = AbortSignal.any([ctx.clientSignal, attemptEnd.signal]);
@@ -128,9 +141,19 @@ export async function withFailover<T>(
       }
     }
   }
-  const error = last ?? new EcoError(503, 'origin_unavailable', 'No origin could serve the request.');
+  // An outage elsewhere in the chain says more than a pool whose engine cannot take the request's
+  // parameters: it is temporary, and the client's retry may reach a pool that can.
+  const error =
+    last ?? engineRefusal ?? new EcoError(503, 'origin_unavailable', 'No origin could serve the request.');
   throw !reachedOrigin && (error.status === 429 || error.status === 503) ? refusedByPool(error) : error;
 }
+
+/** Refusals of what one engine cannot do (a parameter, a content part, an endpoint), not of the request. */
+const ENGINE_REFUSALS: ReadonlySet<string> = new Set([
+  'unsupported_parameter',
+  'unsupported_content',
+  'unsupported_by_engine',
+]);
 
 async function open(
   target: RouteTarget,

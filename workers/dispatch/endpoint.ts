@@ -44,7 +44,12 @@ export function exchangeEndpoint(name: 'completion' | 'embedding', body: Record<
   };
   return {
     name,
-    build: (target, call) => exchangeOf(target).build(body, call),
+    build: (target, call) => {
+      const exchange = exchangeOf(target);
+      // Refused before the origin is asked: it would generate an answer the gateway cannot relay.
+      if (call.stream && !exchange.stream) throw unsupported(`streamed ${name}s`, target.adapter.engine);
+      return exchange.build(body, call);
+    },
     decode: (target, text, call) => exchangeOf(target).decode(text, call) as { usage?: Usage },
     stream: (target, call) => {
       const exchange = exchangeOf(target);
