@@ -15,10 +15,10 @@ export function completionPrompt(req: Record<string, unknown>, engine: string): 
   });
 }
 
-export type CompletionExtra = 'echo' | 'suffix' | 'logprobs';
+export type CompletionExtra = 'echo' | 'suffix' | 'logprobs' | 'logit_bias';
 
 /**
- * Completion options a bare generate endpoint has no input for (`echo`, `suffix`, `logprobs`): refused
+ * Completion options a bare generate endpoint has no input for (`echo`, `suffix`, `logprobs`, `logit_bias`): refused
  * with a clear 400 rather than silently answered without them. `supported` names those the engine takes.
  */
 export function refuseCompletionExtras(
@@ -33,6 +33,8 @@ export function refuseCompletionExtras(
   if (req.echo === true) refuse('echo');
   if (typeof req.suffix === 'string' && req.suffix.length > 0) refuse('suffix');
   if (typeof req.logprobs === 'number' && req.logprobs > 0) refuse('logprobs');
+  const bias = req.logit_bias;
+  if (bias !== null && typeof bias === 'object' && Object.keys(bias).length > 0) refuse('logit_bias');
 }
 
 /**

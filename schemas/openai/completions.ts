@@ -33,6 +33,9 @@ export const CompletionRequest = z
     echo: z.boolean().nullable().optional(),
     suffix: z.string().nullable().optional(),
     logprobs: z.number().int().min(0).max(5).nullable().optional(),
+    logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
+    // One completion per prompt (as `n`): a best of several would be generated and paid for here.
+    best_of: z.literal(1).nullable().optional(),
     user: optional(z.string().max(256)),
   })
   .openapi('CompletionRequest');

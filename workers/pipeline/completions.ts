@@ -23,10 +23,12 @@ export function runCompletion(c: Context<AppEnv>): Promise<Response> {
   return runInference(c, (raw) => {
     const parsed = CompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
-    const { stream_options, ...rest } = parsed.data;
+    // `best_of` can only be 1, the engines' default: not sent (engines that dropped it refuse it).
+    const { best_of: _bestOf, ...fields } = parsed.data;
+    const { stream_options, ...rest } = fields;
     const stream = rest.stream === true;
     // Stream options only mean something on a stream; engines refuse them on a plain answer.
-    const body = stream ? parsed.data : rest;
+    const body = stream ? fields : rest;
     return {
       model: body.model,
       capability: 'completion',
