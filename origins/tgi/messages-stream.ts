@@ -10,6 +10,7 @@ import { tgiFinish, tgiStreamError } from './errors.ts';
 interface Chunk {
   choices?: {
     delta?: { content?: unknown; tool_calls?: unknown };
+    logprobs?: { content?: unknown } | null;
     finish_reason?: unknown;
   }[];
   usage?: unknown;
@@ -27,6 +28,18 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
   let toolCalls = false;
   // Text is held back by the longest stop, to cut a matched one as on `/generate` (stop-trim.ts).
   const held = stopHoldback(ctx);
+  // Log-probabilities wait for the text of their token to leave (it may be held back), and those of a
+  // stop that is cut go with it: each is placed at its token's first character in the answer.
+  let scoredAt: { item: unknown; at: number }[] = [];
+  let seen = 0;
+  let sent = 0;
+  const leaving = (text: string): unknown[] | undefined => {
+    sent += text.length;
+    const due = scoredAt.filter((s) => s.at < sent);
+    if (due.length === 0) return undefined;
+    scoredAt = scoredAt.filter((s) => s.at >= sent);
+    return due.map((s) => s.item);
+  };
   return framedDecoder({
     framing: 'sse',
     onMessage: (data, out) => {
@@ -52,6 +65,16 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
         const content = delta?.content;
         const calls = delta?.tool_calls;
         const event: Extract<StreamEvent, { kind: 'delta' }> = { kind: 'delta' };
+        const scored = choice.logprobs?.content;
+        if (Array.isArray(scored)) {
+          let at = seen;
+          for (const item of scored) {
+            scoredAt.push({ item, at });
+            const token = (item as { token?: unknown } | null)?.token;
+            if (typeof token === 'string') at += token.length;
+          }
+        }
+        if (typeof content === 'string') seen += content.length;
         if (typeof content === 'string' && content.length > 0) {
           const ready = held.push(content);
           if (ready.length > 0) event.content = ready;
@@ -65,10 +88,15 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
           const text = (event.content ?? '') + held.finish(false);
           if (text.length > 0) event.content = text;
         }
+        const due = event.content === undefined ? undefined : leaving(event.content);
+        if (due) event.logprobs = due;
         if (event.content !== undefined || event.toolCalls !== undefined) out.push(event);
         if (choice.finish_reason != null) {
           const rest = held.finish(choice.finish_reason === 'stop_sequence');
-          if (rest.length > 0) out.push({ kind: 'delta', content: rest });
+          const last = leaving(rest);
+          if (rest.length > 0)
+            out.push({ kind: 'delta', content: rest, ...(last ? { logprobs: last } : {}) });
+          scoredAt = [];
           const finish =
             choice.finish_reason === 'tool_calls' || (toolCalls && choice.finish_reason !== 'length')
               ? 'tool_calls'

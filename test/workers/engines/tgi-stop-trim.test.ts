@@ -102,6 +102,36 @@ describe('TGI Messages API: the same cut when it reports stop_sequence', () => {
   });
 });
 
+describe('TGI Messages API: log-probabilities on a stream', () => {
+  const messagesPool = pool('tgi-messages');
+  const scored = (token: string) => ({ token, logprob: -0.1, top_logprobs: [{ token, logprob: -0.1 }] });
+  const chunk = (delta: string, finish: string | null) =>
+    `data: ${JSON.stringify({ object: 'chat.completion.chunk', id: '', created: 1, model: 'm', system_fingerprint: 'x', choices: [{ index: 0, delta: { role: 'assistant', content: delta }, logprobs: { content: [scored(delta)] }, finish_reason: finish }], usage: null })}\n\n`;
+
+  function call(stop?: string) {
+    const c = ctx(messagesPool);
+    tgiMessagesAdapter.buildChat(req({ logprobs: true, top_logprobs: 1, ...(stop ? { stop } : {}) }), c);
+    return c;
+  }
+  const logprobsOf = (events: ReturnType<typeof replay>) =>
+    events.flatMap((e) => (e.kind === 'delta' ? ((e.logprobs ?? []) as { token: string }[]) : []));
+
+  it('go out with the text they score', () => {
+    const stream = `${chunk('Hi', null)}${chunk(' there', 'eos_token')}data: [DONE]\n\n`;
+    const events = replay(tgiMessagesAdapter.chatStream(call()), stream);
+    expect(logprobsOf(events).map((l) => l.token)).toEqual(['Hi', ' there']);
+    expect(encoded(events)).toContain('"logprobs":{"content":[{"token":"Hi"');
+  });
+
+  it('wait with held-back text, and a cut stop takes its own with it', () => {
+    const stream = `${chunk(' Paris', null)}${chunk('. E', null)}${chunk('ND', 'stop_sequence')}data: [DONE]\n\n`;
+    const events = replay(tgiMessagesAdapter.chatStream(call('END')), stream);
+    expect(clientText(encoded(events))).toBe(' Paris. ');
+    expect(logprobsOf(events).map((l) => l.token)).toEqual([' Paris', '. E']);
+    assertSplitInvariant(() => tgiMessagesAdapter.chatStream(call('END')), stream);
+  });
+});
+
 describe('TGI /v1/completions: the same cut', () => {
   it('drops the matched stop from the text', () => {
     const c = ctx(pool('tgi-messages'), { stream: false });
