@@ -60,7 +60,7 @@ export const ChatCompletionRequest = z
     function_call: optional(z.unknown()).openapi({
       description: 'Deprecated: refused with 400 `unsupported_parameter`; send `tool_choice`.',
     }),
-    reasoning_effort: optional(z.enum(['minimal', 'low', 'medium', 'high'])).openapi({
+    reasoning_effort: optional(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])).openapi({
       description: 'How long a reasoning model thinks before it answers; passed on to engines that take it.',
     }),
     response_format: optional(

@@ -149,6 +149,14 @@ describe('chat fields per engine: sent or refused, never dropped', () => {
     expect(() => adapterFor('tgi')!.buildChat(req({ reasoning_effort: 'high' }), ctx(pool('tgi')))).toThrow(
       'TGI does not support reasoning_effort',
     );
+    // Values newer than the engines' (OpenAI's `none`, `xhigh`) are the engine's 400, not a schema error.
+    for (const effort of ['none', 'xhigh'] as const) {
+      expect(() =>
+        adapterFor('vllm')!.buildChat(req({ reasoning_effort: effort }), ctx(pool('vllm'))),
+      ).toThrow(
+        expect.objectContaining({ status: 400, code: 'unsupported_parameter', param: 'reasoning_effort' }),
+      );
+    }
   });
 
   it('no-op values are not refused: zero penalties, an empty logit_bias, tool_choice auto or none', () => {
