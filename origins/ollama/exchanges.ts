@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { parseAnswer } from '../error-answer.ts';
+import { isVector, rememberEncoding, toBase64, wantsBase64 } from '../templates/embedding-base64.ts';
 import { checkVectorCount, rememberInputCount } from '../templates/embedding-inputs.ts';
 import { estimatedUsage, promptCall, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import {
@@ -8,16 +9,13 @@ import {
   textCompletionObject,
 } from '../templates/text-completion.ts';
 import { tokenCount } from '../token-count.ts';
-import type { CallContext, Exchange } from '../types.ts';
+import type { Exchange } from '../types.ts';
 import { ollamaFinish, ollamaUsage } from './answer.ts';
 import { readOllamaAnswer } from './decode.ts';
 import { ollamaStreamDecoder } from './ndjson-stream.ts';
 import { commonFields, OLLAMA, ollamaOptions, truncatePrompt } from './request.ts';
 
 type Json = Record<string, unknown>;
-
-/** Calls that asked for base64 vectors (decode sees only the call context, not the request). */
-const base64Calls = new WeakSet<CallContext>();
 
 /** `/v1/completions` through `/api/generate` (the prompt goes through the model's own template). */
 export const ollamaCompletions: Exchange<Json, Json> = {
@@ -73,7 +71,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
       ...commonFields(ctx.pool, undefined),
     };
     if (typeof req.dimensions === 'number') body.dimensions = req.dimensions;
-    if (req.encoding_format === 'base64') base64Calls.add(ctx);
+    rememberEncoding(ctx, req.encoding_format);
     rememberInputCount(ctx, input);
     return {
       method: 'POST',
@@ -88,7 +86,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }
     checkVectorCount(OLLAMA, parsed.embeddings, ctx);
-    const base64 = base64Calls.has(ctx);
+    const base64 = wantsBase64(ctx);
     const count = tokenCount(parsed.prompt_eval_count) ?? 0;
     return {
       object: 'list',
@@ -102,15 +100,3 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
     };
   },
 };
-
-function isVector(value: unknown): value is number[] {
-  return Array.isArray(value) && value.every((n) => typeof n === 'number');
-}
-
-/** OpenAI's base64 encoding: the float32 little-endian bytes of the vector. */
-function toBase64(vector: number[]): string {
-  const bytes = new Uint8Array(new Float32Array(vector).buffer);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!);
-  return btoa(binary);
-}

@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { parseAnswer } from '../error-answer.ts';
+import { isVector, rememberEncoding, toBase64, wantsBase64 } from '../templates/embedding-base64.ts';
 import { checkVectorCount, rememberInputCount } from '../templates/embedding-inputs.ts';
 import { tokenCount } from '../token-count.ts';
 import type { CallContext, Exchange, OriginRequest } from '../types.ts';
@@ -17,7 +18,10 @@ export function openAiExchange(
     build(req, ctx): OriginRequest {
       const body: Record<string, unknown> = { ...req, model: ctx.engineModel };
       if (ctx.stream) body.stream_options = { include_usage: true };
-      if (embeddings) rememberInputCount(ctx, req.input);
+      if (embeddings) {
+        rememberInputCount(ctx, req.input);
+        rememberEncoding(ctx, req.encoding_format);
+      }
       return {
         method: 'POST',
         path,
@@ -35,8 +39,11 @@ export function openAiExchange(
       if (!Array.isArray(answer[list])) {
         throw new EcoError(502, 'origin_malformed_response', `${engine}: the response has no ${list} list`);
       }
-      if (embeddings) checkVectorCount(engine, answer.data as unknown[], ctx);
-      else for (const choice of answer.choices as unknown[]) checkCompletionChoice(engine, choice);
+      if (embeddings) {
+        checkVectorCount(engine, answer.data as unknown[], ctx);
+        // Some engines (SGLang) answer floats whatever was asked: encoded here, as OpenAI answers.
+        if (wantsBase64(ctx)) answer.data = (answer.data as unknown[]).map(base64Item);
+      } else for (const choice of answer.choices as unknown[]) checkCompletionChoice(engine, choice);
       // Usage is billed: anything but real token counts is dropped and the gateway estimates instead.
       const { usage: raw, ...rest } = answer;
       const counts = embeddings ? embeddingUsage(raw) : readUsage(raw);
@@ -59,6 +66,11 @@ function checkCompletionChoice(engine: string, choice: unknown): void {
     throw new EcoError(502, 'origin_error', `${engine}: generation ended with '${c.finish_reason}'`);
   if (typeof c.text !== 'string')
     throw new EcoError(502, 'origin_malformed_response', `${engine}: a completion choice has no text`);
+}
+
+function base64Item(item: unknown): unknown {
+  const embedding = (item as { embedding?: unknown } | null)?.embedding;
+  return isVector(embedding) ? { ...(item as object), embedding: toBase64(embedding) } : item;
 }
 
 /** Embeddings usage has no completion part: `{prompt_tokens, total_tokens}`. */

@@ -248,3 +248,29 @@ describe('SGLang OpenAI server', () => {
     expect(sglangOpenAiAdapter.completions?.stream).toBeDefined();
   });
 });
+
+describe('SGLang embeddings asked for as base64', () => {
+  it('are encoded by the gateway when the engine answers floats anyway', () => {
+    const embeddings = sglangOpenAiAdapter.embeddings!;
+    const call = ctx(pool('sglang-openai'), { stream: false });
+    embeddings.build({ model: 'm', input: 'hi', encoding_format: 'base64' }, call);
+    const answer = embeddings.decode(
+      '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[1,0.5]}],"model":"m","usage":{"prompt_tokens":1,"total_tokens":1}}',
+      call,
+    ) as { data: { embedding: unknown }[] };
+    const embedding = answer.data[0]!.embedding as string;
+    const bytes = Uint8Array.from(atob(embedding), (c) => c.charCodeAt(0));
+    expect([...new Float32Array(bytes.buffer)]).toEqual([1, 0.5]);
+    // Floats asked for stay floats; base64 an engine already sent stays as sent.
+    const floats = ctx(pool('sglang-openai'), { stream: false });
+    embeddings.build({ model: 'm', input: 'hi' }, floats);
+    expect(
+      (
+        embeddings.decode(
+          '{"object":"list","data":[{"object":"embedding","index":0,"embedding":[1,0.5]}],"model":"m"}',
+          floats,
+        ) as { data: { embedding: unknown }[] }
+      ).data[0]!.embedding,
+    ).toEqual([1, 0.5]);
+  });
+});
