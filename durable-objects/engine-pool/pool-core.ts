@@ -170,7 +170,8 @@ export class PoolCore {
    */
   recordProbe(originId: string, result: ProbeResult): void {
     const slot = this.slots.get(originId);
-    if (!slot) return;
+    // A round that was running when health checks were turned off: no later probe would replace it.
+    if (!slot || this.config?.health.enabled === false) return;
     slot.probe = result;
     this.drainQueue();
   }

@@ -1,5 +1,6 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
+import { shorten } from '../parse/numbers.ts';
 import { MAX_MATCHED_LENGTH } from '../policy/pattern-safety.ts';
 
 export const schemaVersion: Rule = {
@@ -14,7 +15,7 @@ export const schemaVersion: Rule = {
     // Length-capped so a policy pattern's matching time stays bounded (see pattern-safety.ts).
     const matchable = value !== undefined && value.length <= MAX_MATCHED_LENGTH;
     if (matchable && new RegExp(ctx.policy.schemaVersionPattern).test(value)) return;
-    const message = `schema_version ${describe(ref.entry.value)} does not match ${ctx.policy.schemaVersionPattern}`;
+    const message = `schema_version ${describe(ref.entry.value)} does not match ${shorten(ctx.policy.schemaVersionPattern)}`;
     report(at(ref.entry.value, ref.path, message));
   },
 };

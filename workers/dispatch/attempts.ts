@@ -72,6 +72,17 @@ export async function withFailover<T>(
       if (ctx.clientSignal.aborted)
         throw new EcoError(499, 'client_closed', 'The client closed the request.');
       if (nonStream && Date.now() >= deadline) break;
+      // Built before admission: a pool whose engine cannot take the request as asked is passed over
+      // without waiting in its queue or holding one of its slots; another pool of the chain may take it.
+      let built: { request: OriginRequest; call: CallContext };
+      try {
+        built = build(target);
+      } catch (err) {
+        const refused = asEcoError(err);
+        if (!ENGINE_REFUSALS.has(refused.code)) throw err;
+        engineRefusal ??= refused;
+        break;
+      }
       let admitted: Admitted;
       try {
         admitted = await admit(ctx.env, target.pool, {
@@ -98,17 +109,6 @@ export async function withFailover<T>(
           await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
           // The origin's time starts when its request does, not while the key's limits were checked.
           started = Date.now();
-        }
-        let built: { request: OriginRequest; call: CallContext };
-        try {
-          built = build(target);
-        } catch (err) {
-          const refused = asEcoError(err);
-          if (!ENGINE_REFUSALS.has(refused.code)) throw err;
-          // This pool's engine cannot take the request as asked; another pool of the chain may.
-          await admitted.release({ kind: 'aborted', status: 499, latencyMs: 0 }).catch(() => {});
-          engineRefusal ??= refused;
-          break;
         }
         const { request, call } = built;
         nonStream = !call.stream;

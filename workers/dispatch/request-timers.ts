@@ -80,6 +80,8 @@ export class RequestTimers {
     // A late wake runs what is due in deadline order.
     due.sort((a, b) => a.at - b.at);
     for (const entry of due) {
+      // One that ran before it may have cancelled it, or ended the request.
+      if (!entry.live || this.#stopped) continue;
       entry.live = false;
       try {
         entry.fn();

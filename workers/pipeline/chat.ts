@@ -5,7 +5,7 @@ import type { AppEnv } from '../app-env.ts';
 import { chatEndpoint } from '../dispatch/endpoint.ts';
 import { validationError } from '../http/validation.ts';
 import { runInference } from './inference.ts';
-import { estimatePromptTokens } from './token-estimate.ts';
+import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
 
 /** POST /v1/chat/completions. */
 export function runChat(c: Context<AppEnv>): Promise<Response> {
@@ -20,6 +20,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
       promptEstimate: estimatePromptTokens(body.messages, body),
+      contextEstimate: estimateTextTokens(body.messages, body),
       maxTokens: requestedMaxTokens(body),
       endpoint: (defaultMaxTokens) =>
         chatEndpoint(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),

@@ -39,6 +39,8 @@ export interface InferenceRequest {
   stream: boolean;
   includeUsage: boolean;
   promptEstimate: number;
+  /** The prompt estimate that sizes a default max_tokens against the context (default: promptEstimate). */
+  contextEstimate?: number;
   maxTokens: number | undefined;
   /** Answers the engine generates, each up to max_tokens (one per prompt of a completions request). */
   answers?: number;
@@ -74,7 +76,7 @@ export async function runInference(
   const { model } = resolved;
   const sentDefault =
     req.maxTokens === undefined && req.capability !== 'embedding'
-      ? defaultMaxTokens(principal, budget, model.contextLength, req.promptEstimate)
+      ? defaultMaxTokens(principal, budget, model.contextLength, req.contextEstimate ?? req.promptEstimate)
       : undefined;
   const endpoint = req.endpoint(sentDefault);
   const plan = endpoint.supportedBy ? resolved.plan.filter((t) => endpoint.supportedBy!(t)) : resolved.plan;

@@ -21,13 +21,19 @@ export interface PromptExtras {
  * report no usage.
  */
 export function estimatePromptTokens(messages: ChatMessage[], extras: PromptExtras = {}): number {
+  return estimateTextTokens(messages, extras) + mediaParts(messages) * MEDIA_PART_TOKENS;
+}
+
+/**
+ * The estimate without the media allowance: what sizes a default `max_tokens` against the model's
+ * context. A fixed allowance per image is right for a budget (it must not be cheated) and wrong for a
+ * context (a few images would leave an answer of one token where the real prompt fits easily).
+ */
+export function estimateTextTokens(messages: ChatMessage[], extras: PromptExtras = {}): number {
   let chars = 0;
-  let media = 0;
   for (const message of messages) {
     chars += messageText(message).length;
     if ('name' in message && typeof message.name === 'string') chars += message.name.length;
-    if (Array.isArray(message.content))
-      for (const part of message.content) if (part.type !== 'text' && part.type !== 'refusal') media++;
     if (message.role !== 'assistant') continue;
     for (const call of message.tool_calls ?? [])
       chars += call.function.name.length + call.function.arguments.length;
@@ -36,5 +42,14 @@ export function estimatePromptTokens(messages: ChatMessage[], extras: PromptExtr
   }
   if (extras.tools != null) chars += JSON.stringify(extras.tools).length;
   if (extras.response_format?.type === 'json_schema') chars += JSON.stringify(extras.response_format).length;
-  return Math.ceil(chars / 4) + 4 * messages.length + 2 + media * MEDIA_PART_TOKENS;
+  return Math.ceil(chars / 4) + 4 * messages.length + 2;
+}
+
+function mediaParts(messages: ChatMessage[]): number {
+  let media = 0;
+  for (const message of messages) {
+    if (!Array.isArray(message.content)) continue;
+    for (const part of message.content) if (part.type !== 'text' && part.type !== 'refusal') media++;
+  }
+  return media;
 }

@@ -1,4 +1,4 @@
-import { exports } from 'cloudflare:workers';
+import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedModel, seedPool } from '../helpers/seed.ts';
@@ -71,6 +71,9 @@ describe('a parameter one engine of the chain refuses', () => {
     expect(res.status).toBe(200);
     expect(await res.text()).toContain('from vllm');
     expect(calls.tgi).toBe(0);
+    // Passed over before admission: it never waited in that pool's queue or held one of its slots.
+    const tgiPool = await env.ENGINE_POOL.getByName('refusal-tgi').state();
+    expect(tgiPool.admissions.granted ?? 0).toBe(0);
   });
 
   it('leaves an outage of the other pool as the answer: a 503 the client may retry, not a 400', async () => {

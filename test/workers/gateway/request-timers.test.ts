@@ -49,6 +49,25 @@ describe('RequestTimers', () => {
     expect(logged).toHaveBeenCalledTimes(1);
   });
 
+  it('a deadline cancelled, or the request ended, by one due in the same wake does not run', async () => {
+    const timers = new RequestTimers();
+    const ran: string[] = [];
+    // Equal deadlines are due in the same wake and run in the order they were scheduled.
+    let cancelSecond = () => {};
+    timers.after(10, () => {
+      ran.push('first');
+      cancelSecond();
+    });
+    cancelSecond = timers.after(10, () => ran.push('cancelled'));
+    timers.after(20, () => {
+      ran.push('stops');
+      timers.stop();
+    });
+    timers.after(20, () => ran.push('after the stop'));
+    await vi.waitFor(() => expect(ran).toContain('stops'), { timeout: 2_000, interval: 10 });
+    expect(ran).toEqual(['first', 'stops']);
+  });
+
   it('runs nothing once stopped; a deadline scheduled after that gets a timer of its own', async () => {
     const timers = new RequestTimers();
     const ran: string[] = [];

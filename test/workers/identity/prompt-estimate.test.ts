@@ -9,6 +9,7 @@ import { call, chatAnswer, seedVllmPool } from './helpers.ts';
 // the chat template renders must count, or a budget is overshot by putting the prompt elsewhere.
 
 const HOST = 'prompt-estimate-origin.test';
+const MEDIA_HOST = 'prompt-estimate-media.test';
 const user: ChatMessage = { role: 'user', content: 'hi' };
 const base = estimatePromptTokens([user]);
 
@@ -82,5 +83,33 @@ describe('a budget and a prompt hidden in tool-call arguments', () => {
     expect(res.status).toBe(400);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('request_exceeds_budget');
     expect(served).toBe(0);
+  });
+});
+
+describe('a default max_tokens for a request with images', () => {
+  beforeAll(() =>
+    seedVllmPool('prompt-estimate-media-pool', 'pm1', MEDIA_HOST, 'prompt-estimate-media-model'),
+  );
+
+  it("is sized by the text, not the images' allowance: the answer is not cut to one token", async () => {
+    let sent: Record<string, unknown> | undefined;
+    mockOrigin(MEDIA_HOST, async (request) => {
+      sent = (await request.json()) as Record<string, unknown>;
+      return chatAnswer('a picture');
+    });
+    const key = await seedKey({ id: 'key_prompt_media', limits: { tokensPerDay: 1_000_000 } });
+    const image = { type: 'image_url', image_url: { url: 'data:image/png;base64,AAAA' } };
+    const res = await call('/v1/chat/completions', key, {
+      method: 'POST',
+      body: {
+        model: 'prompt-estimate-media-model',
+        messages: [
+          { role: 'user', content: [{ type: 'text', text: 'what are these?' }, ...Array(8).fill(image)] },
+        ],
+      },
+    });
+    expect(res.status).toBe(200);
+    // The model's context is 8,192 tokens: eight images at their 1,000-token allowance would leave 1.
+    expect(sent?.max_tokens).toBe(1024);
   });
 });

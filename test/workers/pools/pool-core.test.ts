@@ -204,6 +204,9 @@ describe('pool core: admission and queue', () => {
     });
     core.configure(config, 'k2');
     expect(lease(acquire(req()).box.result)?.originId).toBe('o1');
+    // A probe round that was already running when they were turned off reports afterwards: ignored.
+    core.recordProbe('o1', { state: 'down', checkedAt: now(), latencyMs: 1, error: 'late' });
+    expect(lease(acquire(req()).box.result)?.originId).toBe('o1');
   });
 
   it('a probe that finds the last usable origin down refuses the waiters at once, so they fail over', () => {
@@ -221,12 +224,13 @@ describe('pool core: admission and queue', () => {
     const h = coreHarness({
       protocol: 'ollama',
       origins: [{ id: 'o1', url: 'http://o1.test', capacity: 1 }],
-      timeouts: { headersMs: 1_000, totalMs: 10_000 },
+      timeouts: { headersMs: 1_000, idleMs: 2_000, totalMs: 10_000 },
       options: { pullTimeoutMs: 60_000 },
     });
     h.acquire(h.request({ tenant: 't', priority: 'normal' }));
-    // A pull of up to a minute, then the re-issued request's headers and total, then the margin.
-    h.advance(60_000 + 1_000 + 10_000 + 29_000);
+    // The answer that the model is missing (headers, error body), the pull's headers and a pull of up
+    // to a minute, then the re-issued request's headers and total, then the margin.
+    h.advance(1_000 + 2_000 + 1_000 + 60_000 + 1_000 + 10_000 + 29_000);
     expect(h.core.tick().expired).toBe(0);
     h.advance(1_000);
     expect(h.core.tick().expired).toBe(1);
