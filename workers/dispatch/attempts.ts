@@ -101,20 +101,21 @@ export async function withFailover<T>(
         if (!(last && refused.code === 'origin_unavailable')) last = refused;
         break; // this pool cannot take the request now: next pool
       }
-      let started = Date.now();
+      // When this attempt's origin request started: after the key's limits, and again after a model pull.
+      const clock = { startedAt: Date.now() };
       // Ends this attempt's origin request (connect, head and body, whichever transport) if it fails.
       const attemptEnd = new AbortController();
       try {
         if (ctx.gate) {
           await ctx.gate.catch((err: unknown) => gateRefused(admitted, err));
           // The origin's time starts when its request does, not while the key's limits were checked.
-          started = Date.now();
+          clock.startedAt = Date.now();
         }
         const { request, call } = built;
         nonStream = !call.stream;
         reachedOrigin = true;
         const signal = AbortSignal.any([ctx.clientSignal, attemptEnd.signal]);
-        const exchange = await open(target, admitted, request, call, ctx, started, signal, deadline);
+        const exchange = await open(target, admitted, request, call, ctx, clock, signal, deadline);
         const result = await body(exchange);
         return result;
       } catch (err) {
@@ -125,7 +126,7 @@ export async function withFailover<T>(
           : withoutPoolSecret(asEcoError(err), target.pool, ctx.env);
         const committed = (err as { committed?: boolean })?.committed === true;
         const kind = outcomeKind(error);
-        const settled = settle(admitted, error, kind, started);
+        const settled = settle(admitted, error, kind, clock.startedAt);
         ctx.waitUntil(settled);
         // An origin failure reaches its breaker before the client or the next attempt moves on, so
         // sequential callers cannot outrun it (one pool round trip, on the failure path only).
@@ -161,7 +162,7 @@ async function open(
   request: OriginRequest,
   call: CallContext,
   ctx: AttemptContext,
-  startedAt: number,
+  clock: { startedAt: number },
   signal: AbortSignal,
   deadline: number,
   pulled = false,
@@ -191,11 +192,14 @@ async function open(
   if (!response.ok) {
     const text = await readAllText(reader, timeouts.idleMs, timeouts.idleMs, MAX_ERROR_BODY).catch(() => '');
     // Model pulls (Ollama pull-on-demand): fetch a missing model once, then ask again.
-    if (!pulled && (await pullMissingModel(target, admitted, call, ctx, response.status, text)))
-      return open(target, admitted, request, call, ctx, Date.now(), signal, deadline, true);
+    if (!pulled && (await pullMissingModel(target, admitted, call, ctx, response.status, text))) {
+      // The pull is not the origin's answer time: its clock restarts with the request sent again.
+      clock.startedAt = Date.now();
+      return open(target, admitted, request, call, ctx, clock, signal, deadline, true);
+    }
     throw target.adapter.mapError(response.status, text, response.headers);
   }
-  return { target, admitted, reader, response, call, startedAt };
+  return { target, admitted, reader, response, call, startedAt: clock.startedAt };
 }
 
 function settle(
