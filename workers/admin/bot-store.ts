@@ -115,6 +115,33 @@ export async function botsNaming(database: D1Database, names: string[]): Promise
   return [...new Set(slices.flat().map((r) => `${r.platform}/${r.id}`))].sort();
 }
 
+/**
+ * The bots billing to API key `keyId` that could no longer answer were the key's scopes and allowed
+ * models these: without `inference`, or without its default model. As `platform/id`.
+ */
+export async function botsStrandedBy(
+  database: D1Database,
+  keyId: string,
+  scopes: readonly string[],
+  allowedModels: string[] | null,
+): Promise<string[]> {
+  const rows = await db(database)
+    .select({ platform: bots.platform, id: bots.id, defaultModel: bots.defaultModel })
+    .from(bots)
+    .where(eq(bots.keyId, keyId))
+    .orderBy(bots.platform, bots.id);
+  if (rows.length === 0) return [];
+  const models = scopes.includes('inference') ? await listModels(database) : [];
+  return rows
+    .filter((row) => {
+      if (!scopes.includes('inference')) return true;
+      const model = models.find((m) => m.id === row.defaultModel || m.aliases.includes(row.defaultModel));
+      // A model gone from the registry strands the bot already; this change is not why.
+      return model !== undefined && !mayUseModel(allowedModels, model);
+    })
+    .map((row) => `${row.platform}/${row.id}`);
+}
+
 /** The bots that bill to API key `keyId`, as `platform/id`. */
 export async function botsBillingTo(database: D1Database, keyId: string): Promise<string[]> {
   const rows = await db(database)

@@ -4,7 +4,7 @@ import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts'
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { auditIfChanged } from '../admin/audit-if-changed.ts';
-import { botsBillingTo } from '../admin/bot-store.ts';
+import { botsBillingTo, botsStrandedBy } from '../admin/bot-store.ts';
 import { writeConflict } from '../admin/merge-patch.ts';
 import { invalidateKeyCache } from '../data/api-keys.ts';
 import { parameterSlices } from '../data/bound-parameters.ts';
@@ -205,6 +205,18 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
     (changes.maxPriority ?? row.maxPriority) as PriorityClass,
   );
   if (Object.keys(changes).length === 0) return getKey(store, id);
+  if (changes.scopes !== undefined || changes.allowedModels !== undefined) {
+    await refuseIfBotsStranded(
+      store.database,
+      id,
+      changes.scopes ?? (row.scopes as string[]),
+      changes.allowedModels !== undefined
+        ? changes.allowedModels
+        : Array.isArray(row.allowedModels)
+          ? (row.allowedModels as string[])
+          : null,
+    );
+  }
   const handle = db(store.database);
   await handle.batch([
     handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id)),
@@ -317,6 +329,30 @@ async function refuseIfBotsBill(database: D1Database, id: string): Promise<void>
       'api_key_in_use',
       `IM bot ${users.join(', ')} bills to API key '${id}'; change or delete those bots first (or revoke the key to stop it now).`,
     );
+}
+
+/**
+ * Scopes or allowed models that would leave a bot billing to the key unable to answer are refused, as
+ * deleting the key is: 409 naming the bots.
+ */
+async function refuseIfBotsStranded(
+  database: D1Database,
+  id: string,
+  scopes: readonly string[],
+  allowedModels: string[] | null,
+): Promise<void> {
+  const stranded = await botsStrandedBy(database, id, scopes, allowedModels);
+  if (stranded.length > 0)
+    throw new EcoError(
+      409,
+      'api_key_in_use',
+      `IM bot ${stranded.join(', ')} bills to API key '${id}' and could no longer answer with these scopes or allowed models; change those bots first.`,
+      { param: changedParam(scopes) },
+    );
+}
+
+function changedParam(scopes: readonly string[]): string {
+  return scopes.includes('inference') ? 'allowed_models' : 'scopes';
 }
 
 export async function deleteKey(store: KeyStore, id: string): Promise<void> {

@@ -74,7 +74,11 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: IdParam, body: { content: { 'application/json': { schema: UpdateKeyBody } } } },
     responses: {
       200: jsonDoc(ApiKeyObject, 'The updated key'),
-      ...adminErrors({ ...BODY_ERRORS, 404: NOT_FOUND }),
+      ...adminErrors({
+        ...BODY_ERRORS,
+        404: NOT_FOUND,
+        409: 'An IM bot bills to the key and could no longer answer with these scopes or allowed models (api_key_in_use)',
+      }),
     },
   });
   registry.registerPath({

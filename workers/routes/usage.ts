@@ -1,5 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { EcoError } from '../../schemas/errors.ts';
+import { listModels } from '../admin/config-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -72,7 +73,9 @@ function parseGroupBy(value: string | undefined): GroupBy[] {
   const parts = (value ?? 'day,tenant,model')
     .split(',')
     .map((s) => s.trim())
-    .filter(Boolean);
+    .filter(Boolean)
+    // The groups name the key `key_id`, as the filter does: both spellings group by it.
+    .map((s) => (s === 'key_id' ? 'key' : s));
   const known = Object.keys(GROUP_COLUMNS);
   const bad = parts.find((p) => !known.includes(p));
   if (bad) {
@@ -81,6 +84,15 @@ function parseGroupBy(value: string | undefined): GroupBy[] {
     });
   }
   return [...new Set(parts)] as GroupBy[];
+}
+
+/**
+ * Usage rows name a model by its registry id: an alias is filtered as the model it names. A name the
+ * registry no longer has is taken as it is (the rows of a deleted model keep its id).
+ */
+async function usageModelName(database: D1Database, name: string): Promise<string> {
+  const models = await listModels(database);
+  return models.find((m) => m.id === name || m.aliases.includes(name))?.id ?? name;
 }
 
 /** GET /v1/usage (the caller's own key) and GET /admin/usage (any tenant/key/model, admin scope). */
@@ -140,11 +152,18 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get('/admin/usage', requireScope('admin'), async (c) => {
     const q = c.req.query();
     const range = dateRange(q.start, q.end);
+    // An empty filter is refused, never read as no filter (every tenant's usage).
+    for (const name of ['tenant', 'key_id', 'model'] as const) {
+      if (q[name] === '')
+        throw new EcoError(400, 'invalid_request', `${name} is empty; leave it out to filter nothing.`, {
+          param: name,
+        });
+    }
     const filter = {
       range,
       ...(q.tenant ? { tenant: q.tenant } : {}),
       ...(q.key_id ? { keyId: q.key_id } : {}),
-      ...(q.model ? { model: q.model } : {}),
+      ...(q.model ? { model: await usageModelName(c.env.DB, q.model) } : {}),
     };
     const [totals, groups] = await Promise.all([
       usageTotals(c.env.DB, filter),

@@ -40,7 +40,7 @@ const EXPECTED: Record<string, number[]> = {
   'POST /admin/keys': [201, ...ADMIN, ...BODY],
   'GET /admin/keys': [200, ...ADMIN, 400],
   'GET /admin/keys/{id}': [200, ...ADMIN, 404],
-  'PATCH /admin/keys/{id}': [200, ...ADMIN, ...BODY, 404],
+  'PATCH /admin/keys/{id}': [200, ...ADMIN, ...BODY, 404, 409],
   'POST /admin/keys/{id}/rotate': [200, ...ADMIN, ...BODY, 404, 409],
   'POST /admin/keys/{id}/revoke': [200, ...ADMIN, 404],
   'DELETE /admin/keys/{id}': [200, ...ADMIN, 404, 409],
