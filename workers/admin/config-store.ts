@@ -118,10 +118,29 @@ export async function deletePool(database: D1Database, name: string, audit: Audi
       `Pool '${name}' is in the route chain of ${users.map((m) => `'${m.id}'`).join(', ')}; change those models first.`,
     );
   }
-  const handle = db(database);
-  await handle.batch([handle.delete(pools).where(eq(pools.name, name)), auditInsert(database, audit)]);
+  // The delete checks the model rows again itself, every stored row included (one that no longer
+  // validates is not in the list above): a model routed to the pool since, or one the list could not
+  // read, keeps it.
+  const [removed] = await database.batch([
+    database.prepare(DELETE_UNROUTED_POOL).bind(name),
+    auditIfChanged(database, audit),
+  ]);
+  if (!removed?.meta.changes) {
+    if (!(await poolExists(database, name))) throw poolNotFound(name);
+    throw new EcoError(
+      409,
+      'pool_in_use',
+      `Pool '${name}' is in the route chain of a model (written since, or stored invalid: see /admin/models); change it first.`,
+    );
+  }
   invalidateRegistry();
 }
+
+/** Deletes pool ?1 unless some stored model row routes to it. */
+const DELETE_UNROUTED_POOL = `DELETE FROM pools WHERE name = ?1 AND NOT EXISTS (
+  SELECT 1 FROM models, json_each(CASE WHEN json_valid(models.routes) THEN models.routes ELSE '[]' END) AS route
+  WHERE CASE WHEN route.type = 'object' THEN json_extract(route.value, '$.pool') END = ?1
+)`;
 
 function toModel(row: StoredModelRow): ModelConfig | undefined {
   const parsed = parseStoredModel(row);
