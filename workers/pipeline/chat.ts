@@ -5,7 +5,7 @@ import type { AppEnv } from '../app-env.ts';
 import { chatEndpoint } from '../dispatch/endpoint.ts';
 import { validationError } from '../http/validation.ts';
 import { runInference } from './inference.ts';
-import { estimatePromptTokens, estimateTextTokens } from './token-estimate.ts';
+import { estimateMediaTokens, estimateTextTokens } from './token-estimate.ts';
 
 /** POST /v1/chat/completions. */
 export function runChat(c: Context<AppEnv>): Promise<Response> {
@@ -14,13 +14,15 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
     refuseLegacyFunctions(body);
+    // The text's estimate sizes a default max_tokens; budgets reserve it with the media allowance.
+    const textEstimate = estimateTextTokens(body.messages, body);
     return {
       model: body.model,
       capability: 'chat',
       stream: body.stream === true,
       includeUsage: body.stream_options?.include_usage === true,
-      promptEstimate: estimatePromptTokens(body.messages, body),
-      contextEstimate: estimateTextTokens(body.messages, body),
+      promptEstimate: textEstimate + estimateMediaTokens(body.messages),
+      contextEstimate: textEstimate,
       maxTokens: requestedMaxTokens(body),
       endpoint: (defaultMaxTokens) =>
         chatEndpoint(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),

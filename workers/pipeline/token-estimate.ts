@@ -21,7 +21,17 @@ export interface PromptExtras {
  * report no usage.
  */
 export function estimatePromptTokens(messages: ChatMessage[], extras: PromptExtras = {}): number {
-  return estimateTextTokens(messages, extras) + mediaParts(messages) * MEDIA_PART_TOKENS;
+  return estimateTextTokens(messages, extras) + estimateMediaTokens(messages);
+}
+
+/** The fixed allowance of a request's images, audio clips and files. */
+export function estimateMediaTokens(messages: ChatMessage[]): number {
+  let media = 0;
+  for (const message of messages) {
+    if (!Array.isArray(message.content)) continue;
+    for (const part of message.content) if (part.type !== 'text' && part.type !== 'refusal') media++;
+  }
+  return media * MEDIA_PART_TOKENS;
 }
 
 /**
@@ -43,13 +53,4 @@ export function estimateTextTokens(messages: ChatMessage[], extras: PromptExtras
   if (extras.tools != null) chars += JSON.stringify(extras.tools).length;
   if (extras.response_format?.type === 'json_schema') chars += JSON.stringify(extras.response_format).length;
   return Math.ceil(chars / 4) + 4 * messages.length + 2;
-}
-
-function mediaParts(messages: ChatMessage[]): number {
-  let media = 0;
-  for (const message of messages) {
-    if (!Array.isArray(message.content)) continue;
-    for (const part of message.content) if (part.type !== 'text' && part.type !== 'refusal') media++;
-  }
-  return media;
 }
