@@ -1,6 +1,7 @@
 import { type BlockName, type BlockOccurrence, findBlocks } from '../parse/blocks.ts';
 import { findManifests } from '../parse/manifests.ts';
 import { stringValue } from '../parse/nodes.ts';
+import { shorten } from '../parse/numbers.ts';
 import { type ParsedFile, parseFile } from '../parse/parse-file.ts';
 import { DEFAULT_POLICY, type Policy } from '../policy/default-policy.ts';
 import { RULES } from '../rules/index.ts';
@@ -119,8 +120,8 @@ function toDiagnostic(rule: Rule, severity: Severity, file: ParsedFile, finding:
   const diagnostic: Diagnostic = {
     rule: rule.code,
     severity,
-    message: bounded(finding.message, MAX_MESSAGE),
-    path: bounded(finding.path, MAX_PATH),
+    message: shorten(finding.message, MAX_MESSAGE),
+    path: shorten(finding.path, MAX_PATH),
     line,
     column,
   };
@@ -136,10 +137,6 @@ function toDiagnostic(rule: Rule, severity: Severity, file: ParsedFile, finding:
  */
 const MAX_MESSAGE = 600;
 const MAX_PATH = 240;
-
-function bounded(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
-}
 
 /** The span's end without the line breaks and blanks a node's range may run over (never empty). */
 function spanEnd(source: string, { offset, endOffset }: Finding): number | undefined {

@@ -58,9 +58,9 @@ export function numberText(node: Node | null | undefined): string | undefined {
   return shorten(node.source ?? String(node.value));
 }
 
-/** Text for a message, cut so one huge value never floods a report. */
-export function shorten(text: string): string {
-  return text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN - 3)}...` : text;
+/** Text for a message, cut (to `max` characters, `...` included) so one huge value never floods a report. */
+export function shorten(text: string, max = MAX_SHOWN): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 /** Items named in one message; a longer list (a policy's, a file's) is counted, not spelt out. */
@@ -68,6 +68,9 @@ const MAX_LISTED = 5;
 
 /** A list for a message: at most MAX_LISTED items, each shortened, then how many more. */
 export function shortList(items: readonly string[], separator: string): string {
-  const shown = items.slice(0, MAX_LISTED).map(shorten).join(separator);
+  const shown = items
+    .slice(0, MAX_LISTED)
+    .map((item) => shorten(item))
+    .join(separator);
   return items.length > MAX_LISTED ? `${shown} (and ${items.length - MAX_LISTED} more)` : shown;
 }

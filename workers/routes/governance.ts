@@ -9,6 +9,7 @@ import {
   resolvePolicy,
   type SourceFile,
 } from '../../governance/index.ts';
+import { shorten } from '../../governance/parse/numbers.ts';
 import { governanceAudit } from '../../schemas/db/governance-audit.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
@@ -111,10 +112,6 @@ const validateRoute = createRoute({
  */
 const MAX_AUDITED_ID = 128;
 
-function auditedId(id: string): string {
-  return id.length > MAX_AUDITED_ID ? `${id.slice(0, MAX_AUDITED_ID - 3)}...` : id;
-}
-
 export function registerGovernanceRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(validateRoute, async (c) => {
     const contentType = (c.req.header('content-type') ?? '').toLowerCase();
@@ -132,7 +129,7 @@ export function registerGovernanceRoutes(app: OpenAPIHono<AppEnv>): void {
         tenant: principal.tenant,
         createdAt: Date.now(),
         files: report.summary.files,
-        documentIds: documentIds.map(auditedId),
+        documentIds: documentIds.map((id) => shorten(id, MAX_AUDITED_ID)),
         errors: report.summary.errors,
         warnings: report.summary.warnings,
       });
