@@ -10,7 +10,7 @@ import { storedKeyProblems } from '../data/stored-key.ts';
 import { botApiBaseIssue, botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
-import { listModels } from './config-store.ts';
+import { listModels, modelNamed } from './config-store.ts';
 import { problemsOf } from './problems.ts';
 
 /**
@@ -90,7 +90,7 @@ export async function checkBotReferences(
       param: 'keyId',
     });
   const models = await listModels(database);
-  const model = models.find((m) => m.id === bot.defaultModel || m.aliases.includes(bot.defaultModel));
+  const model = modelNamed(models, bot.defaultModel);
   if (!model)
     throw new EcoError(400, 'model_not_found', `No model '${bot.defaultModel}' in the registry.`, {
       param: 'defaultModel',
@@ -135,7 +135,7 @@ export async function botsStrandedBy(
   return rows
     .filter((row) => {
       if (!scopes.includes('inference')) return true;
-      const model = models.find((m) => m.id === row.defaultModel || m.aliases.includes(row.defaultModel));
+      const model = modelNamed(models, row.defaultModel);
       // A model gone from the registry strands the bot already; this change is not why.
       return model !== undefined && !mayUseModel(allowedModels, model);
     })

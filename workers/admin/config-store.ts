@@ -152,6 +152,11 @@ export async function listModels(database: D1Database): Promise<ModelConfig[]> {
   return (await readModelRows(database)).flatMap((row) => toModel(row) ?? []);
 }
 
+/** The model a name (its id or an alias) names, among `models`. */
+export function modelNamed(models: readonly ModelConfig[], name: string): ModelConfig | undefined {
+  return models.find((m) => m.id === name || m.aliases.includes(name));
+}
+
 export async function getModel(database: D1Database, id: string): Promise<ModelConfig> {
   const row = (await readModelRows(database, id))[0];
   const model = row ? toModel(row) : undefined;

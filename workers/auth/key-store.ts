@@ -61,9 +61,9 @@ export function toKeyObject(
     name: row.name,
     tenant: row.tenant,
     prefix: row.prefix,
-    scopes: Array.isArray(row.scopes) ? row.scopes : [],
+    scopes: storedScopes(row),
     limits: limitsToWire(row.limits as KeyLimits),
-    allowed_models: Array.isArray(row.allowedModels) ? row.allowedModels : null,
+    allowed_models: storedAllowedModels(row),
     default_priority: row.defaultPriority,
     max_priority: row.maxPriority,
     created_at: iso(row.createdAt)!,
@@ -188,6 +188,15 @@ export async function createKey(
   return { key: toKeyObject(row, [], now), secret };
 }
 
+/** A row's scopes and allowed models as the API shows them (a stored value that is not a list reads as none). */
+function storedScopes(row: Pick<ApiKeyRow, 'scopes'>): string[] {
+  return Array.isArray(row.scopes) ? row.scopes : [];
+}
+
+function storedAllowedModels(row: Pick<ApiKeyRow, 'allowedModels'>): string[] | null {
+  return Array.isArray(row.allowedModels) ? row.allowedModels : null;
+}
+
 export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody): Promise<ApiKeyObject> {
   const row = await loadRow(store.database, id);
   const now = store.now?.() ?? Date.now();
@@ -206,16 +215,8 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
   );
   if (Object.keys(changes).length === 0) return getKey(store, id);
   if (changes.scopes !== undefined || changes.allowedModels !== undefined) {
-    await refuseIfBotsStranded(
-      store.database,
-      id,
-      changes.scopes ?? (row.scopes as string[]),
-      changes.allowedModels !== undefined
-        ? changes.allowedModels
-        : Array.isArray(row.allowedModels)
-          ? (row.allowedModels as string[])
-          : null,
-    );
+    const next = { ...row, ...changes };
+    await refuseIfBotsStranded(store.database, id, storedScopes(next), storedAllowedModels(next));
   }
   const handle = db(store.database);
   await handle.batch([

@@ -210,8 +210,9 @@ async function relay(
       }
       if (!output && isOutput(event)) {
         output = true;
-        ttftMs = Date.now() - started;
-        originTtftMs = Date.now() - ex.startedAt;
+        const now = Date.now();
+        ttftMs = now - started;
+        originTtftMs = now - ex.startedAt;
         onOutput(() => encoder.usage());
       }
       text += encoder.encode(event);

@@ -1,6 +1,6 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
 import { EcoError } from '../../schemas/errors.ts';
-import { listModels } from '../admin/config-store.ts';
+import { listModels, modelNamed } from '../admin/config-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
 import { requireScope } from '../middleware/auth.ts';
@@ -91,8 +91,7 @@ function parseGroupBy(value: string | undefined): GroupBy[] {
  * registry no longer has is taken as it is (the rows of a deleted model keep its id).
  */
 async function usageModelName(database: D1Database, name: string): Promise<string> {
-  const models = await listModels(database);
-  return models.find((m) => m.id === name || m.aliases.includes(name))?.id ?? name;
+  return modelNamed(await listModels(database), name)?.id ?? name;
 }
 
 /** GET /v1/usage (the caller's own key) and GET /admin/usage (any tenant/key/model, admin scope). */
