@@ -28,15 +28,35 @@ interface SlotBlock {
 /** Successes reported in one call once this many are pending. */
 const OUTCOMES_PER_CALL = 64;
 
-const blocks = new Map<string, SlotBlock>();
+/**
+ * Open blocks an isolate may hold per pool. More than one, because under load a block fills while the
+ * call for the next is under way: the requests that arrive meanwhile each bring a block back, and
+ * closing all but the newest would throw their slots away and send the next requests to the pool
+ * object again. Bounded, so an isolate never holds more than this many blocks' idle slots.
+ */
+const MAX_OPEN_BLOCKS = 4;
 
-/** The open block's pending successes, to ride along with a call to its pool made anyway. */
+const blocks = new Map<string, SlotBlock[]>();
+
+/** The open blocks' pending successes, to ride along with a call to their pool made anyway. */
 export function takeBlockOutcomes(pool: string): LeaseRelease[] {
-  const block = blocks.get(pool);
-  if (!block || block.outcomes.length === 0) return [];
-  const items = block.outcomes;
-  block.outcomes = [];
+  const open = blocks.get(pool);
+  if (!open) return [];
+  let items: LeaseRelease[] = [];
+  for (const block of open) {
+    if (block.outcomes.length === 0) continue;
+    items = items.length === 0 ? block.outcomes : items.concat(block.outcomes);
+    block.outcomes = [];
+  }
   return items;
+}
+
+function forget(block: SlotBlock): void {
+  const open = blocks.get(block.pool.name);
+  const at = open?.indexOf(block) ?? -1;
+  if (at < 0) return;
+  open!.splice(at, 1);
+  if (open!.length === 0) blocks.delete(block.pool.name);
 }
 
 const isOpen = (block: SlotBlock) => !block.failed && Date.now() < block.openUntil;
@@ -83,7 +103,7 @@ export function reportNow(
 function closeBlock(block: SlotBlock): Promise<void> {
   block.closed = true;
   block.openUntil = Math.min(block.openUntil, Date.now());
-  if (blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
+  forget(block);
   const items: LeaseRelease[] = [...block.outcomes, { leaseId: block.lease.id, keepSlots: block.busy }];
   block.outcomes = [];
   return sendOrRequeue(block.pool.name, block.send, items);
@@ -96,14 +116,19 @@ export function openBlock(
   waitUntil: AdmissionRequest['waitUntil'] & {},
 ) {
   const spec = lease.block!;
-  // A block this one replaces (full, on an avoided origin, or of an older config) closes at once, so
-  // an isolate never holds more idle slots than its newest block has.
-  const previous = blocks.get(pool.name);
-  if (previous) waitUntil(closeBlock(previous));
+  const key = configKey(pool);
+  // Blocks of an older config close at once, and so does the oldest when the isolate holds its most.
+  // A copy: closing a block takes it out of the list being read.
+  const open = [...(blocks.get(pool.name) ?? [])].filter((b) => {
+    if (b.configKey === key) return true;
+    waitUntil(closeBlock(b));
+    return false;
+  });
+  if (open.length >= MAX_OPEN_BLOCKS) waitUntil(closeBlock(open.shift()!));
   const block: SlotBlock = {
     pool,
     lease,
-    configKey: configKey(pool),
+    configKey: key,
     slots: spec.slots,
     busy: 0,
     openUntil: Date.now() + spec.useForMs,
@@ -113,7 +138,8 @@ export function openBlock(
     closed: false,
     send: sendReleases(env, pool),
   };
-  blocks.set(pool.name, block);
+  open.push(block);
+  blocks.set(pool.name, open);
   waitUntil(
     new Promise((resolve) => setTimeout(resolve, spec.useForMs)).then(() =>
       block.closed || block.failed ? undefined : closeBlock(block),
@@ -122,12 +148,19 @@ export function openBlock(
   return useBlock(block);
 }
 
+/** A slot from the open block with the most room (so load spreads over their origins), if any. */
 export function fromBlock(pool: PoolConfig, req: AdmissionRequest): Admitted | undefined {
-  const block = blocks.get(pool.name);
-  if (!block || !isOpen(block) || block.busy >= block.slots || req.affinityKey !== undefined)
-    return undefined;
-  if (block.configKey !== configKey(pool) || req.avoid.includes(block.lease.originId)) return undefined;
-  return useBlock(block);
+  const open = blocks.get(pool.name);
+  if (!open || req.affinityKey !== undefined) return undefined;
+  let best: SlotBlock | undefined;
+  let key: string | undefined;
+  for (const block of open) {
+    if (!isOpen(block) || block.busy >= block.slots || req.avoid.includes(block.lease.originId)) continue;
+    key ??= configKey(pool);
+    if (block.configKey !== key) continue;
+    if (!best || block.slots - block.busy > best.slots - best.busy) best = block;
+  }
+  return best && useBlock(best);
 }
 
 function useBlock(block: SlotBlock): Admitted {
@@ -150,8 +183,14 @@ function useBlock(block: SlotBlock): Admitted {
       if (!canHoldRelease(lease, outcome)) {
         const own = block.outcomes;
         block.outcomes = [];
-        if (block.failed && blocks.get(block.pool.name) === block) blocks.delete(block.pool.name);
-        return reportNow(block.pool.name, send, item, own);
+        if (!block.failed) return reportNow(block.pool.name, send, item, own);
+        forget(block);
+        // Other blocks on the same origin stop too: the breaker decides about it again.
+        const siblings = (blocks.get(block.pool.name) ?? []).filter((b) => b.lease.originId === originId);
+        // The report is made first: it takes the siblings' pending successes, which came before.
+        const reported = reportNow(block.pool.name, send, item, own);
+        await Promise.all([reported, ...siblings.map(closeBlock)]);
+        return;
       }
       if (!open) return heldReleases.add(block.pool.name, item, send);
       // While the block is open, a success needs no timer of its own: it rides along later.

@@ -7,8 +7,17 @@ import type { After } from '../dispatch/request-timers.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
-import { blockRequestsWanted, fromLimitBlock, openLimitBlock } from './limit-blocks.ts';
+import {
+  blockRequestsWanted,
+  fromLimitBlock,
+  openLimitBlock,
+  refillUnderWay,
+  startRefill,
+} from './limit-blocks.ts';
 import { heldSettles, keepReservation, type LimitTicket, limiter, sendSettles } from './limiter-stub.ts';
+
+/** Block calls of other requests a request waits for before it calls the limiter itself. */
+const MAX_REFILL_WAITS = 3;
 
 const FREE: LimitTicket = { headers: {}, settle: async () => {} };
 
@@ -55,6 +64,34 @@ export async function reserveForId(
   const limitsText = JSON.stringify(limits);
   const local = fromLimitBlock(id, limitsText, tokens, promptTokens, after);
   if (local) return local;
+  if (!waitUntil) return reserveFromLimiter(env, id, limits, limitsText, reservationId, tokens, options);
+  // A block holds fewer requests than may be waiting for it: those left over wait for the next call
+  // under way (a larger block, once blocks run out within their window), a bounded number of times.
+  for (let waits = 0; waits < MAX_REFILL_WAITS; waits++) {
+    const refill = refillUnderWay(id);
+    if (!refill) break;
+    await refill;
+    const refilled = fromLimitBlock(id, limitsText, tokens, promptTokens, after);
+    if (refilled) return refilled;
+  }
+  const finished = startRefill(id);
+  try {
+    return await reserveFromLimiter(env, id, limits, limitsText, reservationId, tokens, options);
+  } finally {
+    finished();
+  }
+}
+
+/** One round trip to the limiter object; with `waitUntil`, it may grant this isolate a block. */
+async function reserveFromLimiter(
+  env: Env,
+  id: string,
+  limits: LimiterLimits,
+  limitsText: string,
+  reservationId: string,
+  tokens: number,
+  { waitUntil, promptTokens, after }: ReserveOptions,
+): Promise<LimitTicket> {
   const stub = limiter(env, id);
   const held = heldSettles.take(id);
   const ttlMs = settings(env).ECO_LIMIT_RESERVATION_TTL_MS;

@@ -72,19 +72,24 @@ describe('slot blocks held by one isolate', () => {
   const state = () => env.ENGINE_POOL.getByName('blocks-admit').state();
   const waitUntil = (p: Promise<unknown>) => void p.catch(() => {});
 
-  it('a full block is replaced and gives its idle slots back; every slot returns once all requests end', async () => {
+  it('a full block gets a sibling rather than a replacement; every slot returns when the windows end', async () => {
+    const grantedBefore = (await state()).admissions.granted ?? 0;
     const held = [];
     for (let i = 0; i < 17; i++)
       held.push(await admit(env, config, { ...base, requestId: `hold-${i}`, waitUntil }));
     // Two blocks of 16: the first is full (all 16 busy), the second has 1 busy and 15 idle.
     await vi.waitFor(async () => expect((await state()).inFlight).toBe(32));
+    expect((await state()).admissions.granted).toBe(grantedBefore + 2);
     for (const h of held) await h.release({ kind: 'success', latencyMs: 1 });
-    // The replaced block gave back each slot as its request ended; the open one keeps its 16 for
-    // its window, then gives them back too.
-    await vi.waitFor(async () => expect((await state()).inFlight).toBe(16));
+    // Both stay open for their windows: the next 32 requests need no round trip.
+    const again = [];
+    for (let i = 0; i < 32; i++)
+      again.push(await admit(env, config, { ...base, requestId: `again-${i}`, waitUntil }));
+    expect((await state()).admissions.granted).toBe(grantedBefore + 2);
+    for (const h of again) await h.release({ kind: 'success', latencyMs: 1 });
     await vi.waitFor(async () => expect((await state()).inFlight).toBe(0), { timeout: 3000 });
-    // And all 17 successes reached the origin's record.
-    await vi.waitFor(async () => expect((await state()).origins[0]!.outcomes.success).toBe(17));
+    // And all 49 successes reached the origin's record.
+    await vi.waitFor(async () => expect((await state()).origins[0]!.outcomes.success).toBe(49));
   });
 
   it('successes still count when they arrive after their block has given every slot back', async () => {
@@ -99,6 +104,55 @@ describe('slot blocks held by one isolate', () => {
       expect(o.outcomes.failure).toBe(before + 1);
       expect((await state()).inFlight).toBe(0);
     });
-    await vi.waitFor(async () => expect((await state()).origins[0]!.outcomes.success).toBe(18));
+    await vi.waitFor(async () => expect((await state()).origins[0]!.outcomes.success).toBe(50));
+  });
+});
+
+describe('several slot blocks in one isolate', () => {
+  const base = { tenant: 't', priority: 'normal' as const, avoid: [] as string[] };
+  const waitUntil = (p: Promise<unknown>) => void p.catch(() => {});
+  const poolOf = (name: string) =>
+    PoolConfig.parse({
+      name,
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: `http://${name}.test`, capacity: 1024 }],
+    });
+  const stateOf = (name: string) => env.ENGINE_POOL.getByName(name).state();
+  const admitMany = async (config: PoolConfig, n: number, tag: string) => {
+    const held = [];
+    for (let i = 0; i < n; i++)
+      held.push(await admit(env, config, { ...base, requestId: `${tag}-${i}`, waitUntil }));
+    return held;
+  };
+
+  it('holds at most four open blocks: a fifth closes the oldest, which keeps only its busy slots', async () => {
+    const config = poolOf('blocks-cap');
+    const held = await admitMany(config, 65, 'cap');
+    // Five blocks of 16 were granted; all 80 slots are still held, the oldest's by its 16 running requests.
+    await vi.waitFor(async () => expect((await stateOf('blocks-cap')).inFlight).toBe(80));
+    expect((await stateOf('blocks-cap')).admissions.blocks).toBe(5);
+    // Each request of the closed block gives its slot back as it ends, without waiting for a window.
+    for (const h of held.slice(0, 16)) await h.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-cap')).inFlight).toBe(64));
+    for (const h of held.slice(16)) await h.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-cap')).inFlight).toBe(0), { timeout: 3000 });
+  });
+
+  it('a failure on one block closes the other blocks on that origin at once', async () => {
+    const config = poolOf('blocks-siblings');
+    const held = await admitMany(config, 17, 'sib');
+    for (const h of held.slice(0, 8)) await h.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-siblings')).inFlight).toBe(32));
+    const granted = (await stateOf('blocks-siblings')).admissions.granted ?? 0;
+    // The second block's request fails: both blocks stop, and only the 8 running requests keep slots.
+    await held[16]!.release({ kind: 'failure', status: 502 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-siblings')).inFlight).toBe(8));
+    // The first block had room, but the next request asks the pool object again.
+    const next = await admit(env, config, { ...base, requestId: 'sib-next', waitUntil });
+    expect((await stateOf('blocks-siblings')).admissions.granted).toBe(granted + 1);
+    for (const h of [...held.slice(8, 16), next]) await h.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-siblings')).inFlight).toBe(0), {
+      timeout: 3000,
+    });
   });
 });

@@ -1,0 +1,58 @@
+import { env } from 'cloudflare:workers';
+import { describe, expect, it, vi } from 'vitest';
+import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
+import { reserveForId } from '../../../workers/limits/limit-id.ts';
+
+const limiter = (id: string) =>
+  (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id);
+const waitUntil = (p: Promise<unknown>) => void p.catch(() => {});
+
+describe('limiter blocks under concurrent requests', () => {
+  it('requests that find no block while one is being fetched wait for it: one block, not one each', async () => {
+    const limits = { requestsPerMinute: 100_000, maxConcurrent: 10_000 };
+    const tickets = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        reserveForId(env, 'refill-once', limits, `r${i}`, 10, { waitUntil }),
+      ),
+    );
+    // One block of 16 holds all twelve; a block per request would hold twelve times as much.
+    expect((await limiter('refill-once').inspect()).inFlight).toBe(16);
+    const remaining = tickets.map((t) => Number(t.headers['x-ratelimit-remaining-requests']));
+    expect(new Set(remaining).size).toBe(12);
+    for (const t of tickets) await t.settle(10);
+    await vi.waitFor(async () => expect((await limiter('refill-once').inspect()).inFlight).toBe(0), {
+      timeout: 3000,
+    });
+  });
+
+  it('more waiters than a block holds: the rest wait for the next, larger block, and every one is admitted', async () => {
+    const limits = { requestsPerMinute: 100_000, maxConcurrent: 10_000 };
+    const tickets = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        reserveForId(env, 'refill-over', limits, `o${i}`, 10, { waitUntil }),
+      ),
+    );
+    expect(tickets).toHaveLength(40);
+    // Blocks of 16, then larger ones (blocks that run out within their window grow): a few blocks, not forty.
+    const held = (await limiter('refill-over').inspect()).inFlight;
+    expect(held).toBeGreaterThanOrEqual(40);
+    expect(held).toBeLessThanOrEqual(16 + 32 + 64);
+    for (const t of tickets) await t.settle(10);
+    await vi.waitFor(async () => expect((await limiter('refill-over').inspect()).inFlight).toBe(0), {
+      timeout: 3000,
+    });
+  });
+
+  it('a refused block call does not hold its waiters: each gets its own answer from the limiter', async () => {
+    const limits = { requestsPerMinute: 3 };
+    const results = await Promise.allSettled(
+      Array.from({ length: 6 }, (_, i) =>
+        reserveForId(env, 'refill-refused', limits, `x${i}`, 1, { waitUntil }),
+      ),
+    );
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
+    for (const r of results)
+      if (r.status === 'rejected')
+        expect(r.reason).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+  });
+});
