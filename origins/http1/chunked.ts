@@ -61,6 +61,10 @@ export class ChunkedDecoder {
         continue;
       }
       const nl = bytes.indexOf(10, at);
+      if (nl !== -1 && this.#line === '' && this.#state !== 'trailers' && this.#plainLine(bytes, at, nl)) {
+        at = nl + 1;
+        continue;
+      }
       const end = nl === -1 ? bytes.byteLength : nl;
       this.#line += String.fromCharCode(...bytes.subarray(at, Math.min(end, at + MAX_LINE + 1)));
       if (this.#line.length > MAX_LINE) throw new Http1Error('chunk line too long');
@@ -70,6 +74,33 @@ export class ChunkedDecoder {
       this.#line = '';
       this.#onLine(line);
     }
+  }
+
+  /**
+   * The common lines read straight off the bytes, without making a string of them: the CRLF after a
+   * chunk's data, and a size line of hex digits (padding allowed, no extension). Anything else (an
+   * extension, a fault, a line split over two pushes) is left to `#onLine`; false then, nothing changed.
+   */
+  #plainLine(bytes: Uint8Array, at: number, nl: number): boolean {
+    const end = nl > at && bytes[nl - 1] === 13 ? nl - 1 : nl;
+    if (this.#state === 'data-end') {
+      if (end !== at) return false;
+      this.#state = 'size';
+      return true;
+    }
+    let size = 0;
+    let i = at;
+    for (; i < end && i - at <= 12; i++) {
+      const digit = hexDigit(bytes[i] as number);
+      if (digit < 0) break;
+      size = size * 16 + digit;
+    }
+    if (i === at || i - at > 12) return false;
+    while (i < end && (bytes[i] === 32 || bytes[i] === 9)) i++;
+    if (i !== end) return false;
+    this.#remaining = size;
+    this.#state = size === 0 ? 'trailers' : 'data';
+    return true;
   }
 
   #onLine(line: string): void {
@@ -87,4 +118,11 @@ export class ChunkedDecoder {
       throw new Http1Error('too many trailer lines');
     }
   }
+}
+
+/** The value of an ASCII hex digit, or -1. */
+function hexDigit(byte: number): number {
+  if (byte >= 48 && byte <= 57) return byte - 48;
+  const lower = byte | 32;
+  return lower >= 97 && lower <= 102 ? lower - 87 : -1;
 }

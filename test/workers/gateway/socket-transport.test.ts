@@ -158,7 +158,20 @@ describe('chunked body decoder', () => {
   });
 
   it.each([
+    ['padded and upper-case sizes', '0005 \t\r\nhello\r\nA\r\n0123456789\r\n0\r\n\r\n', 'hello0123456789'],
+    ['bare LF line ends', '5\nhello\n0\n\n', 'hello'],
+    ['an extension after padding', '5 ;a=b\r\nhello\r\n0\r\n\r\n', 'hello'],
+  ])('reads %s', (_, wire, payload) => {
+    const decoder = new ChunkedDecoder();
+    expect(text(decoder.push(bytes(wire)))).toBe(payload);
+    expect(decoder.done).toBe(true);
+  });
+
+  it.each([
     ['a size that is not hex', 'zz\r\n'],
+    ['a size line ending in two CRs', '5\r\r\nhello\r\n'],
+    ['a size after padding', ' 5\r\nhello\r\n'],
+    ['thirteen hex digits', '0000000000005\r\nhello\r\n'],
     ['a size line without end', `${'1'.repeat(5000)}`],
     ['a size too large to be real', 'fffffffffffff\r\n'],
   ])('refuses %s', (_, wire) => {
