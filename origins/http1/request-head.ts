@@ -11,15 +11,39 @@ const TRANSPORT_FIELDS = new Set([
   'accept-encoding',
 ]);
 
+const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** A field value holds tabs, visible ASCII and obs-text: no line break, NUL or other control. */
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+
+/** Whether a header field may be written into a request head as it is. */
+export function isFieldAllowed(name: string, value: string): boolean {
+  return FIELD_NAME.test(name) && FIELD_VALUE.test(value);
+}
+
 /**
  * The head of an HTTP/1.1 request for one exchange on its own connection: the connection closes after
  * the response, and the body is asked for without content coding so it can be relayed as it comes.
- * Field values come from a `Headers` object, which has already refused line breaks in them.
+ * Fields come from a `Headers` object, which has already refused line breaks in them, or from a plain
+ * record (lower-case names), whose fields are checked here: a line break would forge another field.
  */
-export function requestHead(method: string, url: URL, headers: Headers, bodyLength?: number): string {
+export function requestHead(
+  method: string,
+  url: URL,
+  headers: Headers | Record<string, string>,
+  bodyLength?: number,
+): string {
   let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-  for (const [name, value] of headers) {
-    if (!TRANSPORT_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+  if (headers instanceof Headers) {
+    for (const [name, value] of headers) {
+      if (!TRANSPORT_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
+    }
+  } else {
+    for (const name in headers) {
+      const value = headers[name] as string;
+      if (!isFieldAllowed(name, value))
+        throw new TypeError(`header field '${name.slice(0, 60)}' is not allowed`);
+      if (!TRANSPORT_FIELDS.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;
+    }
   }
   if (bodyLength !== undefined) head += `content-length: ${bodyLength}\r\n`;
   return `${head}accept-encoding: identity\r\nconnection: close\r\n\r\n`;

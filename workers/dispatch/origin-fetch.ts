@@ -1,3 +1,4 @@
+import { isFieldAllowed } from '../../origins/http1/request-head.ts';
 import { Http1Error } from '../../origins/http1/response-head.ts';
 import type { OriginRequest } from '../../origins/types.ts';
 import type { PoolConfig, StreamTransport } from '../../schemas/config.ts';
@@ -57,21 +58,26 @@ export function withoutPoolSecret(error: EcoError, pool: PoolConfig, env: Env): 
  */
 export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   const url = call.baseUrl.replace(/\/+$/, '') + call.request.path;
-  const headers = new Headers(call.request.headers);
-  headers.set('x-request-id', call.requestId);
-  if (call.traceparent) headers.set('traceparent', call.traceparent);
-  for (const [name, value] of Object.entries(originAuthHeaders(call.pool, call.env))) {
-    try {
-      headers.set(name, value);
-    } catch {
-      // A pool stored before its auth header was checked on write: a configuration error, not a crash.
+  // A plain record (names in lower case, so later fields replace earlier ones as Headers.set would):
+  // the socket transport writes it as it is; fetch gets a Headers made of it.
+  const fields: Record<string, string> = {};
+  for (const name in call.request.headers) fields[name.toLowerCase()] = call.request.headers[name] as string;
+  fields['x-request-id'] = call.requestId;
+  if (call.traceparent) fields.traceparent = call.traceparent;
+  const auth = originAuthHeaders(call.pool, call.env);
+  for (const name in auth) {
+    const value = auth[name] as string;
+    // A pool stored before its auth header was checked on write: a configuration error, not a crash.
+    if (!isFieldAllowed(name, value)) {
       throw new EcoError(
         502,
         'origin_misconfigured',
         `Pool '${call.pool.name}' has an origin auth header the runtime refuses; correct the pool's auth.`,
       );
     }
+    fields[name.toLowerCase()] = value;
   }
+  const headers = call.transport === 'socket' ? fields : new Headers(fields);
 
   const timeout = new AbortController();
   const cancelTimer = (call.after ?? ownTimer)(call.headersTimeoutMs, () => timeout.abort());

@@ -13,7 +13,8 @@ import type { OriginBody, OriginBodyReader, OriginResponse } from './origin-resp
 
 export interface SocketFetchInit {
   method: string;
-  headers: Headers;
+  /** A record's names in lower case (see requestHead). */
+  headers: Headers | Record<string, string>;
   body?: string;
   signal: AbortSignal;
 }
@@ -81,7 +82,12 @@ export async function socketFetch(target: string, init: SocketFetchInit): Promis
 }
 
 /** Head and body in one buffer: one write, one trip through the runtime. */
-function requestBytes(method: string, url: URL, headers: Headers, body: string | undefined): Uint8Array {
+function requestBytes(
+  method: string,
+  url: URL,
+  headers: SocketFetchInit['headers'],
+  body: string | undefined,
+): Uint8Array {
   const payload = body === undefined ? undefined : encoder.encode(body);
   const head = encoder.encode(requestHead(method, url, headers, payload?.byteLength));
   return payload ? joinBytes([head, payload]) : head;

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { bodyDecoder } from '../../../origins/http1/body.ts';
 import { ChunkedDecoder } from '../../../origins/http1/chunked.ts';
-import { requestHead } from '../../../origins/http1/request-head.ts';
+import { isFieldAllowed, requestHead } from '../../../origins/http1/request-head.ts';
 import {
   bodyFraming,
   Http1Error,
@@ -227,6 +227,28 @@ describe('HTTP/1.1 request head', () => {
         'authorization: Bearer k\r\ncontent-type: application/json\r\n' +
         'content-length: 12\r\naccept-encoding: identity\r\nconnection: close\r\n\r\n',
     );
+  });
+
+  it('writes a plain record of fields as they are, and the same framing', () => {
+    const fields = { 'content-type': 'application/json', host: 'evil.example', 'x-api-key': 'k\t1' };
+    const head = requestHead('POST', new URL('http://10.0.0.5:8000/v1/x'), fields, 3);
+    expect(head).toBe(
+      'POST /v1/x HTTP/1.1\r\nhost: 10.0.0.5:8000\r\ncontent-type: application/json\r\nx-api-key: k\t1\r\n' +
+        'content-length: 3\r\naccept-encoding: identity\r\nconnection: close\r\n\r\n',
+    );
+  });
+
+  it.each([
+    ['a line break in a value', { 'x-a': 'v\r\nx-forged: 1' }],
+    ['a bare LF in a value', { 'x-a': 'v\nx-forged: 1' }],
+    ['a NUL in a value', { 'x-a': 'v\u0000' }],
+    ['a character beyond Latin-1', { 'x-a': 'v\u2028' }],
+    ['a space in a name', { 'x a': 'v' }],
+    ['a colon in a name', { 'x-a:': 'v' }],
+    ['an empty name', { '': 'v' }],
+  ])('refuses a record field with %s', (_, fields) => {
+    expect(() => requestHead('GET', new URL('http://10.0.0.5/'), fields)).toThrow(TypeError);
+    expect(isFieldAllowed(Object.keys(fields)[0]!, Object.values(fields)[0]!)).toBe(false);
   });
 });
 
