@@ -6,6 +6,7 @@ import { safeJson } from '../data/safe-json.ts';
 import { invalidateBotCache } from '../im/bots.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
 import { type StoredBot, storedBot } from './bot-store.ts';
+import { modelNamedSql } from './config-store.ts';
 
 /** A bots row as D1 returns it (settings as its stored JSON text, compared as such). */
 export interface StoredBotRow {
@@ -67,10 +68,11 @@ export async function updateBotIfUnchanged(
   const [update] = await database.batch([
     database
       .prepare(
-        `UPDATE bots SET name = ?, key_id = ?, default_model = ?, secret_name = ?, verify_token_name = ?, access_token_name = ?, api_base = ?, settings = ?
-         WHERE platform = ? AND id = ? AND name IS ? AND key_id IS ? AND default_model IS ? AND secret_name IS ? AND verify_token_name IS ?
-           AND access_token_name IS ? AND api_base IS ? AND settings IS ? AND created_at IS ?
-           AND EXISTS (SELECT 1 FROM api_keys WHERE api_keys.id = ? AND api_keys.revoked_at IS NULL)`,
+        `UPDATE bots SET name = ?1, key_id = ?2, default_model = ?3, secret_name = ?4, verify_token_name = ?5, access_token_name = ?6, api_base = ?7, settings = ?8
+         WHERE platform = ?9 AND id = ?10 AND name IS ?11 AND key_id IS ?12 AND default_model IS ?13 AND secret_name IS ?14
+           AND verify_token_name IS ?15 AND access_token_name IS ?16 AND api_base IS ?17 AND settings IS ?18 AND created_at IS ?19
+           AND EXISTS (SELECT 1 FROM api_keys WHERE api_keys.id = ?2 AND api_keys.revoked_at IS NULL)
+           AND ${modelNamedSql('?3')}`,
       )
       .bind(
         bot.name,
@@ -92,7 +94,6 @@ export async function updateBotIfUnchanged(
         before.api_base,
         before.settings,
         before.created_at,
-        bot.keyId,
       ),
     auditIfChanged(database, audit),
   ]);

@@ -8,8 +8,15 @@ import { stampConfig } from '../data/config-stamp.ts';
 import { db } from '../data/db.ts';
 import { parsePoolRow } from '../data/pool-row.ts';
 import { invalidateRegistry } from '../data/registry.ts';
-import { modelInput, parseStoredModel, readModelRows, type StoredModelRow } from '../data/stored-model.ts';
+import {
+  modelFields,
+  modelInput,
+  parseStoredModel,
+  readModelRows,
+  type StoredModelRow,
+} from '../data/stored-model.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
+import { writeConflict } from './merge-patch.ts';
 import { problemsOf } from './problems.ts';
 import { findStoredPool } from './stored-pool.ts';
 
@@ -164,11 +171,14 @@ export async function getModel(database: D1Database, id: string): Promise<ModelC
   return model;
 }
 
-/** Ids and aliases share one namespace; every pool in the chain must exist. */
+/**
+ * Ids and aliases share one namespace; every pool in the chain must exist. A stored row that no longer
+ * validates keeps its names too (fixed, it would serve them again), as the write's own guard has it.
+ */
 export async function checkModel(database: D1Database, model: ModelConfig): Promise<void> {
-  const others = (await listModels(database)).filter((m) => m.id !== model.id);
+  const others = (await readModelRows(database)).filter((row) => row.id !== model.id);
   const taken = new Map<string, string>();
-  for (const m of others) for (const name of [m.id, ...m.aliases]) taken.set(name, m.id);
+  for (const row of others) for (const name of [row.id, ...storedAliases(row)]) taken.set(name, row.id);
   for (const name of [model.id, ...model.aliases]) {
     const owner = taken.get(name);
     if (owner)
@@ -195,40 +205,83 @@ export function modelExists(id: string): EcoError {
 }
 
 /**
- * Write a model. `create` inserts only: the database refuses an id that exists (a concurrent create, or a
- * row the API cannot read), and that refusal is a 409, so no create ever overwrites a stored row.
+ * What every model write checks again in SQL, at the moment it commits: every pool of its chain (?4, the
+ * routes as JSON) has a row, and no other row (?1 is the model's id) has its id or one of its aliases (?2)
+ * as an id or alias. checkModel made the same checks before; this catches a pool deleted or a name
+ * taken since, which would otherwise leave a model routed to nothing or two models answering one name.
  */
-export async function saveModel(
+const MODEL_WRITE_GUARD = `NOT EXISTS (
+    SELECT 1 FROM json_each(?4) AS route
+    WHERE NOT EXISTS (SELECT 1 FROM pools WHERE pools.name = json_extract(route.value, '$.pool'))
+  ) AND NOT EXISTS (
+    SELECT 1 FROM models AS other WHERE other.id <> ?1 AND (
+      other.id = ?1 OR other.id IN (SELECT value FROM json_each(?2)) OR EXISTS (
+        SELECT 1 FROM json_each(${jsonArrayOr('other.aliases')}) AS alias
+        WHERE alias.value = ?1 OR alias.value IN (SELECT value FROM json_each(?2))
+      )
+    )
+  )`;
+
+/** SQL: a model row has the id or alias in parameter `param`. */
+export function modelNamedSql(param: string): string {
+  return `EXISTS (SELECT 1 FROM models WHERE models.id = ${param} OR EXISTS (
+    SELECT 1 FROM json_each(${jsonArrayOr('models.aliases')}) AS alias WHERE alias.value = ${param}))`;
+}
+
+/** A stored row's aliases as its guard reads them: the strings of a JSON array, else none. */
+function storedAliases(row: StoredModelRow): string[] {
+  const aliases = modelFields(row).aliases as unknown;
+  return Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [];
+}
+
+/** The model's columns, in the order of ?1 to ?8 of the write statements. */
+function modelColumns(model: ModelConfig, now: number): unknown[] {
+  return [
+    model.id,
+    JSON.stringify(model.aliases),
+    model.ownedBy,
+    JSON.stringify(model.routes),
+    JSON.stringify(model.capabilities),
+    model.contextLength,
+    model.source ?? null,
+    model.createdAt || Math.floor(now / 1000),
+  ];
+}
+
+/**
+ * Create a model. The database refuses an id that exists (a concurrent create, or a row the API cannot
+ * read), and that refusal is a 409, so no create ever overwrites a stored row. A pool deleted or a name
+ * taken since checkModel leaves nothing written (audit row included) and answers as checkModel would.
+ */
+export async function createModel(
   database: D1Database,
   model: ModelConfig,
   audit: AuditEntry,
-  mode: 'create' | 'update' = 'update',
 ): Promise<void> {
-  const handle = db(database);
   const now = Date.now();
-  const values = {
-    id: model.id,
-    aliases: model.aliases,
-    ownedBy: model.ownedBy,
-    routes: model.routes,
-    capabilities: model.capabilities,
-    contextLength: model.contextLength,
-    source: model.source ?? null,
-    createdAt: model.createdAt || Math.floor(now / 1000),
-  };
-  const { id: _id, ...set } = values;
-  const write =
-    mode === 'create'
-      ? handle.insert(models).values(values)
-      : handle.insert(models).values(values).onConflictDoUpdate({ target: models.id, set });
+  let inserted: D1Result | undefined;
   try {
-    await handle.batch([write, auditInsert(database, audit, now)]);
+    [inserted] = await database.batch([
+      database
+        .prepare(
+          `INSERT INTO models (id, aliases, owned_by, routes, capabilities, context_length, source, created_at)
+           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ${MODEL_WRITE_GUARD}`,
+        )
+        .bind(...modelColumns(model, now)),
+      auditIfChanged(database, audit, now),
+    ]);
   } catch (err) {
-    if (mode === 'create' && /UNIQUE constraint failed/.test(String((err as Error)?.message ?? err)))
-      throw modelExists(model.id);
+    if (/UNIQUE constraint failed/.test(String((err as Error)?.message ?? err))) throw modelExists(model.id);
     throw err;
   }
+  if (!inserted?.meta.changes) await refuseChangedModelWrite(database, model);
   invalidateRegistry();
+}
+
+/** A guarded write changed nothing: say why, as checkModel does (or, should that pass now, a conflict). */
+async function refuseChangedModelWrite(database: D1Database, model: ModelConfig): Promise<never> {
+  await checkModel(database, model);
+  throw writeConflict('model', model.id);
 }
 
 /**
@@ -273,8 +326,10 @@ export async function findStoredModel(database: D1Database, id: string): Promise
 }
 
 /**
- * Write `model` only if its row still holds exactly what `before` (read by getModelAndRow) held. False
- * when another write changed it first: then nothing was written, audit row included.
+ * Write `model` only if its row still holds exactly what `before` (read by getModelAndRow) held, its
+ * write guard holds (see MODEL_WRITE_GUARD), and no bot names an alias it drops. False when any of that
+ * changed since the caller checked: then nothing was written, audit row included, and the caller reads
+ * and checks again.
  */
 export async function updateModelIfUnchanged(
   database: D1Database,
@@ -285,18 +340,16 @@ export async function updateModelIfUnchanged(
   const [update] = await database.batch([
     database
       .prepare(
-        `UPDATE models SET aliases = ?, owned_by = ?, routes = ?, capabilities = ?, context_length = ?, source = ?, created_at = ?
-         WHERE id = ? AND aliases IS ? AND owned_by IS ? AND routes IS ? AND capabilities IS ? AND context_length IS ? AND source IS ? AND created_at IS ?`,
+        `UPDATE models SET aliases = ?2, owned_by = ?3, routes = ?4, capabilities = ?5, context_length = ?6, source = ?7, created_at = ?8
+         WHERE id = ?1 AND aliases IS ?9 AND owned_by IS ?10 AND routes IS ?11 AND capabilities IS ?12
+           AND context_length IS ?13 AND source IS ?14 AND created_at IS ?15 AND ${MODEL_WRITE_GUARD}
+           AND NOT EXISTS (
+             SELECT 1 FROM bots WHERE bots.default_model IN (SELECT value FROM json_each(${jsonArrayOr('?9')}))
+               AND bots.default_model NOT IN (SELECT value FROM json_each(?2))
+           )`,
       )
       .bind(
-        JSON.stringify(model.aliases),
-        model.ownedBy,
-        JSON.stringify(model.routes),
-        JSON.stringify(model.capabilities),
-        model.contextLength,
-        model.source ?? null,
-        model.createdAt || Math.floor(Date.now() / 1000),
-        model.id,
+        ...modelColumns(model, Date.now()),
         before.aliases,
         before.owned_by,
         before.routes,
@@ -312,11 +365,31 @@ export async function updateModelIfUnchanged(
   return true;
 }
 
-/** A row that no longer validates (written by SQL, say) can be deleted too, so none is out of reach. */
-export async function deleteModel(database: D1Database, id: string, audit: AuditEntry): Promise<void> {
+/**
+ * A row that no longer validates (written by SQL, say) can be deleted too, so none is out of reach. The
+ * delete checks the bots again itself: one written since with the model's id or an alias as its default
+ * keeps the model (false then; the caller says which bots).
+ */
+export async function deleteModel(database: D1Database, id: string, audit: AuditEntry): Promise<boolean> {
   const row = await db(database).select({ id: models.id }).from(models).where(eq(models.id, id)).limit(1);
   if (row.length === 0) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
-  const handle = db(database);
-  await handle.batch([handle.delete(models).where(eq(models.id, id)), auditInsert(database, audit)]);
+  const [removed] = await database.batch([
+    database
+      .prepare(
+        `DELETE FROM models WHERE id = ?1 AND NOT EXISTS (
+           SELECT 1 FROM bots WHERE bots.default_model = ?1
+             OR bots.default_model IN (SELECT value FROM json_each(${jsonArrayOr('models.aliases')}))
+         )`,
+      )
+      .bind(id),
+    auditIfChanged(database, audit),
+  ]);
+  if (!removed?.meta.changes) return false;
   invalidateRegistry();
+  return true;
+}
+
+/** SQL for the JSON array in `column`, or an empty one when it holds anything else. */
+export function jsonArrayOr(column: string): string {
+  return `CASE WHEN json_valid(${column}) AND json_type(${column}) = 'array' THEN ${column} ELSE '[]' END`;
 }

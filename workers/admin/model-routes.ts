@@ -8,6 +8,7 @@ import { requireScope } from '../middleware/auth.ts';
 import { botsNaming } from './bot-store.ts';
 import {
   checkModel,
+  createModel,
   deleteModel,
   findStoredModel,
   getModel,
@@ -15,11 +16,10 @@ import {
   listStoredModels,
   modelExists,
   type StoredModel,
-  saveModel,
   updateModelIfUnchanged,
 } from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
-import { mergePatch, patchUntilWritten } from './merge-patch.ts';
+import { mergePatch, patchUntilWritten, writeConflict } from './merge-patch.ts';
 import { adminErrors, BODY_ERRORS, jsonDoc } from './route-docs.ts';
 import { refuseUnknownFields } from './unknown-fields.ts';
 
@@ -147,7 +147,9 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       201: jsonDoc(ModelConfig, 'Created'),
       ...adminErrors({
         ...WRITE_ERRORS,
-        409: "The id exists (model_exists), or the id or an alias is another model's (model_name_taken)",
+        409:
+          "The id exists (model_exists), the id or an alias is another model's (model_name_taken), or its " +
+          'pools or names changed while it was written (write_conflict)',
       }),
     },
   });
@@ -179,7 +181,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     request: { params: IdParam },
     responses: {
       200: jsonDoc(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'),
-      ...adminErrors({ 404: NOT_FOUND, 409: "The model is a bot's default model (model_in_use)" }),
+      ...adminErrors({
+        404: NOT_FOUND,
+        409: "The model is a bot's default model (model_in_use), or it changed while it was deleted (write_conflict)",
+      }),
     },
   });
 
@@ -204,12 +209,12 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     );
     if (exists) throw modelExists(model.id);
     await checkModel(c.env.DB, model);
-    await saveModel(
-      c.env.DB,
-      model,
-      { actorKeyId: actor(c), action: 'model.create', target: model.id, detail: { model } },
-      'create',
-    );
+    await createModel(c.env.DB, model, {
+      actorKeyId: actor(c),
+      action: 'model.create',
+      target: model.id,
+      detail: { model },
+    });
     return c.json(await getModel(c.env.DB, model.id), 201);
   });
 
@@ -241,7 +246,14 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     const id = c.req.param('id');
     const stored = await findStoredModel(c.env.DB, id);
     await refuseIfBotsName(c, id, [id, ...(stored ? aliasesOf(stored.model) : [])], null);
-    await deleteModel(c.env.DB, id, { actorKeyId: actor(c), action: 'model.delete', target: id });
+    const audit = { actorKeyId: actor(c), action: 'model.delete', target: id };
+    if (!(await deleteModel(c.env.DB, id, audit))) {
+      // A bot named the model since the check above (or its aliases changed): say which, as above.
+      const now = await findStoredModel(c.env.DB, id);
+      if (!now) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+      await refuseIfBotsName(c, id, [id, ...aliasesOf(now.model)], null);
+      throw writeConflict('model', id);
+    }
     return c.json({ id, deleted: true as const });
   });
 }

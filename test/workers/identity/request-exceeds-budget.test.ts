@@ -4,10 +4,10 @@ import { periodEnd } from '../../../durable-objects/rate-limiter/budget-window.t
 import { emptyState, reserve } from '../../../durable-objects/rate-limiter/limiter-core.ts';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
 import type { LimiterLimits } from '../../../durable-objects/rate-limiter/types.ts';
-import { EcoError } from '../../../schemas/errors.ts';
 import { blockRequestsWanted } from '../../../workers/limits/limit-blocks.ts';
 import { reserveForId } from '../../../workers/limits/limit-id.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
+import { refusal } from '../helpers/refusal.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { chatAnswer, chatAs, seedVllmPool, waitFor } from './helpers.ts';
 
@@ -23,15 +23,6 @@ const req = (limits: LimiterLimits, tokens: number) => ({
 
 const limiter = (id: string) =>
   (env.RATE_LIMITER as unknown as DurableObjectNamespace<RateLimiter>).getByName(id);
-
-async function refusal(work: Promise<unknown>): Promise<EcoError> {
-  const err = await work.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(EcoError);
-  return err as EcoError;
-}
 
 type ErrorJson = { error: { message: string; type: string; param: string | null; code: string } };
 

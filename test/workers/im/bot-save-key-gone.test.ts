@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BotConfig } from '../../../schemas/bot-config.ts';
 import { saveBot } from '../../../workers/admin/bot-store.ts';
-import { seedKey } from '../helpers/seed.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
 
 // The billing key is checked before a bot is written; this is the write itself, as it would run when
 // the key is deleted or revoked between that check and the write.
@@ -12,7 +12,7 @@ const bot = (id: string, keyId: string) =>
     id,
     name: 'bot',
     keyId,
-    defaultModel: 'm',
+    defaultModel: 'save-key-model',
     secretName: 'ECO_IM_TEST_SECRET',
     accessTokenName: 'ECO_IM_TEST_ACCESS_TOKEN',
     settings: {},
@@ -37,6 +37,14 @@ async function audited(target: string): Promise<number> {
 beforeAll(async () => {
   await seedKey({ id: 'key_save_live' });
   await seedKey({ id: 'key_save_revoked', revokedAt: Date.now() - 1000 });
+  await seedPool(
+    {
+      name: 'save-key-pool',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://save-key.test', capacity: 1, weight: 1 }],
+    },
+    'save-key-model',
+  );
 });
 
 describe('writing a bot', () => {
