@@ -111,14 +111,14 @@ function readCompletion(ex: OpenExchange): Promise<string> {
 export function dispatchStream(d: Dispatch): Promise<Response> {
   const started = Date.now();
   return new Promise<Response>((resolve) => {
-    const headers = () => {
-      const h = new Headers(d.headers());
-      h.set('content-type', 'text/event-stream; charset=utf-8');
-      h.set('cache-control', 'no-cache');
-      h.set('x-accel-buffering', 'no');
-      h.set('server-timing', d.timing.header());
-      return h;
-    };
+    // A record (names in lower case, as d.headers() gives them): the runtime builds the Headers once.
+    const headers = (): Record<string, string> => ({
+      ...d.headers(),
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache',
+      'x-accel-buffering': 'no',
+      'server-timing': d.timing.header(),
+    });
     // A cancelled body ends the attempt like a disconnect the request's signal reports.
     const gone = new AbortController();
     const options = {
@@ -223,9 +223,9 @@ async function relay(
       continue;
     }
     try {
-      const behind = session.write(held + text);
       // The last write needs no room: the answer is whole and queued, the client reads it when it will.
-      if (behind && !ended) await clientWithinTotal(behind, ex.reader);
+      const behind = session.write(held + text, ended);
+      if (behind) await clientWithinTotal(behind, ex.reader);
     } catch (err) {
       ex.reader.cancel('client closed');
       if (err instanceof EcoError) throw committedError(err);

@@ -40,7 +40,7 @@ export interface StreamSessionOptions {
 export class StreamSession {
   readonly #readable: ReadableStream<Uint8Array>;
   #controller!: ReadableStreamDefaultController<Uint8Array>;
-  readonly #headers: () => Headers;
+  readonly #headers: () => HeadersInit;
   readonly #resolve: (response: Response) => void;
   readonly #flushMs: number;
   #committed = false;
@@ -54,7 +54,11 @@ export class StreamSession {
   #lastFlush = 0;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
 
-  constructor(headers: () => Headers, options: StreamSessionOptions, resolve: (response: Response) => void) {
+  constructor(
+    headers: () => HeadersInit,
+    options: StreamSessionOptions,
+    resolve: (response: Response) => void,
+  ) {
     this.#readable = new ReadableStream<Uint8Array>(
       {
         start: (controller) => {
@@ -80,15 +84,17 @@ export class StreamSession {
 
   /**
    * Write output; the first call commits the response (status 200). Returns a promise only when the
-   * client is behind and the caller must wait for it. Throws once the client is gone.
+   * client is behind and the caller must wait for it. Throws once the client is gone. `last`: close()
+   * follows at once and sends it, so no flush timer is armed for it.
    */
-  write(text: string): Promise<void> | undefined {
+  write(text: string, last = false): Promise<void> | undefined {
     if (this.#clientGone) throw new Error('client gone');
     if (text.length === 0 || this.#closed) return undefined;
     this.#outputStarted = true;
     this.#stopKeepalive();
     this.#commit();
     this.#pending += text;
+    if (last) return undefined;
     const now = Date.now();
     const wait = this.#lastFlush + this.#flushMs - now;
     if (wait > 0 && this.#pending.length < FLUSH_BYTES) {
