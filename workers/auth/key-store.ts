@@ -188,6 +188,12 @@ export async function createKey(
   return { key: toKeyObject(row, [], now), secret };
 }
 
+/** A query built with drizzle as a plain D1 statement, to share a batch with `auditIfChanged`. */
+function prepared(database: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }) {
+  const { sql, params } = query.toSQL();
+  return database.prepare(sql).bind(...params);
+}
+
 /** A row's scopes and allowed models as the API shows them (a stored value that is not a list reads as none). */
 function storedScopes(row: Pick<ApiKeyRow, 'scopes'>): string[] {
   return Array.isArray(row.scopes) ? row.scopes : [];
@@ -219,15 +225,17 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
     await refuseIfBotsStranded(store.database, id, storedScopes(next), storedAllowedModels(next));
   }
   const handle = db(store.database);
-  await handle.batch([
-    handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id)),
-    auditInsert(
+  const [updated] = await store.database.batch([
+    prepared(store.database, handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id))),
+    // Audited only if the key was still there to change (another request may have deleted it).
+    auditIfChanged(
       store.database,
       { actorKeyId: store.actorKeyId, action: 'api_key.update', target: id, detail: { changes } },
       now,
     ),
   ]);
   invalidateKeyCache();
+  if (!updated?.meta.changes) await loadRow(store.database, id); // deleted meanwhile: 404
   return getKey(store, id);
 }
 
@@ -305,9 +313,17 @@ export async function revokeKey(store: KeyStore, id: string): Promise<ApiKeyObje
   const now = store.now?.() ?? Date.now();
   if (row.revokedAt === null) {
     const handle = db(store.database);
-    await handle.batch([
-      handle.update(apiKeys).set({ revokedAt: now }).where(eq(apiKeys.id, id)),
-      auditInsert(
+    // Only a key not yet revoked: of two revokes at once, one sets the time and is audited, the other
+    // answers with the key as that one left it.
+    await store.database.batch([
+      prepared(
+        store.database,
+        handle
+          .update(apiKeys)
+          .set({ revokedAt: now })
+          .where(and(eq(apiKeys.id, id), isNull(apiKeys.revokedAt))),
+      ),
+      auditIfChanged(
         store.database,
         { actorKeyId: store.actorKeyId, action: 'api_key.revoke', target: id },
         now,
