@@ -82,6 +82,7 @@ export class ChunkedDecoder {
    * extension, a fault, a line split over two pushes) is left to `#onLine`; false then, nothing changed.
    */
   #plainLine(bytes: Uint8Array, at: number, nl: number): boolean {
+    if (nl - at > MAX_LINE) return false;
     const end = nl > at && bytes[nl - 1] === 13 ? nl - 1 : nl;
     if (this.#state === 'data-end') {
       if (end !== at) return false;

@@ -12,12 +12,18 @@ const TRANSPORT_FIELDS = new Set([
 ]);
 
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** A field value holds tabs, visible ASCII and obs-text: no line break, NUL or other control. */
-const FIELD_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
+/** What `Headers` refuses in a value (once trimmed): a line break, NUL, or a character beyond Latin-1. */
+const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
-/** Whether a header field may be written into a request head as it is. */
+/** A field value as `Headers` keeps it: without leading or trailing whitespace (a secret's newline). */
+export function fieldValue(value: string): string {
+  return value.replace(EDGE_WHITESPACE, '');
+}
+
+/** Whether a header field (its value trimmed with `fieldValue`) may be written into a request head. */
 export function isFieldAllowed(name: string, value: string): boolean {
-  return FIELD_NAME.test(name) && FIELD_VALUE.test(value);
+  return FIELD_NAME.test(name) && !BAD_VALUE.test(value);
 }
 
 /**
@@ -39,7 +45,7 @@ export function requestHead(
     }
   } else {
     for (const name in headers) {
-      const value = headers[name] as string;
+      const value = fieldValue(headers[name] as string);
       if (!isFieldAllowed(name, value))
         throw new TypeError(`header field '${name.slice(0, 60)}' is not allowed`);
       if (!TRANSPORT_FIELDS.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;

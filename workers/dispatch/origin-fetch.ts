@@ -1,4 +1,4 @@
-import { isFieldAllowed } from '../../origins/http1/request-head.ts';
+import { fieldValue, isFieldAllowed } from '../../origins/http1/request-head.ts';
 import { Http1Error } from '../../origins/http1/response-head.ts';
 import type { OriginRequest } from '../../origins/types.ts';
 import type { PoolConfig, StreamTransport } from '../../schemas/config.ts';
@@ -66,7 +66,7 @@ export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   if (call.traceparent) fields.traceparent = call.traceparent;
   const auth = originAuthHeaders(call.pool, call.env);
   for (const name in auth) {
-    const value = auth[name] as string;
+    const value = fieldValue(auth[name] as string);
     // A pool stored before its auth header was checked on write: a configuration error, not a crash.
     if (!isFieldAllowed(name, value)) {
       throw new EcoError(

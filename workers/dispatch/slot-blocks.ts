@@ -172,7 +172,9 @@ function useBlock(block: SlotBlock): Admitted {
     lease,
     release: once(async (outcome) => {
       block.busy--;
-      if (outcome.kind === 'failure' || outcome.kind === 'backoff') block.failed = true;
+      // Only the release that fails the block ends its siblings; later ones of the block do not.
+      const failsBlock = !block.failed && (outcome.kind === 'failure' || outcome.kind === 'backoff');
+      if (failsBlock) block.failed = true;
       const open = isOpen(block);
       const item: LeaseRelease = {
         leaseId: block.lease.id,
@@ -183,7 +185,7 @@ function useBlock(block: SlotBlock): Admitted {
       if (!canHoldRelease(lease, outcome)) {
         const own = block.outcomes;
         block.outcomes = [];
-        if (!block.failed) return reportNow(block.pool.name, send, item, own);
+        if (!failsBlock) return reportNow(block.pool.name, send, item, own);
         forget(block);
         // Other blocks on the same origin stop too: the breaker decides about it again.
         const siblings = (blocks.get(block.pool.name) ?? []).filter((b) => b.lease.originId === originId);

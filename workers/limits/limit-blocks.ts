@@ -56,29 +56,59 @@ const blocks = new Map<string, LimitBlock>();
  * Per limiter, the call under way that may bring this isolate a new block. Requests that find no
  * block with room meanwhile wait for it instead of each calling the limiter and each bringing back a
  * block that replaces the one before (under load, one request in ten went to the limiter that way).
+ * The call belongs to another request, which may be cancelled before it settles: a waiter waits on a
+ * timer of its own for at most REFILL_WAIT_MS, and a call older than REFILL_STALE_MS is presumed lost.
  */
-const refills = new Map<string, Promise<void>>();
+interface Refill {
+  /** Settles true when the call left a block open, false when not; never rejects. */
+  done: Promise<boolean>;
+  startedAt: number;
+}
+
+const refills = new Map<string, Refill>();
+const REFILL_WAIT_MS = 100;
+const REFILL_STALE_MS = 5_000;
 
 /** Mark a block call for `id` under way; call the result once its answer is in use (a block opened). */
-export function startRefill(id: string): () => void {
-  if (refills.has(id)) return () => {};
-  let end!: () => void;
-  const call = new Promise<void>((resolve) => {
-    end = resolve;
-  });
-  refills.set(id, call);
+export function startRefill(id: string, now = Date.now()): () => void {
+  if (refillUnderWay(id, now)) return () => {};
+  let end!: (opened: boolean) => void;
+  const refill: Refill = {
+    done: new Promise<boolean>((resolve) => {
+      end = resolve;
+    }),
+    startedAt: now,
+  };
+  refills.set(id, refill);
   return () => {
-    refills.delete(id);
-    end();
+    if (refills.get(id) === refill) refills.delete(id);
+    const block = blocks.get(id);
+    end(block !== undefined && !block.closed);
   };
 }
 
+/** The block call under way for `id`, if one started less than REFILL_STALE_MS ago. */
+export function refillUnderWay(id: string, now = Date.now()): Refill | undefined {
+  const refill = refills.get(id);
+  if (refill && now - refill.startedAt >= REFILL_STALE_MS) refills.delete(id);
+  else return refill;
+  return undefined;
+}
+
 /**
- * The block call under way for `id`, if any (it never rejects). Asked right before a request would
- * make that call itself, in the same turn, so that of requests arriving together only the first does.
+ * Wait for `refill` on a timer of this request's own: true when it opened a block, false when it
+ * settled without one or did not settle within REFILL_WAIT_MS.
  */
-export function refillUnderWay(id: string): Promise<void> | undefined {
-  return refills.get(id);
+export async function blockRefilled(refill: Refill): Promise<boolean> {
+  let timer!: ReturnType<typeof setTimeout>;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), REFILL_WAIT_MS);
+  });
+  try {
+    return await Promise.race([refill.done, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export function blockRequestsWanted(id: string): number {

@@ -8,6 +8,7 @@ import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
 import {
+  blockRefilled,
   blockRequestsWanted,
   fromLimitBlock,
   openLimitBlock,
@@ -67,10 +68,10 @@ export async function reserveForId(
   if (!waitUntil) return reserveFromLimiter(env, id, limits, limitsText, reservationId, tokens, options);
   // A block holds fewer requests than may be waiting for it: those left over wait for the next call
   // under way (a larger block, once blocks run out within their window), a bounded number of times.
+  // A call that brought no block (a limit is too close for blocks) ends the waiting: each asks itself.
   for (let waits = 0; waits < MAX_REFILL_WAITS; waits++) {
     const refill = refillUnderWay(id);
-    if (!refill) break;
-    await refill;
+    if (!refill || !(await blockRefilled(refill))) break;
     const refilled = fromLimitBlock(id, limitsText, tokens, promptTokens, after);
     if (refilled) return refilled;
   }

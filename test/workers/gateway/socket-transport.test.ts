@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, inject, it } from 'vitest';
 import { bodyDecoder } from '../../../origins/http1/body.ts';
 import { ChunkedDecoder } from '../../../origins/http1/chunked.ts';
-import { isFieldAllowed, requestHead } from '../../../origins/http1/request-head.ts';
+import { fieldValue, isFieldAllowed, requestHead } from '../../../origins/http1/request-head.ts';
 import {
   bodyFraming,
   Http1Error,
@@ -172,6 +172,7 @@ describe('chunked body decoder', () => {
     ['a size line ending in two CRs', '5\r\r\nhello\r\n'],
     ['a size after padding', ' 5\r\nhello\r\n'],
     ['thirteen hex digits', '0000000000005\r\nhello\r\n'],
+    ['a size padded beyond the longest line', `5${' '.repeat(5000)}\r\nhello\r\n`],
     ['a size line without end', `${'1'.repeat(5000)}`],
     ['a size too large to be real', 'fffffffffffff\r\n'],
   ])('refuses %s', (_, wire) => {
@@ -236,6 +237,15 @@ describe('HTTP/1.1 request head', () => {
       'POST /v1/x HTTP/1.1\r\nhost: 10.0.0.5:8000\r\ncontent-type: application/json\r\nx-api-key: k\t1\r\n' +
         'content-length: 3\r\naccept-encoding: identity\r\nconnection: close\r\n\r\n',
     );
+  });
+
+  it('trims a record value as Headers does (a secret read with its newline), and keeps other controls', () => {
+    const head = requestHead('GET', new URL('http://10.0.0.5/'), {
+      authorization: ' Bearer k\r\n',
+      'x-b': 'a\u0001b',
+    });
+    expect(head).toContain('\r\nauthorization: Bearer k\r\nx-b: a\u0001b\r\n');
+    expect(fieldValue('\tk \n')).toBe('k');
   });
 
   it.each([

@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it, vi } from 'vitest';
 import type { RateLimiter } from '../../../durable-objects/rate-limiter/rate-limiter.ts';
+import { refillUnderWay, startRefill } from '../../../workers/limits/limit-blocks.ts';
 import { reserveForId } from '../../../workers/limits/limit-id.ts';
 
 const limiter = (id: string) =>
@@ -54,5 +55,21 @@ describe('limiter blocks under concurrent requests', () => {
     for (const r of results)
       if (r.status === 'rejected')
         expect(r.reason).toMatchObject({ status: 429, code: 'rate_limit_exceeded' });
+  });
+
+  it('a block call whose request never finishes it holds no one: waiters go on after a short wait of their own', async () => {
+    const limits = { requestsPerMinute: 100_000, maxConcurrent: 10_000 };
+    // As if a request had started the call and been cancelled before its answer came.
+    startRefill('refill-lost');
+    expect(refillUnderWay('refill-lost')).toBeDefined();
+    const ticket = await reserveForId(env, 'refill-lost', limits, 'l1', 10, { waitUntil });
+    expect(ticket.headers['x-ratelimit-remaining-requests']).toBeDefined();
+    expect((await limiter('refill-lost').inspect()).inFlight).toBeGreaterThan(0);
+    await ticket.settle(10);
+  });
+
+  it('a block call started long ago is presumed lost and not waited for', () => {
+    startRefill('refill-stale', Date.now() - 60_000);
+    expect(refillUnderWay('refill-stale')).toBeUndefined();
   });
 });

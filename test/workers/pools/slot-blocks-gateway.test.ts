@@ -155,4 +155,19 @@ describe('several slot blocks in one isolate', () => {
       timeout: 3000,
     });
   });
+
+  it("a block's later failures do not end blocks granted after it failed", async () => {
+    const config = poolOf('blocks-late');
+    const [first, second] = await admitMany(config, 2, 'late');
+    await first!.release({ kind: 'failure', status: 502 });
+    // The failed block is gone: this request brings a new block from the pool object.
+    const third = await admit(env, config, { ...base, requestId: 'late-3', waitUntil });
+    const granted = (await stateOf('blocks-late')).admissions.granted ?? 0;
+    // The failed block's other request ends too (the client left): the new block stays open.
+    await second!.release({ kind: 'aborted' });
+    const fourth = await admit(env, config, { ...base, requestId: 'late-4', waitUntil });
+    expect((await stateOf('blocks-late')).admissions.granted).toBe(granted);
+    for (const h of [third, fourth]) await h.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-late')).inFlight).toBe(0), { timeout: 3000 });
+  });
 });
