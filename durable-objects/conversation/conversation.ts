@@ -47,6 +47,13 @@ export class Conversation extends DurableObject<Env> {
     if (result.queued > 0) {
       const alarm = await this.ctx.storage.getAlarm();
       if (alarm === null || alarm > Date.now()) await this.ctx.storage.setAlarm(Date.now());
+    } else if (
+      result.duplicates > 0 &&
+      this.#store.backlog() > 0 &&
+      (await this.ctx.storage.getAlarm()) === null
+    ) {
+      // A redelivery finds work waiting and no alarm to do it (one given up after failing runs): one more.
+      await this.ctx.storage.setAlarm(Date.now());
     }
     return result;
   }

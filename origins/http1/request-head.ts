@@ -12,8 +12,8 @@ const TRANSPORT_FIELDS = new Set([
 ]);
 
 const FIELD_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-/** What `Headers` refuses in a value (once trimmed): a line break, NUL, or a character beyond Latin-1. */
-const BAD_VALUE = /[\0\r\n\u0100-\uffff]/;
+/** What `Headers` refuses in a value (once trimmed): a line break or NUL. Anything else goes as UTF-8. */
+const BAD_VALUE = /[\0\r\n]/;
 const EDGE_WHITESPACE = /^[\t\n\r ]+|[\t\n\r ]+$/g;
 
 /** A field value as `Headers` keeps it: without leading or trailing whitespace (a secret's newline). */

@@ -41,8 +41,10 @@ export function originAuthHeaders(pool: PoolConfig, env: Env): Record<string, st
  * provided: …"); the pool's secret never reaches the client, a usage row or a log through it.
  */
 export function withoutPoolSecret(error: EcoError, pool: PoolConfig, env: Env): EcoError {
-  const secret = pool.auth ? env[pool.auth.secret] : undefined;
-  if (typeof secret !== 'string' || secret === '' || !error.message.includes(secret)) return error;
+  const stored = pool.auth ? env[pool.auth.secret] : undefined;
+  // As sent: trimmed like any header value (a secret stored with its newline is sent without it).
+  const secret = typeof stored === 'string' ? fieldValue(stored) : '';
+  if (secret === '' || !error.message.includes(secret)) return error;
   const copy = new EcoError(error.status, error.code, error.message.replaceAll(secret, '[pool secret]'), {
     param: error.param,
     ...(error.headers === undefined ? {} : { headers: error.headers }),

@@ -189,6 +189,8 @@ function useBlock(block: SlotBlock): Admitted {
         forget(block);
         // Other blocks on the same origin stop too: the breaker decides about it again.
         const siblings = (blocks.get(block.pool.name) ?? []).filter((b) => b.lease.originId === originId);
+        // Failed with it: their own later failures are this one's, not news to end newer blocks with.
+        for (const sibling of siblings) sibling.failed = true;
         // The report is made first: it takes the siblings' pending successes, which came before.
         const reported = reportNow(block.pool.name, send, item, own);
         await Promise.all([reported, ...siblings.map(closeBlock)]);

@@ -57,19 +57,23 @@ const blocks = new Map<string, LimitBlock>();
  * block with room meanwhile wait for it instead of each calling the limiter and each bringing back a
  * block that replaces the one before (under load, one request in ten went to the limiter that way).
  * The call belongs to another request, which may be cancelled before it settles: a waiter waits on a
- * timer of its own for at most REFILL_WAIT_MS, and a call older than REFILL_STALE_MS is presumed lost.
+ * timer of its own for at most REFILL_WAIT_MS, and then its own call takes the place of that one.
  */
 interface Refill {
-  /** Settles true when the call left a block open, false when not; never rejects. */
+  /** Settles true when the call opened a block, false when not; never rejects. */
   done: Promise<boolean>;
   startedAt: number;
 }
 
 const refills = new Map<string, Refill>();
-const REFILL_WAIT_MS = 100;
-const REFILL_STALE_MS = 5_000;
+/** About a limiter round trip from a distant isolate. */
+const REFILL_WAIT_MS = 250;
+/** Keys whose last call brought no block (a limit too close), and when: nobody waits on them for a while. */
+const noBlockSince = new Map<string, number>();
+const NO_BLOCK_MEMORY_MS = 1_000;
+const MAX_TRACKED = 10_000;
 
-/** Mark a block call for `id` under way; call the result once its answer is in use (a block opened). */
+/** Mark a block call for `id` under way; call the result once it is answered (and any block opened). */
 export function startRefill(id: string, now = Date.now()): () => void {
   if (refillUnderWay(id, now)) return () => {};
   let end!: (opened: boolean) => void;
@@ -79,20 +83,31 @@ export function startRefill(id: string, now = Date.now()): () => void {
     }),
     startedAt: now,
   };
+  if (refills.size >= MAX_TRACKED) refills.clear(); // bounded: entries of lost calls are only replaced
   refills.set(id, refill);
+  const before = blocks.get(id);
   return () => {
     if (refills.get(id) === refill) refills.delete(id);
-    const block = blocks.get(id);
-    end(block !== undefined && !block.closed);
+    // Only a block this call opened counts (one from before may have other limits, or be used up).
+    const opened = blocks.get(id) !== undefined && blocks.get(id) !== before;
+    if (opened) noBlockSince.delete(id);
+    else {
+      if (noBlockSince.size >= MAX_TRACKED) noBlockSince.clear();
+      noBlockSince.set(id, Date.now());
+    }
+    end(opened);
   };
 }
 
-/** The block call under way for `id`, if one started less than REFILL_STALE_MS ago. */
+/**
+ * The block call under way for `id` worth waiting for: started less than REFILL_WAIT_MS ago (an older
+ * one is slow or lost), for a key whose last call brought a block.
+ */
 export function refillUnderWay(id: string, now = Date.now()): Refill | undefined {
   const refill = refills.get(id);
-  if (refill && now - refill.startedAt >= REFILL_STALE_MS) refills.delete(id);
-  else return refill;
-  return undefined;
+  if (!refill || now - refill.startedAt >= REFILL_WAIT_MS) return undefined;
+  const noBlock = noBlockSince.get(id);
+  return noBlock !== undefined && now - noBlock < NO_BLOCK_MEMORY_MS ? undefined : refill;
 }
 
 /**

@@ -239,12 +239,13 @@ describe('HTTP/1.1 request head', () => {
     );
   });
 
-  it('trims a record value as Headers does (a secret read with its newline), and keeps other controls', () => {
+  it('trims a record value as Headers does (a secret read with its newline), and keeps other characters', () => {
     const head = requestHead('GET', new URL('http://10.0.0.5/'), {
       authorization: ' Bearer k\r\n',
       'x-b': 'a\u0001b',
+      'x-c': 'é€',
     });
-    expect(head).toContain('\r\nauthorization: Bearer k\r\nx-b: a\u0001b\r\n');
+    expect(head).toContain('\r\nauthorization: Bearer k\r\nx-b: a\u0001b\r\nx-c: é€\r\n');
     expect(fieldValue('\tk \n')).toBe('k');
   });
 
@@ -252,7 +253,6 @@ describe('HTTP/1.1 request head', () => {
     ['a line break in a value', { 'x-a': 'v\r\nx-forged: 1' }],
     ['a bare LF in a value', { 'x-a': 'v\nx-forged: 1' }],
     ['a NUL in a value', { 'x-a': 'v\u0000' }],
-    ['a character beyond Latin-1', { 'x-a': 'v\u2028' }],
     ['a space in a name', { 'x a': 'v' }],
     ['a colon in a name', { 'x-a:': 'v' }],
     ['an empty name', { '': 'v' }],

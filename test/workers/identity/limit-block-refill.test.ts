@@ -72,4 +72,13 @@ describe('limiter blocks under concurrent requests', () => {
     startRefill('refill-stale', Date.now() - 60_000);
     expect(refillUnderWay('refill-stale')).toBeUndefined();
   });
+
+  it('after a call that brought no block, nobody waits on the next one: it will bring none either', async () => {
+    await reserveForId(env, 'refill-none', { requestsPerMinute: 5 }, 'n1', 1, { waitUntil });
+    startRefill('refill-none');
+    expect(refillUnderWay('refill-none')).toBeUndefined();
+    await reserveForId(env, 'refill-some', { requestsPerMinute: 100_000 }, 's1', 1, { waitUntil });
+    startRefill('refill-some');
+    expect(refillUnderWay('refill-some')).toBeDefined();
+  });
 });

@@ -170,4 +170,21 @@ describe('several slot blocks in one isolate', () => {
     for (const h of [third, fourth]) await h.release({ kind: 'success', latencyMs: 1 });
     await vi.waitFor(async () => expect((await stateOf('blocks-late')).inFlight).toBe(0), { timeout: 3000 });
   });
+
+  it('nor do later failures in the blocks a failure closed with it', async () => {
+    const config = poolOf('blocks-sibling-late');
+    // Two blocks on the one origin: the first full, the second with one request.
+    const held = await admitMany(config, 17, 'sl');
+    await held[0]!.release({ kind: 'failure', status: 502 });
+    const fresh = await admit(env, config, { ...base, requestId: 'sl-fresh', waitUntil });
+    const granted = (await stateOf('blocks-sibling-late')).admissions.granted ?? 0;
+    // The request of the block closed with the first fails too: the block granted since stays open.
+    await held[16]!.release({ kind: 'failure', status: 502 });
+    const after = await admit(env, config, { ...base, requestId: 'sl-after', waitUntil });
+    expect((await stateOf('blocks-sibling-late')).admissions.granted).toBe(granted);
+    for (const h of [...held.slice(1, 16), fresh, after]) await h.release({ kind: 'success', latencyMs: 1 });
+    await vi.waitFor(async () => expect((await stateOf('blocks-sibling-late')).inFlight).toBe(0), {
+      timeout: 3000,
+    });
+  });
 });

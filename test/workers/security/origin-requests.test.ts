@@ -1,4 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { PoolConfig } from '../../../schemas/config.ts';
+import { EcoError } from '../../../schemas/errors.ts';
+import { withoutPoolSecret } from '../../../workers/dispatch/origin-fetch.ts';
+import type { Env } from '../../../workers/env.ts';
 import { chatAnswer, mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
 import { callWithVars } from '../identity/helpers.ts';
@@ -166,5 +170,21 @@ describe('what comes back from an origin', () => {
     const earlyText = await early.text();
     expect(earlyText).toContain('[pool secret]');
     expect(earlyText).not.toContain(SECRET);
+  });
+
+  it('masks a secret stored with surrounding whitespace as it was sent: trimmed', () => {
+    const pool = {
+      name: 'ws',
+      auth: { header: 'authorization', secret: 'ECO_WS_SECRET', prefix: 'Bearer ' },
+    };
+    const error = new EcoError(401, 'origin_error', 'Incorrect API key provided: sk-trailing-123.');
+    const masked = withoutPoolSecret(
+      error,
+      pool as unknown as PoolConfig,
+      {
+        ECO_WS_SECRET: ' sk-trailing-123\n',
+      } as unknown as Env,
+    );
+    expect(masked.message).toBe('Incorrect API key provided: [pool secret].');
   });
 });
