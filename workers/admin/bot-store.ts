@@ -10,7 +10,7 @@ import { storedKeyProblems } from '../data/stored-key.ts';
 import { botApiBaseIssue, botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
-import { listModels, modelNamed, modelNamedSql } from './config-store.ts';
+import { keyServesModelSql, listModels, modelNamed, modelNamedSql } from './config-store.ts';
 import { problemsOf } from './problems.ts';
 
 /**
@@ -168,7 +168,10 @@ export async function saveBot(
       .prepare(
         `INSERT INTO bots (platform, id, name, key_id, default_model, secret_name, verify_token_name, access_token_name, api_base, settings, created_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
-         WHERE EXISTS (SELECT 1 FROM api_keys WHERE api_keys.id = ?12 AND api_keys.revoked_at IS NULL)
+         WHERE EXISTS (
+             SELECT 1 FROM api_keys AS k WHERE k.id = ?12 AND k.revoked_at IS NULL
+               AND ${keyServesModelSql('k.scopes', 'k.allowed_models', '?5')}
+           )
            AND ${modelNamedSql('?5')}
          ON CONFLICT (platform, id) DO UPDATE SET name = excluded.name, key_id = excluded.key_id,
            default_model = excluded.default_model, secret_name = excluded.secret_name,

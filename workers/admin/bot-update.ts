@@ -6,7 +6,7 @@ import { safeJson } from '../data/safe-json.ts';
 import { invalidateBotCache } from '../im/bots.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
 import { type StoredBot, storedBot } from './bot-store.ts';
-import { modelNamedSql } from './config-store.ts';
+import { keyServesModelSql, modelNamedSql } from './config-store.ts';
 
 /** A bots row as D1 returns it (settings as its stored JSON text, compared as such). */
 export interface StoredBotRow {
@@ -71,7 +71,10 @@ export async function updateBotIfUnchanged(
         `UPDATE bots SET name = ?1, key_id = ?2, default_model = ?3, secret_name = ?4, verify_token_name = ?5, access_token_name = ?6, api_base = ?7, settings = ?8
          WHERE platform = ?9 AND id = ?10 AND name IS ?11 AND key_id IS ?12 AND default_model IS ?13 AND secret_name IS ?14
            AND verify_token_name IS ?15 AND access_token_name IS ?16 AND api_base IS ?17 AND settings IS ?18 AND created_at IS ?19
-           AND EXISTS (SELECT 1 FROM api_keys WHERE api_keys.id = ?2 AND api_keys.revoked_at IS NULL)
+           AND EXISTS (
+             SELECT 1 FROM api_keys AS k WHERE k.id = ?2 AND k.revoked_at IS NULL
+               AND ${keyServesModelSql('k.scopes', 'k.allowed_models', '?3')}
+           )
            AND ${modelNamedSql('?3')}`,
       )
       .bind(

@@ -228,6 +228,21 @@ export function modelNamedSql(param: string): string {
     SELECT 1 FROM json_each(${jsonArrayOr('models.aliases')}) AS alias WHERE alias.value = ${param}))`;
 }
 
+/**
+ * SQL: a key with these scopes and allowed models (SQL expressions of their JSON) may answer as a bot
+ * whose default model is `model` (an id or alias), as mayUseModel decides: it has `inference`, and its
+ * allowed models are unrestricted or name that model by its id or one of its aliases.
+ */
+export function keyServesModelSql(scopes: string, allowed: string, model: string): string {
+  return `(EXISTS (SELECT 1 FROM json_each(${jsonArrayOr(scopes)}) AS scope WHERE scope.value = 'inference')
+    AND (${allowed} IS NULL OR (json_valid(${allowed}) AND json_type(${allowed}) = 'null') OR EXISTS (
+      SELECT 1 FROM models AS served, json_each(${jsonArrayOr(allowed)}) AS allowed
+      WHERE (served.id = ${model} OR EXISTS (
+          SELECT 1 FROM json_each(${jsonArrayOr('served.aliases')}) AS named WHERE named.value = ${model}))
+        AND (allowed.value = served.id OR EXISTS (
+          SELECT 1 FROM json_each(${jsonArrayOr('served.aliases')}) AS listed WHERE listed.value = allowed.value)))))`;
+}
+
 /** A stored row's aliases as its guard reads them: the strings of a JSON array, else none. */
 function storedAliases(row: StoredModelRow): string[] {
   const aliases = modelFields(row).aliases as unknown;

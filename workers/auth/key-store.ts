@@ -5,6 +5,7 @@ import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { auditIfChanged } from '../admin/audit-if-changed.ts';
 import { botsBillingTo, botsStrandedBy } from '../admin/bot-store.ts';
+import { jsonArrayOr, keyServesModelSql, modelNamedSql } from '../admin/config-store.ts';
 import { writeConflict } from '../admin/merge-patch.ts';
 import { invalidateKeyCache } from '../data/api-keys.ts';
 import { parameterSlices } from '../data/bound-parameters.ts';
@@ -188,10 +189,20 @@ export async function createKey(
   return { key: toKeyObject(row, [], now), secret };
 }
 
-/** A query built with drizzle as a plain D1 statement, to share a batch with `auditIfChanged`. */
-function prepared(database: D1Database, query: { toSQL(): { sql: string; params: unknown[] } }) {
+/**
+ * A query built with drizzle as a plain D1 statement, to share a batch with `auditIfChanged`; `guard`
+ * (numbered parameters from ?1) is added to its WHERE clause.
+ */
+function prepared(
+  database: D1Database,
+  query: { toSQL(): { sql: string; params: unknown[] } },
+  guard?: { sql: string; params: unknown[] },
+) {
   const { sql, params } = query.toSQL();
-  return database.prepare(sql).bind(...params);
+  if (!guard) return database.prepare(sql).bind(...params);
+  const at = params.length;
+  const extra = guard.sql.replace(/\?(\d+)/g, (_, n: string) => `?${at + Number(n)}`);
+  return database.prepare(`${sql} and ${extra}`).bind(...params, ...guard.params);
 }
 
 /** A row's scopes and allowed models as the API shows them (a stored value that is not a list reads as none). */
@@ -220,13 +231,24 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
     (changes.maxPriority ?? row.maxPriority) as PriorityClass,
   );
   if (Object.keys(changes).length === 0) return getKey(store, id);
-  if (changes.scopes !== undefined || changes.allowedModels !== undefined) {
-    const next = { ...row, ...changes };
+  const next = { ...row, ...changes };
+  const servesBots = changes.scopes !== undefined || changes.allowedModels !== undefined;
+  if (servesBots)
     await refuseIfBotsStranded(store.database, id, storedScopes(next), storedAllowedModels(next));
-  }
   const handle = db(store.database);
+  const update = handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id));
   const [updated] = await store.database.batch([
-    prepared(store.database, handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id))),
+    // A bot written since the check above must not be stranded either: the update checks again.
+    prepared(
+      store.database,
+      update,
+      servesBots
+        ? {
+            sql: NO_BOT_STRANDED,
+            params: [JSON.stringify(storedScopes(next)), JSON.stringify(storedAllowedModels(next))],
+          }
+        : undefined,
+    ),
     // Audited only if the key was still there to change (another request may have deleted it).
     auditIfChanged(
       store.database,
@@ -235,9 +257,26 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
     ),
   ]);
   invalidateKeyCache();
-  if (!updated?.meta.changes) await loadRow(store.database, id); // deleted meanwhile: 404
+  if (!updated?.meta.changes) {
+    await loadRow(store.database, id); // deleted meanwhile: 404
+    if (servesBots)
+      await refuseIfBotsStranded(store.database, id, storedScopes(next), storedAllowedModels(next));
+    throw writeConflict('API key', id);
+  }
   return getKey(store, id);
 }
+
+/**
+ * SQL guard for a key update that sets scopes ?1 and allowed models ?2 (JSON): no bot billing to the
+ * key is left unable to answer (as botsStrandedBy decides: a bot whose model is gone is not this
+ * change's doing, unless the key loses `inference` altogether).
+ */
+const NO_BOT_STRANDED = `NOT EXISTS (
+  SELECT 1 FROM bots WHERE bots.key_id = "api_keys"."id"
+    AND NOT ${keyServesModelSql('?1', '?2', 'bots.default_model')}
+    AND (NOT EXISTS (SELECT 1 FROM json_each(${jsonArrayOr('?1')}) AS kept WHERE kept.value = 'inference')
+      OR ${modelNamedSql('bots.default_model')})
+)`;
 
 /** New secret for the same key id; the old secret works until `now + graceMs`. */
 export async function rotateKey(

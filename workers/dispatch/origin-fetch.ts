@@ -44,14 +44,33 @@ export function withoutPoolSecret(error: EcoError, pool: PoolConfig, env: Env): 
   const stored = pool.auth ? env[pool.auth.secret] : undefined;
   // As sent: trimmed like any header value (a secret stored with its newline is sent without it).
   const secret = typeof stored === 'string' ? fieldValue(stored) : '';
-  if (secret === '' || !error.message.includes(secret)) return error;
-  const copy = new EcoError(error.status, error.code, error.message.replaceAll(secret, '[pool secret]'), {
+  const message = secret === '' ? error.message : maskSecret(error.message, secret);
+  if (message === error.message) return error;
+  const copy = new EcoError(error.status, error.code, message, {
     param: error.param,
     ...(error.headers === undefined ? {} : { headers: error.headers }),
     ...(error.retryAfterMs === undefined ? {} : { retryAfterMs: error.retryAfterMs }),
   });
   if ((error as { committed?: boolean }).committed) (copy as { committed?: boolean }).committed = true;
   return copy;
+}
+
+/** Shortest start of a secret masked where a cut left it at the end of a text. */
+const MIN_CUT_SECRET = 4;
+
+/**
+ * `text` with every copy of `secret` masked, and also its start when the text ends in one: origin text
+ * is cut to a length before it gets here, and the cut may fall inside a quoted secret (an ellipsis may
+ * mark the cut).
+ */
+export function maskSecret(text: string, secret: string): string {
+  const masked = text.replaceAll(secret, '[pool secret]');
+  const ellipsis = masked.endsWith('…') ? '…' : '';
+  const body = masked.slice(0, masked.length - ellipsis.length);
+  for (let k = Math.min(secret.length - 1, body.length); k >= MIN_CUT_SECRET; k--) {
+    if (body.endsWith(secret.slice(0, k))) return `${body.slice(0, -k)}[pool secret]${ellipsis}`;
+  }
+  return masked;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from '../../../workers/admin/config-store.ts';
 import { refusal } from '../helpers/refusal.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { botBody } from '../im/admin-client.ts';
 
 // Each admin write checks what it refers to before it writes, and checks it again in the write's own
 // statement: a pool deleted, a name taken or a bot written between the two must not slip through. These
@@ -24,15 +25,7 @@ const audited = async (target: string) =>
   (await env.DB.prepare('SELECT action FROM audit_log WHERE target = ?').bind(target).all()).results.length;
 const rowOf = (id: string) => env.DB.prepare('SELECT * FROM models WHERE id = ?').bind(id).first();
 const bot = (id: string, defaultModel: string) =>
-  BotConfig.parse({
-    platform: 'telegram',
-    id,
-    name: id,
-    keyId: 'key_awg_bot',
-    defaultModel,
-    secretName: 'ECO_IM_TEST_SECRET',
-    accessTokenName: 'ECO_IM_TEST_ACCESS_TOKEN',
-  });
+  BotConfig.parse(botBody('telegram', id, 'key_awg_bot', defaultModel));
 
 beforeAll(async () => {
   await seedKey({ id: 'key_awg_bot' });

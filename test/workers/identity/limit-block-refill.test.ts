@@ -81,4 +81,19 @@ describe('limiter blocks under concurrent requests', () => {
     startRefill('refill-some');
     expect(refillUnderWay('refill-some')).toBeDefined();
   });
+
+  it('a call older than a distant round trip is no longer waited for: the next request calls itself', () => {
+    startRefill('refill-slow', Date.now() - 300);
+    expect(refillUnderWay('refill-slow')).toBeUndefined();
+    startRefill('refill-recent', Date.now() - 100);
+    expect(refillUnderWay('refill-recent')).toBeDefined();
+  });
+
+  it('a call that opened no block of its own says so, even with an older block in place', async () => {
+    await reserveForId(env, 'refill-own', { requestsPerMinute: 100_000 }, 'o1', 1, { waitUntil });
+    const finish = startRefill('refill-own');
+    const refill = refillUnderWay('refill-own');
+    finish();
+    expect(await refill?.done).toBe(false);
+  });
 });

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { PoolConfig } from '../../../schemas/config.ts';
 import { EcoError } from '../../../schemas/errors.ts';
-import { withoutPoolSecret } from '../../../workers/dispatch/origin-fetch.ts';
+import { maskSecret, withoutPoolSecret } from '../../../workers/dispatch/origin-fetch.ts';
 import type { Env } from '../../../workers/env.ts';
 import { chatAnswer, mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
@@ -186,5 +186,15 @@ describe('what comes back from an origin', () => {
       } as unknown as Env,
     );
     expect(masked.message).toBe('Incorrect API key provided: [pool secret].');
+  });
+
+  it.each([
+    ['quoted whole', 'key sk-cut-0123456789 is wrong', 'key [pool secret] is wrong'],
+    ['cut inside it', 'Invalid token: sk-cut-01234', 'Invalid token: [pool secret]'],
+    ['cut inside it, with an ellipsis', 'Invalid token: sk-cut-0…', 'Invalid token: [pool secret]…'],
+    ['its first three characters only', 'ends in sk-', 'ends in sk-'],
+    ['not quoted', 'model not found', 'model not found'],
+  ])('masks the secret %s', (_, text, expected) => {
+    expect(maskSecret(text, 'sk-cut-0123456789')).toBe(expected);
   });
 });

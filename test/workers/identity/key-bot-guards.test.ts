@@ -1,0 +1,126 @@
+import { env } from 'cloudflare:workers';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BotConfig } from '../../../schemas/bot-config.ts';
+import { ModelConfig } from '../../../schemas/config.ts';
+import { saveBot } from '../../../workers/admin/bot-store.ts';
+import { createModel } from '../../../workers/admin/config-store.ts';
+import { updateKey } from '../../../workers/auth/key-store.ts';
+import { refusal } from '../helpers/refusal.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
+import { botBody } from '../im/admin-client.ts';
+
+// A bot answers as its billing key: the key must have `inference` and be allowed the bot's model. Both
+// writes check that before they write, and again in their own statement, so that a key changed while a
+// bot is written (or a bot written while its key is changed) cannot leave a bot that never answers.
+
+const audit = (action: string, target: string) => ({ actorKeyId: 'key_kbg_admin', action, target });
+const bot = (id: string, keyId: string, defaultModel: string) =>
+  BotConfig.parse(botBody('telegram', id, keyId, defaultModel));
+
+const audits = async (target: string) =>
+  (await env.DB.prepare('SELECT id FROM audit_log WHERE target = ?').bind(target).all()).results.length;
+
+beforeAll(async () => {
+  await seedPool(
+    {
+      name: 'kbg-pool',
+      protocol: 'vllm',
+      origins: [{ id: 'a', url: 'http://kbg.test', capacity: 2, weight: 1 }],
+    },
+    'kbg-model',
+  );
+  await createModel(
+    env.DB,
+    ModelConfig.parse({
+      id: 'kbg-other',
+      aliases: ['kbg-other-alias'],
+      routes: [{ pool: 'kbg-pool', engineModel: 'e' }],
+    }),
+    audit('model.create', 'kbg-other'),
+  );
+  await seedKey({ id: 'key_kbg_any' });
+  await seedKey({ id: 'key_kbg_other_only', allowedModels: ['kbg-other-alias'] });
+  await seedKey({ id: 'key_kbg_admin_only', scopes: ['admin'] });
+});
+
+describe('a bot written as its key changes', () => {
+  it('is written when the key may use its model, by id or by alias on either side', async () => {
+    expect(
+      await saveBot(env.DB, bot('kbg-1', 'key_kbg_any', 'kbg-model'), Date.now(), audit('bot.create', 'b1')),
+    ).toBe(true);
+    expect(
+      await saveBot(
+        env.DB,
+        bot('kbg-2', 'key_kbg_other_only', 'kbg-other'),
+        Date.now(),
+        audit('bot.create', 'b2'),
+      ),
+    ).toBe(true);
+    expect(
+      await saveBot(
+        env.DB,
+        bot('kbg-3', 'key_kbg_other_only', 'kbg-other-alias'),
+        Date.now(),
+        audit('bot.create', 'b3'),
+      ),
+    ).toBe(true);
+  });
+
+  it('is not written when the key may not use its model, or cannot infer at all', async () => {
+    expect(
+      await saveBot(
+        env.DB,
+        bot('kbg-4', 'key_kbg_other_only', 'kbg-model'),
+        Date.now(),
+        audit('bot.create', 'kbg-4'),
+      ),
+    ).toBe(false);
+    expect(
+      await saveBot(
+        env.DB,
+        bot('kbg-5', 'key_kbg_admin_only', 'kbg-model'),
+        Date.now(),
+        audit('bot.create', 'kbg-5'),
+      ),
+    ).toBe(false);
+    expect(await env.DB.prepare("SELECT id FROM bots WHERE id IN ('kbg-4', 'kbg-5')").all()).toMatchObject({
+      results: [],
+    });
+    expect(await audits('kbg-4')).toBe(0);
+  });
+});
+
+describe('a key changed as a bot is written', () => {
+  it('a bot written between the check and the update keeps the key from stranding it: 409, nothing changed', async () => {
+    await seedKey({ id: 'key_kbg_patch' });
+    // The bot arrives just before the key's write.
+    const botBeforeWrite = new Proxy(env.DB, {
+      get(target, name) {
+        if (name !== 'batch') return Reflect.get(target, name).bind(target);
+        return async (statements: D1PreparedStatement[]) => {
+          await saveBot(
+            target,
+            bot('kbg-late', 'key_kbg_patch', 'kbg-model'),
+            Date.now(),
+            audit('bot.create', 'x'),
+          );
+          return target.batch(statements);
+        };
+      },
+    });
+    const store = { database: botBeforeWrite, actorKeyId: 'key_kbg_admin' };
+    const err = await refusal(updateKey(store, 'key_kbg_patch', { allowed_models: ['kbg-other'] }));
+    expect(err).toMatchObject({ status: 409, code: 'api_key_in_use' });
+    const row = await env.DB.prepare(
+      "SELECT allowed_models FROM api_keys WHERE id = 'key_kbg_patch'",
+    ).first();
+    expect(row).toEqual({ allowed_models: null });
+    expect(await audits('key_kbg_patch')).toBe(0);
+  });
+
+  it('a change that leaves every bot able to answer goes through', async () => {
+    const store = { database: env.DB, actorKeyId: 'key_kbg_admin' };
+    const key = await updateKey(store, 'key_kbg_any', { allowed_models: ['kbg-model', 'kbg-other'] });
+    expect(key.allowed_models).toEqual(['kbg-model', 'kbg-other']);
+  });
+});
