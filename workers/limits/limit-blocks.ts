@@ -111,16 +111,16 @@ export function refillUnderWay(id: string, now = Date.now()): Refill | undefined
 }
 
 /**
- * Wait for `refill` on a timer of this request's own: true when it opened a block, false when it
- * settled without one or did not settle within REFILL_WAIT_MS.
+ * Wait for `refill` on a timer of this request's own: `opened` when it opened a block, `none` when it
+ * settled without one, `late` when it did not settle within REFILL_WAIT_MS.
  */
-export async function blockRefilled(refill: Refill): Promise<boolean> {
+export async function blockRefilled(refill: Refill): Promise<'opened' | 'none' | 'late'> {
   let timer!: ReturnType<typeof setTimeout>;
-  const late = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), REFILL_WAIT_MS);
+  const late = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), REFILL_WAIT_MS);
   });
   try {
-    return await Promise.race([refill.done, late]);
+    return await Promise.race([refill.done.then((opened) => (opened ? 'opened' : 'none')), late]);
   } finally {
     clearTimeout(timer);
   }

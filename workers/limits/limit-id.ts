@@ -69,11 +69,16 @@ export async function reserveForId(
   // A block holds fewer requests than may be waiting for it: those left over wait for the next call
   // under way (a larger block, once blocks run out within their window), a bounded number of times.
   // A call that brought no block (a limit is too close for blocks) ends the waiting: each asks itself.
+  // A call too slow to wait for is given up: the first waiter to wake calls in its place, the others
+  // wait for that call.
   for (let waits = 0; waits < MAX_REFILL_WAITS; waits++) {
     const refill = refillUnderWay(id);
-    if (!refill || !(await blockRefilled(refill))) break;
+    if (!refill) break;
+    const outcome = await blockRefilled(refill);
+    // Whatever this wait ended with, a block may be open now (another call may have brought it).
     const refilled = fromLimitBlock(id, limitsText, tokens, promptTokens, after);
     if (refilled) return refilled;
+    if (outcome === 'none') break;
   }
   const finished = startRefill(id);
   try {

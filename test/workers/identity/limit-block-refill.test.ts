@@ -96,4 +96,17 @@ describe('limiter blocks under concurrent requests', () => {
     finish();
     expect(await refill?.done).toBe(false);
   });
+
+  it('waiters behind a call that never settles: the first to give up calls, the others wait for its block', async () => {
+    const limits = { requestsPerMinute: 100_000, maxConcurrent: 10_000 };
+    startRefill('refill-takeover'); // a call whose request was cancelled
+    const tickets = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        reserveForId(env, 'refill-takeover', limits, `t${i}`, 10, { waitUntil }),
+      ),
+    );
+    // One block of 16 for all twelve, as when nobody was lost.
+    expect((await limiter('refill-takeover').inspect()).inFlight).toBe(16);
+    for (const t of tickets) await t.settle(10);
+  });
 });
