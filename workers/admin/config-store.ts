@@ -9,6 +9,7 @@ import { db } from '../data/db.ts';
 import { parsePoolRow } from '../data/pool-row.ts';
 import { invalidateRegistry } from '../data/registry.ts';
 import {
+  aliasesOf,
   modelFields,
   modelInput,
   parseStoredModel,
@@ -178,7 +179,8 @@ export async function getModel(database: D1Database, id: string): Promise<ModelC
 export async function checkModel(database: D1Database, model: ModelConfig): Promise<void> {
   const others = (await readModelRows(database)).filter((row) => row.id !== model.id);
   const taken = new Map<string, string>();
-  for (const row of others) for (const name of [row.id, ...storedAliases(row)]) taken.set(name, row.id);
+  for (const row of others)
+    for (const name of [row.id, ...aliasesOf(modelFields(row))]) taken.set(name, row.id);
   for (const name of [model.id, ...model.aliases]) {
     const owner = taken.get(name);
     if (owner)
@@ -222,10 +224,15 @@ const MODEL_WRITE_GUARD = `NOT EXISTS (
     )
   )`;
 
-/** SQL: a model row has the id or alias in parameter `param`. */
+/** SQL: the models row `row` (a table alias) has `name` (an SQL expression) as its id or an alias. */
+function rowNamedSql(row: string, name: string): string {
+  return `(${row}.id = ${name} OR EXISTS (
+    SELECT 1 FROM json_each(${jsonArrayOr(`${row}.aliases`)}) AS alias WHERE alias.value = ${name}))`;
+}
+
+/** SQL: some model row has the id or alias in parameter `param`. */
 export function modelNamedSql(param: string): string {
-  return `EXISTS (SELECT 1 FROM models WHERE models.id = ${param} OR EXISTS (
-    SELECT 1 FROM json_each(${jsonArrayOr('models.aliases')}) AS alias WHERE alias.value = ${param}))`;
+  return `EXISTS (SELECT 1 FROM models WHERE ${rowNamedSql('models', param)})`;
 }
 
 /**
@@ -237,16 +244,7 @@ export function keyServesModelSql(scopes: string, allowed: string, model: string
   return `(EXISTS (SELECT 1 FROM json_each(${jsonArrayOr(scopes)}) AS scope WHERE scope.value = 'inference')
     AND (${allowed} IS NULL OR (json_valid(${allowed}) AND json_type(${allowed}) = 'null') OR EXISTS (
       SELECT 1 FROM models AS served, json_each(${jsonArrayOr(allowed)}) AS allowed
-      WHERE (served.id = ${model} OR EXISTS (
-          SELECT 1 FROM json_each(${jsonArrayOr('served.aliases')}) AS named WHERE named.value = ${model}))
-        AND (allowed.value = served.id OR EXISTS (
-          SELECT 1 FROM json_each(${jsonArrayOr('served.aliases')}) AS listed WHERE listed.value = allowed.value)))))`;
-}
-
-/** A stored row's aliases as its guard reads them: the strings of a JSON array, else none. */
-function storedAliases(row: StoredModelRow): string[] {
-  const aliases = modelFields(row).aliases as unknown;
-  return Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [];
+      WHERE ${rowNamedSql('served', model)} AND ${rowNamedSql('served', 'allowed.value')})))`;
 }
 
 /** The model's columns, in the order of ?1 to ?8 of the write statements. */
@@ -391,10 +389,8 @@ export async function deleteModel(database: D1Database, id: string, audit: Audit
   const [removed] = await database.batch([
     database
       .prepare(
-        `DELETE FROM models WHERE id = ?1 AND NOT EXISTS (
-           SELECT 1 FROM bots WHERE bots.default_model = ?1
-             OR bots.default_model IN (SELECT value FROM json_each(${jsonArrayOr('models.aliases')}))
-         )`,
+        `DELETE FROM models WHERE id = ?1
+           AND NOT EXISTS (SELECT 1 FROM bots WHERE ${rowNamedSql('models', 'bots.default_model')})`,
       )
       .bind(id),
     auditIfChanged(database, audit),

@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
+import { aliasesOf } from '../data/stored-model.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { botsNaming } from './bot-store.ts';
@@ -96,11 +97,6 @@ async function refuseIfBotsName(c: Context<AppEnv>, id: string, names: string[],
       `Model '${id}' is the default model (as ${names.map((n) => `'${n}'`).join(' or ')}) of bot ${users.join(', ')}; change those bots first.`,
       { param },
     );
-}
-
-/** A stored row's aliases; a row that no longer validates may hold anything there. */
-function aliasesOf(model: ModelConfig): string[] {
-  return Array.isArray(model.aliases) ? model.aliases.filter((a) => typeof a === 'string') : [];
 }
 
 /** A row that no longer validates carries `problems`, saying why a write of it would be refused. */

@@ -58,3 +58,12 @@ export function modelInput(raw: StoredModelRow): Record<string, unknown> {
 export function parseStoredModel(raw: StoredModelRow) {
   return ModelConfig.safeParse(modelInput(raw));
 }
+
+/**
+ * A stored model's aliases: the strings of its list. A row that no longer validates may hold anything
+ * there (then none), as the write guards' SQL reads it too.
+ */
+export function aliasesOf(model: { aliases?: unknown }): string[] {
+  const { aliases } = model;
+  return Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [];
+}
