@@ -10,7 +10,7 @@ import { storedKeyProblems } from '../data/stored-key.ts';
 import { botApiBaseIssue, botFields, invalidateBotCache } from '../im/bots.ts';
 import { mayUseModel } from '../principal.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
-import { keyServesModelSql, listModels, modelNamed, modelNamedSql } from './config-store.ts';
+import { jsonArrayOr, keyServesModelSql, listModels, modelNamed, modelNamedSql } from './config-store.ts';
 import { problemsOf } from './problems.ts';
 
 /**
@@ -116,8 +116,19 @@ export async function botsNaming(database: D1Database, names: string[]): Promise
 }
 
 /**
+ * SQL: the `bots` row could no longer answer were its key's scopes and allowed models `scopes` and
+ * `allowed` (SQL expressions of their JSON): without `inference`, or not allowed its default model. A bot
+ * whose model is gone is stranded already; a change that keeps `inference` is not why.
+ */
+export function botStrandedSql(scopes: string, allowed: string): string {
+  return `(NOT ${keyServesModelSql(scopes, allowed, 'bots.default_model')}
+    AND (NOT EXISTS (SELECT 1 FROM json_each(${jsonArrayOr(scopes)}) AS kept WHERE kept.value = 'inference')
+      OR ${modelNamedSql('bots.default_model')}))`;
+}
+
+/**
  * The bots billing to API key `keyId` that could no longer answer were the key's scopes and allowed
- * models these: without `inference`, or without its default model. As `platform/id`.
+ * models these (see botStrandedSql, which the key's update checks again as it writes). As `platform/id`.
  */
 export async function botsStrandedBy(
   database: D1Database,
@@ -125,21 +136,13 @@ export async function botsStrandedBy(
   scopes: readonly string[],
   allowedModels: string[] | null,
 ): Promise<string[]> {
-  const rows = await db(database)
-    .select({ platform: bots.platform, id: bots.id, defaultModel: bots.defaultModel })
-    .from(bots)
-    .where(eq(bots.keyId, keyId))
-    .orderBy(bots.platform, bots.id);
-  if (rows.length === 0) return [];
-  const models = scopes.includes('inference') ? await listModels(database) : [];
-  return rows
-    .filter((row) => {
-      if (!scopes.includes('inference')) return true;
-      const model = modelNamed(models, row.defaultModel);
-      // A model gone from the registry strands the bot already; this change is not why.
-      return model !== undefined && !mayUseModel(allowedModels, model);
-    })
-    .map((row) => `${row.platform}/${row.id}`);
+  const { results } = await database
+    .prepare(
+      `SELECT platform, id FROM bots WHERE key_id = ?1 AND ${botStrandedSql('?2', '?3')} ORDER BY platform, id`,
+    )
+    .bind(keyId, JSON.stringify(scopes), JSON.stringify(allowedModels))
+    .all<{ platform: string; id: string }>();
+  return results.map((row) => `${row.platform}/${row.id}`);
 }
 
 /** The bots that bill to API key `keyId`, as `platform/id`. */

@@ -4,8 +4,7 @@ import { apiKeyRetiredHashes } from '../../schemas/db/api-key-retired-hashes.ts'
 import { type ApiKeyRow, apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { auditIfChanged } from '../admin/audit-if-changed.ts';
-import { botsBillingTo, botsStrandedBy } from '../admin/bot-store.ts';
-import { jsonArrayOr, keyServesModelSql, modelNamedSql } from '../admin/config-store.ts';
+import { botStrandedSql, botsBillingTo, botsStrandedBy } from '../admin/bot-store.ts';
 import { writeConflict } from '../admin/merge-patch.ts';
 import { invalidateKeyCache } from '../data/api-keys.ts';
 import { parameterSlices } from '../data/bound-parameters.ts';
@@ -268,14 +267,10 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
 
 /**
  * SQL guard for a key update that sets scopes ?1 and allowed models ?2 (JSON): no bot billing to the
- * key is left unable to answer (as botsStrandedBy decides: a bot whose model is gone is not this
- * change's doing, unless the key loses `inference` altogether).
+ * key is left unable to answer, as botsStrandedBy decides.
  */
 const NO_BOT_STRANDED = `NOT EXISTS (
-  SELECT 1 FROM bots WHERE bots.key_id = "api_keys"."id"
-    AND NOT ${keyServesModelSql('?1', '?2', 'bots.default_model')}
-    AND (NOT EXISTS (SELECT 1 FROM json_each(${jsonArrayOr('?1')}) AS kept WHERE kept.value = 'inference')
-      OR ${modelNamedSql('bots.default_model')})
+  SELECT 1 FROM bots WHERE bots.key_id = "api_keys"."id" AND ${botStrandedSql('?1', '?2')}
 )`;
 
 /** New secret for the same key id; the old secret works until `now + graceMs`. */
