@@ -29,27 +29,21 @@ export function isFieldAllowed(name: string, value: string): boolean {
 /**
  * The head of an HTTP/1.1 request for one exchange on its own connection: the connection closes after
  * the response, and the body is asked for without content coding so it can be relayed as it comes.
- * Fields come from a `Headers` object, which has already refused line breaks in them, or from a plain
- * record (lower-case names), whose fields are checked here: a line break would forge another field.
+ * Fields come as a plain record (lower-case names) and are checked here, as `Headers` would check them:
+ * a line break would forge another field.
  */
 export function requestHead(
   method: string,
   url: URL,
-  headers: Headers | Record<string, string>,
+  headers: Record<string, string>,
   bodyLength?: number,
 ): string {
   let head = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-  if (headers instanceof Headers) {
-    for (const [name, value] of headers) {
-      if (!TRANSPORT_FIELDS.has(name)) head += `${name}: ${value}\r\n`;
-    }
-  } else {
-    for (const name in headers) {
-      const value = fieldValue(headers[name] as string);
-      if (!isFieldAllowed(name, value))
-        throw new TypeError(`header field '${name.slice(0, 60)}' is not allowed`);
-      if (!TRANSPORT_FIELDS.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;
-    }
+  for (const name in headers) {
+    const value = fieldValue(headers[name] as string);
+    if (!isFieldAllowed(name, value))
+      throw new TypeError(`header field '${name.slice(0, 60)}' is not allowed`);
+    if (!TRANSPORT_FIELDS.has(name.toLowerCase())) head += `${name}: ${value}\r\n`;
   }
   if (bodyLength !== undefined) head += `content-length: ${bodyLength}\r\n`;
   return `${head}accept-encoding: identity\r\nconnection: close\r\n\r\n`;

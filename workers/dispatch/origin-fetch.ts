@@ -79,8 +79,8 @@ export function maskSecret(text: string, secret: string): string {
  */
 export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   const url = call.baseUrl.replace(/\/+$/, '') + call.request.path;
-  // A plain record (names in lower case, so later fields replace earlier ones as Headers.set would):
-  // the socket transport writes it as it is; fetch gets a Headers made of it.
+  // A plain record (names in lower case, so later fields replace earlier ones as Headers.set would),
+  // which either transport takes as it is.
   const fields: Record<string, string> = {};
   for (const name in call.request.headers) fields[name.toLowerCase()] = call.request.headers[name] as string;
   fields['x-request-id'] = call.requestId;
@@ -98,7 +98,6 @@ export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
     }
     fields[name.toLowerCase()] = value;
   }
-  const headers = call.transport === 'socket' ? fields : new Headers(fields);
 
   const timeout = new AbortController();
   const cancelTimer = (call.after ?? ownTimer)(call.headersTimeoutMs, () => timeout.abort());
@@ -107,7 +106,7 @@ export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   try {
     response = await send(url, {
       method: call.request.method,
-      headers,
+      headers: fields,
       ...(call.request.body === undefined ? {} : { body: call.request.body }),
       signal: AbortSignal.any([call.signal, timeout.signal]),
       // A redirect would carry the prompt and the pool's credential to wherever it points.

@@ -13,8 +13,8 @@ import type { OriginBody, OriginBodyReader, OriginResponse } from './origin-resp
 
 export interface SocketFetchInit {
   method: string;
-  /** A record's names in lower case (see requestHead). */
-  headers: Headers | Record<string, string>;
+  /** Names in lower case (see requestHead). */
+  headers: Record<string, string>;
   body?: string;
   signal: AbortSignal;
 }

@@ -214,14 +214,14 @@ describe('chunked body decoder', () => {
 
 describe('HTTP/1.1 request head', () => {
   it('sets framing and connection itself, and keeps the caller’s other fields', () => {
-    const headers = new Headers({
+    const headers = {
+      authorization: 'Bearer k',
       'content-type': 'application/json',
       host: 'evil.example',
       'content-length': '999',
       'transfer-encoding': 'chunked',
       connection: 'keep-alive',
-      authorization: 'Bearer k',
-    });
+    };
     const head = requestHead('POST', new URL('http://10.0.0.5:8000/v1/chat/completions?x=1'), headers, 12);
     expect(head).toBe(
       'POST /v1/chat/completions?x=1 HTTP/1.1\r\nhost: 10.0.0.5:8000\r\n' +
@@ -266,7 +266,7 @@ describe('socketFetch against a scripted origin', () => {
   const go = (script: string, init: { signal?: AbortSignal; body?: string } = {}) =>
     socketFetch(`${origin}/${script}`, {
       method: 'POST',
-      headers: new Headers({ 'content-type': 'application/json' }),
+      headers: { 'content-type': 'application/json' },
       signal: init.signal ?? new AbortController().signal,
       ...(init.body === undefined ? {} : { body: init.body }),
     });
@@ -410,7 +410,7 @@ describe('socketFetch against a scripted origin', () => {
   it.skipIf(!inject('rawOriginIpv6'))('reaches an origin at an IPv6 literal', async () => {
     const res = await socketFetch(`${inject('rawOriginIpv6')}/ok-length`, {
       method: 'GET',
-      headers: new Headers(),
+      headers: {},
       signal: new AbortController().signal,
     });
     expect(await res.text()).toBe('{"ok":true}');
@@ -484,7 +484,7 @@ describe('connections', () => {
   const go = (script: string, init: { signal?: AbortSignal } = {}) =>
     socketFetch(`${origin}/${script}`, {
       method: 'GET',
-      headers: new Headers(),
+      headers: {},
       signal: init.signal ?? new AbortController().signal,
     });
 
