@@ -1,20 +1,12 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditActions } from '../helpers/audit.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { callAs, errorOf } from './admin-call.ts';
 
 let admin: string;
 
 const call = (method: string, path: string, body?: unknown) => callAs(admin, method, path, body);
-
-async function audits(target: string): Promise<string[]> {
-  const rows = await env.DB.prepare(
-    'SELECT action FROM audit_log WHERE target = ? ORDER BY created_at, rowid',
-  )
-    .bind(target)
-    .all<{ action: string }>();
-  return rows.results.map((r) => r.action);
-}
 
 const route = [{ pool: 'amx-pool', engineModel: 'e' }];
 
@@ -45,7 +37,7 @@ describe('admin models API: untrusted input', () => {
     expect(res.status).toBe(400);
     expect(await errorOf(res)).toMatchObject({ type: 'invalid_request_error', param });
     expect((await call('GET', `/admin/models/${body.id}`)).status).toBe(404);
-    expect(await audits(body.id)).toEqual([]);
+    expect(await auditActions(body.id)).toEqual([]);
   });
 
   it('refuses a patch that would give a model its own id as an alias', async () => {
@@ -73,7 +65,7 @@ describe('admin models API: untrusted input', () => {
     expect((await errorOf(required)).param).toBe('routes');
     const stored = (await (await call('GET', '/admin/models/amx-null')).json()) as { routes: unknown[] };
     expect(stored.routes).toEqual(route);
-    expect(await audits('amx-null')).toEqual(['model.create', 'model.update']);
+    expect(await auditActions('amx-null')).toEqual(['model.create', 'model.update']);
   });
 
   it('deletes a stored row that no longer validates, so none is out of the API reach', async () => {
@@ -85,7 +77,7 @@ describe('admin models API: untrusted input', () => {
     expect(res.status).toBe(200);
     const row = await env.DB.prepare("SELECT id FROM models WHERE id = 'amx-broken'").first();
     expect(row).toBeNull();
-    expect(await audits('amx-broken')).toEqual(['model.delete']);
+    expect(await auditActions('amx-broken')).toEqual(['model.delete']);
   });
 });
 
@@ -101,7 +93,7 @@ describe('admin models API: concurrent creates', () => {
     const winner = a.status === 201 ? 'first' : 'second';
     const stored = (await (await call('GET', '/admin/models/amx-race')).json()) as { owned_by?: string };
     expect(JSON.stringify(stored)).toContain(winner);
-    expect(await audits('amx-race')).toEqual(['model.create']);
+    expect(await auditActions('amx-race')).toEqual(['model.create']);
   });
 
   it('a create never overwrites a stored row, even one that no longer validates', async () => {

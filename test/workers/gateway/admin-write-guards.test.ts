@@ -10,8 +10,10 @@ import {
   getModelAndRow,
   updateModelIfUnchanged,
 } from '../../../workers/admin/config-store.ts';
+import { auditActions } from '../helpers/audit.ts';
 import { refusal } from '../helpers/refusal.ts';
-import { seedKey, seedPool } from '../helpers/seed.ts';
+import { seedKey } from '../helpers/seed.ts';
+import { seedVllmPool } from '../identity/helpers.ts';
 import { botBody } from '../im/admin-client.ts';
 
 // Each admin write checks what it refers to before it writes, and checks it again in the write's own
@@ -21,22 +23,14 @@ import { botBody } from '../im/admin-client.ts';
 const model = (id: string, extra: Partial<ModelConfig> = {}) =>
   ModelConfig.parse({ id, routes: [{ pool: 'awg-pool', engineModel: 'e' }], ...extra });
 const audit = (action: string, target: string) => ({ actorKeyId: 'key_awg', action, target });
-const audited = async (target: string) =>
-  (await env.DB.prepare('SELECT action FROM audit_log WHERE target = ?').bind(target).all()).results.length;
+const audited = async (target: string) => (await auditActions(target)).length;
 const rowOf = (id: string) => env.DB.prepare('SELECT * FROM models WHERE id = ?').bind(id).first();
 const bot = (id: string, defaultModel: string) =>
   BotConfig.parse(botBody('telegram', id, 'key_awg_bot', defaultModel));
 
 beforeAll(async () => {
   await seedKey({ id: 'key_awg_bot' });
-  await seedPool(
-    {
-      name: 'awg-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'a', url: 'http://awg.test', capacity: 2, weight: 1 }],
-    },
-    'awg-model',
-  );
+  await seedVllmPool('awg-pool', 'a', 'awg.test', 'awg-model', 2);
   await createModel(
     env.DB,
     model('awg-named', { aliases: ['awg-alias'] }),

@@ -2,6 +2,7 @@ import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { seedVllmPool } from '../identity/helpers.ts';
 
 // `/v1/completions` fields OpenAI's legacy API takes: never accepted and then silently dropped.
 
@@ -11,14 +12,7 @@ let tgiCalls = 0;
 
 beforeAll(async () => {
   key = await seedKey();
-  await seedPool(
-    {
-      name: 'cmpl-fields-vllm',
-      protocol: 'vllm',
-      origins: [{ id: 'v', url: 'http://cmpl-fields-vllm.test', capacity: 8, weight: 1 }],
-    },
-    'cmpl-fields-vllm-model',
-  );
+  await seedVllmPool('cmpl-fields-vllm', 'v', 'cmpl-fields-vllm.test', 'cmpl-fields-vllm-model', 8);
   await seedPool(
     {
       name: 'cmpl-fields-tgi',

@@ -5,9 +5,11 @@ import { ModelConfig } from '../../../schemas/config.ts';
 import { saveBot } from '../../../workers/admin/bot-store.ts';
 import { createModel } from '../../../workers/admin/config-store.ts';
 import { updateKey } from '../../../workers/auth/key-store.ts';
+import { auditActions } from '../helpers/audit.ts';
 import { refusal } from '../helpers/refusal.ts';
-import { seedKey, seedPool } from '../helpers/seed.ts';
+import { seedKey } from '../helpers/seed.ts';
 import { botBody } from '../im/admin-client.ts';
+import { seedVllmPool } from './helpers.ts';
 
 // A bot answers as its billing key: the key must have `inference` and be allowed the bot's model. Both
 // writes check that before they write, and again in their own statement, so that a key changed while a
@@ -17,18 +19,10 @@ const audit = (action: string, target: string) => ({ actorKeyId: 'key_kbg_admin'
 const bot = (id: string, keyId: string, defaultModel: string) =>
   BotConfig.parse(botBody('telegram', id, keyId, defaultModel));
 
-const audits = async (target: string) =>
-  (await env.DB.prepare('SELECT id FROM audit_log WHERE target = ?').bind(target).all()).results.length;
+const audits = async (target: string) => (await auditActions(target)).length;
 
 beforeAll(async () => {
-  await seedPool(
-    {
-      name: 'kbg-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'a', url: 'http://kbg.test', capacity: 2, weight: 1 }],
-    },
-    'kbg-model',
-  );
+  await seedVllmPool('kbg-pool', 'a', 'kbg.test', 'kbg-model', 2);
   await createModel(
     env.DB,
     ModelConfig.parse({

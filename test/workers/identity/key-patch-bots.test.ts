@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { seedKey, seedPool } from '../helpers/seed.ts';
-import { call } from './helpers.ts';
+import { seedKey } from '../helpers/seed.ts';
+import { call, seedVllmPool } from './helpers.ts';
 
 // A PATCH of a key an IM bot bills to may not leave that bot unable to answer, as deleting the key
 // may not: without `inference`, or without the bot's default model among its allowed models.
@@ -17,22 +17,8 @@ const patch = (body: Record<string, unknown>) =>
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'kpb-ops' });
   await seedKey({ id: 'key_kpb_billed', scopes: ['inference', 'jobs'] });
-  await seedPool(
-    {
-      name: 'kpb-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'a', url: 'http://kpb.test', capacity: 4, weight: 1 }],
-    },
-    'kpb-model',
-  );
-  await seedPool(
-    {
-      name: 'kpb-pool-2',
-      protocol: 'vllm',
-      origins: [{ id: 'b', url: 'http://kpb2.test', capacity: 4, weight: 1 }],
-    },
-    'kpb-other',
-  );
+  await seedVllmPool('kpb-pool', 'a', 'kpb.test', 'kpb-model', 4);
+  await seedVllmPool('kpb-pool-2', 'b', 'kpb2.test', 'kpb-other', 4);
   const res = await call('/admin/bots', admin, {
     method: 'POST',
     body: {

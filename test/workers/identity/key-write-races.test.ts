@@ -1,16 +1,13 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { revokeKey, updateKey } from '../../../workers/auth/key-store.ts';
+import { auditActions } from '../helpers/audit.ts';
 import { refusal } from '../helpers/refusal.ts';
 import { seedKey } from '../helpers/seed.ts';
 
 const store = { database: env.DB, actorKeyId: 'key_admin_races' };
 const audits = async (target: string, action: string) =>
-  (
-    await env.DB.prepare('SELECT id FROM audit_log WHERE target = ? AND action = ?')
-      .bind(target, action)
-      .all()
-  ).results.length;
+  (await auditActions(target)).filter((done) => done === action).length;
 
 describe('API key writes that race', () => {
   it('revokes at once: one sets the time and is audited, every answer shows that time', async () => {

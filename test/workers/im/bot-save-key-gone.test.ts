@@ -2,7 +2,9 @@ import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { BotConfig } from '../../../schemas/bot-config.ts';
 import { saveBot } from '../../../workers/admin/bot-store.ts';
-import { seedKey, seedPool } from '../helpers/seed.ts';
+import { auditActions } from '../helpers/audit.ts';
+import { seedKey } from '../helpers/seed.ts';
+import { seedVllmPool } from '../identity/helpers.ts';
 
 // The billing key is checked before a bot is written; this is the write itself, as it would run when
 // the key is deleted or revoked between that check and the write.
@@ -28,23 +30,13 @@ async function stored(id: string): Promise<boolean> {
 }
 
 async function audited(target: string): Promise<number> {
-  const row = await env.DB.prepare('SELECT count(*) AS n FROM audit_log WHERE target = ?')
-    .bind(target)
-    .first<{ n: number }>();
-  return row?.n ?? 0;
+  return (await auditActions(target)).length;
 }
 
 beforeAll(async () => {
   await seedKey({ id: 'key_save_live' });
   await seedKey({ id: 'key_save_revoked', revokedAt: Date.now() - 1000 });
-  await seedPool(
-    {
-      name: 'save-key-pool',
-      protocol: 'vllm',
-      origins: [{ id: 'a', url: 'http://save-key.test', capacity: 1, weight: 1 }],
-    },
-    'save-key-model',
-  );
+  await seedVllmPool('save-key-pool', 'a', 'save-key.test', 'save-key-model', 1);
 });
 
 describe('writing a bot', () => {

@@ -1,5 +1,6 @@
-import { env, exports } from 'cloudflare:workers';
+import { exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { auditActions } from '../helpers/audit.ts';
 import { mockOrigin, sseResponse } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { callAs } from './gateway-call.ts';
@@ -36,13 +37,6 @@ const completion = JSON.stringify({
   usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
 });
 
-async function audits(target: string): Promise<string[]> {
-  const rows = await env.DB.prepare('SELECT action FROM audit_log WHERE target = ? ORDER BY created_at')
-    .bind(target)
-    .all<{ action: string }>();
-  return rows.results.map((r) => r.action);
-}
-
 describe('admin pools API', () => {
   it('requires the admin scope', async () => {
     expect((await call('GET', '/admin/pools', undefined, user)).status).toBe(403);
@@ -77,7 +71,7 @@ describe('admin pools API', () => {
     expect(got.state.origins.map((o) => o.breaker.state)).toEqual(['closed', 'closed']);
     const list = (await (await call('GET', '/admin/pools')).json()) as { data: { name: string }[] };
     expect(list.data.map((p) => p.name)).toContain('adm-one');
-    expect(await audits('adm-one')).toEqual(['pool.create', 'pool.replace', 'pool.update']);
+    expect(await auditActions('adm-one')).toEqual(['pool.create', 'pool.replace', 'pool.update']);
   });
 
   it('rejects invalid configs with the bad field named, and secrets in origin auth', async () => {
@@ -151,7 +145,7 @@ describe('admin pools API', () => {
       state: { status: string };
     };
     expect(reset.state.status).toBe('ok');
-    expect(await audits('adm-iso/a')).toEqual(['pool.origin.isolate', 'pool.origin.reset']);
+    expect(await auditActions('adm-iso/a')).toEqual(['pool.origin.isolate', 'pool.origin.reset']);
   });
 
   it('deletes a pool only when no model routes to it', async () => {
@@ -165,7 +159,7 @@ describe('admin pools API', () => {
     expect((await call('DELETE', '/admin/models/adm-del-model')).status).toBe(200);
     expect((await call('DELETE', '/admin/pools/adm-del')).status).toBe(200);
     expect((await call('GET', '/admin/pools/adm-del')).status).toBe(404);
-    expect(await audits('adm-del')).toEqual(['pool.create', 'pool.delete']);
+    expect(await auditActions('adm-del')).toEqual(['pool.create', 'pool.delete']);
   });
 });
 
@@ -217,7 +211,7 @@ describe('admin models API', () => {
     expect(models.data.map((m) => m.id)).toContain('org/adm-model');
     expect((await call('DELETE', '/admin/models/org/adm-model')).status).toBe(200);
     expect((await call('GET', '/admin/models/org/adm-model')).status).toBe(404);
-    expect(await audits('org/adm-model')).toEqual(['model.create', 'model.update', 'model.delete']);
+    expect(await auditActions('org/adm-model')).toEqual(['model.create', 'model.update', 'model.delete']);
   });
 });
 

@@ -1,6 +1,7 @@
 import { evictDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { auditActions } from '../helpers/audit.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { callAs } from './gateway-call.ts';
 
@@ -32,13 +33,6 @@ async function breakerOf(name: string, id: string): Promise<string | undefined> 
   return view.state?.origins.find((o) => o.id === id)?.breaker.state;
 }
 
-async function audits(target: string): Promise<string[]> {
-  const rows = await env.DB.prepare('SELECT action FROM audit_log WHERE target = ? ORDER BY created_at')
-    .bind(target)
-    .all<{ action: string }>();
-  return rows.results.map((r) => r.action);
-}
-
 /** A pool whose origin `b` was isolated and then removed from the config. */
 async function removedWhileIsolated(name: string): Promise<void> {
   expect((await call('POST', '/admin/pools', poolBody(name, ['a', 'b']))).status).toBe(201);
@@ -59,7 +53,7 @@ describe('resetting an origin that was removed from its pool', () => {
     expect(body.message).toMatch(/no longer in pool 'reset-removed'.*cleared/);
     expect(body.state?.origins.map((o) => o.id)).toEqual(['a']);
     expect(body.state?.keptIsolations).toBeUndefined();
-    expect(await audits(`${name}/b`)).toEqual(['pool.origin.isolate', 'pool.origin.reset']);
+    expect(await auditActions(`${name}/b`)).toEqual(['pool.origin.isolate', 'pool.origin.reset']);
     // Cleared in storage too: a restart does not bring the isolation back.
     await evictDurableObject(env.ENGINE_POOL.getByName(name));
     expect((await call('POST', '/admin/pools', poolBody(name, ['a', 'b']))).status).toBe(200);
@@ -74,7 +68,7 @@ describe('resetting an origin that was removed from its pool', () => {
     expect(again.status).toBe(404);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe('origin_not_found');
     expect((await call('POST', `/admin/pools/${name}/origins/never/reset`)).status).toBe(404);
-    expect(await audits(`${name}/never`)).toEqual([]);
+    expect(await auditActions(`${name}/never`)).toEqual([]);
   });
 
   it('still refuses to isolate an origin the pool no longer has', async () => {
