@@ -11,8 +11,9 @@ import {
   updateModelIfUnchanged,
 } from '../../../workers/admin/config-store.ts';
 import { auditActions } from '../helpers/audit.ts';
+import { racingBatch } from '../helpers/racing-batch.ts';
 import { refusal } from '../helpers/refusal.ts';
-import { seedKey } from '../helpers/seed.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
 import { seedVllmPool } from '../identity/helpers.ts';
 import { botBody } from '../im/admin-client.ts';
 
@@ -54,6 +55,25 @@ describe('a model write whose pool or names changed after the check', () => {
     expect(err).toMatchObject({ status: 400, code: 'pool_not_found', param: 'routes.0.pool' });
     expect(await rowOf('awg-orphan')).toBeNull();
     expect(await audited('awg-orphan')).toBe(0);
+  });
+
+  it('a create whose pool is gone at its write and back by the check after it answers 409 write_conflict', async () => {
+    const flicker = {
+      name: 'awg-flicker',
+      protocol: 'vllm' as const,
+      origins: [{ id: 'a', url: 'http://awg-flicker.test', capacity: 2, weight: 1 }],
+    };
+    await seedPool(flicker);
+    const poolGoneAtWrite = racingBatch(
+      env.DB,
+      (db) => db.prepare("DELETE FROM pools WHERE name = 'awg-flicker'").run(),
+      () => seedPool(flicker),
+    );
+    const routed = model('awg-flickering', { routes: [{ pool: 'awg-flicker', engineModel: 'e' }] });
+    const err = await refusal(createModel(poolGoneAtWrite, routed, audit('model.create', 'awg-flickering')));
+    expect(err).toMatchObject({ status: 409, code: 'write_conflict' });
+    expect(await rowOf('awg-flickering')).toBeNull();
+    expect(await audited('awg-flickering')).toBe(0);
   });
 
   it.each([

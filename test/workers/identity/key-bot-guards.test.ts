@@ -6,6 +6,7 @@ import { saveBot } from '../../../workers/admin/bot-store.ts';
 import { createModel } from '../../../workers/admin/config-store.ts';
 import { updateKey } from '../../../workers/auth/key-store.ts';
 import { auditActions } from '../helpers/audit.ts';
+import { racingBatch } from '../helpers/racing-batch.ts';
 import { refusal } from '../helpers/refusal.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { botBody } from '../im/admin-client.ts';
@@ -88,20 +89,9 @@ describe('a key changed as a bot is written', () => {
   it('a bot written between the check and the update keeps the key from stranding it: 409, nothing changed', async () => {
     await seedKey({ id: 'key_kbg_patch' });
     // The bot arrives just before the key's write.
-    const botBeforeWrite = new Proxy(env.DB, {
-      get(target, name) {
-        if (name !== 'batch') return Reflect.get(target, name).bind(target);
-        return async (statements: D1PreparedStatement[]) => {
-          await saveBot(
-            target,
-            bot('kbg-late', 'key_kbg_patch', 'kbg-model'),
-            Date.now(),
-            audit('bot.create', 'x'),
-          );
-          return target.batch(statements);
-        };
-      },
-    });
+    const botBeforeWrite = racingBatch(env.DB, (db) =>
+      saveBot(db, bot('kbg-late', 'key_kbg_patch', 'kbg-model'), Date.now(), audit('bot.create', 'x')),
+    );
     const store = { database: botBeforeWrite, actorKeyId: 'key_kbg_admin' };
     const err = await refusal(updateKey(store, 'key_kbg_patch', { allowed_models: ['kbg-other'] }));
     expect(err).toMatchObject({ status: 409, code: 'api_key_in_use' });
@@ -110,6 +100,24 @@ describe('a key changed as a bot is written', () => {
     ).first();
     expect(row).toEqual({ allowed_models: null });
     expect(await audits('key_kbg_patch')).toBe(0);
+  });
+
+  it('a bot there at the write and gone by the check after it: 409 write_conflict, nothing changed', async () => {
+    await seedKey({ id: 'key_kbg_flicker' });
+    const passingBot = racingBatch(
+      env.DB,
+      (db) =>
+        saveBot(db, bot('kbg-passing', 'key_kbg_flicker', 'kbg-model'), Date.now(), audit('bot.create', 'y')),
+      (db) => db.prepare("DELETE FROM bots WHERE id = 'kbg-passing'").run(),
+    );
+    const store = { database: passingBot, actorKeyId: 'key_kbg_admin' };
+    const err = await refusal(updateKey(store, 'key_kbg_flicker', { allowed_models: ['kbg-other'] }));
+    expect(err).toMatchObject({ status: 409, code: 'write_conflict' });
+    const row = await env.DB.prepare(
+      "SELECT allowed_models FROM api_keys WHERE id = 'key_kbg_flicker'",
+    ).first();
+    expect(row).toEqual({ allowed_models: null });
+    expect(await audits('key_kbg_flicker')).toBe(0);
   });
 
   it('a change that leaves every bot able to answer goes through', async () => {

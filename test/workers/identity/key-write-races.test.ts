@@ -2,6 +2,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { revokeKey, updateKey } from '../../../workers/auth/key-store.ts';
 import { auditActions } from '../helpers/audit.ts';
+import { racingBatch } from '../helpers/racing-batch.ts';
 import { refusal } from '../helpers/refusal.ts';
 import { seedKey } from '../helpers/seed.ts';
 
@@ -24,15 +25,9 @@ describe('API key writes that race', () => {
   it('a change to a key deleted meanwhile answers 404 and leaves no record of a change', async () => {
     await seedKey({ id: 'key_race_gone' });
     // The key goes between the change's read of it and its write.
-    const deletedBeforeWrite = new Proxy(env.DB, {
-      get(target, name) {
-        if (name !== 'batch') return Reflect.get(target, name).bind(target);
-        return async (statements: D1PreparedStatement[]) => {
-          await target.prepare("DELETE FROM api_keys WHERE id = 'key_race_gone'").run();
-          return target.batch(statements);
-        };
-      },
-    });
+    const deletedBeforeWrite = racingBatch(env.DB, (db) =>
+      db.prepare("DELETE FROM api_keys WHERE id = 'key_race_gone'").run(),
+    );
     const err = await refusal(
       updateKey({ ...store, database: deletedBeforeWrite }, 'key_race_gone', { name: 'renamed' }),
     );
