@@ -45,7 +45,11 @@ const SystemMessage = z.object({
   name: optional(z.string()),
 });
 const UserMessage = z.object({ role: z.literal('user'), content: UserContent, name: optional(z.string()) });
-/** OpenAI answers 400 to an assistant turn that neither says nor calls anything; so do we. */
+/**
+ * An assistant turn must say or call something: OpenAI answers 400 to one with no content, no calls and no
+ * refusal, and so do we. An empty string is content: a model can answer with nothing (a stop sequence at
+ * once, `max_tokens` spent on reasoning) and clients echo that turn back in the next request.
+ */
 const AssistantMessage = z
   .object({
     role: z.literal('assistant'),
@@ -57,7 +61,8 @@ const AssistantMessage = z
     function_call: optional(z.object({ name: z.string(), arguments: z.string() })),
   })
   .superRefine((message, ctx) => {
-    if ((message.content?.length ?? 0) > 0 || (message.tool_calls?.length ?? 0) > 0) return;
+    if (typeof message.content === 'string' || (message.content?.length ?? 0) > 0) return;
+    if ((message.tool_calls?.length ?? 0) > 0) return;
     if (message.refusal !== undefined || message.function_call !== undefined) return;
     ctx.addIssue({
       code: 'custom',
