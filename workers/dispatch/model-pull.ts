@@ -38,12 +38,14 @@ export async function pullMissingModel(
   const originId = admitted.lease.originId;
   const model = call.engineModel;
   const stub = ctx.env.ENGINE_POOL.getByName(target.pool.name);
+  // One limit for the whole wait, however it is spent: the origin slot's lease was sized for one pull
+  // (lease-run.ts), so a request that takes over a vanished leader's pull only has what is left.
   const deadline = Date.now() + ttlMs;
-  while (Date.now() < deadline) {
-    const begin = await stub.beginModelPull(originId, model, ttlMs, ctx.requestId);
+  for (let left = ttlMs; left > 0; left = deadline - Date.now()) {
+    const begin = await stub.beginModelPull(originId, model, left, ctx.requestId);
     if (begin.leader) {
       try {
-        await runPull(target, admitted, model, ctx, ttlMs);
+        await runPull(target, admitted, model, ctx, left);
       } catch (err) {
         const error = err instanceof EcoError ? err : pullFailed(adapter, model, String(err));
         // A leader whose client left gives the pull up without an error, so a waiter takes over.
@@ -77,7 +79,7 @@ async function runPull(
   admitted: Admitted,
   model: string,
   ctx: AttemptContext,
-  ttlMs: number,
+  limitMs: number,
 ): Promise<void> {
   const adapter = target.adapter;
   const pull = adapter.pull!;
@@ -93,7 +95,7 @@ async function runPull(
     headersTimeoutMs: pool.timeouts.headersMs,
     ...(ctx.traceparent ? { traceparent: ctx.traceparent } : {}),
   });
-  const reader = new TimedReader(response, ttlMs);
+  const reader = new TimedReader(response, limitMs);
   const progress = pull.progress();
   let succeeded = false;
   let text = '';
