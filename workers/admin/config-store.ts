@@ -10,14 +10,17 @@ import { parsePoolRow } from '../data/pool-row.ts';
 import { invalidateRegistry } from '../data/registry.ts';
 import {
   aliasesOf,
+  comparedColumns,
   modelFields,
   modelInput,
   parseStoredModel,
   readModelRows,
+  rowUnchangedSql,
   type StoredModelRow,
 } from '../data/stored-model.ts';
 import { auditIfChanged } from './audit-if-changed.ts';
 import { writeConflict } from './merge-patch.ts';
+import { preconditionFailed } from './preconditions.ts';
 import { problemsOf } from './problems.ts';
 import { findStoredPool } from './stored-pool.ts';
 
@@ -115,8 +118,16 @@ export async function updatePoolIfUnchanged(
   return true;
 }
 
-/** A row that no longer validates can be deleted too, so none is out of reach. */
-export async function deletePool(database: D1Database, name: string, audit: AuditEntry): Promise<void> {
+/**
+ * A row that no longer validates can be deleted too, so none is out of reach. With `expectedVersion`
+ * (a delete sent with If-Match), only that version of the pool is deleted.
+ */
+export async function deletePool(
+  database: D1Database,
+  name: string,
+  audit: AuditEntry,
+  expectedVersion?: number,
+): Promise<void> {
   if (!(await poolExists(database, name))) throw poolNotFound(name);
   const users = (await listModels(database)).filter((m) => m.routes.some((r) => r.pool === name));
   if (users.length > 0) {
@@ -130,11 +141,14 @@ export async function deletePool(database: D1Database, name: string, audit: Audi
   // validates is not in the list above): a model routed to the pool since, or one the list could not
   // read, keeps it.
   const [removed] = await database.batch([
-    database.prepare(DELETE_UNROUTED_POOL).bind(name),
+    database.prepare(DELETE_UNROUTED_POOL).bind(name, expectedVersion ?? null),
     auditIfChanged(database, audit),
   ]);
   if (!removed?.meta.changes) {
-    if (!(await poolExists(database, name))) throw poolNotFound(name);
+    const now = await findStoredPool(database, name);
+    if (!now) throw poolNotFound(name);
+    if (expectedVersion !== undefined && now.version !== expectedVersion)
+      throw preconditionFailed(`pool '${name}'`);
     throw new EcoError(
       409,
       'pool_in_use',
@@ -144,8 +158,8 @@ export async function deletePool(database: D1Database, name: string, audit: Audi
   invalidateRegistry();
 }
 
-/** Deletes pool ?1 unless some stored model row routes to it. */
-const DELETE_UNROUTED_POOL = `DELETE FROM pools WHERE name = ?1 AND NOT EXISTS (
+/** Deletes pool ?1 (at version ?2, unless null) unless some stored model row routes to it. */
+const DELETE_UNROUTED_POOL = `DELETE FROM pools WHERE name = ?1 AND (?2 IS NULL OR updated_at = ?2) AND NOT EXISTS (
   SELECT 1 FROM models, json_each(CASE WHEN json_valid(models.routes) THEN models.routes ELSE '[]' END) AS route
   WHERE CASE WHEN route.type = 'object' THEN json_extract(route.value, '$.pool') END = ?1
 )`;
@@ -315,13 +329,19 @@ export async function getModelAndRow(
 export interface StoredModel {
   model: ModelConfig;
   problems?: string[];
+  /** The row it was read from (its entity tag; the expected state of a conditional write). */
+  row: StoredModelRow;
 }
 
 function storedModelView(raw: StoredModelRow): StoredModel {
   const parsed = parseStoredModel(raw);
-  if (parsed.success) return { model: parsed.data };
+  if (parsed.success) return { model: parsed.data, row: raw };
   // Shown as stored (a JSON column that does not parse is left out), with why it would not be accepted.
-  return { model: modelInput(raw) as unknown as ModelConfig, problems: problemsOf(parsed.error, '(model)') };
+  return {
+    model: modelInput(raw) as unknown as ModelConfig,
+    problems: problemsOf(parsed.error, '(model)'),
+    row: raw,
+  };
 }
 
 /**
@@ -354,23 +374,13 @@ export async function updateModelIfUnchanged(
     database
       .prepare(
         `UPDATE models SET aliases = ?2, owned_by = ?3, routes = ?4, capabilities = ?5, context_length = ?6, source = ?7, created_at = ?8
-         WHERE id = ?1 AND aliases IS ?9 AND owned_by IS ?10 AND routes IS ?11 AND capabilities IS ?12
-           AND context_length IS ?13 AND source IS ?14 AND created_at IS ?15 AND ${MODEL_WRITE_GUARD}
+         WHERE id = ?1 AND ${rowUnchangedSql(9)} AND ${MODEL_WRITE_GUARD}
            AND NOT EXISTS (
              SELECT 1 FROM bots WHERE bots.default_model IN (SELECT value FROM json_each(${jsonArrayOr('?9')}))
                AND bots.default_model NOT IN (SELECT value FROM json_each(?2))
            )`,
       )
-      .bind(
-        ...modelColumns(model, Date.now()),
-        before.aliases,
-        before.owned_by,
-        before.routes,
-        before.capabilities,
-        before.context_length,
-        before.source,
-        before.created_at,
-      ),
+      .bind(...modelColumns(model, Date.now()), ...comparedColumns(before)),
     auditIfChanged(database, audit),
   ]);
   if (!update?.meta.changes) return false;
@@ -381,18 +391,24 @@ export async function updateModelIfUnchanged(
 /**
  * A row that no longer validates (written by SQL, say) can be deleted too, so none is out of reach. The
  * delete checks the bots again itself: one written since with the model's id or an alias as its default
- * keeps the model (false then; the caller says which bots).
+ * keeps the model (false then; the caller says which bots). With `before` (a delete sent with If-Match),
+ * only a row that still holds what `before` held is deleted.
  */
-export async function deleteModel(database: D1Database, id: string, audit: AuditEntry): Promise<boolean> {
+export async function deleteModel(
+  database: D1Database,
+  id: string,
+  audit: AuditEntry,
+  before?: StoredModelRow,
+): Promise<boolean> {
   const row = await db(database).select({ id: models.id }).from(models).where(eq(models.id, id)).limit(1);
   if (row.length === 0) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
   const [removed] = await database.batch([
     database
       .prepare(
-        `DELETE FROM models WHERE id = ?1
+        `DELETE FROM models WHERE id = ?1 ${before ? `AND ${rowUnchangedSql(2)}` : ''}
            AND NOT EXISTS (SELECT 1 FROM bots WHERE ${rowNamedSql('models', 'bots.default_model')})`,
       )
-      .bind(id),
+      .bind(id, ...(before ? comparedColumns(before) : [])),
     auditIfChanged(database, audit),
   ]);
   if (!removed?.meta.changes) return false;

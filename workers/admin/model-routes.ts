@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
-import { aliasesOf } from '../data/stored-model.ts';
+import { aliasesOf, modelRowTag } from '../data/stored-model.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 import { botsNaming } from './bot-store.ts';
@@ -21,7 +21,15 @@ import {
 } from './config-store.ts';
 import { readJsonObjectBody } from './json-object-body.ts';
 import { mergePatch, patchUntilWritten, writeConflict } from './merge-patch.ts';
-import { adminErrors, BODY_ERRORS, jsonDoc } from './route-docs.ts';
+import { entityTag, parseIfMatch, requireMatch } from './preconditions.ts';
+import {
+  adminErrors,
+  BAD_IF_MATCH,
+  BODY_ERRORS,
+  IfMatchHeader,
+  jsonDoc,
+  PRECONDITION_FAILED,
+} from './route-docs.ts';
 import { refuseUnknownFields } from './unknown-fields.ts';
 
 const NOT_FOUND = 'Unknown model';
@@ -131,7 +139,10 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/models/{id}',
     summary: 'One model',
     request: { params: IdParam },
-    responses: { 200: jsonDoc(ModelView, 'The model'), ...adminErrors({ 404: NOT_FOUND }) },
+    responses: {
+      200: jsonDoc(ModelView, 'The model, its entity tag in `ETag`'),
+      ...adminErrors({ 404: NOT_FOUND }),
+    },
   });
   registry.registerPath({
     ...base,
@@ -156,6 +167,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Change a model (arrays such as routes and aliases replace whole)',
     request: {
       params: IdParam,
+      headers: IfMatchHeader,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
     responses: {
@@ -166,6 +178,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
         409:
           "An alias is another model's (model_name_taken), a dropped alias is a bot's default model " +
           '(model_in_use), or other writes of the model kept committing first (write_conflict)',
+        412: PRECONDITION_FAILED,
       }),
     },
   });
@@ -174,11 +187,13 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     method: 'delete',
     path: '/admin/models/{id}',
     summary: 'Delete a model',
-    request: { params: IdParam },
+    request: { params: IdParam, headers: IfMatchHeader },
     responses: {
       200: jsonDoc(z.object({ id: z.string(), deleted: z.literal(true) }), 'Deleted'),
       ...adminErrors({
+        400: BAD_IF_MATCH,
         404: NOT_FOUND,
+        412: PRECONDITION_FAILED,
         409: "The model is a bot's default model (model_in_use), or it changed while it was deleted (write_conflict)",
       }),
     },
@@ -193,7 +208,8 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
   app.get('/admin/models/:id{.+}', admin, async (c) => {
     const id = c.req.param('id');
     const stored = await findStoredModel(c.env.DB, id);
-    if (!stored) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+    if (!stored) throw modelNotFound(id);
+    c.header('etag', entityTag(await modelRowTag(stored.row)));
     return c.json(storedModelBody(stored));
   });
 
@@ -211,14 +227,17 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       target: model.id,
       detail: { model },
     });
-    return c.json(await getModel(c.env.DB, model.id), 201);
+    return c.json(await writtenModel(c, model.id), 201);
   });
 
   app.patch('/admin/models/:id{.+}', admin, async (c) => {
     const id = c.req.param('id');
+    const condition = parseIfMatch(c.req.header('if-match'));
     const patch = await body(c);
     const model = await patchUntilWritten('model', id, async () => {
       const { model: current, stored } = await getModelAndRow(c.env.DB, id);
+      // Checked on every try: a write that lands between the read and this write changes the tag.
+      requireMatch(condition, await modelRowTag(stored), `model '${id}'`);
       if ('id' in patch && patch.id !== current.id)
         throw new EcoError(400, 'invalid_request', 'A model id cannot change; create a new model.', {
           param: 'id',
@@ -235,21 +254,38 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
       });
       return written ? next : undefined;
     });
-    return c.json(await getModel(c.env.DB, model.id));
+    return c.json(await writtenModel(c, model.id));
   });
 
   app.delete('/admin/models/:id{.+}', admin, async (c) => {
     const id = c.req.param('id');
+    const condition = parseIfMatch(c.req.header('if-match'));
     const stored = await findStoredModel(c.env.DB, id);
+    if (condition) {
+      if (!stored) throw modelNotFound(id);
+      requireMatch(condition, await modelRowTag(stored.row), `model '${id}'`);
+    }
     await refuseIfBotsName(c, id, [id, ...(stored ? aliasesOf(stored.model) : [])], null);
     const audit = { actorKeyId: actor(c), action: 'model.delete', target: id };
-    if (!(await deleteModel(c.env.DB, id, audit))) {
+    if (!(await deleteModel(c.env.DB, id, audit, condition ? stored?.row : undefined))) {
       // A bot named the model since the check above (or its aliases changed): say which, as above.
       const now = await findStoredModel(c.env.DB, id);
-      if (!now) throw new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+      if (!now) throw modelNotFound(id);
+      if (condition) requireMatch(condition, await modelRowTag(now.row), `model '${id}'`);
       await refuseIfBotsName(c, id, [id, ...aliasesOf(now.model)], null);
       throw writeConflict('model', id);
     }
     return c.json({ id, deleted: true as const });
   });
+}
+
+function modelNotFound(id: string): EcoError {
+  return new EcoError(404, 'model_not_found', `No model with id '${id}'.`);
+}
+
+/** The model as just written, with its entity tag in `ETag`. */
+async function writtenModel(c: Context<AppEnv>, id: string): Promise<ModelConfig> {
+  const { model, stored } = await getModelAndRow(c.env.DB, id);
+  c.header('etag', entityTag(await modelRowTag(stored)));
+  return model;
 }

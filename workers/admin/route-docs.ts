@@ -28,7 +28,7 @@ export const BODY_ERRORS = {
   415: UNSUPPORTED_ENCODING,
 } as const;
 
-type ErrorStatus = 400 | 404 | 409 | 413 | 415 | 503;
+type ErrorStatus = 400 | 404 | 409 | 412 | 413 | 415 | 503;
 
 /**
  * The error answers of an admin route: those of authentication and the admin scope, which every admin
@@ -39,3 +39,17 @@ export const adminErrors = (own: Partial<Record<ErrorStatus, string>> = {}) => (
   403: errorDoc("The key lacks the 'admin' scope"),
   ...Object.fromEntries(Object.entries(own).map(([status, description]) => [status, errorDoc(description)])),
 });
+
+/** The `If-Match` request header of a conditional admin write (see preconditions.ts). */
+export const IfMatchHeader = z.object({
+  'if-match': z.string().optional().openapi({
+    description:
+      'Apply the write only to the version with this entity tag (the `ETag` of a read or a write), or to any existing one with `*`; otherwise 412 precondition_failed.',
+  }),
+});
+
+/** What a conditional write answers when its `If-Match` no longer holds. */
+export const PRECONDITION_FAILED =
+  'The object changed since the version `If-Match` names (precondition_failed)';
+/** What a route whose only input is `If-Match` answers when it is malformed. */
+export const BAD_IF_MATCH = '`If-Match` is not `*` or a list of entity tags';

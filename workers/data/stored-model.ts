@@ -67,3 +67,32 @@ export function aliasesOf(model: { aliases?: unknown }): string[] {
   const { aliases } = model;
   return Array.isArray(aliases) ? aliases.filter((a): a is string => typeof a === 'string') : [];
 }
+
+/** The columns a conditional write compares, in the order `rowUnchangedSql` binds them. */
+export function comparedColumns(row: StoredModelRow): unknown[] {
+  return [
+    row.aliases,
+    row.owned_by,
+    row.routes,
+    row.capabilities,
+    row.context_length,
+    row.source,
+    row.created_at,
+  ];
+}
+
+/** SQL: the models row still holds what was read, its compared columns bound from parameter `?first` on. */
+export function rowUnchangedSql(first: number): string {
+  const columns = ['aliases', 'owned_by', 'routes', 'capabilities', 'context_length', 'source', 'created_at'];
+  return columns.map((column, i) => `${column} IS ?${first + i}`).join(' AND ');
+}
+
+/**
+ * A models row's entity tag for the admin API: a digest of what it stores, so any write that changes
+ * the row changes the tag (the table keeps no version of its own).
+ */
+export async function modelRowTag(row: StoredModelRow): Promise<string> {
+  const text = JSON.stringify([row.id, ...comparedColumns(row)]);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text)));
+  return Array.from(digest.subarray(0, 16), (b) => b.toString(16).padStart(2, '0')).join('');
+}

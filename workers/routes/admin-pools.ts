@@ -15,11 +15,21 @@ import { mergePatch, patchUntilWritten, secretInAuth } from '../admin/merge-patc
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
 import { PoolWrite } from '../admin/pool-write.ts';
-import { adminErrors, BODY_ERRORS, jsonDoc, storedAsIs } from '../admin/route-docs.ts';
+import { entityTag, parseIfMatch, preconditionFailed, requireMatch } from '../admin/preconditions.ts';
+import {
+  adminErrors,
+  BAD_IF_MATCH,
+  BODY_ERRORS,
+  IfMatchHeader,
+  jsonDoc,
+  PRECONDITION_FAILED,
+  storedAsIs,
+} from '../admin/route-docs.ts';
 import { findStoredPool, listStoredPools, type StoredPool } from '../admin/stored-pool.ts';
 import { refuseUnknownFields } from '../admin/unknown-fields.ts';
 import type { AppEnv } from '../app-env.ts';
 import { auditInsert } from '../auth/audit.ts';
+import { configStamp } from '../data/config-stamp.ts';
 import { validationError } from '../http/validation.ts';
 import { requireScope } from '../middleware/auth.ts';
 
@@ -83,18 +93,21 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     path: '/admin/pools/{name}',
     summary: 'One pool: config, breakers, in-flight, queue, latency/TTFT percentiles, probes',
     request: { params: NameParam },
-    responses: { 200: jsonDoc(PoolView, 'The pool'), ...adminErrors({ 404: NOT_FOUND }) },
+    responses: {
+      200: jsonDoc(PoolView, 'The pool, its entity tag in `ETag`'),
+      ...adminErrors({ 404: NOT_FOUND }),
+    },
   });
   registry.registerPath({
     ...base,
     method: 'post',
     path: '/admin/pools',
-    summary: 'Create or replace a pool',
-    request: { body: { content: { 'application/json': { schema: PoolConfig } } } },
+    summary: 'Create or replace a pool (with If-Match: replace only that version)',
+    request: { headers: IfMatchHeader, body: { content: { 'application/json': { schema: PoolConfig } } } },
     responses: {
       200: jsonDoc(PoolView, 'Replaced'),
       201: jsonDoc(PoolView, 'Created'),
-      ...adminErrors(BODY_ERRORS),
+      ...adminErrors({ ...BODY_ERRORS, 412: `${PRECONDITION_FAILED}, or there is no such pool to replace` }),
     },
   });
   registry.registerPath({
@@ -104,6 +117,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     summary: 'Change some fields of a pool (nested objects merge, arrays replace)',
     request: {
       params: NameParam,
+      headers: IfMatchHeader,
       body: { content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } },
     },
     responses: {
@@ -112,6 +126,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
         ...BODY_ERRORS,
         404: NOT_FOUND,
         409: 'Other writes of the pool kept committing first (write_conflict)',
+        412: PRECONDITION_FAILED,
       }),
     },
   });
@@ -120,10 +135,15 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     method: 'delete',
     path: '/admin/pools/{name}',
     summary: 'Delete a pool no model routes to',
-    request: { params: NameParam },
+    request: { params: NameParam, headers: IfMatchHeader },
     responses: {
       200: jsonDoc(z.object({ name: z.string(), deleted: z.literal(true) }), 'Deleted'),
-      ...adminErrors({ 404: NOT_FOUND, 409: 'A model routes to the pool (pool_in_use)' }),
+      ...adminErrors({
+        400: BAD_IF_MATCH,
+        404: NOT_FOUND,
+        409: 'A model routes to the pool (pool_in_use)',
+        412: PRECONDITION_FAILED,
+      }),
     },
   });
   registry.registerPath({
@@ -163,29 +183,46 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     const name = c.req.param('name');
     const stored = await findStoredPool(c.env.DB, name);
     if (!stored) throw poolNotFound(name);
+    c.header('etag', entityTag(poolTag(stored.version)));
     return c.json(await view(c, stored));
   });
 
   app.post('/admin/pools', admin, async (c) => {
+    const condition = parseIfMatch(c.req.header('if-match'));
     const config = parsePool(await readAdminBody(c));
-    const existed = await poolExists(c.env.DB, config.name);
-    await savePool(c.env.DB, config, {
-      actorKeyId: actor(c),
-      action: existed ? 'pool.replace' : 'pool.create',
-      target: config.name,
-      detail: { config },
-    });
+    const audit = { actorKeyId: actor(c), target: config.name, detail: { config } };
+    let existed: boolean;
+    if (condition) {
+      // A conditional replace: only of the version named, so never a create.
+      const current = await findStoredPool(c.env.DB, config.name);
+      requireMatch(condition, current && poolTag(current.version), `pool '${config.name}'`);
+      const written =
+        current &&
+        (await updatePoolIfUnchanged(c.env.DB, config, current.version, {
+          ...audit,
+          action: 'pool.replace',
+        }));
+      if (!written) throw preconditionFailed(`pool '${config.name}'`);
+      existed = true;
+    } else {
+      existed = await poolExists(c.env.DB, config.name);
+      await savePool(c.env.DB, config, { ...audit, action: existed ? 'pool.replace' : 'pool.create' });
+    }
     await pushPoolConfig(c.env, config);
+    c.header('etag', entityTag(poolTag(configStamp(config).version)));
     return c.json(await viewOf(c, config), existed ? 200 : 201);
   });
 
   app.patch('/admin/pools/:name', admin, async (c) => {
     const name = c.req.param('name');
+    const condition = parseIfMatch(c.req.header('if-match'));
     const patch = await readAdminBody(c);
     // A stored row that no longer validates is patched too: the merged config is checked as a write.
     const config = await patchUntilWritten('pool', name, async () => {
       const current = await findStoredPool(c.env.DB, name);
       if (!current) throw poolNotFound(name);
+      // Checked on every try: a write that lands between the read and this write changes the tag.
+      requireMatch(condition, poolTag(current.version), `pool '${name}'`);
       if ('name' in patch && patch.name !== current.name)
         throw new EcoError(400, 'invalid_request', 'A pool cannot be renamed; create a new one.', {
           param: 'name',
@@ -201,12 +238,21 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       return written ? next : undefined;
     });
     await pushPoolConfig(c.env, config);
+    c.header('etag', entityTag(poolTag(configStamp(config).version)));
     return c.json(await viewOf(c, config));
   });
 
   app.delete('/admin/pools/:name', admin, async (c) => {
     const name = c.req.param('name');
-    await deletePool(c.env.DB, name, { actorKeyId: actor(c), action: 'pool.delete', target: name });
+    const condition = parseIfMatch(c.req.header('if-match'));
+    let version: number | undefined;
+    if (condition) {
+      const current = await findStoredPool(c.env.DB, name);
+      if (!current) throw poolNotFound(name);
+      requireMatch(condition, poolTag(current.version), `pool '${name}'`);
+      version = current.version;
+    }
+    await deletePool(c.env.DB, name, { actorKeyId: actor(c), action: 'pool.delete', target: name }, version);
     await c.env.ENGINE_POOL.getByName(name)
       .forget()
       .catch(() => {});
@@ -255,4 +301,9 @@ async function savePoolAudit(
     action: `pool.origin.${action}`,
     target: `${pool}/${origin}`,
   });
+}
+
+/** A pool's entity tag: its row's version, which every write moves forward. */
+function poolTag(version: number): string {
+  return String(version);
 }

@@ -46,17 +46,17 @@ const EXPECTED: Record<string, number[]> = {
   'DELETE /admin/keys/{id}': [200, ...ADMIN, 404, 409],
 
   'GET /admin/pools': [200, ...ADMIN],
-  'POST /admin/pools': [200, 201, ...ADMIN, ...BODY],
+  'POST /admin/pools': [200, 201, ...ADMIN, ...BODY, 412],
   'GET /admin/pools/{name}': [200, ...ADMIN, 404],
-  'PATCH /admin/pools/{name}': [200, ...ADMIN, ...BODY, 404, 409],
-  'DELETE /admin/pools/{name}': [200, ...ADMIN, 404, 409],
+  'PATCH /admin/pools/{name}': [200, ...ADMIN, ...BODY, 404, 409, 412],
+  'DELETE /admin/pools/{name}': [200, ...ADMIN, 400, 404, 409, 412],
   'POST /admin/pools/{name}/origins/{id}/{action}': [200, ...ADMIN, 404, 409],
 
   'GET /admin/models': [200, ...ADMIN],
   'POST /admin/models': [201, ...ADMIN, ...BODY, 409],
   'GET /admin/models/{id}': [200, ...ADMIN, 404],
-  'PATCH /admin/models/{id}': [200, ...ADMIN, ...BODY, 404, 409],
-  'DELETE /admin/models/{id}': [200, ...ADMIN, 404, 409],
+  'PATCH /admin/models/{id}': [200, ...ADMIN, ...BODY, 404, 409, 412],
+  'DELETE /admin/models/{id}': [200, ...ADMIN, 400, 404, 409, 412],
 
   'GET /admin/bots': [200, ...ADMIN],
   'POST /admin/bots': [200, 201, ...ADMIN, ...BODY, 409],
