@@ -198,11 +198,12 @@ async function relay(
     }
     let text = plain === undefined ? '' : encoder.plainContent(plain);
     let ended = false;
+    let failure: EcoError | undefined;
+    const outputBefore = output;
     for (const event of events) {
       if (event.kind === 'error') {
-        ex.reader.cancel('error');
-        const error = fromErrorInfo(event.error);
-        throw output ? committedError(error) : error;
+        failure = fromErrorInfo(event.error);
+        break;
       }
       if (event.kind === 'end') {
         ended = true;
@@ -213,10 +214,23 @@ async function relay(
         const now = Date.now();
         ttftMs = now - started;
         originTtftMs = now - ex.startedAt;
-        onOutput(() => encoder.usage());
       }
       text += encoder.encode(event);
     }
+    if (failure) {
+      ex.reader.cancel('error');
+      // The client has seen nothing: the output of this read goes with the attempt, which fails over.
+      if (!outputBefore) throw failure;
+      // Events that came before the fault in the same read are the client's; then the error event. Not
+      // at the body's end, where the last event had no frame end and may be cut.
+      if (chunk) {
+        try {
+          session.write(text, true);
+        } catch {}
+      }
+      throw committedError(failure);
+    }
+    if (output && !outputBefore) onOutput(() => encoder.usage());
     if (ended) text += encoder.finish();
     if (!output && !ended) {
       held += text;
