@@ -57,6 +57,7 @@ export async function withFailover<T>(
 ): Promise<T> {
   let last: EcoError | undefined;
   const failedOrigins: string[] = [];
+  const gate = watchGate(ctx);
   // A non-stream call may wait up to a pool's totalMs for its answer: that limit bounds the request,
   // counted from its first try, so tries after a hung origin share it instead of each taking it whole.
   const requestStart = Date.now();
@@ -84,17 +85,20 @@ export async function withFailover<T>(
         break;
       }
       let admitted: Admitted;
+      gate.throwIfRefused();
       try {
         admitted = await admit(ctx.env, target.pool, {
           requestId: ctx.requestId,
           tenant: ctx.tenant,
           priority: ctx.priority,
           avoid: failedOrigins,
-          signal: ctx.clientSignal,
+          signal: gate.signal,
           waitUntil: ctx.waitUntil,
           ...(ctx.affinityKey === undefined ? {} : { affinityKey: ctx.affinityKey }),
         });
       } catch (err) {
+        // The key's limits refused while this request waited in the pool's queue: that is the answer.
+        gate.throwIfRefused();
         const refused = asEcoError(err);
         // "No origin available" after an origin of this request answered (often: the only one, now
         // backing off as it asked): that origin's own answer, with its Retry-After, says more.
@@ -237,6 +241,24 @@ export function committedError(err: unknown): EcoError & { committed: true } {
 }
 
 /** Per-key limits refused the request: the unused lease goes back as neutral, and nothing is retried. */
+/**
+ * The key's limits are checked while the pool admits (ctx.gate). A request they refuse must not keep
+ * its place in a pool's queue (a limited key could crowd out other tenants, and its client would get
+ * the refusal only once a slot came free, or as a stream error after the headers' hold): `signal`
+ * withdraws the wait when they refuse, and `throwIfRefused` answers with their refusal.
+ */
+function watchGate(ctx: AttemptContext): { signal: AbortSignal; throwIfRefused: () => void } {
+  if (!ctx.gate) return { signal: ctx.clientSignal, throwIfRefused: () => {} };
+  const refused = new AbortController();
+  ctx.gate.catch((err: unknown) => refused.abort(err));
+  return {
+    signal: AbortSignal.any([ctx.clientSignal, refused.signal]),
+    throwIfRefused: () => {
+      if (refused.signal.aborted) throw refused.signal.reason;
+    },
+  };
+}
+
 async function gateRefused(admitted: Admitted, err: unknown): Promise<never> {
   await admitted.release({ kind: 'aborted', status: 499, latencyMs: 0 }).catch(() => {});
   throw committedError(err);
