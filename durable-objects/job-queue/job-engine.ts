@@ -99,6 +99,11 @@ export class JobEngine {
   private draining = false;
   /** Attempts and deliveries the running drain has started. */
   private starts = 0;
+  /**
+   * Jobs may be `running` with no attempt here behind them (a drain that threw part-way, an outcome
+   * that could not be stored): nothing else would ever look at them again before a restart.
+   */
+  private strays = false;
 
   private readonly deps: EngineDeps;
 
@@ -112,6 +117,16 @@ export class JobEngine {
 
   inFlight(): string[] {
     return [...this.jobs.keys()];
+  }
+
+  /**
+   * Put back in the queue (or fail, on their last attempt) running jobs with no attempt in flight here.
+   * Throws when storage does; a drain that threw has set `strays`, so its next pass tries again.
+   */
+  requeueStrays(): number {
+    const n = this.deps.store.recoverInterrupted(this.inFlight());
+    this.strays = false;
+    return n;
   }
 
   /** Something changed (a submit, a cancel): let a running drain look again now. */
@@ -168,6 +183,10 @@ export class JobEngine {
         });
         this.wake = null;
       }
+    } catch (err) {
+      // It may have claimed jobs it did not start.
+      this.strays = true;
+      throw err;
     } finally {
       this.draining = false;
     }
@@ -176,6 +195,7 @@ export class JobEngine {
   /** Answers whether finished jobs past retention may be left over (a full batch was deleted). */
   private housekeeping(): boolean {
     const { store, config } = this.deps;
+    if (this.strays) this.requeueStrays();
     store.promoteDue();
     store.expireDue();
     return store.purge(config.retentionMs) >= PURGE_BATCH;
@@ -222,20 +242,25 @@ export class JobEngine {
 
   /**
    * A write that throws (say, a result over SQLite's row size limit) would leave the job `running`
-   * with nothing in flight until the next restart: fail it with a small error row instead.
+   * with nothing in flight until the next restart: fail it with a small error row instead. Should that
+   * fail too, the job goes back to the queue at the drain's next pass (the attempt has ended by then).
    */
   private recordOrFail(row: JobRow, controller: AbortController, outcome: ExecOutcome): void {
     try {
       this.record(row, controller, outcome);
     } catch (err) {
       const message = `The job's outcome could not be stored: ${String(err).slice(0, 300)}`;
-      this.deps.store.finishWithError(
-        row.id,
-        row.attempts,
-        'failed',
-        jobError(500, 'job_result_unstorable', message),
-        'error',
-      );
+      try {
+        this.deps.store.finishWithError(
+          row.id,
+          row.attempts,
+          'failed',
+          jobError(500, 'job_result_unstorable', message),
+          'error',
+        );
+      } catch {
+        this.strays = true;
+      }
     }
   }
 

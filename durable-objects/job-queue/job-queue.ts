@@ -232,13 +232,12 @@ export class JobQueue extends DurableObject<Env> {
           error: String(err),
         }),
       );
-      // A drain cut short may have marked jobs running that no attempt runs; with none in flight, they go
-      // back to the queue as after a restart (or stay for the next try, should storage still fail).
-      if (this.#engine.inFlight().length === 0) {
-        try {
-          this.#store.recoverInterrupted();
-        } catch {}
-      }
+      // A drain cut short may have marked jobs running that no attempt runs: they go back to the queue
+      // as after a restart, while attempts still in flight go on (should storage still fail, the next
+      // drain tries again).
+      try {
+        this.#engine.requeueStrays();
+      } catch {}
       next = Date.now() + FAILED_DRAIN_RETRY_MS;
     }
     if (next !== null) await this.ctx.storage.setAlarm(next);

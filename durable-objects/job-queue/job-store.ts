@@ -333,36 +333,33 @@ export class JobStore {
       .map((r) => r.id);
   }
 
-  /** Take up to `count` ready jobs, best class first and FIFO within it, and mark them running. */
+  /**
+   * Take up to `count` ready jobs, best class first and FIFO within it, and mark them running. One
+   * statement, so all or nothing: a claim that storage refuses part-way leaves no row running that no
+   * attempt will run.
+   */
   claim(count: number): JobRow[] {
     if (count <= 0) return [];
     const now = this.now();
-    const ids = this.sql
-      .exec<{ id: string }>(
-        `SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority_rank, seq LIMIT ?`,
+    const claimed = this.sql
+      .exec<JobRow>(
+        `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?),
+           next_run_at = ?,
+           transitions = json_insert(transitions, '$[#]', json_object('status', 'running', 'at', ?, 'attempt', attempts + 1)),
+           attempt_log = json_insert(attempt_log, '$[#]', json_object('attempt', attempts + 1, 'started_at', ?,
+             'ended_at', NULL, 'outcome', 'running', 'error', NULL))
+         WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority_rank, seq LIMIT ?)
+         RETURNING *`,
+        now,
+        now,
+        now,
+        now,
         count,
       )
       .toArray();
-    const claimed: JobRow[] = [];
-    for (const { id } of ids) {
-      const row = this.sql
-        .exec<JobRow>(
-          `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?),
-             next_run_at = ?,
-             transitions = json_insert(transitions, '$[#]', json_object('status', 'running', 'at', ?, 'attempt', attempts + 1)),
-             attempt_log = json_insert(attempt_log, '$[#]', json_object('attempt', attempts + 1, 'started_at', ?,
-               'ended_at', NULL, 'outcome', 'running', 'error', NULL))
-           WHERE id = ? AND status = 'queued' RETURNING *`,
-          now,
-          now,
-          now,
-          now,
-          id,
-        )
-        .toArray()[0];
-      if (row) claimed.push(this.withRequest(row));
-    }
-    return claimed;
+    // RETURNING has no order: attempts start in claim order.
+    claimed.sort((a, b) => a.priority_rank - b.priority_rank || a.seq - b.seq);
+    return claimed.map((row) => this.withRequest(row));
   }
 
   succeed(id: string, attempt: number, result: unknown, usage: unknown): boolean {
@@ -524,21 +521,29 @@ export class JobStore {
   }
 
   /**
-   * After a restart nothing is in flight: running jobs go back to the queue (at-least-once). An
-   * interrupted attempt counts, so a job that takes the object down every time it runs fails after
-   * its last attempt instead of running again forever.
+   * Running jobs with no attempt in flight go back to the queue (at-least-once): all of them after a
+   * restart, or all but `inFlight` (the attempts this instance runs) after a drain cut short or an
+   * outcome that could not be stored. An interrupted attempt counts, so a job that takes the object
+   * down every time it runs fails after its last attempt instead of running again forever. The ids go
+   * as one JSON parameter: SQLite caps bound parameters.
    */
-  recoverInterrupted(): number {
+  recoverInterrupted(inFlight: readonly string[] = []): number {
     const now = this.now();
     const error = JSON.stringify(
-      jobError(500, 'job_interrupted', 'The job was interrupted by a restart on its last attempt.'),
+      jobError(
+        500,
+        'job_interrupted',
+        'The job was interrupted on its last attempt (a restart or a storage failure).',
+      ),
     );
+    const spare = `status = 'running' AND id NOT IN (SELECT value FROM json_each(?))`;
+    const skip = JSON.stringify(inFlight);
     const failed = this.sql
       .exec(
         `UPDATE jobs SET status = 'failed', finished_at = ?, error = ?, limit_waits = 0,
          transitions = json_insert(transitions, '$[#]', json_object('status', 'failed', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
          ${END_ATTEMPT}, ${TERMINAL_CALLBACK}
-       WHERE status = 'running' AND attempts >= max_attempts RETURNING id`,
+       WHERE ${spare} AND attempts >= max_attempts RETURNING id`,
         now,
         error,
         now,
@@ -546,6 +551,7 @@ export class JobStore {
         'interrupted',
         'null',
         now,
+        skip,
       )
       .toArray().length;
     return (
@@ -555,12 +561,13 @@ export class JobStore {
           `UPDATE jobs SET status = 'queued', next_run_at = ?, limit_waits = 0,
          transitions = json_insert(transitions, '$[#]', json_object('status', 'queued', 'at', ?, 'attempt', attempts, 'note', 'interrupted')),
          ${END_ATTEMPT}
-       WHERE status = 'running' RETURNING id`,
+       WHERE ${spare} RETURNING id`,
           now,
           now,
           now,
           'interrupted',
           'null',
+          skip,
         )
         .toArray().length
     );
