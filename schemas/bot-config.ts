@@ -1,15 +1,19 @@
 import { z } from '@hono/zod-openapi';
+import { SETTINGS } from '../workers/config/settings.ts';
 
 const SECRET_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
 
 /**
  * Whether a bot may name this Worker secret: upper case (as secret names are by convention, which
  * also keeps most secret values from passing for a name), and never one of the gateway's own
- * (`ECO_*`, except the `ECO_IM_*` family kept for bots). Checked when a bot is written and again
- * whenever a secret is read for one, so a row written by SQL cannot send a gateway secret out either.
+ * (`ECO_*`, except the `ECO_IM_*` family kept for bots). The gateway's settings (`ECO_IM_CHAT_BURST`
+ * and the like) are plain vars whose values are public, so none of them may stand for a secret.
+ * Checked when a bot is written and again whenever a secret is read for one, so a row written by SQL
+ * cannot send a gateway secret out, nor take a public value for one, either.
  */
 export function isBotSecretName(name: string): boolean {
-  return SECRET_NAME.test(name) && (!name.startsWith('ECO_') || name.startsWith('ECO_IM_'));
+  if (!SECRET_NAME.test(name) || Object.hasOwn(SETTINGS, name)) return false;
+  return !name.startsWith('ECO_') || name.startsWith('ECO_IM_');
 }
 
 /**
@@ -19,7 +23,10 @@ export function isBotSecretName(name: string): boolean {
 const SecretName = z
   .string()
   .regex(SECRET_NAME, 'the NAME of a Worker secret (A-Z, 0-9, _), not its value')
-  .refine(isBotSecretName, "one of the gateway's own secrets (ECO_*; bots may use ECO_IM_*)");
+  .refine(
+    isBotSecretName,
+    "one of the gateway's own secrets or settings (ECO_*; bots may use ECO_IM_* names that are no setting)",
+  );
 
 export const BotSettings = z
   .object({

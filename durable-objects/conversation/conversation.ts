@@ -8,6 +8,9 @@ import { gatewayPorts } from './gateway-ports.ts';
 import type { ConversationPorts } from './ports.ts';
 import { ConversationStore } from './store.ts';
 
+/** A drain that failed is tried again after this long, however often it fails. */
+const FAILED_DRAIN_RETRY_MS = 30_000;
+
 /**
  * One chat (`<platform>:<botId>:<chatId>`). Webhooks hand events over with `enqueue`, which is durable
  * once it returns; the alarm drains the inbox in order. The constructor re-arms a missing alarm, so
@@ -59,8 +62,22 @@ export class Conversation extends DurableObject<Env> {
   }
 
   override async alarm(): Promise<void> {
-    const next = await this.#core().drain();
-    if (next !== undefined) await this.ctx.storage.setAlarm(next);
+    try {
+      const next = await this.#core().drain();
+      if (next !== undefined) await this.ctx.storage.setAlarm(next);
+    } catch (err) {
+      // Thrown, the runtime would retry a few times and then drop the alarm, leaving messages already
+      // acknowledged to the platform until the chat writes again; caught, the drain is tried again.
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          event: 'im_drain_failed',
+          conversation: this.ctx.id.toString(),
+          error: String(err),
+        }),
+      );
+      await this.ctx.storage.setAlarm(Date.now() + FAILED_DRAIN_RETRY_MS);
+    }
     await this.#counters.flush(this.env.DB).catch((err) => console.error('im counters flush failed', err));
   }
 

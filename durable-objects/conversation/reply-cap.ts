@@ -22,7 +22,9 @@ export function capReply(
   const window = (max + 1) * Math.max(2, Math.floor(limit));
   const text = wellFormed(answer);
   const clipped = text.length > window;
-  const parts = splitMessage(clipped ? text.slice(0, window) : text, limit);
+  // Never keep the first half of a pair the window ends inside: a lone surrogate is refused.
+  const end = isHighSurrogate(text.charCodeAt(window - 1)) ? window - 1 : window;
+  const parts = splitMessage(clipped ? text.slice(0, end) : text, limit);
   if (!clipped && parts.length <= max) return { parts, truncated: false };
   const kept = parts.slice(0, max);
   const last = kept.pop() ?? '';
@@ -56,4 +58,8 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
  */
 function wellFormed(text: string): string {
   return text.replace(LONE_SURROGATE, '\ufffd');
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }

@@ -160,6 +160,8 @@ export function registerWebhookRoutes(app: OpenAPIHono<AppEnv>): void {
         events,
       );
     } catch (err) {
+      // The platform redelivers (LINE only with redelivery switched on): counted, so a run of them shows.
+      count('handover_failed');
       console.error('im hand-over failed', err);
       throw new EcoError(503, 'handover_failed', 'The events could not be queued; redeliver later.');
     }

@@ -40,8 +40,8 @@ describe('failures the platform reports are visible, not acknowledged as nothing
     }
     // The envelope with nothing in it stays an empty (and valid) delivery: LINE's Verify, Meta's other fields.
     expect(parseLine({ destination: 'U1', events: [] })).toEqual([]);
-    expect(parseWhatsApp({ entry: [] })).toEqual([]);
-    expect(parseMessenger({ entry: [{ id: 'PAGE', changes: [] }] })).toEqual([]);
+    expect(parseWhatsApp({ object: 'whatsapp_business_account', entry: [] })).toEqual([]);
+    expect(parseMessenger({ object: 'page', entry: [{ id: 'PAGE', changes: [] }] })).toEqual([]);
   });
 
   it('the route acknowledges a failed receipt with 200, logs it and counts it as a platform error', async () => {

@@ -17,6 +17,9 @@ const MEDIA = new Map<string, AttachmentKind>([
 export function parseMessenger(body: unknown): ImEvent[] {
   const entries = envelope(body, 'entry');
   if (!entries) return [malformed('not_a_webhook')];
+  // One app secret signs WhatsApp, Page and Instagram webhooks alike: an Instagram or WhatsApp body
+  // verifies here too, and is no Messenger delivery.
+  if (obj(body)?.object !== 'page') return [malformed('wrong_object')];
   const events: ImEvent[] = [];
   for (const entry of entries) {
     for (const item of arr(obj(entry)?.messaging)) {

@@ -22,6 +22,9 @@ const CAPTIONED = new Map<string, AttachmentKind>([
 export function parseWhatsApp(body: unknown): ImEvent[] {
   const entries = envelope(body, 'entry');
   if (!entries) return [malformed('not_a_webhook')];
+  // One app secret signs WhatsApp, Page and Instagram webhooks alike: another product's body verifies
+  // here too, and is no delivery for this bot.
+  if (obj(body)?.object !== 'whatsapp_business_account') return [malformed('wrong_object')];
   const events: ImEvent[] = [];
   for (const entry of entries) {
     for (const change of arr(obj(entry)?.changes)) {
