@@ -140,14 +140,14 @@ describe('gateway surface', () => {
     expect(error.message).toContain(words);
   });
 
-  // OpenAI answers 400 to an assistant turn that says nothing and calls nothing.
+  // OpenAI answers 400 to an assistant turn that says nothing and calls nothing (content "" is an
+  // answer of nothing, which it accepts: see empty-assistant-turn.test.ts).
   it.each([
     [{ role: 'assistant' }],
     [{ role: 'assistant', content: null }],
-    [{ role: 'assistant', content: '' }],
     [{ role: 'assistant', content: [] }],
     [{ role: 'assistant', content: null, tool_calls: [] }],
-    [{ role: 'assistant', content: '', tool_calls: null, refusal: null }],
+    [{ role: 'assistant', content: null, tool_calls: null, refusal: null }],
   ])('refuses an empty assistant message: %j', async (message) => {
     mockOrigin('surface-origin.test', () => Response.json(completion));
     const res = await chat(
