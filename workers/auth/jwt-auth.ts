@@ -1,6 +1,12 @@
 import type { ApiKeyRow } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { findKeyById, findRetiredSecret, keyRefusal, principalFromRow } from '../data/api-keys.ts';
+import {
+  findKeyById,
+  findRetiredSecret,
+  keyRefusal,
+  principalFromRow,
+  reloadKeyById,
+} from '../data/api-keys.ts';
 import type { Background } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
 import type { Principal } from '../principal.ts';
@@ -56,9 +62,10 @@ async function authenticateAccessToken(
   });
   const keyId = payload[KEY_ID_CLAIM];
   if (typeof keyId !== 'string') throw jwtErrors.claims(`'${KEY_ID_CLAIM}' is required`);
-  const row = await findKeyById(env.DB, keyId, env.ECO_KEY_CACHE_TTL_MS, background);
-  if (!row) throw jwtErrors.claims('the key it was issued for no longer exists');
-  const refusal = keyRefusal(await bySecret(env, row, payload[SECRET_CLAIM], background), Date.now());
+  const cached = await findKeyById(env.DB, keyId, env.ECO_KEY_CACHE_TTL_MS, background);
+  if (!cached) throw gone();
+  const { row, asUsed } = await bySecret(env, cached, payload[SECRET_CLAIM], background);
+  const refusal = keyRefusal(asUsed, Date.now());
   if (refusal) throw refusal;
   const principal = principalFromRow(row);
   // A token never carries more than its key has now (scopes may have been narrowed since).
@@ -69,23 +76,29 @@ async function authenticateAccessToken(
   return { ...principal, kind: 'jwt', scopes };
 }
 
+const gone = () => jwtErrors.claims('the key it was issued for no longer exists');
+
 /**
- * The key row as the secret that bought the token sees it: the current secret's never runs out; a
- * rotated one's carries its grace period. Tokens minted before they named their secret have none to check
- * and live out their (short) TTL.
+ * The key row (`row`) and the key as the secret that bought the token sees it (`asUsed`): the current
+ * secret's never runs out; a rotated one's carries its grace period. Tokens minted before they named
+ * their secret have none to check and live out their (short) TTL.
  */
 async function bySecret(
   env: Env,
   row: ApiKeyRow,
   tag: unknown,
   background: Background | undefined,
-): Promise<ApiKeyRow> {
+): Promise<{ row: ApiKeyRow; asUsed: ApiKeyRow }> {
   if (tag === undefined || (typeof tag === 'string' && tag === secretTag(row.keyHash)))
-    return { ...row, graceUntil: null };
+    return { row, asUsed: { ...row, graceUntil: null } };
   if (typeof tag !== 'string' || !SECRET_TAG.test(tag))
     throw jwtErrors.claims(`'${SECRET_CLAIM}' is invalid`);
   const retired = await findRetiredSecret(env.DB, row.id, tag, env.ECO_KEY_CACHE_TTL_MS, background);
-  if (retired) return retired;
+  if (retired) return { row, asUsed: retired };
+  // The cached row may predate a rotation made in another isolate, and the token its new secret's.
+  const current = await reloadKeyById(env.DB, row.id, env.ECO_KEY_CACHE_TTL_MS);
+  if (!current) throw gone();
+  if (tag === secretTag(current.keyHash)) return { row: current, asUsed: { ...current, graceUntil: null } };
   throw new EcoError(
     401,
     'api_key_rotated',

@@ -4,10 +4,10 @@ import { PriorityClass } from '../../schemas/config.ts';
 import type { KeyLimits, Principal, Scope } from '../principal.ts';
 import { SCOPES } from '../principal.ts';
 import { jwtErrors } from './jwt-errors.ts';
-import { providerScopes } from './jwt-scopes.ts';
+import { providerScopes, shown } from './jwt-scopes.ts';
 import { subjectFromClaim } from './jwt-subject.ts';
 import { AllowedModels, TenantName } from './key-api.ts';
-import { MAX_LIMIT, readLimits } from './key-limits.ts';
+import { LIMIT_NAMES, MAX_LIMIT, readLimits } from './key-limits.ts';
 
 /**
  * The scopes the gateway wrote into its own access tokens (known scopes only; see jwt-scopes.ts for
@@ -27,6 +27,10 @@ function limitsFromClaims(value: unknown): KeyLimits {
   if (typeof value !== 'object' || Array.isArray(value))
     throw jwtErrors.claims("'eco_limits' must be an object");
   const read = readLimits(value as Record<string, unknown>);
+  if ('unknown' in read)
+    throw jwtErrors.claims(
+      `'eco_limits' holds ${shown(read.unknown)}, which is not a limit; they are ${LIMIT_NAMES.join(', ')} (or camelCase)`,
+    );
   if ('invalid' in read)
     throw jwtErrors.claims(`'eco_limits.${read.invalid}' must be a whole number from 1 to ${MAX_LIMIT}`);
   return read.limits;

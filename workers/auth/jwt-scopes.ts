@@ -4,7 +4,8 @@ import { SCOPES } from '../principal.ts';
 import { jwtErrors } from './jwt-errors.ts';
 
 const isScope = (value: string): value is Scope => (SCOPES as readonly string[]).includes(value);
-const shown = (value: string) => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
+/** A claim's text as a message shows it: quoted, and cut short past 64 characters. */
+export const shown = (value: string) => JSON.stringify(value.length > 64 ? `${value.slice(0, 64)}…` : value);
 const GATEWAY_SCOPES = SCOPES.join(', ');
 
 /** Edit distance with adjacent transpositions (`amdin`), stopping early past `max`. */

@@ -22,34 +22,70 @@ const jwksByUrl = new Map<string, JWTVerifyGetKey>();
 const JWKS_MAX_AGE_MS = 600_000;
 /** A token whose kid the cached set lacks fetches it again, but at most this often. */
 const JWKS_REFETCH_COOLDOWN_MS = 30_000;
+/** jose gives up on a fetch of the set after this long. */
+const JWKS_TIMEOUT_MS = 5000;
+/** A refetch still unsettled this long after it began never will (its request was cancelled). */
+const REFETCH_ABANDONED_MS = JWKS_TIMEOUT_MS + 1000;
+const REFETCH_POLL_MS = 10;
 
 const joseCode = (err: unknown) => (err as { code?: string }).code;
+
+/** A refetch of a key set: when it began, and how it ended. */
+interface Refetch {
+  startedAt: number;
+  outcome: 'pending' | 'ok' | 'failed';
+}
+
+/**
+ * Whether `refetch` succeeded, waiting while it runs. It belongs to another request, whose promises this
+ * one may not await in Workers (and which may be cancelled, leaving them unsettled), so its outcome is
+ * polled, and given up on once the fetch's own timeout has passed.
+ */
+async function refetched(refetch: Refetch): Promise<boolean> {
+  const deadline = refetch.startedAt + REFETCH_ABANDONED_MS;
+  for (let waited = 0; refetch.outcome === 'pending'; waited += REFETCH_POLL_MS) {
+    if (Date.now() >= deadline || waited >= REFETCH_ABANDONED_MS) return false;
+    await new Promise((resolve) => setTimeout(resolve, REFETCH_POLL_MS));
+  }
+  return refetch.outcome === 'ok';
+}
 
 /**
  * One cached key set per URL per isolate. jose could refetch a set that lacks a token's kid itself, but
  * it leaves that attempt's rejection unhandled for a moment, which workerd reports as an error; so its
- * own cooldown is endless (it never takes that path) and the refetch is made here. As in jose, each
- * request refetches for itself (a fetch cannot be shared across requests in Workers), and the cooldown
- * counts from the last fetch that succeeded: tokens that arrive while a refetch runs make their own.
+ * own cooldown is endless (it never takes that path) and the refetch is made here. The cooldown counts
+ * from when the last refetch began, whatever its outcome, so a provider that fails or hangs is not asked
+ * again for every token; tokens that arrive while a refetch runs wait for its outcome rather than fetch.
+ * While the cooldown after a failed refetch runs, such tokens answer 503: their kid could not be checked.
  */
 function remoteKeys(url: string): JWTVerifyGetKey {
   let keys = jwksByUrl.get(url);
   if (!keys) {
     const remote = createRemoteJWKSet(new URL(url), {
-      timeoutDuration: 5000,
+      timeoutDuration: JWKS_TIMEOUT_MS,
       cacheMaxAge: JWKS_MAX_AGE_MS,
       cooldownDuration: Number.POSITIVE_INFINITY,
     });
     // The first call fetches the set: a refetch is due no sooner than a cooldown after it.
-    let fetchedAt = Date.now();
+    let last: Refetch = { startedAt: Date.now(), outcome: 'ok' };
     const withRefetch: JWTVerifyGetKey = async (header, token) => {
       try {
         return await remote(header, token);
       } catch (err) {
-        if (joseCode(err) !== 'ERR_JWKS_NO_MATCHING_KEY' || Date.now() - fetchedAt < JWKS_REFETCH_COOLDOWN_MS)
-          throw err;
-        await remote.reload();
-        fetchedAt = Date.now();
+        if (joseCode(err) !== 'ERR_JWKS_NO_MATCHING_KEY') throw err;
+        if (Date.now() - last.startedAt < JWKS_REFETCH_COOLDOWN_MS) {
+          if (!(await refetched(last))) throw jwtErrors.jwksUnavailable();
+        } else {
+          const refetch: Refetch = { startedAt: Date.now(), outcome: 'pending' };
+          last = refetch;
+          try {
+            await remote.reload();
+            refetch.outcome = 'ok';
+          } catch (reloadErr) {
+            refetch.outcome = 'failed';
+            throw reloadErr;
+          }
+        }
         return await remote(header, token);
       }
     };

@@ -48,11 +48,21 @@ export function limitsToWire(limits: KeyLimits | null | undefined): WireLimits {
   return out;
 }
 
+const KNOWN_NAMES = new Set<string>(PAIRS.flat());
+
+/** The wire names of the limits, for messages. */
+export const LIMIT_NAMES: readonly WireName[] = PAIRS.map((p) => p[0]);
+
 /**
- * Limits named either way (an identity provider's claim object), under the same bounds. A value that
- * is present but out of bounds is named (`invalid`, its wire name): read as absent, it would be no limit.
+ * Limits named either way (an identity provider's claim object), under the same bounds, as strictly
+ * as a stored row. A value that is present but out of bounds is named (`invalid`, its wire name), and
+ * so is a field that names no limit (`unknown`): read as absent, either would be no limit.
  */
-export function readLimits(source: Record<string, unknown>): { limits: KeyLimits } | { invalid: WireName } {
+export function readLimits(
+  source: Record<string, unknown>,
+): { limits: KeyLimits } | { invalid: WireName } | { unknown: string } {
+  const unknown = Object.keys(source).find((name) => !KNOWN_NAMES.has(name));
+  if (unknown !== undefined) return { unknown };
   const limits: KeyLimits = {};
   for (const [w, k] of PAIRS) {
     const value = source[k] ?? source[w];

@@ -189,19 +189,21 @@ export async function createKey(
 }
 
 /**
- * A query built with drizzle as a plain D1 statement, to share a batch with `auditIfChanged`; `guard`
+ * A query built with drizzle as a plain D1 statement, to share a batch with `auditIfChanged`; each guard
  * (numbered parameters from ?1) is added to its WHERE clause.
  */
 function prepared(
   database: D1Database,
   query: { toSQL(): { sql: string; params: unknown[] } },
-  guard?: { sql: string; params: unknown[] },
+  guards: { sql: string; params: unknown[] }[] = [],
 ) {
-  const { sql, params } = query.toSQL();
-  if (!guard) return database.prepare(sql).bind(...params);
-  const at = params.length;
-  const extra = guard.sql.replace(/\?(\d+)/g, (_, n: string) => `?${at + Number(n)}`);
-  return database.prepare(`${sql} and ${extra}`).bind(...params, ...guard.params);
+  let { sql, params } = query.toSQL();
+  for (const guard of guards) {
+    const at = params.length;
+    sql += ` and (${guard.sql.replace(/\?(\d+)/g, (_, n: string) => `?${at + Number(n)}`)})`;
+    params = [...params, ...guard.params];
+  }
+  return database.prepare(sql).bind(...params);
 }
 
 /** A row's scopes and allowed models as the API shows them (a stored value that is not a list reads as none). */
@@ -232,22 +234,26 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
   if (Object.keys(changes).length === 0) return getKey(store, id);
   const next = { ...row, ...changes };
   const servesBots = changes.scopes !== undefined || changes.allowedModels !== undefined;
+  const setsPriority = changes.defaultPriority !== undefined || changes.maxPriority !== undefined;
   if (servesBots)
     await refuseIfBotsStranded(store.database, id, storedScopes(next), storedAllowedModels(next));
   const handle = db(store.database);
   const update = handle.update(apiKeys).set(changes).where(eq(apiKeys.id, id));
+  const guards: { sql: string; params: unknown[] }[] = [];
+  // A bot written since the check above must not be stranded either: the update checks again.
+  if (servesBots)
+    guards.push({
+      sql: NO_BOT_STRANDED,
+      params: [JSON.stringify(storedScopes(next)), JSON.stringify(storedAllowedModels(next))],
+    });
+  // The other priority may have changed since the check above: the pair is checked again as written.
+  if (setsPriority)
+    guards.push({
+      sql: PRIORITIES_IN_ORDER,
+      params: [changes.defaultPriority ?? null, changes.maxPriority ?? null],
+    });
   const [updated] = await store.database.batch([
-    // A bot written since the check above must not be stranded either: the update checks again.
-    prepared(
-      store.database,
-      update,
-      servesBots
-        ? {
-            sql: NO_BOT_STRANDED,
-            params: [JSON.stringify(storedScopes(next)), JSON.stringify(storedAllowedModels(next))],
-          }
-        : undefined,
-    ),
+    prepared(store.database, update, guards),
     // Audited only if the key was still there to change (another request may have deleted it).
     auditIfChanged(
       store.database,
@@ -257,9 +263,14 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
   ]);
   invalidateKeyCache();
   if (!updated?.meta.changes) {
-    await loadRow(store.database, id); // deleted meanwhile: 404
+    const current = await loadRow(store.database, id); // deleted meanwhile: 404
     if (servesBots)
       await refuseIfBotsStranded(store.database, id, storedScopes(next), storedAllowedModels(next));
+    if (setsPriority)
+      checkPriorities(
+        (changes.defaultPriority ?? current.defaultPriority) as PriorityClass,
+        (changes.maxPriority ?? current.maxPriority) as PriorityClass,
+      );
     throw writeConflict('API key', id);
   }
   return getKey(store, id);
@@ -272,6 +283,19 @@ export async function updateKey(store: KeyStore, id: string, body: UpdateKeyBody
 const NO_BOT_STRANDED = `NOT EXISTS (
   SELECT 1 FROM bots WHERE bots.key_id = "api_keys"."id" AND ${botStrandedSql('?1', '?2')}
 )`;
+
+const rankSql = (value: string) =>
+  `(CASE ${value} ${Object.entries(RANK)
+    .map(([name, rank]) => `WHEN '${name}' THEN ${rank}`)
+    .join(' ')} END)`;
+
+/**
+ * SQL guard for a key update that sets default priority ?1 and/or max priority ?2 (null: left as
+ * stored): the pair as written passes checkPriorities (a value it does not know, as there, is not refused).
+ */
+const PRIORITIES_IN_ORDER = `NOT coalesce(${rankSql('coalesce(?1, "api_keys"."default_priority")')} < ${rankSql(
+  'coalesce(?2, "api_keys"."max_priority")',
+)}, 0)`;
 
 /** New secret for the same key id; the old secret works until `now + graceMs`. */
 export async function rotateKey(

@@ -61,11 +61,19 @@ export function findKeyById(
   ttlVar: unknown,
   background?: Background,
 ): Promise<ApiKeyRow | null> {
-  return keyCache(ttlVar).getOrLoad(
-    `id:${id}`,
-    async () => (await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1))[0] ?? null,
-    background,
-  );
+  return keyCache(ttlVar).getOrLoad(`id:${id}`, () => loadKeyById(database, id), background);
+}
+
+/**
+ * The key with this id as D1 holds it now, past the cache, which it then refreshes: for a credential
+ * the cached row cannot place (another isolate may have rotated the key since it was cached).
+ */
+export function reloadKeyById(database: D1Database, id: string, ttlVar: unknown): Promise<ApiKeyRow | null> {
+  return keyCache(ttlVar).reload(`id:${id}`, () => loadKeyById(database, id));
+}
+
+async function loadKeyById(database: D1Database, id: string): Promise<ApiKeyRow | null> {
+  return (await db(database).select().from(apiKeys).where(eq(apiKeys.id, id)).limit(1))[0] ?? null;
 }
 
 /**

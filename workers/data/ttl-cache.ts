@@ -54,6 +54,11 @@ export class TtlCache<V> {
     return this.#loadInto(key, load);
   }
 
+  /** `load()`'s value, whatever is cached, which it then replaces (under the same rules as a miss's load). */
+  reload(key: string, load: () => Promise<V>): Promise<V> {
+    return this.#loadInto(key, load);
+  }
+
   set(key: string, value: V): void {
     this.#put(key, value, this.#now() + this.#ttlMs);
   }

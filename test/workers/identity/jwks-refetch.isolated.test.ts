@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Env } from '../../../workers/env.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
-import { jwtRefusal, signTestJwt } from './helpers.ts';
+import { jwtRefusal } from './helpers.ts';
+import { jwksSigners } from './jwks-signers.ts';
 
 // A provider that rotates its keys publishes the new one before signing with it: a token naming a kid
 // the cached set lacks makes the gateway fetch the set again, but not within 30 s of the last fetch, so
@@ -11,16 +11,7 @@ import { jwtRefusal, signTestJwt } from './helpers.ts';
 
 const HOST = 'jwks-refetch.test';
 const withJwks = { ...env, ECO_JWT_JWKS_URL: `http://${HOST}/jwks.json` } as unknown as Env;
-const signers = new Map<string, CryptoKey>();
-
-async function makeKey(kid: string): Promise<JWK> {
-  const pair = await generateKeyPair('ES256', { extractable: true });
-  signers.set(kid, pair.privateKey);
-  return { ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' };
-}
-
-const token = (kid: string) =>
-  signTestJwt({ sub: 'rotating-user' }, { alg: 'ES256', kid, key: signers.get(kid)! });
+const { makeKey, token } = jwksSigners('rotating-user');
 
 const unhandled: unknown[] = [];
 /** jose's rejections left unhandled (other files' background work may leave rejections of its own). */
