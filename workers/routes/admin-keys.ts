@@ -77,7 +77,7 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
       ...adminErrors({
         ...BODY_ERRORS,
         404: NOT_FOUND,
-        409: 'An IM bot bills to the key and could no longer answer with these scopes or allowed models (api_key_in_use)',
+        409: 'An IM bot bills to the key and could no longer answer with these scopes or allowed models (api_key_in_use), or the key changed while this change was written (write_conflict)',
       }),
     },
   });
