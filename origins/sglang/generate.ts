@@ -45,7 +45,7 @@ export const sglangCompletions: Exchange<Record<string, unknown>, Record<string,
     const prompt = completionPrompt(req, SGLANG);
     const sampling = req as SglangSampling;
     rememberRequestedPrompt(ctx, prompt, sampling);
-    return generateRequest(prompt, samplingParams(sampling), ctx.stream);
+    return generateRequest(prompt, samplingParams(sampling, ctx.pool), ctx.stream);
   },
   decode(body, ctx) {
     const answer = readGenerate(body, ctx);

@@ -1,7 +1,8 @@
+import type { PoolConfig } from '../../schemas/config.ts';
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { requestedMaxTokens } from '../../schemas/openai/chat.ts';
 import { renderChatPrompt, templateFor } from '../templates/chat-template.ts';
-import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
+import { poolMaxTokens, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 export const SGLANG = 'SGLang';
@@ -19,11 +20,13 @@ export interface SglangSampling {
   response_format?: ChatCompletionRequest['response_format'];
 }
 
-/** OpenAI fields → SGLang `sampling_params` (its default budget is only 128 tokens: send ours). */
-export function samplingParams(req: SglangSampling): Record<string, unknown> {
+/**
+ * OpenAI fields → SGLang `sampling_params`. Its default budget is only 128 tokens, so one is always sent:
+ * the client's, else the pool's (as on the other native endpoints).
+ */
+export function samplingParams(req: SglangSampling, pool: PoolConfig): Record<string, unknown> {
   const p: Record<string, unknown> = {};
-  const max = requestedMaxTokens(req);
-  if (max !== undefined) p.max_new_tokens = max;
+  p.max_new_tokens = requestedMaxTokens(req) ?? poolMaxTokens(pool);
   if (typeof req.temperature === 'number') p.temperature = req.temperature;
   if (typeof req.top_p === 'number') p.top_p = req.top_p;
   if (req.stop != null) p.stop = req.stop;
@@ -61,5 +64,5 @@ export function generateRequest(
 export function buildSglangChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   const prompt = renderChatPrompt(req.messages, templateFor(ctx.pool), SGLANG);
   rememberRequestedPrompt(ctx, prompt, req);
-  return generateRequest(prompt, samplingParams(req), ctx.stream);
+  return generateRequest(prompt, samplingParams(req, ctx.pool), ctx.stream);
 }

@@ -1,5 +1,6 @@
 import type { ChatCompletionRequest } from '../../schemas/openai/chat.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
+import { rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import { rememberStops } from '../templates/stop-trim.ts';
 import { unsignedSeed } from '../templates/unsigned-seed.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
@@ -25,6 +26,8 @@ const MESSAGES_OMIT: ReadonlySet<ForwardedField> = new Set([
  */
 export function buildTgiMessagesChat(req: ChatCompletionRequest, ctx: CallContext): OriginRequest {
   rememberStops(ctx, req.stop);
+  // Its stream may end without a finish reason: the budget tells `length` from `stop` (messages-stream.ts).
+  rememberRequestedPrompt(ctx, '', req);
   return buildOpenAiChat(req, ctx, {
     omit: MESSAGES_OMIT,
     legacyMaxTokens: true,

@@ -3,6 +3,7 @@ import type { StreamDecoder, StreamEvent } from '../../schemas/stream-events.ts'
 import { mapOriginError } from '../errors.ts';
 import { readUsage, startsWithError } from '../openai-compatible/scan.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
+import { derivedFinish, promptCall } from '../templates/prompt-call.ts';
 import { stopHoldback } from '../templates/stop-trim.ts';
 import type { CallContext } from '../types.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
@@ -26,6 +27,8 @@ const VALIDATION = /validation|context length|too long|must be|tokens/i;
  */
 export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): StreamDecoder {
   let toolCalls = false;
+  let finished = false;
+  let completionTokens: number | undefined;
   // Text is held back by the longest stop, to cut a matched one as on `/generate` (stop-trim.ts).
   const held = stopHoldback(ctx);
   // Log-probabilities wait for the text of their token to leave (it may be held back), and those of a
@@ -43,7 +46,23 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
   return framedDecoder({
     framing: 'sse',
     onMessage: (data, out) => {
-      if (data === '[DONE]') return pushEnd(out);
+      if (data === '[DONE]') {
+        // TGI's router may end a stream with no chunk that carries a finish reason (after a `no_tool`
+        // answer to a request with tools, or a tool call's last tokens): what is held back still goes,
+        // and the reason is derived, as for engines that never report one.
+        if (!finished) {
+          const rest = held.finish(false);
+          const last = leaving(rest);
+          if (rest.length > 0)
+            out.push({ kind: 'delta', content: rest, ...(last ? { logprobs: last } : {}) });
+          scoredAt = [];
+          const reason = toolCalls
+            ? 'tool_calls'
+            : derivedFinish(completionTokens ?? 0, requestedBudget(ctx));
+          out.push({ kind: 'finish', reason });
+        }
+        return pushEnd(out);
+      }
       let chunk: Chunk & { error?: unknown; error_type?: unknown };
       try {
         chunk = JSON.parse(data) as typeof chunk;
@@ -102,11 +121,15 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
               ? 'tool_calls'
               : tgiFinish(choice.finish_reason);
           if (!finish) return pushError(out, malformedStream(engine, data));
+          finished = true;
           out.push({ kind: 'finish', reason: finish });
         }
       }
       const usage = readUsage(chunk.usage);
-      if (usage) out.push({ kind: 'usage', usage });
+      if (usage) {
+        completionTokens = usage.completion_tokens;
+        out.push({ kind: 'usage', usage });
+      }
     },
     endOfBody: { truncated: `${engine}: the stream ended without [DONE]` },
   });
@@ -125,4 +148,9 @@ function streamError(
     return mapOriginError(engine, 422, JSON.stringify({ error: message }), new Headers());
   }
   return new EcoError(502, 'origin_error', `${engine}: ${message.slice(0, 500) || 'stream error'}`);
+}
+
+/** The client's completion budget, recorded when the request was built (messages-request.ts). */
+function requestedBudget(ctx: CallContext): number | undefined {
+  return promptCall(ctx)?.maxTokens;
 }

@@ -44,6 +44,9 @@ export function tritonGenerateRequest(prompt: string, req: TritonSampling, ctx: 
   const body: Record<string, unknown> = { text_input: prompt, max_tokens: maxTokens, stream: ctx.stream };
   if (req.temperature != null) body.temperature = req.temperature;
   if (req.top_p != null) body.top_p = req.top_p;
+  // TensorRT-LLM's top_k and top_p default to 0, which it reads as greedy decoding: a temperature asked
+  // for alone would change nothing. OpenAI samples the whole distribution (top_p 1) unless told otherwise.
+  else if (req.temperature != null && req.temperature > 0) body.top_p = 1;
   // Triton's random_seed is unsigned 64-bit: a negative OpenAI seed maps as TGI's does.
   if (req.seed != null) body.random_seed = unsignedSeed(req.seed);
   if (req.presence_penalty != null) body.presence_penalty = req.presence_penalty;

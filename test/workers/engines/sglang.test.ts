@@ -194,6 +194,19 @@ describe('SGLang /generate non-stream and requests', () => {
   });
 });
 
+describe('SGLang native budget', () => {
+  const budgetOf = (r: ChatCompletionRequest, options: Record<string, unknown> = {}) =>
+    JSON.parse(sglangAdapter.buildChat(r, ctx(pool('sglang', options))).body!).sampling_params.max_new_tokens;
+
+  it('always sends one, since its own default is 128: the client’s, else the pool’s, else 1024', () => {
+    expect(budgetOf(req({ max_tokens: 20 }))).toBe(20);
+    expect(budgetOf(req({ max_tokens: undefined }), { maxTokens: 300 })).toBe(300);
+    expect(budgetOf(req({ max_tokens: undefined }))).toBe(1024);
+    const completion = sglangAdapter.completions!.build({ model: 'm', prompt: 'Once' }, ctx(native));
+    expect(JSON.parse(completion.body!).sampling_params.max_new_tokens).toBe(1024);
+  });
+});
+
 describe('SGLang OpenAI server', () => {
   it('relays its chunks (matched_stop, reasoning_content null) with the usage chunk', () => {
     const events = replay(sglangOpenAiAdapter.chatStream(ctx(oai)), chatUsage);

@@ -185,9 +185,20 @@ describe('Triton requests, health and load', () => {
       max_tokens: 8,
       stream: true,
       temperature: 0.5,
+      // TensorRT-LLM decodes greedily without top_k or top_p: a temperature alone samples with top_p 1.
+      top_p: 1,
       random_seed: 7,
       stop_words: ['END'],
     });
+  });
+
+  it('samples only when asked: top_p as sent, 1 beside a temperature alone, nothing beside none or 0', () => {
+    expect(built({ stream: false }, req({ temperature: 0.7, top_p: 0.9 })).body).toMatchObject({
+      temperature: 0.7,
+      top_p: 0.9,
+    });
+    expect(built({ stream: false }, req({ temperature: 0 })).body.top_p).toBeUndefined();
+    expect(built({ stream: false }, req({})).body.top_p).toBeUndefined();
   });
 
   it('sends a negative OpenAI seed as the unsigned seed Triton takes', () => {
@@ -256,6 +267,7 @@ describe('Triton /v1/completions', () => {
       max_tokens: 8,
       stream: false,
       temperature: 0.5,
+      top_p: 1,
       random_seed: 3,
       stop_words: ['END'],
     });
