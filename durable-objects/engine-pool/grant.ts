@@ -42,6 +42,7 @@ export function tryGrant(core: PoolCore, req: AcquireRequest): AcquireResult | u
     : blockFor(req, pick.slot, {
         // A config written before blocks existed has no `admission`.
         admission: config.admission as PoolConfig['admission'] | undefined,
+        cooldownMs: config.breaker.cooldownMs,
         queued: core.queue.size,
         slots: core.slots.values(),
         inFlight: (id) => core.leases.inFlight(id),

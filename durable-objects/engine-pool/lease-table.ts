@@ -126,13 +126,14 @@ export class LeaseTable {
   /**
    * A caller's report on a lease: release it or, for a block, shrink it to `keepSlots`. A request
    * served from a block that has already given all its slots back still names its origin, so its
-   * outcome (`reported`) is not lost: it comes back as a slot-less lease of that origin. Undefined:
-   * nothing to do.
+   * outcome (`reported`) is not lost: it comes back as a slot-less lease of that origin, at the `url`
+   * the block was on ('' when the report names none). Undefined: nothing to do.
    */
   settle(
     leaseId: string,
     keepSlots: number | undefined,
     originId: string | undefined,
+    url: string | undefined,
     reported: boolean,
   ): Lease | undefined {
     const held = this.#leases.get(leaseId);
@@ -140,7 +141,7 @@ export class LeaseTable {
       return held.block !== undefined && keepSlots !== undefined
         ? this.shrink(leaseId, keepSlots)
         : this.release(leaseId);
-    if (originId !== undefined && reported) return { id: leaseId, originId, url: '', expiresAt: 0 };
+    if (originId !== undefined && reported) return { id: leaseId, originId, url: url ?? '', expiresAt: 0 };
     return undefined;
   }
 

@@ -12,6 +12,16 @@ export function isCurrentTrial(slot: OriginSlot, lease: Lease): boolean {
 }
 
 /**
+ * The lease was on the machine the origin stands for now. An origin given a new URL keeps its id but
+ * starts afresh, so outcomes of requests sent to its old URL are no news about it. A lease with no
+ * URL ('': a late block report that names none, as a gateway of an earlier version sends) counts as
+ * of the current one.
+ */
+export function onCurrentUrl(slot: OriginSlot, lease: Lease): boolean {
+  return lease.url === slot.url || lease.url === '';
+}
+
+/**
  * Feed a finished request's outcome to its origin's stats and breaker; a success slower than the
  * pool's time-to-first-token objective counts as a failure. True when the breaker changed state.
  */

@@ -5,7 +5,7 @@ import type { KeptBreaker } from './kept-breaker.ts';
 import { LeaseTable } from './lease-table.ts';
 import type { OriginSlot } from './origin-picker.ts';
 import { DrainRate } from './origin-stats.ts';
-import { isCurrentTrial, learnOutcome } from './outcome-learning.ts';
+import { isCurrentTrial, learnOutcome, onCurrentUrl } from './outcome-learning.ts';
 import { PriorityQueue } from './priority-queue.ts';
 import { admitOrQueue, drainQueue, expireWaiter, refuseWaiting, type Waiter } from './queue-admission.ts';
 import type {
@@ -120,22 +120,25 @@ export class PoolCore {
 
   /**
    * Finish a lease (or, for a block, shrink it to `keepSlots`) and feed the outcome, if any, to the
-   * origin's breaker. True when a breaker changed state.
+   * origin's breaker, unless the lease was on a URL the origin no longer has. True when a breaker
+   * changed state.
    */
   release(
     leaseId: string,
     outcome: LeaseOutcome | undefined,
     keepSlots?: number,
     originId?: string,
+    url?: string,
   ): boolean {
-    const lease = this.leases.settle(leaseId, keepSlots, originId, outcome !== undefined);
+    const lease = this.leases.settle(leaseId, keepSlots, originId, url, outcome !== undefined);
     if (!lease) return false;
     let changed = false;
     if (outcome) {
       const now = this.now();
       this.drain.add(now);
       const slot = this.slots.get(lease.originId);
-      if (slot) changed = learnOutcome(slot, lease, outcome, this.config?.slo.ttftMs, now);
+      if (slot && onCurrentUrl(slot, lease))
+        changed = learnOutcome(slot, lease, outcome, this.config?.slo.ttftMs, now);
     }
     this.drainQueue();
     return changed;
@@ -145,7 +148,7 @@ export class PoolCore {
   releaseMany(releases: readonly LeaseRelease[]): boolean {
     let changed = false;
     for (const r of releases)
-      changed = this.release(r.leaseId, r.outcome, r.keepSlots, r.originId) || changed;
+      changed = this.release(r.leaseId, r.outcome, r.keepSlots, r.originId, r.url) || changed;
     return changed;
   }
 
@@ -165,13 +168,16 @@ export class PoolCore {
   }
 
   /**
-   * A probe's finding. Either way the queue hears of it: a ready origin is room for waiters, and one
-   * found down may leave none usable, when waiters are refused at once so they fail over.
+   * A probe's finding on the origin at `url`. Either way the queue hears of it: a ready origin is room
+   * for waiters, and one found down may leave none usable, when waiters are refused at once so they
+   * fail over.
    */
-  recordProbe(originId: string, result: ProbeResult): void {
+  recordProbe(originId: string, url: string, result: ProbeResult): void {
     const slot = this.slots.get(originId);
     // A round that was running when health checks were turned off: no later probe would replace it.
     if (!slot || this.config?.health.enabled === false) return;
+    // A round that began before the origin moved: it found out about the machine it left.
+    if (slot.url !== url) return;
     slot.probe = result;
     this.drainQueue();
   }

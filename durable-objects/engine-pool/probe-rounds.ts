@@ -19,9 +19,13 @@ export class ProbeRounds {
     this.#env = env;
   }
 
-  /** A config arrived: first round one interval later, since the first requests tell as much, sooner. */
+  /**
+   * A config arrived: first round one interval later, since the first requests tell as much, sooner.
+   * A round already planned keeps its time (or comes sooner, for a shorter interval): otherwise
+   * configs pushed more often than the interval would put probes off for good.
+   */
   configured(intervalMs: number, now: number): void {
-    this.nextAt = now + intervalMs;
+    this.nextAt = this.nextAt === 0 ? now + intervalMs : Math.min(this.nextAt, now + intervalMs);
   }
 
   /** Probe every origin when a round is due; waits for a round already running. */
@@ -44,6 +48,10 @@ export class ProbeRounds {
       now: Date.now,
       authHeaders: probeAuthHeaders(config, this.#env),
     });
-    for (const [id, result] of results) this.#core().recordProbe(id, result);
+    // With the URL probed: an origin that moved while the round ran must not get its old URL's verdict.
+    for (const { id, url } of config.origins) {
+      const result = results.get(id);
+      if (result) this.#core().recordProbe(id, url, result);
+    }
   }
 }

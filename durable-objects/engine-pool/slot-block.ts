@@ -8,6 +8,8 @@ const MIN_BLOCK_WINDOW_MS = 50;
 export interface BlockContext {
   /** Absent in a config written before blocks existed: no blocks for it. */
   admission: PoolConfig['admission'] | undefined;
+  /** The pool's shortest breaker cooldown: no block outlives it. */
+  cooldownMs: number;
   queued: number;
   slots: Iterable<OriginSlot>;
   inFlight: (originId: string) => number;
@@ -27,6 +29,8 @@ export interface SlotBlock {
  * (which must pick per request), and at most a quarter of the origin's free slots, so that blocks
  * never hold back much of a pool's room. A block never outlives the next breaker deadline: when an
  * origin turns half-open, its trial requests must come through the pool, not go to a block elsewhere.
+ * Nor the breaker's cooldown: an origin that trips after the grant is half-open only once its blocks
+ * have ended, so none of them sends it more than its trial requests.
  */
 export function blockFor(req: AcquireRequest, slot: OriginSlot, ctx: BlockContext): SlotBlock | undefined {
   const { admission } = ctx;
@@ -38,6 +42,7 @@ export function blockFor(req: AcquireRequest, slot: OriginSlot, ctx: BlockContex
   const until = ctx.nextDeadline();
   const useForMs = Math.min(
     admission.blockWindowMs,
+    ctx.cooldownMs,
     until === undefined ? Number.POSITIVE_INFINITY : until - ctx.now,
   );
   return useForMs >= MIN_BLOCK_WINDOW_MS ? { slots, useForMs } : undefined;

@@ -46,6 +46,8 @@ export interface LeaseRelease {
   keepSlots?: number;
   /** A block's origin: its outcomes still count when they arrive after the block is gone. */
   originId?: string;
+  /** The block's origin URL: an outcome of a URL the origin no longer has is not counted. */
+  url?: string;
 }
 
 export interface Lease {

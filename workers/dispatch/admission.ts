@@ -6,7 +6,14 @@ import { registryBehind } from '../data/registry.ts';
 import type { Env } from '../env.ts';
 import { once } from './once.ts';
 import { canHoldRelease, heldReleases, sendReleases } from './pool-releases.ts';
-import { fromBlock, openBlock, reportNow, resendable, takeBlockOutcomes } from './slot-blocks.ts';
+import {
+  fromBlock,
+  openBlock,
+  reportNow,
+  resendable,
+  sendOrRequeue,
+  takeBlockOutcomes,
+} from './slot-blocks.ts';
 
 export interface AdmissionRequest {
   requestId: string;
@@ -87,7 +94,10 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     release: once(async (outcome) => {
       if (!canHoldRelease(lease, outcome))
         return reportNow(pool.name, sendReleases(env, pool), { leaseId: lease.id, outcome });
-      return heldReleases.add(pool.name, { leaseId: lease.id, outcome }, sendReleases(env, pool));
+      // The batch it leaves in is requeued if its call fails: a lost release holds its slot until the TTL.
+      return heldReleases.add(pool.name, { leaseId: lease.id, outcome }, (items) =>
+        sendOrRequeue(pool.name, sendReleases(env, pool), items),
+      );
     }),
   };
 }

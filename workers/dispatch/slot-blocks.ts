@@ -23,6 +23,8 @@ interface SlotBlock {
   closed: boolean;
   /** Reports to the block's pool object (one closure per block, not per request). */
   send: (items: LeaseRelease[]) => Promise<void>;
+  /** `send` through `sendOrRequeue`, for the held reports of a closed block (also one per block). */
+  sendHeld: (items: LeaseRelease[]) => Promise<void>;
 }
 
 /** Successes reported in one call once this many are pending. */
@@ -65,8 +67,11 @@ const isOpen = (block: SlotBlock) => !block.failed && Date.now() < block.openUnt
 export const resendable = (item: LeaseRelease): LeaseRelease =>
   item.keepSlots === undefined ? item : { leaseId: item.leaseId, keepSlots: item.keepSlots };
 
-/** Send `items` now; if that fails, what can safely go again rides along with the next call. */
-async function sendOrRequeue(
+/**
+ * Send `items` now; if that fails, what can safely go again rides along with the next call (once: a
+ * requeued report is sent with `send` itself).
+ */
+export async function sendOrRequeue(
   pool: string,
   send: (items: LeaseRelease[]) => Promise<void>,
   items: LeaseRelease[],
@@ -125,6 +130,7 @@ export function openBlock(
     return false;
   });
   if (open.length >= MAX_OPEN_BLOCKS) waitUntil(closeBlock(open.shift()!));
+  const send = sendReleases(env, pool);
   const block: SlotBlock = {
     pool,
     lease,
@@ -136,7 +142,8 @@ export function openBlock(
     served: 0,
     outcomes: [],
     closed: false,
-    send: sendReleases(env, pool),
+    send,
+    sendHeld: (items) => sendOrRequeue(pool.name, send, items),
   };
   open.push(block);
   blocks.set(pool.name, open);
@@ -181,6 +188,7 @@ function useBlock(block: SlotBlock): Admitted {
         outcome,
         keepSlots: open ? block.slots : block.busy,
         originId,
+        url,
       };
       if (!canHoldRelease(lease, outcome)) {
         const own = block.outcomes;
@@ -196,7 +204,8 @@ function useBlock(block: SlotBlock): Admitted {
         await Promise.all([reported, ...siblings.map(closeBlock)]);
         return;
       }
-      if (!open) return heldReleases.add(block.pool.name, item, send);
+      // A closed block's last report frees its lease: a failed batch must not leave that to the TTL.
+      if (!open) return heldReleases.add(block.pool.name, item, block.sendHeld);
       // While the block is open, a success needs no timer of its own: it rides along later.
       block.outcomes.push(item);
       if (block.outcomes.length < OUTCOMES_PER_CALL) return;

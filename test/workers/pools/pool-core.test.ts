@@ -183,7 +183,7 @@ describe('pool core: admission and queue', () => {
 
   it('a loading origin (by probe) is not routed to', () => {
     const { core, req, acquire, now } = setup();
-    core.recordProbe('o1', { state: 'loading', checkedAt: now(), latencyMs: 1 });
+    core.recordProbe('o1', 'http://o1.test', { state: 'loading', checkedAt: now(), latencyMs: 1 });
     for (let i = 0; i < 3; i++) {
       const w = acquire(req());
       expect(lease(w.box.result)?.originId).toBe('o2');
@@ -193,7 +193,12 @@ describe('pool core: admission and queue', () => {
 
   it('turning health checks off forgets the last probe: a down origin is routed to again', () => {
     const { core, req, acquire, now } = setup({}, [{ id: 'o1', capacity: 2 }]);
-    core.recordProbe('o1', { state: 'down', checkedAt: now(), latencyMs: 1, error: 'connection refused' });
+    core.recordProbe('o1', 'http://o1.test', {
+      state: 'down',
+      checkedAt: now(),
+      latencyMs: 1,
+      error: 'connection refused',
+    });
     expect(acquire(req()).box.result).toMatchObject({ ok: false, reason: 'open' });
     // No probe will run again to clear it: the old verdict must not keep the origin out for good.
     const config = PoolConfig.parse({
@@ -205,7 +210,12 @@ describe('pool core: admission and queue', () => {
     core.configure(config, 'k2');
     expect(lease(acquire(req()).box.result)?.originId).toBe('o1');
     // A probe round that was already running when they were turned off reports afterwards: ignored.
-    core.recordProbe('o1', { state: 'down', checkedAt: now(), latencyMs: 1, error: 'late' });
+    core.recordProbe('o1', 'http://o1.test', {
+      state: 'down',
+      checkedAt: now(),
+      latencyMs: 1,
+      error: 'late',
+    });
     expect(lease(acquire(req()).box.result)?.originId).toBe('o1');
   });
 
@@ -214,7 +224,12 @@ describe('pool core: admission and queue', () => {
     acquire(req());
     const waiting = acquire(req());
     expect(waiting.waiter?.queueState).toBe('waiting');
-    core.recordProbe('o1', { state: 'down', checkedAt: now(), latencyMs: 1, error: 'connection refused' });
+    core.recordProbe('o1', 'http://o1.test', {
+      state: 'down',
+      checkedAt: now(),
+      latencyMs: 1,
+      error: 'connection refused',
+    });
     // A 503 now (the next pool of the chain may serve it), not a 429 once its 5 s wait is over.
     expect(waiting.box.result).toMatchObject({ ok: false, reason: 'open' });
     expect(core.queue.size).toBe(0);
