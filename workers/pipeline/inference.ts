@@ -1,4 +1,5 @@
 import type { Context } from 'hono';
+import { asEcoError } from '../../schemas/errors.ts';
 import type { AppEnv } from '../app-env.ts';
 import { settings } from '../config/read-settings.ts';
 import { type Dispatch, dispatchJson, dispatchStream, type FinishRecord } from '../dispatch/dispatch.ts';
@@ -56,8 +57,54 @@ export async function runInference(
   c: Context<AppEnv>,
   parse: (raw: unknown) => InferenceRequest,
 ): Promise<Response> {
+  const startedAt = Date.now();
+  const seen: Seen = { dispatched: false };
+  try {
+    return await dispatchInference(c, parse, seen);
+  } catch (err) {
+    // Refused before dispatch (a bad body, an unknown model, a priority it may not use): still one
+    // usage row, so a client's errors show in its usage. From dispatch on, onFinish writes the row.
+    if (!seen.dispatched) recordRefusal(c, seen.model, err, startedAt);
+    throw err;
+  }
+}
+
+/** How far a request got before it failed: whether dispatch took it over, and the model it named. */
+interface Seen {
+  dispatched: boolean;
+  model?: string;
+}
+
+function recordRefusal(c: Context<AppEnv>, model: string | undefined, err: unknown, startedAt: number): void {
+  const principal = c.get('principal');
+  c.executionCtx.waitUntil(
+    recordUsage(c.env.DB, {
+      requestId: c.get('requestId'),
+      keyId: principal.keyId,
+      tenant: principal.tenant,
+      model: model ?? '',
+      pool: null,
+      origin: null,
+      promptTokens: 0,
+      completionTokens: 0,
+      estimated: false,
+      status: asEcoError(err).status,
+      latencyMs: Date.now() - startedAt,
+      ttftMs: null,
+      streamed: false,
+    }).catch(() => {}),
+  );
+}
+
+async function dispatchInference(
+  c: Context<AppEnv>,
+  parse: (raw: unknown) => InferenceRequest,
+  seen: Seen,
+): Promise<Response> {
   const config = settings(c.env);
   const raw = await readJsonBody(c.req.raw, config.ECO_MAX_BODY_BYTES);
+  const named = (raw as { model?: unknown } | null)?.model;
+  if (typeof named === 'string') seen.model = named.slice(0, 256);
   const principal = c.get('principal');
   // Reserved against token limits for a request without max_tokens.
   const budget = config.ECO_DEFAULT_MAX_TOKENS;
@@ -158,6 +205,7 @@ export async function runInference(
     ...(traceparent ? { traceparent } : {}),
     ...(affinityKey ? { affinityKey } : {}),
   };
+  seen.dispatched = true;
   return req.stream ? dispatchStream(dispatch) : dispatchJson(dispatch);
 }
 
