@@ -3,7 +3,7 @@ import { BotConfig } from '../../schemas/bot-config.ts';
 import { apiKeys } from '../../schemas/db/api-keys.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
 import { EcoError } from '../../schemas/errors.ts';
-import { type AuditEntry, auditInsert } from '../auth/audit.ts';
+import type { AuditEntry } from '../auth/audit.ts';
 import { parameterSlices } from '../data/bound-parameters.ts';
 import { db } from '../data/db.ts';
 import { storedKeyProblems } from '../data/stored-key.ts';
@@ -58,8 +58,12 @@ export async function findStoredBot(
 
 export async function getBot(database: D1Database, platform: string, id: string): Promise<StoredBot> {
   const bot = await findStoredBot(database, platform, id);
-  if (!bot) throw new EcoError(404, 'bot_not_found', `No ${platform} bot '${id}'.`);
+  if (!bot) throw botNotFound(platform, id);
   return bot;
+}
+
+function botNotFound(platform: string, id: string): EcoError {
+  return new EcoError(404, 'bot_not_found', `No ${platform} bot '${id}'.`);
 }
 
 /**
@@ -202,16 +206,18 @@ export async function saveBot(
   return true;
 }
 
+/** Delete a bot; 404 when there is none to delete (another request may have deleted it first). */
 export async function deleteBot(
   database: D1Database,
   platform: string,
   id: string,
   audit: AuditEntry,
 ): Promise<void> {
-  const handle = db(database);
-  await handle.batch([
-    handle.delete(bots).where(and(eq(bots.platform, platform), eq(bots.id, id))),
-    auditInsert(database, audit),
+  const [removed] = await database.batch([
+    database.prepare('DELETE FROM bots WHERE platform = ? AND id = ?').bind(platform, id),
+    // Audited only with the bot that this request deleted.
+    auditIfChanged(database, audit),
   ]);
   invalidateBotCache();
+  if (!removed?.meta.changes) throw botNotFound(platform, id);
 }

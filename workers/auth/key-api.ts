@@ -121,6 +121,12 @@ const Filter = (what: string) => z.string().min(1, `${what}; leave the parameter
 export const ListKeysQuery = z.object({
   tenant: Filter('a tenant name').optional(),
   include_revoked: z.enum(['true', 'false']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
+  // Plain digits, as the job listings take them: not `1e2`, `0x10` or `+5`, which a number coercion reads.
+  limit: z
+    .string()
+    .regex(/^[0-9]+$/, 'expected an integer from 1 to 500 in plain digits')
+    .default('100')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(500)),
   cursor: Filter('the next_cursor of the previous page').optional(),
 });

@@ -306,64 +306,62 @@ export async function rotateKey(
   const row = await loadRow(store.database, id);
   const now = store.now?.() ?? Date.now();
   if (row.revokedAt !== null && row.revokedAt <= now) {
-    throw new EcoError(409, 'api_key_revoked', 'A revoked key cannot be rotated.');
+    throw revokedRotation();
   }
   const secret = generateApiKey();
   const graceUntil = now + Math.max(0, Math.round(graceMs));
   const handle = db(store.database);
-  try {
-    await handle.batch([
-      handle.insert(apiKeyRetiredHashes).values({
-        keyHash: row.keyHash,
-        keyId: id,
-        prefix: row.prefix,
-        graceUntil,
-        retiredAt: now,
-      }),
+  const database = store.database;
+  // Each statement holds only while the key is still there, unrevoked, with the secret read above: a
+  // delete, revoke or other rotation that commits first leaves this batch changing nothing.
+  const [, updated] = await database.batch([
+    database
+      .prepare(
+        `INSERT INTO api_key_retired_hashes (key_hash, key_id, prefix, grace_until, retired_at)
+         SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (
+           SELECT 1 FROM api_keys WHERE id = ?2 AND key_hash = ?1 AND revoked_at IS NULL
+         )`,
+      )
+      .bind(row.keyHash, id, row.prefix, graceUntil, now),
+    prepared(
+      database,
       handle
         .update(apiKeys)
         .set({ keyHash: await sha256Hex(secret), prefix: displayPrefix(secret) })
-        .where(and(eq(apiKeys.id, id), eq(apiKeys.keyHash, row.keyHash))),
-      auditInsert(
-        store.database,
-        {
-          actorKeyId: store.actorKeyId,
-          action: 'api_key.rotate',
-          target: id,
-          detail: { previousPrefix: row.prefix, newPrefix: displayPrefix(secret), graceUntil },
-        },
-        now,
-      ),
-    ]);
-  } catch (err) {
-    await rotationFailure(store.database, id, row.keyHash, err);
-  }
+        .where(and(eq(apiKeys.id, id), eq(apiKeys.keyHash, row.keyHash), isNull(apiKeys.revokedAt))),
+    ),
+    auditIfChanged(
+      database,
+      {
+        actorKeyId: store.actorKeyId,
+        action: 'api_key.rotate',
+        target: id,
+        detail: { previousPrefix: row.prefix, newPrefix: displayPrefix(secret), graceUntil },
+      },
+      now,
+    ),
+  ]);
   invalidateKeyCache();
+  if (!updated?.meta.changes) await rotationLost(database, id);
   return { key: await getKey(store, id), secret };
 }
 
 /**
- * A rotation's batch is one transaction, so a failed one changed nothing. When the secret it meant to
- * retire is no longer the key's (another rotation of the same secret committed first and holds that
- * retired hash), the request lost a race: 409; anything else is a real fault.
+ * A rotation whose batch changed nothing lost a race to another write of the key since it was read:
+ * a delete (404), a revoke (409), or another rotation of the same secret, whose secret is now the key's (409).
  */
-async function rotationFailure(
-  database: D1Database,
-  id: string,
-  retiring: string,
-  err: unknown,
-): Promise<never> {
-  const current = await loadRow(database, id);
-  if (current.keyHash !== retiring) {
-    invalidateKeyCache(); // the key did change, if not by this request
-    throw new EcoError(
-      409,
-      'rotation_conflict',
-      `The key '${id}' was rotated by another request at the same time; its secret is the one that request returned. Get the key and rotate again if a new secret is still needed.`,
-      { cause: err },
-    );
-  }
-  throw err;
+async function rotationLost(database: D1Database, id: string): Promise<never> {
+  const current = await loadRow(database, id); // deleted meanwhile: 404
+  if (current.revokedAt !== null) throw revokedRotation();
+  throw new EcoError(
+    409,
+    'rotation_conflict',
+    `The key '${id}' was rotated by another request at the same time; its secret is the one that request returned. Get the key and rotate again if a new secret is still needed.`,
+  );
+}
+
+function revokedRotation(): EcoError {
+  return new EcoError(409, 'api_key_revoked', 'A revoked key cannot be rotated.');
 }
 
 export async function revokeKey(store: KeyStore, id: string): Promise<ApiKeyObject> {

@@ -1,3 +1,4 @@
+import { EcoError } from '../../schemas/errors.ts';
 import type { Job } from '../../schemas/jobs.ts';
 import { decodeWalkCursor, encodeWalkCursor } from './cursor.ts';
 import { LIST_PAGE_BYTES, listLimit } from './list-params.ts';
@@ -20,7 +21,7 @@ export async function jobListPage(
     limit: listLimit(query.limit),
     shardBudget,
     byteBudget: LIST_PAGE_BYTES,
-    cursor: query.cursor ? decodeWalkCursor(query.cursor) : null,
+    cursor: query.cursor === undefined ? null : decodeWalkCursor(nonEmptyCursor(query.cursor)),
   });
   return {
     object: 'list',
@@ -28,4 +29,15 @@ export async function jobListPage(
     has_more: page.next !== null,
     next_cursor: page.next === null ? null : encodeWalkCursor(page.next),
   };
+}
+
+/**
+ * An empty `cursor=` is refused rather than read as the first page: a script whose cursor variable came
+ * back unset would otherwise list the first page again, forever.
+ */
+function nonEmptyCursor(cursor: string): string {
+  if (cursor !== '') return cursor;
+  throw new EcoError(400, 'invalid_cursor', 'cursor may not be empty; leave it out for the first page.', {
+    param: 'cursor',
+  });
 }

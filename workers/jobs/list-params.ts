@@ -5,10 +5,15 @@ import { JobStatus } from '../../schemas/jobs.ts';
 /**
  * The one value of a listing's query parameter. A repeated one (`status=queued&status=failed`) is
  * refused rather than read as its first value, which would answer a filter the client did not ask for.
+ * `code` is the error code of the listing's other parameter errors.
  */
-export function singleQueryValue(values: string[] | undefined, param: ListParam): string | undefined {
+export function singleQueryValue(
+  values: string[] | undefined,
+  param: string,
+  code = `invalid_${param}`,
+): string | undefined {
   if (values === undefined || values.length <= 1) return values?.[0];
-  throw new EcoError(400, `invalid_${param}`, `${param} may be given at most once.`, { param });
+  throw new EcoError(400, code, `${param} may be given at most once.`, { param });
 }
 
 export type ListParam = 'status' | 'limit' | 'cursor' | 'tenant';

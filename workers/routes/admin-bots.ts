@@ -191,7 +191,6 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
 
   app.delete('/admin/bots/:platform/:id', admin, async (c) => {
     const { platform, id } = c.req.param();
-    await getBot(c.env.DB, platform, id);
     await deleteBot(c.env.DB, platform, id, {
       actorKeyId: actor(c),
       action: 'bot.delete',

@@ -1,9 +1,14 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import { eq } from 'drizzle-orm';
+import type { Context } from 'hono';
 import { jobSettings } from '../../durable-objects/job-queue/config.ts';
+import { apiKeys } from '../../schemas/db/api-keys.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { Job, JobList } from '../../schemas/jobs.ts';
 import { adminErrors, jsonDoc } from '../admin/route-docs.ts';
 import type { AppEnv } from '../app-env.ts';
+import { auditInsert } from '../auth/audit.ts';
+import { db } from '../data/db.ts';
 import { jobNotFound } from '../jobs/job-not-found.ts';
 import { jobListPage } from '../jobs/list-page.ts';
 import { listQuery, tenantFilter } from '../jobs/list-params.ts';
@@ -71,7 +76,10 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     if (!target.failed) throw notFailed();
     await requireReplayableJob(c.env, id, target);
     const result = await shardCall(() => stub.replay(id));
-    if (result.ok) return c.json(result.job, 202);
+    if (result.ok) {
+      await auditReplay(c, id, target);
+      return c.json(result.job, 202);
+    }
     if (result.reason === 'not_found') throw jobNotFound(id);
     throw notFailed();
   });
@@ -79,3 +87,25 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
 
 const notFailed = () =>
   new EcoError(409, 'job_not_failed', 'Only failed jobs can be replayed.', { param: 'id' });
+
+/**
+ * The audit row of a replay that was made. The job's tenant is its key's: a job runs as the key that
+ * submitted it, and a key's tenant never changes (null if the key was deleted since the check).
+ */
+async function auditReplay(
+  c: Context<AppEnv>,
+  id: string,
+  target: { keyId: string; model: string },
+): Promise<void> {
+  const [key] = await db(c.env.DB)
+    .select({ tenant: apiKeys.tenant })
+    .from(apiKeys)
+    .where(eq(apiKeys.id, target.keyId))
+    .limit(1);
+  await auditInsert(c.env.DB, {
+    actorKeyId: c.get('principal').keyId,
+    action: 'job.replay',
+    target: id,
+    detail: { tenant: key?.tenant ?? null, keyId: target.keyId, model: target.model },
+  });
+}

@@ -26,6 +26,7 @@ import {
 import { parseBody } from '../auth/parse-body.ts';
 import { CREDENTIAL_HEADERS } from '../http/no-store.ts';
 import { validationError } from '../http/validation.ts';
+import { singleQueryValue } from '../jobs/list-params.ts';
 import { requireScope } from '../middleware/auth.ts';
 
 const NOT_FOUND = 'Unknown key';
@@ -126,7 +127,14 @@ export function registerAdminKeyRoutes(app: OpenAPIHono<AppEnv>): void {
     return c.json({ ...key, key: secret }, 201, CREDENTIAL_HEADERS);
   });
   app.get('/admin/keys', admin, async (c) => {
-    const parsed = ListKeysQuery.safeParse(c.req.query());
+    // Each parameter once: a repeated one is refused rather than read as its first value.
+    const query = Object.fromEntries(
+      ListKeysQuery.keyof().options.map((name) => [
+        name,
+        singleQueryValue(c.req.queries(name), name, 'invalid_request'),
+      ]),
+    );
+    const parsed = ListKeysQuery.safeParse(query);
     if (!parsed.success) throw validationError(parsed.error);
     const q = parsed.data;
     const page = await listKeys(store(c), {

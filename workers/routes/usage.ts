@@ -1,8 +1,10 @@
 import { type OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { EcoError } from '../../schemas/errors.ts';
 import { listModels, modelNamed } from '../admin/config-store.ts';
 import type { AppEnv } from '../app-env.ts';
 import { credentialErrors, errorAnswer } from '../http/openapi-errors.ts';
+import { singleQueryValue } from '../jobs/list-params.ts';
 import { requireScope } from '../middleware/auth.ts';
 import {
   dateRange,
@@ -94,6 +96,21 @@ async function usageModelName(database: D1Database, name: string): Promise<strin
   return modelNamed(await listModels(database), name)?.id ?? name;
 }
 
+/** A query parameter's one value: a repeated one is refused rather than read as its first value. */
+const queryParam = (c: Context<AppEnv>) => (name: string) =>
+  singleQueryValue(c.req.queries(name), name, 'invalid_request');
+
+/**
+ * The admin report's key filter: `key_id`, or `key` as group_by spells the key (given both, which one
+ * was meant is unclear: refused).
+ */
+function keyFilter(query: (name: string) => string | undefined): string | undefined {
+  const [keyId, key] = [query('key_id'), query('key')];
+  if (keyId !== undefined && key !== undefined)
+    throw new EcoError(400, 'invalid_request', 'Give key_id or key, not both.', { param: 'key' });
+  return keyId ?? key;
+}
+
 /** GET /v1/usage (the caller's own key) and GET /admin/usage (any tenant/key/model, admin scope). */
 export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.registerPath({
@@ -105,7 +122,7 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: {
       200: { description: 'Usage', content: { 'application/json': { schema: OwnUsage } } },
       ...credentialErrors,
-      400: errorAnswer('Bad date range'),
+      400: errorAnswer('Bad date range, or a parameter given more than once'),
     },
   });
   app.openAPIRegistry.registerPath({
@@ -117,6 +134,7 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
       query: Range.extend({
         tenant: z.string().optional(),
         key_id: z.string().optional(),
+        key: z.string().optional().openapi({ description: 'The same filter as key_id.' }),
         model: z.string().optional(),
         group_by: z.string().optional().openapi({ description: 'Comma list of day, tenant, key, model.' }),
       }),
@@ -124,14 +142,15 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
     responses: {
       200: { description: 'Grouped usage', content: { 'application/json': { schema: UsageReport } } },
       ...credentialErrors,
-      400: errorAnswer('Bad query'),
+      400: errorAnswer('Bad query, or a parameter given more than once'),
       403: errorAnswer("The key lacks the 'admin' scope"),
     },
   });
 
   app.get('/v1/usage', async (c) => {
     const principal = c.get('principal');
-    const range = dateRange(c.req.query('start'), c.req.query('end'));
+    const query = queryParam(c);
+    const range = dateRange(query('start'), query('end'));
     const filter = { range, keyId: principal.keyId };
     const [totals, groups] = await Promise.all([
       usageTotals(c.env.DB, filter),
@@ -149,24 +168,25 @@ export function registerUsageRoutes(app: OpenAPIHono<AppEnv>): void {
   });
 
   app.get('/admin/usage', requireScope('admin'), async (c) => {
-    const q = c.req.query();
-    const range = dateRange(q.start, q.end);
+    const query = queryParam(c);
+    const range = dateRange(query('start'), query('end'));
     // An empty filter is refused, never read as no filter (every tenant's usage).
-    for (const name of ['tenant', 'key_id', 'model'] as const) {
-      if (q[name] === '')
+    for (const name of ['tenant', 'key_id', 'key', 'model']) {
+      if (query(name) === '')
         throw new EcoError(400, 'invalid_request', `${name} is empty; leave it out to filter nothing.`, {
           param: name,
         });
     }
+    const [tenant, keyId, model] = [query('tenant'), keyFilter(query), query('model')];
     const filter = {
       range,
-      ...(q.tenant ? { tenant: q.tenant } : {}),
-      ...(q.key_id ? { keyId: q.key_id } : {}),
-      ...(q.model ? { model: await usageModelName(c.env.DB, q.model) } : {}),
+      ...(tenant ? { tenant } : {}),
+      ...(keyId ? { keyId } : {}),
+      ...(model ? { model: await usageModelName(c.env.DB, model) } : {}),
     };
     const [totals, groups] = await Promise.all([
       usageTotals(c.env.DB, filter),
-      firstGroups(c.env.DB, filter, parseGroupBy(q.group_by)),
+      firstGroups(c.env.DB, filter, parseGroupBy(query('group_by'))),
     ]);
     return c.json({
       object: 'list',
