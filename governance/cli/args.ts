@@ -72,6 +72,8 @@ export function parseCommand(argv: readonly string[]): Command {
   }
   if (name === 'generate') {
     if (rest.length !== 1) throw new Error('generate needs exactly one manifest');
+    // An owner of blanks is none: the generated owner and approval_chain would fail linting.
+    if (values.owner?.trim() === '') throw new Error('option --owner needs a value that is not blank');
     return {
       name: 'generate',
       manifest: rest[0]!,

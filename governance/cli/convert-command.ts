@@ -5,7 +5,7 @@ import type { Command } from './args.ts';
 import { collectFiles } from './collect.ts';
 import { inputIdentities, outputIdentity } from './file-identity.ts';
 import { globBase, isGlob } from './glob.ts';
-import { readText } from './io.ts';
+import { readInput } from './io.ts';
 
 type ConvertCommand = Extract<Command, { name: 'convert' }>;
 
@@ -15,7 +15,16 @@ export async function runConvert(command: ConvertCommand, policy: Policy): Promi
   await checkTargets(command, targets);
   let failed = false;
   for (const [path, target] of targets) {
-    const result = stripGovernance(await readText(path), policy.limits);
+    const input = await readInput(path, policy.limits.maxFileBytes);
+    if (input.unreadBytes !== undefined) {
+      const limit = policy.limits.maxFileBytes;
+      process.stderr.write(
+        `${path}: cannot convert: file is ${input.unreadBytes} bytes, over the limit of ${limit} characters\n`,
+      );
+      failed = true;
+      continue;
+    }
+    const result = stripGovernance(input.content, policy.limits);
     if (!result.ok) {
       process.stderr.write(`${path}:${result.line}:${result.column}: cannot convert: ${result.error}\n`);
       failed = true;

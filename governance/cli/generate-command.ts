@@ -11,7 +11,7 @@ export async function runGenerate(
 ): Promise<number> {
   if (command.out)
     await checkOut(command.out, [command.manifest, ...(command.policy ? [command.policy] : [])]);
-  const source = await readText(command.manifest);
+  const source = await readText(command.manifest, policy.limits.maxFileBytes);
   const result = generateGovernance(source, {
     policy,
     ...(command.namespace ? { namespace: command.namespace } : {}),

@@ -22,10 +22,16 @@ export async function readInput(path: string, maxChars: number): Promise<Input> 
   return { content: decode(read.bytes, name) };
 }
 
-/** Reads a UTF-8 file whole (policy files, convert and generate inputs). */
-export async function readText(path: string): Promise<string> {
-  const read = await readBounded(path, Number.POSITIVE_INFINITY);
-  return decode(read.bytes!, path);
+/**
+ * Reads a UTF-8 file whole (a policy file, a manifest to generate from), refusing one over the size
+ * limit without reading it, as `readInput` does.
+ */
+export async function readText(path: string, maxChars: number): Promise<string> {
+  const read = await readBounded(path, 3 * maxChars + 2);
+  if (read.bytes === undefined) {
+    throw new Error(`${path} is ${read.size} bytes, over the limit of ${maxChars} characters`);
+  }
+  return decode(read.bytes, path);
 }
 
 interface Read {

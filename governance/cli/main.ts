@@ -42,7 +42,7 @@ export async function run(argv: readonly string[]): Promise<number> {
 
 async function loadPolicy(path: string | undefined): Promise<Policy> {
   if (!path) return DEFAULT_POLICY;
-  const result = parsePolicyText(await readText(path));
+  const result = parsePolicyText(await readText(path, DEFAULT_POLICY.limits.maxFileBytes));
   if (!result.ok) throw new Error(`${path}: ${result.error}`);
   return result.policy;
 }

@@ -1,5 +1,6 @@
 import { v1 as uuidV1 } from 'uuid';
-import { Document, isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
+import { Document, isMap, isScalar, isSeq, visit, type YAMLMap } from 'yaml';
+import { lintText } from '../lint/lint.ts';
 import { findBlocks } from '../parse/blocks.ts';
 import { normalizeLineBreaks } from '../parse/line-breaks.ts';
 import { findManifests, type ManifestInfo } from '../parse/manifests.ts';
@@ -7,6 +8,7 @@ import { mergedMap as getMap, mergedString as getString, mergedEntry } from '../
 import { makeDeref } from '../parse/nodes.ts';
 import { integerValue } from '../parse/numbers.ts';
 import { type ParsedFile, parseFile } from '../parse/parse-file.ts';
+import { isYaml11Boolean } from '../parse/yaml11.ts';
 import { DEFAULT_POLICY, type Policy } from '../policy/default-policy.ts';
 import { isProbePath } from '../rules/health-check-path.ts';
 import { hasYamlDirective } from '../rules/yaml-directive.ts';
@@ -58,7 +60,22 @@ export function generateGovernance(source: string, options: GenerateOptions = {}
   // trimEnd, not /\s*$/: the regex retries from every blank of a long run (quadratic).
   // The manifest is copied with its lone CRs as LF, so the whole output has one kind of line break.
   const body = `${normalizeLineBreaks(source).trimEnd()}\n`;
-  return { ok: true, output: `${body}${governance}`, governance, uniqueId, resource };
+  const output = `${body}${governance}`;
+  // The checks above cannot foresee everything the manifest carries into the output (a custom tag,
+  // `<<: 1`) or an option puts in it (a blank owner): what would not lint is not emitted.
+  const lintError = firstLintError(output, policy);
+  if (lintError) return { ok: false, error: `output would not lint clean: ${lintError}` };
+  return { ok: true, output, governance, uniqueId, resource };
+}
+
+/** The output's first error-level finding under the policy, with how many others follow it. */
+function firstLintError(output: string, policy: Policy): string | undefined {
+  const report = lintText('generated.qyaml', output, policy);
+  const errors = report.files[0]?.diagnostics.filter((d) => d.severity === 'error') ?? [];
+  const [first] = errors;
+  if (!first) return undefined;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+  return `${first.line}:${first.column} ${first.rule} ${first.message}${more}`;
 }
 
 function governanceDocument(
@@ -127,6 +144,12 @@ function quoteScalars(doc: Document): void {
     const node = doc.getIn(path, true);
     if (isScalar(node)) node.type = 'QUOTE_DOUBLE';
   }
+  // An owner `no` or an object named `on` stays text to YAML 1.1 readers only when quoted.
+  visit(doc, {
+    Scalar(_, node) {
+      if (typeof node.value === 'string' && isYaml11Boolean(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
 }
 
 /** Lists of short strings read better inline, as the existing manifests write them. */

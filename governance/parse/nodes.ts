@@ -11,6 +11,7 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { shorten } from './numbers.ts';
+import { hasNonTextTag, shortTag } from './tags.ts';
 
 /** Resolves aliases through the targets found while walking the document. */
 export type Deref = (node: unknown) => Node | null;
@@ -93,7 +94,9 @@ export function describe(node: Node | null): string {
   if (isSeq(node)) return 'a list';
   if (isScalar(node)) {
     const value = node.value;
-    if (typeof value === 'string') return JSON.stringify(shorten(value));
+    // A standard tag the parser could not apply leaves text behind (`!!int abc`): the tag tells it apart.
+    const tagged = hasNonTextTag(node) ? `${shortTag(node.tag!)} ` : '';
+    if (typeof value === 'string') return `${tagged}${JSON.stringify(shorten(value))}`;
     // Numbers, booleans and timestamps are quoted as written: a rounded or converted value
     // (9007199254740992 for 9007199254740993, Infinity for 1e400) is not what the author sees.
     return shorten(node.source?.trim() || String(value));

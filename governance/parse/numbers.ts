@@ -4,6 +4,7 @@ const INT_TAG = 'tag:yaml.org,2002:int';
 // The integer forms of the YAML 1.2 core schema; `4.0` or `4e0` resolve to whole numbers but are floats.
 const CORE_INT = /^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$/;
 const LEADING_ZERO = /^[-+]?0[0-9]/;
+const OCTAL_PREFIX = /^0o/;
 const MAX_EXACT = BigInt(Number.MAX_SAFE_INTEGER);
 const MAX_SHOWN = 80;
 
@@ -12,8 +13,9 @@ export type IntegerReading = { ok: true; value: number } | { ok: false; problem:
 
 /**
  * A scalar written as a YAML integer (not a float that happens to be whole), read exactly. Integers a
- * JavaScript number cannot hold exactly, and decimals with a leading zero (octal to YAML 1.1 readers such
- * as kubectl's and PyYAML), are problems: the value checked would not be the value every reader sees.
+ * JavaScript number cannot hold exactly, decimals with a leading zero (octal to YAML 1.1 readers such
+ * as kubectl's and PyYAML) and YAML 1.2 octal (`0o36`, text to PyYAML) are problems: the value checked
+ * would not be the value every reader sees.
  */
 export function readInteger(node: Node | null | undefined): IntegerReading | undefined {
   const exact = exactInteger(node);
@@ -23,11 +25,17 @@ export function readInteger(node: Node | null | undefined): IntegerReading | und
     const bound = `${exact < 0n ? '-' : ''}${MAX_EXACT}`;
     return { ok: false, problem: `is beyond the largest integer read exactly (${bound})` };
   }
+  const plain = String(exact);
   if (LEADING_ZERO.test(text)) {
-    const plain = String(exact);
     return {
       ok: false,
       problem: `has a leading zero: YAML 1.2 reads ${plain}, YAML 1.1 readers read octal; write ${plain}`,
+    };
+  }
+  if (OCTAL_PREFIX.test(text)) {
+    return {
+      ok: false,
+      problem: `is YAML 1.2 octal: YAML 1.2 reads ${plain}, YAML 1.1 readers such as PyYAML read text; write ${plain}`,
     };
   }
   return { ok: true, value: Number(exact) };

@@ -45,7 +45,11 @@ export function parseFile(path: string, text: string, limits: LintLimits, unread
           offset: 0,
         };
   if (early) {
+    // The parser, which records line starts, does not run: record them here, so the finding has its line.
     lineCounter.addNewLine(0);
+    for (let at = source.indexOf('\n'); at !== -1; at = source.indexOf('\n', at + 1)) {
+      lineCounter.addNewLine(at + 1);
+    }
     file.problems.push({ kind: 'hostile', ...early });
     return file;
   }

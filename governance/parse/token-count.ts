@@ -15,8 +15,15 @@ export interface StructureProblem {
   offset: number;
 }
 
-/** Characters that are (or may be) a one-character indicator token. */
-const INDICATORS = new Set(['-', '?', ':', ',', '[', ']', '{', '}'].map((c) => c.charCodeAt(0)));
+/**
+ * Characters at or just after which a token may start inside a run of non-blank characters: the
+ * one-character indicators, quotes (`""""` is two scalars), a tag's `!` (`!<>!<>` is two tags, and any
+ * token may follow a tag at once) and a block scalar header's `|` or `>` (its text, even empty, is a
+ * token). An anchor, an alias or a plain scalar ends only at a blank or at one of these.
+ */
+const INDICATORS = new Set(
+  ['-', '?', ':', ',', '[', ']', '{', '}', '"', "'", '!', '|', '>'].map((c) => c.charCodeAt(0)),
+);
 
 /** Refuses a file whose tokens or documents are over the limits, before the parser sees it. */
 export function checkStructure(source: string, limits: StructureLimits): StructureProblem | undefined {
@@ -37,8 +44,9 @@ export function checkStructure(source: string, limits: StructureLimits): Structu
 }
 
 /**
- * Every token starts a run of non-blank characters or follows an indicator character, so runs plus
- * twice the indicators bound the tokens; every document but the first starts at a `---` or `...`.
+ * Every token starts a run of non-blank characters or starts at or just after one of INDICATORS (a
+ * tag's follower counts for the tag's `!`), so runs plus twice those characters bound the tokens;
+ * every document but the first starts at a `---` or `...`.
  */
 export function upperBound(source: string): { tokens: number; documents: number } {
   let tokens = 0;

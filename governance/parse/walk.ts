@@ -34,6 +34,9 @@ export function walkDocument(root: Node | null, limits: LintLimits): WalkResult 
   const aliasTargets = new Map<Alias, Node>();
   if (!root) return { aliasTargets };
   const anchors = new Map<string, Node>();
+  // Maps with an alias as a key: their anchors may come later in the walk (on an earlier key of the same
+  // map, or inside one), so their keys are compared again once every alias is resolved.
+  const aliasKeyed: YAMLMap[] = [];
   const stack: Array<{ node: Node; depth: number }> = [{ node: root, depth: 1 }];
   while (stack.length > 0) {
     const { node, depth } = stack.pop()!;
@@ -60,9 +63,14 @@ export function walkDocument(root: Node | null, limits: LintLimits): WalkResult 
         problem: hostile(`collections nest deeper than ${limits.maxDepth} levels`, node),
       };
     }
-    const duplicate = isMap(node) ? duplicateKey(node) : undefined;
+    const duplicate = isMap(node) ? duplicateKey(node, aliasTargets) : undefined;
     if (duplicate) return { aliasTargets, problem: syntax('Map keys must be unique', duplicate) };
+    if (isMap(node) && node.items.some((pair) => isAlias(pair.key))) aliasKeyed.push(node);
     pushChildren(node, depth + 1, stack);
+  }
+  for (const map of aliasKeyed) {
+    const duplicate = duplicateKey(map, aliasTargets);
+    if (duplicate) return { aliasTargets, problem: syntax('Map keys must be unique', duplicate) };
   }
   if (aliasTargets.size === 0) return { aliasTargets };
   const problem = measureExpansion(root, aliasTargets, limits.maxAliasExpansion);
@@ -84,16 +92,23 @@ function pushChildren(node: Node, depth: number, stack: Array<{ node: Node; dept
 
 /**
  * The first key of a mapping equal to an earlier one, with the parser's notion of equality (scalars
- * by value, other nodes by identity), found in one pass.
+ * by value, other nodes by identity), found in one pass. An alias key is its anchor's node, as every
+ * reader takes it (`*id : x` after `&id unique_id: y` repeats unique_id); one not resolved yet is skipped.
  */
-function duplicateKey(map: YAMLMap): Node | undefined {
+function duplicateKey(map: YAMLMap, aliasTargets: Map<Alias, Node>): Node | undefined {
   const seen = new Set<unknown>();
   for (const pair of map.items) {
-    if (!isScalar(pair.key)) continue;
-    const value = comparedKey(pair.key);
+    const key = isAlias(pair.key) ? aliasTargets.get(pair.key) : pair.key;
+    if (!key || typeof key !== 'object') continue;
+    if (!isScalar(key)) {
+      if (seen.has(key)) return pair.key as Node;
+      seen.add(key);
+      continue;
+    }
+    const value = comparedKey(key);
     // NaN is never equal to itself for the parser; a set would call two of them equal.
     if (typeof value === 'number' && Number.isNaN(value)) continue;
-    if (seen.has(value)) return pair.key;
+    if (seen.has(value)) return pair.key as Node;
     seen.add(value);
   }
   return undefined;

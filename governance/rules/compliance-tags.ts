@@ -1,6 +1,7 @@
 import { isScalar } from 'yaml';
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, seqItems } from '../parse/nodes.ts';
+import { firstYaml11Boolean } from '../parse/yaml11.ts';
 
 export const complianceTags: Rule = {
   code: 'QY030',
@@ -21,7 +22,9 @@ export const complianceTags: Rule = {
       const bad = items.find(
         (item) => !(isScalar(item) && typeof item.value === 'string' && item.value !== ''),
       );
+      const boolean = bad ? undefined : firstYaml11Boolean(items);
       if (bad) report(at(bad, ref.path, `compliance_tags item ${describe(bad)} must be a non-empty string`));
+      else if (boolean) report(at(boolean.node, ref.path, `compliance_tags item ${boolean.problem}`));
     }
   },
 };

@@ -1,6 +1,7 @@
 import { at, field, type Rule } from '../lint/context.ts';
 import { describe, stringValue } from '../parse/nodes.ts';
 import { shorten, shortList } from '../parse/numbers.ts';
+import { yaml11BooleanProblem } from '../parse/yaml11.ts';
 
 export const discoveryProtocol: Rule = {
   code: 'QY044',
@@ -28,6 +29,9 @@ export const discoveryProtocol: Rule = {
           `discovery_protocol "${shorten(value)}" is not one of ${shortList(allowed, ', ')}`,
         ),
       );
+    } else {
+      const boolean = yaml11BooleanProblem(ref.entry.value);
+      if (boolean) report(at(ref.entry.value, ref.path, `discovery_protocol ${boolean}`));
     }
   },
 };

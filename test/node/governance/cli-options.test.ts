@@ -84,4 +84,33 @@ describe('eco-lint refuses options that do not apply to the command', () => {
     expect((await ecoLintInProcess([...generate, '--policy', 'policy.yaml'], dir)).code).toBe(0);
     expect((await ecoLintInProcess(['--help', '--out', 'x'], dir)).code).toBe(0);
   });
+
+  it('refuses a blank --owner, writing nothing', async () => {
+    const dir = workDir();
+    for (const owner of [' ', '\t  ']) {
+      const { code, stdout, stderr } = await ecoLintInProcess(
+        ['generate', 'cm.yaml', '--out', 'g.qyaml', '--owner', owner],
+        dir,
+      );
+      expect(code).toBe(2);
+      expect(stdout).toBe('');
+      expect(firstLine(stderr)).toBe('eco-lint: option --owner needs a value that is not blank');
+    }
+    expect(() => readFileSync(join(dir, 'g.qyaml'))).toThrow();
+  });
+
+  it('refuses to generate from a manifest whose output would not lint, writing nothing', async () => {
+    const dir = workDir();
+    writeFileSync(join(dir, 'tagged.yaml'), `${PLAIN}data:\n  a: !Ref x\n`);
+    const { code, stdout, stderr } = await ecoLintInProcess(
+      ['generate', 'tagged.yaml', '--out', 'g.qyaml'],
+      dir,
+    );
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(firstLine(stderr)).toBe(
+      'eco-lint: tagged.yaml: output would not lint clean: 7:6 QY005 tag !Ref is outside the YAML 1.2 core schema: kubectl ignores it, other YAML readers refuse the file',
+    );
+    expect(() => readFileSync(join(dir, 'g.qyaml'))).toThrow();
+  });
 });

@@ -70,6 +70,26 @@ describe('eco-lint and huge files', () => {
     ]);
     expect(performance.now() - started).toBeLessThan(5_000);
   });
+
+  it('refuses a file far over the size limit to convert, generate or take as policy without reading it', async () => {
+    const dir = tempDir('huge-inputs');
+    const size = 64 * 1024 * 1024;
+    writeFileSync(join(dir, 'huge.qyaml'), '');
+    truncateSync(join(dir, 'huge.qyaml'), size);
+    const over = `is ${size} bytes, over the limit of 2097152 characters`;
+    expect(await ecoLintInProcess(['convert', 'huge.qyaml', '--out', 'out'], dir)).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `huge.qyaml: cannot convert: file ${over}\n`,
+    });
+    expect(await ecoLintInProcess(['generate', 'huge.qyaml'], dir)).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: `eco-lint: huge.qyaml ${over}\n`,
+    });
+    const policy = await ecoLintInProcess(['--policy', 'huge.qyaml', 'huge.qyaml'], dir);
+    expect([policy.code, policy.stdout, policy.stderr]).toEqual([2, '', `eco-lint: huge.qyaml ${over}\n`]);
+  });
 });
 
 describe('eco-lint output into a pipe that closes early', () => {

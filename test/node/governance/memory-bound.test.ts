@@ -38,6 +38,18 @@ describe('memory stays bounded by the limits', () => {
     ]);
   }, 60_000);
 
+  it('refuses two million double quotes (a million empty scalars) before parsing them', () => {
+    const dir = tempDir('memory-quotes');
+    writeFileSync(join(dir, 'quotes.qyaml'), '"'.repeat(2_000_000));
+    const run = lintInSmallHeap(dir);
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(1);
+    const report = JSON.parse(run.stdout) as Report;
+    expect(report.files[0]?.diagnostics.map((d) => [d.rule, d.message])).toEqual([
+      ['QY002', 'file holds more than 100000 YAML tokens (the limit)'],
+    ]);
+  }, 60_000);
+
   it('lints many files each within the limits in one run', () => {
     const dir = tempDir('memory-many');
     const content = `[${'a,'.repeat(49_000)}a]\n`;

@@ -115,6 +115,30 @@ describe('generateGovernance', () => {
       error: 'manifest has a %YAML directive, which .qyaml files must not carry',
     });
   });
+  it('refuses a manifest or an owner that would make the output fail linting', () => {
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: eco-base\n';
+    expect(generateGovernance(`${configMap}data:\n  <<: 1\n`)).toEqual({
+      ok: false,
+      error:
+        'output would not lint clean: 7:7 QY004 merge key << merges a number, not a mapping or a list of mappings; kubectl refuses ConfigMap/c',
+    });
+    expect(generateGovernance(`${configMap}data:\n  a: !Ref x\n`)).toMatchObject({
+      ok: false,
+      error: expect.stringMatching(/^output would not lint clean: 7:6 QY005 tag !Ref /),
+    });
+    expect(generateGovernance(configMap, { owner: ' ' })).toEqual({
+      ok: false,
+      error: 'output would not lint clean: 18:3 QY013 governance_info.owner is empty',
+    });
+  });
+  it('quotes text that YAML 1.1 readers would read as a boolean', () => {
+    const configMap = 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: "on"\n  namespace: eco-base\n';
+    const result = generateGovernance(configMap, { owner: 'no' });
+    if (!result.ok) throw new Error(result.error);
+    expect(result.governance).toContain('  owner: "no"\n  approval_chain: ["no"]\n');
+    expect(result.governance).toContain('function_keyword: ["on", configmap]');
+    expect(lintText('on.qyaml', result.output).summary.errors).toBe(0);
+  });
   it('takes the first probe path the linter accepts', () => {
     const pod = (paths: string[]) =>
       `kind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n${paths

@@ -56,6 +56,45 @@ describe('QY005 custom-tag', () => {
     expect(lint(withLine('  registry_ttl: 30', '  registry_ttl: !!int 30'))).toEqual([]);
   });
 
+  it.each([
+    ['!!int', '  owner: platform-team', '  owner: !!int platform-team'],
+    ['!!bool', '  owner: platform-team', '  owner: !!bool yes'],
+    ['!!str', '  compliance_tags: [soc2]', '  compliance_tags: !!str [soc2]'],
+    ['!!set', '  approval_chain: [platform-team]', '  approval_chain: !!set [platform-team]'],
+    ['!!float', '  registry_ttl: 30', '  registry_ttl: !!float 0x1e'],
+  ])('reports the standard tag %s where its value does not fit it', (tag, line, replacement) => {
+    const text = withLine(line, replacement);
+    expect(lint(text).filter((d) => d.rule === 'QY005')).toEqual([
+      diag(
+        'QY005',
+        'error',
+        '',
+        `tag ${tag} does not fit its value: kubectl and other YAML readers refuse the file`,
+        locate(text, tag),
+      ),
+    ]);
+  });
+
+  it('reads a standard tag that does not fit a text field as no text', () => {
+    const text = withLine('  owner: platform-team', '  owner: !!int platform-team');
+    expect(lint(text).filter((d) => d.rule === 'QY015')).toEqual([
+      diag(
+        'QY015',
+        'error',
+        'governance_info.owner',
+        'governance_info.owner must be a string, found !!int "platform-team"',
+        locate(text, 'platform-team\n'),
+      ),
+    ]);
+  });
+
+  it('accepts a float tag on an integer, a float to every reader', () => {
+    for (const vector of ['[!!float 1, 0.2, 0.3, 0.4]', '[!!float -1, 0.2, 0.3, !!float "4"]']) {
+      const text = withLine('  coherence_vector: [0.1, 0.2, 0.3, 0.4]', `  coherence_vector: ${vector}`);
+      expect(lint(text).map((d) => d.rule)).not.toContain('QY005');
+    }
+  });
+
   it('can be lowered or turned off by policy', () => {
     const text = withLine('  owner: platform-team', '  owner: !Ref Owner');
     expect(lint(text, { ...DEFAULT_POLICY, rules: { 'custom-tag': 'off' } })).toEqual([]);

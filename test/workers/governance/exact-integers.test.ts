@@ -62,7 +62,6 @@ describe('integers beyond the exact range are reported with the text written', (
   it('the largest exact integer is still accepted', () => {
     expect(lint(withLine(TTL, '  registry_ttl: 9007199254740991'))).toEqual([]);
     expect(lint(withLine(TTL, '  registry_ttl: 0x1F'))).toEqual([]);
-    expect(lint(withLine(TTL, '  registry_ttl: 0o17'))).toEqual([]);
   });
 
   for (const written of ['1e400', '.inf', '-.inf', '.nan']) {
@@ -108,6 +107,31 @@ describe('integers with a leading zero are ambiguous between YAML versions', () 
   });
   it('zero itself is plain', () => {
     expect(lint(withLine(TTL, '  registry_ttl: 0'))).toEqual([]);
+  });
+});
+
+// YAML 1.2 reads 0o36 as thirty; YAML 1.1 readers such as PyYAML know no 0o prefix and read text.
+describe('integers in YAML 1.2 octal are ambiguous between YAML versions', () => {
+  it('registry_ttl: 0o36', () => {
+    const text = withLine(TTL, '  registry_ttl: 0o36');
+    expectOnly(
+      text,
+      diag(
+        'QY042',
+        'error',
+        TTL_PATH,
+        'registry_ttl 0o36 is YAML 1.2 octal: YAML 1.2 reads 30, YAML 1.1 readers such as PyYAML read text; write 30',
+        valueAfter(text, 'registry_ttl: '),
+      ),
+    );
+  });
+  it('coherence_vector_dim: 0o4', () => {
+    expect(lint(withLine(DIM, '  coherence_vector_dim: 0o4')).map((d) => [d.rule, d.message])).toEqual([
+      [
+        'QY050',
+        'coherence_vector_dim 0o4 is YAML 1.2 octal: YAML 1.2 reads 4, YAML 1.1 readers such as PyYAML read text; write 4',
+      ],
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, lintFiles } from '../../../governance/index.ts';
+import { DEFAULT_POLICY, lintFiles, stripGovernance } from '../../../governance/index.ts';
 import { diag, lint, VALID } from './fixtures.ts';
 
 const GOVERNANCE = VALID.slice(VALID.indexOf('# Governance'));
@@ -85,6 +85,27 @@ describe('QY002 hostile-input', () => {
     const found = lint(deep);
     expect(found.map((d) => d.rule)).toEqual(['QY002']);
     expect(found[0]?.message).toBe(`flow collections nest deeper than ${limits.maxDepth * 8} levels`);
+  });
+
+  it('places a refusal made before parsing on its own line', () => {
+    const max = limits.maxDepth * 8;
+    expect(lint(`a: 1\nb: 2\nc: ${'['.repeat(max + 8)}`)).toEqual([
+      diag('QY002', 'error', '', `flow collections nest deeper than ${max} levels`, {
+        line: 3,
+        column: max + 4,
+      }),
+    ]);
+    expect(lint(`a: 1\n\nb:\n${' '.repeat(max + 1)}c: 1\n`)).toEqual([
+      diag('QY002', 'error', '', `lines indent deeper than ${max} columns`, { line: 4, column: max + 2 }),
+    ]);
+    // Three tokens on line 1; on line 2, `b`, `:`, `[`, then one per column from 5: the limit's next at 99999.
+    expect(lint(`a: 1\nb: [${'x,'.repeat(60_000)}x]\n`)).toEqual([
+      diag('QY002', 'error', '', 'file holds more than 100000 YAML tokens (the limit)', {
+        line: 2,
+        column: 99_999,
+      }),
+    ]);
+    expect(stripGovernance(`a: 1\nb: ${'['.repeat(max + 1)}`)).toMatchObject({ line: 2, column: max + 4 });
   });
 
   it('refuses deep block nesting', () => {
