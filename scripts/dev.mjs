@@ -5,8 +5,9 @@
  * also during startup; a child that exits on its own stops the others and dev exits 1.
  *
  * ECO_GATEWAY_PORT (8787), ECO_EMULATOR_PORT (8790), ECO_DEV_API_KEY (generated when unset),
- * ECO_PERSIST_DIR (.wrangler/state): lets several stacks run side by side. All are checked, and both
- * ports must be free, before anything starts.
+ * ECO_PERSIST_DIR (.wrangler/state): lets several stacks run side by side. All are checked, both
+ * ports must be free and no other stack may hold the state directory, before anything starts.
+ * ECO_DEV_EXIT_ON_STDIN_EOF=1 (for harnesses that pipe stdin): stop everything when stdin ends.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,7 @@ import { firstJsonLine, ROOT, waitForHttp } from './lib/procs.mjs';
 import { seedSql } from './lib/seed-sql.mjs';
 import { loadSeeds } from './lib/seeds.mjs';
 import { staleStateAdvice } from './lib/stale-state.mjs';
+import { claimStateDir } from './lib/state-lock.mjs';
 import { StoppingError, Supervisor } from './lib/supervisor.mjs';
 
 /** A reason not to go on that the message says in full (no stack trace). */
@@ -32,6 +34,8 @@ try {
   config = devConfig(process.env, ROOT);
   await ensurePortFree(config.gatewayPort, 'ECO_GATEWAY_PORT');
   await ensurePortFree(config.emulatorPort, 'ECO_EMULATOR_PORT');
+  // Held until exit: a second stack on this directory would re-seed this one's D1 under it.
+  process.on('exit', claimStateDir(config.persistDir));
 } catch (err) {
   log(err.message);
   process.exit(1);
@@ -40,6 +44,7 @@ const { gatewayPort, emulatorPort, persistDir, apiKey, extraVars, logLevel } = c
 
 const supervisor = new Supervisor({ log });
 supervisor.handleSignals();
+if (process.env.ECO_DEV_EXIT_ON_STDIN_EOF === '1') supervisor.stopOnInputEnd(process.stdin);
 
 try {
   log(`applying D1 migrations (${persistDir})`);

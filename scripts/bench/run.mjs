@@ -6,9 +6,9 @@
  * Loopback only; every loop is bounded by time and count. BENCH_SECONDS sets the seconds per cell.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstJsonLine, freePort, ROOT, run, start, stopGroup } from '../lib/procs.mjs';
+import { firstJsonLine, freePort, groupAlive, ROOT, run, start, stopGroup } from '../lib/procs.mjs';
 import { closedLoop, firstContentTimes, percentiles } from './lib/load.mjs';
 import { groupStats, selfCpuMs } from './lib/proc-stats.mjs';
 
@@ -23,13 +23,31 @@ const EMULATOR_TTFT_MS = 20;
 const KEY = 'eco_sk_bench_0123456789abcdef0123456789abcdef';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+/** Every child started, each the leader of a process group of its own: a stop signals every group. */
 const children = [];
+
+/** `run` in a process group of its own, among `children` while anything of it runs. */
+async function runTracked(cmd, args, options = {}) {
+  let child;
+  try {
+    return await run(cmd, args, {
+      ...options,
+      group: true,
+      onChild: (c) => {
+        child = c;
+        children.push(c);
+      },
+    });
+  } finally {
+    if (child && !groupAlive(child)) children.splice(children.indexOf(child), 1);
+  }
+}
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'eco-bench-'));
   try {
     log('building the gateway bundle (wrangler deploy --dry-run)');
-    await run('wrangler', ['deploy', '--dry-run', '--outdir', join(dir, 'bundle')]);
+    await runTracked('wrangler', ['deploy', '--dry-run', '--outdir', join(dir, 'bundle')]);
 
     const emulatorPort = await freePort();
     const emulator = start('node', ['origins/emulator/main.ts'], {
@@ -372,7 +390,11 @@ async function subsystemBenches() {
     out();
     log(`subsystem bench ${file}`);
     try {
-      out((await run('node', [`scripts/bench/${file}`], { timeoutMs: 300_000, stdoutOnly: true })).trim());
+      const text = await runTracked('node', [`scripts/bench/${file}`], {
+        timeoutMs: 300_000,
+        stdoutOnly: true,
+      });
+      out(text.trim());
     } catch (err) {
       out(
         `(failed: ${String(err?.message ?? err)
@@ -385,10 +407,14 @@ async function subsystemBenches() {
   }
 }
 
-process.on('SIGINT', () => {
-  for (const child of children) stopGroup(child, 'SIGKILL');
-  process.exit(130);
-});
+// Every child runs in a group of its own, which neither a terminal's Ctrl-C or hang-up nor a signal to
+// this process alone reaches: each such stop kills them all here.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    for (const child of children) stopGroup(child, 'SIGKILL');
+    process.exit(128 + constants.signals[signal]);
+  });
+}
 main().catch((err) => {
   for (const child of children) stopGroup(child, 'SIGKILL');
   log(String(err?.stack ?? err));

@@ -115,7 +115,10 @@ export async function waitForHttp(url, timeoutMs = 60_000) {
   let last;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(url);
+      // Bounded too: a paused server accepts the connection and never answers.
+      const res = await fetch(url, {
+        signal: AbortSignal.timeout(Math.max(1, Math.min(5000, deadline - Date.now()))),
+      });
       if (res.status < 500) return;
       last = `HTTP ${res.status}`;
     } catch (err) {

@@ -44,6 +44,21 @@ export class Supervisor {
     }
   }
 
+  /**
+   * Stop everything, as on SIGTERM, once `input` ends. A parent that pipes it ends it by exiting, however
+   * it exits: killed outright, it could signal nobody, and the children's groups would outlive it.
+   */
+  stopOnInputEnd(input = process.stdin) {
+    const stop = () => {
+      if (!this.stopping) this.#log('standard input ended: stopping');
+      this.stop(0);
+    };
+    input.once('end', stop);
+    input.once('error', stop);
+    // What arrives is not read: only its end matters.
+    input.resume();
+  }
+
   /** A long-running child; its exit while the stack is not stopping stops the stack with code 1. */
   service(name, cmd, args, options) {
     if (this.stopping) throw new StoppingError();

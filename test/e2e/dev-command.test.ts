@@ -20,13 +20,15 @@ describe('npm run dev', () => {
     // Already migrated (a start on empty state is what the shared stack of this project does).
     const persistDir = await migratedState('dev-command');
     // Its own process group, for cleanup only: the signal under test goes to npm's process alone, as a
-    // process manager would send it.
+    // process manager would send it. Its stdin, which the stack inherits, ends should this run be
+    // interrupted before the clean-up below, and the stack then stops.
     const npm = spawn('npm', ['run', 'dev'], {
       cwd: ROOT,
       detached: true,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
       env: {
         ...process.env,
+        ECO_DEV_EXIT_ON_STDIN_EOF: '1',
         ECO_GATEWAY_PORT: String(gatewayPort),
         ECO_EMULATOR_PORT: String(emulatorPort),
         ECO_PERSIST_DIR: persistDir,

@@ -68,13 +68,16 @@ async function startStackOnce(options: StackOptions): Promise<RunningStack> {
   const vars = Object.entries(options.vars ?? {})
     .map(([k, v]) => `${k}:${v}`)
     .join(' ');
+  // Its stdin is a pipe only this process holds: however this process ends (an interrupted run exits
+  // without any teardown), the stack sees its stdin end and stops everything it started.
   const child: ChildProcess = spawn(process.execPath, ['scripts/dev.mjs'], {
     cwd: ROOT,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
     env: {
       ...process.env,
       PATH: `${ROOT}node_modules/.bin:${process.env.PATH ?? ''}`,
+      ECO_DEV_EXIT_ON_STDIN_EOF: '1',
       ECO_GATEWAY_PORT: String(gatewayPort),
       ECO_EMULATOR_PORT: String(emulatorPort),
       ECO_PERSIST_DIR: persistDir,
@@ -123,14 +126,14 @@ async function startStackOnce(options: StackOptions): Promise<RunningStack> {
   };
 }
 
-/** SIGTERM the dev script's group, SIGKILL it if it has not exited within 8 s. */
+/**
+ * SIGTERM the dev script's group, SIGKILL it if it has not exited within 8 s. Resolves once it has
+ * exited: until then it holds its state directory, and a stack started again on it would be refused.
+ */
 function terminate(child: ChildProcess): Promise<void> {
   return new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    const timer = setTimeout(() => {
-      kill(child, 'SIGKILL');
-      resolve();
-    }, 8000);
+    if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => kill(child, 'SIGKILL'), 8000);
     child.once('exit', () => {
       clearTimeout(timer);
       resolve();

@@ -59,15 +59,19 @@ export interface Exited {
   stdout: string;
 }
 
-/** A node script in its own process group, with its output collected and its exit awaitable. */
+/**
+ * A node script in its own process group, with its output collected and its exit awaitable; `stdin`
+ * 'pipe' gives it a stdin that ends when this process does.
+ */
 export function spawnScript(
   args: string[],
   env: Record<string, string | undefined> = {},
+  stdin: 'ignore' | 'pipe' = 'ignore',
 ): { child: ChildProcess; exited: Promise<Exited> } {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [stdin, 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
   let stdout = '';
@@ -207,16 +211,24 @@ export interface DevRun {
   emulatorAnswers(): Promise<boolean>;
 }
 
-/** `npm run dev`'s script on free ports with `persistDir` as its state; `env` adds or overrides. */
+/**
+ * `npm run dev`'s script on free ports with `persistDir` as its state; `env` adds or overrides. It stops
+ * everything once its stdin ends: when `child.stdin` is ended, or when the test run ends however it does.
+ */
 export async function startDev(persistDir: string, env: Record<string, string> = {}): Promise<DevRun> {
   const gatewayPort = await freePort();
   const emulatorPort = await freePort();
-  const { child, exited } = spawnScript(['scripts/dev.mjs'], {
-    ECO_GATEWAY_PORT: String(gatewayPort),
-    ECO_EMULATOR_PORT: String(emulatorPort),
-    ECO_PERSIST_DIR: persistDir,
-    ...env,
-  });
+  const { child, exited } = spawnScript(
+    ['scripts/dev.mjs'],
+    {
+      ECO_GATEWAY_PORT: String(gatewayPort),
+      ECO_EMULATOR_PORT: String(emulatorPort),
+      ECO_PERSIST_DIR: persistDir,
+      ECO_DEV_EXIT_ON_STDIN_EOF: '1',
+      ...env,
+    },
+    'pipe',
+  );
   return {
     child,
     exited,
