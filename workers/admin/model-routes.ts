@@ -267,7 +267,7 @@ export function registerAdminModelRoutes(app: OpenAPIHono<AppEnv>): void {
     }
     await refuseIfBotsName(c, id, [id, ...(stored ? aliasesOf(stored.model) : [])], null);
     const audit = { actorKeyId: actor(c), action: 'model.delete', target: id };
-    if (!(await deleteModel(c.env.DB, id, audit, condition ? stored?.row : undefined))) {
+    if (!(await deleteModel(c.env.DB, id, audit, condition?.any === false ? stored?.row : undefined))) {
       // A bot named the model since the check above (or its aliases changed): say which, as above.
       const now = await findStoredModel(c.env.DB, id);
       if (!now) throw modelNotFound(id);

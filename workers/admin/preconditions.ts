@@ -18,17 +18,16 @@ export function parseIfMatch(header: string | undefined | null): IfMatch | undef
   if (header === undefined || header === null) return undefined;
   if (header.trim() === '*') return { any: true };
   const tags: string[] = [];
-  let members = 0;
   LIST_MEMBER.lastIndex = 0;
   while (LIST_MEMBER.lastIndex < header.length) {
     const match = LIST_MEMBER.exec(header);
     if (!match) throw badIfMatch();
-    if (match[2] === undefined) continue;
-    members++;
-    // Writes compare strongly: a weak tag never matches (RFC 9110 §13.1.1).
-    if (!match[1]) tags.push(match[2]);
+    // A weak tag counts as its opaque value. RFC 9110 has writes compare strongly, but a proxy that
+    // compresses an answer (Cloudflare's does) weakens its ETag, and clients echo what they got; each
+    // of these tags names exactly one stored version, so the weak form means the same.
+    if (match[2] !== undefined) tags.push(match[2]);
   }
-  if (members === 0) throw badIfMatch();
+  if (tags.length === 0) throw badIfMatch();
   return { any: false, tags };
 }
 

@@ -15,7 +15,7 @@ import { mergePatch, patchUntilWritten, secretInAuth } from '../admin/merge-patc
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
 import { PoolWrite } from '../admin/pool-write.ts';
-import { entityTag, parseIfMatch, preconditionFailed, requireMatch } from '../admin/preconditions.ts';
+import { entityTag, parseIfMatch, requireMatch } from '../admin/preconditions.ts';
 import {
   adminErrors,
   BAD_IF_MATCH,
@@ -193,16 +193,14 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     const audit = { actorKeyId: actor(c), target: config.name, detail: { config } };
     let existed: boolean;
     if (condition) {
-      // A conditional replace: only of the version named, so never a create.
-      const current = await findStoredPool(c.env.DB, config.name);
-      requireMatch(condition, current && poolTag(current.version), `pool '${config.name}'`);
-      const written =
-        current &&
-        (await updatePoolIfUnchanged(c.env.DB, config, current.version, {
-          ...audit,
-          action: 'pool.replace',
-        }));
-      if (!written) throw preconditionFailed(`pool '${config.name}'`);
+      // A conditional replace: never a create. Checked on every try, so a write that lands between
+      // the read and this one fails a named version (412) and is built on under `*`.
+      await patchUntilWritten('pool', config.name, async () => {
+        const current = await findStoredPool(c.env.DB, config.name);
+        requireMatch(condition, current && poolTag(current.version), `pool '${config.name}'`);
+        const replace = { ...audit, action: 'pool.replace' };
+        return (await updatePoolIfUnchanged(c.env.DB, config, current!.version, replace)) || undefined;
+      });
       existed = true;
     } else {
       existed = await poolExists(c.env.DB, config.name);
@@ -250,7 +248,8 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
       const current = await findStoredPool(c.env.DB, name);
       if (!current) throw poolNotFound(name);
       requireMatch(condition, poolTag(current.version), `pool '${name}'`);
-      version = current.version;
+      // `*` asks only that it exists, which the delete itself checks.
+      if (!condition.any) version = current.version;
     }
     await deletePool(c.env.DB, name, { actorKeyId: actor(c), action: 'pool.delete', target: name }, version);
     await c.env.ENGINE_POOL.getByName(name)
