@@ -4,6 +4,7 @@ import { EcoError } from '../../schemas/errors.ts';
 import { configStamp } from '../data/config-stamp.ts';
 import { registryBehind } from '../data/registry.ts';
 import type { Env } from '../env.ts';
+import { committedError } from './committed.ts';
 import { once } from './once.ts';
 import { canHoldRelease, heldReleases, sendReleases } from './pool-releases.ts';
 import {
@@ -23,6 +24,12 @@ export interface AdmissionRequest {
   affinityKey?: string;
   /** The client connection: when it goes away, a queued wait is withdrawn and a late grant returned. */
   signal?: AbortSignal;
+  /**
+   * The key's limits, checked meanwhile: a refusal withdraws a wait in the pool's queue and is what
+   * `admit` throws (a limited key must not hold a place in the queue, nor learn of its refusal only
+   * once a slot frees). Watched only when the request goes to the pool object, not on a block's grant.
+   */
+  gate?: Promise<unknown>;
   /**
    * Keeps background work of this request alive. With it, the pool may grant a block of slots that
    * later requests of this isolate use without a round trip (see PoolAdmission).
@@ -53,6 +60,14 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     req.waitUntil?.(cancel);
   };
   req.signal?.addEventListener('abort', onAbort, { once: true });
+  let gateRefusal: { error: unknown } | undefined;
+  let answered = false;
+  req.gate?.catch((error: unknown) => {
+    // After the answer, the attempt itself meets the refusal (and returns the lease).
+    if (answered) return;
+    gateRefusal = { error };
+    onAbort();
+  });
   let result: AcquireResult;
   const stamp = configStamp(pool);
   try {
@@ -76,7 +91,12 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     if (again.length > 0) await stub.releaseMany(again).catch(() => {});
     throw err;
   } finally {
+    answered = true;
     req.signal?.removeEventListener('abort', onAbort);
+  }
+  if (gateRefusal) {
+    if (result.ok) req.waitUntil?.(stub.release(result.lease.id, { kind: 'aborted' }).catch(() => {}));
+    throw committedError(gateRefusal.error);
   }
   if (!result.ok) throw refusalError(result);
   if (result.configVersion !== undefined) registryBehind();

@@ -5,6 +5,7 @@ import { asEcoError, EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
 import type { ServerTiming } from '../http/server-timing.ts';
 import { type Admitted, admit } from './admission.ts';
+import { committedError, isCommitted } from './committed.ts';
 import { pullMissingModel } from './model-pull.ts';
 import { fetchOrigin, withoutPoolSecret } from './origin-fetch.ts';
 import type { OriginResponse } from './origin-response.ts';
@@ -57,7 +58,6 @@ export async function withFailover<T>(
 ): Promise<T> {
   let last: EcoError | undefined;
   const failedOrigins: string[] = [];
-  const gate = watchGate(ctx);
   // A non-stream call may wait up to a pool's totalMs for its answer: that limit bounds the request,
   // counted from its first try, so tries after a hung origin share it instead of each taking it whole.
   const requestStart = Date.now();
@@ -85,20 +85,20 @@ export async function withFailover<T>(
         break;
       }
       let admitted: Admitted;
-      gate.throwIfRefused();
       try {
         admitted = await admit(ctx.env, target.pool, {
           requestId: ctx.requestId,
           tenant: ctx.tenant,
           priority: ctx.priority,
           avoid: failedOrigins,
-          signal: gate.signal,
+          signal: ctx.clientSignal,
+          ...(ctx.gate ? { gate: ctx.gate } : {}),
           waitUntil: ctx.waitUntil,
           ...(ctx.affinityKey === undefined ? {} : { affinityKey: ctx.affinityKey }),
         });
       } catch (err) {
         // The key's limits refused while this request waited in the pool's queue: that is the answer.
-        gate.throwIfRefused();
+        if (isCommitted(err)) throw err;
         const refused = asEcoError(err);
         // "No origin available" after an origin of this request answered (often: the only one, now
         // backing off as it asked): that origin's own answer, with its Retry-After, says more.
@@ -128,7 +128,7 @@ export async function withFailover<T>(
         const error = ctx.clientSignal.aborted
           ? new EcoError(499, 'client_closed', 'The client closed the request.')
           : withoutPoolSecret(asEcoError(err), target.pool, ctx.env);
-        const committed = (err as { committed?: boolean })?.committed === true;
+        const committed = isCommitted(err);
         const kind = outcomeKind(error);
         const settled = settle(admitted, error, kind, clock.startedAt);
         ctx.waitUntil(settled);
@@ -233,32 +233,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-/** Mark an error raised after output reached the client: it must not be retried. */
-export function committedError(err: unknown): EcoError & { committed: true } {
-  const error = asEcoError(err) as EcoError & { committed: true };
-  error.committed = true;
-  return error;
-}
-
 /** Per-key limits refused the request: the unused lease goes back as neutral, and nothing is retried. */
-/**
- * The key's limits are checked while the pool admits (ctx.gate). A request they refuse must not keep
- * its place in a pool's queue (a limited key could crowd out other tenants, and its client would get
- * the refusal only once a slot came free, or as a stream error after the headers' hold): `signal`
- * withdraws the wait when they refuse, and `throwIfRefused` answers with their refusal.
- */
-function watchGate(ctx: AttemptContext): { signal: AbortSignal; throwIfRefused: () => void } {
-  if (!ctx.gate) return { signal: ctx.clientSignal, throwIfRefused: () => {} };
-  const refused = new AbortController();
-  ctx.gate.catch((err: unknown) => refused.abort(err));
-  return {
-    signal: AbortSignal.any([ctx.clientSignal, refused.signal]),
-    throwIfRefused: () => {
-      if (refused.signal.aborted) throw refused.signal.reason;
-    },
-  };
-}
-
 async function gateRefused(admitted: Admitted, err: unknown): Promise<never> {
   await admitted.release({ kind: 'aborted', status: 499, latencyMs: 0 }).catch(() => {});
   throw committedError(err);

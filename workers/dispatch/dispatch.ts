@@ -3,8 +3,9 @@ import { asEcoError, EcoError, fromErrorInfo, withHeaders } from '../../schemas/
 import type { Usage } from '../../schemas/openai/chat.ts';
 import type { StreamEvent } from '../../schemas/stream-events.ts';
 import { logIfOperatorFault } from '../http/operator-fault.ts';
-import { type AttemptContext, committedError, type OpenExchange, withFailover } from './attempts.ts';
+import { type AttemptContext, type OpenExchange, withFailover } from './attempts.ts';
 import { ChunkEncoder } from './chunk-encoder.ts';
+import { committedError } from './committed.ts';
 import type { Endpoint } from './endpoint.ts';
 import { isPoolRefusal } from './refused-by.ts';
 import type { RouteTarget } from './route-plan.ts';
