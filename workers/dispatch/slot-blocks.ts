@@ -67,9 +67,13 @@ const isOpen = (block: SlotBlock) => !block.failed && Date.now() < block.openUnt
 export const resendable = (item: LeaseRelease): LeaseRelease =>
   item.keepSlots === undefined ? item : { leaseId: item.leaseId, keepSlots: item.keepSlots };
 
+/** Reports already sent again once: a second failure leaves them to their lease's expiry. */
+const retried = new WeakSet<LeaseRelease>();
+
 /**
- * Send `items` now; if that fails, what can safely go again rides along with the next call (once: a
- * requeued report is sent with `send` itself).
+ * Send `items` now; if that fails, what can safely go again rides along with the next call. Each
+ * report goes again once, whatever batch it then shares: a batch that holds a report retried before
+ * and a fresh one fails for both, and only the fresh one goes yet again.
  */
 export async function sendOrRequeue(
   pool: string,
@@ -79,10 +83,13 @@ export async function sendOrRequeue(
   try {
     await send(items);
   } catch (err) {
+    const again = items.filter((item) => !retried.has(item)).map(resendable);
+    if (again.length < items.length) console.warn(`pool '${pool}' reports failed twice`, err);
+    if (again.length === 0) return;
     console.warn(`pool '${pool}' report failed; it rides along with the next call`, err);
-    await Promise.all(items.map((item) => heldReleases.add(pool, resendable(item), send))).catch(
-      (again: unknown) => console.warn(`pool '${pool}' report failed twice`, again),
-    );
+    for (const item of again) retried.add(item);
+    const resend = (batch: LeaseRelease[]) => sendOrRequeue(pool, send, batch);
+    await Promise.all(again.map((item) => heldReleases.add(pool, item, resend)));
   }
 }
 

@@ -18,7 +18,7 @@ function pool(name: string) {
   });
   const real = env.ENGINE_POOL.getByName(name);
   const sent: LeaseRelease[][] = [];
-  let failNext = false;
+  let failing = 0;
   // The pool object as the isolate sees it, whose next `releaseMany` fails when asked to.
   const stub = {
     acquire: (r: Parameters<typeof real.acquire>[0]) => real.acquire(r),
@@ -26,8 +26,8 @@ function pool(name: string) {
     cancel: (id: string) => real.cancel(id),
     releaseMany: async (items: LeaseRelease[]) => {
       sent.push(items);
-      if (failNext) {
-        failNext = false;
+      if (failing > 0) {
+        failing--;
         throw new Error('pool object overloaded');
       }
       await real.releaseMany(items);
@@ -40,8 +40,8 @@ function pool(name: string) {
     flaky,
     base,
     sent,
-    failNextSend: () => {
-      failNext = true;
+    failNextSend: (sends = 1) => {
+      failing = sends;
     },
     inFlight: async () => (await real.state()).inFlight,
   };
@@ -74,5 +74,22 @@ describe('a held release whose batch fails to send', () => {
     // The outcome went with the failed call only: a block's outcome is never sent twice.
     const again = p.sent.at(-1)!;
     expect(again).toEqual([{ leaseId: first.lease.id.split('#')[0], keepSlots: 0 }]);
+  });
+
+  it('that shares its retry with a fresh release, and fails again, still leaves the fresh one one more try', async () => {
+    const p = pool('held-retry-shared');
+    const a = await admit(p.flaky, p.config, { ...p.base, requestId: 'hrs-1' });
+    const b = await admit(p.flaky, p.config, { ...p.base, requestId: 'hrs-2' });
+    expect(await p.inFlight()).toBe(2);
+    p.failNextSend(2);
+    // a's batch fails; its retry and b's fresh release leave together, and that call fails too.
+    const first = a.release({ kind: 'success', latencyMs: 5 });
+    // b is released once a's first call has failed (and a waits to go again).
+    for (let i = 0; i < 200 && p.sent.length < 1; i++) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([first, b.release({ kind: 'success', latencyMs: 5 })]);
+    const ids = p.sent.map((batch) => batch.map((item) => item.leaseId));
+    expect(ids).toEqual([[a.lease.id], [a.lease.id, b.lease.id], [b.lease.id]]);
+    // a failed twice and is left to its lease's expiry; b was freed.
+    expect(await p.inFlight()).toBe(1);
   });
 });
