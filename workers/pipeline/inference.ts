@@ -121,6 +121,8 @@ async function dispatchInference(
     (work) => c.executionCtx.waitUntil(work),
   );
   const { model } = resolved;
+  // Rows name a model by its id (usage filters and groups read them so), whatever alias was asked for.
+  seen.model = model.id;
   const sentDefault =
     req.maxTokens === undefined && req.capability !== 'embedding'
       ? defaultMaxTokens(principal, budget, model.contextLength, req.contextEstimate ?? req.promptEstimate)

@@ -1,5 +1,6 @@
 import { env, exports } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { invalidateRegistry } from '../../../workers/data/registry.ts';
 import { mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { call, chatAnswer, chatAs, seedVllmPool, waitFor } from './helpers.ts';
@@ -12,6 +13,10 @@ let key: string;
 
 beforeAll(async () => {
   await seedVllmPool('usage-refusals-pool', 'u1', HOST, 'usage-refusals-model');
+  await env.DB.prepare(
+    `UPDATE models SET aliases = '["usage-refusals-alias"]' WHERE id = 'usage-refusals-model'`,
+  ).run();
+  invalidateRegistry();
   key = await seedKey({ id: 'key_usage_refusals' });
 });
 
@@ -49,11 +54,11 @@ describe('a request refused before dispatch', () => {
     });
   });
 
-  it('records one row: a priority the header cannot name', async () => {
+  it('records one row under the model’s id, asked for by an alias: a priority the header cannot name', async () => {
     const res = await call('/v1/chat/completions', key, {
       method: 'POST',
       headers: { 'x-eco-priority': 'urgent' },
-      body: { model: 'usage-refusals-model', messages: [{ role: 'user', content: 'hi' }] },
+      body: { model: 'usage-refusals-alias', messages: [{ role: 'user', content: 'hi' }] },
     });
     expect(res.status).toBe(400);
     expect(await rowFor(res)).toMatchObject({ model: 'usage-refusals-model', status: 400 });
