@@ -219,6 +219,7 @@ export class JobEngine {
       () => controller.abort(cut),
       timerDelay(Math.min(untilDeadline, config.attemptTimeoutMs)),
     );
+    let recorded = true;
     const done = this.deps
       .execute(row, controller.signal)
       .catch(
@@ -229,25 +230,31 @@ export class JobEngine {
         }),
       )
       .then((outcome) => {
-        this.recordOrFail(row, controller, outcome);
+        recorded = this.recordOrFail(row, controller, outcome);
         this.wakeKeySlotWaiter(row, outcome);
         return this.wakeCapacityWaiter(row, outcome);
       })
       .finally(() => {
         clearTimeout(timer);
-        this.jobs.delete(row.id);
+        // Only this attempt's entry: a later attempt of the same job (a retry due at once, a replay)
+        // may have been claimed while this one woke waiters, and is in flight under the same id.
+        if (this.jobs.get(row.id)?.controller === controller) this.jobs.delete(row.id);
+        // Left running with nothing in flight now: the next pass puts it back (requeueStrays spares
+        // what is in flight, so this is marked only once the attempt has left it).
+        if (!recorded) this.strays = true;
       });
     this.jobs.set(row.id, { controller, done });
   }
 
   /**
    * A write that throws (say, a result over SQLite's row size limit) would leave the job `running`
-   * with nothing in flight until the next restart: fail it with a small error row instead. Should that
-   * fail too, the job goes back to the queue at the drain's next pass (the attempt has ended by then).
+   * with nothing in flight until the next restart: fail it with a small error row instead. False when
+   * that fails too: the job then goes back to the queue at the drain's next pass once the attempt ends.
    */
-  private recordOrFail(row: JobRow, controller: AbortController, outcome: ExecOutcome): void {
+  private recordOrFail(row: JobRow, controller: AbortController, outcome: ExecOutcome): boolean {
     try {
       this.record(row, controller, outcome);
+      return true;
     } catch (err) {
       const message = `The job's outcome could not be stored: ${String(err).slice(0, 300)}`;
       try {
@@ -258,8 +265,9 @@ export class JobEngine {
           jobError(500, 'job_result_unstorable', message),
           'error',
         );
+        return true;
       } catch {
-        this.strays = true;
+        return false;
       }
     }
   }

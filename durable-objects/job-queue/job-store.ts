@@ -335,21 +335,21 @@ export class JobStore {
 
   /**
    * Take up to `count` ready jobs, best class first and FIFO within it, and mark them running. One
-   * statement, so all or nothing: a claim that storage refuses part-way leaves no row running that no
-   * attempt will run.
+   * statement, requests included, so all or nothing: a claim that storage refuses part-way leaves no
+   * row running that no attempt will run.
    */
   claim(count: number): JobRow[] {
     if (count <= 0) return [];
     const now = this.now();
     const claimed = this.sql
-      .exec<JobRow>(
+      .exec<JobRow & { stored_request: string | null }>(
         `UPDATE jobs SET status = 'running', attempts = attempts + 1, started_at = COALESCE(started_at, ?),
            next_run_at = ?,
            transitions = json_insert(transitions, '$[#]', json_object('status', 'running', 'at', ?, 'attempt', attempts + 1)),
            attempt_log = json_insert(attempt_log, '$[#]', json_object('attempt', attempts + 1, 'started_at', ?,
              'ended_at', NULL, 'outcome', 'running', 'error', NULL))
          WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' ORDER BY priority_rank, seq LIMIT ?)
-         RETURNING *`,
+         RETURNING *, (SELECT request FROM job_requests WHERE job_requests.id = jobs.id) AS stored_request`,
         now,
         now,
         now,
@@ -359,7 +359,10 @@ export class JobStore {
       .toArray();
     // RETURNING has no order: attempts start in claim order.
     claimed.sort((a, b) => a.priority_rank - b.priority_rank || a.seq - b.seq);
-    return claimed.map((row) => this.withRequest(row));
+    // Jobs stored before `job_requests` keep their request inline (see withRequest).
+    return claimed.map(({ stored_request, ...row }) =>
+      stored_request === null ? row : { ...row, request: stored_request },
+    );
   }
 
   succeed(id: string, attempt: number, result: unknown, usage: unknown): boolean {

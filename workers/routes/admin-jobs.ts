@@ -77,7 +77,19 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
     await requireReplayableJob(c.env, id, target);
     const result = await shardCall(() => stub.replay(id));
     if (result.ok) {
-      await auditReplay(c, id, target);
+      // The job is queued again whatever happens to its audit row (it cannot share a batch with the
+      // shard's write): a failed write is logged, never answered as a failure of the replay.
+      await auditReplay(c, id, target).catch((err: unknown) =>
+        console.error(
+          JSON.stringify({
+            level: 'error',
+            event: 'audit_write_failed',
+            action: 'job.replay',
+            target: id,
+            error: String(err),
+          }),
+        ),
+      );
       return c.json(result.job, 202);
     }
     if (result.reason === 'not_found') throw jobNotFound(id);
