@@ -40,5 +40,5 @@ function tagProblem(tag: string, written: string, source: string, after: number)
   }
   INTEGER_AFTER_TAG.lastIndex = after;
   if (tag === FLOAT_TAG && INTEGER_AFTER_TAG.test(source)) return undefined;
-  return `tag ${written} does not fit its value: kubectl and other YAML readers refuse the file`;
+  return `tag ${written} does not fit its value: strict YAML readers refuse the file, others read another value`;
 }

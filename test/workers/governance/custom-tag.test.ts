@@ -69,7 +69,7 @@ describe('QY005 custom-tag', () => {
         'QY005',
         'error',
         '',
-        `tag ${tag} does not fit its value: kubectl and other YAML readers refuse the file`,
+        `tag ${tag} does not fit its value: strict YAML readers refuse the file, others read another value`,
         locate(text, tag),
       ),
     ]);
