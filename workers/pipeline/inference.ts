@@ -6,6 +6,7 @@ import { type Dispatch, dispatchJson, dispatchStream, type FinishRecord } from '
 import { type Endpoint, unsupported } from '../dispatch/endpoint.ts';
 import { RequestTimers } from '../dispatch/request-timers.ts';
 import { readJsonBody } from '../http/json-body.ts';
+import { refuseTooManyValues } from '../http/json-values.ts';
 import { traceparentToPropagate } from '../http/trace-context.ts';
 import { hasTokenLimits } from '../limits/limit-id.ts';
 import { type LimitTicket, reserveLimits } from '../limits/limits.ts';
@@ -103,6 +104,7 @@ async function dispatchInference(
 ): Promise<Response> {
   const config = settings(c.env);
   const raw = await readJsonBody(c.req.raw, config.ECO_MAX_BODY_BYTES);
+  refuseTooManyValues(raw);
   const named = (raw as { model?: unknown } | null)?.model;
   if (typeof named === 'string') seen.model = named.slice(0, 256);
   const principal = c.get('principal');

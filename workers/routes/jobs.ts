@@ -10,6 +10,7 @@ import { ErrorResponse } from '../../schemas/openai/error.ts';
 import type { AppEnv } from '../app-env.ts';
 import { settings as gatewaySettings } from '../config/read-settings.ts';
 import { readJsonBody } from '../http/json-body.ts';
+import { refuseTooManyValues } from '../http/json-values.ts';
 import { credentialErrors, unsupportedEncodingAnswer } from '../http/openapi-errors.ts';
 import { bodyHash } from '../jobs/canonical-hash.ts';
 import { findIdempotentJob, idempotencyKey } from '../jobs/idempotent-lookup.ts';
@@ -73,7 +74,9 @@ async function createJob(c: Context<AppEnv>): Promise<Response> {
   const key = idempotencyKey(c.req.header('idempotency-key'));
   // A job body never needs much more than its request's stored limit (checked exactly in validateJob).
   const maxBody = Math.min(gatewaySettings(c.env).ECO_MAX_BODY_BYTES, MAX_JOB_BODY_BYTES);
-  const raw = withoutNullOptionals(await readJsonBody(c.req.raw, maxBody));
+  const body = await readJsonBody(c.req.raw, maxBody);
+  refuseTooManyValues(body);
+  const raw = withoutNullOptionals(body);
   const scope = key === undefined ? undefined : `${principal.tenant}\n${principal.keyId}\n${key}`;
   let job: ValidJob;
   try {
