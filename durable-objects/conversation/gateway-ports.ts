@@ -35,7 +35,11 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
     });
   }
 
-  /** Model ids and aliases the bot's key may use, each with its context size when the registry gives one. */
+  /**
+   * Model ids and aliases the bot's key may use for chat, each with its context size when the registry
+   * gives one. A model without chat (embeddings only, say) is left out: a chat switched to it with
+   * `/model` could never be answered.
+   */
   async function models(
     bot: BotConfig,
     chatKey: string,
@@ -44,10 +48,11 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
       const res = await callSelf(bot, chatKey, '/v1/models', { method: 'GET' }, config.sendTimeoutMs);
       if (!res.ok) return failure(res);
       const json = (await res.json()) as {
-        data?: { id?: unknown; aliases?: unknown; context_length?: unknown }[];
+        data?: { id?: unknown; aliases?: unknown; context_length?: unknown; capabilities?: unknown }[];
       };
       const found = new Map<string, number | undefined>();
       for (const m of Array.isArray(json.data) ? json.data : []) {
+        if (!chats(m?.capabilities)) continue;
         const context =
           Number.isSafeInteger(m?.context_length) && (m.context_length as number) > 0
             ? (m.context_length as number)
@@ -145,4 +150,9 @@ async function failure(
     Number.isFinite(ms) && ms > 0 ? ms : Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
   const retryable = res.status === 429 || res.status === 408 || res.status >= 500;
   return { ok: false, retryable, status: res.status, code, ...(retryAfterMs ? { retryAfterMs } : {}) };
+}
+
+/** As the gateway routes chat: a model that lists capabilities must list `chat`; one that lists none chats. */
+function chats(capabilities: unknown): boolean {
+  return !Array.isArray(capabilities) || capabilities.length === 0 || capabilities.includes('chat');
 }

@@ -36,7 +36,9 @@ export function isOperatorProblem(failure: Failure): boolean {
  */
 export function refusalNote(failure: Failure, model: string, bot: BotConfig, retryMaxMs: number) {
   if (isOverflow(failure)) return MESSAGES.tooLong;
-  if (failure.code === 'model_not_found') return MESSAGES.modelUnavailable(model);
+  // A model that left the registry, or no longer chats: the chat needs another (`/model`).
+  if (failure.code === 'model_not_found' || failure.code === 'unsupported_capability')
+    return MESSAGES.modelUnavailable(model);
   // Spent until the period resets (not merely held by requests in flight): retries cannot help.
   if (failure.code === 'budget_exceeded' && (failure.retryAfterMs ?? 0) > longestWaitMs(retryMaxMs))
     return MESSAGES.outOfBudget;
