@@ -80,6 +80,19 @@ export const ChatCompletionRequest = z
     ),
     user: optional(z.string().max(256)),
     metadata: optional(z.record(z.string(), z.string())),
+    // Read only to be refused: each asks for an answer no engine here gives (audio, a verbosity, a web
+    // search), and dropped silently the client would take a plain answer for the one it asked for.
+    modalities: optional(z.array(z.string())).openapi({
+      description:
+        'Output modalities: only `["text"]` is served; anything else is 400 `unsupported_parameter`.',
+    }),
+    audio: optional(z.unknown()).openapi({
+      description: 'Audio output: refused with 400 `unsupported_parameter`.',
+    }),
+    verbosity: optional(z.unknown()).openapi({ description: 'Refused with 400 `unsupported_parameter`.' }),
+    web_search_options: optional(z.unknown()).openapi({
+      description: 'Web search: refused with 400 `unsupported_parameter`.',
+    }),
   })
   .openapi('ChatCompletionRequest');
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;

@@ -14,6 +14,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
     refuseLegacyFunctions(body);
+    refuseOtherAnswers(body);
     // The text's estimate sizes a default max_tokens; budgets reserve it with the media allowance.
     const textEstimate = estimateTextTokens(body.messages, body);
     return {
@@ -40,4 +41,33 @@ function refuseLegacyFunctions(body: ChatCompletionRequest): void {
     `'${field}' is not supported; describe functions with 'tools' (and choose with 'tool_choice').`,
     { param: field },
   );
+}
+
+/**
+ * Fields that ask for an answer no engine gives here (audio, a chosen verbosity, a web search): refused,
+ * since a plain answer in their place would pass for the one the client asked for.
+ */
+function refuseOtherAnswers(body: ChatCompletionRequest): void {
+  const field = (['audio', 'verbosity', 'web_search_options'] as const).find(
+    (name) => body[name] !== undefined,
+  );
+  if (field !== undefined)
+    throw new EcoError(
+      400,
+      'unsupported_parameter',
+      `'${field}' is not supported by the engines of this gateway.`,
+      {
+        param: field,
+      },
+    );
+  const other = body.modalities?.findIndex((m) => m !== 'text') ?? -1;
+  if (other >= 0)
+    throw new EcoError(
+      400,
+      'unsupported_parameter',
+      `Only text output is served; '${body.modalities![other]}' is not.`,
+      {
+        param: `modalities.${other}`,
+      },
+    );
 }
