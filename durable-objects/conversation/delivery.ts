@@ -89,8 +89,10 @@ export async function deliver(
             meta: bot.platform === 'whatsapp' || bot.platform === 'messenger',
             telegram: bot.platform === 'telegram',
           });
-    if (lineReply) {
-      // A reply token is single use: whatever happened, later parts (and retries) push.
+    // A reply token is single use: once LINE took or refused it, later parts (and retries) push. An
+    // answer to retry leaves it for the retry while it is fresh: a 429 never spent it, and one spent
+    // by a 5xx comes back refused (then pushed), as a push would have been sent anyway.
+    if (lineReply && outcome.kind !== 'retry') {
       tokenUsed = true;
       store.update(row.seq, { replyTokenUsed: true });
     }
