@@ -29,8 +29,14 @@ function defaultMaxTokens(
 ): number | undefined {
   if (!hasTokenLimits(principal.limits)) return undefined;
   // The prompt's size is an estimate: a quarter more, plus template tokens, covers its usual error.
-  const promptRoom = promptEstimate + Math.ceil(promptEstimate / 4) + 16;
-  return Math.max(1, Math.min(budget, contextLength - promptRoom));
+  const room = contextLength - (promptEstimate + Math.ceil(promptEstimate / 4) + 16);
+  if (room >= 1) return Math.min(budget, room);
+  // The margin leaves no room; the estimate alone may (it runs high for some texts).
+  const bare = contextLength - promptEstimate - 16;
+  if (bare >= 1) return Math.min(budget, bare);
+  // By the estimate the prompt fills the context: never a one-token answer that passes for a whole
+  // one. The engine judges the prompt, and refuses it (400 context_length_exceeded) if it does not fit.
+  return Math.min(budget, contextLength);
 }
 
 /** What an inference route extracts from its validated body. */

@@ -70,4 +70,24 @@ describe('the default max_tokens of a key with token limits', () => {
     expect(answers.map((r) => r.status).sort()).toEqual([200, 429]);
     expect(seen).toHaveLength(1);
   });
+
+  it('never cuts the answer to one token when the prompt estimate leaves the margin no room', async () => {
+    const seen = engine();
+    const key = await seedKey({ limits: { tokensPerDay: 100_000 } });
+    // About 430 tokens by the estimate: with its margin over the 512-token context, within it without.
+    await post(key, '/v1/chat/completions', {
+      model: 'small-context-model',
+      messages: [{ role: 'user', content: 'x'.repeat(1720) }],
+    });
+    expect(seen[0]?.max_tokens).toBeGreaterThan(1);
+    expect(seen[0]!.max_tokens as number).toBeLessThan(CONTEXT - 400);
+    // Over the context by the estimate: the engine is asked for a real budget and judges the prompt.
+    const over = engine();
+    const refused = await post(key, '/v1/chat/completions', {
+      model: 'small-context-model',
+      messages: [{ role: 'user', content: 'x'.repeat(4000) }],
+    });
+    expect(over[0]?.max_tokens).toBe(CONTEXT);
+    expect(refused.status).toBe(400);
+  });
 });
