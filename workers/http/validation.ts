@@ -29,8 +29,20 @@ function explain(issue: Issue, base: PropertyKey[]): { path: PropertyKey[]; mess
     return { path, message: issue.message };
   }
   const firsts = issue.errors.map((branch) => branch[0]).filter((i): i is Issue => i !== undefined);
-  const near = firsts.find((i) => !mismatch(i));
-  if (near) return explain(near, path);
+  // Of the branches that took the value's kind, the one with the fewest complaints fits best (a list
+  // of token ids with one bad id, not a list of texts that none of its numbers is), and of those the
+  // one that got deepest into the value.
+  let near: Issue[] | undefined;
+  for (const branch of issue.errors) {
+    if (branch[0] === undefined || mismatch(branch[0])) continue;
+    if (
+      near === undefined ||
+      branch.length < near.length ||
+      (branch.length === near.length && branch[0].path.length > near[0]!.path.length)
+    )
+      near = branch;
+  }
+  if (near) return explain(near[0]!, path);
   if (firsts.length > 0 && firsts.every((i) => i.code === 'invalid_type' && i.path.length === 0)) {
     const expected = [...new Set(firsts.map((i) => (i as { expected: string }).expected))];
     const received = /received (\S+)$/.exec(firsts[0]!.message)?.[1];
