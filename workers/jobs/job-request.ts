@@ -9,6 +9,7 @@ import { CompletionRequest } from '../../schemas/openai/completions.ts';
 import { settings } from '../config/read-settings.ts';
 import type { Env } from '../env.ts';
 import { validationError } from '../http/validation.ts';
+import { refuseUnservedChatFields } from '../pipeline/chat.ts';
 import { resolveModel } from '../pipeline/resolve-model.ts';
 import type { Principal } from '../principal.ts';
 import { validateCallbackUrl } from './callback-url.ts';
@@ -47,8 +48,12 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
   const body = parsed.data;
   const schema = body.type === 'chat' ? ChatCompletionRequest : CompletionRequest;
   const inner = schema.safeParse(body.request);
-  if (!inner.success) {
-    const err = validationError(inner.error);
+  try {
+    if (!inner.success) throw validationError(inner.error);
+    // As the chat route refuses them when the job runs: a job that could only fail is not queued.
+    if (body.type === 'chat') refuseUnservedChatFields(inner.data as ChatCompletionRequest);
+  } catch (err) {
+    if (!(err instanceof EcoError)) throw err;
     const param = err.param === null ? 'request' : `request.${err.param}`;
     throw new EcoError(400, err.code, err.message.replace(`'${err.param}'`, `'${param}'`), { param });
   }

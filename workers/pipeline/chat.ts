@@ -13,8 +13,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
     const parsed = ChatCompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
     const body = parsed.data;
-    refuseLegacyFunctions(body);
-    refuseOtherAnswers(body);
+    refuseUnservedChatFields(body);
     // The text's estimate sizes a default max_tokens; budgets reserve it with the media allowance.
     const textEstimate = estimateTextTokens(body.messages, body);
     return {
@@ -29,6 +28,12 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
         chatEndpoint(defaultMaxTokens === undefined ? body : { ...body, max_tokens: defaultMaxTokens }),
     };
   });
+}
+
+/** Fields a valid chat request may carry that no engine here serves: refused, never dropped. */
+export function refuseUnservedChatFields(body: ChatCompletionRequest): void {
+  refuseLegacyFunctions(body);
+  refuseOtherAnswers(body);
 }
 
 /** Request-level `functions`/`function_call` (superseded by `tools`): refused rather than ignored. */
