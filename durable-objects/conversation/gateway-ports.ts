@@ -1,5 +1,6 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
+import { servesCapability } from '../../workers/data/model-capability.ts';
 import type { Env } from '../../workers/env.ts';
 import { apiBase, secretValue } from '../../workers/im/bots.ts';
 import { platformFetch } from '../../workers/im/send/platform-fetch.ts';
@@ -52,7 +53,9 @@ export function gatewayPorts(env: Env, config: ConversationConfig): Conversation
       };
       const found = new Map<string, number | undefined>();
       for (const m of Array.isArray(json.data) ? json.data : []) {
-        if (!chats(m?.capabilities)) continue;
+        // As the gateway routes chat (a listing without capabilities is taken to chat).
+        const capabilities = m?.capabilities;
+        if (Array.isArray(capabilities) && !servesCapability(capabilities, 'chat')) continue;
         const context =
           Number.isSafeInteger(m?.context_length) && (m.context_length as number) > 0
             ? (m.context_length as number)
@@ -150,9 +153,4 @@ async function failure(
     Number.isFinite(ms) && ms > 0 ? ms : Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : undefined;
   const retryable = res.status === 429 || res.status === 408 || res.status >= 500;
   return { ok: false, retryable, status: res.status, code, ...(retryAfterMs ? { retryAfterMs } : {}) };
-}
-
-/** As the gateway routes chat: a model that lists capabilities must list `chat`; one that lists none chats. */
-function chats(capabilities: unknown): boolean {
-  return !Array.isArray(capabilities) || capabilities.length === 0 || capabilities.includes('chat');
 }

@@ -1,5 +1,6 @@
 import type { ModelConfig } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { servesCapability } from '../data/model-capability.ts';
 import { registry } from '../data/registry.ts';
 import type { Background } from '../data/ttl-cache.ts';
 import { type RouteTarget, routePlan } from '../dispatch/route-plan.ts';
@@ -25,10 +26,7 @@ export async function resolveModel(
   const found = modelForKey(snapshot.byName, principal.allowedModels, modelId);
   if ('missing' in found) throw modelNotFound(modelId);
   const { model } = found;
-  if (
-    !model.capabilities.includes(capability) &&
-    !(capability === 'chat' && model.capabilities.length === 0)
-  ) {
+  if (!servesCapability(model.capabilities, capability)) {
     throw new EcoError(
       400,
       'unsupported_capability',
