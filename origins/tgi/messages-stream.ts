@@ -43,6 +43,13 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
     scoredAt = scoredAt.filter((s) => s.at >= sent);
     return due.map((s) => s.item);
   };
+  /** At the answer's end: the held-back text leaves (cut if a stop matched), with its log-probabilities. */
+  const release = (out: StreamEvent[], stopMatched: boolean) => {
+    const rest = held.finish(stopMatched);
+    const last = leaving(rest);
+    if (rest.length > 0) out.push({ kind: 'delta', content: rest, ...(last ? { logprobs: last } : {}) });
+    scoredAt = [];
+  };
   return framedDecoder({
     framing: 'sse',
     onMessage: (data, out) => {
@@ -51,11 +58,7 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
         // answer to a request with tools, or a tool call's last tokens): what is held back still goes,
         // and the reason is derived, as for engines that never report one.
         if (!finished) {
-          const rest = held.finish(false);
-          const last = leaving(rest);
-          if (rest.length > 0)
-            out.push({ kind: 'delta', content: rest, ...(last ? { logprobs: last } : {}) });
-          scoredAt = [];
+          release(out, false);
           const reason = toolCalls
             ? 'tool_calls'
             : derivedFinish(completionTokens ?? 0, requestedBudget(ctx));
@@ -111,11 +114,7 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
         if (due) event.logprobs = due;
         if (event.content !== undefined || event.toolCalls !== undefined) out.push(event);
         if (choice.finish_reason != null) {
-          const rest = held.finish(choice.finish_reason === 'stop_sequence');
-          const last = leaving(rest);
-          if (rest.length > 0)
-            out.push({ kind: 'delta', content: rest, ...(last ? { logprobs: last } : {}) });
-          scoredAt = [];
+          release(out, choice.finish_reason === 'stop_sequence');
           const finish =
             choice.finish_reason === 'tool_calls' || (toolCalls && choice.finish_reason !== 'length')
               ? 'tool_calls'
