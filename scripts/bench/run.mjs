@@ -8,7 +8,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstJsonLine, freePort, groupAlive, ROOT, run, start, stopGroup } from '../lib/procs.mjs';
+import { firstJsonLine, freePort, ROOT, runInGroup, start, stopGroup } from '../lib/procs.mjs';
 import { closedLoop, firstContentTimes, percentiles } from './lib/load.mjs';
 import { groupStats, selfCpuMs } from './lib/proc-stats.mjs';
 
@@ -24,24 +24,8 @@ const KEY = 'eco_sk_bench_0123456789abcdef0123456789abcdef';
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
 /** Every child started, each the leader of a process group of its own: a stop signals every group. */
-const children = [];
-
-/** `run` in a process group of its own, among `children` while anything of it runs. */
-async function runTracked(cmd, args, options = {}) {
-  let child;
-  try {
-    return await run(cmd, args, {
-      ...options,
-      group: true,
-      onChild: (c) => {
-        child = c;
-        children.push(c);
-      },
-    });
-  } finally {
-    if (child && !groupAlive(child)) children.splice(children.indexOf(child), 1);
-  }
-}
+const children = new Set();
+const runTracked = (cmd, args, options) => runInGroup(children, cmd, args, options);
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'eco-bench-'));
@@ -53,7 +37,7 @@ async function main() {
     const emulator = start('node', ['origins/emulator/main.ts'], {
       env: { ECO_EMULATOR_PORT: String(emulatorPort), ECO_EMULATOR_ORIGINS: 'vllm:1' },
     });
-    children.push(emulator);
+    children.add(emulator);
     const announced = await firstJsonLine(emulator);
     emulator.stdout.resume();
     const origin = announced.origins[0].url;
@@ -239,7 +223,7 @@ async function serve(options) {
   const port = await freePort();
   const args = Object.entries({ ...options, port }).map(([k, v]) => `--${k}=${v}`);
   const child = start('node', ['scripts/bench/serve.mjs', ...args]);
-  children.push(child);
+  children.add(child);
   let output = '';
   child.stderr.on('data', (d) => {
     output += d;

@@ -14,6 +14,12 @@ export declare function run(
     onChild?: (child: ChildProcess) => void;
   },
 ): Promise<string>;
+export declare function runInGroup(
+  groups: Set<ChildProcess>,
+  cmd: string,
+  args: string[],
+  options?: { env?: Record<string, string>; timeoutMs?: number; stdoutOnly?: boolean },
+): Promise<string>;
 export declare function start(
   cmd: string,
   args: string[],

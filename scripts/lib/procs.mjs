@@ -53,6 +53,26 @@ export function run(cmd, args, options = {}) {
   });
 }
 
+/**
+ * `run` in a process group of its own, kept in `groups` (a Set) while anything of it runs: a stop
+ * signals every group there, so nothing the command started outlives its caller.
+ */
+export async function runInGroup(groups, cmd, args, options = {}) {
+  let child;
+  try {
+    return await run(cmd, args, {
+      ...options,
+      group: true,
+      onChild: (c) => {
+        child = c;
+        groups.add(c);
+      },
+    });
+  } finally {
+    if (child && !groupAlive(child)) groups.delete(child);
+  }
+}
+
 /** Start a long-running child in its own process group, so stopping it stops everything it started. */
 export function start(cmd, args, options = {}) {
   return spawn(cmd, args, {

@@ -1,4 +1,4 @@
-import { groupAlive, run, start, stopGroup } from './procs.mjs';
+import { groupAlive, runInGroup, start, stopGroup } from './procs.mjs';
 
 /** Thrown by a supervisor that is stopping: nothing new starts once a stop has begun. */
 export class StoppingError extends Error {
@@ -87,21 +87,11 @@ export class Supervisor {
   /** A startup step run to completion; a stop meanwhile stops it too. */
   async step(cmd, args, options = {}) {
     if (this.stopping) throw new StoppingError();
-    let child;
     try {
-      return await run(cmd, args, {
-        ...options,
-        group: true,
-        onChild: (c) => {
-          child = c;
-          this.#groups.add(c);
-        },
-      });
+      // A finished step's group is kept only while something of it may still run.
+      return await runInGroup(this.#groups, cmd, args, options);
     } catch (err) {
       throw this.stopping ? new StoppingError() : err;
-    } finally {
-      // Keep a finished step's group only while something of it may still run.
-      if (child && !groupAlive(child)) this.#groups.delete(child);
     }
   }
 
