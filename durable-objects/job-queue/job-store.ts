@@ -241,7 +241,7 @@ export class JobStore {
     const stored = this.sql
       .exec<{ request: string }>('SELECT request FROM job_requests WHERE id = ?', row.id)
       .toArray()[0];
-    return stored ? { ...row, request: stored.request } : row;
+    return withStoredRequest(row, stored?.request ?? null);
   }
 
   /** When a full shard likely has room again, from its recent finishes (an index range, on refusal only). */
@@ -359,10 +359,7 @@ export class JobStore {
       .toArray();
     // RETURNING has no order: attempts start in claim order.
     claimed.sort((a, b) => a.priority_rank - b.priority_rank || a.seq - b.seq);
-    // Jobs stored before `job_requests` keep their request inline (see withRequest).
-    return claimed.map(({ stored_request, ...row }) =>
-      stored_request === null ? row : { ...row, request: stored_request },
-    );
+    return claimed.map(({ stored_request, ...row }) => withStoredRequest(row, stored_request));
   }
 
   succeed(id: string, attempt: number, result: unknown, usage: unknown): boolean {
@@ -696,4 +693,9 @@ export function jobError(status: number | null, code: string, message: string, t
           ? 'timeout_error'
           : 'invalid_request_error');
   return { message, type: inferred, code, status };
+}
+
+/** A job row with the request kept in `job_requests`, if any (older jobs keep theirs inline). */
+function withStoredRequest(row: JobRow, stored: string | null): JobRow {
+  return stored === null ? row : { ...row, request: stored };
 }
