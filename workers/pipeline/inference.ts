@@ -11,7 +11,7 @@ import { traceparentToPropagate } from '../http/trace-context.ts';
 import { hasTokenLimits } from '../limits/limit-id.ts';
 import { type LimitTicket, reserveLimits } from '../limits/limits.ts';
 import type { Principal } from '../principal.ts';
-import { recordUsage } from '../usage/record-usage.ts';
+import { recordUsage, type UsageRecord } from '../usage/record-usage.ts';
 import { resolvePriority } from './priority.ts';
 import { resolveModel } from './resolve-model.ts';
 
@@ -83,24 +83,28 @@ interface Seen {
 }
 
 function recordRefusal(c: Context<AppEnv>, model: string | undefined, err: unknown, startedAt: number): void {
+  const record = { status: asEcoError(err).status, latencyMs: Date.now() - startedAt, streamed: false };
+  c.executionCtx.waitUntil(recordUsage(c.env.DB, usageRecord(c, model ?? '', record)).catch(() => {}));
+}
+
+/** The usage row of a request as it ended, whether dispatched or refused before. */
+function usageRecord(c: Context<AppEnv>, model: string, record: FinishRecord): UsageRecord {
   const principal = c.get('principal');
-  c.executionCtx.waitUntil(
-    recordUsage(c.env.DB, {
-      requestId: c.get('requestId'),
-      keyId: principal.keyId,
-      tenant: principal.tenant,
-      model: model ?? '',
-      pool: null,
-      origin: null,
-      promptTokens: 0,
-      completionTokens: 0,
-      estimated: false,
-      status: asEcoError(err).status,
-      latencyMs: Date.now() - startedAt,
-      ttftMs: null,
-      streamed: false,
-    }).catch(() => {}),
-  );
+  return {
+    requestId: c.get('requestId'),
+    keyId: principal.keyId,
+    tenant: principal.tenant,
+    model,
+    pool: record.pool ?? null,
+    origin: record.origin ?? null,
+    promptTokens: record.usage?.prompt_tokens ?? 0,
+    completionTokens: record.usage?.completion_tokens ?? 0,
+    estimated: record.usage?.eco_estimated === true,
+    status: record.status,
+    latencyMs: record.latencyMs,
+    ttftMs: record.ttftMs ?? null,
+    streamed: record.streamed,
+  };
 }
 
 async function dispatchInference(
@@ -172,21 +176,7 @@ async function dispatchInference(
           () => ticket?.settle(record.usage, record.refusedByPool === true),
           () => {},
         ),
-        recordUsage(c.env.DB, {
-          requestId,
-          keyId: principal.keyId,
-          tenant: principal.tenant,
-          model: model.id,
-          pool: record.pool ?? null,
-          origin: record.origin ?? null,
-          promptTokens: record.usage?.prompt_tokens ?? 0,
-          completionTokens: record.usage?.completion_tokens ?? 0,
-          estimated: record.usage?.eco_estimated === true,
-          status: record.status,
-          latencyMs: record.latencyMs,
-          ttftMs: record.ttftMs ?? null,
-          streamed: record.streamed,
-        }),
+        recordUsage(c.env.DB, usageRecord(c, model.id, record)),
       ]),
     );
   };
