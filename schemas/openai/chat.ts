@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { choiceCount } from './choice-count.ts';
 import { ChatMessage } from './messages.ts';
 import { optional } from './optional.ts';
 import { stopSequences } from './stop.ts';
@@ -15,11 +16,7 @@ export const ChatCompletionRequest = z
     max_completion_tokens: tokenLimit().nullable().optional(),
     stop: stopSequences(),
     seed: z.number().int().nullable().optional(),
-    n: z
-      .literal(1)
-      .nullable()
-      .optional()
-      .openapi({ description: 'Only one choice per request is supported.' }),
+    n: choiceCount(128, 'Only 1 is served: more is refused with 400 `unsupported_parameter`.'),
     stream: z.boolean().nullable().optional(),
     stream_options: z
       .object({ include_usage: optional(z.boolean()), include_obfuscation: optional(z.boolean()) })

@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { Usage } from './chat.ts';
+import { choiceCount } from './choice-count.ts';
 import { optional } from './optional.ts';
 import { stopSequences } from './stop.ts';
 import { tokenLimit } from './token-limit.ts';
@@ -31,7 +32,7 @@ export const CompletionRequest = z
     max_tokens: tokenLimit().nullable().optional(),
     temperature: z.number().min(0).max(2).nullable().optional(),
     top_p: z.number().min(0).max(1).nullable().optional(),
-    n: z.literal(1).nullable().optional(),
+    n: choiceCount(128, 'Only 1 is served: more is refused with 400 `unsupported_parameter`.'),
     stop: stopSequences(),
     stream: z.boolean().nullable().optional(),
     stream_options: z
@@ -46,7 +47,10 @@ export const CompletionRequest = z
     logprobs: z.number().int().min(0).max(5).nullable().optional(),
     logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
     // One completion per prompt (as `n`): a best of several would be generated and paid for here.
-    best_of: z.literal(1).nullable().optional(),
+    best_of: choiceCount(
+      20,
+      'Only 1 is served (and not sent): more is refused with 400 `unsupported_parameter`.',
+    ),
     user: optional(z.string().max(256)),
   })
   .openapi('CompletionRequest');

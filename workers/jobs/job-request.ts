@@ -10,6 +10,7 @@ import { settings } from '../config/read-settings.ts';
 import type { Env } from '../env.ts';
 import { validationError } from '../http/validation.ts';
 import { refuseUnservedChatFields } from '../pipeline/chat.ts';
+import { refuseManyChoices } from '../pipeline/choices.ts';
 import { resolveModel } from '../pipeline/resolve-model.ts';
 import type { Principal } from '../principal.ts';
 import { validateCallbackUrl } from './callback-url.ts';
@@ -52,6 +53,7 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
     if (!inner.success) throw validationError(inner.error);
     // As the chat route refuses them when the job runs: a job that could only fail is not queued.
     if (body.type === 'chat') refuseUnservedChatFields(inner.data as ChatCompletionRequest);
+    else refuseManyChoices(inner.data as CompletionRequest);
   } catch (err) {
     if (!(err instanceof EcoError)) throw err;
     const param = err.param === null ? 'request' : `request.${err.param}`;

@@ -4,6 +4,7 @@ import { ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/
 import type { AppEnv } from '../app-env.ts';
 import { chatEndpoint } from '../dispatch/endpoint.ts';
 import { validationError } from '../http/validation.ts';
+import { refuseManyChoices } from './choices.ts';
 import { runInference } from './inference.ts';
 import { estimateMediaTokens, estimateTextTokens } from './token-estimate.ts';
 
@@ -32,6 +33,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
 
 /** Fields a valid chat request may carry that no engine here serves: refused, never dropped. */
 export function refuseUnservedChatFields(body: ChatCompletionRequest): void {
+  refuseManyChoices(body);
   refuseLegacyFunctions(body);
   refuseOtherAnswers(body);
 }

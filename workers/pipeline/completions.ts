@@ -3,6 +3,7 @@ import { CompletionRequest, EmbeddingRequest } from '../../schemas/openai/comple
 import type { AppEnv } from '../app-env.ts';
 import { exchangeEndpoint } from '../dispatch/endpoint.ts';
 import { validationError } from '../http/validation.ts';
+import { refuseManyChoices } from './choices.ts';
 import { runInference } from './inference.ts';
 
 function estimateText(input: unknown): number {
@@ -23,6 +24,7 @@ export function runCompletion(c: Context<AppEnv>): Promise<Response> {
   return runInference(c, (raw) => {
     const parsed = CompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
+    refuseManyChoices(parsed.data);
     // `best_of` can only be 1, the engines' default: not sent (engines that dropped it refuse it).
     const { best_of: _bestOf, ...fields } = parsed.data;
     const { stream_options, ...rest } = fields;

@@ -71,6 +71,15 @@ describe('completion fields', () => {
     expect(sent.at(-1)).not.toHaveProperty('best_of');
     const refused = await complete('cmpl-fields-vllm-model', { best_of: 3 });
     expect(refused.status).toBe(400);
-    expect(((await refused.json()) as { error: { param: string } }).error.param).toBe('best_of');
+    expect(((await refused.json()) as { error: { code: string; param: string } }).error).toMatchObject({
+      code: 'unsupported_parameter',
+      param: 'best_of',
+    });
+    // Past what OpenAI takes, or not a whole count, it is a malformed request.
+    for (const bad of [21, 0, 1.5]) {
+      const malformed = await complete('cmpl-fields-vllm-model', { best_of: bad });
+      expect(malformed.status).toBe(400);
+      expect(((await malformed.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    }
   });
 });

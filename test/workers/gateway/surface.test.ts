@@ -103,12 +103,23 @@ describe('gateway surface', () => {
     });
   });
 
-  it('rejects n > 1 and unknown roles with the dotted param', async () => {
-    const res = await chat(
-      JSON.stringify({ model: 'surface-model', n: 2, messages: [{ role: 'user', content: 'x' }] }),
-    );
-    expect(res.status).toBe(400);
-    expect(((await res.json()) as { error: { param: string } }).error.param).toBe('n');
+  it('refuses n > 1 as a parameter not served, and an n OpenAI would not take as malformed', async () => {
+    const body = (n: unknown) =>
+      JSON.stringify({ model: 'surface-model', n, messages: [{ role: 'user', content: 'x' }] });
+    const several = await chat(body(2));
+    expect(several.status).toBe(400);
+    expect(((await several.json()) as { error: object }).error).toMatchObject({
+      code: 'unsupported_parameter',
+      param: 'n',
+    });
+    for (const bad of [129, 0, 2.5, '2']) {
+      const res = await chat(body(bad));
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: object }).error).toMatchObject({
+        code: 'invalid_request',
+        param: 'n',
+      });
+    }
   });
 
   it.each([

@@ -23,13 +23,16 @@ beforeAll(async () => {
   });
 });
 
-async function submit(extra: Record<string, unknown>) {
+async function submit(extra: Record<string, unknown>, type: 'chat' | 'completion' = 'chat') {
   const res = await exports.default.fetch('http://gw/v1/jobs', {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
-      type: 'chat',
-      request: { model: 'submit-unserved-model', messages: [{ role: 'user', content: 'x' }], ...extra },
+      type,
+      request:
+        type === 'chat'
+          ? { model: 'submit-unserved-model', messages: [{ role: 'user', content: 'x' }], ...extra }
+          : { model: 'submit-unserved-model', prompt: 'x', ...extra },
     }),
   });
   return { status: res.status, error: ((await res.json()) as { error?: Record<string, unknown> }).error };
@@ -40,8 +43,19 @@ describe('a job whose request asks for what no engine serves', () => {
     [{ audio: { voice: 'alloy', format: 'wav' } }, 'request.audio'],
     [{ modalities: ['text', 'audio'] }, 'request.modalities.1'],
     [{ functions: [{ name: 'f' }] }, 'request.functions'],
+    [{ n: 2 }, 'request.n'],
   ])('%j is refused at submit with 400 unsupported_parameter', async (extra, param) => {
     expect(await submit(extra)).toMatchObject({
+      status: 400,
+      error: { code: 'unsupported_parameter', param },
+    });
+  });
+
+  it.each([
+    [{ n: 3 }, 'request.n'],
+    [{ best_of: 2 }, 'request.best_of'],
+  ])('a completion job with %j is refused at submit with 400 unsupported_parameter', async (extra, param) => {
+    expect(await submit(extra, 'completion')).toMatchObject({
       status: 400,
       error: { code: 'unsupported_parameter', param },
     });
