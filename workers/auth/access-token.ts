@@ -30,17 +30,23 @@ const TOKENS_EFFECT = 'access tokens are neither issued nor accepted';
 const encoder = new TextEncoder();
 const derived = new Map<string, Uint8Array>();
 
+/** ECO_JWT_SIGNING_SECRET when set and usable; the error to answer while it is set but unusable. */
+export function signingSecret(env: Env): string | null | EcoError {
+  const explicit = textVar('ECO_JWT_SIGNING_SECRET', env.ECO_JWT_SIGNING_SECRET, TOKENS_EFFECT);
+  if (explicit === null || explicit instanceof EcoError) return explicit;
+  return explicit.length >= 32
+    ? explicit
+    : misconfigured('ECO_JWT_SIGNING_SECRET', 'is shorter than 32 characters', TOKENS_EFFECT);
+}
+
 /**
  * ECO_JWT_SIGNING_SECRET, else the key derived from ECO_INTERNAL_SECRET, else null. A signing secret
  * that is set but too short is refused (500), never replaced by the derived key behind the operator's back.
  */
 export async function signingKey(env: Env): Promise<Uint8Array | null> {
-  const explicit = textVar('ECO_JWT_SIGNING_SECRET', env.ECO_JWT_SIGNING_SECRET, TOKENS_EFFECT);
-  if (typeof explicit === 'object' && explicit !== null) throw explicit;
-  if (explicit !== null) {
-    if (explicit.length >= 32) return encoder.encode(explicit);
-    throw misconfigured('ECO_JWT_SIGNING_SECRET', 'is shorter than 32 characters', TOKENS_EFFECT);
-  }
+  const explicit = signingSecret(env);
+  if (explicit instanceof EcoError) throw explicit;
+  if (explicit !== null) return encoder.encode(explicit);
   const internal = env.ECO_INTERNAL_SECRET;
   if (typeof internal !== 'string' || internal.length < 16) return null;
   let key = derived.get(internal);

@@ -1,5 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
+import { credentialProblems } from '../auth/credential-problems.ts';
 import { settingProblems } from '../config/read-settings.ts';
 import { registry } from '../data/registry.ts';
 
@@ -11,14 +12,17 @@ const Check = z.object({
   problems: z
     .array(z.object({ name: z.string(), problem: z.string() }))
     .optional()
-    .openapi({ description: '`settings` only: each var the gateway cannot use as written, and why.' }),
+    .openapi({
+      description:
+        '`settings` and `credentials` only: each var the gateway cannot use as written, and why (never its value).',
+    }),
 });
 const Readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     checks: z.record(z.string(), Check).openapi({
       description:
-        'One entry per dependency: `d1`, `pools`, `models`; and `settings`, the `ECO_*` vars (not ready while one is unusable).',
+        'One entry per dependency: `d1`, `pools`, `models`; `settings`, the `ECO_*` vars, and `credentials`, the secrets and JWT vars (not ready while one is unusable or `ECO_INTERNAL_SECRET` is missing).',
     }),
   })
   .openapi('Readiness');
@@ -39,7 +43,7 @@ const readyRoute = createRoute({
   summary: 'Readiness',
   responses: {
     200: {
-      description: 'D1 answers, an engine pool is configured and every setting is usable',
+      description: 'D1 answers, an engine pool is configured and every setting and secret is usable',
       content: { 'application/json': { schema: Readiness } },
     },
     503: { description: 'A check failed', content: { 'application/json': { schema: Readiness } } },
@@ -47,8 +51,9 @@ const readyRoute = createRoute({
 });
 
 /**
- * Liveness (no dependencies) and readiness (D1 answers, at least one engine pool is configured, and no
- * `ECO_*` setting is unusable: the gateway runs with a fallback meanwhile, which is not what was deployed).
+ * Liveness (no dependencies) and readiness (D1 answers, at least one engine pool is configured, no
+ * `ECO_*` setting is unusable: the gateway runs with a fallback meanwhile, which is not what was deployed;
+ * and no secret or JWT var is missing or unusable, which fails the first request that needs it).
  */
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
@@ -79,6 +84,11 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
       problems.length === 0
         ? { ok: true }
         : { ok: false, detail: `${problems.length} unusable`, problems: [...problems] };
+    const credentials = credentialProblems(c.env);
+    checks.credentials =
+      credentials.length === 0
+        ? { ok: true }
+        : { ok: false, detail: `${credentials.length} unusable`, problems: credentials };
     const ready = Object.values(checks).every((check) => check.ok);
     const body = { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
     return ready ? c.json(body, 200) : c.json(body, 503);

@@ -97,6 +97,51 @@ describe('GET /ready', () => {
   });
 });
 
+describe('GET /ready and the secrets', () => {
+  it('is ready with the test secrets, and says the credentials were checked', async () => {
+    const body = (await (await callWithVars({}, '/ready')).json()) as Readiness;
+    expect(body.checks.credentials).toEqual({ ok: true });
+  });
+
+  it.each([
+    ['unset', undefined],
+    ['too short', 'short-secret'],
+  ])('answers 503 while ECO_INTERNAL_SECRET is %s, which jobs and IM replies need', async (_, value) => {
+    const res = await callWithVars({ ECO_INTERNAL_SECRET: value }, '/ready');
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    const body = JSON.parse(text) as Readiness;
+    expect(body.checks.settings).toEqual({ ok: true });
+    expect(body.checks.credentials?.ok).toBe(false);
+    expect(body.checks.credentials?.problems?.map((p) => p.name)).toEqual(['ECO_INTERNAL_SECRET']);
+    expect(body.checks.credentials?.problems?.[0]?.problem).toContain('internal_auth_unconfigured');
+    if (value) expect(text).not.toContain(value);
+  });
+
+  it('names an unusable signing secret, token lifetime and JWT verification vars, never their values', async () => {
+    const signing = 'too-short-signing-secret';
+    const res = await callWithVars(
+      {
+        ECO_JWT_SIGNING_SECRET: signing,
+        ECO_JWT_TOKEN_TTL_S: '5',
+        ECO_JWT_SECRET: 'a-provider-secret-long-enough-for-hs256-0123',
+        ECO_JWT_ALGORITHMS: 'HS256,none',
+      },
+      '/ready',
+    );
+    expect(res.status).toBe(503);
+    const text = await res.text();
+    const body = JSON.parse(text) as Readiness;
+    expect(body.checks.credentials?.problems?.map((p) => p.name)).toEqual([
+      'ECO_JWT_SIGNING_SECRET',
+      'ECO_JWT_TOKEN_TTL_S',
+      'ECO_JWT_ALGORITHMS',
+    ]);
+    expect(text).not.toContain(signing);
+    expect(text).not.toContain('a-provider-secret');
+  });
+});
+
 /** The one configuration_error line logged so far, parsed (other files' background work may log too). */
 function onlyLogLine(): unknown {
   const lines = errors.mock.calls
