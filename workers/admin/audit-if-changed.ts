@@ -9,17 +9,11 @@ export function auditIfChanged(
   database: D1Database,
   entry: AuditEntry,
   now = Date.now(),
+  id: string = crypto.randomUUID(),
 ): D1PreparedStatement {
   return database
     .prepare(
       'INSERT INTO audit_log (id, actor_key_id, action, target, detail, created_at) SELECT ?, ?, ?, ?, ?, ? WHERE changes() > 0',
     )
-    .bind(
-      crypto.randomUUID(),
-      entry.actorKeyId,
-      entry.action,
-      entry.target,
-      JSON.stringify(entry.detail ?? {}),
-      now,
-    );
+    .bind(id, entry.actorKeyId, entry.action, entry.target, JSON.stringify(entry.detail ?? {}), now);
 }

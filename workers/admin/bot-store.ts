@@ -159,51 +159,76 @@ export async function botsBillingTo(database: D1Database, keyId: string): Promis
   return rows.map((r) => `${r.platform}/${r.id}`);
 }
 
+/** What a save did: created the bot, or replaced the one there (`createdAt` is the stored row's). */
+export interface SavedBot {
+  created: boolean;
+  createdAt: number;
+}
+
 /**
- * Create or replace a bot. The write goes through only while its billing key exists unrevoked: it was
- * checked before (checkBotReferences), but a key deleted or revoked since must not be written in, or
- * the bot would answer nobody. False when the key went away: nothing was written, audit row included.
+ * Create or replace a bot, deciding which in the write itself: a create and a replace are two
+ * statements of one batch, the replace skipped when the create's audit row went in, so two saves at
+ * once are one create and one replace (each audited as what it did), never two creates. Either goes
+ * through only while its billing key exists unrevoked and may use the model: checked before
+ * (checkBotReferences), but a key deleted or revoked since must not be written in, or the bot would
+ * answer nobody. Null when the key went away: nothing was written, audit row included.
  */
 export async function saveBot(
   database: D1Database,
   bot: BotConfig,
-  createdAt: number,
-  audit: AuditEntry,
-): Promise<boolean> {
-  const [write] = await database.batch([
+  actorKeyId: string,
+  now = Date.now(),
+): Promise<SavedBot | null> {
+  const target = `${bot.platform}/${bot.id}`;
+  const createAuditId = crypto.randomUUID();
+  const usable = `EXISTS (
+      SELECT 1 FROM api_keys AS k WHERE k.id = ?4 AND k.revoked_at IS NULL
+        AND ${keyServesModelSql('k.scopes', 'k.allowed_models', '?5')}
+    )
+    AND ${modelNamedSql('?5')}`;
+  const fields = [
+    bot.platform,
+    bot.id,
+    bot.name,
+    bot.keyId,
+    bot.defaultModel,
+    bot.secretName,
+    bot.verifyTokenName ?? null,
+    bot.accessTokenName,
+    bot.apiBase ?? null,
+    JSON.stringify(bot.settings),
+  ];
+  const [create, , replace] = await database.batch([
     database
       .prepare(
         `INSERT INTO bots (platform, id, name, key_id, default_model, secret_name, verify_token_name, access_token_name, api_base, settings, created_at)
-         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11
-         WHERE EXISTS (
-             SELECT 1 FROM api_keys AS k WHERE k.id = ?12 AND k.revoked_at IS NULL
-               AND ${keyServesModelSql('k.scopes', 'k.allowed_models', '?5')}
-           )
-           AND ${modelNamedSql('?5')}
-         ON CONFLICT (platform, id) DO UPDATE SET name = excluded.name, key_id = excluded.key_id,
-           default_model = excluded.default_model, secret_name = excluded.secret_name,
-           verify_token_name = excluded.verify_token_name, access_token_name = excluded.access_token_name,
-           api_base = excluded.api_base, settings = excluded.settings`,
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11 WHERE ${usable}
+         ON CONFLICT (platform, id) DO NOTHING`,
       )
-      .bind(
-        bot.platform,
-        bot.id,
-        bot.name,
-        bot.keyId,
-        bot.defaultModel,
-        bot.secretName,
-        bot.verifyTokenName ?? null,
-        bot.accessTokenName,
-        bot.apiBase ?? null,
-        JSON.stringify(bot.settings),
-        createdAt,
-        bot.keyId,
-      ),
-    auditIfChanged(database, audit),
+      .bind(...fields, now),
+    auditIfChanged(
+      database,
+      { actorKeyId, action: 'bot.create', target, detail: { config: bot } },
+      now,
+      createAuditId,
+    ),
+    database
+      .prepare(
+        `UPDATE bots SET name = ?3, key_id = ?4, default_model = ?5, secret_name = ?6,
+           verify_token_name = ?7, access_token_name = ?8, api_base = ?9, settings = ?10
+         WHERE platform = ?1 AND id = ?2 AND ${usable}
+           AND NOT EXISTS (SELECT 1 FROM audit_log WHERE id = ?11)
+         RETURNING created_at AS createdAt`,
+      )
+      .bind(...fields, createAuditId),
+    auditIfChanged(database, { actorKeyId, action: 'bot.replace', target, detail: { config: bot } }, now),
   ]);
-  if (!write?.meta.changes) return false;
+  const replaced = replace?.results[0] as { createdAt: number } | undefined;
+  if (!create?.meta.changes && replaced === undefined) return null;
   invalidateBotCache();
-  return true;
+  return create?.meta.changes
+    ? { created: true, createdAt: now }
+    : { created: false, createdAt: replaced!.createdAt };
 }
 
 /** Delete a bot; 404 when there is none to delete (another request may have deleted it first). */

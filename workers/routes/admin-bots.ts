@@ -5,7 +5,6 @@ import { EcoError } from '../../schemas/errors.ts';
 import {
   checkBotReferences,
   deleteBot,
-  findStoredBot,
   getBot,
   listBots,
   type StoredBot,
@@ -151,20 +150,13 @@ export function registerAdminBotRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post('/admin/bots', admin, async (c) => {
     const config = parseBot(await readAdminBody(c));
     await checkBotReferences(c.env.DB, config);
-    const existing = await findStoredBot(c.env.DB, config.platform, config.id);
-    const createdAt = existing?.createdAt ?? Date.now();
-    const written = await saveBot(c.env.DB, config, createdAt, {
-      actorKeyId: actor(c),
-      action: existing ? 'bot.replace' : 'bot.create',
-      target: `${config.platform}/${config.id}`,
-      detail: { config },
-    });
-    if (!written) {
+    const saved = await saveBot(c.env.DB, config, actor(c));
+    if (!saved) {
       // The billing key went away between the check and the write: the check says so (400 key_not_found).
       await checkBotReferences(c.env.DB, config);
       throw writeConflict('bot', `${config.platform}/${config.id}`);
     }
-    return c.json(view(c.env, { config, createdAt }), existing ? 200 : 201);
+    return c.json(view(c.env, { config, createdAt: saved.createdAt }), saved.created ? 201 : 200);
   });
 
   app.patch('/admin/bots/:platform/:id', admin, async (c) => {

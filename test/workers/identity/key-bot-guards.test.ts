@@ -41,43 +41,23 @@ beforeAll(async () => {
 describe('a bot written as its key changes', () => {
   it('is written when the key may use its model, by id or by alias on either side', async () => {
     expect(
-      await saveBot(env.DB, bot('kbg-1', 'key_kbg_any', 'kbg-model'), Date.now(), audit('bot.create', 'b1')),
-    ).toBe(true);
+      await saveBot(env.DB, bot('kbg-1', 'key_kbg_any', 'kbg-model'), 'key_admin_writer'),
+    ).not.toBeNull();
     expect(
-      await saveBot(
-        env.DB,
-        bot('kbg-2', 'key_kbg_other_only', 'kbg-other'),
-        Date.now(),
-        audit('bot.create', 'b2'),
-      ),
-    ).toBe(true);
+      await saveBot(env.DB, bot('kbg-2', 'key_kbg_other_only', 'kbg-other'), 'key_admin_writer'),
+    ).not.toBeNull();
     expect(
-      await saveBot(
-        env.DB,
-        bot('kbg-3', 'key_kbg_other_only', 'kbg-other-alias'),
-        Date.now(),
-        audit('bot.create', 'b3'),
-      ),
-    ).toBe(true);
+      await saveBot(env.DB, bot('kbg-3', 'key_kbg_other_only', 'kbg-other-alias'), 'key_admin_writer'),
+    ).not.toBeNull();
   });
 
   it('is not written when the key may not use its model, or cannot infer at all', async () => {
     expect(
-      await saveBot(
-        env.DB,
-        bot('kbg-4', 'key_kbg_other_only', 'kbg-model'),
-        Date.now(),
-        audit('bot.create', 'kbg-4'),
-      ),
-    ).toBe(false);
+      await saveBot(env.DB, bot('kbg-4', 'key_kbg_other_only', 'kbg-model'), 'key_admin_writer'),
+    ).toBeNull();
     expect(
-      await saveBot(
-        env.DB,
-        bot('kbg-5', 'key_kbg_admin_only', 'kbg-model'),
-        Date.now(),
-        audit('bot.create', 'kbg-5'),
-      ),
-    ).toBe(false);
+      await saveBot(env.DB, bot('kbg-5', 'key_kbg_admin_only', 'kbg-model'), 'key_admin_writer'),
+    ).toBeNull();
     expect(await env.DB.prepare("SELECT id FROM bots WHERE id IN ('kbg-4', 'kbg-5')").all()).toMatchObject({
       results: [],
     });
@@ -90,7 +70,7 @@ describe('a key changed as a bot is written', () => {
     await seedKey({ id: 'key_kbg_patch' });
     // The bot arrives just before the key's write.
     const botBeforeWrite = racingBatch(env.DB, (db) =>
-      saveBot(db, bot('kbg-late', 'key_kbg_patch', 'kbg-model'), Date.now(), audit('bot.create', 'x')),
+      saveBot(db, bot('kbg-late', 'key_kbg_patch', 'kbg-model'), 'key_admin_writer'),
     );
     const store = { database: botBeforeWrite, actorKeyId: 'key_kbg_admin' };
     const err = await refusal(updateKey(store, 'key_kbg_patch', { allowed_models: ['kbg-other'] }));
@@ -106,8 +86,7 @@ describe('a key changed as a bot is written', () => {
     await seedKey({ id: 'key_kbg_flicker' });
     const passingBot = racingBatch(
       env.DB,
-      (db) =>
-        saveBot(db, bot('kbg-passing', 'key_kbg_flicker', 'kbg-model'), Date.now(), audit('bot.create', 'y')),
+      (db) => saveBot(db, bot('kbg-passing', 'key_kbg_flicker', 'kbg-model'), 'key_admin_writer'),
       (db) => db.prepare("DELETE FROM bots WHERE id = 'kbg-passing'").run(),
     );
     const store = { database: passingBot, actorKeyId: 'key_kbg_admin' };

@@ -20,8 +20,6 @@ const bot = (id: string, keyId: string) =>
     settings: {},
   }) as BotConfig;
 
-const audit = (target: string) => ({ actorKeyId: 'admin', action: 'bot.create', target });
-
 async function stored(id: string): Promise<boolean> {
   return (
     (await env.DB.prepare("SELECT 1 FROM bots WHERE platform = 'telegram' AND id = ?").bind(id).first()) !==
@@ -41,9 +39,7 @@ beforeAll(async () => {
 
 describe('writing a bot', () => {
   it('goes through while its billing key is live', async () => {
-    expect(
-      await saveBot(env.DB, bot('save-live', 'key_save_live'), Date.now(), audit('telegram/save-live')),
-    ).toBe(true);
+    expect(await saveBot(env.DB, bot('save-live', 'key_save_live'), 'key_admin_writer')).not.toBeNull();
     expect(await stored('save-live')).toBe(true);
     expect(await audited('telegram/save-live')).toBe(1);
   });
@@ -53,8 +49,46 @@ describe('writing a bot', () => {
     ['revoked', 'key_save_revoked'],
   ])('writes nothing, audit row included, once the key is %s', async (_, keyId) => {
     const id = `save-${keyId}`;
-    expect(await saveBot(env.DB, bot(id, keyId), Date.now(), audit(`telegram/${id}`))).toBe(false);
+    expect(await saveBot(env.DB, bot(id, keyId), 'key_admin_writer')).toBeNull();
     expect(await stored(id)).toBe(false);
     expect(await audited(`telegram/${id}`)).toBe(0);
+  });
+});
+
+describe('two saves of one bot at once', () => {
+  it("are one create and one replace, each audited as what it did, with the first row's creation time", async () => {
+    const first = bot('save-twice', 'key_save_live');
+    const second = { ...first, name: 'renamed' };
+    const [a, b] = await Promise.all([
+      saveBot(env.DB, first, 'key_admin_writer', 1_000),
+      saveBot(env.DB, second, 'key_admin_writer', 2_000),
+    ]);
+    const outcomes = [a, b].map((saved) => saved?.created);
+    expect(outcomes.sort()).toEqual([false, true]);
+    const created = [a, b].find((saved) => saved?.created)!;
+    const replaced = [a, b].find((saved) => saved?.created === false)!;
+    expect(replaced.createdAt).toBe(created.createdAt);
+    expect((await auditActions('telegram/save-twice')).sort()).toEqual(['bot.create', 'bot.replace']);
+    const row = await env.DB.prepare(
+      "SELECT created_at AS createdAt FROM bots WHERE platform = 'telegram' AND id = 'save-twice'",
+    ).first();
+    expect(row).toEqual({ createdAt: created.createdAt });
+  });
+
+  it('a replace after a delete is a create again', async () => {
+    const config = bot('save-again', 'key_save_live');
+    expect(await saveBot(env.DB, config, 'key_admin_writer', 3_000)).toEqual({
+      created: true,
+      createdAt: 3_000,
+    });
+    expect(await saveBot(env.DB, config, 'key_admin_writer', 4_000)).toEqual({
+      created: false,
+      createdAt: 3_000,
+    });
+    await env.DB.prepare("DELETE FROM bots WHERE platform = 'telegram' AND id = 'save-again'").run();
+    expect(await saveBot(env.DB, config, 'key_admin_writer', 5_000)).toEqual({
+      created: true,
+      createdAt: 5_000,
+    });
   });
 });
