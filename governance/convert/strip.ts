@@ -1,6 +1,7 @@
-import { isMap, isScalar } from 'yaml';
+import { isMap } from 'yaml';
 import { positionOf } from '../lint/position.ts';
 import { COMPANION_KEY, isBlockName } from '../parse/blocks.ts';
+import { makeDeref, scalarKey } from '../parse/nodes.ts';
 import { parseFile } from '../parse/parse-file.ts';
 import { DEFAULT_POLICY, type LintLimits } from '../policy/default-policy.ts';
 
@@ -22,12 +23,13 @@ export function stripGovernance(source: string, limits: LintLimits = DEFAULT_POL
   if (problem) return { ok: false, error: problem.message, ...positionOf(file, problem.offset) };
   const kept: string[] = [];
   let removedKeys = 0;
-  for (const { doc } of file.documents) {
+  for (const { doc, aliasTargets } of file.documents) {
+    const deref = makeDeref(aliasTargets);
     const root = doc.contents;
     if (root === null) continue;
     if (isMap(root)) {
       const before = root.items.length;
-      root.items = root.items.filter((pair) => !(isScalar(pair.key) && isGovernanceKey(pair.key.value)));
+      root.items = root.items.filter((pair) => !isGovernanceKey(scalarKey(pair.key, deref)?.value));
       removedKeys += before - root.items.length;
       if (root.items.length === 0) continue;
     }

@@ -1,5 +1,5 @@
 import { isMap, isScalar, type Node, type Scalar } from 'yaml';
-import { type Deref, makeDeref } from './nodes.ts';
+import { type Deref, makeDeref, scalarKey } from './nodes.ts';
 import type { ParsedDocument } from './parse-file.ts';
 
 export const BLOCK_NAMES = [
@@ -39,16 +39,18 @@ export function findBlocks(documents: ParsedDocument[]): BlockOccurrence[] {
     const root = deref(document.doc.contents);
     if (!isMap(root)) continue;
     for (const pair of root.items) {
-      if (!isScalar(pair.key)) continue;
-      const key = pair.key.value;
+      const scalar = scalarKey(pair.key, deref);
+      if (!scalar) continue;
+      const key = scalar.value;
       if (isBlockName(key)) {
-        found.push({ name: key, key: pair.key, value: deref(pair.value), document, deref });
+        found.push({ name: key, key: scalar, value: deref(pair.value), document, deref });
       } else if (key === COMPANION_KEY) {
         const wrapper = deref(pair.value);
         if (!isMap(wrapper)) continue;
         for (const inner of wrapper.items) {
-          if (isScalar(inner.key) && isBlockName(inner.key.value)) {
-            found.push({ name: inner.key.value, key: inner.key, value: deref(inner.value), document, deref });
+          const innerKey = scalarKey(inner.key, deref);
+          if (innerKey && isBlockName(innerKey.value)) {
+            found.push({ name: innerKey.value, key: innerKey, value: deref(inner.value), document, deref });
           }
         }
       }

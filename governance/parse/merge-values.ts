@@ -1,7 +1,7 @@
 import { isAlias, isMap, isScalar, isSeq, type Node } from 'yaml';
 import { COMPANION_KEY, isBlockName } from './blocks.ts';
 import { isMergeKey, mergedMap, mergedString } from './merge.ts';
-import { type Deref, makeDeref } from './nodes.ts';
+import { type Deref, makeDeref, scalarKey } from './nodes.ts';
 import type { ParsedDocument } from './parse-file.ts';
 
 /** A `<<` whose value Kubernetes' YAML reader refuses to merge. */
@@ -47,7 +47,7 @@ export function findBadMerges(documents: readonly ParsedDocument[]): BadMerge[] 
         });
       } else if (isMap(node)) {
         for (const pair of node.items) {
-          const key = isScalar(pair.key) ? pair.key.value : undefined;
+          const key = scalarKey(pair.key, deref)?.value;
           if (node === root && (isBlockName(key) || key === COMPANION_KEY)) continue;
           if (isMergeKey(pair.key)) {
             const problem = mergeProblem(pair.key as Node, pair.value as Node | null, deref);

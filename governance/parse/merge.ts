@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, type YAMLMap } from 'yaml';
-import { type Deref, type Entry, stringValue } from './nodes.ts';
+import { type Deref, type Entry, scalarKey, stringValue } from './nodes.ts';
 
 export const MERGE_KEY = '<<';
 
@@ -19,7 +19,8 @@ export function mergedEntries(map: YAMLMap, deref: Deref): MergedEntry[] {
   if (!map.items.some((pair) => isMergeKey(pair.key))) {
     const plain: MergedEntry[] = [];
     for (const pair of map.items) {
-      if (isScalar(pair.key)) plain.push({ key: pair.key, value: deref(pair.value), merged: false });
+      const key = scalarKey(pair.key, deref);
+      if (key) plain.push({ key, value: deref(pair.value), merged: false });
     }
     return plain;
   }
@@ -33,13 +34,14 @@ export function mergedEntries(map: YAMLMap, deref: Deref): MergedEntry[] {
     visited.add(current.map);
     const sources: YAMLMap[] = [];
     for (const pair of current.map.items) {
-      if (!isScalar(pair.key)) continue;
+      const key = scalarKey(pair.key, deref);
+      if (!key) continue;
       if (isMergeKey(pair.key)) {
         sources.push(...mergeSources(deref(pair.value), deref));
         continue;
       }
-      if (found.has(pair.key.value)) continue;
-      found.set(pair.key.value, { key: pair.key, value: deref(pair.value), merged: current.merged });
+      if (found.has(key.value)) continue;
+      found.set(key.value, { key, value: deref(pair.value), merged: current.merged });
     }
     // Depth first in precedence order: a merged mapping's own merges come before the next merged one.
     pending.unshift(...sources.map((source) => ({ map: source, merged: true })));

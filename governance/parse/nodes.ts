@@ -6,7 +6,7 @@ import {
   isScalar,
   isSeq,
   type Node,
-  type Scalar,
+  Scalar,
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
@@ -28,17 +28,39 @@ export interface Entry {
   value: Node | null;
 }
 
-/** Iterates a mapping's entries whose keys are plain scalars. */
+const aliasKeys = new WeakMap<Alias, Scalar>();
+
+/**
+ * A mapping key as every reader takes it: a scalar, or an alias of one (`*id : x` after `&id owner: y`
+ * is an `owner` key), so fields given through an alias key are seen by the rules. The alias stands in
+ * as a scalar of its anchor's value at the alias's own place, so reports point where it is written.
+ */
+export function scalarKey(key: unknown, deref: Deref): Scalar | null {
+  if (isScalar(key)) return key;
+  if (!isAlias(key)) return null;
+  const cached = aliasKeys.get(key);
+  if (cached) return cached;
+  const target = deref(key);
+  if (!isScalar(target)) return null;
+  const stand = new Scalar(target.value);
+  stand.range = key.range;
+  stand.source = key.source;
+  aliasKeys.set(key, stand);
+  return stand;
+}
+
+/** Iterates a mapping's entries whose keys are scalars (or aliases of scalars). */
 export function* entries(map: YAMLMap, deref: Deref): Generator<Entry> {
   for (const pair of map.items) {
-    if (!isScalar(pair.key)) continue;
-    yield { key: pair.key, value: deref(pair.value) };
+    const key = scalarKey(pair.key, deref);
+    if (key) yield { key, value: deref(pair.value) };
   }
 }
 
 export function getEntry(map: YAMLMap, key: string, deref: Deref): Entry | undefined {
   for (const pair of map.items) {
-    if (isScalar(pair.key) && pair.key.value === key) return { key: pair.key, value: deref(pair.value) };
+    const scalar = scalarKey(pair.key, deref);
+    if (scalar?.value === key) return { key: scalar, value: deref(pair.value) };
   }
   return undefined;
 }
