@@ -1,7 +1,11 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LOCK_FILE = 'dev.lock';
+/** Held (a directory: created atomically) by the one claimant replacing a stale lock file. */
+export const TAKEOVER_DIR = 'dev.lock.takeover';
+/** A takeover lasts milliseconds; one older than this was left by a claimant killed during it. */
+const TAKEOVER_STALE_MS = 10_000;
 
 /** The pid a lock file names: undefined when the file is gone, null when it names none (yet). */
 function holderOf(file) {
@@ -29,8 +33,12 @@ function running(pid) {
  * local D1 and open the same Durable Object files. The claim is a file holding the pid; one whose
  * process is gone (killed, crashed) is stale and taken over. Returns the function that gives the claim
  * up; throws, naming the directory and the holder, while another live process holds it.
+ *
+ * Two stacks finding the same stale file must not both take it over (one would delete the other's fresh
+ * claim): the takeover is done only while holding TAKEOVER_DIR, and the holder is read again under it.
+ * `hooks.beforeTakeover` runs between finding the file stale and taking it over (for tests).
  */
-export function claimStateDir(dir, pid = process.pid) {
+export function claimStateDir(dir, pid = process.pid, hooks = {}) {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, LOCK_FILE);
   const inUse = (holder) =>
@@ -55,7 +63,41 @@ export function claimStateDir(dir, pid = process.pid) {
     if (holder === undefined) continue;
     // No pid yet: another claimant is between creating the file and writing to it.
     if (holder === null || (holder !== pid && running(holder))) throw inUse(holder);
-    rmSync(file, { force: true });
+    hooks.beforeTakeover?.();
+    if (!takeOver(dir, file, holder)) throw inUse(holderOf(file));
   }
   throw inUse(holderOf(file));
+}
+
+/**
+ * Remove the lock file if it still names `stale`, holding the takeover directory meanwhile. False when
+ * another claimant is taking over at the same moment, or the file now names someone else.
+ */
+function takeOver(dir, file, stale) {
+  const guard = join(dir, TAKEOVER_DIR);
+  try {
+    mkdirSync(guard);
+  } catch (err) {
+    if (err.code !== 'EEXIST') throw err;
+    if (!abandoned(guard)) return false;
+    rmdirSync(guard);
+    return takeOver(dir, file, stale);
+  }
+  try {
+    const holder = holderOf(file);
+    if (holder !== undefined && holder !== stale) return false;
+    rmSync(file, { force: true });
+    return true;
+  } finally {
+    rmdirSync(guard);
+  }
+}
+
+function abandoned(guard) {
+  try {
+    return Date.now() - statSync(guard).mtimeMs > TAKEOVER_STALE_MS;
+  } catch (err) {
+    if (err.code === 'ENOENT') return false;
+    throw err;
+  }
 }
