@@ -5,6 +5,41 @@ import { optional } from './optional.ts';
 import { stopSequences } from './stop.ts';
 import { tokenLimit } from './token-limit.ts';
 
+const FunctionTool = z.object({
+  type: z.literal('function'),
+  function: z.object({
+    name: z.string().min(1).max(64),
+    description: optional(z.string()),
+    parameters: optional(z.record(z.string(), z.unknown())),
+    strict: optional(z.boolean()),
+  }),
+});
+export type FunctionTool = z.infer<typeof FunctionTool>;
+// Read only to be refused: no engine here takes a tool with free-form (grammar) input.
+const CustomTool = z
+  .object({ type: z.literal('custom'), custom: optional(z.unknown()) })
+  .openapi({ description: 'A custom tool: refused with 400 `unsupported_parameter`.' });
+
+const NamedFunction = z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) });
+const NamedCustom = z
+  .object({ type: z.literal('custom'), custom: z.object({ name: z.string() }) })
+  .openapi({ description: 'Forces a custom tool: refused with 400 `unsupported_parameter`.' });
+const AllowedTools = z
+  .object({
+    type: z.literal('allowed_tools'),
+    allowed_tools: z.object({
+      mode: z.enum(['auto', 'required']),
+      tools: z
+        .array(z.discriminatedUnion('type', [NamedFunction, NamedCustom]))
+        .min(1)
+        .max(128),
+    }),
+  })
+  .openapi({
+    description:
+      'Offers the model only these functions of `tools` (each must be one of them), with `mode` as the tool_choice.',
+  });
+
 /** POST /v1/chat/completions request body. Unknown top-level fields are ignored, never forwarded. */
 export const ChatCompletionRequest = z
   .object({
@@ -27,25 +62,11 @@ export const ChatCompletionRequest = z
     logit_bias: z.record(z.string(), z.number().min(-100).max(100)).nullable().optional(),
     logprobs: z.boolean().nullable().optional(),
     top_logprobs: z.number().int().min(0).max(20).nullable().optional(),
-    tools: optional(
-      z
-        .array(
-          z.object({
-            type: z.literal('function'),
-            function: z.object({
-              name: z.string().min(1).max(64),
-              description: optional(z.string()),
-              parameters: optional(z.record(z.string(), z.unknown())),
-              strict: optional(z.boolean()),
-            }),
-          }),
-        )
-        .max(128),
-    ),
+    tools: optional(z.array(z.discriminatedUnion('type', [FunctionTool, CustomTool])).max(128)),
     tool_choice: optional(
       z.union([
         z.enum(['none', 'auto', 'required']),
-        z.object({ type: z.literal('function'), function: z.object({ name: z.string() }) }),
+        z.discriminatedUnion('type', [NamedFunction, NamedCustom, AllowedTools]),
       ]),
     ),
     parallel_tool_calls: optional(z.boolean()),
@@ -57,7 +78,7 @@ export const ChatCompletionRequest = z
     function_call: optional(z.unknown()).openapi({
       description: 'Deprecated: refused with 400 `unsupported_parameter`; send `tool_choice`.',
     }),
-    reasoning_effort: optional(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh'])).openapi({
+    reasoning_effort: optional(z.enum(['none', 'minimal', 'low', 'medium', 'high', 'xhigh', 'max'])).openapi({
       description: 'How long a reasoning model thinks before it answers; passed on to engines that take it.',
     }),
     response_format: optional(
@@ -90,9 +111,22 @@ export const ChatCompletionRequest = z
     web_search_options: optional(z.unknown()).openapi({
       description: 'Web search: refused with 400 `unsupported_parameter`.',
     }),
+    // Moderation may block an answer: served without it, an unchecked answer would pass as checked.
+    moderation: optional(z.unknown()).openapi({
+      description: 'Moderation of input and output: refused with 400 `unsupported_parameter`.',
+    }),
   })
   .openapi('ChatCompletionRequest');
-export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>;
+/** A chat request as the client sent it, once valid. */
+export type ChatCompletionInput = z.infer<typeof ChatCompletionRequest>;
+/**
+ * A chat request as engine adapters get it: function tools only, and a `tool_choice` that names at most
+ * one function. The pipeline refuses custom tools and resolves `allowed_tools` first (workers/pipeline).
+ */
+export type ChatCompletionRequest = Omit<ChatCompletionInput, 'tools' | 'tool_choice'> & {
+  tools?: FunctionTool[] | undefined;
+  tool_choice?: 'none' | 'auto' | 'required' | z.infer<typeof NamedFunction> | undefined;
+};
 
 export const FinishReason = z.enum(['stop', 'length', 'tool_calls', 'content_filter', 'function_call']);
 export type FinishReason = z.infer<typeof FinishReason>;

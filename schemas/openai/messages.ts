@@ -6,7 +6,11 @@ import { optional } from './optional.ts';
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 const ImagePart = z.object({
   type: z.literal('image_url'),
-  image_url: z.object({ url: z.string(), detail: optional(z.enum(['auto', 'low', 'high'])) }),
+  image_url: z.object({
+    url: z.string(),
+    // `original` (no downscaling) reaches engines as `high`, the finest level they know.
+    detail: optional(z.enum(['auto', 'low', 'high', 'original'])),
+  }),
 });
 const AudioPart = z.object({
   type: z.literal('input_audio'),

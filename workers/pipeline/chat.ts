@@ -1,10 +1,16 @@
 import type { Context } from 'hono';
 import { EcoError } from '../../schemas/errors.ts';
-import { ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import {
+  type ChatCompletionInput,
+  ChatCompletionRequest,
+  requestedMaxTokens,
+} from '../../schemas/openai/chat.ts';
 import type { AppEnv } from '../app-env.ts';
 import { chatEndpoint } from '../dispatch/endpoint.ts';
 import { validationError } from '../http/validation.ts';
+import { servedTools } from './chat-tools.ts';
 import { refuseManyChoices } from './choices.ts';
+import { servedImageDetail } from './image-detail.ts';
 import { runInference } from './inference.ts';
 import { estimateMediaTokens, estimateTextTokens } from './token-estimate.ts';
 
@@ -13,8 +19,7 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
   return runInference(c, (raw) => {
     const parsed = ChatCompletionRequest.safeParse(raw);
     if (!parsed.success) throw validationError(parsed.error);
-    const body = parsed.data;
-    refuseUnservedChatFields(body);
+    const body = refuseUnservedChatFields(parsed.data);
     // The text's estimate sizes a default max_tokens; budgets reserve it with the media allowance.
     const textEstimate = estimateTextTokens(body.messages, body);
     return {
@@ -31,15 +36,20 @@ export function runChat(c: Context<AppEnv>): Promise<Response> {
   });
 }
 
-/** Fields a valid chat request may carry that no engine here serves: refused, never dropped. */
-export function refuseUnservedChatFields(body: ChatCompletionRequest): void {
+/**
+ * Fields a valid chat request may carry that no engine here serves: refused, never dropped. Returns the
+ * request as engines get it (an `allowed_tools` choice resolved, image detail in their terms).
+ */
+export function refuseUnservedChatFields(body: ChatCompletionInput): ChatCompletionRequest {
   refuseManyChoices(body);
   refuseLegacyFunctions(body);
   refuseOtherAnswers(body);
+  const { tools, tool_choice } = servedTools(body);
+  return { ...body, tools, tool_choice, messages: servedImageDetail(body.messages) };
 }
 
 /** Request-level `functions`/`function_call` (superseded by `tools`): refused rather than ignored. */
-function refuseLegacyFunctions(body: ChatCompletionRequest): void {
+function refuseLegacyFunctions(body: ChatCompletionInput): void {
   const field = (['functions', 'function_call'] as const).find((name) => body[name] !== undefined);
   if (field === undefined) return;
   throw new EcoError(
@@ -51,11 +61,11 @@ function refuseLegacyFunctions(body: ChatCompletionRequest): void {
 }
 
 /**
- * Fields that ask for an answer no engine gives here (audio, a chosen verbosity, a web search): refused,
- * since a plain answer in their place would pass for the one the client asked for.
+ * Fields that ask for an answer no engine gives here (audio, a chosen verbosity, a web search, a
+ * moderated one): refused, since a plain answer in their place would pass for the one asked for.
  */
-function refuseOtherAnswers(body: ChatCompletionRequest): void {
-  const field = (['audio', 'verbosity', 'web_search_options'] as const).find(
+function refuseOtherAnswers(body: ChatCompletionInput): void {
+  const field = (['audio', 'verbosity', 'web_search_options', 'moderation'] as const).find(
     (name) => body[name] !== undefined,
   );
   if (field !== undefined)

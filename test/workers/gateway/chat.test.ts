@@ -123,7 +123,7 @@ describe('POST /v1/chat/completions', () => {
     const { error } = (await res.json()) as { error: { param: string; message: string; code: string } };
     expect(error.code).toBe('invalid_request');
     expect(error.param).toBe('reasoning_effort');
-    expect(error.message).toContain('expected one of "none"|"minimal"|"low"|"medium"|"high"|"xhigh"');
+    expect(error.message).toContain('expected one of "none"|"minimal"|"low"|"medium"|"high"|"xhigh"|"max"');
   });
 
   it('answers a 400 with the dotted param for a bad role', async () => {
