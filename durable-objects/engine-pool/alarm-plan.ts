@@ -10,9 +10,13 @@ export function probeDue(core: PoolCore, nextProbeAt: number, now: number): bool
   const config = core.config;
   if (!config?.health.enabled || now < nextProbeAt) return false;
   if (now - core.lastUsedAt < IDLE_AFTER_MS) return true;
-  // Idle, but something is wrong: keep watching until it is well again.
-  for (const slot of core.slots.values())
-    if (slot.breaker.state !== 'closed' || (slot.probe && slot.probe.state !== 'ready')) return true;
+  // Idle, but something is wrong: keep watching until it is well again. An isolated origin is held out
+  // until an operator resets it, whatever a probe finds: it alone keeps no idle pool probing.
+  for (const slot of core.slots.values()) {
+    const state = slot.breaker.state;
+    if (state === 'isolated') continue;
+    if (state !== 'closed' || (slot.probe && slot.probe.state !== 'ready')) return true;
+  }
   return false;
 }
 

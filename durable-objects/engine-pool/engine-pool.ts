@@ -8,6 +8,7 @@ import { PoolAlarm } from './pool-alarm.ts';
 import { PoolCore } from './pool-core.ts';
 import { createPoolTables, readConfig, writeConfig } from './pool-tables.ts';
 import { ProbeRounds } from './probe-rounds.ts';
+import { RecentGrants } from './recent-grants.ts';
 import type {
   AcquireRequest,
   AcquireResult,
@@ -39,6 +40,8 @@ export class EnginePool extends DurableObject<PoolEnv> {
     () => this.#core.queue.size,
   );
   readonly #cancels = new Map<string, () => void>();
+  /** Grants a late `cancel` may still take back (see recent-grants.ts). */
+  readonly #granted = new RecentGrants();
 
   constructor(ctx: DurableObjectState, env: PoolEnv) {
     super(ctx, env);
@@ -58,15 +61,21 @@ export class EnginePool extends DurableObject<PoolEnv> {
     this.#apply(req.config, req.configKey, req.configVersion);
     // Releases the caller held back free their slots before this request is decided.
     if (req.releases && this.#core.releaseMany(req.releases)) this.#afterChange();
+    const key = req.cancelKey ?? req.requestId;
     const result = await new Promise<AcquireResult>((resolve) => {
+      let withdraw: (() => void) | undefined;
       const done = (r: AcquireResult) => {
-        this.#cancels.delete(req.requestId);
+        // Another call under the same key (an older caller's repeated request id) keeps its own entry.
+        if (withdraw && this.#cancels.get(key) === withdraw) this.#cancels.delete(key);
+        // Only a key of this call alone: a repeated request id must not take back another's grant.
+        if (r.ok && req.cancelKey !== undefined) this.#granted.note(key, r.lease.id, Date.now());
         resolve(r);
       };
       const waiter = this.#core.acquire(req, done);
       if (!waiter) return;
       this.#deadlines.add(waiter);
-      this.#cancels.set(req.requestId, () => this.#core.expire(waiter, 'cancelled'));
+      withdraw = () => this.#core.expire(waiter, 'cancelled');
+      this.#cancels.set(key, withdraw);
     });
     this.#afterChange();
     // The caller's registry is behind: admitted all the same, under this config; it may reload.
@@ -87,9 +96,18 @@ export class EnginePool extends DurableObject<PoolEnv> {
     this.#afterChange();
   }
 
-  /** The caller stopped waiting (its client went away). */
-  async cancel(requestId: string): Promise<void> {
-    this.#cancels.get(requestId)?.();
+  /**
+   * The caller stopped waiting (its client went away, or the call failed on its side): its wait is
+   * withdrawn, or, when it was granted meanwhile, the grant goes back (nobody will use or release it).
+   * `key`: the call's `cancelKey`, else its request id.
+   */
+  async cancel(key: string): Promise<void> {
+    const withdraw = this.#cancels.get(key);
+    if (withdraw) return withdraw();
+    const leaseId = this.#granted.take(key, Date.now());
+    if (leaseId === undefined) return;
+    this.#core.release(leaseId, { kind: 'aborted', code: 'client_closed' });
+    this.#afterChange();
   }
 
   /** Config pushed by an admin write, so probes and limits follow it before the next request. */
@@ -169,7 +187,14 @@ export class EnginePool extends DurableObject<PoolEnv> {
     return this.#modelPulls.status(originId, model, Date.now());
   }
 
-  async endModelPull(originId: string, model: string, ok: boolean, error?: string): Promise<void> {
-    this.#modelPulls.finish(originId, model, ok, error, Date.now());
+  /** `requestId`: the leader's; a pull another request has taken over since is left alone. */
+  async endModelPull(
+    originId: string,
+    model: string,
+    ok: boolean,
+    error?: string,
+    requestId?: string,
+  ): Promise<void> {
+    this.#modelPulls.finish(originId, model, ok, error, Date.now(), requestId);
   }
 }

@@ -63,12 +63,22 @@ export class ModelPulls {
 
   /**
    * Record the outcome. `ok: false` without an error means the leader gave up (its client left): the
-   * pull is forgotten so that a waiter takes over instead of failing.
+   * pull is forgotten so that a waiter takes over instead of failing. With `requestId`, only the
+   * current leader's word counts: a leader whose pull outlived its time, and that another request took
+   * over, must not end or overwrite the new pull.
    */
-  finish(originId: string, model: string, ok: boolean, error: string | undefined, now: number): void {
+  finish(
+    originId: string,
+    model: string,
+    ok: boolean,
+    error: string | undefined,
+    now: number,
+    requestId?: string,
+  ): void {
     const key = keyOf(originId, model);
     const entry = this.#entries.get(key);
     if (!entry) return;
+    if (requestId !== undefined && entry.leader !== requestId) return;
     if (!ok && error === undefined) {
       this.#entries.delete(key);
       return;

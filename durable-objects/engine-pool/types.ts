@@ -22,6 +22,11 @@ export interface AcquireRequest {
    */
   configVersion: number;
   requestId: string;
+  /**
+   * What the caller's `cancel` names this call by (the request id when absent): unique per call, as
+   * request ids may repeat and one request may call more than once.
+   */
+  cancelKey?: string;
   tenant: string;
   priority: PriorityClass;
   /** Origins this request already failed on; picked only when nothing else is left. */

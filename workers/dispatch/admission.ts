@@ -3,6 +3,7 @@ import type { PoolConfig, PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { configStamp } from '../data/config-stamp.ts';
 import { registryBehind } from '../data/registry.ts';
+import { transient } from '../durable-object-failure.ts';
 import type { Env } from '../env.ts';
 import { committedError } from './committed.ts';
 import { once } from './once.ts';
@@ -11,7 +12,7 @@ import {
   fromBlock,
   openBlock,
   reportNow,
-  resendable,
+  requeueReports,
   sendOrRequeue,
   takeBlockOutcomes,
 } from './slot-blocks.ts';
@@ -53,20 +54,23 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
   if (local) return local;
   const stub = env.ENGINE_POOL.getByName(pool.name);
   const held = [...heldReleases.take(pool.name), ...takeBlockOutcomes(pool.name)];
+  // Names this call alone: request ids may repeat, and a late cancel must not reach a later call.
+  const cancelKey = crypto.randomUUID();
   // Kept alive with waitUntil: a disconnect cancels the request's own work, and a bare call made
-  // from its abort handler may never reach the pool (the wait would then hold a slot for nobody).
-  const onAbort = () => {
-    const cancel = stub.cancel(req.requestId).catch(() => {});
-    req.waitUntil?.(cancel);
+  // from its abort handler may never reach the pool (the wait would then hold a slot for nobody). The
+  // pool takes back a grant the cancel crosses, whose answer may never be read here.
+  const cancel = () => {
+    const sent = stub.cancel(cancelKey).catch(() => {});
+    req.waitUntil?.(sent);
   };
-  req.signal?.addEventListener('abort', onAbort, { once: true });
+  req.signal?.addEventListener('abort', cancel, { once: true });
   let gateRefusal: { error: unknown } | undefined;
   let answered = false;
   req.gate?.catch((error: unknown) => {
     // After the answer, the attempt itself meets the refusal (and returns the lease).
     if (answered) return;
     gateRefusal = { error };
-    onAbort();
+    cancel();
   });
   let result: AcquireResult;
   const stamp = configStamp(pool);
@@ -77,6 +81,7 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
       configKey: stamp.key,
       configVersion: stamp.version,
       requestId: req.requestId,
+      cancelKey,
       tenant: req.tenant,
       priority: req.priority,
       avoid: req.avoid,
@@ -85,14 +90,20 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
       ...(req.waitUntil && req.affinityKey === undefined ? { block: true } : {}),
     });
   } catch (err) {
-    // Whether the held releases arrived is unknown: send them again. A release and a block's slot
-    // count are idempotent; a block's outcomes are not, so those go again without them.
-    const again = held.map(resendable);
-    if (again.length > 0) await stub.releaseMany(again).catch(() => {});
-    throw err;
+    // The object may be alive and have queued or granted this call, whose answer was lost on the way:
+    // withdrawn, so that no slot waits for nobody until its lease expires.
+    cancel();
+    // Whether the held releases arrived is unknown: they ride along with the next call to the pool
+    // (a release and a block's slot count are idempotent; a block's outcomes are not, so those go
+    // again without them).
+    if (held.length > 0) {
+      const requeued = requeueReports(pool.name, sendReleases(env, pool), held, err).catch(() => {});
+      if (req.waitUntil) req.waitUntil(requeued);
+    }
+    throw transient(err) ? poolUnavailable(pool.name, err) : err;
   } finally {
     answered = true;
-    req.signal?.removeEventListener('abort', onAbort);
+    req.signal?.removeEventListener('abort', cancel);
   }
   if (gateRefusal) {
     if (result.ok) req.waitUntil?.(stub.release(result.lease.id, { kind: 'aborted' }).catch(() => {}));
@@ -120,6 +131,17 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
       );
     }),
   };
+}
+
+/**
+ * The pool's object failed in a passing way (overloaded, reset, connection lost): a refusal like a full
+ * pool's, before any origin saw the request, so the dispatch fails over and a caller retries later.
+ */
+function poolUnavailable(pool: string, cause: unknown): EcoError {
+  return new EcoError(503, 'pool_unavailable', `Pool '${pool}' did not answer; try again.`, {
+    cause,
+    retryAfterMs: 1000,
+  });
 }
 
 function refusalError(result: Extract<AcquireResult, { ok: false }>): EcoError {

@@ -13,6 +13,9 @@ const DEFAULT_IDLE_MS = 120_000;
 /** How often a request waiting on another's pull asks how it went. */
 const POLL_MS = 250;
 
+/** What a request does when the pool object cannot say who pulls: it pulls itself. */
+const PULL_ALONE = { leader: true } as const;
+
 const MISSING_MANIFEST = /manifest.*(does not exist|not found)|file does not exist/i;
 
 /**
@@ -41,8 +44,10 @@ export async function pullMissingModel(
   // One limit for the whole wait, however it is spent: the origin slot's lease was sized for one pull
   // (lease-run.ts), so a request that takes over a vanished leader's pull only has what is left.
   const deadline = Date.now() + ttlMs;
+  // The pool object only coordinates the pull: when it does not answer, this request pulls by itself
+  // (the engine joins concurrent pulls of one model). Its failure is never the origin's.
   for (let left = ttlMs; left > 0; left = deadline - Date.now()) {
-    const begin = await stub.beginModelPull(originId, model, left, ctx.requestId);
+    const begin = await stub.beginModelPull(originId, model, left, ctx.requestId).catch(() => PULL_ALONE);
     if (begin.leader) {
       try {
         await runPull(target, admitted, model, ctx, left);
@@ -50,17 +55,23 @@ export async function pullMissingModel(
         const error = err instanceof EcoError ? err : pullFailed(adapter, model, String(err));
         // A leader whose client left gives the pull up without an error, so a waiter takes over.
         const aborted = ctx.clientSignal.aborted;
-        await stub.endModelPull(originId, model, false, aborted ? undefined : error.message).catch(() => {});
+        await stub
+          .endModelPull(originId, model, false, aborted ? undefined : error.message, ctx.requestId)
+          .catch(() => {});
         throw error;
       }
-      await stub.endModelPull(originId, model, true);
+      // Best effort: waiters that do not hear of it find the pull gone once its time is up, and pull
+      // again (at once: the model is there).
+      await stub.endModelPull(originId, model, true, undefined, ctx.requestId).catch(() => {});
       return true;
     }
     for (;;) {
       await sleep(POLL_MS, ctx.clientSignal);
       if (ctx.clientSignal.aborted)
         throw new EcoError(499, 'client_closed', 'The client closed the request.');
-      const state = await stub.modelPullStatus(originId, model);
+      const state = await stub.modelPullStatus(originId, model).catch(() => undefined);
+      // No answer: ask to lead again (the object, or this request alone, decides who pulls).
+      if (state === undefined) break;
       if (state.state === 'done') return true;
       if (state.state === 'failed') throw pullFailed(adapter, model, state.error);
       if (state.state === 'none') break; // the leader vanished: try to lead

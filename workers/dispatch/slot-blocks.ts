@@ -83,14 +83,27 @@ export async function sendOrRequeue(
   try {
     await send(items);
   } catch (err) {
-    const again = items.filter((item) => !retried.has(item)).map(resendable);
-    if (again.length < items.length) console.warn(`pool '${pool}' reports failed twice`, err);
-    if (again.length === 0) return;
-    console.warn(`pool '${pool}' report failed; it rides along with the next call`, err);
-    for (const item of again) retried.add(item);
-    const resend = (batch: LeaseRelease[]) => sendOrRequeue(pool, send, batch);
-    await Promise.all(again.map((item) => heldReleases.add(pool, item, resend)));
+    await requeueReports(pool, send, items, err);
   }
+}
+
+/**
+ * Reports whose call failed with `err` (a batch of their own, or riding along with an `acquire`):
+ * what can safely go again rides along with the next call, once (see `sendOrRequeue`).
+ */
+export async function requeueReports(
+  pool: string,
+  send: (items: LeaseRelease[]) => Promise<void>,
+  items: LeaseRelease[],
+  err: unknown,
+): Promise<void> {
+  const again = items.filter((item) => !retried.has(item)).map(resendable);
+  if (again.length < items.length) console.warn(`pool '${pool}' reports failed twice`, err);
+  if (again.length === 0) return;
+  console.warn(`pool '${pool}' report failed; it rides along with the next call`, err);
+  for (const item of again) retried.add(item);
+  const resend = (batch: LeaseRelease[]) => sendOrRequeue(pool, send, batch);
+  await Promise.all(again.map((item) => heldReleases.add(pool, item, resend)));
 }
 
 /**

@@ -1,14 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
-
-/**
- * Whether a Durable Object call failed in a passing way: the runtime marks such errors `retryable`
- * (the object was reset, a connection was lost) or `overloaded`.
- */
-function transient(err: unknown): boolean {
-  if (typeof err !== 'object' || err === null) return false;
-  const marks = err as { retryable?: unknown; overloaded?: unknown };
-  return marks.retryable === true || marks.overloaded === true;
-}
+import { transient } from '../durable-object-failure.ts';
 
 /** The answer when a job shard did not answer: a 503 the client retries after a second. */
 export function queueUnavailable(message: string, cause: unknown): EcoError {

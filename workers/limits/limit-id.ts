@@ -3,7 +3,9 @@ import type { LimiterLimits } from '../../durable-objects/rate-limiter/types.ts'
 import { EcoError } from '../../schemas/errors.ts';
 import { settings } from '../config/read-settings.ts';
 import { once } from '../dispatch/once.ts';
+import { refusedByPool } from '../dispatch/refused-by.ts';
 import type { After } from '../dispatch/request-timers.ts';
+import { transient } from '../durable-object-failure.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
@@ -112,9 +114,17 @@ async function reserveFromLimiter(
       ...(waitUntil ? { block: blockRequestsWanted(id) } : {}),
     });
   } catch (err) {
-    // Whether the held settles arrived is unknown: send them again (settling twice changes nothing).
-    if (held.length > 0) await stub.settleMany(held).catch(() => {});
-    throw err;
+    // Whether the held settles arrived is unknown: they ride along with the next call to the limiter,
+    // or leave in a batch of their own (settling twice changes nothing). Dropped, each would hold its
+    // reservation (a concurrency slot, tokens) until it expires.
+    if (held.length > 0) {
+      const send = sendSettles(env, id);
+      const requeued = Promise.all(held.map((entry) => heldSettles.add(id, entry, send))).catch(
+        (failed: unknown) => console.warn('limit settles failed again', failed),
+      );
+      if (waitUntil) waitUntil(requeued);
+    }
+    throw transient(err) ? limiterUnavailable(err) : err;
   }
   const headers = rateLimitHeaders(result.snapshot);
   if (!result.ok) {
@@ -148,6 +158,24 @@ async function reserveFromLimiter(
       );
     }),
   };
+}
+
+/**
+ * The limiter object failed in a passing way (overloaded, reset, connection lost): a 503 to retry
+ * shortly, marked as refused before any origin saw the request (a job waits instead of spending an
+ * attempt), rather than an unexplained 500.
+ */
+function limiterUnavailable(cause: unknown): EcoError {
+  const error = new EcoError(
+    503,
+    'limiter_unavailable',
+    "The key's rate limiter did not answer; try again.",
+    {
+      cause,
+      retryAfterMs: 1000,
+    },
+  );
+  return refusedByPool(error);
 }
 
 /**

@@ -14,6 +14,7 @@ import { readJsonObjectBody } from '../admin/json-object-body.ts';
 import { mergePatch, patchUntilWritten, secretInAuth } from '../admin/merge-patch.ts';
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
+import { controlPoolObject, forgetPoolObject } from '../admin/pool-object.ts';
 import { PoolWrite } from '../admin/pool-write.ts';
 import { entityTag, parseIfMatch, requireMatch } from '../admin/preconditions.ts';
 import {
@@ -143,6 +144,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
         404: NOT_FOUND,
         409: 'A model routes to the pool (pool_in_use)',
         412: PRECONDITION_FAILED,
+        503: "The pool was deleted, but its pool object did not clear its state (pool_unavailable: send the DELETE again), or a JWT's identity provider keys could not be fetched",
       }),
     },
   });
@@ -243,18 +245,28 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   app.delete('/admin/pools/:name', admin, async (c) => {
     const name = c.req.param('name');
     const condition = parseIfMatch(c.req.header('if-match'));
-    let version: number | undefined;
-    if (condition) {
-      const current = await findStoredPool(c.env.DB, name);
-      if (!current) throw poolNotFound(name);
-      requireMatch(condition, poolTag(current.version), `pool '${name}'`);
-      // `*` asks only that it exists, which the delete itself checks.
-      if (!condition.any) version = current.version;
+    try {
+      let version: number | undefined;
+      if (condition) {
+        const current = await findStoredPool(c.env.DB, name);
+        if (!current) throw poolNotFound(name);
+        requireMatch(condition, poolTag(current.version), `pool '${name}'`);
+        // `*` asks only that it exists, which the delete itself checks.
+        if (!condition.any) version = current.version;
+      }
+      await deletePool(
+        c.env.DB,
+        name,
+        { actorKeyId: actor(c), action: 'pool.delete', target: name },
+        version,
+      );
+    } catch (err) {
+      // Deleted before, by a DELETE whose pool object did not clear its state: this one clears it.
+      if (err instanceof EcoError && err.code === 'pool_not_found')
+        await forgetPoolObject(c.env, name).catch(() => {});
+      throw err;
     }
-    await deletePool(c.env.DB, name, { actorKeyId: actor(c), action: 'pool.delete', target: name }, version);
-    await c.env.ENGINE_POOL.getByName(name)
-      .forget()
-      .catch(() => {});
+    await forgetPoolObject(c.env, name);
     return c.json({ name, deleted: true as const });
   });
 
@@ -274,7 +286,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     // Only a reset reaches an origin that left the config: it clears the isolation kept for it.
     if (!inConfig && action !== 'reset') throw noSuchOrigin();
     await pushPoolConfig(c.env, config);
-    const result = await c.env.ENGINE_POOL.getByName(name).control(id, action);
+    const result = await controlPoolObject(c.env, name, id, action);
     if (!result.ok && !inConfig) throw noSuchOrigin();
     if (!result.ok) throw new EcoError(503, 'pool_unavailable', `Pool '${name}' did not apply the change.`);
     await savePoolAudit(c, name, id, action);
