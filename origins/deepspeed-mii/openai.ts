@@ -13,6 +13,7 @@ import {
 import { rememberStops } from '../templates/stop-trim.ts';
 import { refuseCompletionExtras } from '../templates/text-completion.ts';
 import type { CallContext, EngineAdapter, Exchange, OriginRequest } from '../types.ts';
+import { withDerivedFinish } from './completions-finish.ts';
 import { miiCompletionsStream } from './completions-stream.ts';
 import { mapMiiError } from './errors.ts';
 import { refuseSeveralStops } from './limits.ts';
@@ -83,6 +84,7 @@ function decodeMiiOpenAiChat(body: string, ctx: CallContext): ChatCompletion {
 /**
  * `/v1/completions`: MII reads only the first stop string and has no echo, suffix or log-probs (it
  * answers `logprobs: null`), so those are refused rather than ignored; its stream chunks lack `created`.
+ * A finish reason it left null is derived (completions-finish.ts).
  */
 function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string, unknown>> {
   const base = openAiExchange(ENGINE, '/v1/completions', true);
@@ -93,9 +95,11 @@ function miiOpenAiCompletions(): Exchange<Record<string, unknown>, Record<string
       refuseUnsupportedSampling(req, 'deepspeed-mii-openai', ENGINE);
       refuseSeveralStops(req.stop, ENGINE);
       rememberStops(ctx, req.stop);
+      rememberRequestedPrompt(ctx, '', req as { max_tokens?: number | null });
       const { temperature, top_p, ...rest } = req;
       return base.build({ ...rest, ...miiSampling(temperature, top_p) }, ctx);
     },
+    decode: (body, ctx) => withDerivedFinish(base.decode(body, ctx), ctx),
     stream: (ctx) => miiCompletionsStream(ENGINE, ctx),
   };
 }

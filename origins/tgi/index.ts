@@ -8,6 +8,7 @@ import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { rememberStops, withoutMatchedStop } from '../templates/stop-trim.ts';
 import { refuseCompletionExtras, refuseCompletionPenalties } from '../templates/text-completion.ts';
 import { unsignedSeed } from '../templates/unsigned-seed.ts';
+import { withCallIds } from '../tool-call-deltas.ts';
 import type { CallContext, EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { TOO_LONG, tgiFinish } from './errors.ts';
 import { decodeTgiChat, tgiCompletions } from './generate.ts';
@@ -74,6 +75,8 @@ function decodeMessagesChat(body: string, ctx: CallContext): ChatCompletion {
   }
   // TGI reports `eos_token` after a tool call; OpenAI clients look for `tool_calls` (as in its stream).
   if (choice?.message.tool_calls && choice.finish_reason !== 'length') choice.finish_reason = 'tool_calls';
+  // Every call's id is `"0"`: a client that answers two calls could not tell their results apart.
+  if (choice?.message.tool_calls) choice.message.tool_calls = withCallIds(choice.message.tool_calls);
   return out;
 }
 

@@ -5,8 +5,10 @@ import { readUsage, startsWithError } from '../openai-compatible/scan.ts';
 import { framedDecoder, malformedStream, pushEnd, pushError } from '../streams/framed-decoder.ts';
 import { derivedFinish, promptCall } from '../templates/prompt-call.ts';
 import { stopHoldback } from '../templates/stop-trim.ts';
+import { toolCallDeltas } from '../tool-call-deltas.ts';
 import type { CallContext } from '../types.ts';
 import { tgiFinish, tgiStreamError } from './errors.ts';
+import { tgiLogprobItems } from './logprobs.ts';
 
 interface Chunk {
   choices?: {
@@ -27,6 +29,8 @@ const VALIDATION = /validation|context length|too long|must be|tokens/i;
  */
 export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): StreamDecoder {
   let toolCalls = false;
+  // TGI repeats the whole call (its id, type and a null name) on every fragment.
+  const fragments = toolCallDeltas();
   let finished = false;
   let completionTokens: number | undefined;
   // Text is held back by the longest stop, to cut a matched one as on `/generate` (stop-trim.ts).
@@ -89,11 +93,12 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
         const event: Extract<StreamEvent, { kind: 'delta' }> = { kind: 'delta' };
         const scored = choice.logprobs?.content;
         if (Array.isArray(scored)) {
+          const items = tgiLogprobItems(scored);
+          if (!items) return pushError(out, malformedStream(engine, data));
           let at = seen;
-          for (const item of scored) {
+          for (const item of items) {
             scoredAt.push({ item, at });
-            const token = (item as { token?: unknown } | null)?.token;
-            if (typeof token === 'string') at += token.length;
+            at += item.token.length;
           }
         }
         if (typeof content === 'string') seen += content.length;
@@ -104,7 +109,9 @@ export function tgiMessagesStreamDecoder(engine: string, ctx: CallContext): Stre
         if (calls != null) {
           if (typeof calls !== 'object') return pushError(out, malformedStream(engine, data));
           // TGI sends a single tool call object where OpenAI sends a list.
-          event.toolCalls = Array.isArray(calls) ? calls : [{ index: 0, ...calls }];
+          const rewritten = fragments(Array.isArray(calls) ? calls : [{ index: 0, ...calls }]);
+          if (!rewritten) return pushError(out, malformedStream(engine, data));
+          if (rewritten.length > 0) event.toolCalls = rewritten;
           toolCalls = true;
           // Text before a tool call is not the end of the answer: none of it is a stop.
           const text = (event.content ?? '') + held.finish(false);
