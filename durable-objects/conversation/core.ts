@@ -90,6 +90,8 @@ export class ConversationCore {
       } finally {
         typing.stop();
       }
+      // The model took a while: the message may have been dropped meanwhile (counted as such then).
+      if (!this.#stillHead(current.seq)) return;
       if (answer.kind === 'unsendable') {
         this.#undeliverable(current.seq, bot, 0, answer.detail);
         return;
@@ -120,9 +122,12 @@ export class ConversationCore {
       current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
     }
     await typing.settled(config.indicatorWaitMs);
+    if (!this.#stillHead(current.seq)) return;
     // When our reply started out: an answer to it cannot have arrived before.
     const sendingAt = this.#d.now();
     const result = await deliver(current, bot, store, this.#d.ports, this.#d.now);
+    // Dropped while a part was out (or before the next): it was counted when it was dropped.
+    if (result.kind === 'gone' || !this.#stillHead(current.seq)) return;
     if (result.kind === 'wait') {
       // Paced: the alarm picks the reply up again at `until`, from the stored progress.
       store.update(current.seq, { dueAt: result.until });
@@ -142,7 +147,7 @@ export class ConversationCore {
       return;
     }
     counters.add('im_reply_failures_total', { ...labels, stage: 'send' });
-    // The row itself, re-read: it may have been dropped meanwhile (the bot removed from the chat).
+    // The row itself, re-read: its progress was written as parts went out.
     const head = store.head();
     if (head?.seq !== current.seq) return;
     if (result.kind === 'retry') {
@@ -159,6 +164,15 @@ export class ConversationCore {
       // The platform refused for good (blocked bot, bad token): an apology would be refused too.
       this.#undeliverable(current.seq, bot, result.status, result.detail);
     }
+  }
+
+  /**
+   * Whether `seq` is still the message being handled. While the drain waits (the model, a send), the
+   * same object admits webhooks: the bot removed from the chat drops the pending messages, this one
+   * included, and nothing more may be written, sent or counted for it.
+   */
+  #stillHead(seq: number): boolean {
+    return this.#d.store.head()?.seq === seq;
   }
 
   #undeliverable(seq: number, bot: BotConfig, status: number, detail: string): void {

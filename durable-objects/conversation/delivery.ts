@@ -24,7 +24,9 @@ export type DeliveryResult =
   | { kind: 'retry'; status: number; retryAfterMs?: number; detail: string }
   | { kind: 'permanent'; status: number; detail: string }
   /** LINE's monthly allowance is spent: no push can go out until it returns (see line-quota.ts). */
-  | { kind: 'quota'; status: number; detail: string };
+  | { kind: 'quota'; status: number; detail: string }
+  /** The message left the inbox while a part was out (the bot removed from the chat): nothing more goes. */
+  | { kind: 'gone' };
 
 /** State key: when the chat's last part went out, so the next part of the reply keeps its distance. */
 const LAST_PART_AT = 'last_part_at';
@@ -79,6 +81,8 @@ export async function deliver(
     if (bot.platform === 'line' && !lineReply && lineQuotaHeld(store, now))
       return { kind: 'quota', status: 429, detail: 'monthly message limit reached (push held)' };
     const request = await buildRequest(bot, input, lineReply, row.phase);
+    // Every await lets a webhook in: one that dropped the message stops its reply here.
+    if (store.head()?.seq !== row.seq) return { kind: 'gone' };
     const response = await ports.send(request);
     const outcome: SendOutcome =
       response.status === 0

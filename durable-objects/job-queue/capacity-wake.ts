@@ -12,15 +12,28 @@ import { type WaiterIndex, waiterIndexSql, waitersSql, wakeWaiters } from './wai
  */
 
 /**
- * Whether a run's end may have given a pool slot back: any run except one that was itself a wait (the
- * key's own limit or the pools refused it, so it never held a slot). A cancelled or timed-out run
- * counts: aborting it releases its slot at once. The same rule decides whether a run's end frees its
- * key's concurrency slot for a waiter (key-slot-wake.ts): a run the pools refused held one only for an
- * instant, and waking a key waiter on it would send that waiter to the same full pools.
+ * Statuses the gateway answers before a request reaches the pools (credential, scope, unknown model):
+ * such a run held no slot. A 400 or 413 may be an origin's own answer (a prompt over its context), so
+ * those count as having reached it: waking a waiter needlessly costs one refused call, not waking one
+ * costs it its whole Retry-After.
  */
-export function freesCapacity(outcome: ExecOutcome): boolean {
+const REFUSED_BEFORE_POOLS: ReadonlySet<number> = new Set([401, 403, 404]);
+
+/**
+ * Whether a run's end may have given a pool slot back: a run that succeeded, failed after reaching the
+ * pools or an origin, or was aborted under way (`aborted`: cancelled or timed out, which releases its
+ * slot at once). Not one that was itself a wait (the key's own limit or the pools refused it), that was
+ * never sent (`unsent`: no credential, no answer to the call), or that the gateway refused before the
+ * pools (401, 403, 404). The same rule decides whether a run's end frees its key's concurrency slot for
+ * a waiter (key-slot-wake.ts): a run the pools refused held one only for an instant, and waking a key
+ * waiter on it would send that waiter to the same full pools.
+ */
+export function freesCapacity(outcome: ExecOutcome, aborted = false): boolean {
   if (outcome.kind === 'succeeded') return true;
-  return waitKind(outcome.error, outcome.refusedByPool === true) === null;
+  if (aborted) return true;
+  if (outcome.unsent === true) return false;
+  if (waitKind(outcome.error, outcome.refusedByPool === true) !== null) return false;
+  return outcome.error.status === null || !REFUSED_BEFORE_POOLS.has(outcome.error.status);
 }
 
 /** What the registry says of a model, as far as sharing pools goes. */

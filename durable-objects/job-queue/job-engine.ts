@@ -19,6 +19,11 @@ export type ExecOutcome =
       retryable: boolean;
       retryAfterMs?: number;
       refusedByPool?: boolean;
+      /**
+       * The request never reached the gateway's pipeline (no credential could be minted, or the call
+       * failed with no answer and was not aborted): it held no slot anywhere.
+       */
+      unsent?: boolean;
     };
 
 /** Runs one attempt of a job through the gateway's pipeline; must settle soon after `signal` aborts. */
@@ -231,8 +236,10 @@ export class JobEngine {
       )
       .then((outcome) => {
         recorded = this.recordOrFail(row, controller, outcome);
-        this.wakeKeySlotWaiter(row, outcome);
-        return this.wakeCapacityWaiter(row, outcome);
+        // A cancelled or timed-out run was under way: aborting it gave its slots back.
+        const frees = freesCapacity(outcome, controller.signal.aborted);
+        this.wakeKeySlotWaiter(row, frees);
+        return this.wakeCapacityWaiter(row, frees);
       })
       .finally(() => {
         clearTimeout(timer);
@@ -277,10 +284,10 @@ export class JobEngine {
    * run now rather than at its Retry-After. Only a hint (the Retry-After still wakes it), so a failed
    * lookup or write is left to that.
    */
-  private async wakeCapacityWaiter(row: JobRow, outcome: ExecOutcome): Promise<void> {
+  private async wakeCapacityWaiter(row: JobRow, frees: boolean): Promise<void> {
     const { store, capacityPeers } = this.deps;
     try {
-      if (!freesCapacity(outcome) || !store.hasCapacityWaiters()) return;
+      if (!frees || !store.hasCapacityWaiters()) return;
       const models = capacityPeers ? await peersWithin(capacityPeers, row.model) : [row.model];
       store.wakeCapacityWaiters(models, 1);
     } catch {
@@ -293,9 +300,9 @@ export class JobEngine {
    * job of the same key waiting for a slot may run now rather than at its Retry-After. Only a hint, as
    * above; rate and budget waiters are not woken (a finished run refills neither).
    */
-  private wakeKeySlotWaiter(row: JobRow, outcome: ExecOutcome): void {
+  private wakeKeySlotWaiter(row: JobRow, frees: boolean): void {
     try {
-      if (freesCapacity(outcome)) this.deps.store.wakeKeySlotWaiters(row.key_id, 1);
+      if (frees) this.deps.store.wakeKeySlotWaiters(row.key_id, 1);
     } catch {
       // the waiter wakes at its Retry-After instead
     }

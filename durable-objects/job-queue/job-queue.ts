@@ -66,6 +66,9 @@ const ALARM_BUDGET_MS = 14 * 60_000;
  */
 const STARTS_PER_ALARM = 500;
 
+/** An alarm that could not be set after a committed change is set again after this long. */
+const REARM_RETRY_MS = 1_000;
+
 /** A drain that failed is tried again after this long, however often it fails. */
 const FAILED_DRAIN_RETRY_MS = 30_000;
 
@@ -78,6 +81,7 @@ export class JobQueue extends DurableObject<Env> {
   readonly #store: JobStore;
   #engine: JobEngine;
   #hooks: JobQueueHooks = {};
+  #rearmTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -86,11 +90,15 @@ export class JobQueue extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       migrate(ctx.storage.sql);
       this.#store.recoverInterrupted();
-      // Re-arm when no alarm is set, or when work (jobs put back in the queue just now) is due sooner.
-      const alarm = await ctx.storage.getAlarm();
-      const next = this.#store.nextWake(this.#config().retentionMs, { readyCounts: true });
-      if (next !== null && (alarm === null || next < alarm)) await ctx.storage.setAlarm(next);
+      await this.#rearm();
     });
+  }
+
+  /** Set the alarm when none is set, or when work (jobs queued or put back just now) is due sooner. */
+  async #rearm(): Promise<void> {
+    const alarm = await this.ctx.storage.getAlarm();
+    const next = this.#store.nextWake(this.#config().retentionMs, { readyCounts: true });
+    if (next !== null && (alarm === null || next < alarm)) await this.ctx.storage.setAlarm(next);
   }
 
   #config(): EngineConfig {
@@ -137,6 +145,36 @@ export class JobQueue extends DurableObject<Env> {
     else await this.ctx.storage.setAlarm(Date.now());
   }
 
+  /**
+   * Kick after a change already committed (a job stored, cancelled, replayed). Should the alarm not be
+   * set, the change still stands and is answered as made: an error would have the client submit the
+   * job again. The alarm is set again shortly while this instance lives, and by the constructor when
+   * the object restarts.
+   */
+  async #kickCommitted(): Promise<void> {
+    try {
+      await this.#kick();
+    } catch (err) {
+      console.error(
+        JSON.stringify({
+          level: 'error',
+          event: 'job_kick_failed',
+          shard: this.ctx.id.toString(),
+          error: String(err),
+        }),
+      );
+      this.#rearmLater();
+    }
+  }
+
+  #rearmLater(): void {
+    if (this.#rearmTimer !== undefined) return;
+    this.#rearmTimer = setTimeout(() => {
+      this.#rearmTimer = undefined;
+      this.#rearm().catch(() => this.#rearmLater());
+    }, REARM_RETRY_MS);
+  }
+
   #owned(row: JobRow | undefined, tenant: string | null): row is JobRow {
     return row !== undefined && (tenant === null || row.tenant === tenant);
   }
@@ -159,7 +197,7 @@ export class JobQueue extends DurableObject<Env> {
       const { limit, unfinished, retryAfterMs } = result;
       return { ok: false, reason: 'queue_full', limit, unfinished, retryAfterMs };
     }
-    if (result.kind === 'created') await this.#kick();
+    if (result.kind === 'created') await this.#kickCommitted();
     return { ok: true, job: jobView(result.row), replayed: result.kind === 'replayed' };
   }
 
@@ -201,7 +239,7 @@ export class JobQueue extends DurableObject<Env> {
     const row = this.#store.get(id)!;
     if (previous === undefined) return { ok: false, reason: 'not_cancellable', job: jobView(row) };
     // The callback (if any) is due now.
-    if (row.callback_status === 'pending') await this.#kick();
+    if (row.callback_status === 'pending') await this.#kickCommitted();
     return { ok: true, job: jobView(row), previous };
   }
 
@@ -213,7 +251,7 @@ export class JobQueue extends DurableObject<Env> {
   async replay(id: string): Promise<ReplayResult> {
     if (!this.#store.get(id)) return { ok: false, reason: 'not_found' };
     if (!this.#store.replay(id)) return { ok: false, reason: 'not_failed' };
-    await this.#kick();
+    await this.#kickCommitted();
     return { ok: true, job: jobView(this.#store.get(id)!) };
   }
 

@@ -1,3 +1,4 @@
+import { EcoError } from '../../schemas/errors.ts';
 import type { JobError } from '../../schemas/jobs.ts';
 import { mintInternalToken } from '../../workers/auth/internal-token.ts';
 import { REFUSED_BY_HEADER } from '../../workers/dispatch/refused-by.ts';
@@ -18,9 +19,14 @@ export { MAX_RESULT_BYTES };
  */
 export function selfExecutor(env: Env, fetcher: () => Fetcher = () => env.SELF): Executor {
   return async (job, signal) => {
+    let token: string;
+    try {
+      token = await mintInternalToken(env, job.key_id, `job:${job.id}`);
+    } catch (err) {
+      return unrunnable(err);
+    }
     let response: Response;
     try {
-      const token = await mintInternalToken(env, job.key_id, `job:${job.id}`);
       response = await fetcher().fetch(`https://gateway${PATHS[job.type]}`, {
         method: 'POST',
         headers: {
@@ -37,6 +43,8 @@ export function selfExecutor(env: Env, fetcher: () => Fetcher = () => env.SELF):
         kind: 'failed',
         retryable: true,
         error: jobError(null, signal.aborted ? 'job_aborted' : 'network_error', String(err), 'api_error'),
+        // Cut off by a cancel or time limit, the call was under way; otherwise no answer ever came.
+        ...(signal.aborted ? {} : { unsent: true }),
       };
     }
     let body: unknown;
@@ -56,6 +64,29 @@ export function selfExecutor(env: Env, fetcher: () => Fetcher = () => env.SELF):
       return { kind: 'succeeded', result: body, usage };
     }
     return failure(response, body);
+  };
+}
+
+/**
+ * No credential could be minted (ECO_INTERNAL_SECRET unset: 500 `internal_auth_unconfigured`): nothing
+ * was sent, and no retry fixes the configuration, so the job fails at once with that error rather than
+ * spending its attempts as network errors.
+ */
+function unrunnable(err: unknown): ExecOutcome {
+  if (err instanceof EcoError)
+    return {
+      kind: 'failed',
+      retryable: false,
+      unsent: true,
+      error: jobError(err.status, err.code, err.message),
+    };
+  // Anything else (WebCrypto failing) is not the configuration: retried as any failure of the runtime.
+  const message = `The job's credential could not be made: ${String(err)}`;
+  return {
+    kind: 'failed',
+    retryable: true,
+    unsent: true,
+    error: jobError(500, 'job_executor_error', message),
   };
 }
 

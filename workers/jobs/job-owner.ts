@@ -7,14 +7,18 @@ import { hasScope, type Principal } from '../principal.ts';
  * stored, rather than answered 202 for a job that fails on every attempt.
  *
  * Who is asking: a token from the identity provider names no API key (`jwt:<tenant>/<sub>`) to run as. Tokens
- * exchanged from a key at /v1/auth/token act as that key and may submit.
+ * exchanged from a key at /v1/auth/token act as that key and may submit. Reading, listing and cancelling
+ * (`use: 'read'`) are refused to such tokens too: jobs are visible tenant-wide, and identity-provider
+ * users may share a default tenant, so one would see and cancel the others' prompts and results.
  */
-export function requireApiKeyOwner(principal: Principal): void {
+export function requireApiKeyOwner(principal: Principal, use: 'submit' | 'read' = 'submit'): void {
   if (principal.keyId.startsWith('jwt:')) {
     throw new EcoError(
       403,
       'jobs_need_api_key',
-      'Jobs run as an API key: submit them with an API key, or with a token exchanged from one at /v1/auth/token.',
+      use === 'submit'
+        ? 'Jobs run as an API key: submit them with an API key, or with a token exchanged from one at /v1/auth/token.'
+        : "Jobs belong to a tenant's API keys: read, list and cancel them with an API key, or with a token exchanged from one at /v1/auth/token.",
     );
   }
 }

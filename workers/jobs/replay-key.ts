@@ -37,7 +37,8 @@ type Runnable = Extract<ReplayTarget, { found: true }>;
  * `model_not_found` and sends its callback again: `job_key_unusable` when the
  * key is at fault (the fix is the key's), `job_model_unavailable` when the model is (the key is fine;
  * the registry changed). The key is read from D1 itself, not the key cache: an admin who just revoked
- * a key sees that at once. The model is checked by the same lookup a submit and a run make.
+ * a key sees that at once. The model is checked by the same lookup a submit and a run make, and what
+ * else that lookup refuses (no pool configured for the model) is refused as at submit.
  */
 export async function requireReplayableJob(env: Env, jobId: string, target: Runnable, now = Date.now()) {
   const rows = await db(env.DB).select().from(apiKeys).where(eq(apiKeys.id, target.keyId)).limit(1);
@@ -52,9 +53,20 @@ export async function requireReplayableJob(env: Env, jobId: string, target: Runn
     const reason =
       err.code === 'model_not_found' ? await missingBecause(env, principal, target.model) : err.code;
     const refusal = modelRefusal(jobId, target, reason);
-    // Any other answer (say, no pool configured for the model now) is a retryable failure of a run,
-    // not a reason to keep the job out of the queue.
     if (refusal) throw refusal;
+    // Found and allowed now (the registry changed in between): nothing to refuse, a run will tell.
+    if (reason === 'found') return;
+    // Any other answer is refused as a submit refuses it (no pool configured for the model now: 503
+    // `origin_unavailable` with Retry-After): a run would only spend its attempts on it.
+    throw new EcoError(
+      err.status,
+      err.code,
+      `${err.message} Nothing was queued: replay the job once it can run.`,
+      {
+        param: err.param,
+        ...(err.retryAfterMs === undefined ? {} : { retryAfterMs: err.retryAfterMs }),
+      },
+    );
   }
 }
 

@@ -33,7 +33,10 @@ import { registerJobCallbackSecretRoute } from './job-callback-secret.ts';
 const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
 const errors = {
   ...credentialErrors,
-  403: { description: 'Missing the `jobs` scope', content: json(ErrorResponse) },
+  403: {
+    description: 'Missing the `jobs` scope, or a token from the identity provider (`jobs_need_api_key`)',
+    content: json(ErrorResponse),
+  },
 };
 const badRequest = { 400: { description: 'Invalid request', content: json(ErrorResponse) } };
 const notFound = { 404: { description: 'No such job', content: json(ErrorResponse) } };
@@ -151,7 +154,8 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
       },
       500: { description: 'The job could not be stored (nothing was queued)', content: json(ErrorResponse) },
       503: {
-        description: "The job queue did not answer, or a JWT's identity provider keys could not be fetched",
+        description:
+          "The job queue did not answer, no engine pool is configured for the model (`origin_unavailable`; retry after Retry-After), or a JWT's identity provider keys could not be fetched",
         content: json(ErrorResponse),
       },
     },
@@ -179,6 +183,7 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
   });
   app.get('/v1/jobs', requireScope('jobs'), async (c) => {
     const principal = c.get('principal');
+    requireApiKeyOwner(principal, 'read');
     const settings = jobSettings(c.env);
     // Shards of an earlier, larger ECO_JOB_SHARDS too, while they may hold retained jobs.
     const counts = await shardCounts(c.env, settings.shards);
@@ -206,9 +211,11 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   });
   app.get('/v1/jobs/:id', requireScope('jobs'), async (c) => {
+    const principal = c.get('principal');
+    requireApiKeyOwner(principal, 'read');
     const id = c.req.param('id');
     const stub = jobStub(c, id);
-    const job = await shardCall(() => stub.get(id, c.get('principal').tenant));
+    const job = await shardCall(() => stub.get(id, principal.tenant));
     if (!job) throw jobNotFound(id);
     return c.json(job, 200);
   });
@@ -228,9 +235,11 @@ export function registerJobRoutes(app: OpenAPIHono<AppEnv>): void {
     },
   });
   app.delete('/v1/jobs/:id', requireScope('jobs'), async (c) => {
+    const principal = c.get('principal');
+    requireApiKeyOwner(principal, 'read');
     const id = c.req.param('id');
     const stub = jobStub(c, id);
-    const result = await shardCall(() => stub.cancel(id, c.get('principal').tenant));
+    const result = await shardCall(() => stub.cancel(id, principal.tenant));
     if (result.ok) return c.json(result.job, 200);
     if (result.reason === 'not_found') throw jobNotFound(id);
     throw new EcoError(409, 'job_not_cancellable', `The job already finished (${result.job.status}).`, {

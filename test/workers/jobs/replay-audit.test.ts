@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { invalidateKeyCache } from '../../../workers/data/api-keys.ts';
 import { seedKey, seedModel } from '../helpers/seed.ts';
 import { deadLetterShard } from './dead-letter-shard.ts';
+import { seedReplayPool } from './replay-pool.ts';
 
 const tenant = `replay-audit-${crypto.randomUUID().slice(0, 8)}`;
 const model = `${tenant}-model`;
@@ -12,7 +13,8 @@ let shard: Awaited<ReturnType<typeof deadLetterShard>>;
 
 beforeAll(async () => {
   admin = await seedKey({ id: adminId, scopes: ['admin'], tenant: 'ops' });
-  await seedModel(model, [{ pool: 'replay-audit-pool', engineModel: 'x' }]);
+  await seedReplayPool(`${tenant}-pool`);
+  await seedModel(model, [{ pool: `${tenant}-pool`, engineModel: 'x' }]);
   shard = await deadLetterShard(tenant);
 });
 

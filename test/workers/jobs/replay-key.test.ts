@@ -11,6 +11,7 @@ import { shardName } from '../../../workers/jobs/shards.ts';
 import { seedKey, seedModel } from '../helpers/seed.ts';
 import { deadLetterShard } from './dead-letter-shard.ts';
 import { newJob, storeWith, withSql } from './helpers.ts';
+import { seedReplayPool } from './replay-pool.ts';
 
 const tenant = `replay-key-${crypto.randomUUID().slice(0, 8)}`;
 /** The jobs' model, in the registry (a replay checks it too; see replay-model.test.ts). */
@@ -25,7 +26,8 @@ let shard: Awaited<ReturnType<typeof deadLetterShard>>;
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
-  await seedModel(model, [{ pool: 'replay-pool', engineModel: 'x' }]);
+  await seedReplayPool(`${tenant}-pool`);
+  await seedModel(model, [{ pool: `${tenant}-pool`, engineModel: 'x' }]);
   shard = await deadLetterShard(tenant, (job) => holding && job.key_id.startsWith('key_hold_'));
 });
 

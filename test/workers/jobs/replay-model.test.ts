@@ -7,6 +7,7 @@ import { invalidateRegistry } from '../../../workers/data/registry.ts';
 import { shardName } from '../../../workers/jobs/shards.ts';
 import { seedKey } from '../helpers/seed.ts';
 import { deadLetterShard } from './dead-letter-shard.ts';
+import { seedReplayPool } from './replay-pool.ts';
 
 const tag = crypto.randomUUID().slice(0, 8);
 const tenant = `replay-model-${tag}`;
@@ -15,19 +16,31 @@ let shard: Awaited<ReturnType<typeof deadLetterShard>>;
 
 beforeAll(async () => {
   admin = await seedKey({ scopes: ['admin'], tenant: 'ops' });
+  await seedReplayPool(`${tenant}-pool`);
   shard = await deadLetterShard(tenant);
 });
 
 let models = 0;
 
-/** A model of its own in the registry (with an alias), routed to a pool the hooked runs never reach. */
-async function seedJobModel(capabilities: string[] = ['chat', 'completion']): Promise<string> {
+/**
+ * A model of its own in the registry (with an alias), routed to a configured pool the hooked runs never
+ * reach, or to `pool` (one that is not configured).
+ */
+async function seedJobModel(
+  capabilities: string[] = ['chat', 'completion'],
+  pool = `${tenant}-pool`,
+): Promise<string> {
   const id = `replay-model-${tag}-${++models}`;
   await env.DB.prepare(
     `INSERT INTO models (id, aliases, owned_by, routes, capabilities, context_length, created_at)
-     VALUES (?, ?, 'test', '[{"pool":"replay-pool","engineModel":"x"}]', ?, 8192, 0)`,
+     VALUES (?, ?, 'test', ?, ?, 8192, 0)`,
   )
-    .bind(id, JSON.stringify([`${id}-alias`]), JSON.stringify(capabilities))
+    .bind(
+      id,
+      JSON.stringify([`${id}-alias`]),
+      JSON.stringify([{ pool, engineModel: 'x' }]),
+      JSON.stringify(capabilities),
+    )
     .run();
   invalidateRegistry();
   return id;
@@ -119,13 +132,14 @@ describe('POST /admin/jobs/<id>/replay of a job whose model is gone or changed',
     await expectUntouched(job);
   });
 
-  it('still replays a job whose model exists but has no configured pool now (a run retries that)', async () => {
-    const model = await seedJobModel();
+  it('refuses, as a submit does, a job whose model exists but has no configured pool now: 503 origin_unavailable', async () => {
+    const model = await seedJobModel(undefined, `${tenant}-unconfigured-pool`);
     const { job } = await deadJob(model);
-    // The model's only pool is not configured: a run answers a retryable 503, not a refusal for good.
-    const { status } = await replay(job.id);
-    expect(status).toBe(202);
-    await until(job.id, (j) => j.status === 'failed' && j.callback?.status === 'delivered');
+    // The model's only pool is not configured: a run would only spend its attempts on that 503.
+    const { status, body } = await replay(job.id);
+    expect({ status, code: body.error.code }).toEqual({ status: 503, code: 'origin_unavailable' });
+    expect(body.error.message).toContain(`'${model}'`);
+    await expectUntouched(job);
   });
 });
 
