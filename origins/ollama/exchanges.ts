@@ -1,6 +1,7 @@
 import { EcoError } from '../../schemas/errors.ts';
 import { parseAnswer } from '../error-answer.ts';
 import { isVector, rememberEncoding, toBase64, wantsBase64 } from '../templates/embedding-base64.ts';
+import { checkDimensions, rememberDimensions } from '../templates/embedding-dimensions.ts';
 import { checkVectorCount, rememberInputCount } from '../templates/embedding-inputs.ts';
 import { estimatedUsage, promptCall, rememberRequestedPrompt } from '../templates/prompt-call.ts';
 import {
@@ -71,6 +72,8 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
       ...commonFields(ctx.pool, undefined),
     };
     if (typeof req.dimensions === 'number') body.dimensions = req.dimensions;
+    // Releases before `dimensions` ignore it and answer full-length vectors: checked on the answer.
+    rememberDimensions(ctx, req.dimensions);
     rememberEncoding(ctx, req.encoding_format);
     rememberInputCount(ctx, input);
     return {
@@ -86,6 +89,7 @@ export const ollamaEmbeddings: Exchange<Json, Json> = {
       throw new EcoError(502, 'origin_malformed_response', `${OLLAMA}: the response has no embeddings`);
     }
     checkVectorCount(OLLAMA, parsed.embeddings, ctx);
+    checkDimensions(OLLAMA, parsed.embeddings, ctx);
     const base64 = wantsBase64(ctx);
     const count = tokenCount(parsed.prompt_eval_count) ?? 0;
     return {

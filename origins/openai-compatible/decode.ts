@@ -2,7 +2,10 @@ import { EcoError } from '../../schemas/errors.ts';
 import type { ChatCompletion, FinishReason } from '../../schemas/openai/chat.ts';
 import { parseAnswer } from '../error-answer.ts';
 import type { CallContext } from '../types.ts';
+import { chatLogprobs } from './logprobs.ts';
 import { FAILED_FINISH_REASONS, OPENAI_FINISH_REASONS, readUsage } from './scan.ts';
+
+type AssistantMessage = ChatCompletion['choices'][number]['message'];
 
 /**
  * Read an OpenAI-shaped non-stream chat answer into exactly the public shape: the client's model id,
@@ -29,26 +32,22 @@ export function decodeOpenAiChat(engine: string, body: string, ctx: CallContext)
   // An engine's own name for a finished answer (e.g. `eos_token`) is a natural stop.
   const finish: FinishReason | null =
     rawFinish === null ? null : OPENAI_FINISH_REASONS.has(rawFinish) ? (rawFinish as FinishReason) : 'stop';
+  // OpenAI's message always has `refusal` (null unless the model refused); engines mostly leave it out.
+  const answer: AssistantMessage & { refusal: string | null } = {
+    role: 'assistant',
+    content,
+    refusal: typeof message.refusal === 'string' ? message.refusal : null,
+    ...(Array.isArray(message.tool_calls) && message.tool_calls.length > 0
+      ? { tool_calls: message.tool_calls.map(withStringArguments) }
+      : {}),
+    ...(reasoning.length > 0 ? { reasoning_content: reasoning } : {}),
+  };
   const out: ChatCompletion = {
     id: typeof parsed.id === 'string' ? parsed.id : `chatcmpl-${ctx.requestId}`,
     object: 'chat.completion',
     created: typeof parsed.created === 'number' ? parsed.created : ctx.created,
     model: ctx.clientModel,
-    choices: [
-      {
-        index: 0,
-        message: {
-          role: 'assistant',
-          content,
-          ...(Array.isArray(message.tool_calls) && message.tool_calls.length > 0
-            ? { tool_calls: message.tool_calls.map(withStringArguments) }
-            : {}),
-          ...(reasoning.length > 0 ? { reasoning_content: reasoning } : {}),
-        },
-        logprobs: first.logprobs ?? null,
-        finish_reason: finish,
-      },
-    ],
+    choices: [{ index: 0, message: answer, logprobs: chatLogprobs(first.logprobs), finish_reason: finish }],
   };
   const usage = readUsage(parsed.usage);
   if (usage) out.usage = usage;

@@ -1,4 +1,5 @@
 import { type ChatCompletionRequest, requestedMaxTokens } from '../../schemas/openai/chat.ts';
+import type { ChatMessage } from '../../schemas/openai/messages.ts';
 import type { CallContext, OriginRequest } from '../types.ts';
 
 /** Fields of the chat request that OpenAI-compatible engines understand, in the order they are sent. */
@@ -36,6 +37,16 @@ export interface OpenAiRequestOptions {
   adjust?: (body: Record<string, unknown>) => void;
 }
 
+/**
+ * `developer` is sent as `system`, as the gateway's own templates, MII and Ollama take it: most chat
+ * templates the engines apply know only system/user/assistant/tool, and drop an unknown role's turn or
+ * fail on it. `system` is read by every template, so the instruction always reaches the model.
+ */
+export function withSystemRole(messages: ChatMessage[]): ChatMessage[] {
+  if (!messages.some((m) => m.role === 'developer')) return messages;
+  return messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
+}
+
 export function buildOpenAiChat(
   req: ChatCompletionRequest,
   ctx: CallContext,
@@ -48,6 +59,7 @@ export function buildOpenAiChat(
     if (options.omit?.has(field)) continue;
     body[field] = value;
   }
+  body.messages = withSystemRole(req.messages);
   // One budget: the newer field when both are sent (as on OpenAI, and as the gateway reserves it). Both
   // names carry it, so a release that reads only `max_tokens` (from before `max_completion_tokens`)
   // and one that prefers either name generate alike; engines that know only the older name get that.

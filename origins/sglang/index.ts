@@ -6,6 +6,7 @@ import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { buildOpenAiChat } from '../openai-compatible/request.ts';
+import { withStableIds, withStableStreamIds } from '../openai-compatible/stable-ids.ts';
 import { openAiStreamDecoder } from '../openai-compatible/stream.ts';
 import type { EngineAdapter, HealthProbe, MetricsProbe } from '../types.ts';
 import { decodeSglangChat, incrementalOption, sglangCompletions } from './generate.ts';
@@ -58,8 +59,15 @@ export const sglangAdapter: EngineAdapter = {
   embeddings: openAiExchange(SGLANG, '/v1/embeddings', false),
 };
 
-/** SGLang's OpenAI server: chunks are relayed; an `abort` finish is turned into the failure it is. */
+/**
+ * SGLang's OpenAI server: chunks are relayed; an `abort` finish is turned into the failure it is. Its
+ * chat chunks each carry the second they were made in: the stream keeps one `created` (withStableIds).
+ */
 function sglangOpenAiStream(): StreamDecoder {
+  return withStableIds(abortChecked());
+}
+
+function abortChecked(): StreamDecoder {
   const inner = openAiStreamDecoder({ engine: SGLANG, terminator: true });
   let failed = false;
   const check = (events: StreamEvent[]): StreamEvent[] => {
@@ -89,6 +97,7 @@ export const sglangOpenAiAdapter: EngineAdapter = {
   mapError,
   health,
   metrics,
-  completions: openAiExchange(SGLANG, '/v1/completions', true),
+  // One id per choice when `n` > 1, so its streams get the same treatment.
+  completions: withStableStreamIds(openAiExchange(SGLANG, '/v1/completions', true)),
   embeddings: openAiExchange(SGLANG, '/v1/embeddings', false),
 };

@@ -87,7 +87,7 @@ export function textCompletion(
 /** The public non-stream answer around one assistant message the gateway decoded from a native API. */
 export function assistantCompletion(
   ctx: CallContext,
-  message: ChatCompletion['choices'][number]['message'],
+  message: Omit<ChatCompletion['choices'][number]['message'], 'refusal'>,
   finish: FinishReason,
   usage: Usage,
 ): ChatCompletion {
@@ -96,7 +96,8 @@ export function assistantCompletion(
     object: 'chat.completion',
     created: ctx.created,
     model: ctx.clientModel,
-    choices: [{ index: 0, message, logprobs: null, finish_reason: finish }],
+    // Native APIs have no refusals; OpenAI's message always carries the field.
+    choices: [{ index: 0, message: { ...message, refusal: null }, logprobs: null, finish_reason: finish }],
     usage,
   };
 }

@@ -6,9 +6,10 @@ import { readGauges } from '../metrics/prometheus.ts';
 import { decodeOpenAiChat } from '../openai-compatible/decode.ts';
 import { openAiExchange } from '../openai-compatible/exchanges.ts';
 import { buildOpenAiChat, type ForwardedField } from '../openai-compatible/request.ts';
+import { withStableIds, withStableStreamIds } from '../openai-compatible/stable-ids.ts';
 import { openAiStreamDecoder } from '../openai-compatible/stream.ts';
 import { refuseCompletionExtras } from '../templates/text-completion.ts';
-import type { CallContext, EngineAdapter, Exchange } from '../types.ts';
+import type { EngineAdapter, Exchange } from '../types.ts';
 
 const ENGINE = 'TensorRT-LLM (trtllm-serve)';
 
@@ -51,31 +52,13 @@ export function mapTrtllmServeError(status: number, body: string, headers: Heade
   return mapOriginError(ENGINE, status, body, headers);
 }
 
-/**
- * Older releases give every chunk a fresh id and timestamp; the client sees one stable id and
- * `created` for the whole stream, as OpenAI sends.
- */
-const ID_FIELD = /"id":\s*"(?:[^"\\]|\\.)*"/;
-const CREATED_FIELD = /"created":\s*\d+/;
-
-export function trtllmServeStream(ctx: CallContext): StreamDecoder {
-  const inner = openAiStreamDecoder({ engine: ENGINE, terminator: true });
-  const id = `"id":${JSON.stringify(`chatcmpl-${ctx.requestId}`)}`;
-  const created = `"created":${ctx.created}`;
-  const stabilise = (events: ReturnType<StreamDecoder['push']>) => {
-    for (const e of events) {
-      if (e.kind === 'chunk') e.json = e.json.replace(ID_FIELD, id).replace(CREATED_FIELD, created);
-    }
-    return events;
-  };
-  return {
-    push: (bytes) => stabilise(inner.push(bytes)),
-    end: () => stabilise(inner.end()),
-  };
+/** Older releases give every chunk (chat and completions) a fresh id and timestamp: see withStableIds. */
+export function trtllmServeStream(): StreamDecoder {
+  return withStableIds(openAiStreamDecoder({ engine: ENGINE, terminator: true }));
 }
 
 function completionsExchange(): Exchange<Record<string, unknown>, Record<string, unknown>> {
-  const base = openAiExchange(ENGINE, '/v1/completions', true);
+  const base = withStableStreamIds(openAiExchange(ENGINE, '/v1/completions', true));
   return {
     ...base,
     build(req, ctx) {

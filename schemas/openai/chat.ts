@@ -180,6 +180,7 @@ export const ChatCompletion = z
         message: z.object({
           role: z.literal('assistant'),
           content: z.string().nullable(),
+          refusal: z.string().nullable(),
           tool_calls: z.array(z.unknown()).optional(),
           reasoning_content: z.string().optional(),
         }),

@@ -161,7 +161,7 @@ describe('LMDeploy OpenAI endpoints', () => {
     const out = lmdeployOpenAiAdapter.decodeChat(chatNonstream, ctx(oai, { stream: false }));
     expect(out.choices[0]).toEqual({
       index: 0,
-      message: { role: 'assistant', content: 'Hello! How can I help you today?' },
+      message: { role: 'assistant', content: 'Hello! How can I help you today?', refusal: null },
       logprobs: null,
       finish_reason: 'stop',
     });

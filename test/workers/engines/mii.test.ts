@@ -134,6 +134,7 @@ describe('MII RESTful gateway', () => {
       message: {
         role: 'assistant',
         content: ' a deep learning optimization library that makes distributed training easy.',
+        refusal: null,
       },
       logprobs: null,
       finish_reason: 'stop',

@@ -124,7 +124,7 @@ describe('Ollama non-stream answers', () => {
       choices: [
         {
           index: 0,
-          message: { role: 'assistant', content: 'Hello! How are you today?' },
+          message: { role: 'assistant', content: 'Hello! How are you today?', refusal: null },
           logprobs: null,
           finish_reason: 'stop',
         },

@@ -211,7 +211,7 @@ describe('one id per relayed stream', () => {
 
   it('trtllm-serve (ids stabilised per stream) keeps that one id', () => {
     const out = chunks(relay('trtllm-serve', vllmStream, true));
-    expect(new Set(out.map((c) => c.id))).toEqual(new Set(['chatcmpl-req-1']));
+    expect(new Set(out.map((c) => c.id))).toEqual(new Set(['chatcmpl-dc461701bc424bac9de697c529922071']));
   });
 });
 
