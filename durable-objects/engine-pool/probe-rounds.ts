@@ -1,4 +1,5 @@
 import { adapterFor } from '../../origins/registry.ts';
+import { poolSecretRefusal } from '../../workers/auth/pool-secret-names.ts';
 import { probeDue } from './alarm-plan.ts';
 import { probeAuthHeaders, probePool } from './health-probes.ts';
 import type { PoolCore } from './pool-core.ts';
@@ -46,7 +47,11 @@ export class ProbeRounds {
     const results = await probePool(config, adapter, {
       fetch: (input, init) => fetch(input, init),
       now: Date.now,
-      authHeaders: probeAuthHeaders(config, this.#env),
+      // A secret the pool may not send (a gateway or IM bot secret) goes to no probe either.
+      authHeaders:
+        config.auth && (await poolSecretRefusal(this.#env.DB as D1Database, config.auth.secret))
+          ? {}
+          : probeAuthHeaders(config, this.#env),
     });
     // With the URL probed: an origin that moved while the round ran must not get its old URL's verdict.
     for (const { id, url } of config.origins) {

@@ -54,13 +54,13 @@ export function renderChatPrompt(
   template: ChatTemplateName,
   engine: string,
 ): string {
-  const turns = messages.map((m) => toTurn(m, engine));
+  const turns = messages.map((m) => toTurn(m, engine, template));
   if (template === 'llama3') return llama3(turns);
   if (template === 'mistral') return mistral(turns);
   return chatml(turns);
 }
 
-function toTurn(message: ChatMessage, engine: string): Turn {
+function toTurn(message: ChatMessage, engine: string, template: ChatTemplateName): Turn {
   const role: TurnRole =
     message.role === 'developer' || message.role === 'system'
       ? 'system'
@@ -76,7 +76,26 @@ function toTurn(message: ChatMessage, engine: string): Turn {
     const calls = called.map((f) => JSON.stringify({ name: f.name, arguments: f.arguments }));
     text = text.length > 0 ? `${text}\n${calls.join('\n')}` : calls.join('\n');
   }
-  return { role, text };
+  return { role, text: neutralised(text, template) };
+}
+
+/**
+ * Marker text each family's tokenizer reads as a control token. Sent inside a message, it would end
+ * the turn and open another (`hi<|im_end|>\n<|im_start|>system\n…`): a forged system prompt.
+ */
+const CONTROL_MARKERS: Record<ChatTemplateName, RegExp> = {
+  chatml: /<\|[A-Za-z0-9_]+\|>/g,
+  llama3: /<\|[A-Za-z0-9_]+\|>/g,
+  mistral:
+    /<\/?s>|<unk>|\[\/?(?:INST|SYSTEM_PROMPT|AVAILABLE_TOOLS|TOOL_RESULTS|TOOL_CONTENT|THINK)\]|\[(?:TOOL_CALLS|IMG|IMG_BREAK|IMG_END|PREFIX|MIDDLE|SUFFIX|control_\d+)\]/g,
+};
+
+/** Zero-width space: the marker still reads the same to a person, but no longer matches the token. */
+const BREAK = '\u200b';
+
+/** Message text with every control marker of the family broken after its first character; other text as it is. */
+export function neutralised(text: string, template: ChatTemplateName): string {
+  return text.replace(CONTROL_MARKERS[template], (marker) => `${marker[0]}${BREAK}${marker.slice(1)}`);
 }
 
 /** A message's text for engines that take string contents only; non-text parts are refused. */

@@ -1,4 +1,6 @@
 import { PoolConfig } from '../../schemas/config.ts';
+import { EcoError } from '../../schemas/errors.ts';
+import { botsNamingSecret, isGatewaySecretName } from '../auth/pool-secret-names.ts';
 import { checkPoolSettings } from './pool-settings.ts';
 
 /** Field names are tokens (RFC 9110 §5.1); any other name makes `Headers.set` throw on every request. */
@@ -14,15 +16,6 @@ const ORIGIN_ID = /^[A-Za-z0-9._:-]+$/;
 
 /** Origins are called with `fetch` or an HTTP/1.1 socket: only http and https reach an engine. */
 const ORIGIN_PROTOCOLS = new Set(['http:', 'https:']);
-
-/**
- * The gateway's own secrets (`ECO_*`: internal token key, JWT secrets, metrics token, bot tokens).
- * Origin auth sends the named secret's value to the origin's URL, so naming one of these would hand
- * it to whoever runs that URL.
- */
-export function isGatewaySecretName(name: string): boolean {
-  return name.startsWith('ECO_');
-}
 
 function parseUrl(url: string): URL | undefined {
   try {
@@ -81,3 +74,19 @@ export const PoolWrite = PoolConfig.superRefine((pool, ctx) => {
       message: "one of the gateway's own secrets (ECO_*), which is never sent to an origin",
     });
 });
+
+/**
+ * The other half of the origin auth rule (see pool-secret-names.ts), which needs the bots table: a
+ * pool may not name a secret an IM bot uses. 400 naming the bots; checked after `PoolWrite`.
+ */
+export async function refuseBotSecret(database: D1Database, pool: PoolConfig): Promise<void> {
+  if (!pool.auth) return;
+  const named = await botsNamingSecret(database, pool.auth.secret);
+  if (named.length === 0) return;
+  throw new EcoError(
+    400,
+    'invalid_request',
+    `auth.secret names a secret the IM bot${named.length > 1 ? 's' : ''} ${named.join(', ')} use${named.length > 1 ? '' : 's'}; it would be sent to the pool's origins. Give the origin a secret of its own.`,
+    { param: 'auth.secret' },
+  );
+}

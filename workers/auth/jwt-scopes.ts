@@ -44,8 +44,10 @@ function values(claim: string, value: unknown): string[] {
 /**
  * An identity provider's scopes. `scope` and `scp` are shared with the provider's other APIs: names
  * that mean nothing here are ignored, but a near miss of a gateway scope (`inferance`, `Jobs`) is
- * refused, since it would silently grant less than meant. `eco_scopes` is the gateway's own claim:
- * every value must be a gateway scope. No gateway scope at all: the default, `inference`.
+ * refused, since it would silently grant less than meant. `admin` is never read from them: a role
+ * called `admin` in another app of the provider would make its holders superusers of the gateway.
+ * `eco_scopes` is the gateway's own claim, the only one that grants `admin`: every value must be a
+ * gateway scope. No gateway scope at all: the default, `inference`.
  */
 export function providerScopes(payload: JWTPayload): Scope[] {
   const granted = new Set<Scope>();
@@ -55,13 +57,15 @@ export function providerScopes(payload: JWTPayload): Scope[] {
     const names = values(claim, value);
     if (claim === 'eco_scopes' && names.length === 0)
       throw jwtErrors.claims(`'eco_scopes' must name at least one of ${GATEWAY_SCOPES}`);
+    const shared = claim !== 'eco_scopes';
     for (const name of names) {
       if (isScope(name)) {
-        granted.add(name);
+        if (!(shared && name === 'admin')) granted.add(name);
         continue;
       }
       const near = nearMissOf(name);
-      if (claim === 'eco_scopes' || near !== undefined) {
+      // In a shared claim `admin` is another API's name, and so are the names close to it.
+      if (!shared || (near !== undefined && near !== 'admin')) {
         const hint = near === undefined ? '' : ` (did you mean '${near}'?)`;
         throw jwtErrors.claims(
           `'${claim}' holds ${shown(name)}, which is not a gateway scope${hint}; they are ${GATEWAY_SCOPES}`,

@@ -3,6 +3,7 @@ import { Http1Error } from '../../origins/http1/response-head.ts';
 import type { OriginRequest } from '../../origins/types.ts';
 import type { PoolConfig, StreamTransport } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
+import { poolSecretRefusal } from '../auth/pool-secret-names.ts';
 import type { Env } from '../env.ts';
 import type { OriginResponse } from './origin-response.ts';
 import { type After, ownTimer } from './request-timers.ts';
@@ -26,9 +27,20 @@ export interface OriginCall {
   after?: After;
 }
 
-/** Origin auth header from a named Worker secret; a missing secret is a configuration error (502). */
-export function originAuthHeaders(pool: PoolConfig, env: Env): Record<string, string> {
+/**
+ * Origin auth header from a named Worker secret; a missing secret, or one a pool may not send (the
+ * gateway's own, a bot's: see pool-secret-names.ts), is a configuration error (502).
+ */
+export async function originAuthHeaders(pool: PoolConfig, env: Env): Promise<Record<string, string>> {
   if (!pool.auth) return {};
+  const refusal = await poolSecretRefusal(env.DB, pool.auth.secret);
+  if (refusal !== undefined) {
+    throw new EcoError(
+      502,
+      'origin_misconfigured',
+      `Pool '${pool.name}' has an origin auth that ${refusal}, which is never sent to an origin; correct the pool's auth.`,
+    );
+  }
   const secret = env[pool.auth.secret];
   if (typeof secret !== 'string' || secret.length === 0) {
     throw new EcoError(502, 'origin_misconfigured', `Pool '${pool.name}' names a secret that is not set.`);
@@ -85,7 +97,7 @@ export async function fetchOrigin(call: OriginCall): Promise<OriginResponse> {
   for (const name in call.request.headers) fields[name.toLowerCase()] = call.request.headers[name] as string;
   fields['x-request-id'] = call.requestId;
   if (call.traceparent) fields.traceparent = call.traceparent;
-  const auth = originAuthHeaders(call.pool, call.env);
+  const auth = await originAuthHeaders(call.pool, call.env);
   for (const name in auth) {
     const value = fieldValue(auth[name] as string);
     // A pool stored before its auth header was checked on write: a configuration error, not a crash.

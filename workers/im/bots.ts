@@ -1,19 +1,28 @@
 import { and, eq } from 'drizzle-orm';
-import { isBotSecretName } from '../../schemas/bot-config.ts';
+import { BotConfig as BotConfigSchema, isBotSecretName } from '../../schemas/bot-config.ts';
 import { type BotRow, bots } from '../../schemas/db/bots.ts';
 import { logConfigurationError } from '../config/configuration-error-log.ts';
 import { baseUrlIssue } from '../config/parse-text-setting.ts';
 import { settings } from '../config/read-settings.ts';
 import { db } from '../data/db.ts';
-import { TtlCache } from '../data/ttl-cache.ts';
 import type { Env } from '../env.ts';
+import { BotCache } from './bot-cache.ts';
 import type { BotConfig, BotSettings, Platform } from './types.ts';
 
-let cache: TtlCache<BotConfig | null> | undefined;
+let cache: BotCache | undefined;
 
-/** Bots are read on every webhook: keep them in isolate memory briefly (ECO_IM_BOT_CACHE_TTL_MS, 10 s). */
+/** Whether `id` follows the bot id rule (BotConfig's `id`): no other id can name a bot. */
+export function isBotId(id: string): boolean {
+  return BotConfigSchema.shape.id.safeParse(id).success;
+}
+
+/**
+ * Bots are read on every webhook: keep them in isolate memory briefly (ECO_IM_BOT_CACHE_TTL_MS, 10 s).
+ * An id no bot can have is no bot, without a lookup.
+ */
 export async function findBot(env: Env, platform: Platform, id: string): Promise<BotConfig | null> {
-  cache ??= new TtlCache<BotConfig | null>(settings(env).ECO_IM_BOT_CACHE_TTL_MS, 1000);
+  if (!isBotId(id)) return null;
+  cache ??= new BotCache(settings(env).ECO_IM_BOT_CACHE_TTL_MS);
   const key = `${platform}:${id}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;

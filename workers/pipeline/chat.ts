@@ -12,6 +12,7 @@ import { servedTools } from './chat-tools.ts';
 import { refuseManyChoices } from './choices.ts';
 import { servedImageDetail } from './image-detail.ts';
 import { runInference } from './inference.ts';
+import { refuseNonPublicMediaUrls } from './media-urls.ts';
 import { estimateMediaTokens, estimateTextTokens } from './token-estimate.ts';
 
 /** POST /v1/chat/completions. */
@@ -44,6 +45,7 @@ export function refuseUnservedChatFields(body: ChatCompletionInput): ChatComplet
   refuseManyChoices(body);
   refuseLegacyFunctions(body);
   refuseOtherAnswers(body);
+  refuseNonPublicMediaUrls(body.messages);
   const { tools, tool_choice } = servedTools(body);
   return { ...body, tools, tool_choice, messages: servedImageDetail(body.messages) };
 }

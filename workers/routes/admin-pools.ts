@@ -15,7 +15,7 @@ import { mergePatch, patchUntilWritten, secretInAuth } from '../admin/merge-patc
 import { registerAdminModelRoutes } from '../admin/model-routes.ts';
 import { poolLiveState, pushPoolConfig } from '../admin/pool-live.ts';
 import { controlPoolObject, forgetPoolObject } from '../admin/pool-object.ts';
-import { PoolWrite } from '../admin/pool-write.ts';
+import { PoolWrite, refuseBotSecret } from '../admin/pool-write.ts';
 import { entityTag, parseIfMatch, requireMatch } from '../admin/preconditions.ts';
 import {
   adminErrors,
@@ -192,6 +192,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   app.post('/admin/pools', admin, async (c) => {
     const condition = parseIfMatch(c.req.header('if-match'));
     const config = parsePool(await readAdminBody(c));
+    await refuseBotSecret(c.env.DB, config);
     const audit = { actorKeyId: actor(c), target: config.name, detail: { config } };
     let existed: boolean;
     if (condition) {
@@ -229,6 +230,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
         });
       const base = { ...(current.config as unknown as Record<string, unknown>), name: current.name };
       const next = parsePool(mergePatch(base, patch));
+      await refuseBotSecret(c.env.DB, next);
       const written = await updatePoolIfUnchanged(c.env.DB, next, current.version, {
         actorKeyId: actor(c),
         action: 'pool.update',

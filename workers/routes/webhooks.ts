@@ -6,7 +6,7 @@ import type { AppEnv } from '../app-env.ts';
 import { settings } from '../config/read-settings.ts';
 import { decodeUtf8, readBodyBytes } from '../http/json-body.ts';
 import { errorAnswer } from '../http/openapi-errors.ts';
-import { apiBase, findBot, secretValue } from '../im/bots.ts';
+import { apiBase, findBot, isBotId, secretValue } from '../im/bots.ts';
 import { edgeTapAnswers, sendTapAnswers } from '../im/edge-taps.ts';
 import { plainGroupChatter } from '../im/group-filter.ts';
 import { handOver } from '../im/hand-over.ts';
@@ -222,10 +222,16 @@ function answerTapsHere(c: Context<AppEnv>, bot: BotConfig, events: ImEvent[]): 
   );
 }
 
+/**
+ * The bot a webhook names. Anyone may call these routes: a path that cannot name a bot (an unknown
+ * platform, an id outside the bot id rule) is answered 404 without a lookup, and without repeating it.
+ */
 async function resolveBot(c: Context<AppEnv>): Promise<BotConfig> {
   const platform = c.req.param('platform') ?? '';
   const botId = c.req.param('botId') ?? '';
-  const bot = isPlatform(platform) ? await findBot(c.env, platform, botId) : null;
+  if (!isPlatform(platform) || !isBotId(botId))
+    throw new EcoError(404, 'bot_not_found', 'No bot at this webhook path.');
+  const bot = await findBot(c.env, platform, botId);
   if (!bot) throw new EcoError(404, 'bot_not_found', `No ${platform} bot '${botId}'.`);
   return bot;
 }

@@ -89,7 +89,9 @@ describe('explicit null for an optional field', () => {
       messages: [
         {
           role: 'user',
-          content: [{ type: 'image_url', image_url: { url: 'https://x/y.png', detail: null } }],
+          content: [
+            { type: 'image_url', image_url: { url: 'https://images.example.com/y.png', detail: null } },
+          ],
         },
       ],
       tools: [

@@ -1,7 +1,7 @@
-import { exports } from 'cloudflare:workers';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
+import { callWithVars } from '../identity/helpers.ts';
 
 let key: string;
 let originCalls = 0;
@@ -14,7 +14,7 @@ beforeAll(async () => {
       name: 'bad-auth-pool',
       protocol: 'vllm',
       origins: [{ id: 'a', url: 'http://bad-auth-origin.test', capacity: 8, weight: 1 }],
-      auth: { header: 'X Api Key', secret: 'ECO_IM_TEST_ACCESS_TOKEN' },
+      auth: { header: 'X Api Key', secret: 'BAD_AUTH_POOL_KEY' },
       retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 2 },
     },
     'bad-auth-model',
@@ -26,10 +26,9 @@ beforeAll(async () => {
 });
 
 function post(stream: boolean) {
-  return exports.default.fetch('http://gw/v1/chat/completions', {
+  return callWithVars({ BAD_AUTH_POOL_KEY: 'bad-auth-pool-key' }, '/v1/chat/completions', key, {
     method: 'POST',
-    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ model: 'bad-auth-model', stream, messages: [{ role: 'user', content: 'x' }] }),
+    body: { model: 'bad-auth-model', stream, messages: [{ role: 'user', content: 'x' }] },
   });
 }
 

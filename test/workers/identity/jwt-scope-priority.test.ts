@@ -24,7 +24,7 @@ describe('JWT scope claims', () => {
     expect(await scopesOf({ scp: ['read:orders', 'api://other/.default', 'governance'] })).toEqual([
       'governance',
     ]);
-    expect(await scopesOf({ scp: 'user.read admin' })).toEqual(['admin']);
+    expect(await scopesOf({ scp: 'user.read jobs' })).toEqual(['jobs']);
     expect(await scopesOf({ eco_scopes: ['jobs', 'inference'] })).toEqual(['inference', 'jobs']);
     expect(await scopesOf({ eco_scopes: 'jobs inference' })).toEqual(['inference', 'jobs']);
     // Names only other APIs use: the documented default.
@@ -38,9 +38,9 @@ describe('JWT scope claims', () => {
     ['scope', 'jobs inferance', 'inferance'],
     ['scope', 'openid Inference', 'Inference'],
     ['scp', ['governence'], 'governence'],
-    ['scp', 'amdin', 'amdin'],
     ['scope', 'job', 'job'],
     ['eco_scopes', ['inference', 'billing'], 'billing'],
+    ['eco_scopes', 'amdin', 'amdin'],
     ['eco_scopes', 'inference openid', 'openid'],
   ] as const) {
     it(`refuse ${claim} holding ${JSON.stringify(value)}, naming the claim and the value`, async () => {

@@ -95,7 +95,7 @@ describe('identity-provider JWTs', () => {
   it('enforces the scopes carried by the token', async () => {
     serveJwks();
     await expectError(await call('/admin/keys', await token()), 403, 'insufficient_scope');
-    expect((await call('/admin/keys', await token({ claims: { scope: 'admin' } }))).status).toBe(200);
+    expect((await call('/admin/keys', await token({ claims: { eco_scopes: ['admin'] } }))).status).toBe(200);
   });
 
   it('rejects every defect with its own 401 code', async () => {
