@@ -3,18 +3,18 @@
  * `npm run deploy:check [-- --env NAME]`: bundles the Worker exactly as `wrangler deploy` would (for
  * the given environment, default top level) into a temporary directory without uploading, and prints
  * the bundle size. A failed dry run exits 1 with wrangler's output, and so does an environment whose D1
- * database_id is still the repository's placeholder or whose vars hold an `ECO_*` setting the gateway
- * cannot use (workers/config/settings.ts); the temporary directory is removed in every case, also when
- * the check is interrupted.
+ * database_id is still the repository's placeholder or whose vars hold an `ECO_*` setting or `ECO_JWT_*`
+ * value the gateway cannot use, or a misspelt name (scripts/lib/unusable-vars.mjs); the temporary
+ * directory is removed in every case, also when the check is interrupted.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { unstable_readConfig } from 'wrangler';
-import { checkSettings } from '../workers/config/check-settings.ts';
 import { deployCheckArgs } from './lib/deploy-check-args.mjs';
 import { ROOT, run, stopGroup } from './lib/procs.mjs';
+import { unusableVars } from './lib/unusable-vars.mjs';
 import { placeholderIds } from './lib/wrangler-config.mjs';
 import { wranglerEnvs } from './lib/wrangler-envs.mjs';
 
@@ -54,7 +54,7 @@ try {
   const placeholders = env ? placeholderIds(env) : [];
   // The vars as wrangler reads them for this environment (TOML numbers and booleans included).
   const { vars } = unstable_readConfig({ config: `${ROOT}wrangler.toml`, env });
-  const unusable = checkSettings(vars);
+  const unusable = unusableVars(vars);
   const table = env ? `[env.${env}.vars]` : '[vars]';
   if (placeholders.length > 0) {
     process.stderr.write(

@@ -1,4 +1,4 @@
-import { isMap, isScalar, type Node, type Scalar } from 'yaml';
+import { isMap, type Node, type Scalar } from 'yaml';
 import { type Deref, makeDeref, scalarKey } from './nodes.ts';
 import type { ParsedDocument } from './parse-file.ts';
 

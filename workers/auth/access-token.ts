@@ -30,18 +30,28 @@ const TOKENS_EFFECT = 'access tokens are neither issued nor accepted';
 const encoder = new TextEncoder();
 const derived = new Map<string, Uint8Array>();
 
-/** ECO_JWT_SIGNING_SECRET when set and usable; the error to answer while it is set but unusable. */
+/**
+ * ECO_JWT_SIGNING_SECRET when set and usable; the error to answer while it is set but unusable: too
+ * short, or the identity provider's ECO_JWT_SECRET, whose every holder could then mint gateway tokens
+ * acting as any key.
+ */
 export function signingSecret(env: Env): string | null | EcoError {
   const explicit = textVar('ECO_JWT_SIGNING_SECRET', env.ECO_JWT_SIGNING_SECRET, TOKENS_EFFECT);
   if (explicit === null || explicit instanceof EcoError) return explicit;
-  return explicit.length >= 32
-    ? explicit
-    : misconfigured('ECO_JWT_SIGNING_SECRET', 'is shorter than 32 characters', TOKENS_EFFECT);
+  if (explicit.length < 32)
+    return misconfigured('ECO_JWT_SIGNING_SECRET', 'is shorter than 32 characters', TOKENS_EFFECT);
+  if (explicit === textVar('ECO_JWT_SECRET', env.ECO_JWT_SECRET, TOKENS_EFFECT))
+    return misconfigured(
+      'ECO_JWT_SIGNING_SECRET',
+      "equals ECO_JWT_SECRET, so whoever holds the identity provider's secret could sign tokens acting as any key",
+      TOKENS_EFFECT,
+    );
+  return explicit;
 }
 
 /**
  * ECO_JWT_SIGNING_SECRET, else the key derived from ECO_INTERNAL_SECRET, else null. A signing secret
- * that is set but too short is refused (500), never replaced by the derived key behind the operator's back.
+ * that is set but unusable is refused (500), never replaced by the derived key behind the operator's back.
  */
 export async function signingKey(env: Env): Promise<Uint8Array | null> {
   const explicit = signingSecret(env);
@@ -135,7 +145,7 @@ export async function mintAccessToken(
     throw new EcoError(
       500,
       'token_signing_unconfigured',
-      'Set ECO_JWT_SIGNING_SECRET (32+ characters) or ECO_INTERNAL_SECRET to issue tokens.',
+      'ECO_JWT_SIGNING_SECRET (32+ characters) or ECO_INTERNAL_SECRET must be set to issue tokens.',
     );
   }
   const iat = Math.floor(now / 1000);

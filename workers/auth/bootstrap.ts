@@ -11,6 +11,13 @@ import { auditInsert } from './audit.ts';
 
 export const BOOTSTRAP_KEY_ID = 'key_bootstrap_admin';
 
+/** Whether a configured value has the shape of a key the gateway makes an admin key from. */
+export function usableBootstrapKey(secret: string): boolean {
+  return secret.startsWith(KEY_PREFIX) && secret.length >= 40;
+}
+
+export const BOOTSTRAP_KEY_UNUSABLE = `ECO_BOOTSTRAP_ADMIN_KEY must start with ${KEY_PREFIX} and be at least 40 characters (npm run keys:bootstrap makes one); no admin key is made from it until it is corrected.`;
+
 /**
  * The first production admin key comes from the ECO_BOOTSTRAP_ADMIN_KEY secret: when it is presented
  * and no key row has its hash yet, an admin key with that hash is inserted. A revoked bootstrap key
@@ -21,12 +28,8 @@ export async function ensureBootstrapKey(env: Env, presented: string, hash: stri
   const secret = env.ECO_BOOTSTRAP_ADMIN_KEY;
   if (typeof secret !== 'string' || secret === '') return;
   if (presented.length !== secret.length || hash !== (await sha256Hex(secret))) return;
-  // Only whoever presents the configured value itself learns that the gateway will not use it.
-  if (!secret.startsWith(KEY_PREFIX) || secret.length < 40) {
-    throw misconfigured(
-      `ECO_BOOTSTRAP_ADMIN_KEY must start with ${KEY_PREFIX} and be at least 40 characters (npm run keys:bootstrap makes one); no admin key is made from it until it is corrected.`,
-    );
-  }
+  // Only whoever presents the configured value itself learns here that the gateway will not use it.
+  if (!usableBootstrapKey(secret)) throw misconfigured(BOOTSTRAP_KEY_UNUSABLE);
   const now = Date.now();
   const handle = db(env.DB);
   const deleted = await handle

@@ -1,45 +1,48 @@
-import { EcoError } from '../../schemas/errors.ts';
 import type { SettingProblem } from '../config/check-settings.ts';
+import { isUnset } from '../config/parse-number.ts';
 import type { Env } from '../env.ts';
-import { signingSecret, tokenTtlS } from './access-token.ts';
-import { jwtConfig } from './jwt-config.ts';
+import { BOOTSTRAP_KEY_UNUSABLE, usableBootstrapKey } from './bootstrap.ts';
+import { jwtVarProblems } from './jwt-var-problems.ts';
 
 const INTERNAL_MISSING =
   'ECO_INTERNAL_SECRET is not set (16+ characters): async jobs and IM replies fail with 500 internal_auth_unconfigured until it is.';
 
 /**
+ * As for ECO_JWT_SIGNING_SECRET. A shorter token still works: guesses at it are bounded per address like
+ * guesses at keys (refuseIfThrottled), and refusing it would stop a running scrape; /ready names it.
+ */
+const METRICS_TOKEN_MIN = 32;
+const METRICS_WEAK = `ECO_METRICS_TOKEN is shorter than ${METRICS_TOKEN_MIN} characters, too short to be safe from guessing; /metrics still accepts it until it is replaced (openssl rand -hex 32 makes one).`;
+const METRICS_NOT_TEXT =
+  'ECO_METRICS_TOKEN is not text (a secret, or a quoted var); /metrics accepts no token until it is corrected.';
+const BOOTSTRAP_NOT_TEXT =
+  'ECO_BOOTSTRAP_ADMIN_KEY is not text (a secret, or a quoted var); no admin key is made from it until it is corrected.';
+
+/**
  * The secrets and JWT vars a request would find unusable, for GET /ready: each is otherwise seen only
- * by the first request that needs it (a job, an IM reply, a token), as a 500. Messages name the var
- * and why, never its value.
+ * by the first request that needs it (a job, an IM reply, a token, the bootstrap admin key), as a 500,
+ * or not at all (a scrape token shorter than is safe). Messages name the var and why, never its value.
  */
 export function credentialProblems(env: Env): SettingProblem[] {
   const problems: SettingProblem[] = [];
   const internal = env.ECO_INTERNAL_SECRET;
   if (typeof internal !== 'string' || internal.length < 16)
     problems.push({ name: 'ECO_INTERNAL_SECRET', problem: INTERNAL_MISSING });
-  const jwt = jwtConfig(env);
-  const errors = [
-    signingSecret(env),
-    ttlProblem(env),
-    jwt.providerProblem,
-    jwt.defaultTenant instanceof EcoError ? jwt.defaultTenant : null,
-  ];
-  const seen = new Set<string>();
-  for (const error of errors) {
-    if (!(error instanceof EcoError) || seen.has(error.message)) continue;
-    seen.add(error.message);
-    // Every JWT var's error opens with the var's name.
-    problems.push({ name: /^ECO_[A-Z0-9_]+/.exec(error.message)?.[0] ?? 'ECO_JWT', problem: error.message });
-  }
+  problems.push(...jwtVarProblems(env));
+  const bootstrap = env.ECO_BOOTSTRAP_ADMIN_KEY;
+  // The rule ensureBootstrapKey applies; an empty value is no bootstrap key.
+  if (
+    typeof bootstrap === 'string' ? bootstrap !== '' && !usableBootstrapKey(bootstrap) : !isUnset(bootstrap)
+  )
+    problems.push({
+      name: 'ECO_BOOTSTRAP_ADMIN_KEY',
+      problem: typeof bootstrap === 'string' ? BOOTSTRAP_KEY_UNUSABLE : BOOTSTRAP_NOT_TEXT,
+    });
+  const metrics = env.ECO_METRICS_TOKEN;
+  if (typeof metrics === 'string' ? metrics !== '' && metrics.length < METRICS_TOKEN_MIN : !isUnset(metrics))
+    problems.push({
+      name: 'ECO_METRICS_TOKEN',
+      problem: typeof metrics === 'string' ? METRICS_WEAK : METRICS_NOT_TEXT,
+    });
   return problems;
-}
-
-function ttlProblem(env: Env): EcoError | null {
-  try {
-    tokenTtlS(env);
-    return null;
-  } catch (err) {
-    if (err instanceof EcoError) return err;
-    throw err;
-  }
 }

@@ -48,6 +48,8 @@ export interface JwtConfig {
   tokenProblem: EcoError | null;
   /** While a value identity-provider tokens depend on is unusable (this, or `tokenProblem`). */
   providerProblem: EcoError | null;
+  /** Every unusable value, each once (GET /ready and deploy:check list them all). */
+  problems: EcoError[];
 }
 
 export function jwtConfig(env: Env): JwtConfig {
@@ -71,6 +73,8 @@ export function jwtConfig(env: Env): JwtConfig {
   const tokenProblem = firstError(skew, maxBytes);
   const audienceVar = listVar('ECO_JWT_AUDIENCE', env.ECO_JWT_AUDIENCE, PROVIDER_EFFECT);
   const audience = Array.isArray(audienceVar) ? audienceVar : [];
+  const tenant = defaultTenant(env.ECO_JWT_DEFAULT_TENANT);
+  const algsProblem = 'problem' in algs ? algs.problem : null;
   return {
     secret: secret ? new TextEncoder().encode(secret) : null,
     jwksUrl: typeof jwks === 'string' ? jwks : null,
@@ -81,15 +85,19 @@ export function jwtConfig(env: Env): JwtConfig {
     asymmetricAlgs: 'asymmetric' in algs && typeof jwks === 'string' ? algs.asymmetric : [],
     clockSkewS: typeof skew === 'number' ? skew : 30,
     maxBytes: typeof maxBytes === 'number' ? maxBytes : MAX_JWT_BYTES,
-    defaultTenant: defaultTenant(env.ECO_JWT_DEFAULT_TENANT),
+    defaultTenant: tenant,
     tokenProblem,
-    providerProblem:
-      tokenProblem ?? firstError(secretVar, jwks, iss, audienceVar, 'problem' in algs ? algs.problem : null),
+    providerProblem: tokenProblem ?? firstError(secretVar, jwks, iss, audienceVar, algsProblem),
+    problems: errors(skew, maxBytes, secretVar, jwks, iss, audienceVar, algsProblem, tenant),
   };
 }
 
+function errors(...values: unknown[]): EcoError[] {
+  return values.filter((v) => v instanceof EcoError);
+}
+
 function firstError(...values: unknown[]): EcoError | null {
-  return (values.find((v) => v instanceof EcoError) as EcoError | undefined) ?? null;
+  return errors(...values)[0] ?? null;
 }
 
 const SUPPORTED: readonly string[] = [...SYMMETRIC_ALGS, ...ASYMMETRIC_ALGS];

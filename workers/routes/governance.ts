@@ -153,6 +153,8 @@ function parseRequest(contentType: string, body: string): { files: SourceFile[];
 }
 
 function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy } {
+  // As every JSON route answers them (workers/http/json-body.ts).
+  if (body.trim() === '') throw new EcoError(400, 'invalid_json', 'The request body is empty; send JSON.');
   let data: unknown;
   try {
     // Integers beyond 2^53 are kept exact, so the policy is refused by name as a policy file would be.
@@ -167,11 +169,7 @@ function parseJsonRequest(body: string): { files: SourceFile[]; policy: Policy }
         'The request body nests arrays and objects too deeply to read.',
       );
     }
-    throw new EcoError(
-      400,
-      'invalid_request',
-      `The request body is not valid JSON: ${(err as Error).message}`,
-    );
+    throw new EcoError(400, 'invalid_json', `The request body is not valid JSON: ${(err as Error).message}`);
   }
   const parsed = JsonRequest.safeParse(data);
   if (!parsed.success) {

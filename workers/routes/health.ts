@@ -22,7 +22,7 @@ const Readiness = z
     status: z.enum(['ready', 'not_ready']),
     checks: z.record(z.string(), Check).openapi({
       description:
-        'One entry per dependency: `d1`, `pools`, `models`; `settings`, the `ECO_*` vars, and `credentials`, the secrets and JWT vars (not ready while one is unusable or `ECO_INTERNAL_SECRET` is missing).',
+        'One entry per dependency: `d1`, `pools`, `models` (not ready while none is registered); `settings`, the `ECO_*` vars and their names, and `credentials`, the secrets and JWT vars (not ready while one is unusable or too short to be safe, or `ECO_INTERNAL_SECRET` is missing).',
     }),
   })
   .openapi('Readiness');
@@ -43,7 +43,8 @@ const readyRoute = createRoute({
   summary: 'Readiness',
   responses: {
     200: {
-      description: 'D1 answers, an engine pool is configured and every setting and secret is usable',
+      description:
+        'D1 answers, an engine pool is configured, a model is registered and every setting and secret is usable',
       content: { 'application/json': { schema: Readiness } },
     },
     503: { description: 'A check failed', content: { 'application/json': { schema: Readiness } } },
@@ -51,9 +52,10 @@ const readyRoute = createRoute({
 });
 
 /**
- * Liveness (no dependencies) and readiness (D1 answers, at least one engine pool is configured, no
- * `ECO_*` setting is unusable: the gateway runs with a fallback meanwhile, which is not what was deployed;
- * and no secret or JWT var is missing or unusable, which fails the first request that needs it).
+ * Liveness (no dependencies) and readiness (D1 answers, at least one engine pool is configured and one
+ * model registered, no `ECO_*` setting is unusable or misspelt: the gateway runs with a fallback
+ * meanwhile, which is not what was deployed; and no secret or JWT var is missing or unusable, which
+ * fails the first request that needs it, nor a scrape token shorter than 32 characters).
  */
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));

@@ -68,7 +68,7 @@ describe('the variable a message names', () => {
   it.each([
     ['ECO_JWT_MAX_BYTES is 5, not a whole number', 'ECO_JWT_MAX_BYTES'],
     ['ECO_INTERNAL_SECRET is not set (16+ characters).', 'ECO_INTERNAL_SECRET'],
-    ['Set ECO_JWT_SIGNING_SECRET or ECO_INTERNAL_SECRET to issue tokens.', null],
+    ["Pool 'p' names ECO_IM_X_TOKEN, which is not set.", null],
     ['ECO_ is not a name', null],
     ["API key 'k' has a stored record that is invalid", null],
   ])('%j: %j', (message, variable) => {

@@ -54,7 +54,7 @@ describe('configuration errors', () => {
     const out = logged();
     expect(out).toHaveLength(1);
     const entry = JSON.parse(out[0]!) as Record<string, unknown>;
-    // Its message names two variables, neither first: no one variable is named, but the field is there.
+    // Its message opens with the variable to set (the other one that would do is named after it).
     expect(Object.keys(entry).slice(0, 6)).toEqual([
       'level',
       'event',
@@ -65,7 +65,7 @@ describe('configuration errors', () => {
     ]);
     expect(entry).toMatchObject({
       code: 'token_signing_unconfigured',
-      variable: null,
+      variable: 'ECO_JWT_SIGNING_SECRET',
       request_id: 'req-config-log-2',
       path: '/v1/auth/token',
     });

@@ -1,0 +1,1 @@
+export declare function unusableVars(vars: Record<string, unknown>): { name: string; problem: string }[];
