@@ -1,6 +1,6 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll } from 'vitest';
-import { clearFaults, type Stack, setEmulatorSettings } from './stack.ts';
+import { clearFaults, emulatorSettings, type Stack, setEmulatorSettings } from './stack.ts';
 
 /** Calls shared by the per-engine e2e files: a pinned client, plain and streamed chats, pool recovery. */
 
@@ -18,10 +18,17 @@ export interface Streamed {
 
 export const status = (err: unknown) => (err as InstanceType<typeof OpenAI.APIError>).status;
 
-/** Instant generation for the file (restored afterwards) and no fault left behind by any case. */
+/** Instant generation for the file (the settings before it restored after it); no fault left by any case. */
 export function useInstantEmulator(stack: Stack): void {
-  beforeAll(() => setEmulatorSettings(stack, { tokensPerSecond: 0, ttftMs: 0 }));
-  afterAll(() => setEmulatorSettings(stack, { tokensPerSecond: 50, ttftMs: 20 }));
+  let previous: { tokensPerSecond: number; ttftMs: number } | undefined;
+  beforeAll(async () => {
+    const { tokensPerSecond, ttftMs } = await emulatorSettings(stack);
+    previous = { tokensPerSecond, ttftMs };
+    await setEmulatorSettings(stack, { tokensPerSecond: 0, ttftMs: 0 });
+  });
+  afterAll(async () => {
+    if (previous) await setEmulatorSettings(stack, previous);
+  });
   afterEach(() => clearFaults(stack));
 }
 
@@ -35,14 +42,23 @@ export function engineCalls(stack: Stack) {
       ...(pool ? { defaultHeaders: { 'x-eco-pool': pool } } : {}),
     });
 
-  /** Clear faults and the pool's memory of them (breaker, Retry-After backoff), so each case starts clean. */
+  /**
+   * Clear faults and the pool's memory of them (breaker, Retry-After backoff) on every origin of the
+   * pool, so each case starts clean.
+   */
   async function recover(pool: string) {
     await clearFaults(stack);
-    const res = await fetch(`${stack.gateway}/admin/pools/${pool}/origins/${pool}-1/reset`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${stack.apiKey}` },
-    });
-    if (!res.ok) throw new Error(`reset ${pool}: ${res.status} ${await res.text()}`);
+    const headers = { authorization: `Bearer ${stack.apiKey}` };
+    const found = await fetch(`${stack.gateway}/admin/pools/${pool}`, { headers });
+    if (!found.ok) throw new Error(`pool ${pool}: ${found.status} ${await found.text()}`);
+    const { config } = (await found.json()) as { config: { origins: { id: string }[] } };
+    for (const { id } of config.origins) {
+      const res = await fetch(`${stack.gateway}/admin/pools/${pool}/origins/${id}/reset`, {
+        method: 'POST',
+        headers,
+      });
+      if (!res.ok) throw new Error(`reset ${pool}/${id}: ${res.status} ${await res.text()}`);
+    }
   }
 
   /** A streamed answer; a failure either as an HTTP status (before output) or a terminal SSE error. */

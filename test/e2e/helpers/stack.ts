@@ -162,15 +162,32 @@ export async function setFault(stack: Stack, fault: Record<string, unknown>): Pr
 }
 
 export async function clearFaults(stack: Stack): Promise<void> {
-  await fetch(`${stack.emulator}/_control/faults`, { method: 'DELETE' });
+  const res = await fetch(`${stack.emulator}/_control/faults`, { method: 'DELETE' });
+  if (!res.ok) throw new Error(`faults not cleared: ${res.status} ${await res.text()}`);
 }
 
-export async function setEmulatorSettings(stack: Stack, settings: Record<string, number>): Promise<void> {
-  await fetch(`${stack.emulator}/_control/settings`, {
+/** The emulator's generation settings (GET /_control/settings). */
+export interface EmulatorSettings {
+  tokensPerSecond: number;
+  ttftMs: number;
+  defaultMaxTokens: number;
+  answerTokens: number;
+}
+
+/** The emulator's generation settings as they are now. */
+export async function emulatorSettings(stack: Stack): Promise<EmulatorSettings> {
+  const res = await fetch(`${stack.emulator}/_control/settings`);
+  if (!res.ok) throw new Error(`settings not read: ${res.status} ${await res.text()}`);
+  return (await res.json()) as EmulatorSettings;
+}
+
+export async function setEmulatorSettings(stack: Stack, settings: Partial<EmulatorSettings>): Promise<void> {
+  const res = await fetch(`${stack.emulator}/_control/settings`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(settings),
   });
+  if (!res.ok) throw new Error(`settings rejected: ${res.status} ${await res.text()}`);
 }
 
 /** Poll `probe` until `ok` holds (every 100 ms), or fail after `timeoutMs` with the last value. */

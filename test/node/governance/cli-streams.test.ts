@@ -57,7 +57,6 @@ describe('eco-lint and huge files', () => {
     // Sparse: 600 MB on paper, nothing on disk. Reading it whole would exceed what a string can hold.
     writeFileSync(join(dir, 'huge.qyaml'), '');
     truncateSync(join(dir, 'huge.qyaml'), 600 * 1024 * 1024);
-    const started = performance.now();
     const { code, stdout, stderr } = await ecoLintInProcess(['--format', 'json', 'huge.qyaml'], dir);
     expect(stderr).toBe('');
     expect(code).toBe(1);
@@ -68,7 +67,6 @@ describe('eco-lint and huge files', () => {
         message: 'file is 629145600 bytes, over the limit of 2097152 characters',
       }),
     ]);
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('refuses a file far over the size limit to convert, generate or take as policy without reading it', async () => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { bootstrapArgs } from '../../../scripts/lib/bootstrap-args.mjs';
 import { wranglerEnvs } from '../../../scripts/lib/wrangler-envs.mjs';
 import { scratchDir, spawnScript, within } from './process-helpers.ts';
+import { killAfterTest } from './stop-after-test.ts';
 
 const ENVS = ['staging', 'production'];
 
@@ -45,7 +46,8 @@ describe('keys:bootstrap arguments', () => {
   });
 
   it('prints a usage error, not a stack trace, and no secret', async () => {
-    const { exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--env', 'prodution']);
+    const { child, exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--env', 'prodution']);
+    killAfterTest(child);
     const result = await within(exited, 8000);
     expect(result?.code).toBe(2);
     expect(result?.stderr).toContain("keys:bootstrap: --env 'prodution' is not an environment");
@@ -59,7 +61,13 @@ describe('keys:bootstrap arguments', () => {
 describe('keys:bootstrap --local without the state npm run dev made', () => {
   it('refuses a state directory that does not exist, creating nothing and printing no secret', async () => {
     const missing = join(scratchDir('bootstrap-missing'), 'state');
-    const { exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--local', '--persist-to', missing]);
+    const { child, exited } = spawnScript([
+      'scripts/bootstrap-admin.mjs',
+      '--local',
+      '--persist-to',
+      missing,
+    ]);
+    killAfterTest(child);
     const result = await within(exited, 8000);
     expect(result?.code).toBe(1);
     expect(result?.stderr).toContain(
@@ -71,7 +79,8 @@ describe('keys:bootstrap --local without the state npm run dev made', () => {
 
   it('says to apply the migrations when the state has no api_keys table', async () => {
     const empty = scratchDir('bootstrap-empty');
-    const { exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--local', '--persist-to', empty]);
+    const { child, exited } = spawnScript(['scripts/bootstrap-admin.mjs', '--local', '--persist-to', empty]);
+    killAfterTest(child);
     const result = await within(exited, 60_000);
     expect(result?.code).toBe(1);
     expect(result?.stderr).toContain(

@@ -1,7 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { deployCheckArgs } from '../../../scripts/lib/deploy-check-args.mjs';
-import { eventually, killAll, scratchDir, spawnScript, within } from './process-helpers.ts';
+import { eventually, scratchDir, spawnScript, within } from './process-helpers.ts';
+import { stopAfterTest } from './stop-after-test.ts';
 
 const ENVS = ['staging', 'production'];
 
@@ -22,12 +23,14 @@ describe('deploy:check arguments', () => {
 
   // The space form used to be ignored: the top level was checked and reported as passed.
   it('fails on an unknown environment given as `--env NAME`, before running wrangler', async () => {
-    const { exited } = spawnScript(['scripts/deploy-check.mjs', '--env', 'nope']);
-    const result = await within(exited, 8000);
+    const { child, exited } = spawnScript(['scripts/deploy-check.mjs', '--env', 'nope']);
+    stopAfterTest({ child, exited });
+    // Generous: loading wrangler, before the arguments are read, alone takes seconds on a busy machine.
+    const result = await within(exited, 30_000);
     expect(result?.code).toBe(2);
     expect(result?.stderr).toContain("deploy:check: --env 'nope' is not an environment of wrangler.toml");
     expect(result?.stdout).not.toContain('deploy check passed');
-  }, 10_000);
+  }, 40_000);
 });
 
 describe('deploy:check interrupted', () => {
@@ -35,14 +38,11 @@ describe('deploy:check interrupted', () => {
     // Its own TMPDIR, so the check's directory is the only entry there.
     const tmp = scratchDir('deploy-check-test');
     const { child, exited } = spawnScript(['scripts/deploy-check.mjs'], { TMPDIR: tmp });
-    try {
-      expect(await eventually(() => readdirSync(tmp).length > 0, 5000)).toBe(true);
-      child.kill('SIGTERM');
-      const result = await within(exited, 5000);
-      expect(result?.code).toBe(143);
-      expect(readdirSync(tmp)).toEqual([]);
-    } finally {
-      killAll(child, []);
-    }
-  }, 10_000);
+    stopAfterTest({ child, exited });
+    expect(await eventually(() => readdirSync(tmp).length > 0, 30_000)).toBe(true);
+    child.kill('SIGTERM');
+    const result = await within(exited, 5000);
+    expect(result?.code).toBe(143);
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 40_000);
 });

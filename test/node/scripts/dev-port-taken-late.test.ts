@@ -1,10 +1,12 @@
 import { createServer, type Server } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { killAll, migratedState, startDev, within } from './process-helpers.ts';
+import { migratedState, startDev, within } from './process-helpers.ts';
+import { stopAfterTest } from './stop-after-test.ts';
 
 describe('npm run dev when the gateway port is taken while it starts', () => {
   it('says which port and which variable moves it, and leaves nothing running', async () => {
     const dev = await startDev(await migratedState('dev-port-late'));
+    stopAfterTest(dev);
     let server: Server | undefined;
     // Free when dev checked it first; taken by the time the gateway would start (during the seeding).
     dev.child.stderr?.on('data', (d: Buffer) => {
@@ -22,7 +24,6 @@ describe('npm run dev when the gateway port is taken while it starts', () => {
       expect(await dev.emulatorAnswers()).toBe(false);
     } finally {
       server?.close();
-      killAll(dev.child, []);
     }
   }, 120_000);
 });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { staleStateAdvice } from '../../../scripts/lib/stale-state.mjs';
-import { killAll, localDb, migratedState, startDev, within } from './process-helpers.ts';
+import { localDb, migratedState, startDev, within } from './process-helpers.ts';
+import { stopAfterTest } from './stop-after-test.ts';
 
 describe('npm run dev on local state made by an older schema', () => {
   it('stops with one message naming the directory and what to do, and leaves nothing running', async () => {
@@ -11,17 +12,14 @@ describe('npm run dev on local state made by an older schema', () => {
     db.exec('ALTER TABLE models DROP COLUMN source');
     db.close();
     const dev = await startDev(persistDir);
-    try {
-      const result = await within(dev.exited, 60_000);
-      expect(result?.code, result?.stderr).toBe(1);
-      expect(result?.stderr).toContain(`the local database in ${persistDir} does not match the migrations`);
-      expect(result?.stderr).toContain('table models has no column named source');
-      expect(result?.stderr).toContain('set ECO_PERSIST_DIR to a new directory');
-      expect(result?.stderr).not.toMatch(/\n\s+at /);
-      expect(await dev.emulatorAnswers()).toBe(false);
-    } finally {
-      killAll(dev.child, []);
-    }
+    stopAfterTest(dev);
+    const result = await within(dev.exited, 60_000);
+    expect(result?.code, result?.stderr).toBe(1);
+    expect(result?.stderr).toContain(`the local database in ${persistDir} does not match the migrations`);
+    expect(result?.stderr).toContain('table models has no column named source');
+    expect(result?.stderr).toContain('set ECO_PERSIST_DIR to a new directory');
+    expect(result?.stderr).not.toMatch(/\n\s+at /);
+    expect(await dev.emulatorAnswers()).toBe(false);
   }, 120_000);
 });
 

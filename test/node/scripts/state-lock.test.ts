@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { claimStateDir, LOCK_FILE } from '../../../scripts/lib/state-lock.mjs';
-import { freePort, killAll, scratchDir, spawnScript, within } from './process-helpers.ts';
+import { freePort, scratchDir, spawnScript, within } from './process-helpers.ts';
+import { stopAfterTest } from './stop-after-test.ts';
 
 /** The pid of a process that has exited (and been reaped). */
 function deadPid(): number {
@@ -53,23 +54,17 @@ describe('the state directory claim', () => {
   });
 });
 
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  cleanup?.();
-  cleanup = undefined;
-});
-
 describe('npm run dev on a state directory another stack holds', () => {
   it('refuses before it starts anything and leaves the other claim in place', async () => {
     const dir = scratchDir('lock-dev');
     writeFileSync(join(dir, LOCK_FILE), String(process.pid));
-    const { child, exited } = spawnScript(['scripts/dev.mjs'], {
+    const dev = spawnScript(['scripts/dev.mjs'], {
       ECO_GATEWAY_PORT: String(await freePort()),
       ECO_EMULATOR_PORT: String(await freePort()),
       ECO_PERSIST_DIR: dir,
     });
-    cleanup = () => killAll(child, []);
-    const result = await within(exited, 8000);
+    stopAfterTest(dev);
+    const result = await within(dev.exited, 8000);
     expect(result?.code, result?.stderr).toBe(1);
     expect(result?.stderr).toContain(`the state directory ${dir} is in use by process ${process.pid}`);
     expect(result?.stderr).toContain('ECO_PERSIST_DIR');

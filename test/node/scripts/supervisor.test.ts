@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { alive, eventually, killAll, pidIn, scratchDir, spawnScript, within } from './process-helpers.ts';
@@ -15,10 +16,12 @@ function supervised(mode: string) {
   const dir = scratchDir('supervisor');
   const run = spawnScript([FIXTURE, mode, dir]);
   const pid = (tag: string) => pidIn(join(dir, `${tag}.pid`));
+  /** Whether the supervisor started beta (recorded by the fixture before it could exit). */
+  const betaStarted = () => existsSync(join(dir, 'beta.started'));
   cleanup = () => {
-    killAll(run.child, TAGS.map(pid));
+    killAll(run.child, [...TAGS.map(pid), pidIn(join(dir, 'beta.started'))]);
   };
-  return { ...run, pid };
+  return { ...run, pid, betaStarted };
 }
 
 describe('the dev stack supervisor', () => {
@@ -51,14 +54,14 @@ describe('the dev stack supervisor', () => {
   }, 10_000);
 
   it('on SIGTERM during a startup step stops what started so far and starts nothing more', async () => {
-    const { child, exited, pid } = supervised('signal-during-step');
+    const { child, exited, pid, betaStarted } = supervised('signal-during-step');
     expect(await eventually(() => pid('step') !== undefined && pid('alpha') !== undefined, 5000)).toBe(true);
     child.kill('SIGTERM');
     const result = await within(exited, 8000);
     expect(result?.code, result?.stderr).toBe(0);
     expect(await eventually(() => !alive(pid('alpha')!) && !alive(pid('step')!), 2000)).toBe(true);
     // Nothing after the step ever started.
-    await new Promise((r) => setTimeout(r, 300));
+    expect(betaStarted()).toBe(false);
     expect(pid('beta')).toBeUndefined();
   }, 10_000);
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { envCompletenessProblems, placeholderIds } from '../../../scripts/lib/wrangler-config.mjs';
 import { ROOT, spawnScript, within } from './process-helpers.ts';
+import { stopAfterTest } from './stop-after-test.ts';
 
 const TOP = `name = "w"
 [[d1_databases]]
@@ -57,7 +58,8 @@ describe('deploy:check for an environment', () => {
   it('fails, still reporting the bundle, while the environment has a placeholder D1 id', async () => {
     const toml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
     const placeholders = placeholderIds('production', toml);
-    const { exited } = spawnScript(['scripts/deploy-check.mjs', '--env', 'production']);
+    const { child, exited } = spawnScript(['scripts/deploy-check.mjs', '--env', 'production']);
+    stopAfterTest({ child, exited });
     const result = await within(exited, 110_000);
     if (placeholders.length === 0) {
       expect(result?.code, result?.stderr).toBe(0);

@@ -1,5 +1,5 @@
 import { env, exports } from 'cloudflare:workers';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { invalidateRegistry } from '../../../workers/data/registry.ts';
 import { SCOPES } from '../../../workers/principal.ts';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
@@ -111,18 +111,20 @@ describe('answers match the document', () => {
     await expectDocumented('post', path, await call('POST', `/admin/keys/${id}/revoke`), 200);
   });
 
-  it('POST /v1/jobs and GET /v1/jobs', async () => {
+  it('POST /v1/jobs and GET /v1/jobs', { timeout: 15_000 }, async () => {
     mockOrigin(ORIGIN, () => chatAnswer('done'));
     const job = { type: 'chat', request: { model: 'oa-model', messages: [{ role: 'user', content: 'hi' }] } };
     const submitted = await call('POST', '/v1/jobs', job);
     await expectDocumented('post', '/v1/jobs', submitted.clone(), 202);
     const { id } = (await submitted.json()) as { id: string };
-    // Until it finishes (result, usage and attempts filled in), within a few seconds.
-    for (let i = 0; i < 100; i++) {
-      const { status } = (await (await call('GET', `/v1/jobs/${id}`)).json()) as { status: string };
-      if (status !== 'queued' && status !== 'running') break;
-      await new Promise((resolve) => setTimeout(resolve, 30));
-    }
+    // Until it has succeeded (result, usage and attempts filled in): the queue runs it in the background.
+    await vi.waitFor(
+      async () => {
+        const { status } = (await (await call('GET', `/v1/jobs/${id}`)).json()) as { status: string };
+        expect(status).toBe('succeeded');
+      },
+      { timeout: 10_000, interval: 30 },
+    );
     await expectDocumented('get', '/v1/jobs/{id}', await call('GET', `/v1/jobs/${id}`), 200);
     await expectDocumented('get', '/v1/jobs', await call('GET', '/v1/jobs'), 200);
   });

@@ -106,7 +106,9 @@ describe('/openapi.json is valid OpenAPI 3.1', () => {
   });
 
   it('resolves every $ref', () => {
-    const broken = refs(document).filter((ref) => {
+    const all = refs(document);
+    expect(all.length).toBeGreaterThan(0);
+    const broken = all.filter((ref) => {
       try {
         resolve(ref);
         return false;
@@ -119,6 +121,7 @@ describe('/openapi.json is valid OpenAPI 3.1', () => {
 
   it('gives operation ids to all operations or none, and never twice the same', () => {
     const ids = operations(document).map(([, , op]) => op.operationId);
+    expect(ids.length).toBeGreaterThan(0);
     const given = ids.filter((id) => id !== undefined);
     expect(given.length === 0 || given.length === ids.length).toBe(true);
     expect(new Set(given).size).toBe(given.length);
@@ -126,8 +129,10 @@ describe('/openapi.json is valid OpenAPI 3.1', () => {
 
   it('declares, as required, exactly the path parameters each path names', () => {
     const wrong: string[] = [];
+    let withParameters = 0;
     for (const [method, path, op] of operations(document)) {
       const named = [...path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]!).sort();
+      if (named.length > 0) withParameters++;
       const shared = (document.paths[path]!.parameters ?? []) as Parameter[];
       const inPath = [...shared, ...(op.parameters ?? [])].filter((p) => p.in === 'path');
       const declared = [...new Set(inPath.map((p) => p.name))].sort();
@@ -136,6 +141,7 @@ describe('/openapi.json is valid OpenAPI 3.1', () => {
       for (const p of inPath)
         if (p.required !== true) wrong.push(`${method} ${path}: ${p.name} not required`);
     }
+    expect(withParameters).toBeGreaterThan(0);
     expect(wrong).toEqual([]);
   });
 
@@ -190,7 +196,9 @@ describe('/openapi.json is valid OpenAPI 3.1', () => {
 
   it('gives examples and defaults that match their schemas', () => {
     const problems: string[] = [];
+    let checked = 0;
     const check = (value: unknown, schema: Schema, where: string) => {
+      checked++;
       const { example: _e, examples: _x, default: _d, ...rest } = schema;
       problems.push(...checkSchema(value, rest, resolve, where));
     };
@@ -210,6 +218,7 @@ describe('/openapi.json is valid OpenAPI 3.1', () => {
           for (const [name, ex] of Object.entries(media.examples ?? {}))
             if ('value' in ex) check(ex.value, media.schema, `${at} example ${name}`);
         }
+    expect(checked).toBeGreaterThan(0);
     expect(problems).toEqual([]);
   });
 

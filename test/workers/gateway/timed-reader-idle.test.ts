@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import type { After } from '../../../workers/dispatch/request-timers.ts';
 import { TimedReader } from '../../../workers/dispatch/timed-reader.ts';
 
 const encoder = new TextEncoder();
@@ -12,6 +13,32 @@ function stallingBody(chunks: string[]): Response {
       },
     }),
   );
+}
+
+/** A scheduler woken by hand: the reader's watchdog runs only when `wake` is called. */
+function manualTimers() {
+  const entries: { ms: number; fn: () => void; live: boolean }[] = [];
+  const after: After = (ms, fn) => {
+    const entry = { ms, fn, live: true };
+    entries.push(entry);
+    return () => {
+      entry.live = false;
+    };
+  };
+  return {
+    after,
+    /** The delays of the timers armed and neither run nor cancelled. */
+    armed: () => entries.filter((e) => e.live).map((e) => e.ms),
+    /** Run every armed timer (not those they arm); how many ran. */
+    wake(): number {
+      const due = entries.filter((e) => e.live);
+      for (const entry of due) {
+        entry.live = false;
+        entry.fn();
+      }
+      return due.length;
+    },
+  };
 }
 
 describe('TimedReader deadlines', () => {
@@ -31,10 +58,38 @@ describe('TimedReader deadlines', () => {
   });
 
   it('still waits out a longer limit that follows a shorter one', { timeout: 10_000 }, async () => {
-    const reader = new TimedReader(stallingBody(['a']), 3_600_000);
+    const timers = manualTimers();
+    const reader = new TimedReader(stallingBody(['a']), 3_600_000, undefined, timers.after);
     expect(await reader.read(20, 'its time to first token')).toBeDefined();
-    await expect(reader.read(60, 'its idle limit')).rejects.toMatchObject({
-      message: 'The origin exceeded its idle limit (60 ms).',
+    const idle = reader.read(500, 'its idle limit');
+    let settled = false;
+    idle.then(
+      () => {
+        settled = true;
+      },
+      () => {
+        settled = true;
+      },
+    );
+    // The watchdog armed for the first read's 20 ms wakes (at once, here): the idle limit is not over,
+    // so the read goes on and the watchdog is armed again for what is left of it.
+    expect(timers.wake()).toBe(1);
+    expect(timers.armed()).toEqual([expect.any(Number)]);
+    expect(timers.armed()[0]).toBeGreaterThan(20);
+    // Whatever the wake set off has run by the next task.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(settled).toBe(false);
+    // Woken again until the idle limit is over: then, and only then, the read fails.
+    await vi.waitFor(
+      () => {
+        timers.wake();
+        expect(settled).toBe(true);
+      },
+      { timeout: 5_000, interval: 25 },
+    );
+    await expect(idle).rejects.toMatchObject({
+      status: 504,
+      message: 'The origin exceeded its idle limit (500 ms).',
     });
   });
 });

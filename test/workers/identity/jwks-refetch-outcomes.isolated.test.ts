@@ -15,7 +15,6 @@ const { makeKey, token } = jwksSigners('refetching-user');
 const jwksAt = (host: string) => ({ ...env, ECO_JWT_JWKS_URL: `http://${host}/jwks.json` }) as unknown as Env;
 
 const later = (ms: number) => vi.setSystemTime(Date.now() + ms);
-const nextTask = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 afterEach(() => {
   vi.useRealTimers();
@@ -82,8 +81,8 @@ describe('refetching a key set for an unknown kid', () => {
     });
     const tokens = await Promise.all(Array.from({ length: 5 }, () => token('t2')));
     const answers = Promise.all(tokens.map((t) => jwtRefusal(t, withJwks)));
-    // Every token has found its kid missing while the one refetch is held.
-    await nextTask();
+    // The one refetch is under way, and held; the tokens find their kid missing meanwhile.
+    await vi.waitFor(() => expect(fetches).toBe(2), { timeout: 4_000 });
     release();
     expect(await answers).toEqual([undefined, undefined, undefined, undefined, undefined]);
     expect(fetches).toBe(2);
@@ -107,8 +106,7 @@ describe('refetching a key set for an unknown kid', () => {
     later(31_000);
     const stuck = await token('h2');
     void jwtRefusal(stuck, withJwks);
-    await nextTask();
-    expect(fetches).toBe(2);
+    await vi.waitFor(() => expect(fetches).toBe(2), { timeout: 4_000 });
     // Past the fetch's own timeout: later tokens stop waiting for it, and do not fetch either.
     later(7_000);
     expect(await jwtRefusal(stuck, withJwks)).toMatchObject({ status: 503, code: 'jwks_unavailable' });

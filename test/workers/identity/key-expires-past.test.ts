@@ -17,7 +17,8 @@ async function refusedOn(res: Response, param: string): Promise<void> {
 
 describe('a key expiry in the past', () => {
   it('is refused on create, naming expires_at, and no key is made', async () => {
-    const admin = await seedKey({ scopes: ['admin'], tenant: 'expiry-create' });
+    const adminId = `key_expiry_create_${crypto.randomUUID().slice(0, 8)}`;
+    const admin = await seedKey({ id: adminId, scopes: ['admin'], tenant: 'expiry-create' });
     await refusedOn(
       await call('/admin/keys', admin, {
         method: 'POST',
@@ -25,9 +26,11 @@ describe('a key expiry in the past', () => {
       }),
       'expires_at',
     );
-    const list = (await (await call('/admin/keys?tenant=expiry-create', admin)).json()) as {
-      data: { name: string }[];
-    };
+    const listed = await call('/admin/keys?tenant=expiry-create', admin);
+    expect(listed.status).toBe(200);
+    const list = (await listed.json()) as { data: { id: string; name: string }[] };
+    // The listing works (it shows the tenant's admin key), and the refused key is not in it.
+    expect(list.data.map((k) => k.id)).toContain(adminId);
     expect(list.data.map((k) => k.name)).not.toContain('late');
   });
 
@@ -59,7 +62,8 @@ describe('a key expiry in the past', () => {
 
 describe('expires_in_seconds', () => {
   it('below one second is refused, never a key that is expired when it is returned', async () => {
-    const admin = await seedKey({ scopes: ['admin'], tenant: 'expiry-in' });
+    const adminId = `key_expiry_in_${crypto.randomUUID().slice(0, 8)}`;
+    const admin = await seedKey({ id: adminId, scopes: ['admin'], tenant: 'expiry-in' });
     for (const seconds of [0.0001, 0.4]) {
       const res = await call('/admin/keys', admin, {
         method: 'POST',
@@ -69,9 +73,10 @@ describe('expires_in_seconds', () => {
       await expectError(res, 400, 'invalid_request');
       expect(((await copy.json()) as { error: { param: string } }).error.param).toBe('expires_in_seconds');
     }
-    const list = (await (await call('/admin/keys?tenant=expiry-in', admin)).json()) as {
-      data: { name: string }[];
-    };
+    const listed = await call('/admin/keys?tenant=expiry-in', admin);
+    expect(listed.status).toBe(200);
+    const list = (await listed.json()) as { data: { id: string; name: string }[] };
+    expect(list.data.map((k) => k.id)).toContain(adminId);
     expect(list.data.map((k) => k.name)).not.toContain('instant');
     const ok = (await (
       await call('/admin/keys', admin, {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { EnqueueResult } from '../../../durable-objects/conversation/core.ts';
 import { HANDOVER_CONCURRENCY, handOver } from '../../../workers/im/hand-over.ts';
 import type { BotConfig, ImEvent } from '../../../workers/im/types.ts';
@@ -54,8 +54,7 @@ describe('webhook hand-over of a batch', () => {
     const result = handOver(namespace, bot, events).finally(() => {
       settled = true;
     });
-    await new Promise((r) => setTimeout(r, 0));
-    expect(state.inFlight).toBe(HANDOVER_CONCURRENCY);
+    await vi.waitFor(() => expect(state.inFlight).toBe(HANDOVER_CONCURRENCY), { timeout: 4_000 });
     expect(settled).toBe(false);
     await releaseAll();
     expect(await result).toEqual({ queued: 101, duplicates: 0 });

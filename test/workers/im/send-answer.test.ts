@@ -26,16 +26,17 @@ describe('send API answers', () => {
     expect(res.status).toBe(200);
   });
 
+  // Unbounded, the send would never return and the test would time out.
   it('a 200 whose body never ends is still delivered, and the wait is bounded by the send timeout', async () => {
     mockOrigin('send-stalled.test', () => {
       const body = controlledStream();
       body.push('{"ok":true');
       return new Response(body.stream, { status: 200 });
     });
-    const started = Date.now();
     const res = await ports().send(request('send-stalled.test'));
     expect(res.status).toBe(200);
-    expect(Date.now() - started).toBeLessThan(5000);
+    // What arrived before the wait ran out is kept as the hint.
+    expect(res.body).toBe('{"ok":true');
   });
 
   it('reads at most SEND_ANSWER_MAX_BYTES of an answer, however large', async () => {

@@ -147,7 +147,9 @@ describe('Typing indicator: when the Conversation shows it', () => {
     expect(kinds(world.log)).toEqual(['model', 'reply']);
   });
 
-  it('a failing indicator (500) is ignored and counted: the reply goes out once', async () => {
+  it('a failing indicator (500) is ignored and counted: the reply goes out once', {
+    timeout: 15_000,
+  }, async () => {
     const world = fakeWorld({
       respond: (request) =>
         request.url.endsWith('/sendChatAction')
@@ -158,7 +160,9 @@ describe('Typing indicator: when the Conversation shows it', () => {
     const result = await drive('telegram:typing:6', bot, [textEvent('1', '6', 'hello')], world, { counters });
     expect(result.backlog).toBe(0);
     expect(replies(world.log).map((s) => s.body.text)).toEqual(['answer to hello']);
-    await vi.waitFor(() => expect(counters.count('im_indicator_failures_total')).toBe(1));
+    await vi.waitFor(() => expect(counters.count('im_indicator_failures_total')).toBe(1), {
+      timeout: 10_000,
+    });
     expect(counters.count('im_reply_failures_total')).toBe(0);
     expect(counters.added.find((a) => a.metric === 'im_replies_total')?.labels.outcome).toBe('answered');
   });
@@ -175,25 +179,41 @@ describe('Typing indicator: when the Conversation shows it', () => {
   });
 
   it('a fast answer waits for its indicator still in flight, so "typing" never lands after the answer', async () => {
+    let answerIndicator: (() => void) | undefined;
     let indicatorAnswered = false;
     let sentBeforeIndicator = false;
     const world = fakeWorld({
       respond: (request) => {
-        // The platform answers the indicator only after the model has answered (at once, here).
         if (request.url.endsWith('/sendChatAction'))
-          return new Promise((resolve) =>
-            setTimeout(() => {
+          return new Promise((resolve) => {
+            answerIndicator = () => {
               indicatorAnswered = true;
               resolve(ok());
-            }, 50),
-          );
+            };
+          });
         if (!indicatorAnswered) sentBeforeIndicator = true;
         return ok();
       },
     });
-    const result = await drive('telegram:typing:10', bot, [textEvent('1', '10', 'hello')], world);
+    const ports = fakePorts(world);
+    const answeredFirst = {
+      ...ports,
+      // The platform answers the indicator only after the model has answered, in a later task: a reply
+      // that did not wait for it would be sent before then.
+      complete: async (call: Parameters<typeof ports.complete>[0]) => {
+        const answer = await ports.complete(call);
+        setTimeout(() => answerIndicator?.(), 20);
+        return answer;
+      },
+    };
+    const result = await drive('telegram:typing:10', bot, [textEvent('1', '10', 'hello')], world, {
+      ports: answeredFirst,
+      // However late the indicator's answer comes on a slow machine, the reply waits for it.
+      config: { indicatorWaitMs: 60_000 },
+    });
     expect(result.backlog).toBe(0);
     expect(replies(world.log).map((s) => s.body.text)).toEqual(['answer to hello']);
+    expect(indicatorAnswered).toBe(true);
     expect(sentBeforeIndicator).toBe(false);
   });
 
@@ -274,13 +294,15 @@ describe('Typing indicator through the webhook', () => {
   const { modelHost, api } = telegramBotNames('typing');
   beforeAll(() => seedTelegramBot('typing'));
 
-  it('Telegram gets sendChatAction before the answer; a failing indicator changes nothing', async () => {
+  it('Telegram gets sendChatAction before the answer; a failing indicator changes nothing', {
+    timeout: 15_000,
+  }, async () => {
     mockModel(modelHost, () => completion('Typed.'));
     const sent = mockSendApi(api, undefined, () => new Response('down', { status: 500 }));
     expect(
       (await postWebhook('telegram', 'typing', JSON.stringify(telegramText(1, 6001, 'hi')))).status,
     ).toBe(200);
-    await vi.waitFor(() => expect(sent).toHaveLength(1));
+    await vi.waitFor(() => expect(sent).toHaveLength(1), { timeout: 10_000 });
     expect(sent[0]!.body.text).toBe('Typed.');
     expect(sent.indicators).toHaveLength(1);
     expect(sent.indicators[0]!.url).toBe(`http://${api}/botim-test-access-token/sendChatAction`);

@@ -3,6 +3,7 @@ import { RequestTimers } from '../../../workers/dispatch/request-timers.ts';
 
 // A request's deadlines share one runtime timer: scheduling later deadlines and cancelling them costs
 // no timer calls, and each still runs when due, in order, unless cancelled or the request is over.
+// The runtime's timer calls are counted with spies: in a workerd of its own, no other file's timers count.
 
 afterEach(() => vi.restoreAllMocks());
 

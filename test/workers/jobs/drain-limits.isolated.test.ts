@@ -141,6 +141,7 @@ describe('timers of the drain', () => {
     expect(timerDelay(2 ** 40)).toBe(MAX_TIMER_MS);
   });
 
+  // Every setTimeout call is recorded: in a workerd of its own, none is another file's.
   it('never asks setTimeout for more than 2^31-1 ms, even with a retention of years', () =>
     withSql(async (sql) => {
       const store = new JobStore(sql, Date.now);
