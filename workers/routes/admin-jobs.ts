@@ -61,7 +61,7 @@ export function registerAdminJobRoutes(app: OpenAPIHono<AppEnv>): void {
       ...adminErrors({
         404: 'No such job',
         409: "The job is not failed (job_not_failed); the API key it runs as was deleted, revoked or expired, lacks the inference scope, has an invalid record or may no longer use the job's model (job_key_unusable); or the job's model left the registry or no longer serves the job's type (job_model_unavailable)",
-        503: 'The job queue shard did not answer (job_queue_unavailable); retry after Retry-After',
+        503: "The job queue shard did not answer (job_queue_unavailable), or the job's model has no configured pool (origin_unavailable); retry after Retry-After",
       }),
     },
   });
