@@ -8,7 +8,7 @@ import { deliver } from './delivery.ts';
 import { type Admission, enqueueEvents } from './enqueue.ts';
 import type { ConversationPorts } from './ports.ts';
 import { capReply, capTurns, replyLimit } from './reply-cap.ts';
-import { apologize, crashed, retryOrApologize } from './setbacks.ts';
+import { apologize, crashed, forgetUnsent, retryOrApologize } from './setbacks.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
 import { acknowledgeTaps } from './tap-ack.ts';
 import { TypingIndicator } from './typing.ts';
@@ -114,12 +114,16 @@ export class ConversationCore {
       const limit = replyLimit(bot);
       const { parts, truncated } = capReply(answer.text, limit, config.maxReplyParts);
       if (truncated) counters.add('im_replies_truncated_total', labels);
-      if (answer.turns) {
-        const turns = capTurns(answer.turns, limit, config.maxReplyParts);
-        store.appendHistory(turns, config.historyMessages, this.#d.now());
-      }
-      store.update(current.seq, { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 });
-      current = { ...current, answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0 };
+      const historyFrom = answer.turns
+        ? store.appendHistory(
+            capTurns(answer.turns, limit, config.maxReplyParts),
+            config.historyMessages,
+            this.#d.now(),
+          )
+        : null;
+      const progress = { answer: parts, outcome: answer.outcome, partsSent: 0, attempts: 0, historyFrom };
+      store.update(current.seq, progress);
+      current = { ...current, ...progress };
     }
     await typing.settled(config.indicatorWaitMs);
     if (!this.#stillHead(current.seq)) return;
@@ -143,6 +147,7 @@ export class ConversationCore {
     if (result.kind === 'quota') {
       // Retrying cannot succeed before the allowance returns, and an apology would be a push too.
       counters.add('im_replies_total', { ...labels, outcome: 'quota_exhausted' });
+      forgetUnsent(store, store.head());
       store.remove(current.seq);
       return;
     }
@@ -182,6 +187,8 @@ export class ConversationCore {
       bot: bot.id,
       outcome: 'undeliverable',
     });
+    const head = this.#d.store.head();
+    if (head?.seq === seq) forgetUnsent(this.#d.store, head);
     this.#d.store.remove(seq);
   }
 }

@@ -73,6 +73,8 @@ export function apologize(
   error: string,
   text: string = MESSAGES.apology,
 ): void {
+  // The apology stands in for an answer nobody saw: the exchange is not kept in the history.
+  forgetUnsent(d.store, row);
   d.store.update(row.seq, {
     phase: 'apology',
     answer: splitMessage(text, replyLimit(bot)),
@@ -81,4 +83,15 @@ export function apologize(
     dueAt: d.now(),
     lastError: error,
   });
+}
+
+/**
+ * Take back the history a message's answer was appended as, while no part of it reached the chat (it
+ * is refused for good, out of quota, or replaced by an apology): the model must not be told of a reply
+ * the user never saw. A partly delivered answer stays.
+ */
+export function forgetUnsent(store: ConversationStore, row: InboxRow | undefined): void {
+  if (!row || row.historyFrom === null || row.partsSent > 0 || row.phase !== 'reply') return;
+  store.forgetHistoryFrom(row.historyFrom);
+  store.update(row.seq, { historyFrom: null });
 }

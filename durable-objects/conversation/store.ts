@@ -23,7 +23,8 @@ const SCHEMA = [
     parts_sent INTEGER NOT NULL DEFAULT 0,
     reply_token_used INTEGER NOT NULL DEFAULT 0,
     last_error TEXT,
-    signals TEXT
+    signals TEXT,
+    history_from INTEGER
   )`,
   'CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY AUTOINCREMENT, role TEXT NOT NULL, content TEXT NOT NULL, at INTEGER NOT NULL)',
   'CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
@@ -50,6 +51,11 @@ export interface InboxRow {
   lastError: string | null;
   /** Mentions, a reply to a bot, a first contact: what decides whether and how it is answered. */
   signals: MessageSignals;
+  /**
+   * The first history row of this message's exchange, appended when its answer was known: taken back
+   * if no part of the answer ever reaches the chat, so the model is not told of a reply nobody saw.
+   */
+  historyFrom: number | null;
 }
 
 export interface NewInboxItem {
@@ -72,8 +78,9 @@ export class ConversationStore {
     this.#sql = sql;
     for (const statement of SCHEMA) sql.exec(statement);
     // Objects created before the column existed get it added in place.
-    if (!sql.exec('SELECT * FROM inbox LIMIT 0').columnNames.includes('signals'))
-      sql.exec('ALTER TABLE inbox ADD COLUMN signals TEXT');
+    const columns = sql.exec('SELECT * FROM inbox LIMIT 0').columnNames;
+    if (!columns.includes('signals')) sql.exec('ALTER TABLE inbox ADD COLUMN signals TEXT');
+    if (!columns.includes('history_from')) sql.exec('ALTER TABLE inbox ADD COLUMN history_from INTEGER');
   }
 
   /** Record the event id and queue it, or report a redelivery. Synchronous: atomic inside the object. */
@@ -133,6 +140,7 @@ export class ConversationStore {
       parts_sent: fields.partsSent,
       reply_token_used: fields.replyTokenUsed === undefined ? undefined : fields.replyTokenUsed ? 1 : 0,
       last_error: fields.lastError,
+      history_from: fields.historyFrom,
     };
     const set = Object.entries(columns).filter(([, v]) => v !== undefined);
     if (set.length === 0) return;
@@ -154,15 +162,30 @@ export class ConversationStore {
       .map((r) => ({ role: r.role as HistoryMessage['role'], content: String(r.content) }));
   }
 
-  /** Append turns and keep only the newest `keep` messages. */
-  appendHistory(messages: HistoryMessage[], keep: number, now: number): void {
+  /** Append turns and keep only the newest `keep` messages; returns the first row appended. */
+  appendHistory(messages: HistoryMessage[], keep: number, now: number): number | null {
+    let first: number | null = null;
     for (const m of messages) {
-      this.#sql.exec('INSERT INTO history (role, content, at) VALUES (?, ?, ?)', m.role, m.content, now);
+      const { seq } = this.#sql
+        .exec(
+          'INSERT INTO history (role, content, at) VALUES (?, ?, ?) RETURNING seq',
+          m.role,
+          m.content,
+          now,
+        )
+        .one();
+      first ??= Number(seq);
     }
     this.#sql.exec(
       'DELETE FROM history WHERE seq NOT IN (SELECT seq FROM history ORDER BY seq DESC LIMIT ?)',
       Math.max(0, keep),
     );
+    return first;
+  }
+
+  /** Take back an exchange appended from row `from` on (its answer never reached the chat). */
+  forgetHistoryFrom(from: number): void {
+    this.#sql.exec('DELETE FROM history WHERE seq >= ?', from);
   }
 
   clearHistory(): void {
@@ -213,5 +236,7 @@ function toInboxRow(row: Record<string, SqlStorageValue>): InboxRow {
     replyTokenUsed: Number(row.reply_token_used) === 1,
     lastError: row.last_error === null ? null : String(row.last_error),
     signals: row.signals ? (JSON.parse(String(row.signals)) as MessageSignals) : {},
+    historyFrom:
+      row.history_from === null || row.history_from === undefined ? null : Number(row.history_from),
   };
 }

@@ -110,10 +110,10 @@ describe('Conversation: a chat whose history outgrew the model context', () => {
 
 /** A store whose history write is refused, as production storage refuses a value over its size limit. */
 class RefusingStore extends ConversationStore {
-  override appendHistory(messages: HistoryMessage[], keep: number, now: number): void {
+  override appendHistory(messages: HistoryMessage[], keep: number, now: number): number | null {
     if (messages.some((m) => m.content.includes('doomed')))
       throw new Error('SQLITE_TOOBIG: string or blob too big');
-    super.appendHistory(messages, keep, now);
+    return super.appendHistory(messages, keep, now);
   }
 }
 
