@@ -103,6 +103,33 @@ export async function checkBotReferences(
     throw new EcoError(400, 'model_not_allowed', `API key '${bot.keyId}' may not use '${model.id}'.`, {
       param: 'defaultModel',
     });
+  await refusePoolSecrets(database, bot);
+}
+
+/**
+ * A bot's secrets may not be ones a pool's origin auth sends: each origin request would carry the bot's
+ * credential to the pool's origins (and, refused at use, every request to that pool would fail).
+ */
+async function refusePoolSecrets(database: D1Database, bot: BotConfig): Promise<void> {
+  const names = [
+    ['secretName', bot.secretName],
+    ['accessTokenName', bot.accessTokenName],
+    ['verifyTokenName', bot.verifyTokenName],
+  ].filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  for (const [param, name] of names) {
+    const { results } = await database
+      .prepare("SELECT name FROM pools WHERE json_extract(config, '$.auth.secret') = ? ORDER BY name LIMIT 5")
+      .bind(name)
+      .all<{ name: string }>();
+    if (results.length === 0) continue;
+    const pools = results.map((row) => row.name).join(', ');
+    throw new EcoError(
+      400,
+      'invalid_request',
+      `${param} names the secret ${name}, which the origin auth of pool${results.length > 1 ? 's' : ''} ${pools} sends to its origins; give the bot a secret of its own.`,
+      { param },
+    );
+  }
 }
 
 /** The bots whose default model is one of `names` (a model's id or aliases), as `platform/id`. */

@@ -28,42 +28,50 @@ export async function botsNamingSecret(database: D1Database, secret: string, lim
 export const BOT_SECRET_NAMES_REFRESH_MS = 30_000;
 
 let known: { names: ReadonlySet<string>; readAt: number } | undefined;
-/** When the read in flight began: one at a time, and one that never ended is given up after a refresh period. */
-let readingSince: number | undefined;
+/** The read in flight, shared by every caller meanwhile; given up after a refresh period. */
+let reading: { since: number; names: Promise<ReadonlySet<string>> } | undefined;
 
-async function readBotSecretNames(database: D1Database, now: number): Promise<ReadonlySet<string>> {
-  readingSince = now;
-  try {
-    const { results } = await database
-      .prepare(
-        `SELECT secret_name AS name FROM bots UNION SELECT verify_token_name FROM bots
-         UNION SELECT access_token_name FROM bots`,
-      )
-      .all<{ name: string | null }>();
-    const names = new Set(results.flatMap((row) => (row.name ? [row.name] : [])));
-    if (!known || known.readAt <= now) known = { names, readAt: now };
-    return names;
-  } finally {
-    if (readingSince === now) readingSince = undefined;
-  }
+function readBotSecretNames(database: D1Database, now: number): Promise<ReadonlySet<string>> {
+  if (reading && now - reading.since < BOT_SECRET_NAMES_REFRESH_MS) return reading.names;
+  const names = database
+    .prepare(
+      `SELECT secret_name AS name FROM bots UNION SELECT verify_token_name FROM bots
+       UNION SELECT access_token_name FROM bots`,
+    )
+    .all<{ name: string | null }>()
+    .then(({ results }) => {
+      const read = new Set(results.flatMap((row) => (row.name ? [row.name] : [])));
+      if (!known || known.readAt <= now) known = { names: read, readAt: now };
+      return read as ReadonlySet<string>;
+    })
+    .finally(() => {
+      if (reading?.since === now) reading = undefined;
+    });
+  reading = { since: now, names };
+  return names;
 }
 
 /**
- * The secret names IM bots use. Read once per isolate; afterwards served from memory and read again in
- * the background once the list is older than the refresh period, so requests never wait for D1 for it.
+ * The secret names IM bots use. Read once per isolate (one read shared by concurrent callers);
+ * afterwards served from memory and read again in the background once the list is older than the
+ * refresh period, so requests never wait for D1 for it. Undefined when the first read failed: this
+ * use-time check is a second line (pool and bot writes refuse the overlap), and a D1 hiccup must not
+ * fail a request to a healthy origin.
  */
-export async function botSecretNames(database: D1Database, now = Date.now()): Promise<ReadonlySet<string>> {
+export async function botSecretNames(
+  database: D1Database,
+  now = Date.now(),
+): Promise<ReadonlySet<string> | undefined> {
   const current = known;
-  if (!current) return readBotSecretNames(database, now);
-  const stale = now - current.readAt >= BOT_SECRET_NAMES_REFRESH_MS;
-  const reading = readingSince !== undefined && now - readingSince < BOT_SECRET_NAMES_REFRESH_MS;
-  if (stale && !reading) readBotSecretNames(database, now).catch(() => {});
+  if (!current) return readBotSecretNames(database, now).catch(() => undefined);
+  if (now - current.readAt >= BOT_SECRET_NAMES_REFRESH_MS) readBotSecretNames(database, now).catch(() => {});
   return current.names;
 }
 
 /** Read the list again on next use (a bot was written in this isolate; tests). */
 export function forgetBotSecretNames(): void {
   known = undefined;
+  reading = undefined;
 }
 
 /** Why the pool's origin auth may not send the secret `name`, or undefined when it may. */
@@ -73,6 +81,6 @@ export async function poolSecretRefusal(
   now = Date.now(),
 ): Promise<string | undefined> {
   if (isGatewaySecretName(name)) return "names one of the gateway's own secrets (ECO_*)";
-  if ((await botSecretNames(database, now)).has(name)) return 'names a secret an IM bot uses';
+  if ((await botSecretNames(database, now))?.has(name)) return 'names a secret an IM bot uses';
   return undefined;
 }

@@ -91,8 +91,9 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
     });
   } catch (err) {
     // The object may be alive and have queued or granted this call, whose answer was lost on the way:
-    // withdrawn, so that no slot waits for nobody until its lease expires.
-    cancel();
+    // withdrawn, so that no slot waits for nobody until its lease expires. An overloaded object refused
+    // the call before taking it: nothing to withdraw, and one more call would only add to its load.
+    if ((err as { overloaded?: unknown } | null)?.overloaded !== true) cancel();
     // Whether the held releases arrived is unknown: they ride along with the next call to the pool
     // (a release and a block's slot count are idempotent; a block's outcomes are not, so those go
     // again without them).

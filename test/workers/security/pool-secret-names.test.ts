@@ -7,6 +7,7 @@ import {
   BOT_SECRET_NAMES_REFRESH_MS,
   botSecretNames,
   forgetBotSecretNames,
+  poolSecretRefusal,
 } from '../../../workers/auth/pool-secret-names.ts';
 import { chatAnswer, mockOrigin } from '../helpers/origin-mock.ts';
 import { seedKey, seedPool } from '../helpers/seed.ts';
@@ -136,19 +137,31 @@ describe("the isolate's list of bot secret names", () => {
     });
     const start = Date.now();
     forgetBotSecretNames();
-    expect((await botSecretNames(db, start)).has(BOT_TOKEN_NAME)).toBe(true);
+    expect((await botSecretNames(db, start))?.has(BOT_TOKEN_NAME)).toBe(true);
     expect(statements).toHaveLength(1);
     await insertBot('psn-late-bot', 'PSN_LATE_TOKEN');
     // Fresh: served from memory.
-    expect((await botSecretNames(db, start + BOT_SECRET_NAMES_REFRESH_MS - 1)).has('PSN_LATE_TOKEN')).toBe(
+    expect((await botSecretNames(db, start + BOT_SECRET_NAMES_REFRESH_MS - 1))?.has('PSN_LATE_TOKEN')).toBe(
       false,
     );
     expect(statements).toHaveLength(1);
     // Old: still served at once, while it is read again.
     const later = start + BOT_SECRET_NAMES_REFRESH_MS;
-    expect((await botSecretNames(db, later)).has('PSN_LATE_TOKEN')).toBe(false);
+    expect((await botSecretNames(db, later))?.has('PSN_LATE_TOKEN')).toBe(false);
     expect(statements).toHaveLength(2);
-    await waitFor(async () => (await botSecretNames(db, later + 1)).has('PSN_LATE_TOKEN'), 5000);
+    await waitFor(async () => (await botSecretNames(db, later + 1))?.has('PSN_LATE_TOKEN') === true, 5000);
     expect(statements).toHaveLength(2);
+  });
+});
+
+describe('the bot secret names when D1 fails', () => {
+  it('do not fail the request: the use-time check falls back to the gateway secrets alone', async () => {
+    forgetBotSecretNames();
+    const failing = {
+      prepare: () => ({ all: () => Promise.reject(new Error('D1_ERROR: storage unavailable')) }),
+    } as unknown as D1Database;
+    expect(await poolSecretRefusal(failing, 'PSN_ANY_ORIGIN_TOKEN')).toBeUndefined();
+    expect(await poolSecretRefusal(failing, 'ECO_INTERNAL_SECRET')).toContain('ECO_');
+    forgetBotSecretNames();
   });
 });
