@@ -101,7 +101,7 @@ export async function prepareAnswer(row: InboxRow, ctx: AnswerContext): Promise<
       model,
       messages: fitPrompt(system, history, user, maxTokens).messages,
     });
-  const history = ctx.store.history();
+  const history = ctx.store.history(ctx.config.historyMessages);
   const budget = promptBudget(
     ctx.config.promptMaxTokens,
     history.length > 0 ? await ctx.ports.modelContext(ctx.bot, ctx.chatKey, model) : undefined,

@@ -1,6 +1,7 @@
 import type { CounterBatch } from '../../workers/im/counters.ts';
 import type { BotConfig, ImEvent } from '../../workers/im/types.ts';
 import type { ConversationConfig } from './config.ts';
+import { forgetUnsent } from './setbacks.ts';
 import type { ConversationStore } from './store.ts';
 
 export interface EnqueueResult {
@@ -66,6 +67,9 @@ function dropForRemoval(
   now: number,
 ): number {
   if (!deps.store.markSeen(event.eventId, now)) return 0;
+  // An answer being sent as the bot is removed, of which nothing went out, leaves no trace in the history.
+  const head = deps.store.head();
+  if (head && (event.timestampMs <= 0 || head.eventAt <= event.timestampMs)) forgetUnsent(deps.store, head);
   const gone = deps.store.dropPending(event.timestampMs);
   if (gone > 0) {
     console.warn('im bot removed from chat; pending replies dropped', { chat: chatKey, gone });

@@ -155,14 +155,22 @@ export class ConversationStore {
     this.#sql.exec('DELETE FROM inbox WHERE seq = ?', seq);
   }
 
-  history(): HistoryMessage[] {
+  /** The newest `keep` messages of the history (all of them when unbounded), oldest first. */
+  history(keep = Number.MAX_SAFE_INTEGER): HistoryMessage[] {
     return this.#sql
-      .exec('SELECT role, content FROM history ORDER BY seq')
+      .exec(
+        'SELECT role, content FROM (SELECT seq, role, content FROM history ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+        Math.max(0, keep),
+      )
       .toArray()
       .map((r) => ({ role: r.role as HistoryMessage['role'], content: String(r.content) }));
   }
 
-  /** Append turns and keep only the newest `keep` messages; returns the first row appended. */
+  /**
+   * Append turns; returns the first row appended. The `keep` messages before them are kept too (read
+   * as the newest `keep`), so that taking the turns back (an answer nobody saw) leaves the history as
+   * it was rather than short of what they pushed out.
+   */
   appendHistory(messages: HistoryMessage[], keep: number, now: number): number | null {
     let first: number | null = null;
     for (const m of messages) {
@@ -178,7 +186,7 @@ export class ConversationStore {
     }
     this.#sql.exec(
       'DELETE FROM history WHERE seq NOT IN (SELECT seq FROM history ORDER BY seq DESC LIMIT ?)',
-      Math.max(0, keep),
+      Math.max(0, keep) + messages.length,
     );
     return first;
   }

@@ -224,7 +224,7 @@ function answerTapsHere(c: Context<AppEnv>, bot: BotConfig, events: ImEvent[]): 
 
 /**
  * The bot a webhook names. Anyone may call these routes: a path that cannot name a bot (an unknown
- * platform, an id outside the bot id rule) is answered 404 without a lookup, and without repeating it.
+ * platform, an id no stored bot can have: empty, over 256 characters, not printable ASCII) is answered 404 without a lookup, and without repeating it.
  */
 async function resolveBot(c: Context<AppEnv>): Promise<BotConfig> {
   const platform = c.req.param('platform') ?? '';

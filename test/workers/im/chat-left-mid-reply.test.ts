@@ -78,6 +78,30 @@ describe('the bot removed from the chat while its reply is being made', () => {
     expect(backlog).toBe(0);
   });
 
+  it('after the answer, before its first part went out: the exchange is taken out of the history', async () => {
+    const bot = testBot('telegram', 'left-mid-indicator', { typingIndicator: true });
+    let answered: () => void = () => {};
+    const afterAnswer = new Promise<void>((resolve) => {
+      answered = resolve;
+    });
+    const { world, history } = await removedWhile('telegram:left-mid-indicator:4104', bot, (leave) => ({
+      answer: () => {
+        answered();
+        return { ok: true, content: 'never seen' };
+      },
+      // The indicator's call answers only once the model has: the reply waits for it, and the bot leaves.
+      respond: async (request: OutboundRequest) => {
+        if (request.url.includes('sendChatAction')) {
+          await afterAnswer;
+          leave();
+        }
+        return ok();
+      },
+    }));
+    expect(sends(world).filter((s) => s.url.includes('sendMessage'))).toEqual([]);
+    expect(history).toEqual([]);
+  });
+
   it('during the send of its only part: the part is out, but it is not counted again as answered', async () => {
     const bot = testBot('telegram', 'left-mid-send', { typingIndicator: false });
     const { world, counters } = await removedWhile('telegram:left-mid-send:4102', bot, (leave) => ({

@@ -101,6 +101,31 @@ describe('an answer that never reached the chat', () => {
     expect(calls[1]!.join('\n')).not.toContain('first question');
   });
 
+  it('taken back, leaves the history as it was, with what its append pushed out', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    let refuse = false;
+    const world = fakeWorld({
+      respond: (request) =>
+        refuse && request.url.includes('/sendMessage')
+          ? { status: 403, body: '{"ok":false,"error_code":403}', headers: new Headers() }
+          : ok(),
+    });
+    const { ports, calls } = recording(world);
+    const bot = testBot('telegram', 'undelivered-trim');
+    const chat = 'telegram:undelivered-trim:c4';
+    const config = { historyMessages: 2 };
+    await drive(chat, bot, [textEvent('T1', 'c4', 'kept question')], world, { ports, config });
+    refuse = true;
+    await drive(chat, bot, [textEvent('T2', 'c4', 'unseen question')], world, { ports, config });
+    refuse = false;
+    await drive(chat, bot, [textEvent('T3', 'c4', 'third question')], world, { ports, config });
+    expect(calls[2]).toEqual([
+      'user: kept question',
+      'assistant: answer to kept question',
+      'user: third question',
+    ]);
+  });
+
   it('an answer that did reach the chat stays in the history', async () => {
     const world = fakeWorld();
     const { ports, calls } = recording(world);
