@@ -9,7 +9,8 @@ const INTERNAL_MISSING =
 
 /**
  * As for ECO_JWT_SIGNING_SECRET. A shorter token still works: guesses at it are bounded per address like
- * guesses at keys (refuseIfThrottled), and refusing it would stop a running scrape; /ready names it.
+ * guesses at keys (refuseIfThrottled), and refusing it would stop a running scrape; /ready warns of it
+ * but stays ready, since a gateway that works is not taken out of rotation for advice.
  */
 const METRICS_TOKEN_MIN = 32;
 const METRICS_WEAK = `ECO_METRICS_TOKEN is shorter than ${METRICS_TOKEN_MIN} characters, too short to be safe from guessing; /metrics still accepts it until it is replaced (openssl rand -hex 32 makes one).`;
@@ -20,8 +21,8 @@ const BOOTSTRAP_NOT_TEXT =
 
 /**
  * The secrets and JWT vars a request would find unusable, for GET /ready: each is otherwise seen only
- * by the first request that needs it (a job, an IM reply, a token, the bootstrap admin key), as a 500,
- * or not at all (a scrape token shorter than is safe). Messages name the var and why, never its value.
+ * by the first request that needs it (a job, an IM reply, a token, the bootstrap admin key), as a 500.
+ * Messages name the var and why, never its value.
  */
 export function credentialProblems(env: Env): SettingProblem[] {
   const problems: SettingProblem[] = [];
@@ -39,10 +40,18 @@ export function credentialProblems(env: Env): SettingProblem[] {
       problem: typeof bootstrap === 'string' ? BOOTSTRAP_KEY_UNUSABLE : BOOTSTRAP_NOT_TEXT,
     });
   const metrics = env.ECO_METRICS_TOKEN;
-  if (typeof metrics === 'string' ? metrics !== '' && metrics.length < METRICS_TOKEN_MIN : !isUnset(metrics))
-    problems.push({
-      name: 'ECO_METRICS_TOKEN',
-      problem: typeof metrics === 'string' ? METRICS_WEAK : METRICS_NOT_TEXT,
-    });
+  if (typeof metrics !== 'string' && !isUnset(metrics))
+    problems.push({ name: 'ECO_METRICS_TOKEN', problem: METRICS_NOT_TEXT });
   return problems;
+}
+
+/**
+ * The secrets that work but should be replaced, for GET /ready, which stays ready for them: otherwise
+ * never seen (a scrape token shorter than is safe). Messages name the var and why, never its value.
+ */
+export function credentialWarnings(env: Env): SettingProblem[] {
+  const metrics = env.ECO_METRICS_TOKEN;
+  return typeof metrics === 'string' && metrics !== '' && metrics.length < METRICS_TOKEN_MIN
+    ? [{ name: 'ECO_METRICS_TOKEN', problem: METRICS_WEAK }]
+    : [];
 }

@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { isUnset } from '../config/parse-number.ts';
 import type { Env } from '../env.ts';
 import {
   EVERY_TOKEN_EFFECT,
@@ -52,12 +53,18 @@ export interface JwtConfig {
   problems: EcoError[];
 }
 
-export function jwtConfig(env: Env): JwtConfig {
+/**
+ * `secrets`: `unseen` when `env` is a wrangler.toml environment's vars (deploy:check), where the Worker's
+ * secrets never appear: an ECO_JWT_SECRET absent there may be set, so nothing is refused for its absence.
+ */
+export function jwtConfig(env: Env, secrets: 'seen' | 'unseen' = 'seen'): JwtConfig {
   const secretVar = textVar('ECO_JWT_SECRET', env.ECO_JWT_SECRET, PROVIDER_EFFECT);
   const secret = typeof secretVar === 'string' ? secretVar : null;
   const jwks = jwksUrl(env.ECO_JWT_JWKS_URL);
   const iss = issuer(env.ECO_JWT_ISSUER);
-  const algs = algorithms(env.ECO_JWT_ALGORITHMS, secret !== null, typeof jwks === 'string');
+  const hasSecret =
+    secret !== null ? true : secrets === 'unseen' && isUnset(env.ECO_JWT_SECRET) ? 'maybe' : false;
+  const algs = algorithms(env.ECO_JWT_ALGORITHMS, hasSecret, typeof jwks === 'string');
   const skew = wholeNumber(
     'ECO_JWT_CLOCK_SKEW_S',
     env.ECO_JWT_CLOCK_SKEW_S,
@@ -106,10 +113,11 @@ const SUPPORTED: readonly string[] = [...SYMMETRIC_ALGS, ...ASYMMETRIC_ALGS];
  * The allow-list for each key family. Unset: HS256 with a secret; RS256, ES256 and EdDSA with a JWKS.
  * A name that is no supported algorithm (a typo, another case, `none`) is refused, not dropped; so is
  * a list that leaves the configured key sources no algorithm at all, which would refuse every token.
+ * A secret that `maybe` is set: the list is refused only if it would be either way.
  */
 function algorithms(
   value: unknown,
-  hasSecret: boolean,
+  hasSecret: boolean | 'maybe',
   hasJwks: boolean,
 ): { symmetric: string[]; asymmetric: string[] } | { problem: EcoError } {
   const configured = listVar('ECO_JWT_ALGORITHMS', value, PROVIDER_EFFECT);
@@ -128,10 +136,11 @@ function algorithms(
   }
   const symmetric = SYMMETRIC_ALGS.filter((a) => configured.includes(a));
   const asymmetric = ASYMMETRIC_ALGS.filter((a) => configured.includes(a));
-  const usable = (hasSecret && symmetric.length > 0) || (hasJwks && asymmetric.length > 0);
-  if ((hasSecret || hasJwks) && !usable) {
+  const refused = (secret: boolean) =>
+    (secret || hasJwks) && !((secret && symmetric.length > 0) || (hasJwks && asymmetric.length > 0));
+  if (hasSecret === 'maybe' ? refused(true) && refused(false) : refused(hasSecret)) {
     const sources = [
-      ...(hasSecret ? [`ECO_JWT_SECRET takes ${SYMMETRIC_ALGS.join(', ')}`] : []),
+      ...(hasSecret === true ? [`ECO_JWT_SECRET takes ${SYMMETRIC_ALGS.join(', ')}`] : []),
       ...(hasJwks ? [`ECO_JWT_JWKS_URL takes ${ASYMMETRIC_ALGS.join(', ')}`] : []),
     ];
     return {

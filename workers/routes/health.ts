@@ -1,6 +1,6 @@
 import { createRoute, type OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../app-env.ts';
-import { credentialProblems } from '../auth/credential-problems.ts';
+import { credentialProblems, credentialWarnings } from '../auth/credential-problems.ts';
 import { settingProblems } from '../config/read-settings.ts';
 import { registry } from '../data/registry.ts';
 
@@ -16,13 +16,20 @@ const Check = z.object({
       description:
         '`settings` and `credentials` only: each var the gateway cannot use as written, and why (never its value).',
     }),
+  warnings: z
+    .array(z.object({ name: z.string(), problem: z.string() }))
+    .optional()
+    .openapi({
+      description:
+        '`credentials` only: each secret the gateway uses but that should be replaced (an `ECO_METRICS_TOKEN` under 32 characters), and why (never its value); the check stays `ok` for these.',
+    }),
 });
 const Readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     checks: z.record(z.string(), Check).openapi({
       description:
-        'One entry per dependency: `d1`, `pools`, `models` (not ready while none is registered); `settings`, the `ECO_*` vars and their names, and `credentials`, the secrets and JWT vars (not ready while one is unusable or too short to be safe, or `ECO_INTERNAL_SECRET` is missing).',
+        'One entry per dependency: `d1`, `pools`, `models` (not ready while none is registered); `settings`, the `ECO_*` vars and their names, and `credentials`, the secrets and JWT vars (not ready while one is unusable or `ECO_INTERNAL_SECRET` is missing; a scrape token too short to be safe is only a warning).',
     }),
   })
   .openapi('Readiness');
@@ -55,7 +62,7 @@ const readyRoute = createRoute({
  * Liveness (no dependencies) and readiness (D1 answers, at least one engine pool is configured and one
  * model registered, no `ECO_*` setting is unusable or misspelt: the gateway runs with a fallback
  * meanwhile, which is not what was deployed; and no secret or JWT var is missing or unusable, which
- * fails the first request that needs it, nor a scrape token shorter than 32 characters).
+ * fails the first request that needs it; a scrape token shorter than 32 characters is a warning only).
  */
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
   app.openapi(healthRoute, (c) => c.json({ status: 'ok' as const }, 200));
@@ -87,10 +94,13 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>): void {
         ? { ok: true }
         : { ok: false, detail: `${problems.length} unusable`, problems: [...problems] };
     const credentials = credentialProblems(c.env);
-    checks.credentials =
-      credentials.length === 0
+    const warnings = credentialWarnings(c.env);
+    checks.credentials = {
+      ...(credentials.length === 0
         ? { ok: true }
-        : { ok: false, detail: `${credentials.length} unusable`, problems: credentials };
+        : { ok: false, detail: `${credentials.length} unusable`, problems: credentials }),
+      ...(warnings.length > 0 ? { warnings } : {}),
+    };
     const ready = Object.values(checks).every((check) => check.ok);
     const body = { status: ready ? ('ready' as const) : ('not_ready' as const), checks };
     return ready ? c.json(body, 200) : c.json(body, 503);

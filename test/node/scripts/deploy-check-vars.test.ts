@@ -66,6 +66,24 @@ describe('deploy:check on an environment whose vars hold JWT values', () => {
     expect(unusableVars({ ECO_JWT_ALGORITHMS: 'HS512' })).toEqual([]);
   });
 
+  it('passes a JWKS URL with an HMAC-only algorithm list, since ECO_JWT_SECRET may be a Wrangler secret', () => {
+    const mixed = { ECO_JWT_JWKS_URL: 'https://idp.example.com/jwks', ECO_JWT_ALGORITHMS: 'HS256' };
+    expect(unusableVars(mixed)).toEqual([]);
+    expect(unusableVars({ ...mixed, ECO_JWT_CLOCK_SKEW_S: '30s' })).toEqual([
+      { name: 'ECO_JWT_CLOCK_SKEW_S', problem: expect.stringContaining("ECO_JWT_CLOCK_SKEW_S is '30s'") },
+    ]);
+  });
+
+  it('still refuses an algorithm list that is wrong whether or not a secret is set', () => {
+    // A secret typed into the vars (not a Wrangler secret) is seen: an RS-only list leaves it nothing.
+    expect(
+      namesOf({ ECO_JWT_SECRET: 'in-vars-hmac-secret', ECO_JWT_ALGORITHMS: 'RS256', ECO_JWT_JWKS_URL: '' }),
+    ).toEqual(['ECO_JWT_ALGORITHMS']);
+    expect(
+      namesOf({ ECO_JWT_JWKS_URL: 'https://idp.example.com/jwks', ECO_JWT_ALGORITHMS: 'HS256,none' }),
+    ).toEqual(['ECO_JWT_ALGORITHMS']);
+  });
+
   it('never repeats a secret pasted into a JWT var', () => {
     const secret = 'eco_sk_live_0123456789abcdefghijklmnopqrstuv';
     const text = JSON.stringify(

@@ -1,12 +1,24 @@
 import { env } from 'cloudflare:workers';
-import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { GATEWAY_AUDIENCE, GATEWAY_ISSUER } from '../../../workers/auth/access-token.ts';
 import { checkSettings } from '../../../workers/config/check-settings.ts';
-import { seedKey } from '../helpers/seed.ts';
+import { seedKey, seedPool } from '../helpers/seed.ts';
 import { callWithVars, expectError, signTestJwt } from '../identity/helpers.ts';
 
 // ECO_JWT_* names are checked like every other setting name, and /ready names each secret that is set
 // but that the gateway will not (or should not) use, never its value.
+
+// A pool and a model, so that /ready can be ready when the credentials are.
+beforeAll(async () => {
+  await seedPool(
+    {
+      name: 'jwt-secrets-ready-pool',
+      protocol: 'vllm',
+      origins: [{ id: 'c1', url: 'http://jwt-secrets-ready-origin.test', capacity: 4, weight: 1 }],
+    },
+    'jwt-secrets-ready-model',
+  );
+});
 
 let errors: MockInstance;
 beforeEach(() => {
@@ -16,7 +28,14 @@ afterEach(() => vi.restoreAllMocks());
 
 interface Readiness {
   status: string;
-  checks: Record<string, { ok: boolean; problems?: { name: string; problem: string }[] }>;
+  checks: Record<
+    string,
+    {
+      ok: boolean;
+      problems?: { name: string; problem: string }[];
+      warnings?: { name: string; problem: string }[];
+    }
+  >;
 }
 
 async function ready(
@@ -121,19 +140,44 @@ describe('GET /ready and the bootstrap admin key', () => {
 });
 
 describe('GET /ready and the metrics token', () => {
-  it('names a token shorter than 32 characters, without its value, and /metrics still takes it', async () => {
+  it('warns of a token shorter than 32 characters, without its value, and stays ready while /metrics takes it', async () => {
     const token = 'short-ready-metrics-token';
     const { status, body, text } = await ready({ ECO_METRICS_TOKEN: token });
-    expect(status).toBe(503);
-    expect(body.checks.credentials?.problems).toEqual([
-      {
-        name: 'ECO_METRICS_TOKEN',
-        problem: expect.stringMatching(/^ECO_METRICS_TOKEN is shorter than 32 characters/),
-      },
-    ]);
+    expect(status).toBe(200);
+    expect(body.status).toBe('ready');
+    expect(body.checks.credentials).toEqual({
+      ok: true,
+      warnings: [
+        {
+          name: 'ECO_METRICS_TOKEN',
+          problem: expect.stringMatching(/^ECO_METRICS_TOKEN is shorter than 32 characters/),
+        },
+      ],
+    });
     expect(text).not.toContain(token);
     const scrape = await callWithVars({ ECO_METRICS_TOKEN: token }, '/metrics', token);
     expect(scrape.status).toBe(200);
+  });
+
+  it('lists the short token as a warning beside the problems that do make it not ready', async () => {
+    const token = 'short-metrics-beside-bootstrap';
+    const { status, body } = await ready({
+      ECO_METRICS_TOKEN: token,
+      ECO_BOOTSTRAP_ADMIN_KEY: 'eco_sk_short-beside-metrics',
+    });
+    expect(status).toBe(503);
+    expect(body.checks.credentials?.ok).toBe(false);
+    expect(body.checks.credentials?.problems?.map((p) => p.name)).toEqual(['ECO_BOOTSTRAP_ADMIN_KEY']);
+    expect(body.checks.credentials?.warnings?.map((p) => p.name)).toEqual(['ECO_METRICS_TOKEN']);
+  });
+
+  it('is not ready for a token that is not text, which /metrics cannot take', async () => {
+    const { status, body } = await ready({ ECO_METRICS_TOKEN: 424242 });
+    expect(status).toBe(503);
+    expect(body.checks.credentials?.problems).toEqual([
+      { name: 'ECO_METRICS_TOKEN', problem: expect.stringMatching(/^ECO_METRICS_TOKEN is not text/) },
+    ]);
+    expect(body.checks.credentials?.warnings).toBeUndefined();
   });
 
   it('passes a token of 32 characters or more', async () => {
@@ -190,5 +234,27 @@ describe('the log line of token_signing_unconfigured', () => {
       .filter((line) => line.includes('"token_signing_unconfigured"'))
       .map((line) => JSON.parse(line) as { variable: unknown });
     expect(lines.map((line) => line.variable)).toEqual(['ECO_JWT_SIGNING_SECRET']);
+  });
+});
+
+describe('GET /ready and an algorithm list for a JWKS and a secret', () => {
+  const mixed = { ECO_JWT_JWKS_URL: 'https://idp-mixed-ready.test/jwks', ECO_JWT_ALGORITHMS: 'HS256' };
+
+  it('passes while ECO_JWT_SECRET is set', async () => {
+    const { body } = await ready(mixed);
+    expect(body.checks.credentials).toEqual({ ok: true });
+  });
+
+  it('names ECO_JWT_ALGORITHMS while the secret is missing, which deploy:check cannot see', async () => {
+    const { status, body } = await ready({ ...mixed, ECO_JWT_SECRET: undefined });
+    expect(status).toBe(503);
+    expect(body.checks.credentials?.problems).toEqual([
+      {
+        name: 'ECO_JWT_ALGORITHMS',
+        problem: expect.stringMatching(
+          /^ECO_JWT_ALGORITHMS leaves no algorithm for the configured key source/,
+        ),
+      },
+    ]);
   });
 });
