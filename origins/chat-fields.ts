@@ -26,8 +26,10 @@ export interface ChatFieldSupport {
 }
 
 const ALL_EFFORTS: readonly ReasoningEffort[] = ['minimal', 'low', 'medium', 'high'];
-// trtllm-serve (harmony levels), LMDeploy and Ollama's `think` levels stop at these three.
+// LMDeploy and Ollama's `think` levels stop at these three.
 const THREE_EFFORTS: readonly ReasoningEffort[] = ['low', 'medium', 'high'];
+// trtllm-serve's request model: the harmony levels, and `none` and `max`.
+const TRTLLM_EFFORTS: readonly ReasoningEffort[] = ['none', 'low', 'medium', 'high', 'max'];
 const PROMPT_ONLY: readonly RefusedField[] = ['tools', 'response_format', 'logprobs', 'logit_bias'];
 
 /**
@@ -50,7 +52,7 @@ export const CHAT_FIELD_SUPPORT: Readonly<Record<EngineProtocol, ChatFieldSuppor
   ollama: { refused: ['logit_bias', 'forced_tool_choice'], efforts: THREE_EFFORTS },
   sglang: { refused: ['tools', 'logprobs'], toolProtocol: 'sglang-openai', efforts: [] },
   'sglang-openai': { refused: [], efforts: ALL_EFFORTS },
-  'trtllm-serve': { refused: [], efforts: THREE_EFFORTS },
+  'trtllm-serve': { refused: [], efforts: TRTLLM_EFFORTS },
   'triton-trtllm': { refused: PROMPT_ONLY, efforts: [] },
   // `client.generate()` keywords: no seed and no penalties.
   'deepspeed-mii': {

@@ -140,12 +140,16 @@ describe('chat fields per engine: sent or refused, never dropped', () => {
   }
 
   it('a refused reasoning_effort names the values the engine takes', () => {
-    for (const protocol of ['trtllm-serve', 'lmdeploy-openai', 'ollama'] as const) {
+    for (const protocol of ['lmdeploy-openai', 'ollama'] as const) {
       const adapter = adapterFor(protocol)!;
       expect(() => adapter.buildChat(req({ reasoning_effort: 'minimal' }), ctx(pool(protocol)))).toThrow(
         `${adapter.engine} takes reasoning_effort 'low', 'medium' or 'high', not 'minimal'`,
       );
     }
+    const trtllm = adapterFor('trtllm-serve')!;
+    expect(() => trtllm.buildChat(req({ reasoning_effort: 'minimal' }), ctx(pool('trtllm-serve')))).toThrow(
+      `${trtllm.engine} takes reasoning_effort 'none', 'low', 'medium', 'high' or 'max', not 'minimal'`,
+    );
     expect(() => adapterFor('tgi')!.buildChat(req({ reasoning_effort: 'high' }), ctx(pool('tgi')))).toThrow(
       'TGI does not support reasoning_effort',
     );

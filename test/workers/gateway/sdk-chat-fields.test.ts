@@ -26,6 +26,14 @@ beforeAll(async () => {
     },
     'sdk-fields-ollama-model',
   );
+  await seedPool(
+    {
+      name: 'sdk-fields-trtllm-pool',
+      protocol: 'trtllm-serve',
+      origins: [{ id: 's3', url: 'http://sdk-fields-trtllm.test', capacity: 8, weight: 1 }],
+    },
+    'sdk-fields-trtllm-model',
+  );
 });
 
 const weather = { type: 'function', function: { name: 'sdk_weather', parameters: { type: 'object' } } };
@@ -65,6 +73,17 @@ describe('reasoning_effort max', () => {
       expect(error.message).toContain("not 'max'");
     }
     expect(seen.sent).toBeUndefined();
+  });
+
+  it.each(['max', 'none'])('%s reaches trtllm-serve, whose request model takes it', async (effort) => {
+    let sent: Record<string, unknown> | undefined;
+    mockOrigin('sdk-fields-trtllm.test', async (req) => {
+      sent = (await req.json()) as Record<string, unknown>;
+      return chatAnswer();
+    });
+    const res = await post({ reasoning_effort: effort }, 'sdk-fields-trtllm-model');
+    expect(res.status).toBe(200);
+    expect(sent?.reasoning_effort).toBe(effort);
   });
 });
 
