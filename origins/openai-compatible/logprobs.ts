@@ -23,10 +23,17 @@ function tokenItem(item: unknown): unknown {
   return { ...withBytes(item), top_logprobs: top };
 }
 
+/** OpenAI's floor for a token too unlikely to score: engines write a non-finite log-probability as null. */
+const UNLIKELY = -9999;
+
 function withBytes(scored: Record<string, unknown>): Record<string, unknown> {
-  if (scored.bytes === null || Array.isArray(scored.bytes)) return scored;
+  const scoredAsNumber =
+    typeof scored.logprob === 'number' && Number.isFinite(scored.logprob)
+      ? scored
+      : { ...scored, logprob: UNLIKELY };
+  if (scored.bytes === null || Array.isArray(scored.bytes)) return scoredAsNumber;
   return {
-    ...scored,
+    ...scoredAsNumber,
     bytes: typeof scored.token === 'string' ? Array.from(utf8.encode(scored.token)) : null,
   };
 }

@@ -21,6 +21,13 @@ export function checkDimensions(engine: string, vectors: readonly unknown[], ctx
   for (const vector of vectors) {
     const length = vectorLength(vector);
     if (length === undefined || length === asked) continue;
+    // Not a whole number of float32 values, or none: the answer is broken, not the request.
+    if (!Number.isInteger(length) || length <= 0)
+      throw new EcoError(
+        502,
+        'origin_malformed_response',
+        `${engine} answered an embedding that is no vector`,
+      );
     throw new EcoError(
       400,
       'unsupported_parameter',

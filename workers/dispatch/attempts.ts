@@ -135,6 +135,12 @@ export async function withFailover<T>(
         // An origin failure reaches its breaker before the client or the next attempt moves on, so
         // sequential callers cannot outrun it (one pool round trip, on the failure path only).
         if (!committed && kind !== 'client_error') await settled;
+        // Found only in the answer (an engine that ignored `dimensions`): the pool's engine cannot do
+        // what was asked, as a refusal found before asking would have said; another pool may.
+        if (!committed && error.status === 400 && ENGINE_REFUSALS.has(error.code)) {
+          engineRefusal ??= error;
+          break;
+        }
         if (committed || !isRetryable(error)) throw error;
         last = error;
         failedOrigins.push(admitted.lease.originId);
