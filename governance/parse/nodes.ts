@@ -43,8 +43,11 @@ export function scalarKey(key: unknown, deref: Deref): Scalar | null {
   const target = deref(key);
   if (!isScalar(target)) return null;
   const stand = new Scalar(target.value);
+  // The anchor's scalar as written (its text, style and tag), at the alias's place.
   stand.range = key.range;
-  stand.source = key.source;
+  stand.source = target.source;
+  stand.type = target.type;
+  stand.tag = target.tag;
   aliasKeys.set(key, stand);
   return stand;
 }

@@ -40,12 +40,19 @@ function parseIPv4(host: string): number[] | undefined {
   return parts.every((p) => p <= 255) ? parts : undefined;
 }
 
-/** `[::ffff:a.b.c.d]` (the URL parser writes it as `[::ffff:xxxx:xxxx]`) and NAT64 `64:ff9b::/96`. */
+/**
+ * The IPv4 address inside `[::ffff:a.b.c.d]` (the URL parser writes it `[::ffff:xxxx:xxxx]`) or NAT64
+ * `[64:ff9b::a.b.c.d]`, read from the address's groups so every compressed spelling is one form.
+ */
 function mappedIPv4(host: string): number[] | undefined {
-  const m = /^\[(?:::ffff:|64:ff9b::)([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(host);
-  if (!m) return undefined;
-  const hi = Number.parseInt(m[1]!, 16);
-  const lo = Number.parseInt(m[2]!, 16);
+  if (!host.startsWith('[') || !host.endsWith(']')) return undefined;
+  const g = ipv6Groups(host.slice(1, -1));
+  if (!g) return undefined;
+  const mapped = g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff;
+  const nat64 = g[0] === 0x64 && g[1] === 0xff9b && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0;
+  if (!mapped && !nat64) return undefined;
+  const hi = g[6]!;
+  const lo = g[7]!;
   return [hi >> 8, hi & 255, lo >> 8, lo & 255];
 }
 

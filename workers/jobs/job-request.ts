@@ -57,7 +57,12 @@ export async function validateJob(env: Env, principal: Principal, raw: unknown):
   } catch (err) {
     if (!(err instanceof EcoError)) throw err;
     const param = err.param === null ? 'request' : `request.${err.param}`;
-    throw new EcoError(400, err.code, err.message.replace(`'${err.param}'`, `'${param}'`), { param });
+    throw new EcoError(
+      400,
+      err.code,
+      err.message.replace(`'${err.param}'`, () => `'${param}'`),
+      { param },
+    );
   }
   // Jobs answer with one JSON result: streaming makes no sense here, so it is switched off.
   const { stream: _stream, stream_options: _options, ...rest } = body.request;

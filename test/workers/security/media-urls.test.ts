@@ -12,6 +12,7 @@ describe('image URLs an engine may fetch', () => {
     'http://images.example.org:8080/a/b.jpg?size=large#x',
     'https://93.184.215.14/pic.png',
     'https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/pic.png',
+    'https://[64:ff9b::5db8:d70e]/pic.png',
   ])('accepts %s', (url) => {
     expect(mediaUrlIssue(url)).toBeUndefined();
   });
@@ -31,6 +32,9 @@ describe('image URLs an engine may fetch', () => {
     ['the unspecified address', 'http://0.0.0.0:8000/'],
     ['IPv6 loopback', 'http://[::1]:8000/'],
     ['IPv4-mapped IPv6 metadata', 'http://[::ffff:169.254.169.254]/'],
+    ['NAT64 of the unspecified address, compressed to one group', 'http://[64:ff9b::]/'],
+    ['NAT64 of 0.0.0.1, compressed', 'http://[64:ff9b::1]/'],
+    ['NAT64 of loopback', 'http://[64:ff9b::7f00:1]/'],
     ['IPv6 unique local', 'http://[fd00::1]/'],
     ['IPv6 link-local', 'http://[fe80::1]/'],
     ['an .internal name', 'http://metadata.google.internal/computeMetadata/v1/'],
