@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const LOCK_FILE = 'dev.lock';
@@ -80,7 +80,16 @@ function takeOver(dir, file, stale) {
   } catch (err) {
     if (err.code !== 'EEXIST') throw err;
     if (!abandoned(guard)) return false;
-    rmdirSync(guard);
+    // Moved aside, not removed: of several claimants finding it abandoned, one moves it (a rename is
+    // atomic) and the others find it gone, so none removes a guard another has just made.
+    const aside = `${guard}.${process.pid}.${Date.now()}`;
+    try {
+      renameSync(guard, aside);
+    } catch (moveErr) {
+      if (moveErr.code === 'ENOENT') return false;
+      throw moveErr;
+    }
+    rmSync(aside, { recursive: true, force: true });
     return takeOver(dir, file, stale);
   }
   try {
@@ -89,7 +98,7 @@ function takeOver(dir, file, stale) {
     rmSync(file, { force: true });
     return true;
   } finally {
-    rmdirSync(guard);
+    rmSync(guard, { recursive: true, force: true });
   }
 }
 
