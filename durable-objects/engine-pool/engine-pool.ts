@@ -143,7 +143,12 @@ export class EnginePool extends DurableObject<PoolEnv> {
   }
 
   /** The pool was deleted: refuse waiters and drop everything stored. */
-  async forget(): Promise<void> {
+  /**
+   * Drop everything kept for a deleted pool. `unlessNewerThan` (the delete's time): a config written
+   * after it belongs to a pool created again under the name since, whose state is left alone.
+   */
+  async forget(unlessNewerThan?: number): Promise<void> {
+    if (unlessNewerThan !== undefined && this.#core.configVersion > unlessNewerThan) return;
     this.#core.refuseWaiting(this.#core.config?.name ?? '');
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();

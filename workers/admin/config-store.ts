@@ -127,7 +127,7 @@ export async function deletePool(
   name: string,
   audit: AuditEntry,
   expectedVersion?: number,
-): Promise<void> {
+): Promise<number> {
   if (!(await poolExists(database, name))) throw poolNotFound(name);
   const users = (await listModels(database)).filter((m) => m.routes.some((r) => r.pool === name));
   if (users.length > 0) {
@@ -144,7 +144,8 @@ export async function deletePool(
     database.prepare(DELETE_UNROUTED_POOL).bind(name, expectedVersion ?? null),
     auditIfChanged(database, audit),
   ]);
-  if (!removed?.meta.changes) {
+  const deleted = removed?.results[0] as { version: number } | undefined;
+  if (!deleted) {
     const now = await findStoredPool(database, name);
     if (!now) throw poolNotFound(name);
     if (expectedVersion !== undefined && now.version !== expectedVersion)
@@ -156,13 +157,14 @@ export async function deletePool(
     );
   }
   invalidateRegistry();
+  return deleted.version;
 }
 
-/** Deletes pool ?1 (at version ?2, unless null) unless some stored model row routes to it. */
+/** Deletes pool ?1 (at version ?2, unless null) unless some stored model row routes to it; returns its version. */
 const DELETE_UNROUTED_POOL = `DELETE FROM pools WHERE name = ?1 AND (?2 IS NULL OR updated_at = ?2) AND NOT EXISTS (
   SELECT 1 FROM models, json_each(CASE WHEN json_valid(models.routes) THEN models.routes ELSE '[]' END) AS route
   WHERE CASE WHEN route.type = 'object' THEN json_extract(route.value, '$.pool') END = ?1
-)`;
+) RETURNING updated_at AS version`;
 
 function toModel(row: StoredModelRow): ModelConfig | undefined {
   const parsed = parseStoredModel(row);

@@ -12,16 +12,16 @@ function poolUnavailable(message: string, cause: unknown): EcoError {
 
 /**
  * Tell a deleted pool's object to drop what it keeps (config, breakers, leases, kept isolations) and
- * to refuse its waiters. Throws a 503 when it does not, after a few tries: left as it is, the object
+ * to refuse its waiters, unless it holds a config newer than `deletedVersion` (the pool created again). Throws a 503 when it does not, after a few tries: left as it is, the object
  * would go on probing the deleted pool's origins and hand its state to a pool created again under the
  * name.
  */
-export async function forgetPoolObject(env: Env, name: string): Promise<void> {
+export async function forgetPoolObject(env: Env, name: string, deletedVersion: number): Promise<void> {
   let last: unknown;
   for (let tryNo = 0; tryNo < FORGET_TRIES; tryNo++) {
     if (tryNo > 0) await new Promise((resolve) => setTimeout(resolve, FORGET_PAUSE_MS * tryNo));
     try {
-      return await env.ENGINE_POOL.getByName(name).forget();
+      return await env.ENGINE_POOL.getByName(name).forget(deletedVersion);
     } catch (err) {
       last = err;
     }

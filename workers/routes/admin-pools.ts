@@ -247,6 +247,9 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
   app.delete('/admin/pools/:name', admin, async (c) => {
     const name = c.req.param('name');
     const condition = parseIfMatch(c.req.header('if-match'));
+    // Before anything is read: a pool created again since then has a newer version than this.
+    const readAt = Date.now();
+    let deletedVersion: number;
     try {
       let version: number | undefined;
       if (condition) {
@@ -256,7 +259,7 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
         // `*` asks only that it exists, which the delete itself checks.
         if (!condition.any) version = current.version;
       }
-      await deletePool(
+      deletedVersion = await deletePool(
         c.env.DB,
         name,
         { actorKeyId: actor(c), action: 'pool.delete', target: name },
@@ -265,10 +268,10 @@ export function registerAdminPoolRoutes(app: OpenAPIHono<AppEnv>): void {
     } catch (err) {
       // Deleted before, by a DELETE whose pool object did not clear its state: this one clears it.
       if (err instanceof EcoError && err.code === 'pool_not_found')
-        await forgetPoolObject(c.env, name).catch(() => {});
+        await forgetPoolObject(c.env, name, readAt).catch(() => {});
       throw err;
     }
-    await forgetPoolObject(c.env, name);
+    await forgetPoolObject(c.env, name, deletedVersion);
     return c.json({ name, deleted: true as const });
   });
 
