@@ -40,9 +40,12 @@ export interface OpenAiRequestOptions {
 /**
  * `developer` is sent as `system`, as the gateway's own templates, MII and Ollama take it: most chat
  * templates the engines apply know only system/user/assistant/tool, and drop an unknown role's turn or
- * fail on it. `system` is read by every template, so the instruction always reaches the model.
+ * fail on it. `system` is read by every template, so the instruction always reaches the model. A pool
+ * whose models read the role themselves (gpt-oss's harmony format puts instructions in its developer
+ * message) sets `options.developerRole: "keep"`.
  */
-export function withSystemRole(messages: ChatMessage[]): ChatMessage[] {
+export function withSystemRole(messages: ChatMessage[], ctx?: CallContext): ChatMessage[] {
+  if (ctx?.pool.options.developerRole === 'keep') return messages;
   if (!messages.some((m) => m.role === 'developer')) return messages;
   return messages.map((m) => (m.role === 'developer' ? { ...m, role: 'system' } : m));
 }
@@ -59,7 +62,7 @@ export function buildOpenAiChat(
     if (options.omit?.has(field)) continue;
     body[field] = value;
   }
-  body.messages = withSystemRole(req.messages);
+  body.messages = withSystemRole(req.messages, ctx);
   // One budget: the newer field when both are sent (as on OpenAI, and as the gateway reserves it). Both
   // names carry it, so a release that reads only `max_tokens` (from before `max_completion_tokens`)
   // and one that prefers either name generate alike; engines that know only the older name get that.

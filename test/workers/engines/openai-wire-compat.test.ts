@@ -158,6 +158,15 @@ describe('developer messages on OpenAI-protocol engines', () => {
       expect(sent.messages[0]?.role).toBe('developer');
     });
   }
+
+  it('a pool whose models read the developer role themselves keeps it (options.developerRole keep)', () => {
+    const built = adapterFor('vllm')!.buildChat(
+      req(),
+      ctx(pool('vllm', { developerRole: 'keep' }), { stream: false }),
+    );
+    const body = JSON.parse(built.body!) as { messages: { role: string }[] };
+    expect(body.messages.map((m) => m.role)).toEqual(['developer', 'system', 'user']);
+  });
 });
 
 describe('non-stream chat answers in OpenAI shape', () => {
