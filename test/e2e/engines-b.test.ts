@@ -160,9 +160,9 @@ describe.each(NATIVE_COMPLETIONS)('%s /v1/completions through the gateway', (poo
 });
 
 describe('what the engines cannot do', () => {
-  it('trtllm-serve takes reasoning_effort low, and minimal is a 400 naming the values it takes', async () => {
+  it('trtllm-serve takes reasoning_effort low and max, and minimal is a 400 naming the values it takes', async () => {
     const client = clientFor('trtllm-serve');
-    const ask = (effort: 'low' | 'minimal') =>
+    const ask = (effort: 'low' | 'max' | 'minimal') =>
       client.chat.completions.create({
         model: 'dev-trtllm-serve',
         max_tokens: 4,
@@ -170,10 +170,13 @@ describe('what the engines cannot do', () => {
         messages: [{ role: 'user', content: 'hi' }],
       });
     expect((await ask('low')).choices[0]?.message.content).toBeTruthy();
+    expect((await ask('max')).choices[0]?.message.content).toBeTruthy();
     const err = (await ask('minimal').catch((e: unknown) => e)) as InstanceType<typeof OpenAI.APIError>;
     expect(err.status).toBe(400);
     expect(err.param).toBe('reasoning_effort');
-    expect(err.message).toContain("takes reasoning_effort 'low', 'medium' or 'high', not 'minimal'");
+    expect(err.message).toContain(
+      "takes reasoning_effort 'none', 'low', 'medium', 'high' or 'max', not 'minimal'",
+    );
   });
 
   it('LMDeploy has no embeddings: a clear 400 naming it', async () => {
