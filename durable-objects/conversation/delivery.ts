@@ -1,4 +1,5 @@
 import {
+  LINE_MAX_MESSAGES,
   LINE_REPLY_TOKEN_MAX_AGE_MS,
   linePushRequest,
   lineReplyRequest,
@@ -15,6 +16,7 @@ import { holdForLineQuota, lineQuotaHeld } from './line-quota.ts';
 import { rememberOwnMessages } from './own-messages.ts';
 import { partGapMs } from './pacing.ts';
 import type { ConversationPorts } from './ports.ts';
+import { capReply, replyLimit } from './reply-cap.ts';
 import type { ConversationStore, InboxRow } from './store.ts';
 
 export type DeliveryResult =
@@ -51,7 +53,7 @@ export async function deliver(
   ports: ConversationPorts,
   clock: () => number,
 ): Promise<DeliveryResult> {
-  const parts = row.answer ?? [];
+  let parts = row.answer ?? [];
   const token = ports.secret(bot.accessTokenName);
   if (!token) return { kind: 'permanent', status: 0, detail: missingToken(bot) };
   let sent = row.partsSent;
@@ -65,13 +67,6 @@ export async function deliver(
       return { kind: 'wait', until: Math.min(lastPartAt + gap, clock() + gap) };
     }
     const now = clock();
-    const input: SendInput = {
-      apiBase: ports.apiBase(bot),
-      token,
-      target: row.target,
-      parts: parts.slice(sent),
-      offset: sent,
-    };
     const lineReply =
       bot.platform === 'line' &&
       !tokenUsed &&
@@ -80,6 +75,20 @@ export async function deliver(
     // A reply token still works (replies are free); a push would only be refused again.
     if (bot.platform === 'line' && !lineReply && lineQuotaHeld(store, now))
       return { kind: 'quota', status: 429, detail: 'monthly message limit reached (push held)' };
+    // The reply is all that can go out while pushes are held: an answer longer than one reply carries is
+    // cut to fit it, with the note that says so, rather than stopping silently after its fifth part.
+    if (lineReply && parts.length - sent > LINE_MAX_MESSAGES && lineQuotaHeld(store, now)) {
+      const fitted = capReply(parts.slice(sent).join('\n'), replyLimit(bot), LINE_MAX_MESSAGES).parts;
+      parts = [...parts.slice(0, sent), ...fitted];
+      store.update(row.seq, { answer: parts });
+    }
+    const input: SendInput = {
+      apiBase: ports.apiBase(bot),
+      token,
+      target: row.target,
+      parts: parts.slice(sent),
+      offset: sent,
+    };
     const request = await buildRequest(bot, input, lineReply, row.phase);
     // Every await lets a webhook in: one that dropped the message stops its reply here.
     if (store.head()?.seq !== row.seq) return { kind: 'gone' };

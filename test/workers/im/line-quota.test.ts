@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { TRUNCATION_NOTE } from '../../../durable-objects/conversation/reply-cap.ts';
 import type { OutboundRequest } from '../../../workers/im/send/types.ts';
 import {
   drive,
@@ -88,5 +89,26 @@ describe('LINE monthly message limit', () => {
     // Three tries of the answer, three of the apology, then given up.
     expect(calls(world, '/push')).toHaveLength(6);
     expect(outcomes(counters)).toEqual(['undeliverable']);
+  });
+});
+
+describe('a long answer while pushes are held', () => {
+  it('is cut to what one reply carries, its last message ending with the truncation note', async () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const world = lineWorld(SPENT);
+    const counters = new RecordingCounters();
+    const bot = testBot('line', 'quota-long');
+    const chat = 'line:quota-long:Ul';
+    await drive(chat, bot, [stale('L1', 'Ul', world.now)], world, { counters });
+    world.answer = () => ({ ok: true, content: 'word '.repeat(7_000) });
+    await drive(chat, bot, [fresh('L2', 'Ul', world.now)], world, { counters });
+    const replies = calls(world, '/reply');
+    expect(replies).toHaveLength(1);
+    const messages = (replies[0]!.body as { messages: { text: string }[] }).messages;
+    expect(messages).toHaveLength(5);
+    expect(messages.at(-1)!.text.endsWith(TRUNCATION_NOTE)).toBe(true);
+    // Only the first message's push was ever tried.
+    expect(calls(world, '/push')).toHaveLength(1);
+    expect(outcomes(counters)).toEqual(['quota_exhausted', 'answered']);
   });
 });
