@@ -77,10 +77,10 @@ export async function deliver(
       return { kind: 'quota', status: 429, detail: 'monthly message limit reached (push held)' };
     // The reply is all that can go out while pushes are held: an answer longer than one reply carries is
     // cut to fit it, with the note that says so, rather than stopping silently after its fifth part.
+    // Only for this reply: the stored answer stays whole for a retry after the hold has lifted.
     if (lineReply && parts.length - sent > LINE_MAX_MESSAGES && lineQuotaHeld(store, now)) {
       const fitted = capReply(parts.slice(sent).join('\n'), replyLimit(bot), LINE_MAX_MESSAGES).parts;
       parts = [...parts.slice(0, sent), ...fitted];
-      store.update(row.seq, { answer: parts });
     }
     const input: SendInput = {
       apiBase: ports.apiBase(bot),

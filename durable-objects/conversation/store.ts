@@ -186,7 +186,8 @@ export class ConversationStore {
     }
     this.#sql.exec(
       'DELETE FROM history WHERE seq NOT IN (SELECT seq FROM history ORDER BY seq DESC LIMIT ?)',
-      Math.max(0, keep) + messages.length,
+      // No history kept: none stored either, not even the exchange being answered.
+      keep <= 0 ? 0 : keep + messages.length,
     );
     return first;
   }

@@ -68,7 +68,7 @@ const STARTS_PER_ALARM = 500;
 
 /** An alarm that could not be set after a committed change is set again after this long. */
 const REARM_RETRY_MS = 1_000;
-const REARM_TRIES = 8;
+const REARM_LOGGED_TRIES = 8;
 
 /** A drain that failed is tried again after this long, however often it fails. */
 const FAILED_DRAIN_RETRY_MS = 30_000;
@@ -169,23 +169,24 @@ export class JobQueue extends DurableObject<Env> {
   }
 
   /**
-   * Try the alarm again, backing off (1 s, doubling, at most a minute apart) and giving up after a few
-   * tries: storage that keeps failing is the object's end, whose restart re-arms in the constructor.
+   * Try the alarm again, backing off (1 s, doubling, then once a minute) for as long as this instance
+   * lives: stored jobs must not wait for another change to kick the shard. Logged for the first few tries.
    */
   #rearmLater(tries = 0): void {
-    if (this.#rearmTimer !== undefined || tries >= REARM_TRIES) return;
+    if (this.#rearmTimer !== undefined) return;
     this.#rearmTimer = setTimeout(
       () => {
         this.#rearmTimer = undefined;
         this.#rearm().catch((err: unknown) => {
-          console.error(
-            JSON.stringify({
-              level: 'error',
-              event: 'job_rearm_failed',
-              shard: this.ctx.id.toString(),
-              error: String(err),
-            }),
-          );
+          if (tries < REARM_LOGGED_TRIES)
+            console.error(
+              JSON.stringify({
+                level: 'error',
+                event: 'job_rearm_failed',
+                shard: this.ctx.id.toString(),
+                error: String(err),
+              }),
+            );
           this.#rearmLater(tries + 1);
         });
       },

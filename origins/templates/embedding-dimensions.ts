@@ -1,4 +1,5 @@
 import { EcoError } from '../../schemas/errors.ts';
+import { answerRefusal } from '../answer-refusal.ts';
 import type { CallContext } from '../types.ts';
 
 /** The `dimensions` each embeddings call asked for (decode sees only the call context, not the request). */
@@ -28,11 +29,13 @@ export function checkDimensions(engine: string, vectors: readonly unknown[], ctx
         'origin_malformed_response',
         `${engine} answered an embedding that is no vector`,
       );
-    throw new EcoError(
-      400,
-      'unsupported_parameter',
-      `${engine} answered ${length}-dimensional embeddings for dimensions ${asked}: the served model does not support dimensions`,
-      { param: 'dimensions' },
+    throw answerRefusal(
+      new EcoError(
+        400,
+        'unsupported_parameter',
+        `${engine} answered ${length}-dimensional embeddings for dimensions ${asked}: the served model does not support dimensions`,
+        { param: 'dimensions' },
+      ),
     );
   }
 }

@@ -89,6 +89,18 @@ function takeOver(dir, file, stale) {
       if (moveErr.code === 'ENOENT') return false;
       throw moveErr;
     }
+    // Found abandoned, then made again by a claimant that moved the old one first: this is its live
+    // guard. Put back (unless a newer one stands there) and leave the takeover to it.
+    if (!abandoned(aside)) {
+      try {
+        mkdirSync(guard);
+        rmSync(guard, { recursive: true, force: true });
+        renameSync(aside, guard);
+      } catch {
+        rmSync(aside, { recursive: true, force: true });
+      }
+      return false;
+    }
     rmSync(aside, { recursive: true, force: true });
     return takeOver(dir, file, stale);
   }

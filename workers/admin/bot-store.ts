@@ -118,7 +118,9 @@ async function refusePoolSecrets(database: D1Database, bot: BotConfig): Promise<
   ].filter((entry): entry is [string, string] => typeof entry[1] === 'string');
   for (const [param, name] of names) {
     const { results } = await database
-      .prepare("SELECT name FROM pools WHERE json_extract(config, '$.auth.secret') = ? ORDER BY name LIMIT 5")
+      .prepare(
+        "SELECT name FROM pools WHERE CASE WHEN json_valid(config) THEN json_extract(config, '$.auth.secret') END = ? ORDER BY name LIMIT 5",
+      )
       .bind(name)
       .all<{ name: string }>();
     if (results.length === 0) continue;

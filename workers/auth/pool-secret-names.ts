@@ -28,11 +28,14 @@ export async function botsNamingSecret(database: D1Database, secret: string, lim
 export const BOT_SECRET_NAMES_REFRESH_MS = 30_000;
 
 let known: { names: ReadonlySet<string>; readAt: number } | undefined;
+/** Moved on by every forget: a read begun before one must not install the list it read. */
+let generation = 0;
 /** The read in flight, shared by every caller meanwhile; given up after a refresh period. */
 let reading: { since: number; names: Promise<ReadonlySet<string>> } | undefined;
 
 function readBotSecretNames(database: D1Database, now: number): Promise<ReadonlySet<string>> {
   if (reading && now - reading.since < BOT_SECRET_NAMES_REFRESH_MS) return reading.names;
+  const readFor = generation;
   const names = database
     .prepare(
       `SELECT secret_name AS name FROM bots UNION SELECT verify_token_name FROM bots
@@ -41,7 +44,7 @@ function readBotSecretNames(database: D1Database, now: number): Promise<Readonly
     .all<{ name: string | null }>()
     .then(({ results }) => {
       const read = new Set(results.flatMap((row) => (row.name ? [row.name] : [])));
-      if (!known || known.readAt <= now) known = { names: read, readAt: now };
+      if (readFor === generation && (!known || known.readAt <= now)) known = { names: read, readAt: now };
       return read as ReadonlySet<string>;
     })
     .finally(() => {
@@ -72,6 +75,7 @@ export async function botSecretNames(
 export function forgetBotSecretNames(): void {
   known = undefined;
   reading = undefined;
+  generation++;
 }
 
 /** Why the pool's origin auth may not send the secret `name`, or undefined when it may. */

@@ -1,4 +1,5 @@
 import type { LeaseOutcome } from '../../durable-objects/engine-pool/types.ts';
+import { isAnswerRefusal } from '../../origins/answer-refusal.ts';
 import type { CallContext, OriginRequest } from '../../origins/types.ts';
 import type { PriorityClass } from '../../schemas/config.ts';
 import { asEcoError, EcoError } from '../../schemas/errors.ts';
@@ -137,7 +138,7 @@ export async function withFailover<T>(
         if (!committed && kind !== 'client_error') await settled;
         // Found only in the answer (an engine that ignored `dimensions`): the pool's engine cannot do
         // what was asked, as a refusal found before asking would have said; another pool may.
-        if (!committed && error.status === 400 && ENGINE_REFUSALS.has(error.code)) {
+        if (!committed && isAnswerRefusal(err)) {
           engineRefusal ??= error;
           break;
         }

@@ -77,4 +77,20 @@ describe('embeddings whose first pool ignores dimensions', () => {
       param: 'dimensions',
     });
   });
+
+  it("an origin's own 400 unsupported_parameter is the answer as it is, not passed to the next pool", async () => {
+    mockOrigin('edf-ignoring.test', () => {
+      calls.ignoring++;
+      return Response.json(
+        {
+          error: { message: 'no such option', type: 'invalid_request_error', code: 'unsupported_parameter' },
+        },
+        { status: 400 },
+      );
+    });
+    const before = { ...calls };
+    const res = await embed({ dimensions: 4 });
+    expect(res.status).toBe(400);
+    expect(calls).toEqual({ ignoring: before.ignoring + 1, honouring: before.honouring });
+  });
 });

@@ -1,7 +1,9 @@
+import { runInDurableObject } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ConversationPorts } from '../../../durable-objects/conversation/ports.ts';
 import type { OutboundRequest } from '../../../workers/im/send/types.ts';
 import { drive, type FakeWorld, fakePorts, fakeWorld, ok, testBot, textEvent } from './core-driver.ts';
+import { conversation } from './harness.ts';
 
 // The history a chat's model calls are given holds the exchanges that took place: an answer that never
 // reached the chat (refused for good, out of the platform's quota, given up for an apology) is taken
@@ -124,6 +126,18 @@ describe('an answer that never reached the chat', () => {
       'assistant: answer to kept question',
       'user: third question',
     ]);
+  });
+
+  it('with no history kept (ECO_IM_HISTORY_MESSAGES 0), nothing of the exchange is stored', async () => {
+    const world = fakeWorld();
+    const bot = testBot('telegram', 'undelivered-none');
+    const chat = 'telegram:undelivered-none:c5';
+    await drive(chat, bot, [textEvent('N1', 'c5', 'a question')], world, { config: { historyMessages: 0 } });
+    const rows = await runInDurableObject(
+      conversation(chat),
+      async (_instance, state) => state.storage.sql.exec('SELECT COUNT(*) AS n FROM history').one().n,
+    );
+    expect(rows).toBe(0);
   });
 
   it('an answer that did reach the chat stays in the history', async () => {

@@ -165,3 +165,35 @@ describe('the bot secret names when D1 fails', () => {
     forgetBotSecretNames();
   });
 });
+
+describe('a read of the bot secret names crossed by a bot write', () => {
+  it('does not install the list it read before the write', async () => {
+    forgetBotSecretNames();
+    let finish: (rows: { results: { name: string }[] }) => void = () => {};
+    const slow = {
+      prepare: () => ({
+        all: () =>
+          new Promise((resolve) => {
+            finish = resolve;
+          }),
+      }),
+    } as unknown as D1Database;
+    const before = botSecretNames(slow, 1);
+    forgetBotSecretNames(); // a bot was written meanwhile
+    finish({ results: [{ name: 'PSN_BEFORE_WRITE' }] });
+    expect((await before)?.has('PSN_BEFORE_WRITE')).toBe(true);
+    // The next use reads again rather than trusting the list from before the write.
+    let reads = 0;
+    const counting = {
+      prepare: () => ({
+        all: async () => {
+          reads++;
+          return { results: [] };
+        },
+      }),
+    } as unknown as D1Database;
+    expect((await botSecretNames(counting, 2))?.has('PSN_BEFORE_WRITE')).toBe(false);
+    expect(reads).toBe(1);
+    forgetBotSecretNames();
+  });
+});
