@@ -1,4 +1,4 @@
-const utf8 = new TextEncoder();
+import { finiteLogprob, tokenBytes } from '../token-scores.ts';
 
 /**
  * A non-stream chat answer's `logprobs` in OpenAI's shape, which clients read field by field: each
@@ -23,18 +23,13 @@ function tokenItem(item: unknown): unknown {
   return { ...withBytes(item), top_logprobs: top };
 }
 
-/** OpenAI's floor for a token too unlikely to score: engines write a non-finite log-probability as null. */
-const UNLIKELY = -9999;
-
 function withBytes(scored: Record<string, unknown>): Record<string, unknown> {
-  const scoredAsNumber =
-    typeof scored.logprob === 'number' && Number.isFinite(scored.logprob)
-      ? scored
-      : { ...scored, logprob: UNLIKELY };
+  const logprob = finiteLogprob(scored.logprob);
+  const scoredAsNumber = logprob === scored.logprob ? scored : { ...scored, logprob };
   if (scored.bytes === null || Array.isArray(scored.bytes)) return scoredAsNumber;
   return {
     ...scoredAsNumber,
-    bytes: typeof scored.token === 'string' ? Array.from(utf8.encode(scored.token)) : null,
+    bytes: typeof scored.token === 'string' ? tokenBytes(scored.token) : null,
   };
 }
 

@@ -1,3 +1,5 @@
+import { finiteLogprob, tokenBytes } from '../token-scores.ts';
+
 /**
  * TGI's log-probability items are `{token, logprob, top_logprobs: [{token, logprob}]}`; OpenAI's also
  * carry `bytes` (the token's UTF-8 bytes), on each item and each top item, which typed clients read.
@@ -13,9 +15,6 @@ export interface TopLogprob {
 export interface LogprobItem extends TopLogprob {
   top_logprobs: TopLogprob[];
 }
-
-const UNLIKELY = -9999;
-const utf8 = new TextEncoder();
 
 /** TGI's `logprobs.content` as OpenAI's items; undefined when an entry is not a scored token. */
 export function tgiLogprobItems(items: readonly unknown[]): LogprobItem[] | undefined {
@@ -41,6 +40,5 @@ function scoredToken(value: unknown): TopLogprob | undefined {
   const { token, logprob } = value as { token?: unknown; logprob?: unknown };
   if (typeof token !== 'string') return undefined;
   if (logprob !== null && typeof logprob !== 'number') return undefined;
-  const finite = typeof logprob === 'number' && Number.isFinite(logprob) ? logprob : UNLIKELY;
-  return { token, logprob: finite, bytes: Array.from(utf8.encode(token)) };
+  return { token, logprob: finiteLogprob(logprob), bytes: tokenBytes(token) };
 }

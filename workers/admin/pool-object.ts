@@ -1,5 +1,6 @@
 import type { OriginAction } from '../../durable-objects/engine-pool/types.ts';
-import { EcoError } from '../../schemas/errors.ts';
+import type { EcoError } from '../../schemas/errors.ts';
+import { objectUnavailable } from '../durable-object-failure.ts';
 import type { Env } from '../env.ts';
 
 /** Tries of a deleted pool's `forget`, with a short pause between them, before the delete answers 503. */
@@ -7,7 +8,7 @@ const FORGET_TRIES = 3;
 const FORGET_PAUSE_MS = 100;
 
 function poolUnavailable(message: string, cause: unknown): EcoError {
-  return new EcoError(503, 'pool_unavailable', message, { cause, retryAfterMs: 1000 });
+  return objectUnavailable('pool_unavailable', message, cause);
 }
 
 /**

@@ -3,7 +3,7 @@ import type { PoolConfig, PriorityClass } from '../../schemas/config.ts';
 import { EcoError } from '../../schemas/errors.ts';
 import { configStamp } from '../data/config-stamp.ts';
 import { registryBehind } from '../data/registry.ts';
-import { transient } from '../durable-object-failure.ts';
+import { objectUnavailable, transient } from '../durable-object-failure.ts';
 import type { Env } from '../env.ts';
 import { committedError } from './committed.ts';
 import { once } from './once.ts';
@@ -139,10 +139,7 @@ export async function admit(env: Env, pool: PoolConfig, req: AdmissionRequest): 
  * pool's, before any origin saw the request, so the dispatch fails over and a caller retries later.
  */
 function poolUnavailable(pool: string, cause: unknown): EcoError {
-  return new EcoError(503, 'pool_unavailable', `Pool '${pool}' did not answer; try again.`, {
-    cause,
-    retryAfterMs: 1000,
-  });
+  return objectUnavailable('pool_unavailable', `Pool '${pool}' did not answer; try again.`, cause);
 }
 
 function refusalError(result: Extract<AcquireResult, { ok: false }>): EcoError {

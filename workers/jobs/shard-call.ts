@@ -1,9 +1,9 @@
 import { EcoError } from '../../schemas/errors.ts';
-import { transient } from '../durable-object-failure.ts';
+import { objectUnavailable, transient } from '../durable-object-failure.ts';
 
 /** The answer when a job shard did not answer: a 503 the client retries after a second. */
 export function queueUnavailable(message: string, cause: unknown): EcoError {
-  return new EcoError(503, 'job_queue_unavailable', message, { cause, retryAfterMs: 1000 });
+  return objectUnavailable('job_queue_unavailable', message, cause);
 }
 
 /**

@@ -5,7 +5,7 @@ import { settings } from '../config/read-settings.ts';
 import { once } from '../dispatch/once.ts';
 import { refusedByPool } from '../dispatch/refused-by.ts';
 import type { After } from '../dispatch/request-timers.ts';
-import { transient } from '../durable-object-failure.ts';
+import { objectUnavailable, transient } from '../durable-object-failure.ts';
 import type { Env } from '../env.ts';
 import { requestExceedsBudget } from './budget-error.ts';
 import { rateLimitHeaders } from './headers.ts';
@@ -166,16 +166,9 @@ async function reserveFromLimiter(
  * attempt), rather than an unexplained 500.
  */
 function limiterUnavailable(cause: unknown): EcoError {
-  const error = new EcoError(
-    503,
-    'limiter_unavailable',
-    "The key's rate limiter did not answer; try again.",
-    {
-      cause,
-      retryAfterMs: 1000,
-    },
+  return refusedByPool(
+    objectUnavailable('limiter_unavailable', "The key's rate limiter did not answer; try again.", cause),
   );
-  return refusedByPool(error);
 }
 
 /**
