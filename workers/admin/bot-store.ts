@@ -43,7 +43,7 @@ export async function listBots(database: D1Database): Promise<StoredBot[]> {
   return rows.map(storedBot);
 }
 
-export async function findStoredBot(
+async function findStoredBot(
   database: D1Database,
   platform: string,
   id: string,

@@ -1,6 +1,7 @@
 import { SignJWT } from 'jose';
 import { EcoError } from '../../schemas/errors.ts';
 import type { Env } from '../env.ts';
+import { usableInternalSecret } from './internal-token.ts';
 import { misconfigured, textVar, wholeNumber } from './jwt-config-vars.ts';
 
 /**
@@ -58,7 +59,7 @@ export async function signingKey(env: Env): Promise<Uint8Array | null> {
   if (explicit instanceof EcoError) throw explicit;
   if (explicit !== null) return encoder.encode(explicit);
   const internal = env.ECO_INTERNAL_SECRET;
-  if (typeof internal !== 'string' || internal.length < 16) return null;
+  if (!usableInternalSecret(internal)) return null;
   let key = derived.get(internal);
   if (!key) {
     const hmac = await crypto.subtle.importKey(

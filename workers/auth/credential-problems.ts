@@ -2,6 +2,7 @@ import type { SettingProblem } from '../config/check-settings.ts';
 import { isUnset } from '../config/parse-number.ts';
 import type { Env } from '../env.ts';
 import { BOOTSTRAP_KEY_UNUSABLE, usableBootstrapKey } from './bootstrap.ts';
+import { usableInternalSecret } from './internal-token.ts';
 import { jwtVarProblems } from './jwt-var-problems.ts';
 
 const INTERNAL_MISSING =
@@ -26,8 +27,7 @@ const BOOTSTRAP_NOT_TEXT =
  */
 export function credentialProblems(env: Env): SettingProblem[] {
   const problems: SettingProblem[] = [];
-  const internal = env.ECO_INTERNAL_SECRET;
-  if (typeof internal !== 'string' || internal.length < 16)
+  if (!usableInternalSecret(env.ECO_INTERNAL_SECRET))
     problems.push({ name: 'ECO_INTERNAL_SECRET', problem: INTERNAL_MISSING });
   problems.push(...jwtVarProblems(env));
   const bootstrap = env.ECO_BOOTSTRAP_ADMIN_KEY;

@@ -39,9 +39,14 @@ async function hmacKey(secret: string): Promise<CryptoKey> {
   ]);
 }
 
+/** ECO_INTERNAL_SECRET as the gateway can sign with it: text of 16 characters or more. */
+export function usableInternalSecret(secret: unknown): secret is string {
+  return typeof secret === 'string' && secret.length >= 16;
+}
+
 function internalSecret(env: Env): string {
   const secret = env.ECO_INTERNAL_SECRET;
-  if (typeof secret !== 'string' || secret.length < 16) {
+  if (!usableInternalSecret(secret)) {
     throw new EcoError(500, 'internal_auth_unconfigured', 'ECO_INTERNAL_SECRET is not set (16+ characters).');
   }
   return secret;
@@ -71,7 +76,7 @@ export async function verifyInternalToken(
 ): Promise<InternalClaims> {
   const invalid = () => new EcoError(401, 'invalid_api_key', 'The internal credential is not valid.');
   const secret = env.ECO_INTERNAL_SECRET;
-  if (typeof secret !== 'string' || secret.length < 16) throw invalid();
+  if (!usableInternalSecret(secret)) throw invalid();
   const [payload, signature, extra] = token.slice(INTERNAL_PREFIX.length).split('.');
   if (!payload || !signature || extra !== undefined) throw invalid();
   let ok = false;

@@ -22,10 +22,9 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 
 /**
  * Bots are read on every webhook: keep them in isolate memory briefly (ECO_IM_BOT_CACHE_TTL_MS, 10 s).
- * An id no bot can have is no bot, without a lookup.
+ * The webhook route answers an id no bot can have (isBotId) before it asks.
  */
 export async function findBot(env: Env, platform: Platform, id: string): Promise<BotConfig | null> {
-  if (!isBotId(id)) return null;
   cache ??= new BotCache(settings(env).ECO_IM_BOT_CACHE_TTL_MS);
   const key = `${platform}:${id}`;
   const cached = cache.get(key);
